@@ -1,0 +1,52 @@
+/**
+ * `npm run bench`: runs every bench/*.bench.ts, prints the table and writes
+ * BENCHMARKS.md with the machine it ran on. `npm run bench -- indicators` runs
+ * only the files whose name contains "indicators".
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { advantage, type BenchRow } from './lib.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const filter = process.argv[2] ?? '';
+const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
+
+const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const sections: { file: string; rows: BenchRow[] }[] = [];
+for (const f of files) {
+  const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: () => Promise<BenchRow[]> | BenchRow[] };
+  process.stdout.write(`\n## ${f}\n`);
+  const rows = await mod.default();
+  for (const r of rows) {
+    const met = r.target ? (r.targetMet ? '  target met' : '  TARGET MISSED') : '';
+    process.stdout.write(
+      `${r.name}: ${fmt(r.value)} ${r.unit}  vs ${r.peer}: ${fmt(r.peerValue)} ${r.unit}  -> ${advantage(r).toFixed(2)}x${r.target ? `  (target ${r.target})` : ''}${met}\n`,
+    );
+  }
+  sections.push({ file: f, rows });
+}
+
+if (!filter) {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench`. Each row measures TradeGuard and a named peer doing the same work in the same run;',
+    '"x" is how many times better TradeGuard is (faster, or smaller for latencies).',
+    '',
+    `Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}. Run: ${new Date().toISOString()}.`,
+    '',
+  ];
+  for (const s of sections) {
+    lines.push(`## ${s.file}`, '', '| case | TradeGuard | peer | peer value | x | target |', '|---|---:|---|---:|---:|---|');
+    for (const r of s.rows) {
+      const target = r.target ? `${r.target} ${r.targetMet ? '(met)' : '(**missed**)'}` : '';
+      lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.peer} | ${fmt(r.peerValue)} ${r.unit} | ${advantage(r).toFixed(2)} | ${target} |`);
+    }
+    lines.push('');
+  }
+  writeFileSync(join(here, '..', 'BENCHMARKS.md'), lines.join('\n'));
+  process.stdout.write('\nBENCHMARKS.md written.\n');
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// The engine is isomorphic TypeScript; its unit and integration tests run in Node.
+export default defineConfig({
+  test: {
+    environment: 'node',
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 60_000,
+    pool: 'forks',
+  },
+});
