@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import type { AgentConfig } from '../../workers/engine/agent-config.ts';
+import type { CostModel } from '../../workers/brokers/paper/costs.ts';
+import { ruleStrategy } from '../../workers/strategies/index.ts';
+import { UserError } from './load-bars.ts';
+
+/** Options shared by `backtest` and `replay`: data, strategy, sizing, risk and account. */
+export const agentOptions = {
+  data: { type: 'string' },
+  symbol: { type: 'string' },
+  timeframe: { type: 'string' },
+  'skip-bad-rows': { type: 'boolean' },
+  strategy: { type: 'string', default: 'sma-cross' },
+  fast: { type: 'string' },
+  slow: { type: 'string' },
+  'long-only': { type: 'boolean' },
+  size: { type: 'string' },
+  risk: { type: 'string' },
+  'sl-atr': { type: 'string' },
+  'tp-atr': { type: 'string' },
+  'trail-atr': { type: 'string' },
+  'atr-period': { type: 'string', default: '14' },
+  'max-position': { type: 'string', default: '1000' },
+  commission: { type: 'string' },
+  'commission-per-lot': { type: 'string' },
+  'spread-pips': { type: 'string', default: '0' },
+  'slippage-pips': { type: 'string', default: '0' },
+  cash: { type: 'string', default: '10000' },
+  leverage: { type: 'string', default: '30' },
+} as const;
+
+type Parsed = ReturnType<typeof parseArgs<{ options: typeof agentOptions; strict: true }>>['values'];
+
+function number(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new UserError(`--${name} must be a number (got "${v}")`);
+  return x;
+}
+
+/** The agent, paper account and costs the options describe; every bad option named. */
+export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols' | 'timeframe'>; cash: number; leverage: number; costs: CostModel } {
+  if (o.size !== undefined && o.risk !== undefined) throw new UserError('give either --size UNITS or --risk PCT, not both');
+  const def = ruleStrategy(o.strategy!);
+  const params: Record<string, number | boolean> = { ...def.defaults };
+  if (o.fast !== undefined) params.fast = number('fast', o.fast)!;
+  if (o.slow !== undefined) params.slow = number('slow', o.slow)!;
+  if (o['long-only']) params.longOnly = true;
+  const problem = def.check(params);
+  if (problem) throw new UserError(`${def.name}: ${problem}`);
+
+  const fixed = number('size', o.size);
+  const sizing = fixed !== undefined ? ({ kind: 'fixed', units: fixed } as const) : ({ kind: 'risk', riskPct: number('risk', o.risk) ?? 1 } as const);
+  // Risk sizing needs a stop; fixed sizing trades without one unless asked (as other backtesters do).
+  const stopAtr = number('sl-atr', o['sl-atr']) ?? (sizing.kind === 'risk' ? 2 : null);
+  if (o.commission !== undefined && o['commission-per-lot'] !== undefined) throw new UserError('give either --commission FRACTION or --commission-per-lot MONEY, not both');
+  const fraction = number('commission', o.commission);
+  const perLot = number('commission-per-lot', o['commission-per-lot']);
+  if (fraction !== undefined && !(fraction >= 0 && fraction < 1)) throw new UserError(`--commission is a fraction of notional per fill, in [0, 1) (got ${fraction})`);
+  const costs: CostModel = {
+    spreadPips: number('spread-pips', o['spread-pips'])!,
+    slippagePips: number('slippage-pips', o['slippage-pips'])!,
+    commission: fraction !== undefined ? { kind: 'notional', fraction } : perLot !== undefined ? { kind: 'per-lot', perLot } : { kind: 'none' },
+  };
+  const cash = number('cash', o.cash)!;
+  const leverage = number('leverage', o.leverage)!;
+  if (!(cash > 0)) throw new UserError(`--cash must be positive (got ${cash})`);
+  if (!(leverage >= 1)) throw new UserError(`--leverage must be at least 1 (got ${leverage})`);
+  return {
+    agent: {
+      id: 'cli',
+      name: `${def.name} ${params.fast}/${params.slow}`,
+      alpha: { kind: 'rule', strategy: def.name, params },
+      sizing,
+      maxPositionPct: number('max-position', o['max-position'])!,
+      stopAtr,
+      targetAtr: number('tp-atr', o['tp-atr']) ?? null,
+      trailAtr: number('trail-atr', o['trail-atr']) ?? null,
+      atrPeriod: number('atr-period', o['atr-period'])!,
+    },
+    cash,
+    leverage,
+    costs,
+  };
+}

@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import { SimulatedClock } from '../../workers/engine/clock.ts';
+import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { createPaperSession } from '../../workers/engine/paper-session.ts';
+import { ReplayFeed } from '../../workers/market/feed.ts';
+import { guessInstrument } from '../../workers/market/instrument.ts';
+import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
+import { agentConfigProblems, type AgentConfig } from '../../workers/engine/agent-config.ts';
+import type { EngineEvent } from '../../workers/engine/events.ts';
+import { agentFromOptions, agentOptions } from './agent-options.ts';
+import { loadBars, UserError } from './load-bars.ts';
+import { money, num, units, utc } from './format.ts';
+
+type Log = (s: string) => void;
+
+/**
+ * `tradeguard replay [--speed N] [agent options]`: a paper agent trading stored
+ * bars paced like live (N times real time), printing fills and the account as it
+ * goes. With no agent options it runs the demo agent on the bundled EURUSD bars.
+ */
+export async function replayCommand(argv: string[], log: Log): Promise<number> {
+  const { values: o } = parseArgs({ args: argv, options: { ...agentOptions, speed: { type: 'string', default: '72000' }, 'max-wait-ms': { type: 'string', default: '250' } }, strict: true });
+  const speed = Number(o.speed);
+  if (!(speed > 0)) throw new UserError(`--speed must be a positive number (times real time), got "${o.speed}"`);
+  const custom = argv.some((a) => /^--(strategy|fast|slow|long-only|size|risk|sl-atr|tp-atr|trail-atr|commission|commission-per-lot|spread-pips|slippage-pips|cash|leverage|max-position)/.test(a));
+  const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
+  let agent: AgentConfig;
+  let account: { initialCash: number; leverage: number; costs: typeof DEMO_ACCOUNT.costs | ReturnType<typeof agentFromOptions>['costs'] };
+  if (custom) {
+    const x = agentFromOptions(o);
+    agent = { ...x.agent, id: 'replay', symbols: [series.symbol], timeframe: series.timeframe };
+    account = { initialCash: x.cash, leverage: x.leverage, costs: x.costs };
+  } else {
+    agent = { ...DEMO_AGENT, symbols: [series.symbol], timeframe: series.timeframe };
+    account = DEMO_ACCOUNT;
+  }
+  const problems = agentConfigProblems(agent);
+  if (problems.length) throw new UserError(problems.join('; '));
+
+  const spec = guessInstrument(series.symbol, series.close);
+  const clock = new SimulatedClock(series.time[0]);
+  const { engine, broker, journal } = createPaperSession({ clock, ...account, instrument: () => spec, retainEvents: false });
+  engine.addAgent(agent);
+  log(`Replaying ${series.time.length} ${series.symbol} ${series.timeframe} bars at ${units(speed)}x real time: agent "${agent.name}", paper account ${money(account.initialCash)}, leverage 1:${account.leverage}. Ctrl+C stops.`);
+
+  let day = -1;
+  journal.subscribe((e) => {
+    const line = describeEvent(e);
+    if (line) log(`${utc(e.time)}  ${line}`);
+  });
+  const feed = new ReplayFeed([series], { speed, clock, timers: wallClock, maxWaitMs: Number(o['max-wait-ms']) });
+  const onSigint = () => feed.stop();
+  process.once('SIGINT', onSigint);
+  await feed.run((symbol, tf, bar) => {
+    engine.onBar(symbol, tf, bar);
+    const d = Math.floor(clock.now() / 86_400_000);
+    if (d !== day) {
+      day = d;
+      const a = broker.account();
+      log(`${utc(clock.now())}  ACCOUNT balance ${money(a.balanceCents / 100)}  equity ${money(a.equity)}  drawdown ${num(a.drawdown * 100)} %  margin used ${money(a.usedMargin)}  free ${money(a.freeMargin)}`);
+    }
+  });
+  process.off('SIGINT', onSigint);
+  const a = broker.account();
+  log(`Replay ended at ${utc(clock.now())}: balance ${money(a.balanceCents / 100)}, equity ${money(a.equity)}, ${broker.positions().length} open position(s).`);
+  return 0;
+}
+
+/** One line per trading event worth watching; decisions that hold stay quiet. */
+function describeEvent(e: EngineEvent): string | null {
+  switch (e.type) {
+    case 'decision':
+      return e.payload.action === 'hold' || e.payload.reason.startsWith('skipped: warming') ? null : `DECIDE  ${e.payload.symbol} ${e.payload.reason}`;
+    case 'order.filled':
+      return `FILL    ${e.payload.side === 1 ? 'BUY ' : 'SELL'} ${units(e.payload.volumeUnits)} ${e.payload.symbol} @ ${e.payload.price}  commission ${money(e.payload.commissionCents / 100)}`;
+    case 'order.rejected':
+      return `REJECT  ${e.payload.symbol} ${e.payload.reason}`;
+    case 'position.amended':
+      return `AMEND   ${e.payload.symbol} stop ${e.payload.previousStopLoss} -> ${e.payload.stopLoss} (${e.payload.why})`;
+    case 'position.closed':
+      return `CLOSE   ${e.payload.symbol} ${e.payload.side === 1 ? 'long' : 'short'} @ ${e.payload.exitPrice} (${e.payload.reason})  net P&L ${money(e.payload.netPnlCents / 100)}`;
+    case 'agent.status':
+      return `AGENT   ${e.agentId} ${e.payload.status}: ${e.payload.reason}`;
+    default:
+      return null;
+  }
+}

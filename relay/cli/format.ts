@@ -1,0 +1,33 @@
+/** Terminal formatting: numbers with their units, right-aligned tables, UTC times. */
+
+export function money(x: number): string {
+  return Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '-';
+}
+
+export function num(x: number, digits = 2): string {
+  if (x === Infinity) return 'inf';
+  return Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
+}
+
+export function units(x: number): string {
+  return x.toLocaleString('en-US', { maximumFractionDigits: 8 });
+}
+
+/** `2017-04-19 09:00` (UTC). */
+export function utc(t: number): string {
+  if (!Number.isFinite(t)) return '-';
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+export function duration(ms: number): string {
+  if (!(ms > 0)) return '0h';
+  const h = Math.round(ms / 3_600_000);
+  return h >= 48 ? `${Math.floor(h / 24)}d ${h % 24}h` : `${h}h`;
+}
+
+/** Two columns, labels left, values right-aligned. */
+export function table(rows: [string, string][]): string {
+  const w = Math.max(...rows.map((r) => r[0].length));
+  const v = Math.max(...rows.map((r) => r[1].length));
+  return rows.map(([k, val]) => `  ${k.padEnd(w)}  ${val.padStart(v)}`).join('\n');
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BarSeries } from '../../workers/market/bar.ts';
+import { importBarsCsv, describeImport } from '../../workers/market/csv.ts';
+import { parseTimeframe } from '../../workers/market/timeframe.ts';
+import { BUNDLED_DATA } from '../../workers/engine/demo.ts';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The bundled real EURUSD hourly file (what commands use when no --data is given). */
+export const DEFAULT_DATA = join(projectRoot, 'public', BUNDLED_DATA.EURUSD);
+
+/** A refusal the CLI prints as is (no stack trace): the user's input was wrong, not the program. */
+export class UserError extends Error {}
+
+/**
+ * Reads and imports a CSV for a command. The symbol defaults to the file name
+ * (EURUSD.csv -> EURUSD). Bad rows stop the command with the import report,
+ * unless --skip-bad-rows.
+ */
+export function loadBars(opts: { data?: string; symbol?: string; timeframe?: string; skipBadRows?: boolean }, log: (s: string) => void): BarSeries {
+  const path = opts.data ?? DEFAULT_DATA;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const symbol = (opts.symbol ?? basename(path).replace(/\.[^.]*$/, '')).toUpperCase();
+  const result = importBarsCsv(text, { symbol, timeframe: opts.timeframe ? parseTimeframe(opts.timeframe) : undefined, skipBadRows: opts.skipBadRows });
+  if (!result.ok || !result.series) throw new UserError(`${path}: ${describeImport(result.report)}`);
+  log(describeImport(result.report));
+  return result.series;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { runBacktest, type BacktestConfig } from '../../workers/backtest/run-backtest.ts';
+import { NO_COSTS } from '../../workers/brokers/paper/costs.ts';
+import { SimulatedClock, type Timers } from '../../workers/engine/clock.ts';
+import { createPaperSession } from '../../workers/engine/paper-session.ts';
+import type { AgentConfig } from '../../workers/engine/agent-config.ts';
+import type { DecisionPayload, EngineEvent } from '../../workers/engine/events.ts';
+import { ReplayFeed } from '../../workers/market/feed.ts';
+import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
+import { sliceSeries, barAt } from '../../workers/market/bar.ts';
+import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
+import { bundled } from '../helpers/bundled.ts';
+
+const eurusd = bundled('EURUSD');
+const instrument = (s: string) => KNOWN_INSTRUMENTS[s];
+const agent: Omit<AgentConfig, 'symbols' | 'timeframe'> = { ...DEMO_AGENT };
+
+function decisions(events: readonly EngineEvent[]): DecisionPayload[] {
+  return events.flatMap((e) => (e.type === 'decision' ? [e.payload] : []));
+}
+
+function session(series = eurusd) {
+  const clock = new SimulatedClock(series.time[0]);
+  const s = createPaperSession({ clock, ...DEMO_ACCOUNT, instrument });
+  s.engine.addAgent({ ...DEMO_AGENT, symbols: [series.symbol], timeframe: series.timeframe });
+  return { clock, ...s };
+}
+
+describe('one loop for backtest and replay', () => {
+  it('gives the same events, bit for bit, in a backtest, a paced replay and a second backtest', async () => {
+    const series = sliceSeries(eurusd, 0, 1500);
+    const cfg: BacktestConfig = { series: [series], agent, initialCash: DEMO_ACCOUNT.initialCash, leverage: DEMO_ACCOUNT.leverage, costs: DEMO_ACCOUNT.costs, instrument };
+    const a = await runBacktest(cfg);
+    const b = await runBacktest(cfg);
+    expect(JSON.stringify(b.events)).toBe(JSON.stringify(a.events));
+
+    // The paced replay waits on (fake) timers between bars; only pacing differs.
+    const waits: number[] = [];
+    const timers: Timers = { sleep: async (ms) => void waits.push(ms) };
+    const { clock, engine, journal } = session(series);
+    const feed = new ReplayFeed([series], { speed: 3600, clock, timers, maxWaitMs: 5000 });
+    await feed.run((sym, tf, bar) => engine.onBar(sym, tf, bar));
+    const replayed = journal.events.filter((e) => e.type !== 'agent.status');
+    expect(JSON.stringify(replayed)).toBe(JSON.stringify(a.events.filter((e) => e.type !== 'agent.status')));
+    expect(waits.length).toBe(series.time.length - 1);
+    expect(waits[0]).toBe(1000); // one hour at 3600x
+    expect(Math.max(...waits)).toBe(5000); // weekends capped
+    expect(a.trades.length).toBeGreaterThan(5);
+  });
+
+  it('records exactly one decision per bar, with a reason, and ignores a bar it already took', () => {
+    const series = sliceSeries(eurusd, 0, 300);
+    const { engine, journal, clock } = session(series);
+    for (let i = 0; i < 300; i++) {
+      clock.advanceTo(series.time[i] + 3_600_000);
+      engine.onBar('EURUSD', 'H1', barAt(series, i));
+      engine.onBar('EURUSD', 'H1', barAt(series, i)); // a duplicate delivery (reconnect, replay)
+    }
+    const d = decisions(journal.events);
+    expect(d.length).toBe(300);
+    expect(new Set(journal.events.map((e) => e.id)).size).toBe(journal.events.length);
+    expect(d.every((x) => x.reason.length > 0)).toBe(true);
+    expect(d[0].reason).toMatch(/^skipped: warming up \(1 of 31 bars\)$/);
+    expect(d.some((x) => x.action === 'enter')).toBe(true);
+    expect(d.some((x) => /asset locked \(already (long|short)\)/.test(x.reason))).toBe(true);
+  });
+
+  it('skips a decision on a bar with NaN features, names them, and goes on', () => {
+    const series = sliceSeries(eurusd, 0, 100);
+    const { engine, journal, clock } = session(series);
+    for (let i = 0; i < 100; i++) {
+      const bar = barAt(series, i);
+      if (i === 60) bar.close = NaN;
+      clock.advanceTo(series.time[i] + 3_600_000);
+      engine.onBar('EURUSD', 'H1', bar);
+    }
+    const d = decisions(journal.events);
+    expect(d[60].action).toBe('skip');
+    expect(d[60].reason).toMatch(/^skipped: invalid features: close, sma_10/);
+    expect(d.length).toBe(100);
+  });
+});
+
+describe('sizing and risk', () => {
+  it('risks the asked % of equity between entry and stop, rounded down to the volume step', async () => {
+    const r = await runBacktest({ series: [sliceSeries(eurusd, 0, 800)], agent: { ...agent, targetAtr: null, trailAtr: null, maxPositionPct: 1e6 }, initialCash: 10_000, leverage: 500, costs: NO_COSTS, instrument });
+    const enters = decisions(r.events).filter((d) => d.action === 'enter' || d.action === 'reverse');
+    expect(enters.length).toBeGreaterThan(3);
+    for (const d of enters) {
+      const atr = d.inputs.atr_14;
+      expect(d.stopDistance).toBeCloseTo(2 * atr, 12);
+      expect(d.volumeUnits! % 1000).toBe(0);
+      // equity x 1% / stop distance, floored: never more risk than asked, less by under one step.
+      const risk = d.volumeUnits! * d.stopDistance!;
+      expect(risk).toBeLessThanOrEqual(10_000 * 0.02 + 1e-6); // equity never doubles in 800 bars here
+      expect(risk).toBeGreaterThan(0);
+    }
+  });
+
+  it('caps size at the maximum position and says so; refuses below the minimum volume', async () => {
+    const capped = await runBacktest({ series: [sliceSeries(eurusd, 0, 400)], agent: { ...agent, maxPositionPct: 100 }, initialCash: 10_000, leverage: 30, costs: NO_COSTS, instrument });
+    const d = decisions(capped.events).find((x) => x.action === 'enter')!;
+    expect(d.reason).toMatch(/size capped at 100% of equity/);
+    expect(d.volumeUnits! * barClose(d)).toBeLessThanOrEqual(10_000);
+
+    const tiny = await runBacktest({ series: [sliceSeries(eurusd, 0, 400)], agent, initialCash: 50, leverage: 30, costs: NO_COSTS, instrument });
+    const s = decisions(tiny.events).find((x) => x.reason.includes('size below minimum'))!;
+    expect(s.action).toBe('skip');
+    expect(s.reason).toMatch(/units < 1000 units for EURUSD/);
+    expect(tiny.trades.length).toBe(0);
+  });
+
+  it('moves a trailing stop only in the position’s favour', async () => {
+    const r = await runBacktest({ series: [sliceSeries(eurusd, 0, 2000)], agent: { ...agent, trailAtr: 1.5 }, initialCash: 10_000, leverage: 30, costs: NO_COSTS, instrument });
+    const amends = r.events.flatMap((e) => (e.type === 'position.amended' ? [e.payload] : []));
+    expect(amends.length).toBeGreaterThan(10);
+    const sideOf = new Map(r.events.flatMap((e) => (e.type === 'position.opened' ? [[e.payload.positionId, e.payload.side] as const] : [])));
+    for (const a of amends) expect(sideOf.get(a.positionId)! * (a.stopLoss! - a.previousStopLoss!)).toBeGreaterThan(0);
+    expect(r.trades.some((t) => t.reason === 'stop')).toBe(true);
+  });
+});
+
+describe('controls', () => {
+  it('emergency stop closes every position with reason emergency and halts every agent', () => {
+    const series = sliceSeries(eurusd, 0, 400);
+    const { engine, journal, clock, broker } = session(series);
+    let i = 0;
+    for (; i < 400 && broker.positions().length === 0; i++) {
+      clock.advanceTo(series.time[i] + 3_600_000);
+      engine.onBar('EURUSD', 'H1', barAt(series, i));
+    }
+    expect(broker.positions().length).toBe(1);
+    engine.emergencyStop();
+    clock.advanceTo(series.time[i] + 3_600_000);
+    engine.onBar('EURUSD', 'H1', barAt(series, i++));
+    expect(broker.positions().length).toBe(0);
+    const closed = journal.events.filter((e) => e.type === 'position.closed').at(-1)!;
+    expect(closed.type === 'position.closed' && closed.payload.reason).toBe('emergency');
+    const before = journal.events.length;
+    for (; i < 400; i++) {
+      clock.advanceTo(series.time[i] + 3_600_000);
+      engine.onBar('EURUSD', 'H1', barAt(series, i));
+    }
+    expect(journal.events.length).toBe(before); // a stopped agent decides nothing
+    expect(engine.listAgents().every((a) => a.status === 'stopped')).toBe(true);
+  });
+});
+
+function barClose(d: DecisionPayload): number {
+  return d.inputs.close;
+}

@@ -1,0 +1,106 @@
+import type { BarSeries } from '../market/bar.ts';
+import { guessInstrument, type InstrumentSpec } from '../market/instrument.ts';
+import { ReplayFeed } from '../market/feed.ts';
+import type { CostModel } from '../brokers/paper/costs.ts';
+import type { Position } from '../brokers/broker.ts';
+import { createPaperSession } from '../engine/paper-session.ts';
+import { SimulatedClock, type Timers } from '../engine/clock.ts';
+import type { AgentConfig } from '../engine/agent-config.ts';
+import type { EngineEvent } from '../engine/events.ts';
+import { tradeFrom, type TradeRecord } from '../store/projections.ts';
+import { computeMetrics, type BacktestMetrics } from './metrics.ts';
+
+export interface BacktestConfig {
+  /** One series per symbol, all in the agent's timeframe. */
+  series: BarSeries[];
+  /** The agent under test; symbols and timeframe come from the series. */
+  agent: Omit<AgentConfig, 'symbols' | 'timeframe'>;
+  initialCash: number;
+  leverage: number;
+  costs: CostModel;
+  instrument?: (symbol: string) => InstrumentSpec;
+  /** Progress and cancel for long runs in a worker: yield every N bars through `timers`. */
+  yieldEvery?: number;
+  timers?: Timers;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface BacktestResult {
+  metrics: BacktestMetrics;
+  /** Equity after each bar close (time = the bar's close). */
+  equity: { time: Float64Array; equity: Float64Array };
+  trades: TradeRecord[];
+  /** The full record: every decision, order and fill. */
+  events: EngineEvent[];
+  openPositions: readonly Position[];
+  cancelled: boolean;
+}
+
+/**
+ * A backtest is a replay at full speed on a simulated clock through the very
+ * engine and paper broker that run live: no second code path to drift apart.
+ */
+export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> {
+  if (cfg.series.length === 0) throw new Error('a backtest needs at least one bar series');
+  const timeframe = cfg.series[0].timeframe;
+  const odd = cfg.series.find((s) => s.timeframe !== timeframe);
+  if (odd) throw new Error(`all series must share one timeframe (${cfg.series[0].symbol} is ${timeframe}, ${odd.symbol} is ${odd.timeframe})`);
+  const specs = new Map(cfg.series.map((s) => [s.symbol, cfg.instrument?.(s.symbol) ?? guessInstrument(s.symbol, s.close)]));
+  const instrument = (symbol: string) => {
+    const spec = specs.get(symbol);
+    if (!spec) throw new Error(`no instrument rules for ${symbol}`);
+    return spec;
+  };
+
+  const clock = new SimulatedClock(cfg.series.reduce((t, s) => Math.min(t, s.time[0] ?? Infinity), Infinity));
+  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument });
+  engine.addAgent({ ...cfg.agent, symbols: cfg.series.map((s) => s.symbol), timeframe });
+
+  // One equity sample per distinct close time (several symbols may close together).
+  const total = cfg.series.reduce((n, s) => n + s.time.length, 0);
+  const eqTime = new Float64Array(total);
+  const eqValue = new Float64Array(total);
+  let samples = 0;
+  let barsInMarket = 0;
+  let lastInMarket = false;
+  const feed = new ReplayFeed(cfg.series, {
+    speed: Infinity,
+    clock,
+    timers: cfg.timers,
+    yieldEvery: cfg.yieldEvery,
+    onProgress: (done, all) => {
+      cfg.onProgress?.(done, all);
+      if (cfg.signal?.aborted) feed.stop();
+    },
+  });
+  await feed.run((symbol, tf, bar) => {
+    engine.onBar(symbol, tf, bar);
+    const t = clock.now();
+    const inMarket = broker.hasOpenPositions();
+    if (samples > 0 && eqTime[samples - 1] === t) {
+      samples--;
+      if (lastInMarket) barsInMarket--;
+    }
+    if (inMarket) barsInMarket++;
+    lastInMarket = inMarket;
+    eqTime[samples] = t;
+    eqValue[samples++] = broker.equity();
+  });
+
+  const events = journal.events;
+  const trades: TradeRecord[] = [];
+  for (const e of events) {
+    const t = tradeFrom(e);
+    if (t) trades.push(t);
+  }
+  const equity = { time: eqTime.slice(0, samples), equity: eqValue.slice(0, samples) };
+  return {
+    metrics: computeMetrics({ time: equity.time, equity: equity.equity, initialEquity: cfg.initialCash, trades, barsInMarket, timeframe }),
+    equity,
+    trades,
+    events,
+    openPositions: broker.positions(),
+    cancelled: cfg.signal?.aborted ?? false,
+  };
+}

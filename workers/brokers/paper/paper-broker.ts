@@ -1,0 +1,303 @@
+import type { Bar } from '../../market/bar.ts';
+import { fromCents, pipsToPrice, roundPrice, toCents, type InstrumentSpec } from '../../market/instrument.ts';
+import { eventId } from '../../engine/events.ts';
+import { orderProblem } from '../../risk/order-check.ts';
+import type { AccountState, BarDrivenBroker, BrokerEventSink, CloseReason, OrderIntent, Position, Side } from '../broker.ts';
+import { askOf, commissionFor, marketFillPrice, type CostModel } from './costs.ts';
+
+export interface PaperBrokerConfig {
+  /** Starting cash in account money. */
+  initialCash: number;
+  /** 1 = no leverage; 30 = 1:30. Used margin = entry notional / leverage. */
+  leverage: number;
+  costs: CostModel;
+  instrument: (symbol: string) => InstrumentSpec;
+  /** The engine clock, for event times. */
+  now: () => number;
+}
+
+type PendingOrder =
+  | { kind: 'open'; intent: OrderIntent }
+  | { kind: 'close'; clientOrderId: string; positionId: string; reason: CloseReason };
+
+/**
+ * A simulated account filled from bars. Rules (docs/PAPER-BROKER.md):
+ * - an order decided at a bar's close fills at the NEXT bar's open (plus spread and slippage);
+ * - stops and targets are checked on every bar, the bar an entry filled in included;
+ *   when both lie inside one bar the stop wins (we cannot know which came first, so assume the worse);
+ * - a bar that opens beyond a stop or target fills it at the open (gaps are not skipped over);
+ * - P&L, commissions and the balance are booked in whole cents.
+ */
+export class PaperBroker implements BarDrivenBroker {
+  readonly name = 'paper';
+  private balanceCents: number;
+  private readonly open = new Map<string, Position>();
+  private readonly pending: PendingOrder[] = [];
+  private readonly seenOrders = new Set<string>();
+  private readonly lastBid = new Map<string, number>();
+  private peakEquity: number;
+  private amendCount = 0;
+
+  constructor(
+    private readonly cfg: PaperBrokerConfig,
+    private readonly emit: BrokerEventSink,
+  ) {
+    this.balanceCents = toCents(cfg.initialCash);
+    this.peakEquity = cfg.initialCash;
+  }
+
+  submit(order: OrderIntent): void {
+    // The same client order id twice is the same order: a retry or restart must not trade again.
+    if (this.seenOrders.has(order.clientOrderId)) return;
+    this.seenOrders.add(order.clientOrderId);
+    const problem = this.checkIntent(order);
+    if (problem) return this.reject(order.agentId, order.clientOrderId, order.symbol, problem);
+    this.pending.push({ kind: 'open', intent: order });
+    this.emit({
+      id: eventId.order('accepted', order.clientOrderId),
+      type: 'order.accepted',
+      agentId: order.agentId,
+      time: this.cfg.now(),
+      payload: { clientOrderId: order.clientOrderId, symbol: order.symbol },
+    });
+  }
+
+  closePosition(positionId: string, reason: CloseReason, clientOrderId: string): void {
+    if (this.seenOrders.has(clientOrderId)) return;
+    this.seenOrders.add(clientOrderId);
+    const p = this.open.get(positionId);
+    if (!p) return this.reject('', clientOrderId, '', `no open position ${positionId} to close`);
+    if (this.pending.some((o) => o.kind === 'close' && o.positionId === positionId)) return; // already closing
+    this.pending.push({ kind: 'close', clientOrderId, positionId, reason });
+    this.emit({
+      id: eventId.order('accepted', clientOrderId),
+      type: 'order.accepted',
+      agentId: p.agentId,
+      time: this.cfg.now(),
+      payload: { clientOrderId, symbol: p.symbol },
+    });
+  }
+
+  amendPosition(positionId: string, stopLoss: number | null, takeProfit: number | null, why: string): void {
+    const p = this.open.get(positionId);
+    if (!p) return;
+    const spec = this.cfg.instrument(p.symbol);
+    const sl = stopLoss === null ? null : roundPrice(spec, stopLoss);
+    const tp = takeProfit === null ? null : roundPrice(spec, takeProfit);
+    if (sl === p.stopLoss && tp === p.takeProfit) return;
+    const time = this.cfg.now();
+    this.emit({
+      id: eventId.positionAmended(positionId, time, ++this.amendCount),
+      type: 'position.amended',
+      agentId: p.agentId,
+      time,
+      payload: { positionId, symbol: p.symbol, stopLoss: sl, takeProfit: tp, previousStopLoss: p.stopLoss, previousTakeProfit: p.takeProfit, why },
+    });
+    p.stopLoss = sl;
+    p.takeProfit = tp;
+  }
+
+  positions(): readonly Position[] {
+    return [...this.open.values()];
+  }
+
+  positionOf(agentId: string, symbol: string): Position | undefined {
+    for (const p of this.open.values()) if (p.agentId === agentId && p.symbol === symbol) return p;
+    return undefined;
+  }
+
+  hasPendingOrder(agentId: string, symbol: string): boolean {
+    for (const o of this.pending) {
+      if (o.kind === 'open' ? o.intent.agentId === agentId && o.intent.symbol === symbol : this.open.get(o.positionId)?.agentId === agentId && this.open.get(o.positionId)?.symbol === symbol) return true;
+    }
+    return false;
+  }
+
+  account(): AccountState {
+    const equity = this.equity();
+    const usedMargin = this.usedMargin();
+    return {
+      balanceCents: this.balanceCents,
+      equity,
+      usedMargin,
+      freeMargin: equity - usedMargin,
+      peakEquity: this.peakEquity,
+      drawdown: this.peakEquity > 0 ? Math.max(0, (this.peakEquity - equity) / this.peakEquity) : 0,
+      leverage: this.cfg.leverage,
+    };
+  }
+
+  hasOpenPositions(): boolean {
+    return this.open.size > 0;
+  }
+
+  /** Equity alone, without building an AccountState: the backtest samples it every bar. */
+  equity(): number {
+    let open = 0;
+    for (const p of this.open.values()) open += this.openPnl(p);
+    return fromCents(this.balanceCents) + open;
+  }
+
+  onBar(symbol: string, bar: Bar): void {
+    if (this.pending.length > 0) this.fillPendingAtOpen(symbol, bar);
+    if (this.open.size > 0) this.checkStopsAndTargets(symbol, bar);
+    this.lastBid.set(symbol, bar.close);
+    const eq = this.equity();
+    if (eq > this.peakEquity) this.peakEquity = eq;
+  }
+
+  private fillPendingAtOpen(symbol: string, bar: Bar): void {
+    // Closes first, then entries, so a reversal frees its margin before the new leg needs it.
+    const due = this.pending.filter((o) => (o.kind === 'open' ? o.intent.symbol : this.open.get(o.positionId)?.symbol) === symbol);
+    if (due.length === 0) return;
+    for (let i = this.pending.length - 1; i >= 0; i--) if (due.includes(this.pending[i])) this.pending.splice(i, 1);
+    for (const o of due) if (o.kind === 'close') this.fillClose(o, bar);
+    for (const o of due) if (o.kind === 'open') this.fillOpen(o.intent, bar);
+  }
+
+  private fillClose(o: Extract<PendingOrder, { kind: 'close' }>, bar: Bar): void {
+    const p = this.open.get(o.positionId);
+    if (!p) return; // a stop or target got there first
+    const spec = this.cfg.instrument(p.symbol);
+    const price = roundPrice(spec, marketFillPrice(spec, this.cfg.costs, (-p.side) as Side, bar.open));
+    this.emitFill(p.agentId, o.clientOrderId, p.symbol, (-p.side) as Side, p.volumeUnits, price, this.commissionCents(spec, p.volumeUnits, price));
+    this.realise(p, price, bar.time, o.reason);
+  }
+
+  private fillOpen(intent: OrderIntent, bar: Bar): void {
+    const spec = this.cfg.instrument(intent.symbol);
+    const price = roundPrice(spec, marketFillPrice(spec, this.cfg.costs, intent.side, bar.open));
+    const margin = (price * intent.volumeUnits) / this.cfg.leverage;
+    const free = this.equity() - this.usedMargin();
+    if (margin > free) {
+      return this.reject(intent.agentId, intent.clientOrderId, intent.symbol, `not enough free margin: the order needs ${margin.toFixed(2)}, ${free.toFixed(2)} is free (leverage 1:${this.cfg.leverage})`);
+    }
+    const commissionCents = this.commissionCents(spec, intent.volumeUnits, price);
+    this.emitFill(intent.agentId, intent.clientOrderId, intent.symbol, intent.side, intent.volumeUnits, price, commissionCents);
+    this.balanceCents -= commissionCents;
+    const p: Position = {
+      id: intent.clientOrderId,
+      agentId: intent.agentId,
+      symbol: intent.symbol,
+      side: intent.side,
+      volumeUnits: intent.volumeUnits,
+      entryPrice: price,
+      entryTime: bar.time,
+      stopLoss: intent.stopDistance === null ? null : roundPrice(spec, price - intent.side * intent.stopDistance),
+      takeProfit: intent.targetDistance === null ? null : roundPrice(spec, price + intent.side * intent.targetDistance),
+      entryCommissionCents: commissionCents,
+    };
+    this.open.set(p.id, p);
+    this.emit({
+      id: eventId.positionOpened(p.id),
+      type: 'position.opened',
+      agentId: p.agentId,
+      time: this.cfg.now(),
+      payload: { positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: price, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents },
+    });
+  }
+
+  private checkStopsAndTargets(symbol: string, bar: Bar): void {
+    for (const p of this.open.values()) {
+      if (p.symbol !== symbol || (p.stopLoss === null && p.takeProfit === null)) continue;
+      const spec = this.cfg.instrument(symbol);
+      const slip = pipsToPrice(spec, this.cfg.costs.slippagePips);
+      // A long exits on the bid; a short exits on the ask, so its triggers see bar prices plus the spread.
+      const lift = p.side === 1 ? 0 : askOf(spec, this.cfg.costs, 0);
+      const open = bar.open + lift;
+      const high = bar.high + lift;
+      const low = bar.low + lift;
+      const adverse = p.side === 1 ? low : high;
+      const favourable = p.side === 1 ? high : low;
+      const sl = p.stopLoss;
+      const tp = p.takeProfit;
+      let exit: number | null = null;
+      let reason: CloseReason = 'stop';
+      if (sl !== null && p.side * (adverse - sl) <= 0) {
+        // Gapped through: the stop order becomes a market order at the open.
+        exit = (p.side * (open - sl) <= 0 ? open : sl) - p.side * slip;
+      } else if (tp !== null && p.side * (favourable - tp) >= 0) {
+        reason = 'target';
+        exit = p.side * (open - tp) >= 0 ? open : tp;
+      }
+      if (exit === null) continue;
+      const price = roundPrice(spec, exit);
+      this.realise(p, price, bar.time, reason);
+    }
+  }
+
+  /** Books a closed position: P&L and exit commission to the balance, one event. */
+  private realise(p: Position, exitPrice: number, exitTime: number, reason: CloseReason): void {
+    const spec = this.cfg.instrument(p.symbol);
+    const exitCommissionCents = this.commissionCents(spec, p.volumeUnits, exitPrice);
+    const grossPnlCents = toCents(p.side * (exitPrice - p.entryPrice) * p.volumeUnits);
+    this.balanceCents += grossPnlCents - exitCommissionCents;
+    this.open.delete(p.id);
+    const commissionCents = p.entryCommissionCents + exitCommissionCents;
+    this.emit({
+      id: eventId.positionClosed(p.id),
+      type: 'position.closed',
+      agentId: p.agentId,
+      time: this.cfg.now(),
+      payload: {
+        positionId: p.id,
+        symbol: p.symbol,
+        side: p.side,
+        volumeUnits: p.volumeUnits,
+        entryPrice: p.entryPrice,
+        entryTime: p.entryTime,
+        exitPrice,
+        exitTime,
+        reason,
+        grossPnlCents,
+        commissionCents,
+        netPnlCents: grossPnlCents - commissionCents,
+      },
+    });
+  }
+
+  private openPnl(p: Position): number {
+    const bid = this.lastBid.get(p.symbol) ?? p.entryPrice;
+    const exit = p.side === 1 ? bid : askOf(this.cfg.instrument(p.symbol), this.cfg.costs, bid);
+    return p.side * (exit - p.entryPrice) * p.volumeUnits;
+  }
+
+  private usedMargin(): number {
+    let m = 0;
+    for (const p of this.open.values()) m += (p.entryPrice * p.volumeUnits) / this.cfg.leverage;
+    return m;
+  }
+
+  private commissionCents(spec: InstrumentSpec, units: number, price: number): number {
+    return toCents(commissionFor(spec, this.cfg.costs, units, price));
+  }
+
+  private checkIntent(o: OrderIntent): string | null {
+    const problem = orderProblem(this.cfg.instrument(o.symbol), o);
+    if (problem) return problem;
+    if (this.positionOf(o.agentId, o.symbol) && !this.pending.some((q) => q.kind === 'close' && this.open.get(q.positionId)?.agentId === o.agentId && this.open.get(q.positionId)?.symbol === o.symbol)) {
+      return `asset locked: agent ${o.agentId} already holds a ${o.symbol} position`;
+    }
+    return null;
+  }
+
+  private emitFill(agentId: string, clientOrderId: string, symbol: string, side: Side, volumeUnits: number, price: number, commissionCents: number): void {
+    this.emit({
+      id: eventId.order('filled', clientOrderId),
+      type: 'order.filled',
+      agentId,
+      time: this.cfg.now(),
+      payload: { clientOrderId, symbol, side, volumeUnits, price, commissionCents },
+    });
+  }
+
+  private reject(agentId: string, clientOrderId: string, symbol: string, reason: string): void {
+    this.emit({
+      id: eventId.order('rejected', clientOrderId),
+      type: 'order.rejected',
+      agentId,
+      time: this.cfg.now(),
+      payload: { clientOrderId, symbol, reason },
+    });
+  }
+}

@@ -1,0 +1,118 @@
+import type { Bar } from '../market/bar.ts';
+import type { InstrumentSpec } from '../market/instrument.ts';
+import { TIMEFRAME_MS, type Timeframe } from '../market/timeframe.ts';
+import type { BarDrivenBroker, Broker, Side } from '../brokers/broker.ts';
+import { AgentRunner, type AgentStatus } from './agent.ts';
+import { agentConfigProblems, type AgentConfig } from './agent-config.ts';
+import type { Clock } from './clock.ts';
+import { clientOrderId, eventId } from './events.ts';
+import { EventJournal } from './journal.ts';
+
+export interface EngineDeps {
+  clock: Clock;
+  broker: Broker | BarDrivenBroker;
+  journal: EventJournal;
+  instrument: (symbol: string) => InstrumentSpec;
+}
+
+/**
+ * The trading loop's host: routes each closed bar to the broker (when it
+ * simulates fills from bars) and then to every agent trading that symbol and
+ * timeframe. The same object runs a backtest, a replay, the browser worker and
+ * the relay; only the injected clock, feed, broker and store differ.
+ */
+export class Engine {
+  private readonly agents = new Map<string, AgentRunner>();
+  /** The finest timeframe traded per symbol: a bar-driven broker fills from those bars only. */
+  private readonly brokerTimeframe = new Map<string, Timeframe>();
+
+  constructor(readonly deps: EngineDeps) {}
+
+  get journal(): EventJournal {
+    return this.deps.journal;
+  }
+
+  addAgent(config: AgentConfig): AgentRunner {
+    const problems = agentConfigProblems(config);
+    if (problems.length) throw new Error(`agent ${config.id || '(no id)'} is not valid: ${problems.join('; ')}`);
+    if (this.agents.has(config.id)) throw new Error(`an agent with id ${config.id} already runs here`);
+    const runner = new AgentRunner(config, {
+      broker: this.deps.broker,
+      journal: this.deps.journal,
+      instrument: this.deps.instrument,
+      now: () => this.deps.clock.now(),
+    });
+    this.agents.set(config.id, runner);
+    for (const s of config.symbols) {
+      const cur = this.brokerTimeframe.get(s);
+      if (!cur || TIMEFRAME_MS[config.timeframe] < TIMEFRAME_MS[cur]) this.brokerTimeframe.set(s, config.timeframe);
+    }
+    this.setStatus(runner, 'running', 'started');
+    return runner;
+  }
+
+  agent(id: string): AgentRunner | undefined {
+    return this.agents.get(id);
+  }
+
+  listAgents(): AgentRunner[] {
+    return [...this.agents.values()];
+  }
+
+  /** A closed bar from the feed. */
+  onBar(symbol: string, timeframe: Timeframe, bar: Bar): void {
+    const broker = this.deps.broker;
+    if ('onBar' in broker && this.brokerTimeframe.get(symbol) === timeframe) broker.onBar(symbol, bar);
+    for (const a of this.agents.values()) {
+      if (a.config.timeframe === timeframe) a.onBarClose(symbol, bar);
+    }
+  }
+
+  pause(agentId: string, reason = 'paused by user'): void {
+    this.setStatus(this.must(agentId), 'paused', reason);
+  }
+
+  resume(agentId: string, reason = 'resumed by user'): void {
+    this.setStatus(this.must(agentId), 'running', reason);
+  }
+
+  /** Stops deciding; open positions stay (close them explicitly, or use emergencyStop). */
+  stop(agentId: string, reason = 'stopped by user'): void {
+    this.setStatus(this.must(agentId), 'stopped', reason);
+  }
+
+  /** Closes one agent's position in a symbol at market. */
+  closePosition(agentId: string, symbol: string, reason: 'manual' | 'emergency' = 'manual'): boolean {
+    const p = this.deps.broker.positionOf(agentId, symbol);
+    if (!p) return false;
+    const now = this.deps.clock.now();
+    const id = clientOrderId(agentId, symbol, now, reason === 'manual' ? 'M' : 'Z');
+    this.deps.journal.append({
+      id: eventId.order('intent', id),
+      type: 'order.intent',
+      agentId,
+      time: now,
+      payload: { clientOrderId: id, symbol, side: (-p.side) as Side, volumeUnits: p.volumeUnits, stopDistance: null, targetDistance: null, purpose: 'close', positionId: p.id, closeReason: reason },
+    });
+    this.deps.broker.closePosition(p.id, reason, id);
+    return true;
+  }
+
+  /** Halts every agent and closes every position, each close recorded with reason 'emergency'. */
+  emergencyStop(): void {
+    for (const a of this.agents.values()) if (a.status !== 'stopped') this.setStatus(a, 'stopped', 'emergency stop');
+    for (const p of this.deps.broker.positions()) this.closePosition(p.agentId, p.symbol, 'emergency');
+  }
+
+  private must(agentId: string): AgentRunner {
+    const a = this.agents.get(agentId);
+    if (!a) throw new Error(`no agent ${agentId} (running here: ${[...this.agents.keys()].join(', ') || 'none'})`);
+    return a;
+  }
+
+  private setStatus(a: AgentRunner, status: AgentStatus, reason: string): void {
+    a.status = status;
+    const time = this.deps.clock.now();
+    this.deps.journal.append({ id: eventId.agentStatus(a.config.id, time, status), type: 'agent.status', agentId: a.config.id, time, payload: { status, reason } });
+  }
+}

@@ -1,0 +1,149 @@
+import type { CloseReason, Side } from '../brokers/broker.ts';
+
+/**
+ * The record. Everything the engine decides and every broker outcome is an
+ * append-only event with a stable `id` (derived from what it is about, never
+ * random), so replaying, retrying or restarting cannot create a second copy;
+ * stores upsert by id. Views (positions, trades, decisions) derive from events.
+ */
+
+/** What an agent did with one closed bar. */
+export type DecisionAction = 'enter' | 'exit' | 'reverse' | 'hold' | 'skip';
+
+export interface DecisionPayload {
+  symbol: string;
+  barTime: number;
+  action: DecisionAction;
+  /** In words: 'entered long', 'skipped: asset locked (already long)', 'skipped: invalid features: atr_14'. */
+  reason: string;
+  /** Direction the alpha step asked for: +1 long, -1 short, 0 flat, null no opinion. */
+  direction: Side | 0 | null;
+  /** The numbers the decision read (close, indicator values, ATR, ...). */
+  inputs: Record<string, number>;
+  /** Size, stop and target when the decision places an order. */
+  volumeUnits?: number;
+  stopDistance?: number | null;
+  targetDistance?: number | null;
+  clientOrderId?: string;
+}
+
+export interface OrderIntentPayload {
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  volumeUnits: number;
+  stopDistance: number | null;
+  targetDistance: number | null;
+  /** 'open' for entries; for exits, the position being closed. */
+  purpose: 'open' | 'close';
+  positionId?: string;
+  closeReason?: CloseReason;
+}
+
+export interface OrderRejectedPayload {
+  clientOrderId: string;
+  symbol: string;
+  reason: string;
+}
+
+export interface OrderFilledPayload {
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  volumeUnits: number;
+  price: number;
+  commissionCents: number;
+}
+
+export interface PositionOpenedPayload {
+  positionId: string;
+  symbol: string;
+  side: Side;
+  volumeUnits: number;
+  entryPrice: number;
+  stopLoss: number | null;
+  takeProfit: number | null;
+  commissionCents: number;
+}
+
+export interface PositionAmendedPayload {
+  positionId: string;
+  symbol: string;
+  stopLoss: number | null;
+  takeProfit: number | null;
+  previousStopLoss: number | null;
+  previousTakeProfit: number | null;
+  why: string;
+}
+
+export interface PositionClosedPayload {
+  positionId: string;
+  symbol: string;
+  side: Side;
+  volumeUnits: number;
+  entryPrice: number;
+  entryTime: number;
+  exitPrice: number;
+  /** Open time of the bar the exit filled in. */
+  exitTime: number;
+  reason: CloseReason;
+  /** Price P&L of the trade, before commissions, in cents. */
+  grossPnlCents: number;
+  /** Entry plus exit commission, in cents. */
+  commissionCents: number;
+  /** gross - commissions, in cents: what the balance moved by over the trade's life. */
+  netPnlCents: number;
+}
+
+export interface AgentStatusPayload {
+  status: 'running' | 'paused' | 'stopped' | 'error';
+  reason: string;
+}
+
+export interface EventPayloads {
+  decision: DecisionPayload;
+  'order.intent': OrderIntentPayload;
+  'order.accepted': { clientOrderId: string; symbol: string };
+  'order.rejected': OrderRejectedPayload;
+  'order.filled': OrderFilledPayload;
+  'position.opened': PositionOpenedPayload;
+  'position.amended': PositionAmendedPayload;
+  'position.closed': PositionClosedPayload;
+  'agent.status': AgentStatusPayload;
+}
+
+export type EventType = keyof EventPayloads;
+
+export type EngineEventOf<T extends EventType> = {
+  /** Position in the journal, from 1, no gaps: clients resume from the last one they saw. */
+  seq: number;
+  id: string;
+  type: T;
+  agentId: string;
+  /** Engine-clock time in ms UTC (simulated in backtests and replays). */
+  time: number;
+  payload: EventPayloads[T];
+};
+
+export type EngineEvent = { [T in EventType]: EngineEventOf<T> }[EventType];
+export type EngineEventInput = { [T in EventType]: Omit<EngineEventOf<T>, 'seq'> }[EventType];
+
+/**
+ * The client order id of the order an agent places for the bar that closed at
+ * `barTime`. `leg` tells the entry (E) from the signal exit (X) of a reversal
+ * on the same bar, and from manual (M) and emergency (Z) closes, which are
+ * keyed by the engine-clock time of the request; `attempt` grows only when the
+ * user explicitly asks to retry.
+ */
+export function clientOrderId(agentId: string, symbol: string, barTime: number, leg: 'E' | 'X' | 'M' | 'Z', attempt = 1): string {
+  return `${agentId}:${symbol}:${barTime}:${leg}${attempt > 1 ? attempt : ''}`;
+}
+
+export const eventId = {
+  decision: (agentId: string, symbol: string, barTime: number) => `dec:${agentId}:${symbol}:${barTime}`,
+  order: (stage: 'intent' | 'accepted' | 'rejected' | 'filled', clientOrderId: string) => `ord:${stage}:${clientOrderId}`,
+  positionOpened: (positionId: string) => `pos:open:${positionId}`,
+  positionAmended: (positionId: string, time: number, n: number) => `pos:amend:${positionId}:${time}:${n}`,
+  positionClosed: (positionId: string) => `pos:close:${positionId}`,
+  agentStatus: (agentId: string, time: number, status: string) => `agent:${agentId}:${time}:${status}`,
+};

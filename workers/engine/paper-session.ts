@@ -1,0 +1,27 @@
+import type { InstrumentSpec } from '../market/instrument.ts';
+import { PaperBroker } from '../brokers/paper/paper-broker.ts';
+import type { CostModel } from '../brokers/paper/costs.ts';
+import type { Clock } from './clock.ts';
+import { Engine } from './engine.ts';
+import { EventJournal } from './journal.ts';
+
+export interface PaperSessionConfig {
+  clock: Clock;
+  initialCash: number;
+  leverage: number;
+  costs: CostModel;
+  instrument: (symbol: string) => InstrumentSpec;
+  /** Keep every event in memory (backtests) or only pass them to listeners (long runs that persist). */
+  retainEvents?: boolean;
+}
+
+/** An engine wired to a paper account: what backtests, replays and the demo all run. */
+export function createPaperSession(cfg: PaperSessionConfig): { engine: Engine; broker: PaperBroker; journal: EventJournal } {
+  const journal = new EventJournal({ retain: cfg.retainEvents ?? true });
+  const broker = new PaperBroker(
+    { initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument: cfg.instrument, now: () => cfg.clock.now() },
+    (e) => journal.append(e),
+  );
+  const engine = new Engine({ clock: cfg.clock, broker, journal, instrument: cfg.instrument });
+  return { engine, broker, journal };
+}

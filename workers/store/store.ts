@@ -1,0 +1,110 @@
+import type { BarSeries } from '../market/bar.ts';
+import type { Timeframe } from '../market/timeframe.ts';
+import type { AgentConfig } from '../engine/agent-config.ts';
+import type { EngineEvent, EngineEventInput } from '../engine/events.ts';
+import type { PositionOpenedPayload } from '../engine/events.ts';
+import type { DecisionRecord, OrderRecord, OrderState, TradeRecord } from './projections.ts';
+
+/**
+ * The engine's storage seam. Implementations: in memory (tests, backtests),
+ * IndexedDB via Dexie (browser), SQLite (relay). Events are the record; the
+ * decision, order, trade and position views are folded from them on append
+ * (workers/store/projections.ts) and never written on their own.
+ */
+export interface EngineStore {
+  bars: BarRepository;
+  events: EventRepository;
+  agents: AgentRepository;
+  decisions: DecisionView;
+  orders: OrderView;
+  trades: TradeView;
+  positions: PositionView;
+  snapshots: SnapshotRepository;
+}
+
+export interface StoredBarsInfo {
+  symbol: string;
+  timeframe: Timeframe;
+  count: number;
+  first: number;
+  last: number;
+}
+
+export interface BarRepository {
+  /** Merges bars into what is stored for the series' symbol and timeframe (a bar at an existing time replaces it), all or nothing. */
+  put(series: BarSeries): Promise<void>;
+  /** Bars with from <= time <= to, or null when nothing is stored. */
+  get(symbol: string, timeframe: Timeframe, range?: { from?: number; to?: number }): Promise<BarSeries | null>;
+  list(): Promise<StoredBarsInfo[]>;
+  delete(symbol: string, timeframe: Timeframe): Promise<void>;
+}
+
+export interface EventRepository {
+  /**
+   * Appends events in order. An event whose id is already stored is skipped:
+   * a replayed or retried write can never record a thing twice. The store gives
+   * each new event the next sequence number (1, 2, 3, ... with no gaps) and
+   * returns the events it added, as stored.
+   */
+  append(events: readonly (EngineEvent | EngineEventInput)[]): Promise<EngineEvent[]>;
+  /** Events with seq > `afterSeq`, oldest first. */
+  since(afterSeq: number, limit?: number): Promise<EngineEvent[]>;
+  lastSeq(): Promise<number>;
+  has(id: string): Promise<boolean>;
+}
+
+export type AgentRunState = 'running' | 'paused' | 'stopped';
+
+export interface AgentRecord {
+  config: AgentConfig;
+  state: AgentRunState;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AgentRepository {
+  put(agent: AgentRecord): Promise<void>;
+  get(id: string): Promise<AgentRecord | undefined>;
+  list(): Promise<AgentRecord[]>;
+  delete(id: string): Promise<void>;
+}
+
+export interface DecisionView {
+  /** Newest last; filters are optional. */
+  list(q?: { agentId?: string; symbol?: string; fromTime?: number; limit?: number }): Promise<DecisionRecord[]>;
+}
+
+export interface OrderView {
+  get(clientOrderId: string): Promise<OrderRecord | undefined>;
+  list(q?: { agentId?: string; state?: OrderState }): Promise<OrderRecord[]>;
+}
+
+export interface TradeView {
+  /** Closed trades, oldest first. */
+  list(q?: { agentId?: string; symbol?: string }): Promise<TradeRecord[]>;
+}
+
+export interface OpenPositionRecord extends PositionOpenedPayload {
+  agentId: string;
+  openedAt: number;
+}
+
+export interface PositionView {
+  /** Positions opened and not yet closed, with their latest stop and target. */
+  open(q?: { agentId?: string }): Promise<OpenPositionRecord[]>;
+}
+
+/** The account as the 60-second poll (and each backtest bar) sees it. */
+export interface AccountSnapshot {
+  time: number;
+  balance: number;
+  equity: number;
+  usedMargin: number;
+  freeMargin: number;
+  drawdown: number;
+}
+
+export interface SnapshotRepository {
+  append(s: AccountSnapshot): Promise<void>;
+  list(q?: { from?: number; to?: number }): Promise<AccountSnapshot[]>;
+}

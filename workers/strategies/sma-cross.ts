@@ -1,0 +1,76 @@
+import type { Bar } from '../market/bar.ts';
+import { INDICATORS } from '../features/indicators/index.ts';
+import type { StreamingIndicator } from '../features/indicators/types.ts';
+import type { AlphaSignal, RuleStrategyDef, Strategy } from './strategy.ts';
+
+export interface SmaCrossParams extends Record<string, number | boolean> {
+  fast: number;
+  slow: number;
+  /** On a cross down go flat instead of short. */
+  longOnly: boolean;
+}
+
+const NO_SIGNAL: AlphaSignal = { direction: null, confidence: 0 };
+const LONG: AlphaSignal = { direction: 1, confidence: 1 };
+const SHORT: AlphaSignal = { direction: -1, confidence: 1 };
+const FLAT: AlphaSignal = { direction: 0, confidence: 1 };
+
+/**
+ * Fast and slow SMA of the close. A cross is strict on both bars, as in
+ * backtesting.py's `crossover`: fast < slow on the previous bar and fast > slow
+ * on this one (or the reverse), so equal averages never signal.
+ */
+class SmaCross implements Strategy {
+  readonly warmup: number;
+  private readonly fast: StreamingIndicator;
+  private readonly slow: StreamingIndicator;
+  private prevFast = NaN;
+  private prevSlow = NaN;
+  private close = NaN;
+  private readonly fastName: string;
+  private readonly slowName: string;
+
+  constructor(private readonly p: SmaCrossParams) {
+    this.fast = INDICATORS.sma.stream([p.fast]);
+    this.slow = INDICATORS.sma.stream([p.slow]);
+    this.fastName = this.fast.outputs[0];
+    this.slowName = this.slow.outputs[0];
+    // A cross needs the slow average on two consecutive bars.
+    this.warmup = p.slow + 1;
+  }
+
+  update(bar: Bar): void {
+    this.prevFast = this.fast.value();
+    this.prevSlow = this.slow.value();
+    this.fast.update(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.slow.update(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.close = bar.close;
+  }
+
+  inputs(out: Record<string, number>): void {
+    out.close = this.close;
+    out[this.fastName] = this.fast.value();
+    out[this.slowName] = this.slow.value();
+  }
+
+  decide(): AlphaSignal {
+    const f = this.fast.value();
+    const s = this.slow.value();
+    if (this.prevFast < this.prevSlow && f > s) return LONG;
+    if (this.prevFast > this.prevSlow && f < s) return this.p.longOnly ? FLAT : SHORT;
+    return NO_SIGNAL;
+  }
+}
+
+export const smaCross: RuleStrategyDef<SmaCrossParams> = {
+  name: 'sma-cross',
+  description: 'Fast/slow simple moving average cross of the close: long on a cross up, short (or flat with longOnly) on a cross down.',
+  defaults: { fast: 10, slow: 20, longOnly: false },
+  check(p) {
+    if (!Number.isInteger(p.fast) || p.fast < 1) return `fast period must be a whole number >= 1 (got ${p.fast})`;
+    if (!Number.isInteger(p.slow) || p.slow < 2) return `slow period must be a whole number >= 2 (got ${p.slow})`;
+    if (p.fast >= p.slow) return `fast period (${p.fast}) must be shorter than slow period (${p.slow})`;
+    return null;
+  },
+  create: (p) => new SmaCross(p),
+};

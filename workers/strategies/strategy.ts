@@ -1,0 +1,33 @@
+import type { Bar } from '../market/bar.ts';
+import type { Side } from '../brokers/broker.ts';
+
+/** What the alpha step says after a bar: the direction it wants to be in, and how sure it is. */
+export interface AlphaSignal {
+  /** +1 be long, -1 be short, 0 be flat, null: no opinion (keep whatever is held). */
+  direction: Side | 0 | null;
+  /** 0..1; rule strategies say 1 when they signal. */
+  confidence: number;
+}
+
+/**
+ * An alpha source for one symbol (a rule strategy here; ONNX models plug in
+ * behind the same shape). Streaming: fed one closed bar at a time.
+ */
+export interface Strategy {
+  /** Bars needed before `decide` means anything. */
+  readonly warmup: number;
+  update(bar: Bar): void;
+  /** The numbers the next decision reads, by name (recorded with the decision, checked for NaN). */
+  inputs(out: Record<string, number>): void;
+  decide(): AlphaSignal;
+}
+
+/** A rule strategy available by name, with its parameters and their defaults. */
+export interface RuleStrategyDef<P extends Record<string, number | boolean>> {
+  name: string;
+  description: string;
+  defaults: P;
+  /** A problem with the parameters in words, or null. */
+  check(p: P): string | null;
+  create(p: P): Strategy;
+}
