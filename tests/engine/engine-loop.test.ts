@@ -10,6 +10,7 @@ import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
 import { sliceSeries, barAt } from '../../workers/market/bar.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
 import { bundled } from '../helpers/bundled.ts';
+import { RULE_STRATEGIES } from '../../workers/strategies/index.ts';
 
 const eurusd = bundled('EURUSD');
 const instrument = (s: string) => KNOWN_INSTRUMENTS[s];
@@ -62,7 +63,32 @@ describe('one loop for backtest and replay', () => {
     expect(d.every((x) => x.reason.length > 0)).toBe(true);
     expect(d[0].reason).toMatch(/^skipped: warming up \(1 of 31 bars\)$/);
     expect(d.some((x) => x.action === 'enter')).toBe(true);
-    expect(d.some((x) => /asset locked \(already (long|short)\)/.test(x.reason))).toBe(true);
+  });
+
+  it('holds with "asset locked" while the signal repeats the open position', () => {
+    // A strategy that says "long" on every bar: only the first may open a position.
+    RULE_STRATEGIES['always-long'] = {
+      name: 'always-long',
+      description: 'test: long on every bar',
+      defaults: {},
+      check: () => null,
+      create: () => ({ warmup: 1, update() {}, inputs(out) { out.one = 1; }, decide: () => ({ direction: 1, confidence: 1 }) }),
+    };
+    const series = sliceSeries(eurusd, 0, 40);
+    const clock = new SimulatedClock(series.time[0]);
+    const { engine, journal } = createPaperSession({ clock, ...DEMO_ACCOUNT, instrument });
+    engine.addAgent({ ...DEMO_AGENT, alpha: { kind: 'rule', strategy: 'always-long', params: {} }, trailAtr: null, targetAtr: null, symbols: ['EURUSD'], timeframe: 'H1' });
+    for (let i = 0; i < 40; i++) {
+      clock.advanceTo(series.time[i] + 3_600_000);
+      engine.onBar('EURUSD', 'H1', barAt(series, i));
+    }
+    delete RULE_STRATEGIES['always-long'];
+    const d = decisions(journal.events);
+    const firstEntry = d.findIndex((x) => x.action === 'enter');
+    expect(firstEntry).toBe(14); // ATR(14) for the stop is ready on the 15th bar
+    expect(d.filter((x) => x.action === 'enter').length).toBe(1);
+    expect(d[firstEntry + 1].reason).toBe('skipped: asset locked (already long)');
+    expect(journal.events.filter((e) => e.type === 'order.intent').length).toBe(1);
   });
 
   it('skips a decision on a bar with NaN features, names them, and goes on', () => {
