@@ -88,9 +88,8 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
     eqValue[samples++] = broker.equity();
   });
 
-  const events = journal.events;
   const trades: TradeRecord[] = [];
-  for (const e of events) {
+  for (const e of journal.objectEvents) {
     const t = tradeFrom(e);
     if (t) trades.push(t);
   }
@@ -99,7 +98,10 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
     metrics: computeMetrics({ time: equity.time, equity: equity.equity, initialEquity: cfg.initialCash, trades, barsInMarket, timeframe }),
     equity,
     trades,
-    events,
+    // Built on first read: a million-bar run need not pay for its decision objects unless asked.
+    get events() {
+      return journal.events;
+    },
     openPositions: broker.positions(),
     cancelled: cfg.signal?.aborted ?? false,
   };

@@ -21,6 +21,10 @@ interface SymbolState {
   /** Open time of the last bar taken: a bar at or before it is a replay and is ignored. */
   lastBarTime: number;
   bars: number;
+  /** The inputs of the latest bar, reused bar after bar (copied into whatever is recorded). */
+  inputs: Record<string, number>;
+  /** Journal key for this symbol's order-less decisions, made at the first one. */
+  decisionKey: number;
 }
 
 export interface AgentDeps {
@@ -53,7 +57,7 @@ export class AgentRunner {
     const needsAtr = config.stopAtr !== null || config.targetAtr !== null || config.trailAtr !== null;
     for (const symbol of config.symbols) {
       const atr = needsAtr ? INDICATORS.atr.stream([config.atrPeriod]) : null;
-      this.state.set(symbol, { strategy: def.create(params), atr, atrName: atr?.outputs[0] ?? '', lastBarTime: -Infinity, bars: 0 });
+      this.state.set(symbol, { strategy: def.create(params), atr, atrName: atr?.outputs[0] ?? '', lastBarTime: -Infinity, bars: 0, inputs: {}, decisionKey: -1 });
     }
   }
 
@@ -66,7 +70,7 @@ export class AgentRunner {
     s.atr?.update(bar.open, bar.high, bar.low, bar.close, bar.volume);
     if (this.status === 'stopped') return;
 
-    const inputs: Record<string, number> = {};
+    const inputs = s.inputs;
     s.strategy.inputs(inputs);
     const atr = s.atr ? s.atr.value() : NaN;
     if (s.atr) inputs[s.atrName] = atr;
@@ -153,12 +157,19 @@ export class AgentRunner {
     inputs: Record<string, number>,
     order?: Pick<DecisionPayload, 'clientOrderId' | 'volumeUnits' | 'stopDistance' | 'targetDistance'>,
   ): void {
+    const time = this.deps.now();
+    if (!order) {
+      // Holds and skips: nearly every bar. The journal may keep them as columns.
+      const s = this.state.get(symbol)!;
+      if (s.decisionKey < 0) s.decisionKey = this.deps.journal.decisionKey(this.config.id, symbol, Object.keys(inputs));
+      return this.deps.journal.appendDecision(s.decisionKey, this.config.id, time, { symbol, barTime: bar.time, action, reason, direction }, inputs);
+    }
     this.deps.journal.append({
       id: eventId.decision(this.config.id, symbol, bar.time),
       type: 'decision',
       agentId: this.config.id,
-      time: this.deps.now(),
-      payload: { symbol, barTime: bar.time, action, reason, direction, inputs, ...order },
+      time,
+      payload: { symbol, barTime: bar.time, action, reason, direction, inputs: { ...inputs }, ...order },
     });
   }
 }

@@ -1,4 +1,6 @@
-import type { EngineEvent, EngineEventInput } from './events.ts';
+import type { DecisionAction, DecisionPayload, EngineEvent, EngineEventInput } from './events.ts';
+import { eventId } from './events.ts';
+import { DecisionTape } from './decision-tape.ts';
 
 export type EventListener = (e: EngineEvent) => void;
 
@@ -6,12 +8,17 @@ export type EventListener = (e: EngineEvent) => void;
  * The engine's append-only event log in memory: gives each event the next
  * sequence number and hands it to listeners (a store writer, the UI, the relay
  * stream). Persistence is a listener, so the hot loop never waits on I/O.
+ *
+ * When events are only retained (a backtest: nobody listens), decisions that
+ * place no order go to a columnar tape instead of becoming objects; `events`
+ * rebuilds them, so what callers read is the same either way.
  */
 export class EventJournal {
   private seq: number;
   private readonly listeners: EventListener[] = [];
-  /** Retained events (all of them unless `retain` is false, e.g. a long-running relay that persists instead). */
-  readonly events: EngineEvent[] = [];
+  private readonly objects: EngineEvent[] = [];
+  private readonly tape = new DecisionTape();
+  private merged: EngineEvent[] | null = null;
 
   constructor(private readonly opts: { startSeq?: number; retain?: boolean } = {}) {
     this.seq = opts.startSeq ?? 0;
@@ -21,13 +28,52 @@ export class EventJournal {
     return this.seq;
   }
 
+  /** Every retained event in sequence order (built once per change when the tape holds some). */
+  get events(): EngineEvent[] {
+    if (this.tape.length === 0) return this.objects;
+    if (this.merged) return this.merged;
+    const out: EngineEvent[] = new Array(this.objects.length + this.tape.length);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < out.length; k++) {
+      out[k] = j >= this.tape.length || (i < this.objects.length && this.objects[i].seq < this.tape.seqAt(j)) ? this.objects[i++] : this.tape.materialize(j++);
+    }
+    return (this.merged = out);
+  }
+
+  /** The retained events kept as objects: all but the order-less decisions on the tape (cheap to scan for orders and trades). */
+  get objectEvents(): readonly EngineEvent[] {
+    return this.objects;
+  }
+
   append(input: EngineEventInput): EngineEvent {
     // Stamped in place rather than copied: a backtest appends one decision per bar.
     const e = input as EngineEvent;
     e.seq = ++this.seq;
-    if (this.opts.retain !== false) this.events.push(e);
+    if (this.opts.retain !== false) {
+      this.objects.push(e);
+      this.merged = null;
+    }
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i](e);
     return e;
+  }
+
+  /** A key for `appendDecision`: who decides and the names of the inputs they record. */
+  decisionKey(agentId: string, symbol: string, inputNames: readonly string[]): number {
+    return this.tape.register(agentId, symbol, inputNames);
+  }
+
+  /**
+   * Appends a decision that places no order. `inputs` may be a scratch object
+   * the caller reuses: it is copied, never kept.
+   */
+  appendDecision(key: number, agentId: string, time: number, p: Omit<DecisionPayload, 'inputs'>, inputs: Record<string, number>): void {
+    if (this.listeners.length === 0 && this.opts.retain !== false) {
+      this.tape.push(++this.seq, key, time, p.barTime, p.action as DecisionAction, p.reason, p.direction, inputs);
+      this.merged = null;
+      return;
+    }
+    this.append({ id: eventId.decision(agentId, p.symbol, p.barTime), type: 'decision', agentId, time, payload: { ...p, inputs: { ...inputs } } });
   }
 
   subscribe(fn: EventListener): () => void {
