@@ -1,0 +1,119 @@
+/**
+ * Feature spec throughput: risk-obs-v1 over a million bars in batch (training,
+ * backtests) and bar by bar (live), against the streaming builder and against
+ * trading-signals updating the seven indicators a typical bot watches.
+ */
+import { ADX, ATR, BollingerBands, EMA, MACD, RSI, StochasticOscillator } from 'trading-signals';
+import { buildFeatureMatrix, RISK_OBS_V1, StreamingFeatureBuilder } from '../workers/features/spec/index.ts';
+import type { Bar } from '../workers/market/bar.ts';
+import { secondsPerCall, syntheticBars, type BenchRow } from './lib.ts';
+
+const N = 1_000_000;
+/** Bars per timed streaming pass: long enough to average, short enough to repeat. */
+const STREAM_BARS = 200_000;
+
+type Columns = ReturnType<typeof syntheticBars>;
+
+/** One live pass over `count` bars from `from`, through a reused bar object (the feed's, in production). */
+function streamPass(live: StreamingFeatureBuilder, s: Columns, from: number, count: number): number {
+  const bar: Bar = { time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
+  let sink = 0;
+  for (let i = from; i < from + count; i++) {
+    bar.time = s.time[i];
+    bar.open = s.open[i];
+    bar.high = s.high[i];
+    bar.low = s.low[i];
+    bar.close = s.close[i];
+    bar.volume = s.volume[i];
+    live.update(bar);
+    sink += live.vector()[0];
+  }
+  return sink;
+}
+
+/** The peer: trading-signals' EMA, RSI, ATR, MACD, Bollinger, Stochastic and ADX, one update each per bar. */
+function tradingSignalsPass(s: Columns, count: number): number {
+  const ema = new EMA(20);
+  const rsi = new RSI(14);
+  const atr = new ATR(14);
+  const macd = new MACD(new EMA(12), new EMA(26), new EMA(9));
+  const bb = new BollingerBands(20, 2);
+  const stoch = new StochasticOscillator({ kPeriod: 14, kSlowingPeriod: 3, dPeriod: 3 });
+  const adx = new ADX(14);
+  let sink = 0;
+  for (let i = 0; i < count; i++) {
+    const close = s.close[i];
+    const candle = { high: s.high[i], low: s.low[i], close };
+    sink += ema.update(close, false) ?? 0;
+    sink += rsi.update(close, false) ?? 0;
+    sink += atr.update(candle, false) ?? 0;
+    sink += macd.update(close, false)?.histogram ?? 0;
+    sink += bb.update(close, false)?.middle ?? 0;
+    sink += stoch.update(candle, false)?.stochK ?? 0;
+    sink += adx.update(candle, false) ?? 0;
+  }
+  return sink;
+}
+
+export default async function featuresBench(): Promise<BenchRow[]> {
+  const s = syntheticBars(N);
+  const spec = RISK_OBS_V1;
+
+  // Steady state: the output buffer reused, as a sweep or walk-forward does. A fresh 480 MB
+  // output per call is dominated by page faults on this VM, so it is reported on its own row.
+  const into = new Float64Array(N * spec.features.length);
+  const batchSec = secondsPerCall(() => buildFeatureMatrix(spec, s, undefined, { into }), { minBatchMs: 1, batches: 5 });
+  const freshSec = secondsPerCall(() => buildFeatureMatrix(spec, s), { minBatchMs: 1, batches: 1 });
+  const streamFullSec = secondsPerCall(() => streamPass(new StreamingFeatureBuilder(spec), s, 0, N), { minBatchMs: 1, batches: 3 });
+
+  // Per-bar latency measured past the warm-up, where every indicator is doing its full work.
+  const live = new StreamingFeatureBuilder(spec);
+  streamPass(live, s, 0, spec.warmup + 1);
+  let from = spec.warmup + 1;
+  const streamSec = secondsPerCall(
+    () => {
+      if (from + STREAM_BARS > N) {
+        live.reset();
+        streamPass(live, s, 0, spec.warmup + 1);
+        from = spec.warmup + 1;
+      }
+      streamPass(live, s, from, STREAM_BARS);
+      from += STREAM_BARS;
+    },
+    { minBatchMs: 1, batches: 5 },
+  );
+  const peerSec = secondsPerCall(() => tradingSignalsPass(s, STREAM_BARS), { minBatchMs: 1, batches: 3 });
+
+  const batchRate = N / batchSec;
+  const usPerBar = (streamSec / STREAM_BARS) * 1e6;
+  return [
+    {
+      name: `risk-obs-v1 batch (${spec.features.length} features), 1M bars, output buffer reused`,
+      value: batchRate,
+      unit: 'bars/s',
+      higherIsBetter: true,
+      peer: 'risk-obs-v1 streaming builder, same bars',
+      peerValue: N / streamFullSec,
+      target: '>= 2,000,000 bars/s',
+      targetMet: batchRate >= 2_000_000,
+    },
+    {
+      name: `risk-obs-v1 batch, fresh output array each call, 1M bars`,
+      value: N / freshSec,
+      unit: 'bars/s',
+      higherIsBetter: true,
+      peer: 'risk-obs-v1 streaming builder, same bars',
+      peerValue: N / streamFullSec,
+    },
+    {
+      name: `risk-obs-v1 streaming update, all ${spec.features.length} features, one bar`,
+      value: usPerBar,
+      unit: 'µs/bar',
+      higherIsBetter: false,
+      peer: 'trading-signals EMA+RSI+ATR+MACD+BB+Stoch+ADX update',
+      peerValue: (peerSec / STREAM_BARS) * 1e6,
+      target: '<= 5 µs/bar',
+      targetMet: usPerBar <= 5,
+    },
+  ];
+}

@@ -1,0 +1,142 @@
+import type { BarSeries } from '../../market/bar.ts';
+import type { OhlcvColumns } from '../indicators/types.ts';
+import { BAR_FIELDS, CONTEXT_FIELDS } from './spec.ts';
+import type { BarField, ContextColumns, FeatureSpec, InputLayout, Kernel } from './spec.ts';
+import { indicatorDef } from './indicator-source.ts';
+import { buildKernels } from './define.ts';
+
+/** Features of a whole series, row-major: feature `j` of bar `i` is `values[i * cols + j]`. */
+export interface FeatureMatrix {
+  specId: string;
+  version: number;
+  names: readonly string[];
+  rows: number;
+  cols: number;
+  /** Rows before this one are warm-up: not fit for training labels or decisions. */
+  warmup: number;
+  values: Float64Array;
+}
+
+/** The columns the builder reads: a BarSeries, or anything with its six columns. */
+export type BarColumns = Pick<BarSeries, BarField>;
+
+export interface BatchOptions {
+  /**
+   * Where to write the n × cols values (its first n × cols entries are used).
+   * Reusing one buffer across builds (sweeps, walk-forward windows) saves
+   * faulting in hundreds of fresh megabytes per million bars.
+   */
+  into?: Float64Array;
+}
+
+/** Bars per block: the block's inputs (slots × BLOCK doubles) and its output rows stay in L2 while 60 kernels sweep them. */
+const BLOCK = 256;
+
+/**
+ * Batch form of a spec (training sets, backtests). Indicators run in their batch
+ * form over whole columns; bars are then copied block by block into a
+ * slot-major input block (lagged slots copied from `i - lag`) and each feature
+ * kernel sweeps the block. The kernels are the very functions the streaming
+ * builder runs on one bar, so the rows match it exactly. `context` columns
+ * (one value per bar) default to 0 when absent.
+ */
+export function buildFeatureMatrix(spec: FeatureSpec, series: BarColumns, context?: ContextColumns, opts: BatchOptions = {}): FeatureMatrix {
+  const L = spec.layout;
+  const n = series.time.length;
+  for (const f of BAR_FIELDS) {
+    if (series[f].length !== n) throw new Error(`buildFeatureMatrix: column "${f}" has ${series[f].length} rows, time has ${n}`);
+  }
+  const S = L.slots.length;
+  /** Column each slot reads and how many bars back: a lag slot reads its base's column. */
+  const col: Float64Array[] = Array.from({ length: S }, () => NO_COLUMN);
+  const lag = new Int32Array(S);
+  const block = new Float64Array(S * BLOCK);
+
+  BAR_FIELDS.forEach((f, k) => (col[L.barSlots[k]] = series[f]));
+  CONTEXT_FIELDS.forEach((f, k) => (col[L.contextSlots[k]] = contextColumn(context?.[f], f, n)));
+  const bindLags = (lags: Int32Array) => {
+    for (const s of lags) {
+      col[s] = col[L.slots[s].base!];
+      lag[s] = L.slots[s].lag!;
+    }
+  };
+  bindLags(L.earlyLags);
+
+  computeSeries(L, col, lag, block, n);
+  for (const ind of L.indicators) runIndicator(ind, series, col, n);
+  bindLags(L.lateLags);
+
+  const F = spec.features.length;
+  const values = opts.into ? opts.into.subarray(0, n * F) : new Float64Array(n * F);
+  if (values.length < n * F) throw new Error(`buildFeatureMatrix: "into" holds ${opts.into!.length} values, ${n} bars need ${n * F}`);
+  const kernels = buildKernels(L, spec.features.map((f) => f.build), BLOCK);
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const m = Math.min(BLOCK, n - i0);
+    fillBlock(block, col, lag, S, i0, m);
+    for (let j = 0; j < F; j++) kernels[j](block, m, values, i0 * F + j, F);
+  }
+  return { specId: spec.id, version: spec.version, names: spec.features.map((f) => f.name), rows: n, cols: F, warmup: spec.warmup, values };
+}
+
+const NO_COLUMN = new Float64Array(0);
+
+/** Slots [0, upTo) of bars [i0, i0 + m) into the slot-major block: what the streaming builder holds after each of those bars. */
+function fillBlock(block: Float64Array, col: Float64Array[], lag: Int32Array, upTo: number, i0: number, m: number): void {
+  for (let s = 0; s < upTo; s++) {
+    const at = s * BLOCK;
+    const from = i0 - lag[s];
+    // Bars before the series start have no lagged value yet.
+    const missing = from < 0 ? Math.min(-from, m) : 0;
+    for (let i = 0; i < missing; i++) block[at + i] = NaN;
+    // A plain loop, not set(subarray()): that allocates a view per slot per block and costs more than the copy.
+    const c = col[s];
+    for (let i = missing; i < m; i++) block[at + i] = c[from + i];
+  }
+}
+
+/** Derived series block by block: series slots come right after bar, context and early lags, so a prefix fill suffices. */
+function computeSeries(L: InputLayout, col: Float64Array[], lag: Int32Array, block: Float64Array, n: number): void {
+  if (L.series.length === 0) return;
+  const first = L.series[0].slot;
+  const kernels: Kernel[] = buildKernels(L, L.series.map((s) => s.build), BLOCK);
+  const outs = L.series.map((s) => (col[s.slot] = new Float64Array(n)));
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const m = Math.min(BLOCK, n - i0);
+    fillBlock(block, col, lag, first, i0, m);
+    for (let k = 0; k < kernels.length; k++) {
+      const at = (first + k) * BLOCK;
+      kernels[k](block, m, block, at, 1); // into the block, where a later series may read it
+      outs[k].set(block.subarray(at, at + m), i0);
+    }
+  }
+}
+
+function runIndicator(ind: InputLayout['indicators'][number], series: BarColumns, col: Float64Array[], n: number): void {
+  const def = indicatorDef(ind.key);
+  const start = Math.min(ind.start, n);
+  let input: OhlcvColumns = series;
+  if (ind.on >= 0) {
+    // A series is fed from its first finite value on, exactly as the streaming builder feeds it:
+    // a leading NaN would poison running sums for good.
+    const v = col[ind.on].subarray(start);
+    input = { open: v, high: v, low: v, close: v, volume: v };
+  }
+  const outs = def.batch(input, ind.params);
+  ind.outSlots.forEach((slot, k) => {
+    const o = outs[k];
+    if (o.length !== n - start) throw new Error(`indicator ${ind.key} returned ${o.length} rows for ${n - start} bars`);
+    if (start === 0) {
+      col[slot] = o;
+    } else {
+      const full = new Float64Array(n).fill(NaN, 0, start);
+      full.set(o, start);
+      col[slot] = full;
+    }
+  });
+}
+
+function contextColumn(c: ArrayLike<number> | undefined, field: string, n: number): Float64Array {
+  if (c === undefined) return new Float64Array(n);
+  if (c.length !== n) throw new Error(`buildFeatureMatrix: context column "${field}" has ${c.length} rows, the series has ${n}`);
+  return c instanceof Float64Array ? c : Float64Array.from(c);
+}
