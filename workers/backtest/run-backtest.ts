@@ -85,7 +85,7 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
     if (inMarket) barsInMarket++;
     lastInMarket = inMarket;
     eqTime[samples] = t;
-    eqValue[samples++] = broker.equity();
+    eqValue[samples++] = broker.equityAtLastBar;
   });
 
   const trades: TradeRecord[] = [];

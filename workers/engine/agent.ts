@@ -25,6 +25,8 @@ interface SymbolState {
   inputs: Record<string, number>;
   /** Journal key for this symbol's order-less decisions, made at the first one. */
   decisionKey: number;
+  /** The input names, fixed after the first bar. */
+  inputNames: string[] | null;
 }
 
 export interface AgentDeps {
@@ -35,6 +37,9 @@ export interface AgentDeps {
 }
 
 const SIDE_WORD = { 1: 'long', '-1': 'short' } as const;
+// Reasons of the bars that do nothing, built once: they are most bars of a backtest.
+const HELD_NO_SIGNAL = { 1: 'held long: no signal', '-1': 'held short: no signal' } as const;
+const ASSET_LOCKED = { 1: 'skipped: asset locked (already long)', '-1': 'skipped: asset locked (already short)' } as const;
 
 /**
  * One agent's decision loop, per closed bar and symbol:
@@ -57,7 +62,7 @@ export class AgentRunner {
     const needsAtr = config.stopAtr !== null || config.targetAtr !== null || config.trailAtr !== null;
     for (const symbol of config.symbols) {
       const atr = needsAtr ? INDICATORS.atr.stream([config.atrPeriod]) : null;
-      this.state.set(symbol, { strategy: def.create(params), atr, atrName: atr?.outputs[0] ?? '', lastBarTime: -Infinity, bars: 0, inputs: {}, decisionKey: -1 });
+      this.state.set(symbol, { strategy: def.create(params), atr, atrName: atr?.outputs[0] ?? '', lastBarTime: -Infinity, bars: 0, inputs: {}, decisionKey: -1, inputNames: null });
     }
   }
 
@@ -84,14 +89,14 @@ export class AgentRunner {
     if (this.status === 'paused') return this.decide(symbol, bar, 'skip', 'skipped: agent paused', null, inputs);
     const warm = Math.max(s.strategy.warmup, s.atr ? s.atr.warmup + 1 : 0);
     if (s.bars < warm) return this.decide(symbol, bar, 'skip', `skipped: warming up (${s.bars} of ${warm} bars)`, null, inputs);
-    const bad = nonFiniteNames(inputs);
+    const bad = nonFiniteNames(inputs, s.inputNames ?? (s.inputNames = Object.keys(inputs)));
     if (bad) return this.decide(symbol, bar, 'skip', `skipped: invalid features: ${bad}`, null, inputs);
     if (this.deps.broker.hasPendingOrder(this.config.id, symbol)) return this.decide(symbol, bar, 'skip', 'skipped: an order is still pending', null, inputs);
 
     const signal = s.strategy.decide();
     const dir = signal.direction;
-    if (dir === null) return this.decide(symbol, bar, 'hold', position ? `held ${SIDE_WORD[position.side]}: no signal` : 'held flat: no signal', dir, inputs);
-    if (position && position.side === dir) return this.decide(symbol, bar, 'hold', `skipped: asset locked (already ${SIDE_WORD[position.side]})`, dir, inputs);
+    if (dir === null) return this.decide(symbol, bar, 'hold', position ? HELD_NO_SIGNAL[position.side] : 'held flat: no signal', dir, inputs);
+    if (position && position.side === dir) return this.decide(symbol, bar, 'hold', ASSET_LOCKED[position.side], dir, inputs);
     if (!position && dir === 0) return this.decide(symbol, bar, 'hold', 'held flat: signal is flat', dir, inputs);
 
     if (position && dir === 0) {
@@ -175,8 +180,8 @@ export class AgentRunner {
 }
 
 /** Comma-separated names of non-finite inputs, or '' when all are finite. */
-function nonFiniteNames(inputs: Record<string, number>): string {
+function nonFiniteNames(inputs: Record<string, number>, names: readonly string[]): string {
   let bad = '';
-  for (const k in inputs) if (!Number.isFinite(inputs[k])) bad += bad ? `, ${k}` : k;
+  for (let i = 0; i < names.length; i++) if (!Number.isFinite(inputs[names[i]])) bad += bad ? `, ${names[i]}` : names[i];
   return bad;
 }

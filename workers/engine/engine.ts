@@ -26,7 +26,13 @@ export class Engine {
   /** The finest timeframe traded per symbol: a bar-driven broker fills from those bars only. */
   private readonly brokerTimeframe = new Map<string, Timeframe>();
 
-  constructor(readonly deps: EngineDeps) {}
+  /** The agents as an array and the broker if it fills from bars: read on every bar, so resolved once. */
+  private agentList: AgentRunner[] = [];
+  private readonly barBroker: BarDrivenBroker | null;
+
+  constructor(readonly deps: EngineDeps) {
+    this.barBroker = 'onBar' in deps.broker ? deps.broker : null;
+  }
 
   get journal(): EventJournal {
     return this.deps.journal;
@@ -43,6 +49,7 @@ export class Engine {
       now: () => this.deps.clock.now(),
     });
     this.agents.set(config.id, runner);
+    this.agentList = [...this.agents.values()];
     for (const s of config.symbols) {
       const cur = this.brokerTimeframe.get(s);
       if (!cur || TIMEFRAME_MS[config.timeframe] < TIMEFRAME_MS[cur]) this.brokerTimeframe.set(s, config.timeframe);
@@ -61,11 +68,9 @@ export class Engine {
 
   /** A closed bar from the feed. */
   onBar(symbol: string, timeframe: Timeframe, bar: Bar): void {
-    const broker = this.deps.broker;
-    if ('onBar' in broker && this.brokerTimeframe.get(symbol) === timeframe) broker.onBar(symbol, bar);
-    for (const a of this.agents.values()) {
-      if (a.config.timeframe === timeframe) a.onBarClose(symbol, bar);
-    }
+    if (this.barBroker && this.brokerTimeframe.get(symbol) === timeframe) this.barBroker.onBar(symbol, bar);
+    const agents = this.agentList;
+    for (let i = 0; i < agents.length; i++) if (agents[i].config.timeframe === timeframe) agents[i].onBarClose(symbol, bar);
   }
 
   pause(agentId: string, reason = 'paused by user'): void {

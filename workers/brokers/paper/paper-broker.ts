@@ -37,6 +37,7 @@ export class PaperBroker implements BarDrivenBroker {
   private readonly lastBid = new Map<string, number>();
   private peakEquity: number;
   private amendCount = 0;
+  private markedEquity: number;
 
   constructor(
     private readonly cfg: PaperBrokerConfig,
@@ -44,6 +45,12 @@ export class PaperBroker implements BarDrivenBroker {
   ) {
     this.balanceCents = toCents(cfg.initialCash);
     this.peakEquity = cfg.initialCash;
+    this.markedEquity = cfg.initialCash;
+  }
+
+  /** Equity as marked at the end of the last bar (what a backtest samples each bar, without recomputing). */
+  get equityAtLastBar(): number {
+    return this.markedEquity;
   }
 
   submit(order: OrderIntent): void {
@@ -142,7 +149,8 @@ export class PaperBroker implements BarDrivenBroker {
     if (this.pending.length > 0) this.fillPendingAtOpen(symbol, bar);
     if (this.open.size > 0) this.checkStopsAndTargets(symbol, bar);
     this.lastBid.set(symbol, bar.close);
-    const eq = this.equity();
+    const eq = this.open.size > 0 ? this.equity() : fromCents(this.balanceCents);
+    this.markedEquity = eq;
     if (eq > this.peakEquity) this.peakEquity = eq;
   }
 
