@@ -1,7 +1,7 @@
 /** Shared test helpers: the bundled real data, read plainly (split + Date.parse) as the reference the importer must match. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BarSeries } from '../../workers/market/bar.ts';
+import type { Bar, BarSeries } from '../../workers/market/bar.ts';
 
 export type DataName = 'EURUSD' | 'GOOG' | 'BTCUSD';
 
@@ -9,14 +9,7 @@ export function readData(name: DataName): string {
   return readFileSync(fileURLToPath(new URL(`../../public/data/${name}.csv`, import.meta.url)), 'utf8');
 }
 
-export interface PlainRow {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+export type PlainRow = Bar;
 
 /** The data rows of a public/data file, parsed the obvious slow way (times as written, UTC). */
 export function plainRows(name: DataName): PlainRow[] {
