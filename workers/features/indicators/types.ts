@@ -1,7 +1,8 @@
 /**
  * The indicator contract. Every indicator exists in two forms that give the
  * SAME numbers (bit for bit; the tests allow 1e-12):
- *  - batch: over whole Float64Array columns (backtests, training, imports);
+ *  - batch: over whole Float64Array columns (backtests, training, imports),
+ *    optionally into caller-provided output columns (see `IndicatorDef.batch`);
  *  - streaming: one bar at a time (live), with `replace` re-doing the still-forming last bar.
  * Outputs are NaN during warm-up.
  */
@@ -42,8 +43,23 @@ export interface IndicatorDef {
   outputs(p: readonly number[]): string[];
   /** Bar index of the first all-finite output. */
   warmup(p: readonly number[]): number;
-  /** Batch form: one Float64Array per output, same length as the input. */
-  batch(cols: OhlcvColumns, p: readonly number[]): Float64Array[];
+  /**
+   * Batch form: one Float64Array per output, same length as the input.
+   *
+   * `out` (optional) are caller-provided output columns, one per output in
+   * `outputs(p)` order, each of length >= the input's. When given, the results
+   * are written into them (every entry of [0, input length) is overwritten,
+   * NaN during warm-up; entries beyond are left untouched) and returned: the
+   * arrays themselves, or `subarray` views of their first input-length entries
+   * when longer. A missing or too short `out[k]` throws a RangeError. Without
+   * `out`, fresh arrays are allocated. Intermediate scratch (window rings,
+   * max/min blocks) is O(period) and cached per kernel, so a steady-state batch
+   * run with `out` allocates no per-bar memory: on large inputs, allocating and
+   * first-touching a fresh 8 MB column costs more than most kernels themselves.
+   * The values are the same with or without `out`. Do not pass an input column
+   * as an output.
+   */
+  batch(cols: OhlcvColumns, p: readonly number[], out?: readonly Float64Array[]): Float64Array[];
   /** Streaming form. */
   stream(p: readonly number[]): StreamingIndicator;
 }
