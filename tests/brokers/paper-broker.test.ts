@@ -198,3 +198,23 @@ describe('account', () => {
     expect(r.payload.reason).toMatch(/asset locked/);
   });
 });
+
+describe('live quotes', () => {
+  it('fills a pending order at the next quote and stops out on a later quote that crosses the stop', () => {
+    const x = setup({ spreadPips: 1, slippagePips: 0, commission: { kind: 'none' } });
+    x.feed(x.bar(1.1, 1.1, 1.1, 1.1));
+    x.broker.submit(x.order({ stopDistance: 0.0010 }));
+    x.broker.onQuote('EURUSD', T0 + 90 * 60_000, 1.1003);
+    const [p] = x.broker.positions();
+    expect(p.entryPrice).toBe(1.1004); // the ask: bid + 1 pip
+    expect(p.entryTime).toBe(T0 + 90 * 60_000);
+    expect(p.stopLoss).toBe(1.0994);
+    x.broker.onQuote('EURUSD', T0 + 91 * 60_000, 1.0995);
+    expect(x.broker.positions()).toHaveLength(1);
+    x.broker.onQuote('EURUSD', T0 + 92 * 60_000, 1.0990); // jumped through the stop: filled at the quote
+    const c = x.events.at(-1)!;
+    if (c.type !== 'position.closed') throw new Error(`expected a close, got ${c.type}`);
+    expect(c.payload.exitPrice).toBe(1.099);
+    expect(c.payload.exitTime).toBe(T0 + 92 * 60_000);
+  });
+});

@@ -154,6 +154,16 @@ export class PaperBroker implements BarDrivenBroker {
     if (eq > this.peakEquity) this.peakEquity = eq;
   }
 
+  /**
+   * A live price (bid) at `time`: pending orders fill at it, stops and targets
+   * are checked against it, and the account is marked. A quote is a bar whose
+   * open, high, low and close are all that price, so live paper trading and
+   * backtests share one set of fill rules (the configured spread gives the ask).
+   */
+  onQuote(symbol: string, time: number, bid: number): void {
+    this.onBar(symbol, { time, open: bid, high: bid, low: bid, close: bid, volume: 0 });
+  }
+
   private fillPendingAtOpen(symbol: string, bar: Bar): void {
     // Closes first, then entries, so a reversal frees its margin before the new leg needs it.
     const due = this.pending.filter((o) => (o.kind === 'open' ? o.intent.symbol : this.open.get(o.positionId)?.symbol) === symbol);
