@@ -13,6 +13,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2] ?? '';
 const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
 
+const ratio = (r: BenchRow) => {
+  const a = advantage(r);
+  return a >= 0.1 ? a.toFixed(2) : a.toPrecision(2);
+};
 const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
 const sections: { file: string; rows: BenchRow[] }[] = [];
 for (const f of files) {
@@ -22,7 +26,7 @@ for (const f of files) {
   for (const r of rows) {
     const met = r.target ? (r.targetMet ? '  target met' : '  TARGET MISSED') : '';
     process.stdout.write(
-      `${r.name}: ${fmt(r.value)} ${r.unit}  vs ${r.peer}: ${fmt(r.peerValue)} ${r.unit}  -> ${advantage(r).toFixed(2)}x${r.target ? `  (target ${r.target})` : ''}${met}\n`,
+      `${r.name}: ${fmt(r.value)} ${r.unit}  vs ${r.peer}: ${fmt(r.peerValue)} ${r.unit}  -> ${ratio(r)}x${r.target ? `  (target ${r.target})` : ''}${met}\n`,
     );
   }
   sections.push({ file: f, rows });
@@ -43,7 +47,7 @@ if (!filter) {
     lines.push(`## ${s.file}`, '', '| case | TradeGuard | peer | peer value | x | target |', '|---|---:|---|---:|---:|---|');
     for (const r of s.rows) {
       const target = r.target ? `${r.target} ${r.targetMet ? '(met)' : '(**missed**)'}` : '';
-      lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.peer} | ${fmt(r.peerValue)} ${r.unit} | ${advantage(r).toFixed(2)} | ${target} |`);
+      lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.peer} | ${fmt(r.peerValue)} ${r.unit} | ${ratio(r)} | ${target} |`);
     }
     lines.push('');
   }
