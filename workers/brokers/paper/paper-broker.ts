@@ -4,6 +4,7 @@ import { eventId } from '../../engine/events.ts';
 import { orderProblem } from '../../risk/order-check.ts';
 import type { AccountState, BarDrivenBroker, BrokerEventSink, CloseReason, OrderIntent, Position, Side } from '../broker.ts';
 import { askOf, commissionFor, marketFillPrice, type CostModel } from './costs.ts';
+import { barrierExit, entryAtOpen } from './barriers.ts';
 
 export interface PaperBrokerConfig {
   /** Starting cash in account money. */
@@ -184,7 +185,8 @@ export class PaperBroker implements BarDrivenBroker {
 
   private fillOpen(intent: OrderIntent, bar: Bar): void {
     const spec = this.cfg.instrument(intent.symbol);
-    const price = roundPrice(spec, marketFillPrice(spec, this.cfg.costs, intent.side, bar.open));
+    const entry = entryAtOpen(spec, this.cfg.costs, intent.side, bar.open, intent.stopDistance, intent.targetDistance);
+    const price = entry.price;
     const margin = (price * intent.volumeUnits) / this.cfg.leverage;
     const free = this.equity() - this.usedMargin();
     if (margin > free) {
@@ -201,8 +203,8 @@ export class PaperBroker implements BarDrivenBroker {
       volumeUnits: intent.volumeUnits,
       entryPrice: price,
       entryTime: bar.time,
-      stopLoss: intent.stopDistance === null ? null : roundPrice(spec, price - intent.side * intent.stopDistance),
-      takeProfit: intent.targetDistance === null ? null : roundPrice(spec, price + intent.side * intent.targetDistance),
+      stopLoss: entry.stopLoss,
+      takeProfit: entry.takeProfit,
       entryCommissionCents: commissionCents,
     };
     this.open.set(p.id, p);
@@ -218,29 +220,8 @@ export class PaperBroker implements BarDrivenBroker {
   private checkStopsAndTargets(symbol: string, bar: Bar): void {
     for (const p of this.open.values()) {
       if (p.symbol !== symbol || (p.stopLoss === null && p.takeProfit === null)) continue;
-      const spec = this.cfg.instrument(symbol);
-      const slip = pipsToPrice(spec, this.cfg.costs.slippagePips);
-      // A long exits on the bid; a short exits on the ask, so its triggers see bar prices plus the spread.
-      const lift = p.side === 1 ? 0 : askOf(spec, this.cfg.costs, 0);
-      const open = bar.open + lift;
-      const high = bar.high + lift;
-      const low = bar.low + lift;
-      const adverse = p.side === 1 ? low : high;
-      const favourable = p.side === 1 ? high : low;
-      const sl = p.stopLoss;
-      const tp = p.takeProfit;
-      let exit: number | null = null;
-      let reason: CloseReason = 'stop';
-      if (sl !== null && p.side * (adverse - sl) <= 0) {
-        // Gapped through: the stop order becomes a market order at the open.
-        exit = (p.side * (open - sl) <= 0 ? open : sl) - p.side * slip;
-      } else if (tp !== null && p.side * (favourable - tp) >= 0) {
-        reason = 'target';
-        exit = p.side * (open - tp) >= 0 ? open : tp;
-      }
-      if (exit === null) continue;
-      const price = roundPrice(spec, exit);
-      this.realise(p, price, bar.time, reason);
+      const exit = barrierExit(this.cfg.instrument(symbol), this.cfg.costs, p.side, p.stopLoss, p.takeProfit, bar.open, bar.high, bar.low);
+      if (exit) this.realise(p, exit.price, bar.time, exit.reason);
     }
   }
 
