@@ -1,5 +1,5 @@
 import type { Bar } from '../../market/bar.ts';
-import { fromCents, pipsToPrice, roundPrice, toCents, type InstrumentSpec } from '../../market/instrument.ts';
+import { fromCents, roundPrice, toCents, type InstrumentSpec } from '../../market/instrument.ts';
 import { eventId } from '../../engine/events.ts';
 import { orderProblem } from '../../risk/order-check.ts';
 import type { AccountState, BarDrivenBroker, BrokerEventSink, CloseReason, OrderIntent, Position, Side } from '../broker.ts';
