@@ -1,0 +1,136 @@
+import { isTimeframe, type Timeframe } from '../../market/timeframe.ts';
+import { FEATURE_SPECS } from '../../features/spec/index.ts';
+
+/**
+ * manifest.json of a model bundle (model.onnx + manifest.json): what the model
+ * is for, what it reads, what its outputs mean, and what it was measured to do.
+ * models/README.md documents every field with examples.
+ */
+export type ModelRole = 'alpha' | 'risk' | 'guard';
+export const MODEL_ROLES: readonly ModelRole[] = ['alpha', 'risk', 'guard'];
+export const MANIFEST_FORMAT = 'tradeguard-model/1';
+
+export type Direction = 'short' | 'flat' | 'long';
+
+export type AlphaOutputs =
+  /** Class probabilities [N, C]; `labels[c]` says what class c means (e.g. ['short', 'flat', 'long']). */
+  | { kind: 'classes'; output: string; labels: Direction[] }
+  /** A discrete-action policy (Stable-Baselines3): scores or probabilities [N, A] over actions; `actions[a]` is the direction of action a. */
+  | { kind: 'actions'; output: string; actions: Direction[] }
+  /** One score in [-1, 1] per row [N, 1]: the sign is the direction, the magnitude the confidence. */
+  | { kind: 'score'; output: string };
+
+export type RiskOutputs =
+  /** Three outputs of [N, 1] (or [N]). */
+  | { kind: 'heads'; slMult: string; tpMult: string; size: string }
+  /** One [N, 3] tensor in the order sl_mult, tp_mult, size. */
+  | { kind: 'tensor'; output: string };
+
+/** The probability that the trade is allowed: [N, 1], or column `column` of [N, K] (a classifier's probabilities). */
+export type GuardOutputs = { kind: 'allow-probability'; output: string; column?: number };
+
+export interface ModelManifest {
+  format: typeof MANIFEST_FORMAT;
+  role: ModelRole;
+  name: string;
+  version: string;
+  description?: string;
+  /** The feature spec id the model reads, e.g. 'risk-obs-v1'. */
+  featureSpec: string;
+  /** The model's input tensor: its name and shape [batch, features]; batch is 'N' (any) or a number. */
+  input: { name: string; shape: [number | 'N', number] };
+  /** Standardisation applied before the model: (x - mean) / std per feature; null when the model takes raw features. */
+  scaler: { mean: number[]; std: number[] } | null;
+  outputs: AlphaOutputs | RiskOutputs | GuardOutputs;
+  timeframe: Timeframe;
+  symbols: string[];
+  /** The data the model was trained on (ISO dates) and where its held-out period starts. */
+  training: { from: string; to: string; testFrom?: string; samples?: number };
+  /** Out-of-sample metrics as measured, by name (e.g. accuracy, auc, sharpe). */
+  metrics: Record<string, number>;
+  /** What exported it (e.g. 'torch 2.3 / torch.onnx.export'). */
+  producer?: string;
+}
+
+/**
+ * Every problem with a manifest, each naming the field and saying what is
+ * expected, or [] when it is sound. Checks that need the ONNX file (its inputs,
+ * outputs and operators) live with the bundle validation.
+ */
+export function manifestProblems(m: unknown): string[] {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return ['manifest.json must hold a JSON object'];
+  const x = m as Record<string, unknown>;
+  const out: string[] = [];
+  const str = (k: string) => typeof x[k] === 'string' && (x[k] as string).trim() !== '';
+  if (x.format !== MANIFEST_FORMAT) out.push(`format must be "${MANIFEST_FORMAT}" (got ${JSON.stringify(x.format)})`);
+  if (!MODEL_ROLES.includes(x.role as ModelRole)) out.push(`role must be one of ${MODEL_ROLES.join(', ')} (got ${JSON.stringify(x.role)})`);
+  for (const k of ['name', 'version']) if (!str(k)) out.push(`${k} must be a non-empty string`);
+
+  const spec = typeof x.featureSpec === 'string' ? FEATURE_SPECS[x.featureSpec] : undefined;
+  if (!spec) out.push(`featureSpec ${JSON.stringify(x.featureSpec)} is not a known feature spec (known: ${Object.keys(FEATURE_SPECS).join(', ')})`);
+  const width = spec?.features.length;
+
+  const input = x.input as { name?: unknown; shape?: unknown } | undefined;
+  if (!input || typeof input.name !== 'string' || !input.name) out.push('input.name must name the model\'s input tensor');
+  const shape = input?.shape;
+  if (!Array.isArray(shape) || shape.length !== 2 || !(shape[0] === 'N' || (Number.isInteger(shape[0]) && (shape[0] as number) > 0)) || !Number.isInteger(shape[1])) {
+    out.push('input.shape must be [batch, features] with batch "N" or a positive whole number');
+  } else if (width !== undefined && shape[1] !== width) {
+    out.push(`input.shape says ${shape[1]} features but ${x.featureSpec} has ${width}`);
+  }
+
+  if (x.scaler !== null) {
+    const s = x.scaler as { mean?: unknown; std?: unknown } | undefined;
+    if (!s || !Array.isArray(s.mean) || !Array.isArray(s.std)) out.push('scaler must be null or { mean: number[], std: number[] }');
+    else {
+      if (width !== undefined && (s.mean.length !== width || s.std.length !== width)) out.push(`scaler has ${s.mean.length} means and ${s.std.length} standard deviations; ${x.featureSpec} has ${width} features`);
+      const badMean = s.mean.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+      if (badMean >= 0) out.push(`scaler.mean[${badMean}] is not a finite number${spec ? ` (feature ${spec.features[badMean]?.name})` : ''}`);
+      const badStd = s.std.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v) || v <= 0);
+      if (badStd >= 0) out.push(`scaler.std[${badStd}] must be a finite number > 0${spec ? ` (feature ${spec.features[badStd]?.name})` : ''}`);
+    }
+  }
+
+  out.push(...outputProblems(x.role as ModelRole, x.outputs));
+  if (typeof x.timeframe !== 'string' || !isTimeframe(x.timeframe)) out.push(`timeframe must be one of M1 M5 M15 M30 H1 H4 D1 W1 MN1 (got ${JSON.stringify(x.timeframe)})`);
+  if (!Array.isArray(x.symbols) || x.symbols.length === 0 || !x.symbols.every((s) => typeof s === 'string' && s)) out.push('symbols must list the symbols the model was trained for');
+  const t = x.training as Record<string, unknown> | undefined;
+  if (!t || typeof t.from !== 'string' || typeof t.to !== 'string' || Number.isNaN(Date.parse(t.from)) || Number.isNaN(Date.parse(t.to))) out.push('training must give from and to as ISO dates');
+  if (typeof x.metrics !== 'object' || x.metrics === null || Object.values(x.metrics).some((v) => typeof v !== 'number')) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
+  return out;
+}
+
+const DIRECTIONS: readonly string[] = ['short', 'flat', 'long'];
+
+function outputProblems(role: ModelRole, o: unknown): string[] {
+  if (typeof o !== 'object' || o === null) return ['outputs must describe the model\'s output heads'];
+  const x = o as Record<string, unknown>;
+  const named = (k: string) => (typeof x[k] === 'string' && x[k] ? [] : [`outputs.${k} must name an output tensor`]);
+  switch (role) {
+    case 'alpha':
+      if (x.kind === 'score') return named('output');
+      if (x.kind === 'classes' || x.kind === 'actions') {
+        const list = x.kind === 'classes' ? x.labels : x.actions;
+        const key = x.kind === 'classes' ? 'labels' : 'actions';
+        const bad = !Array.isArray(list) || list.length < 2 || !list.every((d) => DIRECTIONS.includes(d as string));
+        return [...named('output'), ...(bad ? [`outputs.${key} must list at least two of short, flat, long (what each ${x.kind === 'classes' ? 'class' : 'action'} means)`] : [])];
+      }
+      return [`an alpha model's outputs.kind must be classes, actions or score (got ${JSON.stringify(x.kind)})`];
+    case 'risk':
+      if (x.kind === 'heads') return [...named('slMult'), ...named('tpMult'), ...named('size')];
+      if (x.kind === 'tensor') return named('output');
+      return [`a risk model's outputs.kind must be heads (sl_mult, tp_mult, size as three outputs) or tensor (one [N, 3] output) (got ${JSON.stringify(x.kind)})`];
+    case 'guard':
+      if (x.kind !== 'allow-probability') return [`a guard model's outputs.kind must be allow-probability (got ${JSON.stringify(x.kind)})`];
+      return [...named('output'), ...(x.column === undefined || (Number.isInteger(x.column) && (x.column as number) >= 0) ? [] : ['outputs.column must be a column index >= 0'])];
+    default:
+      return [];
+  }
+}
+
+/** The output tensor names a manifest declares (to match against the ONNX graph's outputs). */
+export function declaredOutputs(m: ModelManifest): string[] {
+  const o = m.outputs;
+  if ('slMult' in o) return [o.slMult, o.tpMult, o.size];
+  return [o.output];
+}
