@@ -59,7 +59,7 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
       const a = broker.account();
       log(`${utc(clock.now())}  ACCOUNT balance ${money(a.balanceCents / 100)}  equity ${money(a.equity)}  drawdown ${num(a.drawdown * 100)} %  margin used ${money(a.usedMargin)}  free ${money(a.freeMargin)}`);
     }
-  });
+  }, () => engine.endStep());
   process.off('SIGINT', onSigint);
   const a = broker.account();
   log(`Replay ended at ${utc(clock.now())}: balance ${money(a.balanceCents / 100)}, equity ${money(a.equity)}, ${broker.positions().length} open position(s).`);

@@ -9,6 +9,7 @@ import type { AgentConfig } from '../engine/agent-config.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import { tradeFrom, type TradeRecord } from '../store/projections.ts';
 import { computeMetrics, type BacktestMetrics } from './metrics.ts';
+import type { LoadedModel } from '../models/chain/model-stage.ts';
 
 export interface BacktestConfig {
   /** One series per symbol, all in the agent's timeframe. */
@@ -19,6 +20,8 @@ export interface BacktestConfig {
   leverage: number;
   costs: CostModel;
   instrument?: (symbol: string) => InstrumentSpec;
+  /** Loaded model bundles by id, when the agent runs models. */
+  models?: (id: string) => LoadedModel;
   /** Progress and cancel for long runs in a worker: yield every N bars through `timers`. */
   yieldEvery?: number;
   timers?: Timers;
@@ -54,7 +57,7 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
   };
 
   const clock = new SimulatedClock(cfg.series.reduce((t, s) => Math.min(t, s.time[0] ?? Infinity), Infinity));
-  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument });
+  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: cfg.models });
   engine.addAgent({ ...cfg.agent, symbols: cfg.series.map((s) => s.symbol), timeframe });
 
   // One equity sample per distinct close time (several symbols may close together).
@@ -86,7 +89,7 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
     lastInMarket = inMarket;
     eqTime[samples] = t;
     eqValue[samples++] = broker.equityAtLastBar;
-  });
+  }, () => engine.endStep());
 
   const trades: TradeRecord[] = [];
   for (const e of journal.objectEvents) {

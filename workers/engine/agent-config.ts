@@ -1,8 +1,10 @@
 import type { Timeframe } from '../market/timeframe.ts';
 import type { Sizing } from '../risk/sizing.ts';
 
-/** Where an agent's direction comes from. Model bundles join with the models issue. */
-export type AlphaSource = { kind: 'rule'; strategy: string; params: Record<string, number | boolean> };
+import type { ChainSettings } from '../models/chain/chain-policy.ts';
+
+/** Where an agent's direction comes from: a built-in rule strategy, or an alpha model bundle. */
+export type AlphaSource = { kind: 'rule'; strategy: string; params: Record<string, number | boolean> } | { kind: 'model'; modelId: string };
 
 /** Everything that defines an agent; stored, shown in the app, and enough to rebuild it after a restart. */
 export interface AgentConfig {
@@ -22,6 +24,12 @@ export interface AgentConfig {
   trailAtr: number | null;
   /** ATR period (Wilder) for stops, targets and trailing. */
   atrPeriod: number;
+  /** A risk model (sl_mult, tp_mult and size heads) replacing stopAtr, targetAtr and the full risk %. */
+  riskModel?: string | null;
+  /** A TradeGuard model that allows or blocks each proposed trade. */
+  guardModel?: string | null;
+  /** Confidence and guard thresholds, bounds on the risk heads (defaults: DEFAULT_CHAIN). */
+  chain?: ChainSettings;
 }
 
 export const DEFAULT_AGENT: Omit<AgentConfig, 'id' | 'name' | 'symbols' | 'timeframe' | 'alpha'> = {
@@ -45,6 +53,10 @@ export function agentConfigProblems(c: AgentConfig): string[] {
   if (!(c.maxPositionPct > 0)) out.push(`maximum position must be a positive % of equity (got ${c.maxPositionPct})`);
   for (const [k, v] of [['stopAtr', c.stopAtr], ['targetAtr', c.targetAtr], ['trailAtr', c.trailAtr]] as const) {
     if (v !== null && !(v > 0)) out.push(`${k} must be positive or none (got ${v})`);
+  }
+  if (c.chain) {
+    for (const [k, v] of [['minConfidence', c.chain.minConfidence], ['guardThreshold', c.chain.guardThreshold]] as const) if (!(v >= 0 && v <= 1)) out.push(`${k} must be within [0, 1] (got ${v})`);
+    for (const [k, [lo, hi]] of Object.entries(c.chain.bounds)) if (!(lo <= hi)) out.push(`bounds of ${k} must be [low, high] with low <= high (got [${lo}, ${hi}])`);
   }
   if (!Number.isInteger(c.atrPeriod) || c.atrPeriod < 1) out.push(`ATR period must be a whole number >= 1 (got ${c.atrPeriod})`);
   return out;

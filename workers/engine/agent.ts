@@ -7,14 +7,24 @@ import { sizePosition } from '../risk/sizing.ts';
 import { orderProblem } from '../risk/order-check.ts';
 import { trailingStop } from '../risk/trailing.ts';
 import { ruleStrategy, type Strategy } from '../strategies/index.ts';
+import { getFeatureSpec, StreamingFeatureBuilder, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
+import { DEFAULT_CHAIN, chainVerdict, type ChainSettings } from '../models/chain/chain-policy.ts';
+import { ModelStage, type LoadedModel } from '../models/chain/model-stage.ts';
+import type { AlphaReading } from '../models/chain/read-outputs.ts';
 import type { AgentConfig } from './agent-config.ts';
-import { clientOrderId, eventId, type DecisionAction, type DecisionPayload } from './events.ts';
+import { clientOrderId, eventId, type DecisionAction, type DecisionModels, type DecisionPayload } from './events.ts';
 import type { EventJournal } from './journal.ts';
 
 export type AgentStatus = 'running' | 'paused' | 'stopped';
 
 interface SymbolState {
-  strategy: Strategy;
+  /** The rule strategy, or null when a model is the alpha. */
+  strategy: Strategy | null;
+  /** The observation the models read, when the agent runs any. */
+  features: StreamingFeatureBuilder | null;
+  /** The position the context features describe, and how many bars it has been held. */
+  positionId: string | null;
+  barsInPosition: number;
   /** Only when stops, targets or trailing use it: a rule strategy without them needs no ATR warm-up. */
   atr: StreamingIndicator | null;
   atrName: string;
@@ -34,6 +44,29 @@ export interface AgentDeps {
   journal: EventJournal;
   instrument: (symbol: string) => InstrumentSpec;
   now: () => number;
+  /** Loaded model bundles by id (agents with models only). */
+  models?: (id: string) => LoadedModel;
+  /** A fault that must stop this agent deciding (a model failed or returned NaN): the engine pauses it. */
+  onFault?: (agentId: string, reason: string) => void;
+}
+
+/** A decision waiting for the step's batched model runs. */
+interface PendingDecision {
+  symbol: string;
+  bar: Bar;
+  position: Position | undefined;
+  atr: number;
+  inputs: Record<string, number>;
+  /** Set by a rule alpha at once, or by the alpha model's batched run. */
+  alpha: AlphaReading | null;
+}
+
+interface Chain {
+  spec: FeatureSpec;
+  settings: ChainSettings;
+  alpha: ModelStage | null;
+  risk: ModelStage | null;
+  guard: ModelStage | null;
 }
 
 const SIDE_WORD = { 1: 'long', '-1': 'short' } as const;
@@ -51,19 +84,44 @@ export class AgentRunner {
   status: AgentStatus = 'running';
   private readonly state = new Map<string, SymbolState>();
 
+  private readonly chain: Chain | null;
+  private pending: PendingDecision[] = [];
+
   constructor(
     readonly config: AgentConfig,
     private readonly deps: AgentDeps,
   ) {
-    const def = ruleStrategy(config.alpha.strategy);
-    const params = { ...def.defaults, ...config.alpha.params };
-    const problem = def.check(params);
-    if (problem) throw new Error(`agent ${config.id}: ${problem}`);
-    const needsAtr = config.stopAtr !== null || config.targetAtr !== null || config.trailAtr !== null;
+    this.chain = buildChain(config, deps);
+    let create: (() => Strategy) | null = null;
+    if (config.alpha.kind === 'rule') {
+      const def = ruleStrategy(config.alpha.strategy);
+      const params = { ...def.defaults, ...config.alpha.params };
+      const problem = def.check(params);
+      if (problem) throw new Error(`agent ${config.id}: ${problem}`);
+      create = () => def.create(params);
+    }
+    const needsAtr = config.stopAtr !== null || config.targetAtr !== null || config.trailAtr !== null || this.chain?.risk != null;
     for (const symbol of config.symbols) {
       const atr = needsAtr ? INDICATORS.atr.stream([config.atrPeriod]) : null;
-      this.state.set(symbol, { strategy: def.create(params), atr, atrName: atr?.outputs[0] ?? '', lastBarTime: -Infinity, bars: 0, inputs: {}, decisionKey: -1, inputNames: null });
+      this.state.set(symbol, {
+        strategy: create ? create() : null,
+        features: this.chain ? new StreamingFeatureBuilder(this.chain.spec) : null,
+        positionId: null,
+        barsInPosition: 0,
+        atr,
+        atrName: atr?.outputs[0] ?? '',
+        lastBarTime: -Infinity,
+        bars: 0,
+        inputs: {},
+        decisionKey: -1,
+        inputNames: null,
+      });
     }
+  }
+
+  /** True when decisions of this step wait for the models (the engine then calls runModels). */
+  get hasModelWork(): boolean {
+    return this.pending.length > 0;
   }
 
   onBarClose(symbol: string, bar: Bar): void {
@@ -71,15 +129,23 @@ export class AgentRunner {
     if (!s || bar.time <= s.lastBarTime) return;
     s.lastBarTime = bar.time;
     s.bars++;
-    s.strategy.update(bar);
+    s.strategy?.update(bar);
     s.atr?.update(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    const position = this.deps.broker.positionOf(this.config.id, symbol);
+    if (s.features) {
+      if (position?.id !== s.positionId) {
+        s.positionId = position?.id ?? null;
+        s.barsInPosition = 0;
+      } else if (position) s.barsInPosition++;
+      s.features.update(bar, this.context(s, position));
+    }
     if (this.status === 'stopped') return;
 
     const inputs = s.inputs;
-    s.strategy.inputs(inputs);
+    if (s.strategy) s.strategy.inputs(inputs);
+    else inputs.close = bar.close;
     const atr = s.atr ? s.atr.value() : NaN;
     if (s.atr) inputs[s.atrName] = atr;
-    const position = this.deps.broker.positionOf(this.config.id, symbol);
 
     if (position && this.config.trailAtr !== null) {
       const stop = trailingStop(position.side, position.stopLoss, bar.close, atr, this.config.trailAtr);
@@ -87,12 +153,18 @@ export class AgentRunner {
     }
 
     if (this.status === 'paused') return this.decide(symbol, bar, 'skip', 'skipped: agent paused', null, inputs);
-    const warm = Math.max(s.strategy.warmup, s.atr ? s.atr.warmup + 1 : 0);
+    const warm = Math.max(s.strategy?.warmup ?? 0, s.atr ? s.atr.warmup + 1 : 0, this.chain ? this.chain.spec.warmup + 1 : 0);
     if (s.bars < warm) return this.decide(symbol, bar, 'skip', `skipped: warming up (${s.bars} of ${warm} bars)`, null, inputs);
     const bad = nonFiniteNames(inputs, s.inputNames ?? (s.inputNames = Object.keys(inputs)));
     if (bad) return this.decide(symbol, bar, 'skip', `skipped: invalid features: ${bad}`, null, inputs);
+    // NaN or infinity never reaches a model: the decision names the features instead.
+    if (s.features && !s.features.allFinite()) return this.decide(symbol, bar, 'skip', `skipped: invalid features: ${s.features.nonFinite().join(', ')}`, null, inputs);
     if (this.deps.broker.hasPendingOrder(this.config.id, symbol)) return this.decide(symbol, bar, 'skip', 'skipped: an order is still pending', null, inputs);
 
+    if (!s.strategy) {
+      this.pending.push({ symbol, bar, position, atr, inputs: { ...inputs }, alpha: null });
+      return;
+    }
     const signal = s.strategy.decide();
     const dir = signal.direction;
     if (dir === null) return this.decide(symbol, bar, 'hold', position ? HELD_NO_SIGNAL[position.side] : 'held flat: no signal', dir, inputs);
@@ -104,32 +176,127 @@ export class AgentRunner {
       this.decide(symbol, bar, 'exit', `exited ${SIDE_WORD[position.side]}: signal is flat`, dir, inputs, { clientOrderId: exitId });
       return this.exit(position, exitId);
     }
+    if (this.chain && (this.chain.risk || this.chain.guard)) {
+      this.pending.push({ symbol, bar, position, atr, inputs: { ...inputs }, alpha: { direction: dir, confidence: signal.confidence, probabilities: {} } });
+      return;
+    }
     this.enter(symbol, bar, dir as Side, inputs, atr, position);
   }
 
+  /**
+   * The step's model work: every symbol waiting goes through each model in ONE
+   * batched run (alpha first; then risk and guard on the observations of the
+   * proposed trades), and each ends in its decision. A model that fails or
+   * returns NaN places no order: the waiting decisions are skipped with the
+   * error, and the agent is paused.
+   */
+  async runModels(): Promise<void> {
+    const chain = this.chain!;
+    const items = this.pending;
+    this.pending = [];
+    const decided = new Set<PendingDecision>();
+    try {
+      if (chain.alpha) {
+        const readings = await chain.alpha.alpha(this.observations(items, () => 0));
+        items.forEach((it, k) => (it.alpha = readings[k]));
+      }
+      const proposals: PendingDecision[] = [];
+      for (const it of items) {
+        const a = it.alpha!;
+        const models = chain.alpha ? { alpha: { model: chain.alpha.model.id, ...a } } : undefined;
+        // A model's "flat" means no edge, not "close": positions are left to their stops, targets and exits.
+        if (chain.alpha && a.direction === 0) this.decide(it.symbol, it.bar, 'hold', `held: alpha says flat (confidence ${a.confidence.toFixed(2)})`, 0, it.inputs, undefined, models);
+        else if (it.position && it.position.side === a.direction) this.decide(it.symbol, it.bar, 'hold', ASSET_LOCKED[it.position.side], a.direction, it.inputs, undefined, models);
+        else {
+          proposals.push(it);
+          continue;
+        }
+        decided.add(it);
+      }
+      if (proposals.length === 0) return;
+      const rows = chain.risk || chain.guard ? this.observations(proposals, (p) => p.alpha!.direction) : null;
+      const risk = chain.risk && rows ? await chain.risk.risk(rows) : null;
+      const guard = chain.guard && rows ? await chain.guard.guard(rows) : null;
+      proposals.forEach((p, k) => {
+        const a = p.alpha!;
+        const v = chainVerdict(chain.settings, a, risk?.[k] ?? null, guard?.[k] ?? null);
+        const models: DecisionModels = {};
+        if (chain.alpha) models.alpha = { model: chain.alpha.model.id, ...a };
+        if (chain.guard && guard) models.guard = { model: chain.guard.model.id, allow: guard[k], threshold: chain.settings.guardThreshold };
+        if (chain.risk && risk) models.risk = { model: chain.risk.model.id, raw: risk[k], used: v.kind === 'trade' && v.risk ? v.risk : risk[k], clamped: v.kind === 'trade' ? v.notes : [] };
+        decided.add(p);
+        if (v.kind !== 'trade') return this.decide(p.symbol, p.bar, v.kind === 'blocked' ? 'skip' : 'hold', v.kind === 'blocked' ? `skipped: ${v.reason}` : `held: ${v.reason}`, a.direction, p.inputs, undefined, models);
+        this.enter(p.symbol, p.bar, v.direction, p.inputs, p.atr, p.position, { slMult: v.risk?.slMult, tpMult: v.risk?.tpMult, riskScale: v.risk?.size, notes: v.notes, models });
+      });
+    } catch (e) {
+      const reason = `model error: ${(e as Error).message}`;
+      for (const it of items) if (!decided.has(it)) this.decide(it.symbol, it.bar, 'skip', `skipped: ${reason}`, null, it.inputs, undefined, {});
+      this.deps.onFault?.(this.config.id, reason);
+    }
+  }
+
+  /** The items' feature vectors as one row-major batch, each with the proposed direction in its context. */
+  private observations(items: PendingDecision[], direction: (p: PendingDecision) => number): Float64Array {
+    const width = this.chain!.spec.features.length;
+    const rows = new Float64Array(items.length * width);
+    items.forEach((it, k) => {
+      const f = this.state.get(it.symbol)!.features!;
+      const d = direction(it);
+      if (d !== 0) f.setContext({ ...this.context(this.state.get(it.symbol)!, it.position), direction: d });
+      rows.set(f.vector(), k * width);
+    });
+    return rows;
+  }
+
+  /** The trade and account context features for a symbol at this bar. */
+  private context(s: SymbolState, position: Position | undefined): TradeContext {
+    const account = this.deps.broker.account();
+    let notional = 0;
+    let open = 0;
+    for (const p of this.deps.broker.positions()) {
+      open++;
+      notional += p.entryPrice * p.volumeUnits;
+    }
+    return {
+      direction: 0,
+      openPositions: open,
+      drawdown: account.drawdown,
+      positionSide: position?.side ?? 0,
+      entryPrice: position?.entryPrice ?? 0,
+      barsSinceEntry: position ? s.barsInPosition : 0,
+      leverage: account.equity > 0 ? notional / account.equity : 0,
+    };
+  }
+
   /** An entry, or a reversal when `current` (the opposite position) is given: its exit goes first. */
-  private enter(symbol: string, bar: Bar, side: Side, inputs: Record<string, number>, atr: number, current: Position | undefined): void {
+  private enter(symbol: string, bar: Bar, side: Side, inputs: Record<string, number>, atr: number, current: Position | undefined, risk?: RiskOverride): void {
     const c = this.config;
     const spec = this.deps.instrument(symbol);
-    const stopDistance = c.stopAtr === null ? null : c.stopAtr * atr;
-    const targetDistance = c.targetAtr === null ? null : c.targetAtr * atr;
+    const stopMult = risk?.slMult ?? c.stopAtr;
+    const targetMult = risk?.tpMult ?? c.targetAtr;
+    const stopDistance = stopMult === null ? null : stopMult * atr;
+    const targetDistance = targetMult === null ? null : targetMult * atr;
     const exitId = current ? clientOrderId(c.id, symbol, bar.time, 'X') : undefined;
-    const size = sizePosition({ sizing: c.sizing, equity: this.deps.broker.account().equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
+    const scale = risk?.riskScale ?? 1;
+    const sizing = scale === 1 ? c.sizing : c.sizing.kind === 'risk' ? { kind: 'risk' as const, riskPct: c.sizing.riskPct * scale } : { kind: 'fixed' as const, units: c.sizing.units * scale };
+    const models = risk?.models;
+    const size = sizePosition({ sizing, equity: this.deps.broker.account().equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
     const problem = size.ok ? orderProblem(spec, { volumeUnits: size.units, stopDistance, targetDistance }) : `skipped: ${size.reason}`;
     if (!size.ok || problem) {
       const why = size.ok ? `skipped: order refused: ${problem}` : problem!;
-      if (!current) return this.decide(symbol, bar, 'skip', why, side, inputs);
-      this.decide(symbol, bar, 'exit', `exited ${SIDE_WORD[current.side]}; new ${SIDE_WORD[side]} entry ${why}`, side, inputs, { clientOrderId: exitId });
+      if (!current) return this.decide(symbol, bar, 'skip', why, side, inputs, undefined, models);
+      this.decide(symbol, bar, 'exit', `exited ${SIDE_WORD[current.side]}; new ${SIDE_WORD[side]} entry ${why}`, side, inputs, { clientOrderId: exitId }, models);
       return this.exit(current, exitId!);
     }
     const id = clientOrderId(c.id, symbol, bar.time, 'E');
+    const notes = [...(risk?.notes ?? []), ...(size.capped ? [`size capped at ${c.maxPositionPct}% of equity`] : [])];
     const what = current ? `reversed to ${SIDE_WORD[side]}` : `entered ${SIDE_WORD[side]}`;
-    this.decide(symbol, bar, current ? 'reverse' : 'enter', size.capped ? `${what} (size capped at ${c.maxPositionPct}% of equity)` : what, side, inputs, {
+    this.decide(symbol, bar, current ? 'reverse' : 'enter', notes.length ? `${what} (${notes.join('; ')})` : what, side, inputs, {
       clientOrderId: id,
       volumeUnits: size.units,
       stopDistance,
       targetDistance,
-    });
+    }, models);
     if (current) this.exit(current, exitId!);
     this.deps.journal.append({
       id: eventId.order('intent', id),
@@ -161,9 +328,10 @@ export class AgentRunner {
     direction: DecisionPayload['direction'],
     inputs: Record<string, number>,
     order?: Pick<DecisionPayload, 'clientOrderId' | 'volumeUnits' | 'stopDistance' | 'targetDistance'>,
+    models?: DecisionModels,
   ): void {
     const time = this.deps.now();
-    if (!order) {
+    if (!order && !models) {
       // Holds and skips: nearly every bar. The journal may keep them as columns.
       const s = this.state.get(symbol)!;
       if (s.decisionKey < 0) s.decisionKey = this.deps.journal.decisionKey(this.config.id, symbol, Object.keys(inputs));
@@ -174,9 +342,38 @@ export class AgentRunner {
       type: 'decision',
       agentId: this.config.id,
       time,
-      payload: { symbol, barTime: bar.time, action, reason, direction, inputs: { ...inputs }, ...order },
+      payload: { symbol, barTime: bar.time, action, reason, direction, inputs: { ...inputs }, ...order, ...(models ? { models } : {}) },
     });
   }
+}
+
+/** What the risk model (and the models' numbers) change about an entry. */
+interface RiskOverride {
+  slMult?: number;
+  tpMult?: number;
+  /** Share of the agent's risk (or fixed size) to use, 0..1. */
+  riskScale?: number;
+  notes: string[];
+  models: DecisionModels;
+}
+
+/** The agent's model chain from its config: the bundles, one feature spec they share, and the settings. */
+function buildChain(c: AgentConfig, deps: AgentDeps): Chain | null {
+  const ids = { alpha: c.alpha.kind === 'model' ? c.alpha.modelId : null, risk: c.riskModel ?? null, guard: c.guardModel ?? null };
+  if (!ids.alpha && !ids.risk && !ids.guard) return null;
+  if (!deps.models) throw new Error(`agent ${c.id} uses models but no models were loaded`);
+  const stage = (role: 'alpha' | 'risk' | 'guard') => {
+    const id = ids[role];
+    if (!id) return null;
+    const m = deps.models!(id);
+    if (m.manifest.role !== role) throw new Error(`agent ${c.id}: model ${id} is a ${m.manifest.role} model, attached as ${role}`);
+    if (m.manifest.timeframe !== c.timeframe) throw new Error(`agent ${c.id}: model ${id} was trained on ${m.manifest.timeframe} bars, the agent trades ${c.timeframe}`);
+    return new ModelStage(m);
+  };
+  const stages = { alpha: stage('alpha'), risk: stage('risk'), guard: stage('guard') };
+  const specs = new Set([stages.alpha, stages.risk, stages.guard].flatMap((s) => (s ? [s.model.manifest.featureSpec] : [])));
+  if (specs.size > 1) throw new Error(`agent ${c.id}: its models read different feature specs (${[...specs].join(', ')}); one agent builds one observation`);
+  return { spec: getFeatureSpec([...specs][0]), settings: c.chain ?? DEFAULT_CHAIN, ...stages };
 }
 
 /** Comma-separated names of non-finite inputs, or '' when all are finite. */

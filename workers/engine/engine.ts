@@ -7,12 +7,15 @@ import { agentConfigProblems, type AgentConfig } from './agent-config.ts';
 import type { Clock } from './clock.ts';
 import { clientOrderId, eventId } from './events.ts';
 import { EventJournal } from './journal.ts';
+import type { LoadedModel } from '../models/chain/model-stage.ts';
 
 export interface EngineDeps {
   clock: Clock;
   broker: Broker | BarDrivenBroker;
   journal: EventJournal;
   instrument: (symbol: string) => InstrumentSpec;
+  /** Loaded model bundles by id, for agents that run models. */
+  models?: (id: string) => LoadedModel;
 }
 
 /**
@@ -47,6 +50,8 @@ export class Engine {
       journal: this.deps.journal,
       instrument: this.deps.instrument,
       now: () => this.deps.clock.now(),
+      models: this.deps.models,
+      onFault: (id, reason) => this.pause(id, reason),
     });
     this.agents.set(config.id, runner);
     this.agentList = [...this.agents.values()];
@@ -71,6 +76,22 @@ export class Engine {
     if (this.barBroker && this.brokerTimeframe.get(symbol) === timeframe) this.barBroker.onBar(symbol, bar);
     const agents = this.agentList;
     for (let i = 0; i < agents.length; i++) if (agents[i].config.timeframe === timeframe) agents[i].onBarClose(symbol, bar);
+  }
+
+  /**
+   * The end of a time step: every bar closing at this instant has been given to
+   * onBar. Agents whose decisions wait for models run them now, each model once
+   * over all the symbols that closed together, agent after agent in a fixed
+   * order so that a replay decides exactly as a backtest. Returns a promise only
+   * when there was model work (rule agents never wait).
+   */
+  endStep(): Promise<void> | undefined {
+    let work: AgentRunner[] | null = null;
+    for (const a of this.agentList) if (a.hasModelWork) (work ??= []).push(a);
+    if (!work) return undefined;
+    return (async () => {
+      for (const a of work) await a.runModels();
+    })();
   }
 
   pause(agentId: string, reason = 'paused by user'): void {

@@ -25,6 +25,15 @@ export interface DecisionPayload {
   stopDistance?: number | null;
   targetDistance?: number | null;
   clientOrderId?: string;
+  /** What each model of the chain said, when the agent runs models. */
+  models?: DecisionModels;
+}
+
+/** The model chain's numbers behind a decision: shown in the decision log as they were. */
+export interface DecisionModels {
+  alpha?: { model: string; direction: -1 | 0 | 1; confidence: number; probabilities: Partial<Record<'short' | 'flat' | 'long', number>> };
+  risk?: { model: string; raw: { slMult: number; tpMult: number; size: number }; used: { slMult: number; tpMult: number; size: number }; clamped: string[] };
+  guard?: { model: string; allow: number; threshold: number };
 }
 
 export interface OrderIntentPayload {

@@ -4,6 +4,7 @@ import type { CostModel } from '../brokers/paper/costs.ts';
 import type { Clock } from './clock.ts';
 import { Engine } from './engine.ts';
 import { EventJournal } from './journal.ts';
+import type { LoadedModel } from '../models/chain/model-stage.ts';
 
 export interface PaperSessionConfig {
   clock: Clock;
@@ -13,6 +14,8 @@ export interface PaperSessionConfig {
   instrument: (symbol: string) => InstrumentSpec;
   /** Keep every event in memory (backtests) or only pass them to listeners (long runs that persist). */
   retainEvents?: boolean;
+  /** Loaded model bundles by id, for agents that run models. */
+  models?: (id: string) => LoadedModel;
 }
 
 /** An engine wired to a paper account: what backtests, replays and the demo all run. */
@@ -22,6 +25,6 @@ export function createPaperSession(cfg: PaperSessionConfig): { engine: Engine; b
     { initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument: cfg.instrument, now: () => cfg.clock.now() },
     (e) => journal.append(e),
   );
-  const engine = new Engine({ clock: cfg.clock, broker, journal, instrument: cfg.instrument });
+  const engine = new Engine({ clock: cfg.clock, broker, journal, instrument: cfg.instrument, models: cfg.models });
   return { engine, broker, journal };
 }

@@ -5,12 +5,15 @@ import type { SimulatedClock, Timers } from '../engine/clock.ts';
 /** Called once per CLOSED bar, in close-time order across symbols. */
 export type BarHandler = (symbol: string, timeframe: Timeframe, bar: Bar) => void;
 
+/** Called after the last bar closing at `closeTime`; a returned promise is awaited before time moves on (model inference). */
+export type StepEndHandler = (closeTime: number) => void | Promise<void> | undefined;
+
 /**
  * A source of closed bars: a replay of stored bars here; cTrader and IBKR live
  * bars implement the same shape. `run` resolves when the feed ends or is stopped.
  */
 export interface BarFeed {
-  run(onBar: BarHandler): Promise<void>;
+  run(onBar: BarHandler, onStepEnd?: StepEndHandler): Promise<void>;
   stop(): void;
 }
 
@@ -44,7 +47,7 @@ export class ReplayFeed implements BarFeed {
     this.stopped = true;
   }
 
-  async run(onBar: BarHandler): Promise<void> {
+  async run(onBar: BarHandler, onStepEnd?: StepEndHandler): Promise<void> {
     const { series, opts } = this;
     const total = series.reduce((n, s) => n + s.time.length, 0);
     const cursor = new Array<number>(series.length).fill(0);
@@ -67,6 +70,11 @@ export class ReplayFeed implements BarFeed {
         }
       }
       if (k < 0) break;
+      if (onStepEnd && lastClose > -Infinity && close > lastClose) {
+        const wait = onStepEnd(lastClose);
+        if (wait) await wait;
+        if (this.stopped) break;
+      }
       if (paced && lastClose > -Infinity && close > lastClose) {
         await opts.timers!.sleep(Math.min((close - lastClose) / opts.speed, opts.maxWaitMs ?? Infinity));
         if (this.stopped) break;
@@ -81,6 +89,10 @@ export class ReplayFeed implements BarFeed {
         opts.onProgress?.(done, total);
         if (opts.timers) await opts.timers.sleep(0);
       }
+    }
+    if (onStepEnd && lastClose > -Infinity && !this.stopped) {
+      const wait = onStepEnd(lastClose);
+      if (wait) await wait;
     }
     opts.onProgress?.(done, total);
   }
