@@ -3,6 +3,7 @@ import type { AgentConfig } from '../../workers/engine/agent-config.ts';
 import type { CostModel } from '../../workers/brokers/paper/costs.ts';
 import { ruleStrategy } from '../../workers/strategies/index.ts';
 import { UserError } from './load-bars.ts';
+import { DEFAULT_CHAIN } from '../../workers/models/chain/chain-policy.ts';
 
 /** Options shared by `backtest` and `replay`: data, strategy, sizing, risk and account. */
 export const agentOptions = {
@@ -27,6 +28,11 @@ export const agentOptions = {
   'slippage-pips': { type: 'string', default: '0' },
   cash: { type: 'string', default: '10000' },
   leverage: { type: 'string', default: '30' },
+  alpha: { type: 'string' },
+  'risk-model': { type: 'string' },
+  guard: { type: 'string' },
+  'min-confidence': { type: 'string' },
+  'guard-threshold': { type: 'string' },
 } as const;
 
 type Parsed = ReturnType<typeof parseArgs<{ options: typeof agentOptions; strict: true }>>['values'];
@@ -39,8 +45,10 @@ function number(name: string, v: string | undefined): number | undefined {
 }
 
 /** The agent, paper account and costs the options describe; every bad option named. */
-export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols' | 'timeframe'>; cash: number; leverage: number; costs: CostModel } {
-  if (o.size !== undefined && o.risk !== undefined) throw new UserError('give either --size UNITS or --risk PCT, not both');
+export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, "symbols" | "timeframe">; cash: number; leverage: number; costs: CostModel; riskBundle: string | undefined } {
+  // --risk is a percentage (issue of the engine core) or a risk model bundle folder (the models issue): a number is a percentage.
+  const riskPct = o.risk !== undefined && o.risk.trim() !== '' && Number.isFinite(Number(o.risk)) ? o.risk : undefined;
+  if (o.size !== undefined && riskPct !== undefined) throw new UserError('give either --size UNITS or --risk PCT, not both');
   const def = ruleStrategy(o.strategy!);
   const params: Record<string, number | boolean> = { ...def.defaults };
   if (o.fast !== undefined) params.fast = number('fast', o.fast)!;
@@ -50,7 +58,7 @@ export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols
   if (problem) throw new UserError(`${def.name}: ${problem}`);
 
   const fixed = number('size', o.size);
-  const sizing = fixed !== undefined ? ({ kind: 'fixed', units: fixed } as const) : ({ kind: 'risk', riskPct: number('risk', o.risk) ?? 1 } as const);
+  const sizing = fixed !== undefined ? ({ kind: 'fixed', units: fixed } as const) : ({ kind: 'risk', riskPct: number('risk', riskPct) ?? 1 } as const);
   // Risk sizing needs a stop; fixed sizing trades without one unless asked (as other backtesters do).
   const stopAtr = number('sl-atr', o['sl-atr']) ?? (sizing.kind === 'risk' ? 2 : null);
   if (o.commission !== undefined && o['commission-per-lot'] !== undefined) throw new UserError('give either --commission FRACTION or --commission-per-lot MONEY, not both');
@@ -66,8 +74,15 @@ export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols
   const leverage = number('leverage', o.leverage)!;
   if (!(cash > 0)) throw new UserError(`--cash must be positive (got ${cash})`);
   if (!(leverage >= 1)) throw new UserError(`--leverage must be at least 1 (got ${leverage})`);
+  const minConfidence = number('min-confidence', o['min-confidence']);
+  const guardThreshold = number('guard-threshold', o['guard-threshold']);
+  for (const [k, v] of [['min-confidence', minConfidence], ['guard-threshold', guardThreshold]] as const) {
+    if (v !== undefined && !(v >= 0 && v <= 1)) throw new UserError(`--${k} is a probability in [0, 1] (got ${v})`);
+  }
   return {
+    riskBundle: o.risk !== undefined && riskPct === undefined ? o.risk : o['risk-model'],
     agent: {
+      chain: { ...DEFAULT_CHAIN, minConfidence: minConfidence ?? DEFAULT_CHAIN.minConfidence, guardThreshold: guardThreshold ?? DEFAULT_CHAIN.guardThreshold },
       id: 'cli',
       name: `${def.name} ${params.fast}/${params.slow}`,
       alpha: { kind: 'rule', strategy: def.name, params },

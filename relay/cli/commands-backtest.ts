@@ -5,6 +5,7 @@ import { drawdownCurve } from '../../workers/backtest/metrics.ts';
 import { agentConfigProblems } from '../../workers/engine/agent-config.ts';
 import { agentFromOptions, agentOptions } from './agent-options.ts';
 import { loadBars, UserError } from './load-bars.ts';
+import { loadChain } from './load-models.ts';
 import { duration, money, num, table, units, utc } from './format.ts';
 
 type Log = (s: string) => void;
@@ -17,18 +18,21 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
     strict: true,
   });
   const quiet = o.json ? () => {} : log;
-  const { agent, cash, leverage, costs } = agentFromOptions(o);
+  const { agent, cash, leverage, costs, riskBundle } = agentFromOptions(o);
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, quiet);
-  const problems = agentConfigProblems({ ...agent, symbols: [series.symbol], timeframe: series.timeframe });
+  const chain = await loadChain({ alpha: o.alpha, risk: riskBundle, guard: o.guard });
+  const withModels = { ...agent, ...chain.attach };
+  const problems = agentConfigProblems({ ...withModels, symbols: [series.symbol], timeframe: series.timeframe });
   if (problems.length) throw new UserError(problems.join('; '));
-  const result = await runBacktest({ series: [series], agent, initialCash: cash, leverage, costs });
+  const result = await runBacktest({ series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models }).finally(chain.release);
   if (o.trades) writeFileSync(o.trades, tradesCsv(result));
   if (o.equity) writeFileSync(o.equity, equityCsv(result));
   if (o.json) {
     log(JSON.stringify({ symbol: series.symbol, timeframe: series.timeframe, strategy: agent.alpha, sizing: agent.sizing, costs, metrics: result.metrics, openPositions: result.openPositions }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
     return 0;
   }
-  log(`\n${agent.name} on ${series.symbol} ${series.timeframe}, ${agent.sizing.kind === 'fixed' ? `${units(agent.sizing.units)} units per trade` : `${agent.sizing.riskPct}% risk per trade`}`);
+  const attached = Object.entries({ alpha: o.alpha, risk: riskBundle, guard: o.guard }).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
+  log(`\n${o.alpha ? 'model alpha' : agent.name}${attached.length ? ` [${attached.join(', ')}]` : ''} on ${series.symbol} ${series.timeframe}, ${agent.sizing.kind === 'fixed' ? `${units(agent.sizing.units)} units per trade` : `${agent.sizing.riskPct}% risk per trade`}`);
   log(formatMetrics(result));
   if (o.trades) log(`trades written to ${o.trades}`);
   if (o.equity) log(`equity curve written to ${o.equity}`);

@@ -9,6 +9,7 @@ import { agentConfigProblems, type AgentConfig } from '../../workers/engine/agen
 import type { EngineEvent } from '../../workers/engine/events.ts';
 import { agentFromOptions, agentOptions } from './agent-options.ts';
 import { loadBars, UserError } from './load-bars.ts';
+import { loadChain } from './load-models.ts';
 import { money, num, units, utc } from './format.ts';
 
 type Log = (s: string) => void;
@@ -22,16 +23,17 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({ args: argv, options: { ...agentOptions, speed: { type: 'string', default: '72000' }, 'max-wait-ms': { type: 'string', default: '250' } }, strict: true });
   const speed = Number(o.speed);
   if (!(speed > 0)) throw new UserError(`--speed must be a positive number (times real time), got "${o.speed}"`);
-  const custom = argv.some((a) => /^--(strategy|fast|slow|long-only|size|risk|sl-atr|tp-atr|trail-atr|commission|commission-per-lot|spread-pips|slippage-pips|cash|leverage|max-position)/.test(a));
+  const custom = argv.some((a) => /^--(strategy|fast|slow|long-only|size|risk|risk-model|alpha|guard|min-confidence|guard-threshold|sl-atr|tp-atr|trail-atr|commission|commission-per-lot|spread-pips|slippage-pips|cash|leverage|max-position)/.test(a));
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
   let agent: AgentConfig;
   let account: { initialCash: number; leverage: number; costs: typeof DEMO_ACCOUNT.costs | ReturnType<typeof agentFromOptions>['costs'] };
+  const x = agentFromOptions(o);
+  const chain = await loadChain({ alpha: o.alpha, risk: x.riskBundle, guard: o.guard });
   if (custom) {
-    const x = agentFromOptions(o);
-    agent = { ...x.agent, id: 'replay', symbols: [series.symbol], timeframe: series.timeframe };
+    agent = { ...x.agent, ...chain.attach, id: 'replay', symbols: [series.symbol], timeframe: series.timeframe };
     account = { initialCash: x.cash, leverage: x.leverage, costs: x.costs };
   } else {
-    agent = { ...DEMO_AGENT, symbols: [series.symbol], timeframe: series.timeframe };
+    agent = { ...DEMO_AGENT, ...chain.attach, symbols: [series.symbol], timeframe: series.timeframe };
     account = DEMO_ACCOUNT;
   }
   const problems = agentConfigProblems(agent);
@@ -39,7 +41,7 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
 
   const spec = guessInstrument(series.symbol, series.close);
   const clock = new SimulatedClock(series.time[0]);
-  const { engine, broker, journal } = createPaperSession({ clock, ...account, instrument: () => spec, retainEvents: false });
+  const { engine, broker, journal } = createPaperSession({ clock, ...account, instrument: () => spec, retainEvents: false, models: chain.models });
   engine.addAgent(agent);
   log(`Replaying ${series.time.length} ${series.symbol} ${series.timeframe} bars at ${units(speed)}x real time: agent "${agent.name}", paper account ${money(account.initialCash)}, leverage 1:${account.leverage}. Ctrl+C stops.`);
 
@@ -61,6 +63,7 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
     }
   }, () => engine.endStep());
   process.off('SIGINT', onSigint);
+  await chain.release();
   const a = broker.account();
   log(`Replay ended at ${utc(clock.now())}: balance ${money(a.balanceCents / 100)}, equity ${money(a.equity)}, ${broker.positions().length} open position(s).`);
   return 0;

@@ -1,6 +1,7 @@
 import { backtestCommand } from './commands-backtest.ts';
 import { featuresCommand, importCommand, indicatorsCommand } from './commands-data.ts';
 import { replayCommand } from './commands-replay.ts';
+import { modelsCommand } from './commands-models.ts';
 import { UserError } from './load-bars.ts';
 
 const HELP = `tradeguard: TradeGuard's command line
@@ -12,7 +13,11 @@ const HELP = `tradeguard: TradeGuard's command line
                          [--size UNITS | --risk PCT] [--sl-atr K] [--tp-atr K] [--trail-atr K] [--max-position PCT]
                          [--commission FRACTION | --commission-per-lot MONEY] [--spread-pips P] [--slippage-pips P]
                          [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--json]
+                         [--alpha BUNDLE] [--risk BUNDLE] [--guard BUNDLE] [--min-confidence P] [--guard-threshold P]
+                         (--risk takes a number as risk % per trade, a folder as a risk model bundle)
   tradeguard replay      [--speed N] [same agent options as backtest]
+  tradeguard models      validate --model F.onnx --manifest F.json [--json]
+  tradeguard models      import --model F.onnx --manifest F.json [--dir DIR] [--replace] | list [--dir DIR] [--json]
 
 --data defaults to the bundled real EURUSD hourly bars. Times are UTC.`;
 
@@ -23,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   features: featuresCommand,
   backtest: backtestCommand,
   replay: replayCommand,
+  models: modelsCommand,
 };
 
 /** Runs one command; returns the exit code. User errors print one clear line, not a stack trace. */

@@ -44,6 +44,10 @@ describe('model manifest', () => {
     [{ training: { from: 'yesterday', to: '2018-01-01' } }, /training must give from and to as ISO dates/],
     [{ metrics: { sharpe: 'high' } }, /metrics must map names to measured numbers/],
     [{ format: 'onnx' }, /format must be "tradeguard-model\/1"/],
+    [{ name: 'a@b' }, /name must be a non-empty string of letters, digits/],
+    [{ outputs: { kind: 'classes', output: 'p', labels: ['long', 'long'] } }, /each once/],
+    [{ training: { from: '2017-01-01', to: '2017-12-31', testFrom: '2018-03-01' } }, /testFrom must be an ISO date between from and to/],
+    [{ metrics: [0.5] }, /metrics must map names/],
   ])('names the problem: %o', (patch, msg) => {
     const p = bad(patch);
     expect(p.length).toBeGreaterThan(0);

@@ -64,7 +64,8 @@ export function manifestProblems(m: unknown): string[] {
   const str = (k: string) => typeof x[k] === 'string' && (x[k] as string).trim() !== '';
   if (x.format !== MANIFEST_FORMAT) out.push(`format must be "${MANIFEST_FORMAT}" (got ${JSON.stringify(x.format)})`);
   if (!MODEL_ROLES.includes(x.role as ModelRole)) out.push(`role must be one of ${MODEL_ROLES.join(', ')} (got ${JSON.stringify(x.role)})`);
-  for (const k of ['name', 'version']) if (!str(k)) out.push(`${k} must be a non-empty string`);
+  // Names and versions make the model id role:name@version, so they may not hold ':' or '@'.
+  for (const k of ['name', 'version']) if (!str(k) || !/^[A-Za-z0-9._-]+$/.test(x[k] as string)) out.push(`${k} must be a non-empty string of letters, digits, '.', '_' or '-'`);
 
   const spec = typeof x.featureSpec === 'string' ? FEATURE_SPECS[x.featureSpec] : undefined;
   if (!spec) out.push(`featureSpec ${JSON.stringify(x.featureSpec)} is not a known feature spec (known: ${Object.keys(FEATURE_SPECS).join(', ')})`);
@@ -96,7 +97,9 @@ export function manifestProblems(m: unknown): string[] {
   if (!Array.isArray(x.symbols) || x.symbols.length === 0 || !x.symbols.every((s) => typeof s === 'string' && s)) out.push('symbols must list the symbols the model was trained for');
   const t = x.training as Record<string, unknown> | undefined;
   if (!t || typeof t.from !== 'string' || typeof t.to !== 'string' || Number.isNaN(Date.parse(t.from)) || Number.isNaN(Date.parse(t.to))) out.push('training must give from and to as ISO dates');
-  if (typeof x.metrics !== 'object' || x.metrics === null || Object.values(x.metrics).some((v) => typeof v !== 'number')) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
+  else if (Date.parse(t.from) > Date.parse(t.to)) out.push('training.from must not be after training.to');
+  else if (t.testFrom !== undefined && (typeof t.testFrom !== 'string' || !(Date.parse(t.testFrom) >= Date.parse(t.from) && Date.parse(t.testFrom) <= Date.parse(t.to)))) out.push('training.testFrom must be an ISO date between from and to');
+  if (typeof x.metrics !== 'object' || x.metrics === null || Array.isArray(x.metrics) || Object.values(x.metrics).some((v) => typeof v !== 'number' || !Number.isFinite(v))) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
   return out;
 }
 
@@ -112,8 +115,8 @@ function outputProblems(role: ModelRole, o: unknown): string[] {
       if (x.kind === 'classes' || x.kind === 'actions') {
         const list = x.kind === 'classes' ? x.labels : x.actions;
         const key = x.kind === 'classes' ? 'labels' : 'actions';
-        const bad = !Array.isArray(list) || list.length < 2 || !list.every((d) => DIRECTIONS.includes(d as string));
-        return [...named('output'), ...(bad ? [`outputs.${key} must list at least two of short, flat, long (what each ${x.kind === 'classes' ? 'class' : 'action'} means)`] : [])];
+        const bad = !Array.isArray(list) || list.length < 2 || !list.every((d) => DIRECTIONS.includes(d as string)) || (x.kind === 'classes' && new Set(list).size !== list.length);
+        return [...named('output'), ...(bad ? [`outputs.${key} must list at least two of short, flat, long (what each ${x.kind === 'classes' ? 'class' : 'action'} means${x.kind === 'classes' ? ', each once' : ''})`] : [])];
       }
       return [`an alpha model's outputs.kind must be classes, actions or score (got ${JSON.stringify(x.kind)})`];
     case 'risk':
