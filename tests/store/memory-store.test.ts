@@ -75,3 +75,23 @@ describe('memory store: bars', () => {
     expect(await s.bars.get('GOOG', 'D1')).toBeNull();
   });
 });
+
+describe('memory store: models', () => {
+  it('keeps bundles for the registry, which refuses to delete one an agent uses, naming the agent', async () => {
+    const { ModelRegistry } = await import('../../workers/models/bundle/registry.ts');
+    const { agentsUsingModel } = await import('../../workers/store/store.ts');
+    const { DEMO_AGENT } = await import('../../workers/engine/demo.ts');
+    const s = createMemoryStore();
+    const manifest = { format: 'tradeguard-model/1', role: 'guard', name: 'g', version: '1', featureSpec: 'risk-obs-v1', input: { name: 'features', shape: ['N', 60] }, scaler: null, outputs: { kind: 'allow-probability', output: 'out' }, timeframe: 'H1', symbols: ['EURUSD'], training: { from: '2017-01-01', to: '2017-12-31' }, metrics: {} } as const;
+    await s.models.put({ id: 'guard:g@1', manifest: structuredClone(manifest) as never, bytes: new Uint8Array([1, 2, 3]), importedAt: 1 });
+    await s.agents.put({ config: { ...DEMO_AGENT, guardModel: 'guard:g@1' }, state: 'running', createdAt: 1, updatedAt: 1 });
+    const registry = new ModelRegistry(s.models);
+    expect(await agentsUsingModel(s, 'guard:g@1')).toEqual(['demo-sma']);
+    const refused = await registry.delete('guard:g@1', (id) => agentsUsingModel(s, id));
+    expect(JSON.stringify(refused)).toMatch(/used by agent demo-sma/);
+    expect((await s.models.list()).map((m) => m.id)).toEqual(['guard:g@1']);
+    await s.agents.delete('demo-sma');
+    await registry.delete('guard:g@1', (id) => agentsUsingModel(s, id));
+    expect(await s.models.list()).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@ import type { Timeframe } from '../market/timeframe.ts';
 import type { EngineEvent, EngineEventInput } from '../engine/events.ts';
 import { decisionFrom, foldOpenPositions, foldOrder, tradeFrom, type DecisionRecord, type OrderRecord, type TradeRecord } from './projections.ts';
 import type { AccountSnapshot, AgentRecord, EngineStore, OpenPositionRecord, StoredBarsInfo } from './store.ts';
+import { createMemoryModelStorage } from '../models/bundle/registry.ts';
 
 /** The store in memory: unit tests, backtests, and the reference the other stores are tested against. */
 export function createMemoryStore(): EngineStore {
@@ -108,6 +109,7 @@ export function createMemoryStore(): EngineStore {
         return [...open.values()].filter((p) => !q.agentId || p.agentId === q.agentId);
       },
     },
+    models: createMemoryModelStorage(),
     snapshots: {
       async append(s) {
         snapshots.push({ ...s });

@@ -4,6 +4,7 @@ import type { AgentConfig } from '../engine/agent-config.ts';
 import type { EngineEvent, EngineEventInput } from '../engine/events.ts';
 import type { PositionOpenedPayload } from '../engine/events.ts';
 import type { DecisionRecord, OrderRecord, OrderState, TradeRecord } from './projections.ts';
+import type { ModelStorage } from '../models/bundle/registry.ts';
 
 /**
  * The engine's storage seam. Implementations: in memory (tests, backtests),
@@ -20,6 +21,8 @@ export interface EngineStore {
   trades: TradeView;
   positions: PositionView;
   snapshots: SnapshotRepository;
+  /** Model bundles with their bytes and manifests (the ModelRegistry works over it). */
+  models: ModelStorage;
 }
 
 export interface StoredBarsInfo {
@@ -107,4 +110,14 @@ export interface AccountSnapshot {
 export interface SnapshotRepository {
   append(s: AccountSnapshot): Promise<void>;
   list(q?: { from?: number; to?: number }): Promise<AccountSnapshot[]>;
+}
+
+/** The model ids an agent's config attaches (alpha, risk, guard). */
+export function modelsOfAgent(c: AgentConfig): string[] {
+  return [c.alpha.kind === 'model' ? c.alpha.modelId : null, c.riskModel ?? null, c.guardModel ?? null].filter((x): x is string => x !== null);
+}
+
+/** Which stored agents use a model: what the registry asks before a delete, and what the Models view shows. */
+export async function agentsUsingModel(store: Pick<EngineStore, 'agents'>, modelId: string): Promise<string[]> {
+  return (await store.agents.list()).filter((a) => modelsOfAgent(a.config).includes(modelId)).map((a) => a.config.id);
 }
