@@ -1,3 +1,4 @@
+import { seededRandom } from '../workers/util/seeded-random.ts';
 /**
  * A tiny benchmark kit. Every case reports its figure AND the same work done by
  * a named peer in the same run, so the ratio survives a slower or busier machine.
@@ -49,17 +50,8 @@ export function secondsPerCall(fn: () => unknown, opts: { minBatchMs?: number; b
   return samples[samples.length >> 1];
 }
 
-/** A seeded PRNG (mulberry32) so every run benchmarks the same series. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
+export { seededRandom };
 
 /** A seeded random-walk OHLCV series of `n` hourly bars (FX-like prices around 1.1). */
 export function syntheticBars(n: number, seed = 42) {

@@ -11,18 +11,9 @@
  *   (used by the risk model to regress scaled values into a bounded range).
  * Both give the same output gradient, (p − y) / rows.
  */
+import { seededRandom } from '../../workers/util/seeded-random.ts';
+import { scaleRows as scaleForModel } from '../../workers/models/chain/scaler.ts';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Scaler {
   mean: number[];
@@ -64,12 +55,8 @@ export function fitScaler(values: Float64Array, cols: number): Scaler {
  * on the float32-rounded inputs keeps training and inference on the same numbers.
  */
 export function scaleRows(values: Float64Array, cols: number, s: Pick<Scaler, 'mean' | 'std'>): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const k = i % cols;
-    out[i] = Math.fround((values[i] - s.mean[k]) / s.std[k]);
-  }
-  return out;
+  // The engine's own scaler, so training sees exactly the float32 inputs inference will.
+  return Float64Array.from(scaleForModel(values, cols, s, new Float32Array(values.length)));
 }
 
 export type Head = 'softmax' | 'sigmoid';

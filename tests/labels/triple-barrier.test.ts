@@ -1,3 +1,4 @@
+import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
 import type { CostModel } from '../../workers/brokers/paper/costs.ts';
@@ -90,15 +91,7 @@ function labelsFor(c: Omit<Case, 'i' | 'side'>): TripleBarrierLabels {
 
 const ENGINE_REASON = { [EXIT_STOP]: 'stop', [EXIT_TARGET]: 'target', [EXIT_HORIZON]: 'signal' } as Record<number, string>;
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const PARAMS: Omit<Case, 'i' | 'side'>[] = [
   { k1: 2, k2: 4, H: 24, atrPeriod: 14, costs: COSTS, units: 100_000 },

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../workers/util/seeded-random.ts';
 import type { DenseLayer, MlpHead } from '../../workers/models/onnx/builder.ts';
 
 /** A plain TypeScript forward pass (float64), the reference the runtime is checked against. */
@@ -20,18 +21,10 @@ export function forwardMlp(layers: DenseLayer[], head: MlpHead, x: number[]): nu
   }
 }
 
-/** Deterministic pseudo-random bytes (mulberry32), so a failing case can be replayed. */
+/** Deterministic pseudo-random bytes, so a failing case can be replayed. */
 export function seededBytes(seed: number, length: number): Uint8Array {
-  let s = seed >>> 0;
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
-  }
-  return out;
+  const rnd = seededRandom(seed);
+  return Uint8Array.from({ length }, () => Math.floor(rnd() * 256));
 }
 
 export function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol: number): void {
