@@ -37,7 +37,7 @@ function configure(numThreads: number | undefined): void {
   ort.env.wasm.numThreads = numThreads ?? pickThreads();
 }
 
-export const createOrtSession: CreateSession = async (model: Uint8Array, options: OrtSessionOptions = {}): Promise<InferenceSession> => {
+export const createOrtSession = async (model: Uint8Array, options: OrtSessionOptions = {}): Promise<InferenceSession> => {
   configure(options.numThreads);
   const label = options.label ?? 'model';
   let session: ort.InferenceSession;
