@@ -59,7 +59,8 @@ export default async function (): Promise<BenchRow[]> {
 
   // Per-step latency: 5 bars close, the engine decides all of them (features + alpha, risk, guard batched).
   const clock = new SimulatedClock(series[0].time[0]);
-  const { engine } = createPaperSession({ clock, initialCash: 100_000, leverage: 100, costs: { spreadPips: 0, slippagePips: 0, commission: { kind: 'none' } }, instrument: () => KNOWN_INSTRUMENTS.EURUSD, models: byId });
+  // Live-like: events go to listeners (a store, the stream), not kept in memory.
+  const { engine } = createPaperSession({ clock, initialCash: 100_000, leverage: 100, costs: { spreadPips: 0, slippagePips: 0, commission: { kind: 'none' } }, instrument: () => KNOWN_INSTRUMENTS.EURUSD, models: byId, retainEvents: false });
   engine.addAgent(agentConfig(symbols, true));
   const lat: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -92,8 +93,29 @@ export default async function (): Promise<BenchRow[]> {
   const chainRate = await bt(true);
   await bt(false);
   const ruleRate = await bt(false);
+  // onnxruntime-web (wasm, what the engine uses everywhere) against onnxruntime-node (native) on the same model and batch.
+  const ortNode = await import('onnxruntime-node');
+  const alphaBytes = encodeModel(buildMlp({ name: 'cmp', layers: [{ weights: Array.from({ length: 32 }, (_, o) => Array.from({ length: 60 }, (_, i) => Math.sin(o * 60 + i) * 0.2)), bias: new Array(32).fill(0) }, { weights: Array.from({ length: 3 }, (_, o) => Array.from({ length: 32 }, (_, i) => Math.cos(o * 32 + i) * 0.2)), bias: [0, 0, 0] }], head: 'softmax', outputName: 'out' }));
+  const native = await ortNode.InferenceSession.create(alphaBytes);
+  const web = await createOrtSession(alphaBytes);
+  const feed = new Float32Array(5 * 60).map((_, i) => Math.cos(i));
+  const time = async (f: () => Promise<unknown>) => {
+    for (let i = 0; i < 500; i++) await f();
+    const xs: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const t0 = performance.now();
+      await f();
+      xs.push((performance.now() - t0) * 1000);
+    }
+    return quantile(xs, 0.5);
+  };
+  const webUs = await time(() => web.run({ features: { data: feed, dims: [5, 60] } }));
+  const nativeUs = await time(() => native.run({ features: new ortNode.Tensor('float32', feed, [5, 60]) }));
+  await web.release();
+  await native.release();
   for (const m of loaded) await m.session.release();
   return [
+    { name: 'MLP 60-32-3 on 5 rows, onnxruntime-web (wasm), p50', value: webUs, unit: 'µs', higherIsBetter: false, peer: 'onnxruntime-node (native), same model and rows, p50', peerValue: nativeUs, target: 'within 1.5x native', targetMet: webUs <= 1.5 * nativeUs },
     { name: 'decision step, 5 symbols, features + alpha, risk, guard (Node), p50', value: p50, unit: 'µs', higherIsBetter: false, peer: 'the 3 bare session.run calls on 5 rows, p50', peerValue: quantile(bare, 0.5) },
     { name: 'decision step, 5 symbols, features + alpha, risk, guard (Node), p99', value: p99, unit: 'µs', higherIsBetter: false, peer: 'the 3 bare session.run calls on 5 rows, p99', peerValue: quantile(bare, 0.99), target: '<= 1,000 µs', targetMet: p99 <= 1000 },
     { name: `full-chain backtest, ${n.toLocaleString('en-US')} bars, step-batched inference`, value: chainRate, unit: 'bars/s', higherIsBetter: true, peer: 'same backtest, sma-cross alpha and no models', peerValue: ruleRate, target: '>= 200,000 bars/s', targetMet: chainRate >= 200_000 },
