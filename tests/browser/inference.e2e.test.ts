@@ -6,6 +6,8 @@
  * Needs /usr/bin/chromium (Debian's `chromium` package; .ci/run installs it). Without it
  * this file FAILS: it is part of `npm test` on purpose, there is no skip.
  */
+import { readFileSync } from 'node:fs';
+import type { ModelManifest } from '../../workers/models/bundle/manifest.ts';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -291,6 +293,25 @@ describe('the inference seam in a Chromium web worker gives the same numbers as 
       expect(c.maxDiff, c.why).toBeLessThanOrEqual(1e-6);
     } finally {
       await threaded.close();
+    }
+  });
+
+  it('the shipped demo bundles (models/demo alpha, risk, guard) with their own scalers: equal outputs', async () => {
+    for (const role of ['alpha', 'risk', 'guard'] as const) {
+      const dir = fileURLToPath(new URL(`../../models/demo/${role}/`, import.meta.url));
+      const bundle = new Uint8Array(readFileSync(dir + 'model.onnx'));
+      const manifest = JSON.parse(readFileSync(dir + 'manifest.json', 'utf8')) as ModelManifest;
+      const x = scaleRows(live, F, manifest.scaler, new Float32Array(live.length));
+      const feeds = { [manifest.input.name]: { data: x, dims: [N, F] } };
+      const node = await inNode(bundle, `demo-${role}`, feeds);
+      const browser = await inBrowserOk(request(bundle, `demo-${role}`, feeds));
+      expect(Object.keys(browser.outputs)).toEqual(Object.keys(node.outputs));
+      for (const name of Object.keys(node.outputs)) {
+        const c = compare(name, browser.outputs[name], node.outputs[name]);
+        timings.push(`demo ${role} ${name}: ${c.count} values, ${c.exact ? 'bit-exact' : `max diff ${c.maxDiff}`}`);
+        expect(c.maxDiff, c.why).toBeLessThanOrEqual(1e-6);
+        if (browser.numThreads === 1) expect(c.exact, c.why).toBe(true);
+      }
     }
   });
 
