@@ -46,7 +46,7 @@ describe('validateBundle: sound bundles', () => {
     const counting: CreateSession = async (bytes, opts) => {
       const s = await createOrtSession(bytes, opts);
       created++;
-      return { inputNames: s.inputNames, outputNames: s.outputNames, run: (f) => s.run(f), release: async () => { released++; await s.release(); } };
+      return { inputNames: s.inputNames, outputNames: s.outputNames, backend: s.backend, run: (f) => s.run(f), release: async () => { released++; await s.release(); } };
     };
     await validateBundle(alphaBytes(), json(manifests.alphaClasses()), { createSession: counting });
     await validateBundle(bytesOf(mlp(3, 'softmax', { inSize: 59 })), json(manifests.alphaClasses()), { createSession: counting });

@@ -49,3 +49,19 @@ describe('models onnxruntime refuses, with a message that says why', () => {
     expect(e.message).toMatch(/^model 'cut' failed to load: not an ONNX model: .*truncated/);
   });
 });
+
+describe('WebGPU, only when asked and available', () => {
+  it('runs on wasm by default, and falls back to wasm with a note where the device has no WebGPU', async () => {
+    const bytes = encodeModel(buildMlp({ name: 'g', layers: [{ weights: [[1, 2]], bias: [0] }], head: 'none' }));
+    const plain = await createOrtSession(bytes);
+    expect(plain.backend).toBe('wasm');
+    expect(plain.note).toBeUndefined();
+    const asked = await createOrtSession(bytes, { webgpu: true });
+    expect(asked.backend).toBe('wasm');
+    expect(asked.note).toBe('WebGPU is not available on this device; running on wasm');
+    const out = await asked.run({ features: { data: Float32Array.from([3, 4]), dims: [1, 2] } });
+    expect(Array.from(out.output.data as Float32Array)).toEqual([11]);
+    await plain.release();
+    await asked.release();
+  });
+});

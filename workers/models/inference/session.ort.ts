@@ -14,6 +14,11 @@ export interface OrtSessionOptions extends SessionOptions {
    * session: onnxruntime-web initialises its wasm module once per process/worker.
    */
   numThreads?: number;
+  /**
+   * Run on WebGPU when the device has it (the user's choice; off by default). Without it,
+   * or when it fails to start, the session runs on wasm and says why in `note`.
+   */
+  webgpu?: boolean;
 }
 
 /**
@@ -40,20 +45,40 @@ function configure(numThreads: number | undefined): void {
 export const createOrtSession = async (model: Uint8Array, options: OrtSessionOptions = {}): Promise<InferenceSession> => {
   configure(options.numThreads);
   const label = options.label ?? 'model';
+  let note: string | undefined;
+  if (options.webgpu) {
+    const gpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
+    if (!gpu) note = 'WebGPU is not available on this device; running on wasm';
+    else {
+      try {
+        // The WebGPU build is a separate, larger bundle: loaded only when asked for.
+        const webgpu = await import('onnxruntime-web/webgpu');
+        const s = await webgpu.InferenceSession.create(model, { executionProviders: ['webgpu'] });
+        return new OrtSession(label, s as unknown as ort.InferenceSession, 'webgpu');
+      } catch (e) {
+        note = `WebGPU failed to start (${runtimeMessage(e)}); running on wasm`;
+      }
+    }
+  }
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model);
   } catch (e) {
     throw loadError(label, model, e);
   }
-  return new OrtSession(label, session);
+  return new OrtSession(label, session, 'wasm', note);
 };
 
 class OrtSession implements InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
 
-  constructor(private readonly label: string, private readonly session: ort.InferenceSession) {
+  constructor(
+    private readonly label: string,
+    private readonly session: ort.InferenceSession,
+    readonly backend: 'wasm' | 'webgpu',
+    readonly note?: string,
+  ) {
     this.inputNames = [...session.inputNames];
     this.outputNames = [...session.outputNames];
   }

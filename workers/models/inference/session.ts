@@ -24,6 +24,10 @@ export interface OutputTensor {
 export interface InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Where it runs: 'wasm' (everywhere), or 'webgpu' when asked for and the device has it. */
+  readonly backend: 'wasm' | 'webgpu';
+  /** Why it runs elsewhere than asked (e.g. WebGPU unavailable): shown to the user beside the model. */
+  readonly note?: string;
   /** Runs the model once; rejects with an Error naming the bad feed or the runtime failure. */
   run(feeds: Record<string, FeedTensor>): Promise<Record<string, OutputTensor>>;
   /** Frees the runtime's memory (wasm heap); the session cannot run afterwards. */
