@@ -79,3 +79,9 @@ export function syntheticBars(n: number, seed = 42) {
   }
   return { symbol: 'SYNTH', timeframe: 'H1' as const, time, open, high, low, close, volume };
 }
+
+/** The q-quantile (0..1) of samples, nearest rank. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}

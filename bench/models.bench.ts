@@ -1,5 +1,3 @@
-import { buildMlp } from '../workers/models/onnx/builder.ts';
-import { encodeModel } from '../workers/models/onnx/codec.ts';
 import { createOrtSession } from '../workers/models/inference/session.ort.ts';
 import type { LoadedModel } from '../workers/models/chain/model-stage.ts';
 import type { ModelManifest } from '../workers/models/bundle/manifest.ts';
@@ -9,7 +7,8 @@ import { runBacktest } from '../workers/backtest/run-backtest.ts';
 import { KNOWN_INSTRUMENTS } from '../workers/market/instrument.ts';
 import { barAt, type BarSeries } from '../workers/market/bar.ts';
 import type { AgentConfig } from '../workers/engine/agent-config.ts';
-import { seededRandom, syntheticBars, type BenchRow } from './lib.ts';
+import { quantile, syntheticBars, type BenchRow } from './lib.ts';
+import { chainModelBytes } from './chain-models.ts';
 
 /**
  * The model chain: per-step decision latency with features and all three
@@ -22,18 +21,11 @@ const manifest = (role: ModelManifest['role'], outputs: ModelManifest['outputs']
 });
 
 async function models(): Promise<LoadedModel[]> {
-  const rnd = seededRandom(11);
-  const layer = (o: number, i: number, scale: number) => ({ weights: Array.from({ length: o }, () => Array.from({ length: i }, () => (rnd() - 0.5) * scale)), bias: new Array(o).fill(0) });
-  const make = async (id: string, m: ModelManifest, out: number, head: 'softmax' | 'sigmoid' | 'none', bias?: number[]) => {
-    const last = layer(out, 32, 0.1);
-    if (bias) last.bias = bias;
-    const session = await createOrtSession(encodeModel(buildMlp({ name: id, layers: [layer(32, 60, 0.3), last], head, outputName: 'out' })));
-    return { id, manifest: m, session };
-  };
+  const bytes = chainModelBytes();
   return [
-    await make('alpha:bench@1', manifest('alpha', { kind: 'classes', output: 'out', labels: ['short', 'flat', 'long'] }), 3, 'softmax'),
-    await make('risk:bench@1', manifest('risk', { kind: 'tensor', output: 'out' }), 3, 'none', [2, 3, 0.5]),
-    await make('guard:bench@1', manifest('guard', { kind: 'allow-probability', output: 'out' }), 1, 'sigmoid', [1]),
+    { id: 'alpha:bench@1', manifest: manifest('alpha', { kind: 'classes', output: 'out', labels: ['short', 'flat', 'long'] }), session: await createOrtSession(bytes.alpha) },
+    { id: 'risk:bench@1', manifest: manifest('risk', { kind: 'tensor', output: 'out' }), session: await createOrtSession(bytes.risk) },
+    { id: 'guard:bench@1', manifest: manifest('guard', { kind: 'allow-probability', output: 'out' }), session: await createOrtSession(bytes.guard) },
   ];
 }
 
@@ -44,11 +36,6 @@ const agentConfig = (symbols: string[], withModels: boolean): AgentConfig => ({
   riskModel: withModels ? 'risk:bench@1' : null, guardModel: withModels ? 'guard:bench@1' : null,
   chain: { minConfidence: 0.34, guardThreshold: 0.5, bounds: { slMult: [0.5, 5], tpMult: [0.5, 10], size: [0, 1] } },
 });
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
 
 export default async function (): Promise<BenchRow[]> {
   const loaded = await models();
@@ -95,7 +82,7 @@ export default async function (): Promise<BenchRow[]> {
   const ruleRate = await bt(false);
   // onnxruntime-web (wasm, what the engine uses everywhere) against onnxruntime-node (native) on the same model and batch.
   const ortNode = await import('onnxruntime-node');
-  const alphaBytes = encodeModel(buildMlp({ name: 'cmp', layers: [{ weights: Array.from({ length: 32 }, (_, o) => Array.from({ length: 60 }, (_, i) => Math.sin(o * 60 + i) * 0.2)), bias: new Array(32).fill(0) }, { weights: Array.from({ length: 3 }, (_, o) => Array.from({ length: 32 }, (_, i) => Math.cos(o * 32 + i) * 0.2)), bias: [0, 0, 0] }], head: 'softmax', outputName: 'out' }));
+  const alphaBytes = chainModelBytes().alpha;
   const native = await ortNode.InferenceSession.create(alphaBytes);
   const web = await createOrtSession(alphaBytes);
   const feed = new Float32Array(5 * 60).map((_, i) => Math.cos(i));
@@ -115,7 +102,7 @@ export default async function (): Promise<BenchRow[]> {
   await native.release();
   for (const m of loaded) await m.session.release();
   return [
-    { name: 'MLP 60-32-3 on 5 rows, onnxruntime-web (wasm), p50', value: webUs, unit: 'µs', higherIsBetter: false, peer: 'onnxruntime-node (native), same model and rows, p50', peerValue: nativeUs, target: 'within 1.5x native', targetMet: webUs <= 1.5 * nativeUs },
+    { name: 'alpha MLP 60-32-3 on 5 rows, onnxruntime-web (wasm), p50', value: webUs, unit: 'µs', higherIsBetter: false, peer: 'onnxruntime-node (native), same model and rows, p50', peerValue: nativeUs, target: 'within 1.5x native', targetMet: webUs <= 1.5 * nativeUs },
     { name: 'decision step, 5 symbols, features + alpha, risk, guard (Node), p50', value: p50, unit: 'µs', higherIsBetter: false, peer: 'the 3 bare session.run calls on 5 rows, p50', peerValue: quantile(bare, 0.5) },
     { name: 'decision step, 5 symbols, features + alpha, risk, guard (Node), p99', value: p99, unit: 'µs', higherIsBetter: false, peer: 'the 3 bare session.run calls on 5 rows, p99', peerValue: quantile(bare, 0.99), target: '<= 1,000 µs', targetMet: p99 <= 1000 },
     { name: `full-chain backtest, ${n.toLocaleString('en-US')} bars, step-batched inference`, value: chainRate, unit: 'bars/s', higherIsBetter: true, peer: 'same backtest, sma-cross alpha and no models', peerValue: ruleRate, target: '>= 200,000 bars/s', targetMet: chainRate >= 200_000 },
