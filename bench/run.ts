@@ -1,15 +1,26 @@
 /**
- * `npm run bench`: runs every bench/*.bench.ts, prints the table and writes
- * BENCHMARKS.md with the machine it ran on. `npm run bench -- indicators` runs
- * only the files whose name contains "indicators".
+ * `npm run bench`: runs every bench/*.bench.ts, each in its own Node process
+ * (one file's heap and JIT state must not skew the next one's latencies),
+ * prints the table and writes BENCHMARKS.md with the machine it ran on.
+ * `npm run bench -- indicators` runs only the files whose name contains "indicators".
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { advantage, type BenchRow } from './lib.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+// Child mode: run one file, leave its rows as JSON for the parent.
+if (process.argv[2] === '--one') {
+  const mod = (await import(pathToFileURL(join(here, process.argv[3])).href)) as { default: () => Promise<BenchRow[]> | BenchRow[] };
+  writeFileSync(process.argv[4], JSON.stringify(await mod.default()));
+  process.exit(0);
+}
+
 const filter = process.argv[2] ?? '';
 const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
 
@@ -20,9 +31,11 @@ const ratio = (r: BenchRow) => {
 const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
 const sections: { file: string; rows: BenchRow[] }[] = [];
 for (const f of files) {
-  const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: () => Promise<BenchRow[]> | BenchRow[] };
   process.stdout.write(`\n## ${f}\n`);
-  const rows = await mod.default();
+  const out = join(mkdtempSync(join(tmpdir(), 'tradeguard-bench-')), 'rows.json');
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--one', f, out], { stdio: 'inherit' });
+  if (child.status !== 0) throw new Error(`bench ${f} failed (exit ${child.status})`);
+  const rows = JSON.parse(readFileSync(out, 'utf8')) as BenchRow[];
   for (const r of rows) {
     const met = r.target ? (r.targetMet ? '  target met' : '  TARGET MISSED') : '';
     process.stdout.write(
