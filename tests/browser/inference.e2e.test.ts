@@ -8,13 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ModelManifest } from '../../workers/models/bundle/manifest.ts';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
+import { startBrowserHarness, type BrowserHarness } from './harness.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildMlp, buildTreeClassifier, type DenseLayer, type TreeNode } from '../../workers/models/onnx/builder.ts';
 import { encodeModel } from '../../workers/models/onnx/codec.ts';
@@ -29,99 +25,31 @@ import type { FixtureApi, PlainTensor, RunRequest, RunResponse, RunResult } from
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
-const CHROMIUM = process.env.TRADEGUARD_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('./fixture', import.meta.url));
-const COOP_COEP = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-
-let server: ViteDevServer | undefined;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
-let cacheDir: string | undefined;
+let harness: BrowserHarness;
 let page: Page;
 let origin: string;
+let blocked: string[];
 /** Every URL the browser asked for (page and worker), to show where ort's wasm came from. */
 const requested: string[] = [];
-const blocked: string[] = [];
 const timings: string[] = [];
 
 beforeAll(async () => {
-  profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
-  cacheDir = await mkdtemp(join(tmpdir(), 'tradeguard-vite-'));
-  server = await createServer({
-    configFile: false,
-    root: FIXTURE,
-    cacheDir, // not node_modules/.vite: never disturbs the app's dev server
-    logLevel: 'warn',
-    clearScreen: false,
-    appType: 'mpa',
-    server: {
-      host: '127.0.0.1',
-      port: 0,
-      headers: COOP_COEP,
-      hmr: false,
-      ws: false,
-      watch: null,
-      fs: { strict: true, allow: [ROOT] },
-    },
-    optimizeDeps: {
-      // The worker is not found by the dep scanner (it starts from index.html); list what it
-      // needs so nothing is discovered late (a late discovery reloads the page mid-test).
-      entries: ['index.html', 'worker.ts'],
-      // protobufjs is CommonJS: pre-bundle it to ESM.
-      include: ['protobufjs/light.js'],
-      // onnxruntime-web is served as-is from node_modules, so its import.meta.url still points
-      // at dist/ and it fetches dist/ort-wasm-simd-threaded.wasm next to itself, as in Node.
-      exclude: ['onnxruntime-web'],
-    },
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('vite dev server has no TCP address');
-  origin = `http://127.0.0.1:${address.port}`;
-
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium, as .ci/run does) or set TRADEGUARD_CHROMIUM`);
-  }
   const t0 = performance.now();
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  // Loopback only: anything else is refused (and reported by the test below).
-  await context.route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
-    blocked.push(route.request().url());
-    return route.abort('blockedbyclient');
-  });
-  page = await openFixture(context.pages()[0] ?? (await context.newPage()));
-  timings.push(`chromium launch + page ready: ${(performance.now() - t0).toFixed(0)} ms`);
+  harness = await startBrowserHarness(['index.html', 'worker.ts']);
+  origin = harness.origin;
+  blocked = harness.blocked;
+  page = await openFixture(harness.context.pages()[0] ?? (await harness.context.newPage()));
+  timings.push(`vite + chromium launch + page ready: ${(performance.now() - t0).toFixed(0)} ms`);
 });
 
 /** Loads the fixture page (which starts its inference worker) and waits until it is ready. */
-async function openFixture(p: Page): Promise<Page> {
+function openFixture(p: Page): Promise<Page> {
   p.on('request', (r) => requested.push(r.url()));
-  const pageErrors: string[] = [];
-  p.on('pageerror', (e) => pageErrors.push(e.message));
-  p.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  await p.goto(`${origin}/index.html`);
-  try {
-    await p.waitForFunction(() => (globalThis as { tradeguardFixture?: unknown }).tradeguardFixture !== undefined, undefined, { timeout: 60_000 });
-  } catch (e) {
-    throw new Error(`fixture page did not start: ${(e as Error).message}; page errors: ${pageErrors.join(' | ') || 'none'}`);
-  }
-  return p;
+  return harness.open('index.html', 'tradeguardFixture', p);
 }
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
-  if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
+  await harness?.close();
   if (process.env.TRADEGUARD_E2E_DEBUG) console.info(requested.join('\n'));
   if (timings.length) console.info(`browser inference e2e:\n  ${timings.join('\n  ')}`);
 });
@@ -281,7 +209,7 @@ describe('the inference seam in a Chromium web worker gives the same numbers as 
 
   it('the same MLP with 2 wasm threads (what pickThreads picks on a 4-core crossOriginIsolated machine): equal outputs', async () => {
     // A fresh page, hence a fresh worker whose first session sets the thread count.
-    const threaded = await openFixture(await context!.newPage());
+    const threaded = await openFixture(await harness.context.newPage());
     try {
       const feeds = { features: { data: X, dims: [N, F] } };
       const node = await inNode(MLP, 'alpha-e2e', feeds);
