@@ -151,15 +151,18 @@ function expectMetrics(role: Role, got: Record<string, number>): void {
   }
 }
 
+/** The scaled held-out rows a role's model reads (alpha: no proposed side; risk and guard: both sides). */
+function heldOutInputs(role: Role): { x: Float32Array; rows: number } {
+  const raw = rowsOf(testBars, role === 'alpha' ? [0] : [1, -1]);
+  return { x: scaleRows(raw, W, manifests[role].scaler, new Float32Array(raw.length)), rows: raw.length / W };
+}
+
 const sessions: Partial<Record<Role, InferenceSession>> = {};
 const ortOut: Partial<Record<Role, Float32Array>> = {};
 beforeAll(async () => {
   for (const role of ROLES) {
     const m = manifests[role];
-    const sides = role === 'alpha' ? [0] : [1, -1];
-    const raw = rowsOf(testBars, sides);
-    const rows = raw.length / W;
-    const x = scaleRows(raw, W, m.scaler, new Float32Array(raw.length));
+    const { x, rows } = heldOutInputs(role);
     const s = await createOrtSession(bundles[role].onnx, { label: role });
     sessions[role] = s;
     const out = await s.run({ [m.input.name]: { data: x, dims: [rows, W] } });
@@ -203,11 +206,7 @@ describe('demo model bundles (models/demo)', () => {
 
   it('give in onnxruntime-web what a plain TypeScript forward pass of their weights gives, on real held-out rows', () => {
     for (const role of ROLES) {
-      const m = manifests[role];
-      const sides = role === 'alpha' ? [0] : [1, -1];
-      const raw = rowsOf(testBars, sides);
-      const rows = raw.length / W;
-      const x = scaleRows(raw, W, m.scaler, new Float32Array(raw.length));
+      const { x, rows } = heldOutInputs(role);
       const ref = forward(readModel(bundles[role].onnx), x, rows);
       const got = ortOut[role]!;
       expect(got.length).toBe(ref.length);
