@@ -1,0 +1,69 @@
+import type { AgentConfig } from '../engine/agent-config.ts';
+import type { EngineEvent } from '../engine/events.ts';
+import type { AccountSnapshot, AgentRunState } from '../store/store.ts';
+
+/**
+ * What a place that shows a workspace (a PWA tab, a Telegram chat, a relay
+ * client) can ask of the place that runs it. The browser's engine worker and
+ * the relay's headless host both implement `WorkspaceHostApi`; the UI, the
+ * command registry and the relay API speak only this.
+ */
+
+/** A user's instruction. Applied by the owner at the next step boundary and recorded as an event, so a rebuild replays it at the same instant. */
+export type WorkspaceCommand =
+  | { kind: 'agent.create'; config: AgentConfig; schedule?: AgentSchedule }
+  | { kind: 'agent.pause'; agentId: string }
+  | { kind: 'agent.resume'; agentId: string }
+  | { kind: 'agent.stop'; agentId: string }
+  | { kind: 'agent.remove'; agentId: string }
+  | { kind: 'position.close'; agentId: string; symbol: string }
+  | { kind: 'positions.close-all' }
+  | { kind: 'emergency-stop' };
+
+/** Every bar close, or once a day after the daily close at a set UTC time (daily-bar agents). */
+export type AgentSchedule = { kind: 'every-bar' } | { kind: 'daily'; atUtc: string };
+
+export type CommandResult = { ok: true; message: string } | { ok: false; reason: string };
+
+export type FeedState = 'starting' | 'rebuilding' | 'running' | 'finished' | 'stopped' | 'error';
+
+export interface AgentSummary {
+  id: string;
+  name: string;
+  state: AgentRunState;
+  /** Why it is in that state ('paused: NaN in feature rsi_14', 'emergency stop'). */
+  reason: string;
+  symbols: string[];
+  timeframe: string;
+  alpha: string;
+  /** Closed-trade P&L after commissions, in cents. */
+  realizedPnlCents: number;
+  /** Open P&L marked at the last close, in account currency. */
+  openPnl: number;
+  openPositions: number;
+  trades: number;
+}
+
+export interface HostStatus {
+  /** Where the engine runs. */
+  owner: 'browser' | 'relay';
+  mode: 'replay' | 'live';
+  /** Engine-clock time (simulated in a replay), ms UTC. */
+  clockTime: number;
+  feed: { state: FeedState; done: number; total: number; lastBarTime: number | null; message: string };
+  broker: { name: string; connected: boolean; lastHeartbeat: number | null };
+  account: AccountSnapshot & { initialCash: number };
+  agents: AgentSummary[];
+  lastSeq: number;
+}
+
+export interface WorkspaceHostApi {
+  status(): Promise<HostStatus>;
+  command(c: WorkspaceCommand): Promise<CommandResult>;
+}
+
+/** Pushed to every watcher after each step that changed something. */
+export interface HostUpdate {
+  status: HostStatus;
+  events: EngineEvent[];
+}
