@@ -224,9 +224,9 @@ describe('the inference seam in a Chromium web worker gives the same numbers as 
     }
   });
 
-  it('the shipped demo bundles (models/demo alpha, risk, guard) with their own scalers: equal outputs', async () => {
+  it('the shipped demo bundles (public/models/demo alpha, risk, guard) with their own scalers: equal outputs', async () => {
     for (const role of ['alpha', 'risk', 'guard'] as const) {
-      const dir = fileURLToPath(new URL(`../../models/demo/${role}/`, import.meta.url));
+      const dir = fileURLToPath(new URL(`../../public/models/demo/${role}/`, import.meta.url));
       const bundle = new Uint8Array(readFileSync(dir + 'model.onnx'));
       const manifest = JSON.parse(readFileSync(dir + 'manifest.json', 'utf8')) as ModelManifest;
       const x = scaleRows(live, F, manifest.scaler, new Float32Array(live.length));

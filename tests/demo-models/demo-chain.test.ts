@@ -15,7 +15,7 @@ import { bundled } from '../helpers/bundled.ts';
 
 const loaded: LoadedModel[] = [];
 async function load(role: 'alpha' | 'risk' | 'guard'): Promise<LoadedModel> {
-  const dir = fileURLToPath(new URL(`../../models/demo/${role}/`, import.meta.url));
+  const dir = fileURLToPath(new URL(`../../public/models/demo/${role}/`, import.meta.url));
   const bytes = new Uint8Array(readFileSync(dir + 'model.onnx'));
   const report = await validateBundle(bytes, readFileSync(dir + 'manifest.json', 'utf8'));
   expect(report.problems).toEqual([]);

@@ -18,7 +18,7 @@ import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 /**
- * The committed demo bundles (models/demo): sound manifests, loadable by the app's runtime,
+ * The committed demo bundles (public/models/demo): sound manifests, loadable by the app's runtime,
  * outputs equal to a plain TypeScript forward pass of their weights, metrics equal to a
  * recomputation on the held-out rows, and rebuilt byte for byte by `npm run models:build`.
  * The held-out rows, labels and metrics are rebuilt here from the manifests and the library
@@ -26,7 +26,7 @@ import { bundled } from '../helpers/bundled.ts';
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DEMO = join(ROOT, 'models/demo');
+const DEMO = join(ROOT, 'public/models/demo');
 const ROLES = ['alpha', 'risk', 'guard'] as const;
 type Role = (typeof ROLES)[number];
 const H = 24;
@@ -175,7 +175,7 @@ afterAll(async () => {
   for (const s of Object.values(sessions)) await s!.release();
 });
 
-describe('demo model bundles (models/demo)', () => {
+describe('demo model bundles (public/models/demo)', () => {
   it('have sound manifests that validate against their ONNX graphs and load in onnxruntime-web', async () => {
     for (const role of ROLES) {
       const m = manifests[role];

@@ -31,6 +31,8 @@ export class Engine {
 
   /** The agents as an array and the broker if it fills from bars: read on every bar, so resolved once. */
   private agentList: AgentRunner[] = [];
+  /** Status changes already recorded at the current engine time, to keep their ids apart. */
+  private statusRepeats: { key: number; seen: Map<string, number> } = { key: NaN, seen: new Map() };
   private readonly barBroker: BarDrivenBroker | null;
 
   constructor(readonly deps: EngineDeps) {
@@ -42,17 +44,7 @@ export class Engine {
   }
 
   addAgent(config: AgentConfig): AgentRunner {
-    const problems = agentConfigProblems(config);
-    if (problems.length) throw new Error(`agent ${config.id || '(no id)'} is not valid: ${problems.join('; ')}`);
-    if (this.agents.has(config.id)) throw new Error(`an agent with id ${config.id} already runs here`);
-    const runner = new AgentRunner(config, {
-      broker: this.deps.broker,
-      journal: this.deps.journal,
-      instrument: this.deps.instrument,
-      now: () => this.deps.clock.now(),
-      models: this.deps.models,
-      onFault: (id, reason) => this.pause(id, reason),
-    });
+    const runner = this.makeRunner(config);
     this.agents.set(config.id, runner);
     this.agentList = [...this.agents.values()];
     for (const s of config.symbols) {
@@ -61,6 +53,43 @@ export class Engine {
     }
     this.setStatus(runner, 'running', 'started');
     return runner;
+  }
+
+  /** Why `config` cannot run here (everything addAgent checks), or null; nothing is added or recorded. */
+  agentProblem(config: AgentConfig): string | null {
+    try {
+      this.makeRunner(config);
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private makeRunner(config: AgentConfig): AgentRunner {
+    const problems = agentConfigProblems(config);
+    if (problems.length) throw new Error(`agent ${config.id || '(no id)'} is not valid: ${problems.join('; ')}`);
+    if (this.agents.has(config.id)) throw new Error(`an agent with id ${config.id} already runs here`);
+    return new AgentRunner(config, {
+      broker: this.deps.broker,
+      journal: this.deps.journal,
+      instrument: this.deps.instrument,
+      now: () => this.deps.clock.now(),
+      models: this.deps.models,
+      onFault: (id, reason) => this.pause(id, reason),
+    });
+  }
+
+  /**
+   * Takes an agent out of the loop for good. Refused while it holds a position
+   * or an order is in flight: removing it would orphan them.
+   */
+  removeAgent(agentId: string): void {
+    const a = this.must(agentId);
+    const held = a.config.symbols.filter((s) => this.deps.broker.positionOf(agentId, s) || this.deps.broker.hasPendingOrder(agentId, s));
+    if (held.length) throw new Error(`agent ${agentId} still has a position or an order in flight in ${held.join(', ')}: close it first`);
+    if (a.status !== 'stopped') this.setStatus(a, 'stopped', 'removed');
+    this.agents.delete(agentId);
+    this.agentList = [...this.agents.values()];
   }
 
   agent(id: string): AgentRunner | undefined {
@@ -139,6 +168,11 @@ export class Engine {
   private setStatus(a: AgentRunner, status: AgentStatus, reason: string): void {
     a.status = status;
     const time = this.deps.clock.now();
-    this.deps.journal.append({ id: eventId.agentStatus(a.config.id, time, status), type: 'agent.status', agentId: a.config.id, time, payload: { status, reason } });
+    // Pause, resume, pause within one step: the same agent, time and status again must still be a new event.
+    const key = `${a.config.id}:${time}:${status}`;
+    const n = this.statusRepeats.key === time ? (this.statusRepeats.seen.get(key) ?? 0) + 1 : 1;
+    if (this.statusRepeats.key !== time) this.statusRepeats = { key: time, seen: new Map() };
+    this.statusRepeats.seen.set(key, n);
+    this.deps.journal.append({ id: eventId.agentStatus(a.config.id, time, status, n), type: 'agent.status', agentId: a.config.id, time, payload: { status, reason } });
   }
 }

@@ -1,4 +1,7 @@
 import type { CloseReason, Side } from '../brokers/broker.ts';
+import type { CostModel } from '../brokers/paper/costs.ts';
+import type { Timeframe } from '../market/timeframe.ts';
+import type { WorkspaceCommand } from '../host/api.ts';
 
 /**
  * The record. Everything the engine decides and every broker outcome is an
@@ -109,6 +112,28 @@ export interface AgentStatusPayload {
   reason: string;
 }
 
+/**
+ * A user's instruction as the owner applied it, at the step it took effect:
+ * `afterStep` is the close time of the last step processed before it (0 =
+ * before the first bar). Recording commands makes a workspace replayable:
+ * the bars plus these give every other event again, id for id.
+ */
+export interface CommandPayload {
+  command: RecordedCommand;
+  afterStep: number;
+  /** Who asked: 'palette', 'telegram', 'api', 'demo', ... */
+  source: string;
+}
+
+/** The first command of every workspace: its account and the series its replay feed plays. */
+export interface WorkspaceInit {
+  kind: 'workspace.init';
+  account: { initialCash: number; leverage: number; costs: CostModel };
+  feed: { kind: 'replay'; series: { symbol: string; timeframe: Timeframe }[] };
+}
+
+export type RecordedCommand = WorkspaceInit | WorkspaceCommand;
+
 export interface EventPayloads {
   decision: DecisionPayload;
   'order.intent': OrderIntentPayload;
@@ -119,6 +144,7 @@ export interface EventPayloads {
   'position.amended': PositionAmendedPayload;
   'position.closed': PositionClosedPayload;
   'agent.status': AgentStatusPayload;
+  command: CommandPayload;
 }
 
 export type EventType = keyof EventPayloads;
@@ -154,5 +180,7 @@ export const eventId = {
   positionOpened: (positionId: string) => `pos:open:${positionId}`,
   positionAmended: (positionId: string, time: number, n: number) => `pos:amend:${positionId}:${time}:${n}`,
   positionClosed: (positionId: string) => `pos:close:${positionId}`,
-  agentStatus: (agentId: string, time: number, status: string) => `agent:${agentId}:${time}:${status}`,
+  agentStatus: (agentId: string, time: number, status: string, repeat = 1) => `agent:${agentId}:${time}:${status}${repeat > 1 ? `:${repeat}` : ''}`,
+  /** Commands are numbered in the order the owner applied them: the n-th command of a workspace. */
+  command: (n: number) => `cmd:${n}`,
 };

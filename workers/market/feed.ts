@@ -28,6 +28,12 @@ export interface ReplayOptions {
   /** At full speed, hand control back to the host every this many bars (progress, cancel); 0 = never. */
   yieldEvery?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A paced replay delivers bars closing at or before this time without
+   * waiting: the catch-up of a host that rebuilds a workspace before it goes on
+   * in real time. Yields every `yieldEvery` bars meanwhile.
+   */
+  catchUpThrough?: number;
 }
 
 /**
@@ -75,7 +81,8 @@ export class ReplayFeed implements BarFeed {
         if (wait) await wait;
         if (this.stopped) break;
       }
-      if (paced && lastClose > -Infinity && close > lastClose) {
+      const catchingUp = close <= (opts.catchUpThrough ?? -Infinity);
+      if (paced && !catchingUp && lastClose > -Infinity && close > lastClose) {
         await opts.timers!.sleep(Math.min((close - lastClose) / opts.speed, opts.maxWaitMs ?? Infinity));
         if (this.stopped) break;
       }
@@ -85,7 +92,7 @@ export class ReplayFeed implements BarFeed {
       lastClose = close;
       onBar(s.symbol, s.timeframe, { time: s.time[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
       done++;
-      if (!paced && opts.yieldEvery && done % opts.yieldEvery === 0) {
+      if ((!paced || catchingUp) && opts.yieldEvery && done % opts.yieldEvery === 0) {
         opts.onProgress?.(done, total);
         if (opts.timers) await opts.timers.sleep(0);
       }

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../workers/store/memory-store.ts';
+import type { EngineStore } from '../../workers/store/store.ts';
+import type { EngineEvent } from '../../workers/engine/events.ts';
+import { openDemoHost, until } from './helpers.ts';
+
+async function allEvents(store: EngineStore): Promise<EngineEvent[]> {
+  return store.events.since(0);
+}
+
+/** The demo workspace replayed to its end in one go: the reference the other runs must equal. */
+async function referenceRun(): Promise<EngineEvent[]> {
+  const store = createMemoryStore();
+  const host = await openDemoHost(store);
+  await host.start();
+  await until(host, (s) => s.feed.state === 'finished');
+  await host.stop();
+  return allEvents(store);
+}
+
+describe('workspace host: the demo workspace', () => {
+  it('seeds an empty store, runs both demo agents, trades, and records every event once', async () => {
+    const events = await referenceRun();
+    const ids = events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const byAgent = (a: string, t: string) => events.filter((e) => e.agentId === a && e.type === t).length;
+    expect(byAgent('demo-sma', 'position.closed')).toBeGreaterThan(10);
+    expect(byAgent('demo-chain', 'decision')).toBeGreaterThan(4000);
+    expect(events[0].type === 'command' && events[0].payload.command.kind).toBe('workspace.init');
+  });
+
+  it('a second host on the same store after the first stopped mid-replay resumes: the record equals an uninterrupted run, id for id', async () => {
+    const reference = await referenceRun();
+    const store = createMemoryStore();
+    const first = await openDemoHost(store);
+    await first.start();
+    await until(first, (s) => s.agents.some((a) => a.trades >= 5));
+    await first.stop(); // the tab closes
+    const cut = await store.events.lastSeq();
+    expect(cut).toBeLessThan(reference.length);
+
+    const second = await openDemoHost(store);
+    await second.start();
+    await until(second, (s) => s.feed.state === 'finished' || s.feed.state === 'error');
+    expect((await second.status()).feed).toMatchObject({ state: 'finished' });
+    await second.stop();
+    const resumed = await allEvents(store);
+    expect(resumed.map((e) => e.id)).toEqual(reference.map((e) => e.id));
+    const intents = resumed.filter((e) => e.type === 'order.intent').map((e) => (e.payload as { clientOrderId: string }).clientOrderId);
+    expect(new Set(intents).size).toBe(intents.length);
+  });
+});
+
+describe('workspace host: commands', () => {
+  it('emergency stop halts every agent and closes every position; the record replays it', async () => {
+    const store = createMemoryStore();
+    const host = await openDemoHost(store);
+    await host.start();
+    await until(host, (s) => s.agents.reduce((n, a) => n + a.openPositions, 0) > 0);
+    const r = await host.command({ kind: 'emergency-stop' });
+    expect(r).toMatchObject({ ok: true });
+    await until(host, (s) => s.agents.every((a) => a.openPositions === 0) || s.feed.state === 'finished');
+    const st = await host.status();
+    expect(st.agents.map((a) => a.state)).toEqual(['stopped', 'stopped']);
+    expect(st.agents.every((a) => a.openPositions === 0)).toBe(true);
+    const closed = (await store.events.since(0)).filter((e) => e.type === 'position.closed' && e.payload.reason === 'emergency');
+    expect(closed.length).toBeGreaterThan(0);
+    expect((await store.agents.list()).map((a) => a.state)).toEqual(['stopped', 'stopped']);
+    await host.stop();
+
+    // Reopened, the host replays the command at the same step and the record still matches.
+    const again = await openDemoHost(store);
+    await again.start();
+    await until(again, (s) => s.feed.state !== 'rebuilding' && s.feed.state !== 'starting');
+    expect((await again.status()).feed.state).not.toBe('error');
+    expect((await again.status()).agents.map((a) => a.state)).toEqual(['stopped', 'stopped']);
+    await again.stop();
+  });
+
+  it('refuses what it cannot do, in words, and records nothing for it', async () => {
+    const store = createMemoryStore();
+    const host = await openDemoHost(store, { replaySpeed: 1, maxWaitMs: 600_000 }); // effectively paused between bars
+    await host.start();
+    await until(host, (s) => s.feed.lastBarTime !== null); // the first bar is in; the next is an hour (of real time) away
+    const before = await store.events.lastSeq();
+    const refusals = await Promise.all([
+      host.command({ kind: 'agent.pause', agentId: 'nobody' }),
+      host.command({ kind: 'position.close', agentId: 'demo-sma', symbol: 'EURUSD' }),
+      host.command({ kind: 'agent.create', config: { id: 'x', name: 'X', symbols: ['GOOG'], timeframe: 'D1', alpha: { kind: 'rule', strategy: 'sma-cross', params: { fast: 5, slow: 20 } }, sizing: { kind: 'risk', riskPct: 1 }, maxPositionPct: 100, stopAtr: 2, targetAtr: null, trailAtr: null, atrPeriod: 14 } }),
+      host.command({ kind: 'agent.create', config: { id: 'y', name: 'Y', symbols: ['EURUSD'], timeframe: 'H1', alpha: { kind: 'model', modelId: 'alpha:missing@1' }, sizing: { kind: 'risk', riskPct: 1 }, maxPositionPct: 100, stopAtr: 2, targetAtr: null, trailAtr: null, atrPeriod: 14 } }),
+      host.command({ kind: 'agent.create', config: { id: 'z', name: 'Z', symbols: ['EURUSD'], timeframe: 'H1', alpha: { kind: 'rule', strategy: 'sma-cross', params: { fast: 30, slow: 10 } }, sizing: { kind: 'risk', riskPct: 1 }, maxPositionPct: 100, stopAtr: 2, targetAtr: null, trailAtr: null, atrPeriod: 14 } }),
+    ]);
+    expect(refusals.map((r) => r.ok)).toEqual([false, false, false, false, false]);
+    const reasons = refusals.map((r) => (r.ok ? '' : r.reason));
+    expect(reasons[0]).toMatch(/no agent nobody.*demo-sma/);
+    expect(reasons[1]).toMatch(/no open position in EURUSD/);
+    expect(reasons[2]).toMatch(/GOOG D1 is not in this workspace's replay \(it plays EURUSD H1, EURUSD H4, EURUSD D1\)/);
+    expect(reasons[3]).toMatch(/model alpha:missing@1 is not in this workspace/);
+    expect(reasons[4]).toMatch(/fast/);
+    expect(await store.events.lastSeq()).toBe(before);
+
+    const ok = await host.command({ kind: 'agent.pause', agentId: 'demo-sma' });
+    expect(ok).toEqual({ ok: true, message: 'agent demo-sma paused' });
+    expect((await host.command({ kind: 'agent.pause', agentId: 'demo-sma' })).ok).toBe(false);
+    const last = (await store.events.since(before)).map((e) => e.type);
+    expect(last).toEqual(['command', 'agent.status']);
+    await host.stop();
+  });
+
+  it('stops with the first differing event when the record no longer matches the bars', async () => {
+    const store = createMemoryStore();
+    const host = await openDemoHost(store);
+    await host.start();
+    await until(host, (s) => s.agents.some((a) => a.trades >= 3));
+    await host.stop();
+    const h1 = (await store.bars.get('EURUSD', 'H1'))!;
+    for (let i = 0; i < h1.close.length; i++) h1.close[i] *= 1.01; // someone re-imported different prices
+    await store.bars.put(h1);
+    const again = await openDemoHost(store);
+    await again.start();
+    await until(again, (s) => s.feed.state === 'error' || s.feed.state === 'finished');
+    const st = await again.status();
+    expect(st.feed.state).toBe('error');
+    expect(st.feed.message).toMatch(/where the record holds .* the engine or the stored bars changed/);
+    expect((await again.command({ kind: 'emergency-stop' })).ok).toBe(false);
+    await again.stop();
+  });
+});

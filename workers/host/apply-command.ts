@@ -1,0 +1,127 @@
+import type { Engine } from '../engine/engine.ts';
+import type { Broker } from '../brokers/broker.ts';
+import { agentConfigProblems, type AgentConfig } from '../engine/agent-config.ts';
+import type { RecordedCommand } from '../engine/events.ts';
+import type { Timeframe } from '../market/timeframe.ts';
+import type { LoadedModel } from '../models/chain/model-stage.ts';
+import type { StoredModel } from '../models/bundle/registry.ts';
+import { modelsOfAgent, type EngineStore } from '../store/store.ts';
+import type { AgentTracker } from './agent-tracker.ts';
+
+/** A command the workspace will not carry out; the message says why, in words. */
+export class CommandRefused extends Error {}
+
+export interface CommandDeps {
+  engine: Engine;
+  broker: Broker;
+  store: EngineStore;
+  /** What the replay feed plays: agents can only trade these. */
+  series: readonly { symbol: string; timeframe: Timeframe }[];
+  models: Map<string, LoadedModel>;
+  loadModel: (m: StoredModel) => Promise<LoadedModel>;
+  tracker: AgentTracker;
+  now: () => number;
+}
+
+/**
+ * Carries out one command on the engine and returns what happened in words.
+ * Everything is checked before anything changes, so a refused command leaves
+ * the workspace as it was; the host records only commands that applied.
+ */
+export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<string> {
+  switch (c.kind) {
+    case 'workspace.init':
+      throw new CommandRefused('a workspace is initialised once');
+    case 'agent.create': {
+      await checkNewAgent(d, c.config);
+      d.engine.addAgent(c.config);
+      const now = d.now();
+      await d.store.agents.put({ config: c.config, state: 'running', createdAt: now, updatedAt: now });
+      return `agent ${c.config.name} (${c.config.id}) created and running on ${c.config.symbols.join(', ')} ${c.config.timeframe}`;
+    }
+    case 'agent.pause':
+      return setState(d, c.agentId, 'paused');
+    case 'agent.resume':
+      return setState(d, c.agentId, 'running');
+    case 'agent.stop':
+      return setState(d, c.agentId, 'stopped');
+    case 'agent.remove': {
+      mustExist(d, c.agentId);
+      try {
+        d.engine.removeAgent(c.agentId);
+      } catch (err) {
+        throw new CommandRefused(err instanceof Error ? err.message : String(err));
+      }
+      await d.store.agents.delete(c.agentId);
+      d.tracker.forget(c.agentId);
+      return `agent ${c.agentId} removed`;
+    }
+    case 'position.close': {
+      mustExist(d, c.agentId);
+      if (!d.broker.positionOf(c.agentId, c.symbol)) throw new CommandRefused(`agent ${c.agentId} has no open position in ${c.symbol}`);
+      d.engine.closePosition(c.agentId, c.symbol, 'manual');
+      return `closing ${c.agentId}'s ${c.symbol} position at market`;
+    }
+    case 'positions.close-all': {
+      const open = d.broker.positions();
+      if (open.length === 0) throw new CommandRefused('there is no open position to close');
+      for (const p of open) d.engine.closePosition(p.agentId, p.symbol, 'manual');
+      return `closing ${open.length} position(s) at market; agents keep running`;
+    }
+    case 'emergency-stop': {
+      const open = d.broker.positions().length;
+      const running = d.engine.listAgents().filter((a) => a.status !== 'stopped').length;
+      d.engine.emergencyStop();
+      for (const a of d.engine.listAgents()) await markState(d, a.config.id, 'stopped');
+      return `emergency stop: ${running} agent(s) halted, ${open} position(s) closing at market`;
+    }
+  }
+}
+
+async function checkNewAgent(d: CommandDeps, config: AgentConfig): Promise<void> {
+  const problems = agentConfigProblems(config);
+  if (d.engine.agent(config.id)) problems.push(`an agent with id ${config.id} already exists`);
+  const played = (s: string) => d.series.some((x) => x.symbol === s && x.timeframe === config.timeframe);
+  const missing = config.symbols.filter((s) => !played(s));
+  if (missing.length) {
+    const offered = d.series.map((x) => `${x.symbol} ${x.timeframe}`).join(', ');
+    problems.push(`${missing.map((s) => `${s} ${config.timeframe}`).join(', ')} is not in this workspace's replay (it plays ${offered})`);
+  }
+  for (const id of modelsOfAgent(config)) {
+    if (d.models.has(id)) continue;
+    const stored = await d.store.models.get(id);
+    if (!stored) problems.push(`model ${id} is not in this workspace: import it on the Models page first`);
+    else
+      try {
+        d.models.set(id, await d.loadModel(stored));
+      } catch (err) {
+        problems.push(`model ${id} could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
+      }
+  }
+  if (problems.length) throw new CommandRefused(problems.join('; '));
+  // The runner checks what only it knows (strategy parameters, model shapes) before anything is recorded.
+  const problem = d.engine.agentProblem(config);
+  if (problem) throw new CommandRefused(problem);
+}
+
+function mustExist(d: CommandDeps, agentId: string) {
+  const a = d.engine.agent(agentId);
+  if (!a) throw new CommandRefused(`there is no agent ${agentId} (agents: ${d.engine.listAgents().map((x) => x.config.id).join(', ') || 'none'})`);
+  return a;
+}
+
+async function setState(d: CommandDeps, agentId: string, to: 'running' | 'paused' | 'stopped'): Promise<string> {
+  const a = mustExist(d, agentId);
+  if (a.status === to) throw new CommandRefused(`agent ${agentId} is already ${to}`);
+  if (to === 'paused' && a.status === 'stopped') throw new CommandRefused(`agent ${agentId} is stopped; start it instead`);
+  if (to === 'running') d.engine.resume(agentId, a.status === 'stopped' ? 'started by user' : 'resumed by user');
+  else if (to === 'paused') d.engine.pause(agentId);
+  else d.engine.stop(agentId);
+  await markState(d, agentId, to);
+  return `agent ${agentId} ${to === 'running' ? 'running' : to}`;
+}
+
+async function markState(d: CommandDeps, agentId: string, state: 'running' | 'paused' | 'stopped'): Promise<void> {
+  const rec = await d.store.agents.get(agentId);
+  if (rec && rec.state !== state) await d.store.agents.put({ ...rec, state, updatedAt: d.now() });
+}

@@ -1,0 +1,404 @@
+import type { BarSeries } from '../market/bar.ts';
+import { ReplayFeed } from '../market/feed.ts';
+import { guessInstrument, type InstrumentSpec } from '../market/instrument.ts';
+import { SimulatedClock, type Clock, type Timers } from '../engine/clock.ts';
+import { createPaperSession } from '../engine/paper-session.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { PaperBroker } from '../brokers/paper/paper-broker.ts';
+import { eventId, type CommandPayload, type EngineEvent, type EngineEventInput, type EngineEventOf, type RecordedCommand, type WorkspaceInit } from '../engine/events.ts';
+import type { LoadedModel } from '../models/chain/model-stage.ts';
+import type { StoredModel } from '../models/bundle/registry.ts';
+import type { EngineStore } from '../store/store.ts';
+import { AgentTracker } from './agent-tracker.ts';
+import { applyCommand, CommandRefused } from './apply-command.ts';
+import type { AgentSummary, CommandResult, FeedState, HostStatus, HostUpdate, WorkspaceCommand, WorkspaceHostApi } from './api.ts';
+import type { WorkspaceSeed } from './demo-workspace.ts';
+
+export interface WorkspaceHostDeps {
+  store: EngineStore;
+  /** Paces the replay (wallClock in real use). */
+  timers: Timers;
+  /** Wall time: heartbeats, and how long a wait interrupted by a command still has to run. */
+  wallClock: Clock;
+  owner: 'browser' | 'relay';
+  /** A stored bundle made runnable (onnxruntime-web session). */
+  loadModel: (model: StoredModel) => Promise<LoadedModel>;
+  /** Fills an empty store: the demo workspace. */
+  seed?: () => Promise<WorkspaceSeed>;
+  /** Times real time; when not given, the 'replaySpeed' setting, else 3600 (an hour bar a second). */
+  replaySpeed?: number;
+  /** Longest real wait between two bars (weekends), ms. */
+  maxWaitMs?: number;
+  log?: (line: string) => void;
+}
+
+type QueuedCommand = { command: WorkspaceCommand; source: string; done: (r: CommandResult) => void };
+type CommandEvent = EngineEventOf<'command'>;
+
+/**
+ * Runs one workspace: its replay feed, paper broker, engine and store. The
+ * browser's engine worker and the relay's headless runner are this class with
+ * a different store.
+ *
+ * The record is the events. Opening a stored workspace replays its bars and
+ * its recorded commands at full speed through the same engine; each event the
+ * engine produces again must equal the stored one, id for id, and only events
+ * beyond the stored ones are written. A crash, a closed tab or a handover to
+ * another tab therefore resumes at the next bar with nothing missed and no
+ * order placed twice; a record that no longer matches stops the workspace
+ * with the first event that differs, rather than trading on a guess.
+ */
+export class WorkspaceHost implements WorkspaceHostApi {
+  private feedState: FeedState = 'starting';
+  private message = 'opening the workspace';
+  private engine!: Engine;
+  private broker!: PaperBroker;
+  private clock!: SimulatedClock;
+  private feed: ReplayFeed | null = null;
+  private init!: WorkspaceInit;
+  private series: BarSeries[] = [];
+  private readonly instruments = new Map<string, InstrumentSpec>();
+  private readonly models = new Map<string, LoadedModel>();
+  private readonly lastClose = new Map<string, number>();
+  private readonly tracker = new AgentTracker();
+  private readonly listeners = new Set<(u: HostUpdate) => void>();
+
+  /** Commands read from the store, applied again during the catch-up. */
+  private recorded: CommandEvent[] = [];
+  private nextRecorded = 0;
+  private commandCount = 0;
+  /** Ids of the stored engine events, in order: what the catch-up must produce again. */
+  private storedIds: string[] = [];
+  private matched = 0;
+  private catchUpThrough = -Infinity;
+  private divergence: string | null = null;
+
+  private outbox: EngineEventInput[] = [];
+  private queue: QueuedCommand[] = [];
+  private wake: (() => void) | null = null;
+  private lastStep = 0;
+  private lastSnapshotTime = -Infinity;
+  private lastSeq = 0;
+  private lastHeartbeat: number | null = null;
+  private done = 0;
+  private total = 0;
+  private lastBarTime: number | null = null;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+
+  private constructor(private readonly deps: WorkspaceHostDeps) {}
+
+  static async open(deps: WorkspaceHostDeps): Promise<WorkspaceHost> {
+    const host = new WorkspaceHost(deps);
+    await host.load();
+    return host;
+  }
+
+  subscribe(fn: (u: HostUpdate) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  async status(): Promise<HostStatus> {
+    return this.snapshotStatus();
+  }
+
+  /** Queued to the next step boundary while the replay runs (it waits at most one bar), applied at once otherwise. */
+  command(command: WorkspaceCommand, source = 'app'): Promise<CommandResult> {
+    if (this.feedState === 'error') return Promise.resolve({ ok: false, reason: `the workspace is stopped: ${this.message}` });
+    return new Promise((done) => {
+      this.queue.push({ command, source, done });
+      if (this.feedState === 'running' || this.feedState === 'rebuilding' || this.feedState === 'starting') this.wake?.();
+      else void this.drain();
+    });
+  }
+
+  /** Catches up with the record, then replays on in real time. Resolves once the replay is under way. */
+  async start(): Promise<void> {
+    if (this.running || this.feedState === 'error') return;
+    const speed = this.deps.replaySpeed ?? (await this.deps.store.settings.get<number>('replaySpeed')) ?? 3600;
+    const wall = this.deps.wallClock;
+    const pacer: Timers = {
+      // A wait between bars is where commands land: woken early, it applies them and sleeps the rest.
+      sleep: async (ms) => {
+        const end = wall.now() + ms;
+        for (;;) {
+          // Never during the catch-up: a new command belongs after the last recorded step, not inside it.
+          if (this.queue.length && this.feedState === 'running') await this.drain();
+          const left = end - wall.now();
+          if (left <= 0 || this.stopping) return;
+          await Promise.race([this.deps.timers.sleep(left), new Promise<void>((r) => (this.wake = r))]);
+          this.wake = null;
+        }
+      },
+    };
+    this.feed = new ReplayFeed(this.series, {
+      speed,
+      clock: this.clock,
+      timers: pacer,
+      maxWaitMs: this.deps.maxWaitMs ?? 2000,
+      catchUpThrough: this.catchUpThrough,
+      yieldEvery: 500,
+    });
+    this.total = this.series.reduce((n, s) => n + s.time.length, 0);
+    this.setState(this.storedIds.length ? 'rebuilding' : 'running', this.storedIds.length ? `catching up with ${this.storedIds.length} recorded events` : `replaying at ${speed}x real time`);
+    const recordedBeforeFirstBar = this.recorded.filter((c) => c.payload.afterStep === 0);
+    for (const c of recordedBeforeFirstBar) await this.reapply(c);
+    this.running = this.feed
+      .run(
+        (symbol, tf, bar) => {
+          this.engine.onBar(symbol, tf, bar);
+          this.lastClose.set(symbol, bar.close);
+          this.lastBarTime = bar.time;
+          this.done++;
+        },
+        (closeTime) => this.endStep(closeTime),
+      )
+      .then(
+        async () => {
+          await this.drain();
+          if (this.feedState === 'error') return;
+          this.setState(this.stopping ? 'stopped' : 'finished', this.stopping ? 'stopped' : `the replay reached the end of its data (${new Date(this.clock.now()).toISOString().slice(0, 16)} UTC)`);
+          this.publish([]);
+        },
+        (err: unknown) => this.fail(`the replay stopped: ${err instanceof Error ? err.message : String(err)}`),
+      );
+  }
+
+  /** Stops taking decisions, finishes the writes under way and releases the models. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.feed?.stop();
+    this.wake?.();
+    await this.running;
+    for (const q of this.queue.splice(0)) q.done({ ok: false, reason: 'the engine is shutting down' });
+    for (const m of this.models.values()) await m.session.release();
+    this.models.clear();
+  }
+
+  private async load(): Promise<void> {
+    const { store } = this.deps;
+    if ((await store.events.lastSeq()) === 0) await this.seed();
+    const all = await store.events.since(0);
+    const first = all.find((e) => e.type === 'command');
+    if (!first || first.payload.command.kind !== 'workspace.init') return this.fail('the store has events but no workspace.init command: it was not written by a workspace host');
+    this.init = first.payload.command;
+    this.recorded = all.filter((e): e is CommandEvent => e.type === 'command' && e !== first);
+    this.commandCount = this.recorded.length + 1;
+    this.storedIds = all.filter((e) => e.type !== 'command').map((e) => e.id);
+    this.catchUpThrough = all.reduce((t, e) => Math.max(t, e.time), -Infinity);
+    this.lastSeq = all.length ? all[all.length - 1].seq : 0;
+    this.lastSnapshotTime = (await store.snapshots.list()).reduce((t, s) => Math.max(t, s.time), -Infinity);
+
+    for (const { symbol, timeframe } of this.init.feed.series) {
+      const s = await store.bars.get(symbol, timeframe);
+      if (!s || s.time.length === 0) return this.fail(`the replay plays ${symbol} ${timeframe}, but those bars are no longer stored`);
+      this.series.push(s);
+      if (!this.instruments.has(symbol)) this.instruments.set(symbol, guessInstrument(symbol, s.close));
+    }
+    const start = Math.min(...this.series.map((s) => s.time[0]));
+    this.clock = new SimulatedClock(start);
+    const session = createPaperSession({
+      clock: this.clock,
+      ...this.init.account,
+      instrument: (symbol) => this.instrument(symbol),
+      retainEvents: false,
+      models: (id) => {
+        const m = this.models.get(id);
+        if (!m) throw new Error(`model ${id} is not loaded`);
+        return m;
+      },
+    });
+    this.engine = session.engine;
+    this.broker = session.broker;
+    session.journal.subscribe((e) => this.onEngineEvent(e));
+    this.lastHeartbeat = this.deps.wallClock.now();
+  }
+
+  private async seed(): Promise<void> {
+    if (!this.deps.seed) throw new Error('the store is empty and no seed was given');
+    const seed = await this.deps.seed();
+    for (const s of seed.bars) await this.deps.store.bars.put(s);
+    for (const m of seed.models) await this.deps.store.models.put(m);
+    const commands: RecordedCommand[] = [seed.init, ...seed.commands];
+    await this.deps.store.events.append(commands.map((command, i) => commandEvent(i + 1, command, 0, 'demo')));
+  }
+
+  private instrument(symbol: string): InstrumentSpec {
+    const spec = this.instruments.get(symbol);
+    if (!spec) throw new Error(`no instrument rules for ${symbol}: it is not in this workspace's replay`);
+    return spec;
+  }
+
+  /** Every event the engine emits passes here: checked against the record during the catch-up, queued for the store after it. */
+  private onEngineEvent(e: EngineEvent): void {
+    this.tracker.observe(e);
+    if (this.matched < this.storedIds.length) {
+      if (this.storedIds[this.matched] === e.id) this.matched++;
+      else this.divergence ??= `the engine now produces ${e.id} where the record holds ${this.storedIds[this.matched]} (event ${this.matched + 1} of ${this.storedIds.length}): the engine or the stored bars changed since the workspace was recorded`;
+      return;
+    }
+    const { seq: _seq, ...input } = e;
+    this.outbox.push(input as EngineEventInput);
+  }
+
+  private async endStep(closeTime: number): Promise<void> {
+    await this.engine.endStep();
+    this.lastStep = closeTime;
+    while (this.nextRecorded < this.recorded.length && this.recorded[this.nextRecorded].payload.afterStep <= closeTime) {
+      const c = this.recorded[this.nextRecorded++];
+      if (c.payload.afterStep !== 0) await this.reapply(c);
+    }
+    if (this.divergence) {
+      this.fail(this.divergence);
+      this.feed?.stop();
+      return;
+    }
+    const caughtUp = closeTime >= this.catchUpThrough;
+    if (caughtUp && this.feedState === 'rebuilding') this.setState('running', `caught up at ${new Date(closeTime).toISOString().slice(0, 16)} UTC; replaying on`);
+    if (caughtUp && closeTime > this.lastSnapshotTime) {
+      const a = this.broker.account();
+      await this.deps.store.snapshots.append({ time: closeTime, balance: a.balanceCents / 100, equity: a.equity, usedMargin: a.usedMargin, freeMargin: a.freeMargin, drawdown: a.drawdown });
+      this.lastSnapshotTime = closeTime;
+    }
+    this.lastHeartbeat = this.deps.wallClock.now();
+    if (caughtUp) await this.flush();
+  }
+
+  private async reapply(c: CommandEvent): Promise<void> {
+    try {
+      await applyCommand(this.commandDeps(), c.payload.command);
+    } catch (err) {
+      this.divergence ??= `recorded command ${c.id} (${c.payload.command.kind}) no longer applies: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** Applies the queued commands at the current step, each recorded just before the events it causes. */
+  private drainChain: Promise<void> = Promise.resolve();
+  private drain(): Promise<void> {
+    this.drainChain = this.drainChain.then(async () => {
+      for (let q = this.queue.shift(); q; q = this.queue.shift()) {
+        if (this.feedState === 'error') {
+          q.done({ ok: false, reason: `the workspace is stopped: ${this.message}` });
+          continue;
+        }
+        const mark = this.outbox.length;
+        this.outbox.push(commandEvent(this.commandCount + 1, q.command, this.lastStep, q.source, this.clock.now()));
+        try {
+          const message = await applyCommand(this.commandDeps(), q.command);
+          this.commandCount++;
+          await this.flush();
+          q.done({ ok: true, message });
+        } catch (err) {
+          this.outbox.splice(mark, 1);
+          q.done({ ok: false, reason: err instanceof CommandRefused ? err.message : `failed: ${err instanceof Error ? err.message : String(err)}` });
+        }
+      }
+    });
+    return this.drainChain;
+  }
+
+  private commandDeps() {
+    return {
+      engine: this.engine,
+      broker: this.broker,
+      store: this.deps.store,
+      series: this.init.feed.series,
+      models: this.models,
+      loadModel: this.deps.loadModel,
+      tracker: this.tracker,
+      now: () => this.clock.now(),
+    };
+  }
+
+  private async flush(): Promise<void> {
+    if (this.outbox.length === 0) return this.publish([]);
+    const batch = this.outbox;
+    this.outbox = [];
+    const added = await this.deps.store.events.append(batch);
+    if (added.length) this.lastSeq = added[added.length - 1].seq;
+    // The agents table is a view too: a fault pause or an emergency stop shows there as it happens.
+    for (const e of added) {
+      if (e.type !== 'agent.status') continue;
+      const rec = await this.deps.store.agents.get(e.agentId);
+      const state = e.payload.status === 'error' ? 'paused' : e.payload.status;
+      if (rec && rec.state !== state) await this.deps.store.agents.put({ ...rec, state, updatedAt: e.time });
+    }
+    this.publish(added);
+  }
+
+  private publish(events: EngineEvent[]): void {
+    if (this.listeners.size === 0) return;
+    const update = { status: this.snapshotStatus(), events };
+    for (const fn of this.listeners) fn(update);
+  }
+
+  private setState(state: FeedState, message: string): void {
+    this.feedState = state;
+    this.message = message;
+    this.deps.log?.(`workspace ${state}: ${message}`);
+  }
+
+  private fail(message: string): void {
+    this.setState('error', message);
+    this.publish([]);
+  }
+
+  private snapshotStatus(): HostStatus {
+    const ready = this.engine !== undefined;
+    const a = ready ? this.broker.account() : null;
+    const time = ready ? this.clock.now() : 0;
+    const agents: AgentSummary[] = ready ? this.engine.listAgents().map((r) => this.summary(r.config.id)) : [];
+    return {
+      owner: this.deps.owner,
+      mode: 'replay',
+      clockTime: time,
+      feed: { state: this.feedState, done: this.done, total: this.total, lastBarTime: this.lastBarTime, message: this.message },
+      broker: { name: 'paper', connected: ready, lastHeartbeat: this.lastHeartbeat },
+      account: {
+        time,
+        balance: a ? a.balanceCents / 100 : 0,
+        equity: a?.equity ?? 0,
+        usedMargin: a?.usedMargin ?? 0,
+        freeMargin: a?.freeMargin ?? 0,
+        drawdown: a?.drawdown ?? 0,
+        initialCash: this.init?.account.initialCash ?? 0,
+      },
+      agents,
+      lastSeq: this.lastSeq,
+    };
+  }
+
+  private summary(agentId: string): AgentSummary {
+    const runner = this.engine.agent(agentId)!;
+    const c = runner.config;
+    const t = this.tracker.of(agentId);
+    let openPnl = 0;
+    let openPositions = 0;
+    for (const p of this.broker.positions()) {
+      if (p.agentId !== agentId) continue;
+      openPositions++;
+      const mark = this.lastClose.get(p.symbol);
+      if (mark !== undefined) openPnl += p.side * (mark - p.entryPrice) * p.volumeUnits;
+    }
+    return {
+      id: c.id,
+      name: c.name,
+      state: runner.status,
+      reason: t.reason,
+      symbols: c.symbols,
+      timeframe: c.timeframe,
+      alpha: c.alpha.kind === 'rule' ? `rule ${c.alpha.strategy}` : c.alpha.modelId,
+      realizedPnlCents: t.realizedPnlCents,
+      openPnl,
+      openPositions,
+      trades: t.trades,
+    };
+  }
+}
+
+function commandEvent(n: number, command: RecordedCommand, afterStep: number, source: string, time = afterStep): EngineEventInput {
+  const agentId = 'agentId' in command ? command.agentId : command.kind === 'agent.create' ? command.config.id : '';
+  const payload: CommandPayload = { command, afterStep, source };
+  return { id: eventId.command(n), type: 'command', agentId, time, payload };
+}
