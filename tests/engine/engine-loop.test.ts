@@ -123,6 +123,20 @@ describe('sizing and risk', () => {
     }
   });
 
+  it('sizes on the agent\'s capital when it is below the account equity, and says why a bad capital is refused', async () => {
+    const base = { series: [sliceSeries(eurusd, 0, 800)], initialCash: 10_000, leverage: 500, costs: NO_COSTS, instrument };
+    const whole = await runBacktest({ ...base, agent: { ...agent, targetAtr: null, trailAtr: null, maxPositionPct: 1e6 } });
+    const quarter = await runBacktest({ ...base, agent: { ...agent, targetAtr: null, trailAtr: null, maxPositionPct: 1e6, capital: 2_500 } });
+    const first = (r: typeof whole) => decisions(r.events).find((d) => d.action === 'enter')!;
+    expect(first(quarter).barTime).toBe(first(whole).barTime);
+    // 1% of 2,500 instead of 1% of 10,000 over the same stop: a quarter of the size, to the volume step.
+    expect(first(quarter).volumeUnits).toBe(Math.floor((2_500 * 0.01) / first(quarter).stopDistance! / 1000) * 1000);
+    expect(first(quarter).volumeUnits!).toBeLessThan(first(whole).volumeUnits! / 3);
+    const { engine } = session();
+    expect(engine.agentProblem({ ...DEMO_AGENT, id: 'c', symbols: ['EURUSD'], capital: -5 })).toMatch(/capital must be a positive amount or none \(got -5\)/);
+    expect(engine.agentProblem({ ...DEMO_AGENT, id: 'd', symbols: ['EURUSD'], schedule: { kind: 'daily', atUtc: '21:30' } })).toMatch(/once-a-day schedule is for daily-bar agents \(this one trades H1 bars\)/);
+  });
+
   it('caps size at the maximum position and says so; refuses below the minimum volume', async () => {
     const capped = await runBacktest({ series: [sliceSeries(eurusd, 0, 400)], agent: { ...agent, maxPositionPct: 100 }, initialCash: 10_000, leverage: 30, costs: NO_COSTS, instrument });
     const d = decisions(capped.events).find((x) => x.action === 'enter')!;

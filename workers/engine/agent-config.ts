@@ -30,7 +30,24 @@ export interface AgentConfig {
   guardModel?: string | null;
   /** Confidence and guard thresholds, bounds on the risk heads (defaults: DEFAULT_CHAIN). */
   chain?: ChainSettings;
+  /**
+   * The part of the account this agent trades with, in account currency: it
+   * sizes (risk % and maximum position) on min(account equity, capital), so
+   * several agents can share one account without each betting all of it.
+   * Null or absent: the whole equity.
+   */
+  capital?: number | null;
+  /** When it decides; absent = every bar close. */
+  schedule?: AgentSchedule;
 }
+
+/**
+ * Every bar close, or once a day at a set UTC time after the daily close
+ * (daily-bar agents on markets whose data settle after the close). A replay
+ * delivers each daily bar complete at its close, so there both decide on the
+ * same bar; the time matters to live feeds, which hold the bar until then.
+ */
+export type AgentSchedule = { kind: 'every-bar' } | { kind: 'daily'; atUtc: string };
 
 export const DEFAULT_AGENT: Omit<AgentConfig, 'id' | 'name' | 'symbols' | 'timeframe' | 'alpha'> = {
   sizing: { kind: 'risk', riskPct: 1 },
@@ -57,6 +74,11 @@ export function agentConfigProblems(c: AgentConfig): string[] {
   if (c.chain) {
     for (const [k, v] of [['minConfidence', c.chain.minConfidence], ['guardThreshold', c.chain.guardThreshold]] as const) if (!(v >= 0 && v <= 1)) out.push(`${k} must be within [0, 1] (got ${v})`);
     for (const [k, [lo, hi]] of Object.entries(c.chain.bounds)) if (!(lo <= hi)) out.push(`bounds of ${k} must be [low, high] with low <= high (got [${lo}, ${hi}])`);
+  }
+  if (c.capital != null && !(c.capital > 0 && Number.isFinite(c.capital))) out.push(`capital must be a positive amount or none (got ${c.capital})`);
+  if (c.schedule?.kind === 'daily') {
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(c.schedule.atUtc)) out.push(`the daily time must be HH:MM in UTC (got "${c.schedule.atUtc}")`);
+    if (c.timeframe !== 'D1') out.push(`a once-a-day schedule is for daily-bar agents (this one trades ${c.timeframe} bars)`);
   }
   if (!Number.isInteger(c.atrPeriod) || c.atrPeriod < 1) out.push(`ATR period must be a whole number >= 1 (got ${c.atrPeriod})`);
   return out;

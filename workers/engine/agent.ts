@@ -280,7 +280,7 @@ export class AgentRunner {
     const scale = risk?.riskScale ?? 1;
     const sizing = scale === 1 ? c.sizing : c.sizing.kind === 'risk' ? { kind: 'risk' as const, riskPct: c.sizing.riskPct * scale } : { kind: 'fixed' as const, units: c.sizing.units * scale };
     const models = risk?.models;
-    const size = sizePosition({ sizing, equity: this.deps.broker.account().equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
+    const size = sizePosition({ sizing, equity: Math.min(this.deps.broker.account().equity, c.capital ?? Infinity), price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
     const problem = size.ok ? orderProblem(spec, { volumeUnits: size.units, stopDistance, targetDistance }) : `skipped: ${size.reason}`;
     if (!size.ok || problem) {
       const why = size.ok ? `skipped: order refused: ${problem}` : problem!;

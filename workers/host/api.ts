@@ -11,7 +11,7 @@ import type { AccountSnapshot, AgentRunState } from '../store/store.ts';
 
 /** A user's instruction. Applied by the owner at the next step boundary and recorded as an event, so a rebuild replays it at the same instant. */
 export type WorkspaceCommand =
-  | { kind: 'agent.create'; config: AgentConfig; schedule?: AgentSchedule }
+  | { kind: 'agent.create'; config: AgentConfig }
   | { kind: 'agent.pause'; agentId: string }
   | { kind: 'agent.resume'; agentId: string }
   | { kind: 'agent.stop'; agentId: string }
@@ -19,9 +19,6 @@ export type WorkspaceCommand =
   | { kind: 'position.close'; agentId: string; symbol: string }
   | { kind: 'positions.close-all' }
   | { kind: 'emergency-stop' };
-
-/** Every bar close, or once a day after the daily close at a set UTC time (daily-bar agents). */
-export type AgentSchedule = { kind: 'every-bar' } | { kind: 'daily'; atUtc: string };
 
 export type CommandResult = { ok: true; message: string } | { ok: false; reason: string };
 
