@@ -65,6 +65,25 @@ describe('one loop for backtest and replay', () => {
     expect(d.some((x) => x.action === 'enter')).toBe(true);
   });
 
+  it('warms up on history without deciding or ordering, then decides on the next bar exactly as a run that traded through', () => {
+    const series = sliceSeries(eurusd, 0, 400);
+    const through = session(series);
+    const warm = session(series);
+    for (let i = 0; i < 400; i++) {
+      for (const x of [through, warm]) x.clock.advanceTo(series.time[i] + 3_600_000);
+      through.engine.onBar('EURUSD', 'H1', barAt(series, i));
+      if (i < 300) warm.engine.warmUp('EURUSD', 'H1', barAt(series, i));
+      else warm.engine.onBar('EURUSD', 'H1', barAt(series, i));
+    }
+    const d = decisions(warm.journal.events);
+    expect(d.length).toBe(100);
+    expect(warm.journal.events.filter((e) => e.type === 'order.intent' && e.time <= series.time[299] + 3_600_000)).toEqual([]);
+    expect(d[0].reason).not.toMatch(/warming up/);
+    // Flat after history, the warm agent reads the same indicators as one that traded through those bars.
+    const ref = decisions(through.journal.events).find((x) => x.barTime === series.time[300])!;
+    expect(d[0].inputs).toEqual(ref.inputs);
+  });
+
   it('holds with "asset locked" while the signal repeats the open position', () => {
     // A strategy that says "long" on every bar: only the first may open a position.
     RULE_STRATEGIES['always-long'] = {

@@ -119,14 +119,10 @@ export class AgentRunner {
     }
   }
 
-  /** True when decisions of this step wait for the models (the engine then calls runModels). */
-  get hasModelWork(): boolean {
-    return this.pending.length > 0;
-  }
-
-  onBarClose(symbol: string, bar: Bar): void {
+  /** Feeds a new bar to the symbol's indicators and features; null for a bar already taken. */
+  private take(symbol: string, bar: Bar): { s: SymbolState; position: Position | undefined } | null {
     const s = this.state.get(symbol);
-    if (!s || bar.time <= s.lastBarTime) return;
+    if (!s || bar.time <= s.lastBarTime) return null;
     s.lastBarTime = bar.time;
     s.bars++;
     s.strategy?.update(bar);
@@ -139,6 +135,27 @@ export class AgentRunner {
       } else if (position) s.barsInPosition++;
       s.features.update(bar, this.context(s, position));
     }
+    return { s, position };
+  }
+
+  /** True when decisions of this step wait for the models (the engine then calls runModels). */
+  get hasModelWork(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /**
+   * History before the first live bar (after a start or a restart): indicators
+   * and features take it so the agent is warm, but nothing is decided and no
+   * order is placed. A past bar's client order id must never reach a live broker.
+   */
+  warmUp(symbol: string, bar: Bar): void {
+    this.take(symbol, bar);
+  }
+
+  onBarClose(symbol: string, bar: Bar): void {
+    const taken = this.take(symbol, bar);
+    if (!taken) return;
+    const { s, position } = taken;
     if (this.status === 'stopped') return;
 
     const inputs = s.inputs;

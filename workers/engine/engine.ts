@@ -107,6 +107,11 @@ export class Engine {
     for (let i = 0; i < agents.length; i++) if (agents[i].config.timeframe === timeframe) agents[i].onBarClose(symbol, bar);
   }
 
+  /** A bar of history for the agents on that symbol and timeframe to warm up on: no decision, no order, no fill. */
+  warmUp(symbol: string, timeframe: Timeframe, bar: Bar): void {
+    for (const a of this.agentList) if (a.config.timeframe === timeframe) a.warmUp(symbol, bar);
+  }
+
   /**
    * The end of a time step: every bar closing at this instant has been given to
    * onBar. Agents whose decisions wait for models run them now, each model once
