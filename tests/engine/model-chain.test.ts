@@ -14,6 +14,7 @@ import { sliceSeries } from '../../workers/market/bar.ts';
 import type { AgentConfig } from '../../workers/engine/agent-config.ts';
 import type { DecisionPayload, EngineEvent } from '../../workers/engine/events.ts';
 import { seededRandom } from '../../bench/lib.ts';
+import { getFeatureSpec } from '../../workers/features/spec/index.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 const series = sliceSeries(bundled('EURUSD'), 0, 1200);
@@ -55,6 +56,8 @@ beforeAll(async () => {
     wideRisk: await model('risk:wide@1', base('risk', { kind: 'tensor', output: 'out' }), zeros(3), [7, 3, 0.5], 'none'),
     allow: await model('guard:allow@1', base('guard', { kind: 'allow-probability', output: 'out' }), zeros(1), [3], 'sigmoid'),
     block: await model('guard:block@1', base('guard', { kind: 'allow-probability', output: 'out' }), zeros(1), [-3], 'sigmoid'),
+    // Allows until the agent's first loss: the only weight is on ctx_loss_streak.
+    streak: await model('guard:streak@1', base('guard', { kind: 'allow-probability', output: 'out' }), [getFeatureSpec('risk-obs-v1').features.map((f) => (f.name === 'ctx_loss_streak' ? -10 : 0))], [3], 'sigmoid'),
   };
 });
 afterAll(async () => {
@@ -119,6 +122,16 @@ describe('the Alpha -> Risk -> TradeGuard chain in the loop', () => {
     expect(blocked.length).toBeGreaterThan(3);
     expect(blocked[0].reason).toBe('skipped: blocked by TradeGuard: allow probability 0.05 < threshold 0.5');
     expect(r.events.some((e) => e.type === 'order.intent')).toBe(false);
+  });
+
+  it('feeds the agent\'s losing streak to the models: a guard keyed on it stops trading after the first loss', async () => {
+    const r = await runBacktest(cfg({ guardModel: 'guard:streak@1' }));
+    const firstLoss = r.trades.findIndex((t) => t.netPnl < 0);
+    expect(firstLoss).toBeGreaterThanOrEqual(0);
+    expect(r.trades.length).toBe(firstLoss + 1); // nothing traded after it
+    const after = decisions(r.events).filter((x) => x.barTime >= r.trades[firstLoss].exitTime && x.models?.guard);
+    expect(after.length).toBeGreaterThan(3);
+    for (const x of after) expect(x.models!.guard!.allow).toBeCloseTo(1 / (1 + Math.exp(7)), 6);
   });
 
   it('clamps a risk head to its bound and says so in the decision', async () => {

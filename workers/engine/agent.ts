@@ -86,6 +86,8 @@ export class AgentRunner {
 
   private readonly chain: Chain | null;
   private pending: PendingDecision[] = [];
+  /** Consecutive losing trades just closed, across the agent's symbols. */
+  private lossStreak = 0;
 
   constructor(
     readonly config: AgentConfig,
@@ -136,6 +138,11 @@ export class AgentRunner {
       s.features.update(bar, this.context(s, position));
     }
     return { s, position };
+  }
+
+  /** One of this agent's trades closed: a loss lengthens the streak the context features read, anything else ends it. */
+  tradeClosed(netPnlCents: number): void {
+    this.lossStreak = netPnlCents < 0 ? this.lossStreak + 1 : 0;
   }
 
   /** True when decisions of this step wait for the models (the engine then calls runModels). */
@@ -282,6 +289,7 @@ export class AgentRunner {
       entryPrice: position?.entryPrice ?? 0,
       barsSinceEntry: position ? s.barsInPosition : 0,
       leverage: account.equity > 0 ? notional / account.equity : 0,
+      lossStreak: this.lossStreak,
     };
   }
 

@@ -37,6 +37,7 @@ export class Engine {
 
   constructor(readonly deps: EngineDeps) {
     this.barBroker = 'onBar' in deps.broker ? deps.broker : null;
+    deps.journal.watchClosedTrades((e) => this.agents.get(e.agentId)?.tradeClosed(e.payload.netPnlCents));
   }
 
   get journal(): EventJournal {

@@ -1,4 +1,4 @@
-import type { DecisionAction, DecisionPayload, EngineEvent, EngineEventInput } from './events.ts';
+import type { DecisionAction, DecisionPayload, EngineEvent, EngineEventInput, EngineEventOf } from './events.ts';
 import { eventId } from './events.ts';
 import { DecisionTape } from './decision-tape.ts';
 
@@ -16,6 +16,7 @@ export type EventListener = (e: EngineEvent) => void;
 export class EventJournal {
   private seq: number;
   private readonly listeners: EventListener[] = [];
+  private readonly closedWatchers: ((e: EngineEventOf<'position.closed'>) => void)[] = [];
   private readonly objects: EngineEvent[] = [];
   private readonly tape = new DecisionTape();
   private merged: EngineEvent[] | null = null;
@@ -55,7 +56,16 @@ export class EventJournal {
       this.merged = null;
     }
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i](e);
+    if (e.type === 'position.closed') for (const fn of this.closedWatchers) fn(e);
     return e;
+  }
+
+  /**
+   * Closed trades as they happen, for the engine's own bookkeeping (loss
+   * streaks). Unlike `subscribe`, it leaves order-less decisions on the tape.
+   */
+  watchClosedTrades(fn: (e: EngineEventOf<'position.closed'>) => void): void {
+    this.closedWatchers.push(fn);
   }
 
   /** A key for `appendDecision`: who decides and the names of the inputs they record. */
