@@ -64,3 +64,6 @@ export interface HostUpdate {
   status: HostStatus;
   events: EngineEvent[];
 }
+
+/** Schedules live on the agent's config; re-exported here for the views that build commands. */
+export type { AgentSchedule } from '../engine/agent-config.ts';

@@ -1,44 +1,32 @@
 import type { BarSeries } from '../market/bar.ts';
 import { ReplayFeed } from '../market/feed.ts';
 import { guessInstrument, type InstrumentSpec } from '../market/instrument.ts';
-import { SimulatedClock, type Clock, type Timers } from '../engine/clock.ts';
+import { SimulatedClock, type Timers } from '../engine/clock.ts';
 import { createPaperSession } from '../engine/paper-session.ts';
-import type { Engine } from '../engine/engine.ts';
 import type { PaperBroker } from '../brokers/paper/paper-broker.ts';
-import { eventId, type CommandPayload, type EngineEvent, type EngineEventInput, type EngineEventOf, type RecordedCommand, type WorkspaceInit } from '../engine/events.ts';
-import type { LoadedModel } from '../models/chain/model-stage.ts';
-import type { StoredModel } from '../models/bundle/registry.ts';
-import type { EngineStore } from '../store/store.ts';
-import { AgentTracker } from './agent-tracker.ts';
-import { applyCommand, CommandRefused } from './apply-command.ts';
-import type { AgentSummary, CommandResult, FeedState, HostStatus, HostUpdate, WorkspaceCommand, WorkspaceHostApi } from './api.ts';
+import type { EngineEvent, EngineEventOf, RecordedCommand, WorkspaceInit } from '../engine/events.ts';
+import { applyCommand } from './apply-command.ts';
+import { commandEvent, HostCore, type HostCoreDeps } from './host-core.ts';
+import type { HostStatus } from './api.ts';
 import type { WorkspaceSeed } from './demo-workspace.ts';
 
-export interface WorkspaceHostDeps {
-  store: EngineStore;
+export interface WorkspaceHostDeps extends HostCoreDeps {
   /** Paces the replay (wallClock in real use). */
   timers: Timers;
-  /** Wall time: heartbeats, and how long a wait interrupted by a command still has to run. */
-  wallClock: Clock;
-  owner: 'browser' | 'relay';
-  /** A stored bundle made runnable (onnxruntime-web session). */
-  loadModel: (model: StoredModel) => Promise<LoadedModel>;
   /** Fills an empty store: the demo workspace. */
   seed?: () => Promise<WorkspaceSeed>;
   /** Times real time; when not given, the 'replaySpeed' setting, else 3600 (an hour bar a second). */
   replaySpeed?: number;
   /** Longest real wait between two bars (weekends), ms. */
   maxWaitMs?: number;
-  log?: (line: string) => void;
 }
 
-type QueuedCommand = { command: WorkspaceCommand; source: string; done: (r: CommandResult) => void };
 type CommandEvent = EngineEventOf<'command'>;
 
 /**
- * Runs one workspace: its replay feed, paper broker, engine and store. The
- * browser's engine worker and the relay's headless runner are this class with
- * a different store.
+ * Runs a replay workspace: its replay feed, paper broker, engine and store.
+ * The browser's engine worker and the relay's headless runner are this class
+ * with a different store.
  *
  * The record is the events. Opening a stored workspace replays its bars and
  * its recorded commands at full speed through the same engine; each event the
@@ -48,45 +36,33 @@ type CommandEvent = EngineEventOf<'command'>;
  * order placed twice; a record that no longer matches stops the workspace
  * with the first event that differs, rather than trading on a guess.
  */
-export class WorkspaceHost implements WorkspaceHostApi {
-  private feedState: FeedState = 'starting';
-  private message = 'opening the workspace';
-  private engine!: Engine;
-  private broker!: PaperBroker;
-  private clock!: SimulatedClock;
+export class WorkspaceHost extends HostCore {
+  protected readonly mode = 'replay' as const;
+  protected declare broker: PaperBroker;
+  protected declare clock: SimulatedClock;
   private feed: ReplayFeed | null = null;
   private init!: WorkspaceInit;
   private series: BarSeries[] = [];
   private readonly instruments = new Map<string, InstrumentSpec>();
-  private readonly models = new Map<string, LoadedModel>();
-  private readonly lastClose = new Map<string, number>();
-  private readonly tracker = new AgentTracker();
-  private readonly listeners = new Set<(u: HostUpdate) => void>();
 
   /** Commands read from the store, applied again during the catch-up. */
   private recorded: CommandEvent[] = [];
   private nextRecorded = 0;
-  private commandCount = 0;
   /** Ids of the stored engine events, in order: what the catch-up must produce again. */
   private storedIds: string[] = [];
   private matched = 0;
   private catchUpThrough = -Infinity;
   private divergence: string | null = null;
 
-  private outbox: EngineEventInput[] = [];
-  private queue: QueuedCommand[] = [];
   private wake: (() => void) | null = null;
   private lastStep = 0;
   private lastSnapshotTime = -Infinity;
-  private lastSeq = 0;
-  private lastHeartbeat: number | null = null;
-  private done = 0;
-  private total = 0;
-  private lastBarTime: number | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
 
-  private constructor(private readonly deps: WorkspaceHostDeps) {}
+  private constructor(private readonly deps: WorkspaceHostDeps) {
+    super(deps);
+  }
 
   static async open(deps: WorkspaceHostDeps): Promise<WorkspaceHost> {
     const host = new WorkspaceHost(deps);
@@ -94,23 +70,29 @@ export class WorkspaceHost implements WorkspaceHostApi {
     return host;
   }
 
-  subscribe(fn: (u: HostUpdate) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+  protected commandStep(): number {
+    return this.lastStep;
   }
 
-  async status(): Promise<HostStatus> {
-    return this.snapshotStatus();
+  protected tradable() {
+    return this.init.feed.series;
   }
 
   /** Queued to the next step boundary while the replay runs (it waits at most one bar), applied at once otherwise. */
-  command(command: WorkspaceCommand, source = 'app'): Promise<CommandResult> {
-    if (this.feedState === 'error') return Promise.resolve({ ok: false, reason: `the workspace is stopped: ${this.message}` });
-    return new Promise((done) => {
-      this.queue.push({ command, source, done });
-      if (this.feedState === 'running' || this.feedState === 'rebuilding' || this.feedState === 'starting') this.wake?.();
-      else void this.drain();
-    });
+  protected appliesNow(): boolean {
+    return !(this.feedState === 'running' || this.feedState === 'rebuilding' || this.feedState === 'starting');
+  }
+
+  protected wakeFeed(): void {
+    this.wake?.();
+  }
+
+  protected brokerStatus(): HostStatus['broker'] {
+    return { name: 'paper', connected: true, lastHeartbeat: this.lastHeartbeat };
+  }
+
+  protected initialCash(): number {
+    return this.init?.account.initialCash ?? 0;
   }
 
   /** Catches up with the record, then replays on in real time. Resolves once the replay is under way. */
@@ -142,8 +124,7 @@ export class WorkspaceHost implements WorkspaceHostApi {
     });
     this.total = this.series.reduce((n, s) => n + s.time.length, 0);
     this.setState(this.storedIds.length ? 'rebuilding' : 'running', this.storedIds.length ? `catching up with ${this.storedIds.length} recorded events` : `replaying at ${speed}x real time`);
-    const recordedBeforeFirstBar = this.recorded.filter((c) => c.payload.afterStep === 0);
-    for (const c of recordedBeforeFirstBar) await this.reapply(c);
+    for (const c of this.recorded.filter((c) => c.payload.afterStep === 0)) await this.reapply(c);
     this.running = this.feed
       .run(
         (symbol, tf, bar) => {
@@ -238,8 +219,7 @@ export class WorkspaceHost implements WorkspaceHostApi {
       else this.divergence ??= `the engine now produces ${e.id} where the record holds ${this.storedIds[this.matched]} (event ${this.matched + 1} of ${this.storedIds.length}): the engine or the stored bars changed since the workspace was recorded`;
       return;
     }
-    const { seq: _seq, ...input } = e;
-    this.outbox.push(input as EngineEventInput);
+    this.keep(e);
   }
 
   private async endStep(closeTime: number): Promise<void> {
@@ -257,8 +237,7 @@ export class WorkspaceHost implements WorkspaceHostApi {
     const caughtUp = closeTime >= this.catchUpThrough;
     if (caughtUp && this.feedState === 'rebuilding') this.setState('running', `caught up at ${new Date(closeTime).toISOString().slice(0, 16)} UTC; replaying on`);
     if (caughtUp && closeTime > this.lastSnapshotTime) {
-      const a = this.broker.account();
-      await this.deps.store.snapshots.append({ time: closeTime, balance: a.balanceCents / 100, equity: a.equity, usedMargin: a.usedMargin, freeMargin: a.freeMargin, drawdown: a.drawdown });
+      await this.snapshotAccount(closeTime);
       this.lastSnapshotTime = closeTime;
     }
     this.lastHeartbeat = this.deps.wallClock.now();
@@ -272,133 +251,4 @@ export class WorkspaceHost implements WorkspaceHostApi {
       this.divergence ??= `recorded command ${c.id} (${c.payload.command.kind}) no longer applies: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
-
-  /** Applies the queued commands at the current step, each recorded just before the events it causes. */
-  private drainChain: Promise<void> = Promise.resolve();
-  private drain(): Promise<void> {
-    this.drainChain = this.drainChain.then(async () => {
-      for (let q = this.queue.shift(); q; q = this.queue.shift()) {
-        if (this.feedState === 'error') {
-          q.done({ ok: false, reason: `the workspace is stopped: ${this.message}` });
-          continue;
-        }
-        const mark = this.outbox.length;
-        this.outbox.push(commandEvent(this.commandCount + 1, q.command, this.lastStep, q.source, this.clock.now()));
-        try {
-          const message = await applyCommand(this.commandDeps(), q.command);
-          this.commandCount++;
-          await this.flush();
-          q.done({ ok: true, message });
-        } catch (err) {
-          this.outbox.splice(mark, 1);
-          q.done({ ok: false, reason: err instanceof CommandRefused ? err.message : `failed: ${err instanceof Error ? err.message : String(err)}` });
-        }
-      }
-    });
-    return this.drainChain;
-  }
-
-  private commandDeps() {
-    return {
-      engine: this.engine,
-      broker: this.broker,
-      store: this.deps.store,
-      series: this.init.feed.series,
-      models: this.models,
-      loadModel: this.deps.loadModel,
-      tracker: this.tracker,
-      now: () => this.clock.now(),
-    };
-  }
-
-  private async flush(): Promise<void> {
-    if (this.outbox.length === 0) return this.publish([]);
-    const batch = this.outbox;
-    this.outbox = [];
-    const added = await this.deps.store.events.append(batch);
-    if (added.length) this.lastSeq = added[added.length - 1].seq;
-    // The agents table is a view too: a fault pause or an emergency stop shows there as it happens.
-    for (const e of added) {
-      if (e.type !== 'agent.status') continue;
-      const rec = await this.deps.store.agents.get(e.agentId);
-      const state = e.payload.status === 'error' ? 'paused' : e.payload.status;
-      if (rec && rec.state !== state) await this.deps.store.agents.put({ ...rec, state, updatedAt: e.time });
-    }
-    this.publish(added);
-  }
-
-  private publish(events: EngineEvent[]): void {
-    if (this.listeners.size === 0) return;
-    const update = { status: this.snapshotStatus(), events };
-    for (const fn of this.listeners) fn(update);
-  }
-
-  private setState(state: FeedState, message: string): void {
-    this.feedState = state;
-    this.message = message;
-    this.deps.log?.(`workspace ${state}: ${message}`);
-  }
-
-  private fail(message: string): void {
-    this.setState('error', message);
-    this.publish([]);
-  }
-
-  private snapshotStatus(): HostStatus {
-    const ready = this.engine !== undefined;
-    const a = ready ? this.broker.account() : null;
-    const time = ready ? this.clock.now() : 0;
-    const agents: AgentSummary[] = ready ? this.engine.listAgents().map((r) => this.summary(r.config.id)) : [];
-    return {
-      owner: this.deps.owner,
-      mode: 'replay',
-      clockTime: time,
-      feed: { state: this.feedState, done: this.done, total: this.total, lastBarTime: this.lastBarTime, message: this.message },
-      broker: { name: 'paper', connected: ready, lastHeartbeat: this.lastHeartbeat },
-      account: {
-        time,
-        balance: a ? a.balanceCents / 100 : 0,
-        equity: a?.equity ?? 0,
-        usedMargin: a?.usedMargin ?? 0,
-        freeMargin: a?.freeMargin ?? 0,
-        drawdown: a?.drawdown ?? 0,
-        initialCash: this.init?.account.initialCash ?? 0,
-      },
-      agents,
-      lastSeq: this.lastSeq,
-    };
-  }
-
-  private summary(agentId: string): AgentSummary {
-    const runner = this.engine.agent(agentId)!;
-    const c = runner.config;
-    const t = this.tracker.of(agentId);
-    let openPnl = 0;
-    let openPositions = 0;
-    for (const p of this.broker.positions()) {
-      if (p.agentId !== agentId) continue;
-      openPositions++;
-      const mark = this.lastClose.get(p.symbol);
-      if (mark !== undefined) openPnl += p.side * (mark - p.entryPrice) * p.volumeUnits;
-    }
-    return {
-      id: c.id,
-      name: c.name,
-      state: runner.status,
-      reason: t.reason,
-      symbols: c.symbols,
-      timeframe: c.timeframe,
-      alpha: c.alpha.kind === 'rule' ? `rule ${c.alpha.strategy}` : c.alpha.modelId,
-      realizedPnlCents: t.realizedPnlCents,
-      openPnl,
-      openPositions,
-      trades: t.trades,
-    };
-  }
-}
-
-function commandEvent(n: number, command: RecordedCommand, afterStep: number, source: string, time = afterStep): EngineEventInput {
-  const agentId = 'agentId' in command ? command.agentId : command.kind === 'agent.create' ? command.config.id : '';
-  const payload: CommandPayload = { command, afterStep, source };
-  return { id: eventId.command(n), type: 'command', agentId, time, payload };
 }
