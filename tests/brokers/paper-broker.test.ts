@@ -68,6 +68,21 @@ describe('paper broker fills', () => {
 });
 
 describe('stops and targets', () => {
+  it('ignores a bar delivered again: no second fill, no stop taken on an old range', () => {
+    const x = setup();
+    const first = x.bar(1.1, 1.1, 1.1, 1.1);
+    x.feed(first);
+    x.broker.submit(x.order({ stopDistance: 0.001 }));
+    x.feed(first); // a reconnecting feed sends the last bar again
+    expect(x.broker.positions()).toHaveLength(0);
+    const next = x.bar(1.1, 1.1, 1.1, 1.1);
+    x.feed(next);
+    expect(x.broker.positions()).toHaveLength(1);
+    x.feed({ ...first, low: 1.0 }); // an old bar, even with a range through the stop
+    expect(x.broker.positions()).toHaveLength(1);
+    expect(x.types()).toEqual(['order.accepted', 'order.filled', 'position.opened']);
+  });
+
   it('takes the stop when stop and target both lie inside one bar (the conservative rule)', () => {
     const x = setup();
     x.feed(x.bar(1.1, 1.1, 1.1, 1.1));

@@ -36,6 +36,7 @@ export class PaperBroker implements BarDrivenBroker {
   private readonly pending: PendingOrder[] = [];
   private readonly seenOrders = new Set<string>();
   private readonly lastBid = new Map<string, number>();
+  private readonly lastBarTime = new Map<string, number>();
   private peakEquity: number;
   private amendCount = 0;
   private markedEquity: number;
@@ -147,6 +148,9 @@ export class PaperBroker implements BarDrivenBroker {
   }
 
   onBar(symbol: string, bar: Bar): void {
+    // A bar delivered again (a reconnecting feed, a restart) must not fill or stop anything a second time.
+    if (bar.time <= (this.lastBarTime.get(symbol) ?? -Infinity)) return;
+    this.lastBarTime.set(symbol, bar.time);
     if (this.pending.length > 0) this.fillPendingAtOpen(symbol, bar);
     if (this.open.size > 0) this.checkStopsAndTargets(symbol, bar);
     this.lastBid.set(symbol, bar.close);

@@ -1,0 +1,224 @@
+import type { Bar, BarSeries } from '../market/bar.ts';
+import { seriesFromBars } from '../market/bar.ts';
+import type { BarFeed } from '../market/feed.ts';
+import type { InstrumentSpec } from '../market/instrument.ts';
+import { nextBarOpenTime, TIMEFRAME_MS, type Timeframe } from '../market/timeframe.ts';
+import type { Broker, BrokerEventSink } from '../brokers/broker.ts';
+import { Engine } from '../engine/engine.ts';
+import { EventJournal } from '../engine/journal.ts';
+import type { EngineEvent } from '../engine/events.ts';
+import { HostCore, type HostCoreDeps } from './host-core.ts';
+import type { HostStatus } from './api.ts';
+
+/** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
+export interface LiveMarket {
+  readonly name: string;
+  readonly broker: Broker;
+  readonly feed: BarFeed;
+  /** What the feed delivers: agents can only trade these. */
+  readonly subscriptions: readonly { symbol: string; timeframe: Timeframe }[];
+  instrument(symbol: string): InstrumentSpec;
+  /** Resolves once the account is authorised and its positions reconciled. */
+  connect(): Promise<void>;
+  disconnect(): void;
+  status(): { connected: boolean; lastHeartbeat: number | null };
+}
+
+export interface LiveHostDeps extends HostCoreDeps {
+  /** Builds the market around the sink its broker reports to (the engine's journal). */
+  market: (sink: BrokerEventSink) => LiveMarket;
+  /** Stored bars each agent warms up on before the first live bar. Default 500. */
+  warmUpBars?: number;
+  /**
+   * A bar that closed longer ago than this when it arrives (backfill after a
+   * reconnect, history at start) only warms the agents: trading on a stale
+   * signal would be a different strategy from the one tested. Default: a
+   * minute, or the bar's own length when shorter.
+   */
+  staleAfterMs?: number;
+}
+
+/**
+ * Runs agents against a live account on the wall clock. Unlike a replay, a
+ * live workspace cannot be rebuilt by running it again: the broker is the
+ * truth for positions. A (re)start therefore connects and reconciles first,
+ * warms every agent on the stored bars without deciding, and takes decisions
+ * from the next bar close on. A bar's client order id is derived from the bar,
+ * and a bar seen before the restart is never decided again, so no order can
+ * be sent twice.
+ */
+export class LiveHost extends HostCore {
+  protected readonly mode = 'live' as const;
+  private market!: LiveMarket;
+  private journal!: EventJournal;
+  private lastStep = 0;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private readonly stepBars = new Map<string, Bar[]>();
+
+  private constructor(private readonly deps: LiveHostDeps) {
+    super(deps);
+  }
+
+  static async open(deps: LiveHostDeps): Promise<LiveHost> {
+    const host = new LiveHost(deps);
+    await host.load();
+    return host;
+  }
+
+  protected commandStep(): number {
+    return this.lastStep;
+  }
+
+  protected tradable() {
+    return this.market.subscriptions;
+  }
+
+  /** Live time does not wait for a step: a command applies the moment it arrives. */
+  protected appliesNow(): boolean {
+    return true;
+  }
+
+  protected wakeFeed(): void {}
+
+  protected brokerStatus(): HostStatus['broker'] {
+    const s = this.market.status();
+    return { name: this.market.name, connected: s.connected, lastHeartbeat: s.lastHeartbeat };
+  }
+
+  protected initialCash(): number {
+    return 0;
+  }
+
+  private async load(): Promise<void> {
+    const { store } = this.deps;
+    this.clock = this.deps.wallClock;
+    this.journal = new EventJournal({ retain: false });
+    this.market = this.deps.market((e) => this.journal.append(e));
+    this.broker = this.market.broker;
+    this.engine = new Engine({
+      clock: this.clock,
+      broker: this.broker,
+      journal: this.journal,
+      instrument: (s) => this.market.instrument(s),
+      models: (id) => {
+        const m = this.models.get(id);
+        if (!m) throw new Error(`model ${id} is not loaded`);
+        return m;
+      },
+    });
+    this.journal.subscribe((e: EngineEvent) => {
+      this.tracker.observe(e);
+      this.keep(e);
+    });
+    const all = await store.events.since(0);
+    for (const e of all) this.tracker.observe(e);
+    this.commandCount = all.filter((e) => e.type === 'command').length;
+    this.lastSeq = all.length ? all[all.length - 1].seq : 0;
+  }
+
+  /** Connects, reconciles, warms the agents up, then trades each live bar close. Resolves once bars flow. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.setState('starting', `connecting to ${this.market.name}`);
+    try {
+      await this.market.connect();
+      await this.restoreAgents();
+      await this.warmUp();
+    } catch (err) {
+      return this.fail(`could not start: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    await this.flush();
+    this.setState('running', `trading live bars of ${this.market.subscriptions.map((s) => `${s.symbol} ${s.timeframe}`).join(', ')}`);
+    this.publish([]);
+    this.running = this.market.feed.run(
+      (symbol, tf, bar) => this.onBar(symbol, tf, bar),
+      (closeTime) => this.endStep(closeTime),
+    ).then(
+      () => this.setState('stopped', 'stopped'),
+      (err: unknown) => this.fail(`the live feed stopped: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+
+  /** Stops taking decisions, finishes the writes under way, disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.market.feed.stop();
+    await this.running;
+    await this.drain();
+    await this.flush();
+    this.market.disconnect();
+    for (const m of this.models.values()) await m.session.release();
+    this.models.clear();
+  }
+
+  /** Agents of the stored workspace come back in their state; a fault pause stays a pause. */
+  private async restoreAgents(): Promise<void> {
+    for (const rec of await this.deps.store.agents.list()) {
+      const problem = await this.loadModels(rec.config.alpha.kind === 'model' ? [rec.config.alpha.modelId, rec.config.riskModel, rec.config.guardModel] : [rec.config.riskModel, rec.config.guardModel]);
+      if (problem) {
+        this.deps.log?.(`agent ${rec.config.id} not restored: ${problem}`);
+        continue;
+      }
+      this.engine.addAgent(rec.config);
+      if (rec.state === 'paused') this.engine.pause(rec.config.id, 'paused before the restart');
+      if (rec.state === 'stopped') this.engine.stop(rec.config.id, 'stopped before the restart');
+    }
+  }
+
+  private async loadModels(ids: (string | null | undefined)[]): Promise<string | null> {
+    for (const id of ids) {
+      if (!id || this.models.has(id)) continue;
+      const stored = await this.deps.store.models.get(id);
+      if (!stored) return `model ${id} is no longer stored`;
+      this.models.set(id, await this.deps.loadModel(stored));
+    }
+    return null;
+  }
+
+  /** The stored bars, in close-time order across symbols, through every agent's indicators. */
+  private async warmUp(): Promise<void> {
+    const n = this.deps.warmUpBars ?? 500;
+    const series: BarSeries[] = [];
+    for (const { symbol, timeframe } of this.market.subscriptions) {
+      const s = await this.deps.store.bars.get(symbol, timeframe);
+      if (s && s.time.length) series.push(s);
+    }
+    const items: { close: number; s: BarSeries; i: number }[] = [];
+    for (const s of series) for (let i = Math.max(0, s.time.length - n); i < s.time.length; i++) items.push({ close: nextBarOpenTime(s.time[i], s.timeframe), s, i });
+    items.sort((a, b) => a.close - b.close);
+    for (const { s, i } of items) {
+      this.engine.warmUp(s.symbol, s.timeframe, { time: s.time[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
+      this.lastClose.set(s.symbol, s.close[i]);
+    }
+  }
+
+  private onBar(symbol: string, tf: Timeframe, bar: Bar): void {
+    const close = nextBarOpenTime(bar.time, tf);
+    const staleAfter = this.deps.staleAfterMs ?? Math.min(60_000, TIMEFRAME_MS[tf]);
+    if (this.stopping) return;
+    if (this.clock.now() - close > staleAfter) this.engine.warmUp(symbol, tf, bar);
+    else this.engine.onBar(symbol, tf, bar);
+    this.lastClose.set(symbol, bar.close);
+    this.lastBarTime = bar.time;
+    this.done++;
+    const key = `${symbol}|${tf}`;
+    const list = this.stepBars.get(key);
+    if (list) list.push(bar);
+    else this.stepBars.set(key, [bar]);
+  }
+
+  private async endStep(closeTime: number): Promise<void> {
+    await this.engine.endStep();
+    this.lastStep = closeTime;
+    // Live bars join the stored history: the next restart warms up on them.
+    for (const [key, bars] of this.stepBars) {
+      const [symbol, tf] = key.split('|') as [string, Timeframe];
+      await this.deps.store.bars.put(seriesFromBars(symbol, tf, bars));
+    }
+    this.stepBars.clear();
+    await this.snapshotAccount(this.clock.now());
+    this.lastHeartbeat = this.clock.now();
+    await this.flush();
+  }
+}
