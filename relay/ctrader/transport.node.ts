@@ -1,0 +1,101 @@
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as netConnect, type Socket } from 'node:net';
+import { FrameSplitter, lengthPrefixed } from '../../workers/brokers/ctrader/framing.ts';
+import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
+
+export interface NodeTransportOptions {
+  /** demo.ctraderapi.com or live.ctraderapi.com */
+  host: string;
+  /** 5035 (protobuf). */
+  port?: number;
+  /** Plain TCP: loopback tests only; cTrader itself requires TLS. */
+  tls?: boolean;
+  /** Extra trusted CA (PEM), for a test server's self-signed certificate. */
+  ca?: string | Buffer;
+  connectTimeoutMs?: number;
+  log?: (level: 'warn' | 'error', message: string) => void;
+}
+
+export const CTRADER_HOSTS = { demo: 'demo.ctraderapi.com', live: 'live.ctraderapi.com' } as const;
+
+/** cTrader over a TLS socket: each message preceded by its 4-byte big-endian length. */
+export class NodeSocketTransport implements CTraderTransport {
+  private socket: Socket | TLSSocket | null = null;
+  private readonly messageHandlers: ((m: Uint8Array) => void)[] = [];
+  private readonly closeHandlers: ((reason: string) => void)[] = [];
+
+  constructor(private readonly o: NodeTransportOptions) {}
+
+  connect(): Promise<void> {
+    this.socket?.destroy();
+    const port = this.o.port ?? 5035;
+    return new Promise((resolve, reject) => {
+      const useTls = this.o.tls !== false;
+      const s: Socket | TLSSocket = useTls
+        ? tlsConnect({ host: this.o.host, port, servername: isIp(this.o.host) ? undefined : this.o.host, ca: this.o.ca, timeout: this.o.connectTimeoutMs ?? 10_000 })
+        : netConnect({ host: this.o.host, port, timeout: this.o.connectTimeoutMs ?? 10_000 });
+      this.socket = s;
+      const splitter = new FrameSplitter();
+      let opened = false;
+      let why = '';
+      s.once(useTls ? 'secureConnect' : 'connect', () => {
+        opened = true;
+        // Orders must leave at once: no Nagle delay (set once connected: a TLS socket ignores it before).
+        s.setNoDelay(true);
+        s.setTimeout(0);
+        resolve();
+      });
+      s.on('timeout', () => s.destroy(new Error(`connection to ${this.o.host}:${port} timed out`)));
+      s.on('data', (chunk: Buffer) => {
+        let frames: Uint8Array[];
+        try {
+          frames = splitter.push(chunk);
+        } catch (e) {
+          // A corrupt length cannot be skipped over: the stream is dropped and the client reconnects.
+          this.o.log?.('error', (e as Error).message);
+          s.destroy(e as Error);
+          return;
+        }
+        for (const f of frames) for (const h of this.messageHandlers) h(f);
+      });
+      s.on('error', (e) => {
+        why = e.message;
+        if (!opened) reject(new Error(`cannot connect to cTrader at ${this.o.host}:${port}: ${e.message}`));
+      });
+      s.on('close', () => {
+        if (this.socket !== s) return;
+        this.socket = null;
+        if (!opened) return reject(new Error(`cannot connect to cTrader at ${this.o.host}:${port}: ${why || 'closed'}`));
+        const reason = why ? `socket closed: ${why}` : 'socket closed by cTrader';
+        for (const h of this.closeHandlers) h(reason);
+      });
+    });
+  }
+
+  send(message: Uint8Array): boolean {
+    const s = this.socket;
+    if (!s || s.destroyed || !s.writable) return false;
+    s.write(lengthPrefixed(message));
+    return true;
+  }
+
+  onMessage(handler: (m: Uint8Array) => void): void {
+    this.messageHandlers.push(handler);
+  }
+
+  onClose(handler: (reason: string) => void): void {
+    this.closeHandlers.push(handler);
+  }
+
+  close(reason = 'closed by client'): void {
+    const s = this.socket;
+    if (!s) return;
+    this.socket = null;
+    s.destroy();
+    for (const h of this.closeHandlers) h(reason);
+  }
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}

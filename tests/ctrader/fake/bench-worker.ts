@@ -1,0 +1,57 @@
+/**
+ * The fake cTrader server on its own thread, for the latency bench: with the
+ * client on the main thread, neither side's work queues behind the other's
+ * in one event loop, as with a real remote server. Messages:
+ *   in  { round: k }          -> ticks the 5 symbols opening minute k (closing the previous bar)
+ *   out { ready, port, echoPort, cert } once listening (echoPort: a bare TLS echo on this thread, the bench's peer); { latencies } per round (tick sent -> NewOrderReq received, ms)
+ */
+import { createServer as createTlsServer } from 'node:tls';
+import { parentPort } from 'node:worker_threads';
+import { listenTls, selfSignedCert } from './listen.ts';
+import { fakeServer, SYMBOLS, START_PRICE } from '../helpers.ts';
+
+const T0 = Date.UTC(2024, 0, 8, 0, 0);
+const MIN = 60_000;
+let now = T0;
+const fake = fakeServer(() => now, { balance: 1e9 });
+for (const s of SYMBOLS) fake.tick(s.name, T0 + 100, START_PRICE[s.name], s.digits === 3 ? 0.002 : 0.00002);
+const cert = selfSignedCert();
+const tls = await listenTls(fake, cert);
+
+// The peer: a bare TLS echo served from the same thread as the fake server.
+const echo = createTlsServer({ key: cert.key, cert: cert.cert }, (sock) => {
+  sock.setNoDelay(true);
+  sock.on('data', (d) => sock.write(d));
+});
+await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+
+const sentAt = new Map<number, number>();
+let latencies: number[] = [];
+fake.onOrder = (m) => {
+  const t = sentAt.get(m.payload.symbolId as number);
+  if (t === undefined) return;
+  sentAt.delete(m.payload.symbolId as number);
+  latencies.push(performance.now() - t);
+  if (sentAt.size === 0) flush();
+};
+let timer: ReturnType<typeof setTimeout> | null = null;
+function flush(): void {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  parentPort!.postMessage({ latencies });
+  latencies = [];
+  sentAt.clear();
+}
+
+parentPort!.on('message', (msg: { round?: number; stop?: boolean }) => {
+  if (msg.stop) return void Promise.all([tls.close(), new Promise((r) => echo.close(r))]).then(() => process.exit(0));
+  const k = msg.round!;
+  now = T0 + k * MIN + 100;
+  const step = k % 7;
+  for (const s of SYMBOLS) {
+    sentAt.set(s.symbolId, performance.now());
+    fake.tick(s.name, now, Math.round(START_PRICE[s.name] * (1 + step * 1e-4) * 1e5) / 1e5, s.digits === 3 ? 0.002 : 0.00002);
+  }
+  timer = setTimeout(flush, 1000);
+});
+parentPort!.postMessage({ ready: true, port: tls.port, echoPort: (echo.address() as { port: number }).port, cert, t0: T0 });

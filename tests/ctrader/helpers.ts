@@ -1,0 +1,136 @@
+import { FakeCTrader, type FakeOptions } from './fake/fake-ctrader.ts';
+import type { FakeSymbol } from './fake/market.ts';
+import type { Clock } from '../../workers/engine/clock.ts';
+import type { Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
+import type { TokenProvider } from '../../workers/brokers/ctrader/connection.ts';
+
+export const CLIENT = { clientId: '1234_testclientid', clientSecret: 'S3CRET-client-secret-value' };
+export const ACCOUNT = 44_001;
+export const TOKEN = 'ACCESS-token-0001-abcdef';
+
+/** Five FX-like symbols with cTrader's usual volume rules (cents of a unit): min 1000 units, step 1000, lot 100000. */
+export const SYMBOLS: FakeSymbol[] = ['EURUSD', 'GBPUSD', 'USDJPY', 'AUDUSD', 'USDCHF'].map((name, i) => ({
+  symbolId: i + 1,
+  name,
+  digits: name === 'USDJPY' ? 3 : 5,
+  pipPosition: name === 'USDJPY' ? 2 : 4,
+  lotSize: 10_000_000,
+  minVolume: 100_000,
+  stepVolume: 100_000,
+  maxVolume: 10_000_000_000,
+}));
+
+export const START_PRICE: Record<string, number> = { EURUSD: 1.1, GBPUSD: 1.3, USDJPY: 150, AUDUSD: 0.66, USDCHF: 0.9 };
+
+export function fakeServer(now: () => number, extra: Partial<FakeOptions> = {}): FakeCTrader {
+  return new FakeCTrader({
+    ...CLIENT,
+    accounts: [
+      { ctidTraderAccountId: ACCOUNT, isLive: false, traderLogin: 900001 },
+      { ctidTraderAccountId: ACCOUNT + 1, isLive: true, traderLogin: 900002 },
+    ],
+    tokens: { [TOKEN]: { accounts: [ACCOUNT, ACCOUNT + 1] } },
+    symbols: SYMBOLS,
+    balance: 10_000,
+    moneyDigits: 2,
+    leverageInCents: 3000,
+    now,
+    ...extra,
+  });
+}
+
+/** A token provider over a fixed list: each refresh hands out the next token. */
+export function tokenList(tokens: string[]): TokenProvider & { refreshes: string[] } {
+  let i = 0;
+  const refreshes: string[] = [];
+  return {
+    refreshes,
+    accessToken: async () => tokens[i],
+    refresh: async (reason) => {
+      refreshes.push(reason);
+      if (i + 1 >= tokens.length) throw new Error('no more tokens');
+      return tokens[++i];
+    },
+  };
+}
+
+/** Time the test moves: a clock and a scheduler whose callbacks fire when time passes them. */
+export class ManualTime implements Clock, Scheduler {
+  private jobs: { due: number; fn: () => void; live: boolean }[] = [];
+  constructor(private t: number) {}
+  now(): number {
+    return this.t;
+  }
+  after(ms: number, fn: () => void): () => void {
+    const job = { due: this.t + Math.max(0, ms), fn, live: true };
+    this.jobs.push(job);
+    return () => (job.live = false);
+  }
+  advanceTo(t: number): void {
+    for (;;) {
+      this.jobs = this.jobs.filter((j) => j.live);
+      const next = this.jobs.filter((j) => j.due <= t).sort((a, b) => a.due - b.due)[0];
+      if (!next) break;
+      this.t = Math.max(this.t, next.due);
+      next.live = false;
+      next.fn();
+    }
+    this.t = Math.max(this.t, t);
+  }
+}
+
+export async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+import { CTraderConnection, type CTraderConnectionOptions } from '../../workers/brokers/ctrader/connection.ts';
+import { CTraderBroker } from '../../workers/brokers/ctrader/ctrader-broker.ts';
+import { SymbolCatalog } from '../../workers/brokers/ctrader/symbols.ts';
+import { wallScheduler } from '../../workers/brokers/ctrader/scheduler.ts';
+import { wallClock } from '../../workers/engine/wall-clock.ts';
+import type { EngineEventInput } from '../../workers/engine/events.ts';
+import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
+
+export interface Client {
+  conn: CTraderConnection;
+  symbols: SymbolCatalog;
+  broker: CTraderBroker;
+  events: EngineEventInput[];
+  alerts: string[];
+  logs: string[];
+}
+
+/** A connection (real time, plain TCP on loopback), the symbol catalog and the broker (market time). */
+export function startClient(port: number, market: Clock, o: Partial<CTraderConnectionOptions> = {}): Client {
+  const alerts: string[] = [];
+  const logs: string[] = [];
+  const events: EngineEventInput[] = [];
+  const conn = new CTraderConnection({
+    transport: new NodeSocketTransport({ host: '127.0.0.1', port, tls: false }),
+    clock: wallClock,
+    timers: wallScheduler,
+    credentials: CLIENT,
+    tokens: tokenList([TOKEN]),
+    accountId: ACCOUNT,
+    backoffMs: [5, 10, 20, 40, 80],
+    requestTimeoutMs: 2000,
+    onAlert: (m) => alerts.push(m),
+    log: (level, m) => logs.push(`${level} ${m}`),
+    ...o,
+  });
+  const symbols = new SymbolCatalog(conn);
+  conn.onReady(async () => void (await symbols.load(SYMBOLS.map((s) => s.name))));
+  const broker = new CTraderBroker({ connection: conn, symbols, clock: market, log: (level, m) => logs.push(`${level} ${m}`) }, (e) => events.push(e));
+  return { conn, symbols, broker, events, alerts, logs };
+}
+
+/** Ticks every symbol once so quotes exist. */
+export function quoteAll(fake: FakeCTrader, time: number): void {
+  for (const s of SYMBOLS) fake.tick(s.name, time, START_PRICE[s.name], s.digits === 3 ? 0.002 : 0.00002);
+}

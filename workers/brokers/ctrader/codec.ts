@@ -1,0 +1,116 @@
+import { Root, type Type } from 'protobufjs/light.js';
+import descriptor from './proto/openapi.generated.json' with { type: 'json' };
+
+/**
+ * cTrader Open API messages: the ProtoMessage envelope {payloadType, payload,
+ * clientMsgId} around one of Spotware's messages. The descriptor is compiled
+ * from Spotware's .proto files at build time (scripts/build-ctrader-proto.ts),
+ * so every field number comes from the official files, never from a hand copy.
+ */
+export interface CTraderMessage {
+  payloadType: number;
+  /** The message name, e.g. 'ProtoOAExecutionEvent' ('' for a payload type this schema does not know). */
+  name: string;
+  /** The decoded payload as a plain object (int64 as numbers, enums as numbers). */
+  payload: Record<string, unknown>;
+  clientMsgId?: string;
+}
+
+/** A frame that could not be decoded: says what is wrong, never thrown past the client loop. */
+export class CTraderFrameError extends Error {
+  override readonly name = 'CTraderFrameError';
+}
+
+interface Schema {
+  root: Root;
+  envelope: Type;
+  byPayloadType: Map<number, Type>;
+  byName: Map<string, number>;
+}
+
+let schema: Schema | null = null;
+
+function load(): Schema {
+  if (schema) return schema;
+  const root = Root.fromJSON((descriptor as unknown as { root: Parameters<typeof Root.fromJSON>[0] }).root);
+  const byPayloadType = new Map<number, Type>();
+  const byName = new Map<string, number>();
+  const enums = { ...root.lookupEnum('ProtoPayloadType').values, ...root.lookupEnum('ProtoOAPayloadType').values };
+  // Each message declares its own payload type as the default of its field 1,
+  // so the mapping is read from the schema instead of guessed from names.
+  for (const nested of Object.values(root.nested ?? {})) {
+    const t = nested as Type;
+    const f = t.fields?.payloadType;
+    const def = f?.options?.default as string | undefined;
+    if (!def || enums[def] === undefined) continue;
+    byPayloadType.set(enums[def], t);
+    byName.set(t.name, enums[def]);
+  }
+  schema = { root, envelope: root.lookupType('ProtoMessage'), byPayloadType, byName };
+  return schema;
+}
+
+const TO_OBJECT = { longs: Number, enums: Number, bytes: Array, defaults: false, arrays: true } as const;
+
+/** The payload type number of a message name ('ProtoOANewOrderReq' -> 2106). */
+export function payloadTypeOf(name: string): number {
+  const n = load().byName.get(name);
+  if (n === undefined) throw new Error(`unknown cTrader message ${name}`);
+  return n;
+}
+
+/** The message name of a payload type (2106 -> 'ProtoOANewOrderReq'), or '' when unknown. */
+export function nameOfPayloadType(payloadType: number): string {
+  return load().byPayloadType.get(payloadType)?.name ?? '';
+}
+
+/** Serializes one message in its envelope (no framing). */
+export function encodeMessage(name: string, payload: Record<string, unknown>, clientMsgId?: string): Uint8Array {
+  const s = load();
+  const payloadType = payloadTypeOf(name);
+  const type = s.byPayloadType.get(payloadType)!;
+  const problem = type.verify(payload);
+  if (problem) throw new Error(`cannot encode ${name}: ${problem}`);
+  const body = type.encode(type.fromObject(payload)).finish();
+  const env: Record<string, unknown> = { payloadType, payload: body };
+  if (clientMsgId !== undefined) env.clientMsgId = clientMsgId;
+  return s.envelope.encode(s.envelope.fromObject(env)).finish();
+}
+
+/** Decodes one envelope; throws CTraderFrameError naming what is wrong. */
+export function decodeMessage(bytes: Uint8Array): CTraderMessage {
+  const s = load();
+  let env: { payloadType?: number; payload?: Uint8Array; clientMsgId?: string };
+  try {
+    env = s.envelope.decode(bytes) as unknown as typeof env;
+  } catch (e) {
+    throw new CTraderFrameError(`malformed cTrader frame (${bytes.length} bytes): not a ProtoMessage envelope: ${(e as Error).message}`);
+  }
+  const payloadType = env.payloadType!;
+  const type = s.byPayloadType.get(payloadType);
+  const clientMsgId = env.clientMsgId || undefined;
+  if (!type) return { payloadType, name: '', payload: {}, clientMsgId };
+  let payload: Record<string, unknown>;
+  try {
+    payload = type.toObject(type.decode(env.payload ?? new Uint8Array(0)), TO_OBJECT);
+  } catch (e) {
+    throw new CTraderFrameError(`malformed cTrader frame: payload of ${type.name} (payloadType ${payloadType}, ${env.payload?.length ?? 0} bytes) does not decode: ${(e as Error).message}`);
+  }
+  return { payloadType, name: type.name, payload, clientMsgId };
+}
+
+/** Enum values by name, e.g. enumValues('ProtoOAExecutionType').ORDER_FILLED === 3. */
+export function enumValues(name: string): Record<string, number> {
+  return load().root.lookupEnum(name).values;
+}
+
+/** The name of an enum value, e.g. enumName('ProtoOAErrorCode', 118) === 'NOT_ENOUGH_MONEY'. */
+export function enumName(name: string, value: number): string {
+  return load().root.lookupEnum(name).valuesById[value] ?? String(value);
+}
+
+/** True when message `name` has a field `field` (e.g. ctidTraderAccountId). */
+export function hasField(name: string, field: string): boolean {
+  const t = load().byPayloadType.get(payloadTypeOf(name));
+  return !!t?.fields[field];
+}

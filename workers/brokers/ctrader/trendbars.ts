@@ -1,0 +1,40 @@
+import type { Bar } from '../../market/bar.ts';
+import { roundPrice, type InstrumentSpec } from '../../market/instrument.ts';
+import type { Timeframe } from '../../market/timeframe.ts';
+import { PRICE_SCALE } from './symbols.ts';
+
+/** ProtoOATrendbarPeriod values for the engine's timeframes. */
+export const PERIOD: Record<Timeframe, number> = { M1: 1, M5: 5, M15: 7, M30: 8, H1: 9, H4: 10, D1: 12, W1: 13, MN1: 14 };
+
+export interface WireTrendbar {
+  volume?: number;
+  period?: number;
+  low?: number;
+  deltaOpen?: number;
+  deltaClose?: number;
+  deltaHigh?: number;
+  utcTimestampInMinutes?: number;
+}
+
+/**
+ * A trendbar as a Bar: prices are low + delta in 1/100000, rounded to the
+ * symbol's digits; the time is the bar's open. `fallbackClose` (the last bid)
+ * stands in when a live bar carries no close. High is clamped to at least
+ * max(open, close) and low to at most min(open, close): historical bars are
+ * known to arrive with deltaHigh 0 (spotware/openapi-proto-messages#39).
+ */
+export function decodeTrendbar(tb: WireTrendbar, spec: InstrumentSpec, fallbackClose?: number): Bar {
+  const low = tb.low ?? 0;
+  const px = (raw: number) => roundPrice(spec, raw / PRICE_SCALE);
+  const open = px(low + (tb.deltaOpen ?? 0));
+  const close = tb.deltaClose !== undefined ? px(low + tb.deltaClose) : fallbackClose ?? open;
+  const high = Math.max(px(low + (tb.deltaHigh ?? 0)), open, close);
+  return { time: (tb.utcTimestampInMinutes ?? 0) * 60_000, open, high, low: Math.min(px(low), open, close), close, volume: tb.volume ?? 0 };
+}
+
+/** A Bar as a trendbar (the fake server and tests speak the wire format too). */
+export function encodeTrendbar(bar: Bar, period: number): Required<WireTrendbar> {
+  const q = (x: number) => Math.round(x * PRICE_SCALE);
+  const low = q(bar.low);
+  return { volume: bar.volume, period, low, deltaOpen: q(bar.open) - low, deltaClose: q(bar.close) - low, deltaHigh: q(bar.high) - low, utcTimestampInMinutes: Math.floor(bar.time / 60_000) };
+}
