@@ -36,6 +36,14 @@ export interface CTraderConnectionOptions {
 
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'stopped';
 
+export interface ConnectionHealth {
+  state: ConnectionState;
+  /** When cTrader last sent anything (heartbeats included), ms UTC. */
+  lastMessageAt: number | null;
+  /** Round trip of the last answered request, ms. */
+  latencyMs: number | null;
+}
+
 /** A request was lost with its connection. `sent` tells whether its frame had been written. */
 export class CTraderDisconnectedError extends Error {
   override readonly name = 'CTraderDisconnectedError';
@@ -60,6 +68,8 @@ export interface RequestOptions {
 
 interface Pending {
   name: string;
+  /** When the request reached the wire: its answer gives the round-trip latency. */
+  sentAt?: number;
   resolve: (m: CTraderMessage) => void;
   reject: (e: Error) => void;
   cancelTimeout: () => void;
@@ -103,6 +113,13 @@ export class CTraderConnection {
   private readonly opts: Required<Pick<CTraderConnectionOptions, 'heartbeatMs' | 'idleTimeoutMs' | 'requestTimeoutMs' | 'backoffMs'>> & CTraderConnectionOptions;
   /** Counts for tests and the status screen. */
   readonly stats = { connects: 0, frameErrors: 0, sent: 0, received: 0 };
+  /** Round trip of the last answered request, ms (null before the first). */
+  private latencyMs: number | null = null;
+
+  /** What the connection status shows: state, when cTrader last sent anything, the last round trip. */
+  health(): ConnectionHealth {
+    return { state: this.state, lastMessageAt: this.lastInbound || null, latencyMs: this.latencyMs };
+  }
 
   constructor(options: CTraderConnectionOptions) {
     this.opts = { heartbeatMs: 10_000, idleTimeoutMs: 45_000, requestTimeoutMs: 15_000, backoffMs: [500, 1000, 2000, 4000, 8000], ...options };
@@ -171,6 +188,7 @@ export class CTraderConnection {
           }
           if (!this.opts.transport.send(frame)) return reject(new CTraderDisconnectedError(name, false, 'not connected'));
           this.stats.sent++;
+          entry.sentAt = this.opts.clock.now();
           this.pending.set(clientMsgId, entry);
           entry.cancelTimeout = this.scheduler.after(o.timeoutMs ?? this.opts.requestTimeoutMs, () => {
             if (!this.pending.delete(clientMsgId)) return;
@@ -283,6 +301,7 @@ export class CTraderConnection {
     } else if (p) {
       this.pending.delete(m.clientMsgId!);
       p.cancelTimeout();
+      if (p.sentAt !== undefined) this.latencyMs = this.opts.clock.now() - p.sentAt;
       p.resolve(m);
     }
     for (let i = 0; i < this.listeners.length; i++) {
@@ -360,6 +379,8 @@ export class CTraderConnection {
         return;
       }
       this.opts.transport.send(encodeMessage('ProtoHeartbeatEvent', {}));
+      // Heartbeats get no answer; a version request does, and its round trip is the latency the status screen shows.
+      if (this.state === 'ready') this.request('ProtoOAVersionReq', {}, { timeoutMs: this.opts.heartbeatMs }).catch(() => {});
       this.stopHeartbeat = this.scheduler.after(this.opts.heartbeatMs, beat);
     };
     this.stopHeartbeat = this.scheduler.after(this.opts.heartbeatMs, beat);

@@ -1,0 +1,134 @@
+/**
+ * The product path for a cTrader account: a LiveHost (the relay's live
+ * workspace) over the cTrader adapter, against the fake server over TLS. An
+ * agent created by command trades live M1 bars; the host restarts mid-run on
+ * a new connection; no order reaches the server twice and the engine's
+ * positions are the server's.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctraderMarket } from '../../workers/brokers/ctrader/market.ts';
+import { LiveHost } from '../../workers/host/live-host.ts';
+import { createMemoryStore } from '../../workers/store/memory-store.ts';
+import { seriesFromBars, type Bar } from '../../workers/market/bar.ts';
+import { seededRandom } from '../../workers/util/seeded-random.ts';
+import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
+import { loadModelNode } from '../../relay/host/node-host.ts';
+import { listenTls, selfSignedCert, type Listening } from './fake/listen.ts';
+import { CLIENT, ManualTime, TOKEN, fakeServer, tokenList, until } from './helpers.ts';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2024, 0, 2, 10, 0);
+
+function history(n: number, start: number): Bar[] {
+  const rnd = seededRandom(11);
+  const r5 = (x: number) => Math.round(x * 1e5) / 1e5;
+  const bars: Bar[] = [];
+  let p = 1.1;
+  for (let i = 0; i < n; i++) {
+    const c = r5(p + (rnd() - 0.5) * 0.0008);
+    bars.push({ time: start + i * MIN, open: p, high: r5(Math.max(p, c) + 0.0002), low: r5(Math.min(p, c) - 0.0002), close: c, volume: 10 });
+    p = c;
+  }
+  return bars;
+}
+
+describe('live host on a cTrader account (fake server, TLS)', () => {
+  let tls: Listening;
+  let cert: { key: string; cert: string };
+  beforeAll(() => {
+    cert = selfSignedCert();
+  });
+  afterAll(async () => {
+    await tls?.close();
+  });
+
+  it('trades live bars from a command-created agent, restarts, and never sends an order twice', async () => {
+    const time = new ManualTime(T0 - 40 * MIN);
+    const fake = fakeServer(() => time.now());
+    const past = history(30, T0 - 30 * MIN);
+    fake.seed('EURUSD', 'M1', past);
+    tls = await listenTls(fake, cert);
+    const store = createMemoryStore();
+    await store.bars.put(seriesFromBars('EURUSD', 'M1', past)); // what the relay stored before
+    time.advanceTo(T0 + 1000);
+    fake.tick('EURUSD', T0 + 1000, past[past.length - 1].close, 0.00002);
+
+    /** Lets jobs due on the market clock run and their answers arrive before time moves on. */
+    const pump = async () => {
+      for (let i = 0; i < 10; i++) {
+        time.advanceTo(time.now());
+        await new Promise((r) => setTimeout(r, 3));
+      }
+    };
+    let opens = 0;
+    const subscribed = () => fake.received.filter((m) => m.name === 'ProtoOASubscribeLiveTrendbarReq').length;
+    const open = async () => {
+      const host = await LiveHost.open({
+        store,
+        wallClock: time,
+        owner: 'relay',
+        loadModel: loadModelNode,
+        market: ctraderMarket({
+          transport: new NodeSocketTransport({ host: '127.0.0.1', port: tls.port, ca: cert.cert }),
+          clock: time,
+          timers: time,
+          credentials: CLIENT,
+          tokens: tokenList([TOKEN]),
+          live: false,
+          subscriptions: [{ symbol: 'EURUSD', timeframe: 'M1' }],
+        }),
+      });
+      await host.start();
+      opens++;
+      // Ticks before the live trendbar subscription reach nobody, as on the real server.
+      await until(() => subscribed() >= opens, 'the live trendbar subscription');
+      await pump(); // the feed's resume: its (empty) backfill request goes out on the market clock
+      return host;
+    };
+
+    let host = await open();
+    expect((await host.status()).broker).toMatchObject({ name: 'cTrader demo', connected: true });
+    const created = await host.command({
+      kind: 'agent.create',
+      config: { id: 'ct', name: 'cTrader SMA', symbols: ['EURUSD'], timeframe: 'M1', alpha: { kind: 'rule', strategy: 'sma-cross', params: { fast: 2, slow: 5 } }, sizing: { kind: 'fixed', units: 10_000 }, maxPositionPct: 1e6, stopAtr: 3, targetAtr: 3, trailAtr: null, atrPeriod: 5 },
+    });
+    expect(created).toMatchObject({ ok: true });
+    await host.stop();
+    host = await open(); // restored from the store, warmed on the 30 stored bars
+
+    const rnd = seededRandom(5);
+    let price = past[past.length - 1].close;
+    for (let m = 0; m < 60; m++) {
+      if (m === 30) {
+        await host.stop(); // a restart mid-run: a new connection, reconcile, warm-up on what was stored
+        host = await open();
+      }
+      for (const s of [5_000, 30_000, 55_000]) {
+        price = Math.round((price + (rnd() - 0.5) * 0.0006) * 1e5) / 1e5;
+        time.advanceTo(T0 + m * MIN + s);
+        fake.tick('EURUSD', T0 + m * MIN + s, price, 0.00002);
+        await pump();
+      }
+      const closes = T0 + m * MIN; // the next minute's first tick closes this bar
+      time.advanceTo(T0 + (m + 1) * MIN + 1000);
+      fake.tick('EURUSD', T0 + (m + 1) * MIN + 1000, price, 0.00002);
+      const h = host;
+      let last = 0;
+      h.subscribe((u) => void (last = u.status.feed.lastBarTime ?? last));
+      last = (await h.status()).feed.lastBarTime ?? 0;
+      await until(() => last >= closes, `bar ${m} to close`, 10_000);
+    }
+    const st = await host.status();
+    await host.stop();
+
+    const sent = fake.newOrders().map((o) => (o.payload as { clientOrderId: string }).clientOrderId);
+    expect(sent.length).toBeGreaterThan(2);
+    expect(new Set(sent).size).toBe(sent.length);
+    const events = await store.events.since(0);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    const decisions = events.filter((e) => e.type === 'decision');
+    expect(decisions.length).toBe(60);
+    expect(st.agents[0].openPositions).toBe(fake.openPositions().length);
+    expect((await store.positions.open()).length).toBe(fake.openPositions().length);
+  });
+});
