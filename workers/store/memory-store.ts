@@ -1,11 +1,12 @@
 import type { BarSeries } from '../market/bar.ts';
 import { sliceSeries } from '../market/bar.ts';
 import { lowerBound, mergeSeries } from '../market/merge.ts';
-import type { Timeframe } from '../market/timeframe.ts';
 import type { EngineEvent, EngineEventInput } from '../engine/events.ts';
 import { decisionFrom, foldOpenPositions, foldOrder, tradeFrom, type DecisionRecord, type OrderRecord, type TradeRecord } from './projections.ts';
-import type { AccountSnapshot, AgentRecord, EngineStore, OpenPositionRecord, StoredBarsInfo } from './store.ts';
+import { normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type OpenPositionRecord, type StoredBarsInfo, type TradeNote } from './store.ts';
 import { createMemoryModelStorage } from '../models/bundle/registry.ts';
+import { checkSeries, seriesKey } from './bar-chunks.ts';
+import { settingValue } from './settings.ts';
 
 /** The store in memory: unit tests, backtests, and the reference the other stores are tested against. */
 export function createMemoryStore(): EngineStore {
@@ -18,11 +19,17 @@ export function createMemoryStore(): EngineStore {
   const trades: TradeRecord[] = [];
   const open = new Map<string, OpenPositionRecord>();
   const snapshots: AccountSnapshot[] = [];
-  const key = (symbol: string, tf: Timeframe) => `${symbol}|${tf}`;
+  const notes = new Map<string, TradeNote>();
+  const settings = new Map<string, unknown>();
+  const byKey = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => structuredClone(v));
+  const key = seriesKey;
 
   return {
     bars: {
       async put(series) {
+        checkSeries(series);
+        series = { ...series, time: series.time.slice(), open: series.open.slice(), high: series.high.slice(), low: series.low.slice(), close: series.close.slice(), volume: series.volume.slice() };
+        if (series.time.length === 0) return;
         bars.set(key(series.symbol, series.timeframe), mergeSeries(bars.get(key(series.symbol, series.timeframe)) ?? null, series));
       },
       async get(symbol, timeframe, range) {
@@ -30,11 +37,16 @@ export function createMemoryStore(): EngineStore {
         if (!s) return null;
         const from = range?.from === undefined ? 0 : lowerBound(s.time, range.from);
         const to = range?.to === undefined ? s.time.length : lowerBound(s.time, range.to + 1);
-        return sliceSeries(s, from, to);
+        // A copy, as the persistent stores give: a caller's edit must not reach the store.
+        const v = sliceSeries(s, from, to);
+        return { ...v, time: v.time.slice(), open: v.open.slice(), high: v.high.slice(), low: v.low.slice(), close: v.close.slice(), volume: v.volume.slice() };
       },
       async list() {
         const out: StoredBarsInfo[] = [];
-        for (const s of bars.values()) out.push({ symbol: s.symbol, timeframe: s.timeframe, count: s.time.length, first: s.time[0], last: s.time[s.time.length - 1] });
+        for (const k of [...bars.keys()].sort()) {
+          const s = bars.get(k)!;
+          out.push({ symbol: s.symbol, timeframe: s.timeframe, count: s.time.length, first: s.time[0], last: s.time[s.time.length - 1] });
+        }
         return out;
       },
       async delete(symbol, timeframe) {
@@ -79,7 +91,7 @@ export function createMemoryStore(): EngineStore {
         return a && structuredClone(a);
       },
       async list() {
-        return [...agents.values()].map((a) => structuredClone(a));
+        return byKey(agents);
       },
       async delete(id) {
         agents.delete(id);
@@ -112,10 +124,40 @@ export function createMemoryStore(): EngineStore {
     models: createMemoryModelStorage(),
     snapshots: {
       async append(s) {
-        snapshots.push({ ...s });
+        // Backtests append one per bar, in time order: keep that O(1).
+        if (snapshots.length === 0 || s.time > snapshots[snapshots.length - 1].time) return void snapshots.push({ ...s });
+        const i = snapshots.findIndex((x) => x.time >= s.time);
+        if (i < 0) snapshots.push({ ...s });
+        else snapshots.splice(i, snapshots[i].time === s.time ? 1 : 0, { ...s });
       },
       async list(q = {}) {
-        return snapshots.filter((s) => (q.from === undefined || s.time >= q.from) && (q.to === undefined || s.time <= q.to));
+        return snapshots.filter((s) => (q.from === undefined || s.time >= q.from) && (q.to === undefined || s.time <= q.to)).map((s) => ({ ...s }));
+      },
+    },
+    tradeNotes: {
+      async put(n) {
+        notes.set(n.tradeId, { tradeId: n.tradeId, note: n.note, tags: normalizeTags(n.tags), updatedAt: n.updatedAt });
+      },
+      async get(tradeId) {
+        const n = notes.get(tradeId);
+        return n && structuredClone(n);
+      },
+      async list(q = {}) {
+        return byKey(notes).filter((n) => q.tag === undefined || n.tags.includes(q.tag));
+      },
+    },
+    settings: {
+      async get<T>(key: string) {
+        return structuredClone(settings.get(key)) as T | undefined;
+      },
+      async put(key, value) {
+        settings.set(key, settingValue(key, value));
+      },
+      async delete(key) {
+        settings.delete(key);
+      },
+      async list() {
+        return [...settings.keys()].sort().map((key) => ({ key, value: structuredClone(settings.get(key)) }));
       },
     },
   };

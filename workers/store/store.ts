@@ -23,6 +23,10 @@ export interface EngineStore {
   snapshots: SnapshotRepository;
   /** Model bundles with their bytes and manifests (the ModelRegistry works over it). */
   models: ModelStorage;
+  /** The trade journal: the user's notes and tags per trade. */
+  tradeNotes: TradeNoteRepository;
+  /** Small JSON settings: relay address, risk limits, notifications, replay speed ... */
+  settings: SettingsRepository;
 }
 
 export interface StoredBarsInfo {
@@ -66,6 +70,7 @@ export interface AgentRecord {
 }
 
 export interface AgentRepository {
+  /** `list` is ordered by agent id. */
   put(agent: AgentRecord): Promise<void>;
   get(id: string): Promise<AgentRecord | undefined>;
   list(): Promise<AgentRecord[]>;
@@ -79,6 +84,7 @@ export interface DecisionView {
 
 export interface OrderView {
   get(clientOrderId: string): Promise<OrderRecord | undefined>;
+  /** In the order the orders began (their first event). */
   list(q?: { agentId?: string; state?: OrderState }): Promise<OrderRecord[]>;
 }
 
@@ -93,7 +99,7 @@ export interface OpenPositionRecord extends PositionOpenedPayload {
 }
 
 export interface PositionView {
-  /** Positions opened and not yet closed, with their latest stop and target. */
+  /** Positions opened and not yet closed, with their latest stop and target, in the order they opened. */
   open(q?: { agentId?: string }): Promise<OpenPositionRecord[]>;
 }
 
@@ -108,8 +114,41 @@ export interface AccountSnapshot {
 }
 
 export interface SnapshotRepository {
+  /** One snapshot per time: a snapshot at a time already stored replaces it, so a rebuild never doubles the equity curve. */
   append(s: AccountSnapshot): Promise<void>;
+  /** Oldest first. */
   list(q?: { from?: number; to?: number }): Promise<AccountSnapshot[]>;
+}
+
+export interface TradeNote {
+  /** The trade's id (its position id, as in TradeRecord.id). */
+  tradeId: string;
+  note: string;
+  /** Trimmed, unique, none empty (stores normalise them on put). */
+  tags: string[];
+  updatedAt: number;
+}
+
+export interface TradeNoteRepository {
+  /** Replaces the trade's note. */
+  put(n: TradeNote): Promise<void>;
+  get(tradeId: string): Promise<TradeNote | undefined>;
+  /** Ordered by trade id; with `tag`, only the notes carrying it. */
+  list(q?: { tag?: string }): Promise<TradeNote[]>;
+}
+
+export interface SettingsRepository {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /** `value` must survive JSON (plain objects, arrays, strings, numbers, booleans, null). */
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Ordered by key. */
+  list(): Promise<{ key: string; value: unknown }[]>;
+}
+
+/** Tags as stored: trimmed, first occurrence kept, empties dropped ('#fomo ' and '#fomo' are one tag). */
+export function normalizeTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
 }
 
 /** The model ids an agent's config attaches (alpha, risk, guard). */
