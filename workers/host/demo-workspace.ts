@@ -61,8 +61,8 @@ export async function demoSeed(files: PublicFiles, now: number): Promise<Workspa
           alpha: { kind: 'model', modelId: alpha },
           riskModel: risk,
           guardModel: guard,
-          // The demo guard is calibrated around the 41% base win rate; 0.5 would block nearly everything.
-          chain: { ...DEFAULT_CHAIN, guardThreshold: 0.41 },
+          // The demo guard is calibrated around the 41% base win rate and the alpha's classes are close calls: 0.5 would block nearly everything.
+          chain: { ...DEFAULT_CHAIN, minConfidence: 0.4, guardThreshold: 0.41 },
         },
       },
     ],

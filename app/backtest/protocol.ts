@@ -1,0 +1,44 @@
+import type { BacktestMetrics } from '../../workers/backtest/metrics.ts';
+import type { Position } from '../../workers/brokers/broker.ts';
+import type { CostModel } from '../../workers/brokers/paper/costs.ts';
+import type { AgentConfig } from '../../workers/engine/agent-config.ts';
+import type { BarSeries } from '../../workers/market/bar.ts';
+import type { StoredModel } from '../../workers/models/bundle/registry.ts';
+import type { TradeRecord } from '../../workers/store/projections.ts';
+
+/** One backtest, as the Backtest view hands it to the backtest worker. */
+export interface BacktestJob {
+  /** The bars to test on (already cut to the chosen dates); transferred to the worker. */
+  series: BarSeries;
+  agent: Omit<AgentConfig, 'symbols' | 'timeframe'>;
+  initialCash: number;
+  leverage: number;
+  costs: CostModel;
+  /** The stored bundles the agent attaches (alpha, risk, guard), bytes included. */
+  models: StoredModel[];
+  /** Progress every this many bars (default: about 1 % of the bars, 250 to 20,000). */
+  yieldEvery?: number;
+}
+
+export interface BacktestOutcome {
+  symbol: string;
+  timeframe: string;
+  metrics: BacktestMetrics;
+  /** Equity after each bar close and the drawdown from its running peak (%), aligned. */
+  equity: { time: Float64Array; equity: Float64Array; drawdown: Float64Array };
+  trades: TradeRecord[];
+  openPositions: Position[];
+  /** Bars replayed and bars given: the last word on progress (progress messages travel on their own channel and may arrive after the result). */
+  barsDone: number;
+  barsTotal: number;
+  /** True when Cancel stopped it: the figures cover the bars run so far. */
+  cancelled: boolean;
+  elapsedMs: number;
+}
+
+/** What the backtest worker exposes over comlink. */
+export interface BacktestWorkerApi {
+  run(job: BacktestJob, onProgress: (done: number, total: number) => void): Promise<BacktestOutcome>;
+  /** Stops the run at its next progress yield; `run` then resolves with what was done, `cancelled: true`. */
+  cancel(): void;
+}

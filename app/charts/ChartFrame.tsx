@@ -1,0 +1,36 @@
+import type { JSX } from 'solid-js';
+import type { ZoomableChart } from './zoomable.ts';
+import './charts.css';
+
+/**
+ * The frame every chart sits in: a focusable region (arrow keys pan, + and -
+ * zoom, 0 / Home / Escape reset) with the same controls as buttons, for people
+ * who do not drag or scroll.
+ */
+export function ChartFrame(props: { label: string; chart: () => ZoomableChart | undefined; children: JSX.Element; legend?: JSX.Element }) {
+  const act = (f: (c: ZoomableChart) => void) => () => {
+    const c = props.chart();
+    if (c) f(c);
+  };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.target !== e.currentTarget) return;
+    const c = props.chart();
+    if (c?.handleKey(e.key)) e.preventDefault();
+  };
+  return (
+    <figure class="chart" aria-label={props.label}>
+      <div class="chart-toolbar" role="toolbar" aria-label={`${props.label} zoom`}>
+        {props.legend}
+        <span class="chart-toolbar-gap" />
+        <button type="button" title="Back in time" aria-label="Pan left" onClick={act((c) => c.pan(-0.2))}>◀</button>
+        <button type="button" title="Forward in time" aria-label="Pan right" onClick={act((c) => c.pan(0.2))}>▶</button>
+        <button type="button" title="Zoom in" aria-label="Zoom in" onClick={act((c) => c.zoom(0.7))}>＋</button>
+        <button type="button" title="Zoom out" aria-label="Zoom out" onClick={act((c) => c.zoom(1 / 0.7))}>−</button>
+        <button type="button" title="Show everything (0)" aria-label="Reset zoom" data-chart-reset onClick={act((c) => c.reset())}>Reset</button>
+      </div>
+      <div class="chart-plot" tabindex="0" role="group" aria-roledescription="chart" aria-label={`${props.label}: drag to zoom, wheel to zoom, shift+wheel or arrow keys to pan, 0 to reset`} onKeyDown={onKey}>
+        {props.children}
+      </div>
+    </figure>
+  );
+}

@@ -1,0 +1,32 @@
+import { createCommandRegistry, type CommandContext } from '../../workers/commands/index.ts';
+import { confirmAction } from '../components/confirm.tsx';
+import { isView, navigate } from './route.ts';
+import type { Workspace } from './workspace.ts';
+
+/** The one registry of the app (the same one the Telegram bot uses). */
+export const registry = createCommandRegistry();
+
+export function commandContext(ws: Workspace): CommandContext {
+  return {
+    host: ws.host,
+    store: ws.store,
+    surface: 'pwa',
+    source: 'palette',
+    openView: (v) => {
+      if (isView(v)) navigate(v);
+    },
+  };
+}
+
+/**
+ * Runs a typed command; a destructive one asks first in the app's dialog.
+ * Null when the user said no.
+ */
+export async function runCommand(ws: Workspace, input: string): Promise<{ ok: boolean; lines: string[] } | null> {
+  const ctx = commandContext(ws);
+  const first = await registry.execute(ctx, input);
+  if (first.kind === 'done') return first;
+  if (!(await confirmAction(first.question, { confirmLabel: 'Yes, do it' }))) return null;
+  const second = await registry.execute(ctx, input, { confirmed: true });
+  return second.kind === 'done' ? second : { ok: false, lines: ['the command asked for confirmation twice'] };
+}

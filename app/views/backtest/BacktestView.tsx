@@ -1,0 +1,334 @@
+import { createEffect, createMemo, createResource, createSignal, For, Index, Show } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
+import { useWorkspace } from '../../state/workspace.ts';
+import { ModelRegistry } from '../../../workers/models/bundle/registry.ts';
+import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
+import type { AgentConfig } from '../../../workers/engine/agent-config.ts';
+import type { BarSeries } from '../../../workers/market/bar.ts';
+import type { StoredModel } from '../../../workers/models/bundle/registry.ts';
+import { startBacktest, type RunningBacktest } from '../../backtest/client.ts';
+import type { BacktestOutcome } from '../../backtest/protocol.ts';
+import { EquityChart } from '../../charts/EquityChart.tsx';
+import { CandleChart } from '../../charts/CandleChart.tsx';
+import { tradeMarkers } from '../../charts/markers.ts';
+import { Field, errorText, utcDate } from '../settings/form-fields.tsx';
+import { agentIdFor, checkForm, defaultForm, deployWarnings, paramStrings, type BacktestForm, type CheckedForm, type FieldErrors, type FieldKey } from './form.ts';
+import { MetricsTable } from './MetricsTable.tsx';
+import { TradeTable } from './TradeTable.tsx';
+
+interface Finished {
+  outcome: BacktestOutcome;
+  checked: CheckedForm;
+  series: BarSeries;
+}
+
+/**
+ * Backtest: pick stored bars, a rule strategy or imported models, costs and
+ * risk; run it in the backtest worker with progress and Cancel; read the
+ * metrics, equity curve and trades; deploy what was tested as a live agent.
+ */
+export function BacktestView() {
+  const ws = useWorkspace();
+  // Re-read when the engine comes up (the demo seed writes bars and models on a first start), not on every step.
+  const ready = () => (ws.status() ? 1 : 0);
+  const [stored] = createResource(ready, () => ws.store.bars.list());
+  const [models] = createResource(ready, () => new ModelRegistry(ws.store.models).list());
+  const [form, setForm] = createStore<BacktestForm>(defaultForm([]));
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [progress, setProgress] = createSignal<{ done: number; total: number } | null>(null);
+  const [running, setRunning] = createSignal<RunningBacktest | null>(null);
+  const [finished, setFinished] = createSignal<Finished | null>(null);
+  const [runError, setRunError] = createSignal('');
+  const [confirming, setConfirming] = createSignal(false);
+  const [deployMsg, setDeployMsg] = createSignal<{ ok: boolean; text: string } | null>(null);
+  let initialised = false;
+
+  // The first time the stored series are known, start from the demo settings on them.
+  createEffect(() => {
+    const s = stored.latest;
+    if (!s || s.length === 0 || initialised) return;
+    initialised = true;
+    setForm(reconcile(defaultForm(s)));
+  });
+
+  const ctx = () => ({ stored: stored.latest ?? [], models: models.latest ?? [] });
+  const err = (k: FieldKey) => errors()[k] ?? null;
+  /** Re-checks as the user types once a run was tried, so a fixed field clears its message. */
+  const touched = () => Object.keys(errors()).length > 0;
+  // The agent name follows the signal chosen until the user types one.
+  let nameTyped = false;
+  const autoName = () => {
+    if (nameTyped) return;
+    const m = (models.latest ?? []).find((x) => x.id === form.alphaModel);
+    const p = form.params;
+    setForm('name', form.alphaKind === 'model' ? `${m ? m.name : 'Model'} chain` : `${form.strategy} ${String(p.fast ?? '')}/${String(p.slow ?? '')}`.trim());
+  };
+  const update = <K extends keyof BacktestForm>(k: K, v: BacktestForm[K]) => {
+    setForm(k, v as never);
+    if (k === 'name') nameTyped = true;
+    else if (k === 'alphaKind' || k === 'alphaModel') autoName();
+    if (touched()) setErrors(checkForm(form, ctx()).errors);
+  };
+  const chooseSeries = (v: string) => {
+    const info = (stored.latest ?? []).find((s) => `${s.symbol}|${s.timeframe}` === v);
+    setForm({ series: v, ...(info ? { from: utcDate(info.first), to: utcDate(info.last) } : {}) });
+    if (touched()) setErrors(checkForm(form, ctx()).errors);
+  };
+  const chooseStrategy = (name: string) => {
+    setForm({ strategy: name, params: paramStrings(name) });
+    autoName();
+  };
+
+  const run = async () => {
+    setRunError('');
+    setDeployMsg(null);
+    setConfirming(false);
+    const { errors: e, checked } = checkForm(form, ctx());
+    setErrors(e);
+    if (!checked) return;
+    try {
+      const series = await ws.store.bars.get(checked.symbol, checked.timeframe, { from: checked.from, to: checked.to });
+      if (!series || series.time.length < 2) {
+        setErrors({ from: 'no bars in this date range' });
+        return;
+      }
+      const bundles: StoredModel[] = [];
+      for (const id of checked.modelIds) {
+        const m = await ws.store.models.get(id);
+        if (!m) throw new Error(`model ${id} is not stored any more`);
+        bundles.push(m);
+      }
+      setProgress({ done: 0, total: series.time.length });
+      let over = false;
+      const job = startBacktest({ series, agent: checked.agent, initialCash: checked.initialCash, leverage: checked.leverage, costs: checked.costs, models: bundles }, (done, total) => {
+        // A progress message that crosses the result on its way in is old news.
+        if (!over) setProgress({ done, total });
+      });
+      setRunning(job);
+      const outcome = await job.result.finally(() => (over = true));
+      setProgress({ done: outcome.barsDone, total: outcome.barsTotal });
+      setFinished({ outcome, checked, series });
+    } catch (e) {
+      setRunError(errorText(e));
+      setProgress(null);
+    } finally {
+      setRunning(null);
+    }
+  };
+
+  const pct = () => {
+    const p = progress();
+    return p && p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
+  };
+  const warnings = () => {
+    const f = finished();
+    return f ? deployWarnings(f.outcome.metrics) : [];
+  };
+
+  const deploy = async (confirmed: boolean) => {
+    const f = finished();
+    if (!f) return;
+    if (warnings().length > 0 && !confirmed) {
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
+    const suffix = Date.now().toString(36).slice(-5);
+    const config: AgentConfig = { ...f.checked.agent, id: agentIdFor(f.checked.agent.name, suffix), symbols: [f.checked.symbol], timeframe: f.checked.timeframe };
+    try {
+      const r = await ws.host.command({ kind: 'agent.create', config });
+      setDeployMsg(r.ok ? { ok: true, text: `${r.message} (agent ${config.id}); see it on the Agents page.` } : { ok: false, text: `Not deployed: ${r.reason}` });
+    } catch (e) {
+      setDeployMsg({ ok: false, text: `Not deployed: ${errorText(e)}` });
+    }
+  };
+
+  const markers = createMemo(() => {
+    const f = finished();
+    if (!f) return [];
+    const open = f.outcome.openPositions.map((p) => ({ positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit, openedAt: p.entryTime }));
+    return tradeMarkers({ trades: f.outcome.trades, openPositions: open, symbol: f.checked.symbol });
+  });
+
+  const alphaModels = () => (models.latest ?? []).filter((m) => m.role === 'alpha');
+  const riskModels = () => (models.latest ?? []).filter((m) => m.role === 'risk');
+  const guardModels = () => (models.latest ?? []).filter((m) => m.role === 'guard');
+  const num = (k: keyof BacktestForm & FieldKey, label: string, unit: string, hint?: string) => (
+    <Field name={k} label={label} unit={unit} hint={hint} error={err(k)}>
+      {(id, d) => <input id={id} class="num" inputMode="decimal" aria-describedby={d} aria-invalid={!!err(k)} value={form[k] as string} onInput={(e) => update(k, e.currentTarget.value as never)} />}
+    </Field>
+  );
+
+  return (
+    <section class="view" data-view="backtest">
+      <h2>Backtest</h2>
+      <form class="panel" onSubmit={(e) => { e.preventDefault(); void run(); }} noValidate>
+        <h3>Data</h3>
+        <div class="form-grid">
+          <Field name="series" label="Symbol and timeframe" error={err('series')}>
+            {(id, d) => (
+              <select id={id} aria-describedby={d} value={form.series} onChange={(e) => chooseSeries(e.currentTarget.value)}>
+                <Show when={(stored.latest ?? []).length === 0}><option value="">no stored bars</option></Show>
+                <For each={stored.latest ?? []}>{(s) => <option value={`${s.symbol}|${s.timeframe}`}>{s.symbol} {s.timeframe} ({s.count.toLocaleString('en-US')} bars)</option>}</For>
+              </select>
+            )}
+          </Field>
+          <Field name="from" label="From (UTC)" error={err('from')}>
+            {(id, d) => <input id={id} type="date" aria-describedby={d} value={form.from} onInput={(e) => update('from', e.currentTarget.value)} />}
+          </Field>
+          <Field name="to" label="To (UTC, inclusive)" error={err('to')}>
+            {(id, d) => <input id={id} type="date" aria-describedby={d} value={form.to} onInput={(e) => update('to', e.currentTarget.value)} />}
+          </Field>
+        </div>
+
+        <h3>Signal</h3>
+        <div class="actions" role="radiogroup" aria-label="Signal source">
+          <label><input type="radio" name="alphaKind" checked={form.alphaKind === 'rule'} onChange={() => update('alphaKind', 'rule')} /> Rule strategy</label>
+          <label><input type="radio" name="alphaKind" checked={form.alphaKind === 'model'} onChange={() => update('alphaKind', 'model')} /> Models</label>
+        </div>
+        <div class="form-grid">
+          <Show when={form.alphaKind === 'rule'}>
+            <Field name="strategy" label="Strategy" error={err('strategy')} hint={RULE_STRATEGIES[form.strategy]?.description}>
+              {(id, d) => (
+                <select id={id} aria-describedby={d} value={form.strategy} onChange={(e) => chooseStrategy(e.currentTarget.value)}>
+                  <For each={Object.keys(RULE_STRATEGIES)}>{(n) => <option value={n}>{n}</option>}</For>
+                </select>
+              )}
+            </Field>
+            <Index each={Object.keys(form.params)}>
+              {(k) => (
+                <Field name={`param.${k()}`} label={k()} error={err(`param.${k()}`)} unit={typeof form.params[k()] === 'boolean' ? undefined : 'bars'}>
+                  {(id, d) =>
+                    typeof form.params[k()] === 'boolean' ? (
+                      <input id={id} type="checkbox" aria-describedby={d} checked={form.params[k()] === true} onChange={(e) => { setForm('params', k(), e.currentTarget.checked); }} />
+                    ) : (
+                      <input id={id} class="num" inputMode="numeric" aria-describedby={d} value={form.params[k()] as string} onInput={(e) => { setForm('params', k(), e.currentTarget.value); autoName(); if (touched()) setErrors(checkForm(form, ctx()).errors); }} />
+                    )
+                  }
+                </Field>
+              )}
+            </Index>
+          </Show>
+          <Show when={form.alphaKind === 'model'}>
+            <Field name="alphaModel" label="Alpha model" error={err('alphaModel')}>
+              {(id, d) => (
+                <select id={id} aria-describedby={d} value={form.alphaModel} onChange={(e) => update('alphaModel', e.currentTarget.value)}>
+                  <option value="">choose…</option>
+                  <For each={alphaModels()}>{(m) => <option value={m.id}>{m.name} {m.version} ({m.timeframe})</option>}</For>
+                </select>
+              )}
+            </Field>
+          </Show>
+          <Field name="riskModel" label="Risk model (optional)" error={err('riskModel')}>
+            {(id, d) => (
+              <select id={id} aria-describedby={d} value={form.riskModel} onChange={(e) => update('riskModel', e.currentTarget.value)}>
+                <option value="">none: ATR stop and risk %</option>
+                <For each={riskModels()}>{(m) => <option value={m.id}>{m.name} {m.version}</option>}</For>
+              </select>
+            )}
+          </Field>
+          <Field name="guardModel" label="Guard model (optional)" error={err('guardModel')}>
+            {(id, d) => (
+              <select id={id} aria-describedby={d} value={form.guardModel} onChange={(e) => update('guardModel', e.currentTarget.value)}>
+                <option value="">none</option>
+                <For each={guardModels()}>{(m) => <option value={m.id}>{m.name} {m.version}</option>}</For>
+              </select>
+            )}
+          </Field>
+          <Show when={form.alphaKind === 'model' || form.riskModel || form.guardModel}>
+            <Show when={form.alphaKind === 'model'}>
+              {num('minConfidence', 'Minimum alpha confidence', '0..1', 'the alpha must be at least this sure to propose a trade')}
+            </Show>
+            <Show when={form.guardModel}>
+              {num('guardThreshold', 'Guard threshold', '0..1', 'trades the guard allows with at least this probability (the demo guard is calibrated near 0.41)')}
+            </Show>
+          </Show>
+        </div>
+
+        <h3>Risk</h3>
+        <div class="form-grid">
+          {num('riskPct', 'Risk per trade', '% of equity')}
+          {num('stopAtr', 'Stop', '× ATR', 'blank: no stop')}
+          {num('targetAtr', 'Target', '× ATR', 'blank: no target')}
+          {num('trailAtr', 'Trailing stop', '× ATR', 'blank: none')}
+          {num('atrPeriod', 'ATR period', 'bars')}
+          {num('maxPositionPct', 'Maximum position', '% of equity')}
+        </div>
+
+        <h3>Costs and account</h3>
+        <div class="form-grid">
+          {num('spreadPips', 'Spread', 'pips')}
+          {num('slippagePips', 'Slippage', 'pips')}
+          {num('commissionPerLot', 'Commission', 'per lot per side')}
+          {num('capital', 'Capital', 'account ccy')}
+          {num('leverage', 'Leverage', ': 1')}
+          <Field name="name" label="Agent name" error={err('name')}>
+            {(id, d) => <input id={id} type="text" aria-describedby={d} value={form.name} onInput={(e) => update('name', e.currentTarget.value)} />}
+          </Field>
+        </div>
+        <Show when={err('form')}><div class="notice notice-error" role="alert">{err('form')}</div></Show>
+
+        <div class="actions">
+          <button type="submit" class="btn btn-primary" disabled={!!running()} data-action="run-backtest">Run backtest</button>
+          <Show when={running()}>
+            <button type="button" class="btn" onClick={() => running()?.cancel()} data-action="cancel-backtest">Cancel</button>
+          </Show>
+          <Show when={progress()}>
+            <div class="progress" style={{ flex: 1 }}>
+              <progress max="100" value={pct()} aria-label="Backtest progress" />
+              <span class="num" data-progress={pct()}>{pct()} %</span>
+              <span class="field-hint">{progress()!.done.toLocaleString('en-US')} / {progress()!.total.toLocaleString('en-US')} bars</span>
+            </div>
+          </Show>
+        </div>
+        <Show when={runError()}><div class="notice notice-error" role="alert">Backtest failed: {runError()}</div></Show>
+      </form>
+
+      <Show when={finished()}>
+        {(f) => (
+          <>
+            <div class="panel" data-backtest-result>
+              <h3>
+                Result: {f().checked.agent.name} on {f().outcome.symbol} {f().outcome.timeframe}
+                {f().outcome.cancelled ? ' (cancelled: partial)' : ''}
+              </h3>
+              <p class="field-hint">{f().series.time.length.toLocaleString('en-US')} bars, run in {(f().outcome.elapsedMs / 1000).toFixed(2)} s</p>
+              <Show when={f().outcome.metrics.trades === 0 && f().checked.modelIds.length > 0}>
+                <div class="notice notice-warn" role="status">No trades: the model chain proposed none that passed its thresholds. Lower the minimum confidence or the guard threshold, or read why on the Decisions page once deployed.</div>
+              </Show>
+              <Show when={warnings().length > 0}>
+                <div class="notice notice-warn" role="status" data-deploy-warning>
+                  <strong>Before deploying:</strong>
+                  <ul><For each={warnings()}>{(w) => <li>{w}</li>}</For></ul>
+                </div>
+              </Show>
+              <div class="actions" style={{ 'margin-top': '8px' }}>
+                <button type="button" class="btn btn-primary" onClick={() => void deploy(false)} data-action="deploy" disabled={f().outcome.cancelled}>Deploy as agent</button>
+                <Show when={confirming()}>
+                  <span class="notice notice-warn">Deploy despite the warnings above?</span>
+                  <button type="button" class="btn btn-danger" onClick={() => void deploy(true)} data-action="deploy-confirm">Deploy anyway</button>
+                  <button type="button" class="btn" onClick={() => setConfirming(false)}>Cancel</button>
+                </Show>
+              </div>
+              <Show when={deployMsg()}>
+                {(m) => <div class={`notice ${m().ok ? 'notice-ok' : 'notice-error'}`} role="status" data-deploy-result={m().ok ? 'ok' : 'error'}>{m().text}</div>}
+              </Show>
+            </div>
+            <div class="two-col">
+              <div class="panel"><MetricsTable metrics={f().outcome.metrics} openPositions={f().outcome.openPositions.length} /></div>
+              <div class="panel">
+                <EquityChart time={f().outcome.equity.time} equity={f().outcome.equity.equity} drawdown={f().outcome.equity.drawdown} height={300} />
+              </div>
+            </div>
+            <div class="panel">
+              <CandleChart bars={f().series} markers={markers()} height={340} />
+            </div>
+            <div class="panel"><TradeTable trades={f().outcome.trades} /></div>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+export default BacktestView;

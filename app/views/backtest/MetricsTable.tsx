@@ -1,0 +1,50 @@
+import { For } from 'solid-js';
+import type { BacktestMetrics } from '../../../workers/backtest/metrics.ts';
+import { fmt, utcDate } from '../settings/form-fields.tsx';
+
+const days = (ms: number) => `${fmt(ms / 86_400_000, 1)} d`;
+
+/** The backtest's figures, numbers right-aligned with their units (definitions: docs/BACKTEST.md). */
+export function MetricsTable(props: { metrics: BacktestMetrics; openPositions: number }) {
+  const rows = (): [key: string, label: string, value: string, tone?: 'pos' | 'neg'][] => {
+    const m = props.metrics;
+    const sign = (v: number) => (v > 0 ? 'pos' : v < 0 ? 'neg' : undefined);
+    return [
+      ['period', 'Period', `${utcDate(m.startTime)} → ${utcDate(m.endTime)}`],
+      ['bars', 'Bars', m.bars.toLocaleString('en-US')],
+      ['initialEquity', 'Start equity', fmt(m.initialEquity)],
+      ['finalEquity', 'Final equity', fmt(m.finalEquity), sign(m.finalEquity - m.initialEquity)],
+      ['totalReturnPct', 'Total return', `${fmt(m.totalReturnPct)} %`, sign(m.totalReturnPct)],
+      ['cagrPct', 'CAGR', `${fmt(m.cagrPct)} %`, sign(m.cagrPct)],
+      ['sharpe', 'Sharpe (annualised)', fmt(m.sharpe)],
+      ['sortino', 'Sortino (annualised)', fmt(m.sortino)],
+      ['maxDrawdownPct', 'Max drawdown', `${fmt(m.maxDrawdownPct)} %`, m.maxDrawdownPct > 0 ? 'neg' : undefined],
+      ['maxDrawdownDuration', 'Max drawdown duration', `${days(m.maxDrawdownDurationMs)} (${m.maxDrawdownDurationBars.toLocaleString('en-US')} bars)`],
+      ['trades', 'Trades', m.trades.toLocaleString('en-US')],
+      ['winRatePct', 'Win rate', `${fmt(m.winRatePct, 1)} %`],
+      ['profitFactor', 'Profit factor', fmt(m.profitFactor)],
+      ['expectancy', 'Expectancy per trade', fmt(m.expectancy), sign(m.expectancy)],
+      ['avgTradeReturnPct', 'Average trade return', `${fmt(m.avgTradeReturnPct, 3)} %`],
+      ['bestTrade', 'Best trade', fmt(m.bestTrade), sign(m.bestTrade)],
+      ['worstTrade', 'Worst trade', fmt(m.worstTrade), sign(m.worstTrade)],
+      ['exposurePct', 'Exposure', `${fmt(m.exposurePct, 1)} %`],
+      ['commissions', 'Commissions', fmt(m.commissions)],
+      ['openPositions', 'Open at the end', String(props.openPositions)],
+    ];
+  };
+  return (
+    <table class="grid" data-metrics>
+      <caption class="field-hint" style={{ 'text-align': 'left' }}>Metrics (money in account currency)</caption>
+      <tbody>
+        <For each={rows()}>
+          {([key, label, value, tone]) => (
+            <tr data-metric={key}>
+              <th scope="row">{label}</th>
+              <td class={`num ${tone ?? ''}`}>{value}</td>
+            </tr>
+          )}
+        </For>
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,153 @@
+import { createResource, createSignal, For, Show } from 'solid-js';
+import { useWorkspace } from '../../state/workspace.ts';
+import { ModelRegistry } from '../../../workers/models/bundle/registry.ts';
+import { agentsUsingModel } from '../../../workers/store/store.ts';
+import { filesFromDrop, groupBundles, importBundle, pickedFiles, type BundleFiles, type BundleOutcome, type PickedFile } from '../../import/bundles.ts';
+import { bytes, errorText, utcMinute } from '../settings/form-fields.tsx';
+
+/**
+ * Models: import bundles (model.onnx + manifest.json) by picking files, a
+ * folder, or dropping them; each is validated in full and stored only when
+ * sound. The list shows what each model is and what it measured; a model an
+ * agent uses cannot be deleted, and the refusal says which agent.
+ */
+export function ModelsView() {
+  const ws = useWorkspace();
+  const [tick, setTick] = createSignal(0);
+  const registry = () => new ModelRegistry(ws.store.models);
+  const [models] = createResource(() => [ws.status() ? 1 : 0, ws.status()?.agents.length ?? 0, tick()] as const, async () => {
+    const list = await ws.store.models.list();
+    return Promise.all(list.map(async (m) => ({ m, usedBy: await agentsUsingModel(ws.store, m.id) })));
+  });
+  const [results, setResults] = createSignal<(BundleOutcome & { files?: BundleFiles })[]>([]);
+  const [busy, setBusy] = createSignal('');
+  const [over, setOver] = createSignal(false);
+  const [deleteMsg, setDeleteMsg] = createSignal<{ id: string; ok: boolean; text: string } | null>(null);
+
+  const importFiles = async (files: PickedFile[]) => {
+    const bundles = groupBundles(files);
+    setResults([]);
+    setDeleteMsg(null);
+    if (bundles.length === 0) {
+      setResults([{ source: files.map((f) => f.file.name).join(', ') || 'nothing', ok: false, problems: ['no model files: pick a model.onnx together with its manifest.json, or their folder'] }]);
+      return;
+    }
+    const out: (BundleOutcome & { files?: BundleFiles })[] = [];
+    for (const [i, b] of bundles.entries()) {
+      setBusy(`Validating ${b.source} (${i + 1} of ${bundles.length})…`);
+      out.push({ ...(await importBundle(ws.store.models, b)), files: b });
+      setResults([...out]);
+    }
+    setBusy('');
+    setTick(tick() + 1);
+  };
+
+  /** New weights under an existing id: only on purpose, since decisions name the model by id. */
+  const replace = async (index: number) => {
+    const r = results()[index];
+    if (!r?.files) return;
+    setBusy(`Replacing ${r.source}…`);
+    const again = { ...(await importBundle(ws.store.models, r.files, { replace: true })), files: r.files };
+    setResults(results().map((x, i) => (i === index ? again : x)));
+    setBusy('');
+    setTick(tick() + 1);
+  };
+  const isReplaceable = (r: BundleOutcome) => !r.ok && r.problems.some((p) => p.includes('already imported with different ONNX weights'));
+
+  const remove = async (id: string) => {
+    try {
+      const r = await registry().delete(id, (mid) => agentsUsingModel(ws.store, mid));
+      setDeleteMsg(r.ok ? { id, ok: true, text: `Deleted ${id}.` } : { id, ok: false, text: `Not deleted: ${r.problems.join(' ')}` });
+      if (r.ok) setTick(tick() + 1);
+    } catch (e) {
+      setDeleteMsg({ id, ok: false, text: `Not deleted: ${errorText(e)}` });
+    }
+  };
+
+  const metricsText = (metrics: Record<string, number>) =>
+    Object.entries(metrics).map(([k, v]) => `${k} ${Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3)}`).join(', ') || '—';
+
+  return (
+    <section class="view" data-view="models">
+      <h2>Models</h2>
+      <div class="panel">
+        <h3>Import a bundle</h3>
+        <div
+          class="dropzone"
+          classList={{ 'dropzone-over': over() }}
+          onDragOver={(e) => { e.preventDefault(); setOver(true); }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setOver(false);
+            if (e.dataTransfer) void filesFromDrop(e.dataTransfer).then(importFiles);
+          }}
+        >
+          <p>Drop model.onnx and manifest.json here (or a folder of bundles), or pick them:</p>
+          <div class="actions" style={{ 'justify-content': 'center' }}>
+            <label class="btn">
+              Choose files…
+              <input type="file" multiple accept=".onnx,.json" hidden data-input="model-files" onChange={(e) => { const f = e.currentTarget.files; if (f) void importFiles(pickedFiles(f)); e.currentTarget.value = ''; }} />
+            </label>
+            <label class="btn">
+              Choose a folder…
+              <input type="file" hidden {...{ webkitdirectory: true }} data-input="model-folder" onChange={(e) => { const f = e.currentTarget.files; if (f) void importFiles(pickedFiles(f)); e.currentTarget.value = ''; }} />
+            </label>
+          </div>
+        </div>
+        <Show when={busy()}><p class="field-hint" role="status">{busy()}</p></Show>
+        <For each={results()}>
+          {(r) => (
+            <div class={`notice ${r.ok ? 'notice-ok' : 'notice-error'}`} role={r.ok ? 'status' : 'alert'} data-model-import={r.ok ? 'ok' : 'refused'} style={{ 'margin-top': '8px' }}>
+              <Show when={r.ok} fallback={
+                <>
+                  <strong>{r.source}{!r.ok && r.id ? ` (${r.id})` : ''}: not imported, nothing stored.</strong>
+                  <ul>
+                    <For each={r.ok ? [] : r.problems.map((p) => p.replace(/,? or replace it on purpose \(--replace\)/, ''))}>{(p) => <li data-problem>{p}</li>}</For>
+                  </ul>
+                  <Show when={isReplaceable(r)}>
+                    <button type="button" class="btn btn-danger" onClick={() => void replace(results().indexOf(r))}>Replace the stored weights anyway</button>
+                  </Show>
+                </>
+              }>
+                {r.ok ? `${r.source}: ${r.outcome === 'added' ? 'imported as' : r.outcome === 'unchanged' ? 'already imported as' : `${r.outcome}:`} ${r.id}` : ''}
+              </Show>
+            </div>
+          )}
+        </For>
+      </div>
+
+      <div class="panel scroll-x">
+        <h3>Imported models</h3>
+        <Show when={deleteMsg()}>{(m) => <div class={`notice ${m().ok ? 'notice-ok' : 'notice-error'}`} role="alert" data-delete-result={m().ok ? 'ok' : 'refused'}>{m().text}</div>}</Show>
+        <Show when={(models.latest ?? []).length > 0} fallback={<p class="field-hint">{models.loading ? 'Loading…' : 'No models yet.'}</p>}>
+          <table class="grid" data-models>
+            <thead>
+              <tr><th>Role</th><th>Name</th><th>Version</th><th>Feature spec</th><th>Trained on</th><th>Out-of-sample metrics</th><th class="num">Size</th><th>Imported (UTC)</th><th>Used by</th><th /></tr>
+            </thead>
+            <tbody>
+              <For each={models.latest ?? []}>
+                {({ m, usedBy }) => (
+                  <tr data-model={m.id}>
+                    <td>{m.manifest.role}</td>
+                    <td title={m.manifest.description ?? ''}>{m.manifest.name}</td>
+                    <td>{m.manifest.version}</td>
+                    <td>{m.manifest.featureSpec}</td>
+                    <td>{m.manifest.symbols.join(', ')} {m.manifest.timeframe}, {m.manifest.training.from.slice(0, 10)} → {m.manifest.training.to.slice(0, 10)}</td>
+                    <td>{metricsText(m.manifest.metrics)}</td>
+                    <td class="num">{bytes(m.bytes.length)}</td>
+                    <td>{utcMinute(m.importedAt)}</td>
+                    <td>{usedBy.length ? usedBy.join(', ') : '—'}</td>
+                    <td class="num"><button type="button" class="btn btn-danger" onClick={() => void remove(m.id)} data-action="delete-model">Delete</button></td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </Show>
+      </div>
+    </section>
+  );
+}
+
+export default ModelsView;

@@ -1,0 +1,214 @@
+import { createResource, createSignal, For, onMount, Show } from 'solid-js';
+import { useWorkspace } from '../../state/workspace.ts';
+import { Field, errorText } from './form-fields.tsx';
+import {
+  DEFAULT_NOTIFICATIONS,
+  DEFAULT_REPLAY_SPEED,
+  DEFAULT_RISK_LIMITS,
+  SETTING_KEYS,
+  checkRiskLimits,
+  equityStepProblem,
+  relayTokenProblem,
+  relayUrlProblem,
+  replaySpeedProblem,
+  type Notifications,
+  type RiskLimits,
+} from './settings-model.ts';
+
+type Msg = { ok: boolean; text: string } | null;
+
+function Saved(props: { msg: Msg; section: string }) {
+  return <Show when={props.msg}>{(m) => <div class={`notice ${m().ok ? 'notice-ok' : 'notice-error'}`} role="status" data-saved={props.section}>{m().text}</div>}</Show>;
+}
+
+/**
+ * Settings: the relay (address and token), broker accounts, risk limits,
+ * notifications and replay speed. Each section saves on its own, each field
+ * says what is wrong with it, and a stored token is never shown again.
+ */
+export function SettingsView() {
+  const ws = useWorkspace();
+  const settings = ws.store.settings;
+
+  // Relay
+  const [relayUrl, setRelayUrl] = createSignal('');
+  const [token, setToken] = createSignal('');
+  const [hasToken, { refetch: refetchToken }] = createResource(async () => (await settings.get<string>(SETTING_KEYS.relayToken)) !== undefined);
+  const [relayErr, setRelayErr] = createSignal<{ url?: string; token?: string }>({});
+  const [relayMsg, setRelayMsg] = createSignal<Msg>(null);
+
+  // Risk limits
+  const [risk, setRisk] = createSignal({ maxDailyLossPct: '', maxOpenPositions: '', maxDrawdownPct: '' });
+  const [riskErr, setRiskErr] = createSignal<Partial<Record<keyof RiskLimits, string>>>({});
+  const [riskMsg, setRiskMsg] = createSignal<Msg>(null);
+
+  // Notifications
+  const [notes, setNotes] = createSignal<Notifications>(DEFAULT_NOTIFICATIONS);
+  const [stepText, setStepText] = createSignal('');
+  const [stepErr, setStepErr] = createSignal('');
+  const [notesMsg, setNotesMsg] = createSignal<Msg>(null);
+
+  // Replay
+  const [speed, setSpeed] = createSignal('');
+  const [speedErr, setSpeedErr] = createSignal('');
+  const [speedMsg, setSpeedMsg] = createSignal<Msg>(null);
+
+  onMount(async () => {
+    setRelayUrl((await settings.get<string>(SETTING_KEYS.relayUrl)) ?? '');
+    const r = { ...DEFAULT_RISK_LIMITS, ...((await settings.get<RiskLimits>(SETTING_KEYS.riskLimits)) ?? {}) };
+    setRisk({ maxDailyLossPct: String(r.maxDailyLossPct), maxOpenPositions: String(r.maxOpenPositions), maxDrawdownPct: String(r.maxDrawdownPct) });
+    const n = { ...DEFAULT_NOTIFICATIONS, ...((await settings.get<Notifications>(SETTING_KEYS.notifications)) ?? {}) };
+    setNotes(n);
+    setStepText(n.equityStepPct === null ? '' : String(n.equityStepPct));
+    setSpeed(String((await settings.get<number>(SETTING_KEYS.replaySpeed)) ?? DEFAULT_REPLAY_SPEED));
+  });
+
+  const save = async (what: string, set: (m: Msg) => void, write: () => Promise<void>, ok: string) => {
+    try {
+      await write();
+      set({ ok: true, text: ok });
+    } catch (e) {
+      set({ ok: false, text: `${what} not saved: ${errorText(e)}` });
+    }
+  };
+
+  const saveRelay = async () => {
+    const e = { url: relayUrlProblem(relayUrl()) ?? undefined, token: relayTokenProblem(token()) ?? undefined };
+    setRelayErr(e);
+    setRelayMsg(null);
+    if (e.url || e.token) return;
+    await save('Relay', setRelayMsg, async () => {
+      const url = relayUrl().trim();
+      if (url) await settings.put(SETTING_KEYS.relayUrl, url);
+      else await settings.delete(SETTING_KEYS.relayUrl);
+      if (token()) await settings.put(SETTING_KEYS.relayToken, token());
+      // The typed token leaves the page as soon as it is stored.
+      setToken('');
+      await refetchToken();
+    }, 'Relay settings saved.');
+  };
+  const forgetToken = async () => {
+    await save('Token', setRelayMsg, async () => {
+      await settings.delete(SETTING_KEYS.relayToken);
+      await refetchToken();
+    }, 'Token removed.');
+  };
+
+  const saveRisk = async () => {
+    const r = checkRiskLimits(risk());
+    setRiskErr(r.errors);
+    setRiskMsg(null);
+    if (!r.value) return;
+    await save('Risk limits', setRiskMsg, () => settings.put(SETTING_KEYS.riskLimits, r.value), 'Risk limits saved.');
+  };
+
+  const saveNotes = async () => {
+    const s = equityStepProblem(stepText());
+    setStepErr('error' in s ? s.error : '');
+    setNotesMsg(null);
+    if ('error' in s) return;
+    await save('Notifications', setNotesMsg, () => settings.put(SETTING_KEYS.notifications, { ...notes(), equityStepPct: s.value }), 'Notifications saved.');
+  };
+
+  const saveSpeed = async () => {
+    const s = replaySpeedProblem(speed());
+    setSpeedErr('error' in s ? s.error : '');
+    setSpeedMsg(null);
+    if ('error' in s) return;
+    await save('Replay speed', setSpeedMsg, () => settings.put(SETTING_KEYS.replaySpeed, s.value), 'Replay speed saved; it applies when the engine next starts (reload the app).');
+  };
+
+  const riskField = (k: keyof RiskLimits, label: string, unit: string, hint: string) => (
+    <Field name={k} label={label} unit={unit} hint={hint} error={riskErr()[k] ?? null}>
+      {(id, d) => <input id={id} class="num" inputMode="decimal" aria-describedby={d} value={risk()[k]} onInput={(e) => setRisk({ ...risk(), [k]: e.currentTarget.value })} />}
+    </Field>
+  );
+  const toggle = (k: Exclude<keyof Notifications, 'equityStepPct'>, label: string) => (
+    <label class="field-unit" style={{ display: 'block' }}>
+      <input type="checkbox" checked={notes()[k]} onChange={(e) => setNotes({ ...notes(), [k]: e.currentTarget.checked })} data-setting={k} /> {label}
+    </label>
+  );
+
+  return (
+    <section class="view" data-view="settings">
+      <h2>Settings</h2>
+
+      <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveRelay(); }} noValidate>
+        <h3>Relay</h3>
+        <div class="form-grid">
+          <Field name="relayUrl" label="Relay address" error={relayErr().url ?? null} hint="where the headless engine runs; blank: none">
+            {(id, d) => <input id={id} type="text" inputMode="url" autocomplete="off" placeholder="https://relay.example.com" aria-describedby={d} value={relayUrl()} onInput={(e) => setRelayUrl(e.currentTarget.value)} />}
+          </Field>
+          <Field name="relayToken" label="Relay token" error={relayErr().token ?? null} hint={hasToken() ? 'a token is stored (hidden); type a new one to replace it' : 'printed by the relay when it starts'}>
+            {(id, d) => <input id={id} type="password" autocomplete="new-password" placeholder={hasToken() ? '•••••••• stored' : ''} aria-describedby={d} value={token()} onInput={(e) => setToken(e.currentTarget.value)} data-input="relay-token" />}
+          </Field>
+        </div>
+        <div class="actions">
+          <button type="submit" class="btn btn-primary" data-action="save-relay">Save relay</button>
+          <Show when={hasToken()}><button type="button" class="btn btn-danger" onClick={() => void forgetToken()}>Remove stored token</button></Show>
+        </div>
+        <Saved msg={relayMsg()} section="relay" />
+      </form>
+
+      <div class="panel">
+        <h3>Broker accounts</h3>
+        <table class="grid" data-brokers>
+          <thead><tr><th>Broker</th><th>Status</th></tr></thead>
+          <tbody>
+            <For each={[
+              ['Paper', 'Built in: every agent trades a simulated account with spread, slippage and commission.'],
+              ['cTrader', 'Not connectable in this build: connecting an account arrives with the cTrader integration.'],
+              ['Interactive Brokers', 'Planned; not available yet.'],
+            ]}>
+              {([name, status]) => <tr><td>{name}</td><td>{status}</td></tr>}
+            </For>
+          </tbody>
+        </table>
+      </div>
+
+      <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveRisk(); }} noValidate>
+        <h3>Risk limits</h3>
+        <p class="field-hint">Kept with the workspace (and in backups). The engine does not enforce these limits yet: each agent's own risk per trade and stop apply.</p>
+        <div class="form-grid">
+          {riskField('maxDailyLossPct', 'Max daily loss', '% of equity', 'of the day\'s starting equity')}
+          {riskField('maxOpenPositions', 'Max open positions', 'positions', 'across all agents')}
+          {riskField('maxDrawdownPct', 'Max drawdown', '% from peak', 'of the equity peak')}
+        </div>
+        <div class="actions"><button type="submit" class="btn btn-primary" data-action="save-risk">Save risk limits</button></div>
+        <Saved msg={riskMsg()} section="risk" />
+      </form>
+
+      <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveNotes(); }} noValidate>
+        <h3>Notifications</h3>
+        <p class="field-hint">Kept with the workspace for the relay's Telegram bot; this build does not send messages yet.</p>
+        {toggle('telegram', 'Telegram chat (sent by the relay: needs the relay above)')}
+        <div style={{ 'margin-left': '20px', opacity: notes().telegram ? 1 : 0.55 }}>
+          {toggle('tradeOpened', 'Trade opened')}
+          {toggle('tradeClosed', 'Trade closed')}
+          {toggle('agentPaused', 'Agent paused or stopped')}
+          {toggle('dailySummary', 'Daily summary')}
+          <div class="form-grid" style={{ 'margin-top': '6px' }}>
+            <Field name="equityStepPct" label="Equity milestones every" unit="%" hint="blank: off" error={stepErr() || null}>
+              {(id, d) => <input id={id} class="num" inputMode="decimal" aria-describedby={d} value={stepText()} onInput={(e) => setStepText(e.currentTarget.value)} />}
+            </Field>
+          </div>
+        </div>
+        <div class="actions"><button type="submit" class="btn btn-primary" data-action="save-notifications">Save notifications</button></div>
+        <Saved msg={notesMsg()} section="notifications" />
+      </form>
+
+      <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveSpeed(); }} noValidate>
+        <h3>Replay</h3>
+        <div class="form-grid">
+          <Field name="replaySpeed" label="Replay speed" unit="× real time" hint="3,600: one hour bar a second" error={speedErr() || null}>
+            {(id, d) => <input id={id} class="num" inputMode="decimal" aria-describedby={d} value={speed()} onInput={(e) => setSpeed(e.currentTarget.value)} />}
+          </Field>
+        </div>
+        <div class="actions"><button type="submit" class="btn btn-primary" data-action="save-replay">Save replay speed</button></div>
+        <Saved msg={speedMsg()} section="replay" />
+      </form>
+    </section>
+  );
+}
+
+export default SettingsView;

@@ -1,0 +1,146 @@
+/**
+ * The command registry against the REAL WorkspaceHost (demo workspace, memory
+ * store): what the palette and the Telegram bot will run.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCommandRegistry, type CommandContext, type CommandOutcome } from '../../workers/commands/index.ts';
+import { openHeldHost, type HeldHost } from './held-host.ts';
+
+const registry = createCommandRegistry();
+let held: HeldHost;
+let ctx: CommandContext;
+const opened: string[] = [];
+
+beforeAll(async () => {
+  held = await openHeldHost();
+  ctx = { host: held.host, store: held.store, surface: 'pwa', openView: (v) => opened.push(v), source: 'test' };
+});
+afterAll(async () => {
+  await held?.stop();
+});
+
+const run = (input: string, confirmed = false) => registry.execute(ctx, input, { confirmed });
+function done(o: CommandOutcome): { ok: boolean; lines: string[] } {
+  if (o.kind !== 'done') throw new Error(`expected an answer, got a confirmation: ${o.question}`);
+  return o;
+}
+const openCount = (s: Awaited<ReturnType<typeof held.host.status>>) => s.agents.reduce((n, a) => n + a.openPositions, 0);
+
+describe('commands: parsing and errors (no host needed beyond the context)', () => {
+  it('names an unknown command and points to /help', async () => {
+    expect(done(await run('/foo'))).toMatchObject({ ok: false, lines: ['unknown command "/foo" — try /help'] });
+    expect(done(await run('#frobnicate-all now')).lines[0]).toMatch(/the only action on a symbol is "close"/);
+    expect(done(await run('#EURUSD')).lines[0]).toBe('unknown command "#EURUSD" — try /help (to close the positions in EURUSD: #EURUSD close)');
+  });
+
+  it('refuses input that is not a command, and bad arguments, saying why', async () => {
+    expect(done(await run('status')).lines[0]).toMatch(/not a command: queries start with \/ and actions with #/);
+    expect(done(await run('   ')).lines[0]).toMatch(/type a command/);
+    expect(done(await run('/status now'))).toMatchObject({ ok: false, lines: ['/status takes no arguments (got "now")'] });
+    expect(done(await run('/trades 0')).lines[0]).toBe('/trades: count must be 1 to 100 (got 0)');
+    expect(done(await run('#pause')).lines[0]).toBe('#pause needs exactly one agent id, e.g. #pause demo-sma (got none)');
+    expect(done(await run('#EURUSD open')).lines[0]).toBe('#EURUSD: the only action on a symbol is "close" (usage: #EURUSD close)');
+  });
+
+  it('/help lists every command with its usage, and explains one', async () => {
+    const help = done(await run('/help'));
+    expect(help.ok).toBe(true);
+    for (const d of registry.list()) expect(help.lines.some((l) => l.includes(d.usage))).toBe(true);
+    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1])).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop']);
+    expect(done(await run('/help pause')).lines).toEqual(['#pause <agent> — pause an agent: no new decisions until resumed']);
+    expect(done(await run('/help nope')).lines[0]).toBe('unknown command "nope" — try /help');
+  });
+
+  it('every destructive command is flagged, and only those', () => {
+    const destructive = registry.list().filter((d) => d.destructive).map((d) => d.name);
+    expect(destructive).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop']);
+  });
+
+  it('suggests commands for what is typed, with agent ids and symbols filled in', () => {
+    const hints = { agents: ['demo-sma', 'demo-chain'], symbols: ['EURUSD'] };
+    expect(registry.suggest('/p', hints).map((s) => s.text)).toEqual(['/positions', '/pnl']);
+    expect(registry.suggest('#pa', hints).map((s) => s.text)).toEqual(['#pause demo-sma', '#pause demo-chain']);
+    expect(registry.suggest('#E', hints).map((s) => [s.text, s.destructive])).toEqual([['#EURUSD close', true], ['#emergency-stop', true]]);
+    expect(registry.suggest('#pause zz', hints).map((s) => s.text)).toEqual(['#pause <agent>']);
+    expect(registry.suggest('', hints).length).toBeGreaterThan(8);
+  });
+});
+
+describe('commands on the demo workspace', () => {
+  it('/status and /agents read the running host', async () => {
+    await held.runUntil((s) => s.feed.state === 'running' && s.agents.length === 2);
+    const status = done(await run('/status'));
+    expect(status.ok).toBe(true);
+    expect(status.lines[0]).toMatch(/^engine: relay \(replay\), clock \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(status.lines.find((l) => l.startsWith('balance'))).toMatch(/^balance [\d,]+\.\d\d USD, equity [\d,]+\.\d\d USD, drawdown \d+\.\d\d %$/);
+    expect(status.lines.at(-1)).toBe('agents: 2 running of 2');
+    const agents = done(await run('/agents'));
+    expect(agents.lines.map((l) => l.split(' ')[0])).toEqual(['demo-sma', 'demo-chain']);
+    expect(agents.lines[0]).toContain('running');
+  });
+
+  it('/positions, /trades and /pnl agree with the store and the host', async () => {
+    const s = await held.runUntil((st) => openCount(st) > 0 && st.agents.some((a) => a.trades >= 2));
+    const open = await held.store.positions.open();
+    const positions = done(await run('/positions'));
+    expect(positions.lines[0]).toBe(`${open.length} open position(s):`);
+    expect(positions.lines.slice(1).map((l) => l.split(' — ')[1].split(',')[0])).toEqual(open.map((p) => p.agentId));
+    const all = await held.store.trades.list();
+    const trades = done(await run('/trades 2'));
+    expect(trades.lines[0]).toBe(`last 2 of ${all.length} closed trade(s):`);
+    expect(trades.lines[1]).toContain(all.at(-1)!.agentId);
+    const pnl = done(await run('/pnl'));
+    const realized = s.agents.reduce((n, a) => n + a.realizedPnlCents, 0) / 100;
+    const fmt = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero' });
+    expect(pnl.lines[0]).toContain(`realised ${fmt.format(realized)} USD`);
+    expect(done(await run('/trades 5 nobody')).lines[0]).toBe('no agent "nobody" — agents: demo-sma, demo-chain');
+  });
+
+  it('#pause and #resume change the agent through the host; a repeat is refused with the host reason', async () => {
+    expect(done(await run('#pause nobody')).lines[0]).toBe('no agent "nobody" — agents: demo-sma, demo-chain');
+    expect(done(await run('#pause DEMO-SMA'))).toMatchObject({ ok: true });
+    expect((await held.host.status()).agents.find((a) => a.id === 'demo-sma')!.state).toBe('paused');
+    expect(done(await run('#pause demo-sma'))).toMatchObject({ ok: false, lines: ['agent demo-sma is already paused'] });
+    expect(done(await run('#resume demo-sma'))).toMatchObject({ ok: true });
+    expect((await held.host.status()).agents.find((a) => a.id === 'demo-sma')!.state).toBe('running');
+  });
+
+  it('#<SYMBOL> close asks first, names what it will close, and closes only after confirmation', async () => {
+    const s = await held.runUntil((st) => openCount(st) > 0);
+    const open = (await held.store.positions.open()).filter((p) => p.symbol === 'EURUSD');
+    expect(open.length).toBe(openCount(s));
+    const ask = await run('#eurusd close');
+    expect(ask).toEqual({ kind: 'confirm', input: '#eurusd close', question: expect.stringContaining(`Close ${open.length} open EURUSD position(s) at market`) });
+    expect((await held.store.positions.open()).length).toBe(open.length); // asking changed nothing
+    expect(done(await run('#GBPUSD close')).lines[0]).toBe('there is no open position in GBPUSD');
+    const r = done(await run('#eurusd close', true));
+    expect(r.ok).toBe(true);
+    expect(r.lines.length).toBe(new Set(open.map((p) => p.agentId)).size);
+    // The close fills at the next bar: let the replay take one step.
+    await held.runUntil(() => true);
+    const closed = (await held.store.trades.list()).filter((t) => open.some((p) => p.positionId === t.id));
+    expect(closed.map((t) => t.reason)).toEqual(open.map(() => 'manual'));
+  });
+
+  it('/backtest opens the view in the PWA and explains itself elsewhere', async () => {
+    expect(done(await run('/backtest')).lines).toEqual(['opened the Backtest view']);
+    expect(opened).toEqual(['backtest']);
+    const chat = await registry.execute({ ...ctx, surface: 'telegram', openView: undefined }, '/backtest');
+    expect(done(chat).lines[0]).toMatch(/^backtests run in the app/);
+  });
+
+  it('#emergency-stop asks, then closes every position and halts every agent', async () => {
+    await held.runUntil((st) => openCount(st) > 0);
+    const ask = await run('#emergency-stop');
+    expect(ask.kind).toBe('confirm');
+    expect((await held.host.status()).agents.every((a) => a.state === 'running')).toBe(true);
+    const r = done(await run('#emergency-stop', true));
+    expect(r.ok).toBe(true);
+    expect(r.lines[0]).toMatch(/^emergency stop: 2 agent\(s\) halted/);
+    await held.runUntil((st) => openCount(st) === 0);
+    const st = await held.host.status();
+    expect(st.agents.map((a) => a.state)).toEqual(['stopped', 'stopped']);
+    expect(await held.store.positions.open()).toEqual([]);
+    expect(done(await run('#close-all')).lines[0]).toBe('there is no open position to close');
+  });
+});
