@@ -78,6 +78,32 @@ describe('workspace host: commands', () => {
     await again.stop();
   });
 
+  it('after the replay ends, an emergency stop still closes every position (at the last prices), and a reopen replays it exactly', async () => {
+    const store = createMemoryStore();
+    const host = await openDemoHost(store);
+    await host.start();
+    await until(host, (s) => s.feed.state === 'finished');
+    const before = await host.status();
+    const open = before.agents.reduce((n, a) => n + a.openPositions, 0);
+    expect(open).toBeGreaterThan(0); // the demo ends holding positions
+    const r = await host.command({ kind: 'emergency-stop' });
+    expect(r).toMatchObject({ ok: true });
+    const after = await host.status();
+    expect(after.agents.every((a) => a.openPositions === 0 && a.state === 'stopped')).toBe(true);
+    const closed = (await store.events.since(0)).filter((e) => e.type === 'position.closed' && e.payload.reason === 'emergency');
+    expect(closed.length).toBe(open);
+    await host.stop();
+    const ids = (await store.events.since(0)).map((e) => e.id);
+
+    const again = await openDemoHost(store);
+    await again.start();
+    await until(again, (s) => s.feed.state === 'finished' || s.feed.state === 'error');
+    expect((await again.status()).feed.state).toBe('finished');
+    expect((await again.status()).agents.every((a) => a.openPositions === 0)).toBe(true);
+    await again.stop();
+    expect((await store.events.since(0)).map((e) => e.id)).toEqual(ids);
+  });
+
   it('refuses what it cannot do, in words, and records nothing for it', async () => {
     const store = createMemoryStore();
     const host = await openDemoHost(store, { replaySpeed: 1, maxWaitMs: 600_000 }); // effectively paused between bars

@@ -92,6 +92,7 @@ export abstract class HostCore implements WorkspaceHostApi {
         this.outbox.push(commandEvent(this.commandCount + 1, q.command, this.commandStep(), q.source, this.clock.now()));
         try {
           const message = await applyCommand(this.commandDeps(), q.command);
+          this.afterCommand();
           this.commandCount++;
           await this.flush();
           q.done({ ok: true, message });
@@ -103,6 +104,9 @@ export abstract class HostCore implements WorkspaceHostApi {
     });
     return this.drainChain;
   }
+
+  /** What follows every applied command, the same way when it is applied again from the record. */
+  protected afterCommand(): void {}
 
   protected commandDeps(): CommandDeps {
     return {

@@ -1,6 +1,7 @@
 import type { BarSeries } from '../market/bar.ts';
 import { ReplayFeed } from '../market/feed.ts';
 import { guessInstrument, type InstrumentSpec } from '../market/instrument.ts';
+import { nextBarOpenTime } from '../market/timeframe.ts';
 import { SimulatedClock, type Timers } from '../engine/clock.ts';
 import { createPaperSession } from '../engine/paper-session.ts';
 import type { PaperBroker } from '../brokers/paper/paper-broker.ts';
@@ -57,6 +58,8 @@ export class WorkspaceHost extends HostCore {
   private wake: (() => void) | null = null;
   private lastStep = 0;
   private lastSnapshotTime = -Infinity;
+  /** Close time of the last bar the replay has: after it, orders fill at the last prices (there is no next bar). */
+  private finalClose = Infinity;
   private running: Promise<void> | null = null;
   private stopping = false;
 
@@ -178,6 +181,7 @@ export class WorkspaceHost extends HostCore {
       if (!this.instruments.has(symbol)) this.instruments.set(symbol, guessInstrument(symbol, s.close));
     }
     const start = Math.min(...this.series.map((s) => s.time[0]));
+    this.finalClose = Math.max(...this.series.map((s) => nextBarOpenTime(s.time[s.time.length - 1], s.timeframe)));
     this.clock = new SimulatedClock(start);
     const session = createPaperSession({
       clock: this.clock,
@@ -225,9 +229,12 @@ export class WorkspaceHost extends HostCore {
   private async endStep(closeTime: number): Promise<void> {
     await this.engine.endStep();
     this.lastStep = closeTime;
+    if (closeTime === this.finalClose) this.settleAtLastPrices();
     while (this.nextRecorded < this.recorded.length && this.recorded[this.nextRecorded].payload.afterStep <= closeTime) {
       const c = this.recorded[this.nextRecorded++];
-      if (c.payload.afterStep !== 0) await this.reapply(c);
+      if (c.payload.afterStep === 0) continue;
+      await this.reapply(c);
+      this.afterCommand();
     }
     if (this.divergence) {
       this.fail(this.divergence);
@@ -242,6 +249,15 @@ export class WorkspaceHost extends HostCore {
     }
     this.lastHeartbeat = this.deps.wallClock.now();
     if (caughtUp) await this.flush();
+  }
+
+  /** After the last bar a command's orders (an emergency stop's closes) fill at the last close: the market it replays has no next bar. */
+  protected override afterCommand(): void {
+    if (this.lastStep === this.finalClose) this.settleAtLastPrices();
+  }
+
+  private settleAtLastPrices(): void {
+    for (const [symbol, price] of this.lastClose) this.broker.onQuote(symbol, this.finalClose, price);
   }
 
   private async reapply(c: CommandEvent): Promise<void> {

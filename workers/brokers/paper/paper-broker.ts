@@ -151,6 +151,10 @@ export class PaperBroker implements BarDrivenBroker {
     // A bar delivered again (a reconnecting feed, a restart) must not fill or stop anything a second time.
     if (bar.time <= (this.lastBarTime.get(symbol) ?? -Infinity)) return;
     this.lastBarTime.set(symbol, bar.time);
+    this.trade(symbol, bar);
+  }
+
+  private trade(symbol: string, bar: Bar): void {
     if (this.pending.length > 0) this.fillPendingAtOpen(symbol, bar);
     if (this.open.size > 0) this.checkStopsAndTargets(symbol, bar);
     this.lastBid.set(symbol, bar.close);
@@ -166,7 +170,8 @@ export class PaperBroker implements BarDrivenBroker {
    * backtests share one set of fill rules (the configured spread gives the ask).
    */
   onQuote(symbol: string, time: number, bid: number): void {
-    this.onBar(symbol, { time, open: bid, high: bid, low: bid, close: bid, volume: 0 });
+    // Quotes are not bars: several may share a time, and none replaces the bar record.
+    this.trade(symbol, { time, open: bid, high: bid, low: bid, close: bid, volume: 0 });
   }
 
   private fillPendingAtOpen(symbol: string, bar: Bar): void {
