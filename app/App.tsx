@@ -1,9 +1,13 @@
 import { createSignal, ErrorBoundary, lazy, Match, onCleanup, onMount, Show, Suspense, Switch } from 'solid-js';
-import { createWorkspace, replaySpeedFromUrl } from './state/create-workspace.ts';
+import { createWorkspace, replaySpeedFromUrl, STORE_NAME } from './state/create-workspace.ts';
+import { createRemoteWorkspace } from './remote/remote-workspace.ts';
+import type { WorkspaceChoice } from './remote/attach.ts';
+import { WorkspaceSwitch } from './remote/WorkspaceSwitch.tsx';
+import { createDexieStore } from './store/dexie-store.ts';
 import { WorkspaceContext } from './state/workspace.ts';
 import { route, VIEWS, navigate } from './state/route.ts';
 import { ConfirmHost } from './components/confirm.tsx';
-import { Toasts } from './components/toasts.tsx';
+import { notify, Toasts } from './components/toasts.tsx';
 import { Palette, openPalette } from './components/Palette.tsx';
 import { EmergencyStop } from './components/EmergencyStop.tsx';
 import { EngineBadge } from './components/EngineBadge.tsx';
@@ -21,8 +25,13 @@ const ModelsView = lazy(() => import('./views/models/ModelsView.tsx'));
 const DataView = lazy(() => import('./views/data/DataView.tsx'));
 const SettingsView = lazy(() => import('./views/settings/SettingsView.tsx'));
 
-export function App() {
-  const ws = createWorkspace({ replaySpeed: replaySpeedFromUrl(location.search), baseUrl: new URL(import.meta.env.BASE_URL, location.href).href });
+export function App(props: { choice?: WorkspaceChoice }) {
+  const choice = props.choice ?? { kind: 'browser' };
+  const ws =
+    choice.kind === 'relay'
+      ? createRemoteWorkspace(choice.relay, createDexieStore(STORE_NAME).settings)
+      : createWorkspace({ replaySpeed: replaySpeedFromUrl(location.search), baseUrl: new URL(import.meta.env.BASE_URL, location.href).href });
+  if (choice.kind === 'browser' && choice.notice) queueMicrotask(() => notify('error', choice.notice!));
   const [menuOpen, setMenuOpen] = createSignal(false);
   onCleanup(() => ws.close());
 
@@ -56,6 +65,7 @@ export function App() {
             <img src="./icons/icon-192.png" alt="" width="22" height="22" /> TradeGuard
           </a>
           <EngineBadge info={ws.engine()} />
+          <WorkspaceSwitch choice={choice} />
           <FeedLine />
           <span class="grow" />
           <StorageMeter />

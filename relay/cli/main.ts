@@ -16,6 +16,8 @@ const HELP = `tradeguard: TradeGuard's command line
                          [--alpha BUNDLE] [--risk BUNDLE] [--guard BUNDLE] [--min-confidence P] [--guard-threshold P]
                          (--risk takes a number as risk % per trade, a folder as a risk model bundle)
   tradeguard replay      [--speed N] [same agent options as backtest]
+  tradeguard serve       [--env-file .env] [--host H] [--port N] [--data-dir DIR] [--replay-speed N] [--no-build]
+                         (the relay: PWA, API, stream and the workspace run headless; settings in docs/RELAY.md)
   tradeguard models      validate --model F.onnx --manifest F.json [--json]
   tradeguard models      import --model F.onnx --manifest F.json [--dir DIR] [--replace] | list [--dir DIR] [--json]
 
@@ -28,6 +30,8 @@ const COMMANDS: Record<string, Command> = {
   features: featuresCommand,
   backtest: backtestCommand,
   replay: replayCommand,
+  // Loaded on use: the relay pulls in SQLite and the server, which other commands do not need.
+  serve: async (argv, log) => (await import('./commands-serve.ts')).serveCommand(argv, log),
   models: modelsCommand,
 };
 

@@ -1,0 +1,183 @@
+/**
+ * Resident memory of the headless relay (SQLite store, workspace host, HTTP
+ * server, account poll) replaying 5 symbols through a month of 5-minute bars,
+ * sampled as it runs; and the same bars through runBacktest in memory as the
+ * peer. Each runs in its own Node process, so neither sees the other's heap.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BarSeries } from '../workers/market/bar.ts';
+import { DEMO_ACCOUNT, DEMO_AGENT } from '../workers/engine/demo.ts';
+import type { AgentConfig } from '../workers/engine/agent-config.ts';
+import { seededRandom, type BenchRow } from './lib.ts';
+
+const SYMBOLS: [string, number][] = [
+  ['EURUSD', 1.08],
+  ['GBPUSD', 1.27],
+  ['USDJPY', 151.2],
+  ['AUDUSD', 0.66],
+  ['USDCHF', 0.88],
+];
+const BARS = 30 * 288; // a month of M5 bars, weekends included
+const CHILD_FLAG = '--relay-memory-child';
+/** As the Dockerfile and the systemd unit run the relay (NODE_OPTIONS): a smaller young generation, ~15 MB less RSS. */
+const NODE_FLAGS = ['--max-semi-space-size=4'];
+
+function m5Bars(symbol: string, p0: number, seed: number): BarSeries {
+  const rnd = seededRandom(seed);
+  const s = { symbol, timeframe: 'M5' as const, time: new Float64Array(BARS), open: new Float64Array(BARS), high: new Float64Array(BARS), low: new Float64Array(BARS), close: new Float64Array(BARS), volume: new Float64Array(BARS) };
+  let p = p0;
+  const t0 = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < BARS; i++) {
+    const c = p * (1 + (rnd() - 0.5) * 0.0016);
+    s.time[i] = t0 + i * 300_000;
+    s.open[i] = p;
+    s.close[i] = c;
+    s.high[i] = Math.max(p, c) * (1 + rnd() * 0.0003);
+    s.low[i] = Math.min(p, c) * (1 - rnd() * 0.0003);
+    s.volume[i] = 100 + Math.floor(rnd() * 500);
+    p = c;
+  }
+  return s;
+}
+
+const series = () => SYMBOLS.map(([sym, p], i) => m5Bars(sym, p, 7 + i));
+const agent: AgentConfig = { ...DEMO_AGENT, id: 'mem', name: 'memory bench', symbols: SYMBOLS.map(([s]) => s), timeframe: 'M5' };
+
+/** `afterGc`: taken right after a full collection (every 10th sample), so it shows what is retained, not what V8 has yet to collect. */
+type Sample = [done: number, rssMb: number, heapMb: number, afterGc: 0 | 1];
+
+function sampler(progress: () => number) {
+  const samples: Sample[] = [];
+  let n = 0;
+  const forceGc = process.argv[4] === 'gc';
+  const take = () => {
+    const gc = forceGc && n++ % 5 === 0 ? (globalThis as { gc?: () => void }).gc : undefined;
+    gc?.();
+    samples.push([progress(), process.memoryUsage.rss() / 2 ** 20, process.memoryUsage().heapUsed / 2 ** 20, gc ? 1 : 0]);
+  };
+  take();
+  const t = setInterval(take, 50);
+  return { samples, stop: () => (clearInterval(t), take(), samples) };
+}
+
+async function childRelay(): Promise<Sample[]> {
+  const { openSqliteStore } = await import('../relay/store/sqlite-store.ts');
+  const { WorkspaceHost } = await import('../workers/host/workspace-host.ts');
+  const { wallClock } = await import('../workers/engine/wall-clock.ts');
+  const { startRelay } = await import('../relay/ops/start-relay.ts');
+  const { loadConfig } = await import('../relay/config/config.ts');
+  const { createRotatingLog } = await import('../relay/ops/log.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'tg-bench-mem-'));
+  const cfg = loadConfig({ TG_PORT: '0', TG_DATA_DIR: dir, TG_POLL_INTERVAL_MS: '1000' });
+  if (!cfg.ok) throw new Error(cfg.problems.join());
+  const store = openSqliteStore(join(dir, 'tradeguard.sqlite'));
+  const bars = series();
+  const host = await WorkspaceHost.open({
+    store,
+    timers: wallClock,
+    wallClock,
+    owner: 'relay',
+    loadModel: () => Promise.reject(new Error('no models')),
+    seed: async () => ({ bars, models: [], init: { kind: 'workspace.init', account: DEMO_ACCOUNT, feed: { kind: 'replay', series: bars.map((s) => ({ symbol: s.symbol, timeframe: s.timeframe })) } }, commands: [{ kind: 'agent.create', config: agent }] }),
+    replaySpeed: 1e9,
+    maxWaitMs: 1,
+  });
+  bars.length = 0; // the store holds them now; the seed's copy must not count
+  const log = createRotatingLog({ dir: join(dir, 'logs'), maxBytes: 1 << 20, files: 2, redact: (v) => v });
+  const relay = await startRelay({ config: cfg.config, store, host, log, staticDir: null, loadModel: () => Promise.reject(new Error('none')) });
+  let done = 0;
+  host.subscribe((u) => (done = u.status.feed.done));
+  const s = sampler(() => done);
+  await host.start();
+  for (;;) {
+    const st = await host.status();
+    if (st.feed.state !== 'running' && st.feed.state !== 'rebuilding') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const out = s.stop();
+  await host.stop();
+  await relay.close();
+  store.close();
+  log.close();
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+async function childBacktest(): Promise<Sample[]> {
+  const { runBacktest } = await import('../workers/backtest/run-backtest.ts');
+  const { wallClock } = await import('../workers/engine/wall-clock.ts');
+  const { symbols: _s, timeframe: _t, ...rest } = agent;
+  let done = 0;
+  const s = sampler(() => done);
+  await runBacktest({ series: series(), agent: rest, ...DEMO_ACCOUNT, timers: wallClock, yieldEvery: 200, onProgress: (d) => (done = d) });
+  return s.stop();
+}
+
+if (process.argv[2] === CHILD_FLAG) {
+  const samples = process.argv[3] === 'relay' ? await childRelay() : await childBacktest();
+  process.stdout.write(`\nSAMPLES ${JSON.stringify(samples)}\n`);
+  process.exit(0);
+}
+
+/** `gc`: a full collection before every 5th sample (for the slope); without it the peak is what a real run reaches. */
+function runChild(mode: 'relay' | 'backtest', gc: boolean): Sample[] {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, '--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), CHILD_FLAG, mode, gc ? 'gc' : 'no-gc'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('SAMPLES '));
+  if (r.status !== 0 || !line) throw new Error(`relay-memory ${mode} child failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return JSON.parse(line.slice(8)) as Sample[];
+}
+
+/** Least-squares slope of RSS after a full GC over bars done, second half of the run, MB per 10,000 bars. */
+function slope(samples: Sample[]): number {
+  const total = samples[samples.length - 1][0];
+  let xs = samples.filter(([d, , , gc]) => gc === 1 && d >= total / 2 && d > 0);
+  if (xs.length < 3) xs = samples.filter(([d, , , gc]) => gc === 1 && d > 0); // a short run: all of it
+  if (xs.length < 3) return NaN;
+  const mx = xs.reduce((a, [d]) => a + d, 0) / xs.length;
+  const my = xs.reduce((a, [, m]) => a + m, 0) / xs.length;
+  let num = 0;
+  let den = 0;
+  for (const [d, m] of xs) {
+    num += (d - mx) * (m - my);
+    den += (d - mx) ** 2;
+  }
+  return (num / den) * 10_000;
+}
+
+export default async function (): Promise<BenchRow[]> {
+  const relay = runChild('relay', true);
+  const peer = runChild('backtest', true);
+  const peak = (s: Sample[]) => Math.max(...s.map(([, m]) => m));
+  const relayPeak = peak(runChild('relay', false));
+  const peerPeak = peak(runChild('backtest', false));
+  const relaySlope = slope(relay);
+  const heap = (s: Sample[]) => s.filter((x) => x[3] === 1).map((x) => x[2].toFixed(1));
+  console.log(`relay heap after GC (MB), start..end: ${heap(relay).slice(0, 3).join(', ')} ... ${heap(relay).slice(-3).join(', ')}`);
+  const what = `${SYMBOLS.length} symbols x ${BARS.toLocaleString('en-US')} M5 bars (a month)`;
+  return [
+    {
+      name: `headless relay (SQLite, host, server, poll; node ${NODE_FLAGS.join(' ')}) replaying ${what}: peak RSS`,
+      value: relayPeak,
+      unit: 'MB',
+      higherIsBetter: false,
+      peer: 'runBacktest of the same bars and agent in memory (no store, no server)',
+      peerValue: peerPeak,
+      target: '<= 150 MB',
+      targetMet: relayPeak <= 150,
+    },
+    {
+      name: `headless relay replaying ${what}: growth of RSS after GC over the second half of the run`,
+      value: Math.max(relaySlope, 1e-3),
+      unit: 'MB per 10k bars',
+      higherIsBetter: false,
+      peer: 'runBacktest of the same bars, same sampling (keeps every event in memory)',
+      peerValue: Math.max(slope(peer), 1e-3),
+      target: '<= 1 MB per 10k bars (no growth)',
+      targetMet: relaySlope <= 1,
+    },
+  ];
+}

@@ -1,0 +1,185 @@
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/** Everything the relay reads from its environment, validated. */
+export interface RelayConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** A long-lived login secret (>= 32 chars); null = only the one-time token printed at start. */
+  relayToken: string | null;
+  /** The origin users reach the relay at through a reverse proxy (https://trade.example.com); also allowed for CORS and sockets. */
+  publicOrigin: string | null;
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
+  trustProxy: boolean;
+  sessionTtlMs: number;
+  replaySpeed: number;
+  pollIntervalMs: number;
+  log: { maxBytes: number; files: number };
+  /** host:port pairs the socket tunnel may reach. */
+  tunnelAllow: string[];
+  maxUploadBytes: number;
+  ctrader: { clientId: string; clientSecret: string } | null;
+  telegram: { botToken: string; chatId: string } | null;
+}
+
+export const MIN_RELAY_TOKEN_LENGTH = 32;
+
+export const DEFAULT_TUNNEL_ALLOW = ['demo.ctraderapi.com:5035', 'live.ctraderapi.com:5035'];
+
+/** The variables, their defaults and what they mean: .env.example and docs/RELAY.md say the same. */
+export const ENV_VARS = {
+  TG_HOST: 'bind address (127.0.0.1; 0.0.0.0 only inside a container or behind a firewall)',
+  TG_PORT: 'port (8787)',
+  TG_DATA_DIR: 'SQLite database, logs (./data)',
+  TG_RELAY_TOKEN: `long-lived login token, at least ${MIN_RELAY_TOKEN_LENGTH} characters (none)`,
+  TG_PUBLIC_ORIGIN: 'https://host the relay is reached at behind a TLS proxy (none)',
+  TG_TRUST_PROXY: '1 to read the client address from X-Forwarded-For (0)',
+  TG_SESSION_TTL_HOURS: 'session lifetime (24)',
+  TG_REPLAY_SPEED: 'demo replay pace, x real time (3600)',
+  TG_POLL_INTERVAL_MS: 'account snapshot interval (60000)',
+  TG_LOG_MAX_BYTES: 'log file size before rotation (10485760)',
+  TG_LOG_FILES: 'rotated log files kept (5)',
+  TG_TUNNEL_ALLOW: `comma-separated host:port the tunnel may reach (${DEFAULT_TUNNEL_ALLOW.join(',')})`,
+  TG_MAX_UPLOAD_MB: 'largest model upload or CSV import (64)',
+  TG_CTRADER_CLIENT_ID: 'cTrader Open API application id (with the secret)',
+  TG_CTRADER_CLIENT_SECRET: 'cTrader Open API application secret (with the id)',
+  TG_TELEGRAM_BOT_TOKEN: 'Telegram bot token from @BotFather (with the chat id)',
+  TG_TELEGRAM_CHAT_ID: 'Telegram chat id the bot talks to (with the token)',
+} as const;
+
+/** Names whose values are secrets: never printed, never logged. */
+export const SECRET_VARS = ['TG_RELAY_TOKEN', 'TG_CTRADER_CLIENT_SECRET', 'TG_TELEGRAM_BOT_TOKEN'] as const;
+
+export type ConfigResult = { ok: true; config: RelayConfig; notes: string[] } | { ok: false; problems: string[] };
+
+/**
+ * Reads and checks the relay's configuration. Every problem is listed at once
+ * (fixing a .env one error per start is miserable); nothing is started.
+ * `checkDataDir: false` skips the filesystem probe (pure tests).
+ */
+export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?: string; checkDataDir?: boolean } = {}): ConfigResult {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const get = (k: keyof typeof ENV_VARS) => {
+    const v = env[k]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const int = (k: keyof typeof ENV_VARS, def: number, min: number, max: number): number => {
+    const raw = get(k);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${k}: must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return def;
+    }
+    return n;
+  };
+
+  const host = get('TG_HOST') ?? '127.0.0.1';
+  if (host !== 'localhost' && isIP(host) === 0) problems.push(`TG_HOST: "${host}" is not an IP address (use 127.0.0.1, ::1, or 0.0.0.0 in a container)`);
+  else if (!isLoopback(host)) notes.push(`TG_HOST=${host} listens beyond this machine: keep it behind a firewall, a container port mapped to 127.0.0.1, or a TLS proxy`);
+  const port = int('TG_PORT', 8787, 0, 65535);
+
+  const dataDir = resolve(opts.cwd ?? process.cwd(), get('TG_DATA_DIR') ?? './data');
+  if (opts.checkDataDir !== false) {
+    const why = dataDirProblem(dataDir);
+    if (why) problems.push(`TG_DATA_DIR: ${dataDir} ${why}`);
+  }
+
+  const relayToken = get('TG_RELAY_TOKEN') ?? null;
+  if (relayToken !== null && relayToken.length < MIN_RELAY_TOKEN_LENGTH) {
+    problems.push(`TG_RELAY_TOKEN: must be at least ${MIN_RELAY_TOKEN_LENGTH} characters (it has ${relayToken.length}); make one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`);
+  }
+
+  let publicOrigin = get('TG_PUBLIC_ORIGIN') ?? null;
+  if (publicOrigin !== null) {
+    try {
+      const u = new URL(publicOrigin);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('not http(s)');
+      if (u.pathname !== '/' || u.search || u.hash) problems.push(`TG_PUBLIC_ORIGIN: "${publicOrigin}" must be an origin only (scheme://host[:port]), no path`);
+      publicOrigin = u.origin;
+    } catch {
+      problems.push(`TG_PUBLIC_ORIGIN: "${publicOrigin}" is not a URL like https://trade.example.com`);
+    }
+  }
+
+  const trustProxyRaw = get('TG_TRUST_PROXY') ?? '0';
+  if (!['0', '1', 'true', 'false'].includes(trustProxyRaw)) problems.push(`TG_TRUST_PROXY: must be 0 or 1, got "${trustProxyRaw}"`);
+  const trustProxy = trustProxyRaw === '1' || trustProxyRaw === 'true';
+
+  const sessionTtlMs = int('TG_SESSION_TTL_HOURS', 24, 1, 24 * 90) * 3_600_000;
+  const speedRaw = get('TG_REPLAY_SPEED');
+  const replaySpeed = speedRaw === undefined ? 3600 : Number(speedRaw);
+  if (!(replaySpeed > 0) || !Number.isFinite(replaySpeed)) problems.push(`TG_REPLAY_SPEED: must be a positive number (times real time), got "${speedRaw}"`);
+  const pollIntervalMs = int('TG_POLL_INTERVAL_MS', 60_000, 10, 86_400_000);
+  const log = { maxBytes: int('TG_LOG_MAX_BYTES', 10 * 1024 * 1024, 1024, 2 ** 31), files: int('TG_LOG_FILES', 5, 1, 100) };
+  const maxUploadBytes = int('TG_MAX_UPLOAD_MB', 64, 1, 1024) * 1024 * 1024;
+
+  const tunnelAllow = (get('TG_TUNNEL_ALLOW')?.split(',') ?? DEFAULT_TUNNEL_ALLOW).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const hp of tunnelAllow) {
+    const m = /^([a-z0-9.-]+|\[[0-9a-f:]+\]):(\d{1,5})$/.exec(hp);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) problems.push(`TG_TUNNEL_ALLOW: "${hp}" is not host:port (e.g. demo.ctraderapi.com:5035)`);
+  }
+
+  const ctrader = pair(get('TG_CTRADER_CLIENT_ID'), get('TG_CTRADER_CLIENT_SECRET'), 'TG_CTRADER_CLIENT_ID', 'TG_CTRADER_CLIENT_SECRET', problems);
+  if (ctrader) {
+    if (!/^\d+_[A-Za-z0-9]{20,}$/.test(ctrader[0])) problems.push('TG_CTRADER_CLIENT_ID: not a cTrader Open API client id (digits, "_", then letters and digits; copy it from openapi.ctrader.com > Applications)');
+    if (!/^[A-Za-z0-9]{20,}$/.test(ctrader[1])) problems.push('TG_CTRADER_CLIENT_SECRET: not a cTrader Open API secret (20+ letters and digits)');
+  }
+  const telegram = pair(get('TG_TELEGRAM_BOT_TOKEN'), get('TG_TELEGRAM_CHAT_ID'), 'TG_TELEGRAM_BOT_TOKEN', 'TG_TELEGRAM_CHAT_ID', problems);
+  if (telegram) {
+    if (!/^\d{5,16}:[A-Za-z0-9_-]{30,}$/.test(telegram[0])) problems.push('TG_TELEGRAM_BOT_TOKEN: not a bot token (digits ":" 30+ characters, as @BotFather gives it)');
+    if (!/^-?\d{1,20}$/.test(telegram[1]) && !/^@[A-Za-z][A-Za-z0-9_]{4,}$/.test(telegram[1])) problems.push(`TG_TELEGRAM_CHAT_ID: "${telegram[1]}" is not a chat id (a number, negative for groups, or @channelname)`);
+  }
+
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    notes,
+    config: {
+      host,
+      port,
+      dataDir,
+      relayToken,
+      publicOrigin,
+      trustProxy,
+      sessionTtlMs,
+      replaySpeed,
+      pollIntervalMs,
+      log,
+      tunnelAllow,
+      maxUploadBytes,
+      ctrader: ctrader ? { clientId: ctrader[0], clientSecret: ctrader[1] } : null,
+      telegram: telegram ? { botToken: telegram[0], chatId: telegram[1] } : null,
+    },
+  };
+}
+
+function pair(a: string | undefined, b: string | undefined, an: string, bn: string, problems: string[]): [string, string] | null {
+  if (a === undefined && b === undefined) return null;
+  if (a === undefined || b === undefined) {
+    problems.push(`${a === undefined ? an : bn}: missing; ${an} and ${bn} go together (set both or neither)`);
+    return null;
+  }
+  return [a, b];
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function dataDirProblem(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, `.write-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'is not writable by this user' : code === 'ENOTDIR' || code === 'EEXIST' ? 'is not a directory' : `cannot be used: ${(e as Error).message}`;
+  }
+}

@@ -1,0 +1,47 @@
+import type { RelayConfig } from './config.ts';
+
+const SECRET_KEY = /token|secret|password|authorization|cookie|session/i;
+export const REDACTED = '[redacted]';
+
+/**
+ * Removes secrets from anything about to be printed or logged: values under
+ * secret-looking keys, and every occurrence of a known secret value inside any
+ * string (an error message that quotes a header, say). Known secrets shorter
+ * than 8 characters are not scrubbed from free text (they would mangle words).
+ */
+export function createRedactor(secrets: () => readonly string[]): (v: unknown) => unknown {
+  const scrub = (s: string) => {
+    let out = s;
+    for (const x of secrets()) if (x.length >= 8 && out.includes(x)) out = out.split(x).join(REDACTED);
+    return out;
+  };
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return scrub(v);
+    if (v === null || typeof v !== 'object' || depth > 6) return v;
+    if (v instanceof Error) return { name: v.name, message: scrub(v.message) };
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEY.test(k) && x !== null && x !== undefined && typeof x !== 'boolean' && typeof x !== 'number' ? REDACTED : walk(x, depth + 1);
+    return out;
+  };
+  return (v) => walk(v, 0);
+}
+
+/** The config as `serve` prints it: secrets shown only as set or not. */
+export function describeConfig(c: RelayConfig): string[] {
+  const set = (v: unknown) => (v ? 'set' : 'not set');
+  return [
+    `listen        ${c.host}:${c.port}`,
+    `data dir      ${c.dataDir}`,
+    `relay token   ${set(c.relayToken)}`,
+    `public origin ${c.publicOrigin ?? 'none'}`,
+    `replay speed  ${c.replaySpeed}x`,
+    `tunnel allow  ${c.tunnelAllow.join(', ') || 'none'}`,
+    `cTrader app   ${c.ctrader ? `client id ${c.ctrader.clientId.slice(0, 6)}..., secret ${REDACTED}` : 'not set'}`,
+    `Telegram bot  ${c.telegram ? `token ${REDACTED}, chat ${c.telegram.chatId}` : 'not set'}`,
+  ];
+}
+
+export function configSecrets(c: RelayConfig): string[] {
+  return [c.relayToken, c.ctrader?.clientSecret, c.telegram?.botToken].filter((x): x is string => typeof x === 'string');
+}
