@@ -1,7 +1,7 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { connect as netConnect, type Socket } from 'node:net';
 import { FrameSplitter, lengthPrefixed } from '../../workers/brokers/ctrader/framing.ts';
-import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
+import { TransportListeners, type CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
 
 export interface NodeTransportOptions {
   /** demo.ctraderapi.com or live.ctraderapi.com */
@@ -19,12 +19,12 @@ export interface NodeTransportOptions {
 export const CTRADER_HOSTS = { demo: 'demo.ctraderapi.com', live: 'live.ctraderapi.com' } as const;
 
 /** cTrader over a TLS socket: each message preceded by its 4-byte big-endian length. */
-export class NodeSocketTransport implements CTraderTransport {
+export class NodeSocketTransport extends TransportListeners implements CTraderTransport {
   private socket: Socket | TLSSocket | null = null;
-  private readonly messageHandlers: ((m: Uint8Array) => void)[] = [];
-  private readonly closeHandlers: ((reason: string) => void)[] = [];
 
-  constructor(private readonly o: NodeTransportOptions) {}
+  constructor(private readonly o: NodeTransportOptions) {
+    super();
+  }
 
   connect(): Promise<void> {
     this.socket?.destroy();
@@ -56,7 +56,7 @@ export class NodeSocketTransport implements CTraderTransport {
           s.destroy(e as Error);
           return;
         }
-        for (const f of frames) for (const h of this.messageHandlers) h(f);
+        for (const f of frames) this.delivered(f);
       });
       s.on('error', (e) => {
         why = e.message;
@@ -67,7 +67,7 @@ export class NodeSocketTransport implements CTraderTransport {
         this.socket = null;
         if (!opened) return reject(new Error(`cannot connect to cTrader at ${this.o.host}:${port}: ${why || 'closed'}`));
         const reason = why ? `socket closed: ${why}` : 'socket closed by cTrader';
-        for (const h of this.closeHandlers) h(reason);
+        this.ended(reason);
       });
     });
   }
@@ -79,20 +79,12 @@ export class NodeSocketTransport implements CTraderTransport {
     return true;
   }
 
-  onMessage(handler: (m: Uint8Array) => void): void {
-    this.messageHandlers.push(handler);
-  }
-
-  onClose(handler: (reason: string) => void): void {
-    this.closeHandlers.push(handler);
-  }
-
   close(reason = 'closed by client'): void {
     const s = this.socket;
     if (!s) return;
     this.socket = null;
     s.destroy();
-    for (const h of this.closeHandlers) h(reason);
+    this.ended(reason);
   }
 }
 

@@ -18,11 +18,11 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM } from './harness.ts';
+import { CHROMIUM, CHROMIUM_ARGS, keepOnLoopback } from './harness.ts';
+import { CONTENT_TYPES } from '../../relay/server/http/static.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COOP_COEP = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface AppHarness {
   origin: string;
@@ -109,20 +109,6 @@ async function removeStaleBuilds(keep: string): Promise<void> {
   }
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.wasm': 'application/wasm',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.csv': 'text/csv; charset=utf-8',
-  '.onnx': 'application/octet-stream',
-  '.md': 'text/markdown; charset=utf-8',
-};
 
 /** A static server for `dir` on 127.0.0.1 with COOP/COEP; unknown paths without an extension get index.html. */
 export async function serveStatic(dir: string): Promise<{ origin: string; server: Server }> {
@@ -136,11 +122,11 @@ export async function serveStatic(dir: string): Promise<{ origin: string; server
     if (path === dir || path.endsWith(sep)) path = join(dir, 'index.html');
     try {
       const body = await readFile(path);
-      res.writeHead(200, { ...COOP_COEP, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
+      res.writeHead(200, { ...COOP_COEP, 'Content-Type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
       res.end(body);
     } catch {
       if (!extname(path)) {
-        res.writeHead(200, { ...COOP_COEP, 'Content-Type': TYPES['.html'] });
+        res.writeHead(200, { ...COOP_COEP, 'Content-Type': CONTENT_TYPES['.html'] });
         res.end(await readFile(join(dir, 'index.html')));
       } else res.writeHead(404, COOP_COEP).end();
     }
@@ -167,13 +153,7 @@ export async function startAppHarness(opts: AppHarnessOptions = {}): Promise<App
     server = served.server;
     const origin = served.origin;
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 860 } });
-    const blocked: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
-      blocked.push(route.request().url());
-      return route.abort('blockedbyclient');
-    });
+    const blocked = await keepOnLoopback(context);
     const ctx = context;
     const errors: string[] = [];
     let pages = 0;

@@ -16,6 +16,20 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 
 export const CHROMIUM = process.env.TRADEGUARD_CHROMIUM ?? '/usr/bin/chromium';
+/** The flags this machine's Chromium needs headless (no sandbox as root, no GPU, nothing phoning home). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Refuses every request off loopback; returns the list of what was refused (a test can assert it stays empty). */
+export async function keepOnLoopback(context: BrowserContext): Promise<string[]> {
+  const blocked: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
+    blocked.push(route.request().url());
+    return route.abort('blockedbyclient');
+  });
+  return blocked;
+}
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixture', import.meta.url));
 const COOP_COEP = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
@@ -60,18 +74,8 @@ export async function startBrowserHarness(entries: string[]): Promise<BrowserHar
     const address = server.httpServer?.address();
     if (!address || typeof address === 'string') throw new Error('vite dev server has no TCP address');
     const origin = `http://127.0.0.1:${address.port}`;
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const blocked: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
-      blocked.push(route.request().url());
-      return route.abort('blockedbyclient');
-    });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const blocked = await keepOnLoopback(context);
     const ctx = context;
     return {
       origin,

@@ -8,10 +8,9 @@ import type { EngineEvent } from '../../workers/engine/events.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { RULE_STRATEGIES } from '../../workers/strategies/index.ts';
 import type { Bar } from '../../workers/market/bar.ts';
-import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
 import { listenTls, selfSignedCert, type Listening } from './fake/listen.ts';
-import { ACCOUNT, CLIENT, ManualTime, TOKEN, fakeServer, tokenList, until } from './helpers.ts';
+import { ACCOUNT, CLIENT, ManualTime, TOKEN, fakeServer, minuteHistory as history, tokenList, until } from './helpers.ts';
 
 const T0 = Date.UTC(2024, 0, 2, 10, 0);
 const MIN = 60_000;
@@ -40,19 +39,6 @@ RULE_STRATEGIES['ctrader-long-once'] = {
   },
 };
 
-function history(n: number, seed: number, start: number): Bar[] {
-  const rnd = seededRandom(seed);
-  const bars: Bar[] = [];
-  let p = 1.1;
-  for (let i = 0; i < n; i++) {
-    const o = p;
-    const c = Math.round((o + (rnd() - 0.5) * 0.0006) * 1e5) / 1e5;
-    const r5 = (x: number) => Math.round(x * 1e5) / 1e5;
-    bars.push({ time: start + i * MIN, open: o, high: r5(Math.max(o, c) + 0.0002), low: r5(Math.min(o, c) - 0.0002), close: c, volume: 10 });
-    p = c;
-  }
-  return bars;
-}
 
 describe('cTrader adapter against the fake server over TLS', () => {
   let tls: Listening;

@@ -1,3 +1,5 @@
+import type { Bar } from '../../workers/market/bar.ts';
+import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { FakeCTrader, type FakeOptions } from './fake/fake-ctrader.ts';
 import type { FakeSymbol } from './fake/market.ts';
 import type { Clock } from '../../workers/engine/clock.ts';
@@ -133,4 +135,19 @@ export function startClient(port: number, market: Clock, o: Partial<CTraderConne
 /** Ticks every symbol once so quotes exist. */
 export function quoteAll(fake: FakeCTrader, time: number): void {
   for (const s of SYMBOLS) fake.tick(s.name, time, START_PRICE[s.name], s.digits === 3 ? 0.002 : 0.00002);
+}
+
+/** A seeded random walk of EURUSD-like M1 bars on the 1/100000 grid, opening at `start`. */
+export function minuteHistory(n: number, seed: number, start: number): Bar[] {
+  const rnd = seededRandom(seed);
+  const bars: Bar[] = [];
+  let p = 1.1;
+  for (let i = 0; i < n; i++) {
+    const o = p;
+    const c = Math.round((o + (rnd() - 0.5) * 0.0006) * 1e5) / 1e5;
+    const r5 = (x: number) => Math.round(x * 1e5) / 1e5;
+    bars.push({ time: start + i * 60_000, open: o, high: r5(Math.max(o, c) + 0.0002), low: r5(Math.min(o, c) - 0.0002), close: c, volume: 10 });
+    p = c;
+  }
+  return bars;
 }

@@ -9,28 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctraderMarket } from '../../workers/brokers/ctrader/market.ts';
 import { LiveHost } from '../../workers/host/live-host.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
-import { seriesFromBars, type Bar } from '../../workers/market/bar.ts';
+import { seriesFromBars } from '../../workers/market/bar.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
 import { loadModelNode } from '../../relay/host/node-host.ts';
 import { listenTls, selfSignedCert, type Listening } from './fake/listen.ts';
-import { CLIENT, ManualTime, TOKEN, fakeServer, tokenList, until } from './helpers.ts';
+import { CLIENT, ManualTime, TOKEN, fakeServer, minuteHistory, tokenList, until } from './helpers.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 2, 10, 0);
 
-function history(n: number, start: number): Bar[] {
-  const rnd = seededRandom(11);
-  const r5 = (x: number) => Math.round(x * 1e5) / 1e5;
-  const bars: Bar[] = [];
-  let p = 1.1;
-  for (let i = 0; i < n; i++) {
-    const c = r5(p + (rnd() - 0.5) * 0.0008);
-    bars.push({ time: start + i * MIN, open: p, high: r5(Math.max(p, c) + 0.0002), low: r5(Math.min(p, c) - 0.0002), close: c, volume: 10 });
-    p = c;
-  }
-  return bars;
-}
 
 describe('live host on a cTrader account (fake server, TLS)', () => {
   let tls: Listening;
@@ -45,7 +33,7 @@ describe('live host on a cTrader account (fake server, TLS)', () => {
   it('trades live bars from a command-created agent, restarts, and never sends an order twice', async () => {
     const time = new ManualTime(T0 - 40 * MIN);
     const fake = fakeServer(() => time.now());
-    const past = history(30, T0 - 30 * MIN);
+    const past = minuteHistory(30, 11, T0 - 30 * MIN);
     fake.seed('EURUSD', 'M1', past);
     tls = await listenTls(fake, cert);
     const store = createMemoryStore();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildApp } from '../browser/app-harness.ts';
-import { CHROMIUM } from '../browser/harness.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../browser/harness.ts';
 import { startDemoRelay, type TestRelay } from './helpers.ts';
 import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 
@@ -25,7 +25,7 @@ describe('the PWA attached to a relay', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
     });
     page = await context.newPage();
   }, 300_000);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { buildApp } from '../browser/app-harness.ts';
-import { CHROMIUM } from '../browser/harness.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../browser/harness.ts';
 import { startFakeRelay, type TestRelay } from './helpers.ts';
 
 /**
@@ -24,7 +24,7 @@ describe('the PWA served by the relay', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
     });
     context.on('request', (r) => requested.push(r.url()));
   }, 300_000);

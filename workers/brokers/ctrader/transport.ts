@@ -16,3 +16,25 @@ export interface CTraderTransport {
   /** Closes the connection; onClose handlers run. */
   close(reason?: string): void;
 }
+
+/** The listener bookkeeping every transport has: each platform file keeps only its socket. */
+export abstract class TransportListeners {
+  private readonly messageHandlers: ((m: Uint8Array) => void)[] = [];
+  private readonly closeHandlers: ((reason: string) => void)[] = [];
+
+  onMessage(handler: (m: Uint8Array) => void): void {
+    this.messageHandlers.push(handler);
+  }
+
+  onClose(handler: (reason: string) => void): void {
+    this.closeHandlers.push(handler);
+  }
+
+  protected delivered(message: Uint8Array): void {
+    for (const h of this.messageHandlers) h(message);
+  }
+
+  protected ended(reason: string): void {
+    for (const h of this.closeHandlers) h(reason);
+  }
+}

@@ -1,4 +1,4 @@
-import type { CTraderTransport } from './transport.ts';
+import { TransportListeners, type CTraderTransport } from './transport.ts';
 
 /** The part of the WebSocket API used here (browsers, workers, and the `ws` package in Node). */
 export interface WebSocketLike {
@@ -27,12 +27,12 @@ export const CTRADER_WS_HOSTS = { demo: 'wss://demo.ctraderapi.com:5035', live: 
 const OPEN = 1;
 
 /** One serialized ProtoMessage per binary WebSocket frame, no length prefix (as Spotware's SDKs do). */
-export class WebSocketTransport implements CTraderTransport {
+export class WebSocketTransport extends TransportListeners implements CTraderTransport {
   private ws: WebSocketLike | null = null;
-  private readonly messageHandlers: ((m: Uint8Array) => void)[] = [];
-  private readonly closeHandlers: ((reason: string) => void)[] = [];
 
-  constructor(private readonly o: WebTransportOptions) {}
+  constructor(private readonly o: WebTransportOptions) {
+    super();
+  }
 
   connect(): Promise<void> {
     const Impl = this.o.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketFactory }).WebSocket;
@@ -58,7 +58,7 @@ export class WebSocketTransport implements CTraderTransport {
         const d = ev.data;
         // A text frame is not the protobuf port: it is dropped and reported by the decoder as empty.
         const bytes = d instanceof ArrayBuffer ? new Uint8Array(d) : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(0);
-        for (const h of this.messageHandlers) h(bytes);
+        this.delivered(bytes);
       };
       ws.onerror = () => {
         if (!opened) {
@@ -72,7 +72,7 @@ export class WebSocketTransport implements CTraderTransport {
         this.ws = null;
         if (!opened) return reject(new Error(`WebSocket to ${this.o.url} closed before opening (code ${ev.code ?? '?'})`));
         const reason = `WebSocket closed (code ${ev.code ?? '?'}${ev.reason ? `, ${ev.reason}` : ''})`;
-        for (const h of this.closeHandlers) h(reason);
+        this.ended(reason);
       };
     });
   }
@@ -83,19 +83,11 @@ export class WebSocketTransport implements CTraderTransport {
     return true;
   }
 
-  onMessage(handler: (m: Uint8Array) => void): void {
-    this.messageHandlers.push(handler);
-  }
-
-  onClose(handler: (reason: string) => void): void {
-    this.closeHandlers.push(handler);
-  }
-
   close(reason = 'closed by client'): void {
     const ws = this.ws;
     if (!ws) return;
     this.ws = null;
     ws.close(1000, reason.slice(0, 120));
-    for (const h of this.closeHandlers) h(reason);
+    this.ended(reason);
   }
 }
