@@ -9,15 +9,19 @@ import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
  * the inputs, adds what only the form knows (a name, a schedule, what is
  * stored) and puts each problem next to the field it is about.
  */
-export interface AgentForm {
-  name: string;
-  id: string;
+/** Where direction comes from and which models check it: the agent form and the backtest form ask the same. */
+export interface AlphaSourceFields {
   alphaKind: 'rule' | 'model';
   strategy: string;
   params: Record<string, string | boolean>;
   alphaModel: string;
   riskModel: string;
   guardModel: string;
+}
+
+export interface AgentForm extends AlphaSourceFields {
+  name: string;
+  id: string;
   symbols: string[];
   timeframe: Timeframe;
   /** Empty: the whole account equity. */

@@ -7,20 +7,15 @@ import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
 import { isTimeframe, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { DEFAULT_CHAIN } from '../../../workers/models/chain/chain-policy.ts';
 import { parseNumber, parseOptional, utcDate } from '../settings/form-fields.tsx';
+import type { AlphaSourceFields } from '../agents/agent-form.ts';
 
 /** The Backtest form as typed: every field a string until it is checked. */
-export interface BacktestForm {
+export interface BacktestForm extends AlphaSourceFields {
   /** `${symbol}|${timeframe}` of a stored series. */
   series: string;
   /** YYYY-MM-DD, UTC, inclusive. */
   from: string;
   to: string;
-  alphaKind: 'rule' | 'model';
-  strategy: string;
-  params: Record<string, string | boolean>;
-  alphaModel: string;
-  riskModel: string;
-  guardModel: string;
   /** Chain settings, used when a model is attached. */
   minConfidence: string;
   guardThreshold: string;
