@@ -11,7 +11,8 @@ import { RelayClient } from './relay-client.ts';
 export function WorkspaceSwitch(props: { choice: WorkspaceChoice }) {
   const relay = new RelayClient(location.origin);
   const [servedByRelay] = createResource(async () => {
-    if (props.choice.kind === 'relay') return false;
+    // Offline there is no relay to attach to, and a request that cannot succeed is noise.
+    if (props.choice.kind === 'relay' || !navigator.onLine) return false;
     try {
       const r = await fetch('/health', { credentials: 'same-origin' });
       return r.ok && (await r.json()).ok === true;
