@@ -12,6 +12,9 @@ import { LeaseTable, type LeaseHooks } from '../server/leases.ts';
 import { Metrics } from '../server/metrics.ts';
 import { StreamHub } from '../server/stream/hub.ts';
 import { createRelayApp } from '../server/app.ts';
+import { settingsTokenStore } from '../server/ctrader.ts';
+import { CTraderAccountManager } from '../ctrader/account-manager.ts';
+import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
 import { startAccountPoll, type IntervalTimers } from './account-poll.ts';
 import { hostLeaseHooks } from './lease-hooks.ts';
 import type { Logger } from './log.ts';
@@ -31,6 +34,8 @@ export interface StartRelayOptions {
   pollTimers?: IntervalTimers;
   tunnelTls?: { ca?: string | Buffer };
   loginLimiter?: RateLimiter;
+  /** How the Settings cTrader account reaches cTrader (tests: a loopback fake); by default TLS to {demo,live}.ctraderapi.com:5035. */
+  ctraderTransport?: (live: boolean) => CTraderTransport;
 }
 
 export interface RunningRelay {
@@ -85,6 +90,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
     },
     ...(o.tunnelTls ? { tunnelTls: o.tunnelTls } : {}),
   };
+  deps.ctrader = new CTraderAccountManager({ app: config.ctrader, store: o.store, tokenStore: settingsTokenStore(deps), transport: o.ctraderTransport, log: (level, message) => o.log.log(level, `ctrader: ${message}`) });
   o.host.subscribe((u) => {
     hub.publish(u.events);
     hub.status(u.status);
@@ -102,6 +108,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
   sweep.unref();
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
   o.log.info('relay listening', { host: config.host, port });
+  void deps.ctrader.resume().catch((e: unknown) => o.log.warn('cTrader account not resumed', { error: e }));
 
   return {
     url: `http://${shownHost}:${port}`,
@@ -112,6 +119,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
     pollNow: () => poll.pollNow(),
     async close() {
       clearInterval(sweep);
+      deps.ctrader?.stop();
       await poll.stop();
       hub.closeAll(1001, 'the relay is shutting down');
       for (const c of wss.clients) c.close(1001, 'the relay is shutting down');

@@ -19,6 +19,7 @@ import { streamRoute } from './stream/route.ts';
 import { tunnelRoute } from './tunnel/tunnel.ts';
 import { healthRoutes } from './health.ts';
 import { ctraderRoutes } from './ctrader.ts';
+import { ctraderAccountRoutes } from './api/ctrader-account.ts';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 /** Routes whose body is a file (a model bundle, a bar CSV): the upload limit instead of the JSON one. */
@@ -76,6 +77,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
   streamRoute(app, d, ws.upgradeWebSocket, o.heartbeatMs ?? 20_000);
   tunnelRoute(app, d, ws.upgradeWebSocket);
   ctraderRoutes(app, d);
+  ctraderAccountRoutes(app, d);
   app.all('/api/*', (c) => c.json({ error: 'not found', field: 'path', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.get('/*', serveDist(d.staticDir));
 

@@ -2,6 +2,7 @@ import type { CommandResult, HostStatus, HostUpdate, WorkspaceCommand } from '..
 import type { EngineStore } from '../../workers/store/store.ts';
 import type { LoadedModel } from '../../workers/models/chain/model-stage.ts';
 import type { RelayConfig } from '../config/config.ts';
+import type { CTraderAccountManager } from '../ctrader/account-manager.ts';
 import type { Logger } from '../ops/log.ts';
 import type { Session, SessionStore } from './auth/sessions.ts';
 import type { LeaseTable } from './leases.ts';
@@ -40,6 +41,8 @@ export interface RelayDeps {
   allowedOrigins: () => string[];
   /** TLS options for the tunnel (tests pass a CA for a local TLS server). */
   tunnelTls?: { ca?: string | Buffer };
+  /** The cTrader account for Settings (relay/ctrader/account-manager.ts); absent when no application is configured. */
+  ctrader?: CTraderAccountManager;
 }
 
 /** Hono's per-request variables for the relay. */

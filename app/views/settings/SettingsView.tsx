@@ -1,6 +1,7 @@
 import { createResource, createSignal, For, onMount, Show } from 'solid-js';
 import { useWorkspace } from '../../state/workspace.ts';
 import { Field, errorText } from './form-fields.tsx';
+import { CTraderPanel } from './CTraderPanel.tsx';
 import {
   DEFAULT_NOTIFICATIONS,
   DEFAULT_REPLAY_SPEED,
@@ -157,7 +158,7 @@ export function SettingsView() {
           <tbody>
             <For each={[
               ['Paper', 'Built in: every agent trades a simulated account with spread, slippage and commission.'],
-              ['cTrader', 'Not connectable in this build: connecting an account arrives with the cTrader integration.'],
+              ['cTrader', 'Connected through the relay: see cTrader below.'],
               ['Interactive Brokers', 'Planned; not available yet.'],
             ]}>
               {([name, status]) => <tr><td>{name}</td><td>{status}</td></tr>}
@@ -165,6 +166,8 @@ export function SettingsView() {
           </tbody>
         </table>
       </div>
+
+      <CTraderPanel />
 
       <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveRisk(); }} noValidate>
         <h3>Risk limits</h3>
