@@ -3,6 +3,8 @@ import { createWorkspace, replaySpeedFromUrl, STORE_NAME } from './state/create-
 import { createRemoteWorkspace } from './remote/remote-workspace.ts';
 import type { WorkspaceChoice } from './remote/attach.ts';
 import { WorkspaceSwitch } from './remote/WorkspaceSwitch.tsx';
+import { RelayClient } from './remote/relay-client.ts';
+import { keepLeases, loadHandover, setRelayLinked } from './remote/handover.ts';
 import { createDexieStore } from './store/dexie-store.ts';
 import { WorkspaceContext } from './state/workspace.ts';
 import { route, VIEWS, navigate } from './state/route.ts';
@@ -36,6 +38,16 @@ export function App(props: { choice?: WorkspaceChoice }) {
   onCleanup(() => ws.close());
 
   onMount(() => {
+    // This browser's workspace with a relay session: offer handover, and keep the leases it holds.
+    if (choice.kind === 'browser' && navigator.onLine) {
+      const relay = new RelayClient(location.origin);
+      void relay.attached().then(async (linked) => {
+        if (!linked) return;
+        setRelayLinked(true);
+        await loadHandover(ws);
+        keepLeases(ws, relay, (text) => notify('error', text)); // for the page's life
+      });
+    }
     // When the shell first rendered (bench/app-shell.bench.ts reads it).
     performance.mark('tradeguard:shell-rendered');
     // Alt+1..8 jump between views (the nav's accesskeys, without the browser-specific modifiers).

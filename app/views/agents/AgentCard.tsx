@@ -11,6 +11,9 @@ import { fmt, tone } from '../../components/format.ts';
 import { notify } from '../../components/toasts.tsx';
 import { amendments } from '../../state/event-tail.ts';
 import { useWorkspace } from '../../state/workspace.ts';
+import { handToRelay, onRelay, relayLinked, takeFromRelay } from '../../remote/handover.ts';
+import { RelayClient } from '../../remote/relay-client.ts';
+import { RELAY_OWNER } from '../../remote/remote-workspace.ts';
 
 /** One agent: its state and money, its chart with trades marked, and its controls. */
 export function AgentCard(props: { agent: AgentSummary }) {
@@ -50,6 +53,24 @@ export function AgentCard(props: { agent: AgentSummary }) {
       setBusy(false);
     }
   }
+
+  async function move(to: 'relay' | 'here') {
+    setBusy(true);
+    try {
+      const relay = new RelayClient(location.origin);
+      const text = to === 'relay' ? await handToRelay(ws, relay, a().id) : await takeFromRelay(ws, relay, a().id);
+      setMessage({ ok: true, text });
+      notify('ok', text);
+    } catch (e) {
+      setMessage({ ok: false, text: (e as Error).message });
+      notify('error', (e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  // Handover is offered in this browser's workspace when a relay session exists (the relay's own view needs none).
+  const canMove = () => relayLinked() && ws.engine?.().ownerTabId !== RELAY_OWNER;
+  const isOnRelay = () => onRelay().includes(props.agent.id);
 
   const a = () => props.agent;
   return (
@@ -144,6 +165,19 @@ export function AgentCard(props: { agent: AgentSummary }) {
         <button class="danger" disabled={busy()} onClick={() => act({ kind: 'agent.remove', agentId: a().id }, `Remove agent ${a().id}? Its record stays in the journal.`)} data-action="remove">
           Remove
         </button>
+        <Show when={canMove() && !isOnRelay() && a().state === 'running'}>
+          <button disabled={busy()} onClick={() => move('relay')} data-action="to-relay" title="Pause it here and let the relay run it unattended">
+            Run on relay
+          </button>
+        </Show>
+        <Show when={canMove() && isOnRelay()}>
+          <button disabled={busy()} onClick={() => move('here')} data-action="from-relay" title="Take the lease from the relay and run it in this browser">
+            Run here
+          </button>
+          <span class="small muted" data-on-relay>
+            runs on the relay
+          </span>
+        </Show>
         <a class="small" href={`#/trades?agent=${encodeURIComponent(a().id)}`}>
           Trades
         </a>
