@@ -24,11 +24,13 @@ if (process.argv[2] === '--one') {
 const filter = process.argv[2] ?? '';
 const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
 
+// A measurement that could not be taken arrives as null (NaN through JSON): shown as n/a, never a crash of the table.
 const ratio = (r: BenchRow) => {
   const a = advantage(r);
+  if (!Number.isFinite(a)) return 'n/a';
   return a >= 0.1 ? a.toFixed(2) : a.toPrecision(2);
 };
-const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? 'n/a' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
 const sections: { file: string; rows: BenchRow[] }[] = [];
 for (const f of files) {
   process.stdout.write(`\n## ${f}\n`);
