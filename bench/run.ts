@@ -26,6 +26,7 @@ const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && f.inclu
 
 // A measurement that could not be taken arrives as null (NaN through JSON): shown as n/a, never a crash of the table.
 const ratio = (r: BenchRow) => {
+  if (r.value === null || r.peerValue === null) return 'n/a';
   const a = advantage(r);
   if (!Number.isFinite(a)) return 'n/a';
   return a >= 0.1 ? a.toFixed(2) : a.toPrecision(2);
