@@ -8,6 +8,7 @@ import { configSecrets, createRedactor, describeConfig } from '../config/redact.
 import { createRotatingLog } from '../ops/log.ts';
 import { buildPwa, pwaNeedsBuild } from '../ops/pwa-build.ts';
 import { startRelay } from '../ops/start-relay.ts';
+import { openLiveWorkspace } from '../ops/live-workspace.ts';
 import { openSqliteStore, type SqliteEngineStore } from '../store/sqlite-store.ts';
 import { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
@@ -59,7 +60,8 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
   let sessionSecrets: () => string[] = () => [];
   const redact = createRedactor(() => [...configSecrets(config), ...sessionSecrets()]);
   const logger = createRotatingLog({ dir: join(config.dataDir, 'logs'), maxBytes: config.log.maxBytes, files: config.log.files, redact });
-  const dbFile = join(config.dataDir, 'tradeguard.sqlite');
+  // The live workspace keeps its own record: demo replays and real trades never share a journal.
+  const dbFile = join(config.dataDir, config.workspace === 'live' ? 'tradeguard-live.sqlite' : 'tradeguard.sqlite');
   let store: SqliteEngineStore;
   try {
     store = openSqliteStore(dbFile);
@@ -70,16 +72,19 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
   }
   log(`  database      ${dbFile}`);
 
-  const host = await WorkspaceHost.open({
-    store,
-    timers: wallClock,
-    wallClock,
-    owner: 'relay',
-    loadModel: loadModelNode,
-    seed: () => demoSeed(publicFiles(), Date.now()),
-    replaySpeed: config.replaySpeed,
-    log: (line) => logger.info(line),
-  });
+  const host =
+    config.workspace === 'live'
+      ? await openLiveWorkspace({ config, store, log: (level, message) => logger.log(level, `live: ${message}`) })
+      : await WorkspaceHost.open({
+          store,
+          timers: wallClock,
+          wallClock,
+          owner: 'relay',
+          loadModel: loadModelNode,
+          seed: () => demoSeed(publicFiles(), Date.now()),
+          replaySpeed: config.replaySpeed,
+          log: (line) => logger.info(line),
+        });
   const relay = await startRelay({
     config,
     store,

@@ -22,6 +22,8 @@ export interface RelayConfig {
   maxUploadBytes: number;
   ctrader: { clientId: string; clientSecret: string } | null;
   telegram: { botToken: string; chatId: string } | null;
+  /** What the relay runs: the demo replay, or agents on the cTrader account chosen in Settings. */
+  workspace: 'demo' | 'live';
 }
 
 export const MIN_RELAY_TOKEN_LENGTH = 32;
@@ -47,6 +49,7 @@ export const ENV_VARS = {
   TG_CTRADER_CLIENT_SECRET: 'cTrader Open API application secret (with the id)',
   TG_TELEGRAM_BOT_TOKEN: 'Telegram bot token from @BotFather (with the chat id)',
   TG_TELEGRAM_CHAT_ID: 'Telegram chat id the bot talks to (with the token)',
+  TG_WORKSPACE: 'demo (the replay, default) or live (agents on the cTrader account chosen under Settings > cTrader)',
 } as const;
 
 /** Names whose values are secrets: never printed, never logged. */
@@ -134,6 +137,10 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
     if (!/^-?\d{1,20}$/.test(telegram[1]) && !/^@[A-Za-z][A-Za-z0-9_]{4,}$/.test(telegram[1])) problems.push(`TG_TELEGRAM_CHAT_ID: "${telegram[1]}" is not a chat id (a number, negative for groups, or @channelname)`);
   }
 
+  const workspace = get('TG_WORKSPACE') ?? 'demo';
+  if (workspace !== 'demo' && workspace !== 'live') problems.push(`TG_WORKSPACE: must be demo or live, got "${workspace}"`);
+  if (workspace === 'live' && !ctrader) problems.push('TG_WORKSPACE=live needs a cTrader application: set TG_CTRADER_CLIENT_ID and TG_CTRADER_CLIENT_SECRET');
+
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
@@ -153,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
       maxUploadBytes,
       ctrader: ctrader ? { clientId: ctrader[0], clientSecret: ctrader[1] } : null,
       telegram: telegram ? { botToken: telegram[0], chatId: telegram[1] } : null,
+      workspace: workspace as 'demo' | 'live',
     },
   };
 }

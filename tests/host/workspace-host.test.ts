@@ -108,7 +108,8 @@ describe('workspace host: commands', () => {
     const store = createMemoryStore();
     const host = await openDemoHost(store, { replaySpeed: 1, maxWaitMs: 600_000 }); // effectively paused between bars
     await host.start();
-    await until(host, (s) => s.feed.lastBarTime !== null); // the first bar is in; the next is an hour (of real time) away
+    // The first step is written (the seed wrote 3 commands); the next bar is an hour of real time away.
+    await until(host, (s) => s.feed.lastBarTime !== null && s.lastSeq > 3);
     const before = await store.events.lastSeq();
     const refusals = await Promise.all([
       host.command({ kind: 'agent.pause', agentId: 'nobody' }),

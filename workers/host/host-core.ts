@@ -127,8 +127,15 @@ export abstract class HostCore implements WorkspaceHostApi {
     this.outbox.push(input as EngineEventInput);
   }
 
-  /** Writes the step's events in one append, keeps the agents table in step, and tells the watchers. */
-  protected async flush(): Promise<void> {
+  /** Writes the step's events in one append, keeps the agents table in step, and tells the watchers; one write at a time, in order. */
+  protected flush(): Promise<void> {
+    this.flushChain = this.flushChain.then(() => this.flushNow());
+    return this.flushChain;
+  }
+
+  private flushChain: Promise<void> = Promise.resolve();
+
+  private async flushNow(): Promise<void> {
     if (this.outbox.length === 0) return this.publish([]);
     const batch = this.outbox;
     this.outbox = [];

@@ -55,6 +55,7 @@ export class LiveHost extends HostCore {
   private running: Promise<void> | null = null;
   private stopping = false;
   private readonly stepBars = new Map<string, Bar[]>();
+  private flushQueued = false;
 
   private constructor(private readonly deps: LiveHostDeps) {
     super(deps);
@@ -110,6 +111,14 @@ export class LiveHost extends HostCore {
     this.journal.subscribe((e: EngineEvent) => {
       this.tracker.observe(e);
       this.keep(e);
+      // A live broker reports fills and closes between bars: they are written as they come, not at the next close.
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          if (this.outbox.length) void this.flush();
+        });
+      }
     });
     const all = await store.events.since(0);
     for (const e of all) this.tracker.observe(e);

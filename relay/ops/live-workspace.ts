@@ -1,0 +1,96 @@
+import type { Clock } from '../../workers/engine/clock.ts';
+import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { eventId } from '../../workers/engine/events.ts';
+import type { Broker, BrokerEventSink } from '../../workers/brokers/broker.ts';
+import { ctraderMarket } from '../../workers/brokers/ctrader/market.ts';
+import { wallScheduler, type Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
+import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
+import { LiveHost, type LiveMarket } from '../../workers/host/live-host.ts';
+import { guessInstrument } from '../../workers/market/instrument.ts';
+import { isTimeframe, type Timeframe } from '../../workers/market/timeframe.ts';
+import type { EngineStore } from '../../workers/store/store.ts';
+import { CTRADER_ACCOUNT_SETTING, CTRADER_SYMBOLS_SETTING, NO_TOKENS, NOT_CONFIGURED, NOT_CONNECTED, defaultTransport } from '../ctrader/account-manager.ts';
+import { CTraderTokenManager } from '../ctrader/tokens.ts';
+import { settingsTokenStore } from '../server/ctrader.ts';
+import type { RelayConfig } from '../config/config.ts';
+import { loadModelNode } from '../host/node-host.ts';
+
+/** The bar timeframe live agents trade (Settings > cTrader); M5 unless set. */
+export const LIVE_TIMEFRAME_SETTING = 'ctrader.timeframe';
+
+export interface LiveWorkspaceOptions {
+  config: RelayConfig;
+  store: EngineStore;
+  transport?: (live: boolean) => CTraderTransport;
+  clock?: Clock;
+  scheduler?: Scheduler;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/**
+ * The relay's live workspace (TG_WORKSPACE=live): agents on the cTrader
+ * account chosen under Settings > cTrader, trading the symbols picked there,
+ * on the wall clock. Until that is set up the workspace still opens, stopped,
+ * with the step that is missing as its reason, so the PWA can be used to do it.
+ */
+export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHost> {
+  const clock = o.clock ?? wallClock;
+  const scheduler = o.scheduler ?? wallScheduler;
+  const tokenStore = settingsTokenStore({ store: o.store });
+  const account = await o.store.settings.get<{ accountId: number; live: boolean }>(CTRADER_ACCOUNT_SETTING);
+  const symbols = (await o.store.settings.get<string[]>(CTRADER_SYMBOLS_SETTING)) ?? [];
+  const tfSetting = await o.store.settings.get<string>(LIVE_TIMEFRAME_SETTING);
+  const timeframe: Timeframe = tfSetting && isTimeframe(tfSetting) ? tfSetting : 'M5';
+  const app = o.config.ctrader;
+  const problem = !app
+    ? NOT_CONFIGURED
+    : !(await tokenStore.get())
+      ? NO_TOKENS
+      : !account
+        ? `${NOT_CONNECTED}, then restart the relay`
+        : symbols.length === 0
+          ? 'pick the symbols to trade under Settings > cTrader, then restart the relay'
+          : null;
+  const market =
+    problem || !app || !account
+      ? unavailable(problem ?? 'not set up')
+      : ctraderMarket({
+          transport: (o.transport ?? defaultTransport)(account.live),
+          clock,
+          timers: scheduler,
+          credentials: app,
+          tokens: new CTraderTokenManager({ ...app, store: tokenStore, clock, scheduler, log: o.log }),
+          live: account.live,
+          accountId: account.accountId,
+          subscriptions: symbols.map((symbol) => ({ symbol, timeframe })),
+          onAlert: (m) => o.log('error', m),
+          log: o.log,
+        });
+  return LiveHost.open({ store: o.store, wallClock: clock, owner: 'relay', loadModel: loadModelNode, market, log: (line) => o.log('info', line) });
+}
+
+/** A market that is not set up yet: connecting fails with what to do, and any order is refused with it. */
+function unavailable(reason: string): (sink: BrokerEventSink) => LiveMarket {
+  return (sink) => {
+    const broker: Broker = {
+      name: 'cTrader (not connected)',
+      submit: (o) => sink({ id: eventId.order('rejected', o.clientOrderId), type: 'order.rejected', agentId: o.agentId, time: o.decidedAt, payload: { clientOrderId: o.clientOrderId, symbol: o.symbol, reason } }),
+      closePosition: () => {},
+      amendPosition: () => {},
+      positions: () => [],
+      positionOf: () => undefined,
+      hasPendingOrder: () => false,
+      account: () => ({ balanceCents: 0, equity: 0, usedMargin: 0, freeMargin: 0, peakEquity: 0, drawdown: 0, leverage: 1 }),
+    };
+    return {
+      name: 'cTrader (not connected)',
+      broker,
+      feed: { run: () => new Promise(() => {}), stop: () => {} },
+      subscriptions: [],
+      instrument: (s) => guessInstrument(s),
+      connect: () => Promise.reject(new Error(reason)),
+      disconnect: () => {},
+      status: () => ({ connected: false, lastHeartbeat: null }),
+    };
+  };
+}
