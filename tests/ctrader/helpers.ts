@@ -1,3 +1,5 @@
+import { createMemoryStore } from '../../workers/store/memory-store.ts';
+import { seriesFromBars } from '../../workers/market/bar.ts';
 import type { Bar } from '../../workers/market/bar.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { FakeCTrader, type FakeOptions } from './fake/fake-ctrader.ts';
@@ -150,4 +152,27 @@ export function minuteHistory(n: number, seed: number, start: number): Bar[] {
     p = c;
   }
   return bars;
+}
+
+/** Lets jobs due on the market clock run and their answers arrive over loopback before time moves on. */
+export async function pump(time: ManualTime): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    time.advanceTo(time.now());
+    await new Promise((r) => setTimeout(r, 3));
+  }
+}
+
+/**
+ * A live session's starting point: the fake server with `n` M1 bars of EURUSD
+ * before `t0`, and a memory store that already holds them (what the relay
+ * stored earlier, for the agents to warm up on).
+ */
+export async function liveStart(t0: number, n = 30) {
+  const time = new ManualTime(t0 - (n + 10) * 60_000);
+  const fake = fakeServer(() => time.now());
+  const past = minuteHistory(n, 11, t0 - n * 60_000);
+  fake.seed('EURUSD', 'M1', past);
+  const store = createMemoryStore();
+  await store.bars.put(seriesFromBars('EURUSD', 'M1', past));
+  return { time, fake, past, store };
 }

@@ -8,13 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctraderMarket } from '../../workers/brokers/ctrader/market.ts';
 import { LiveHost } from '../../workers/host/live-host.ts';
-import { createMemoryStore } from '../../workers/store/memory-store.ts';
-import { seriesFromBars } from '../../workers/market/bar.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
 import { loadModelNode } from '../../relay/host/node-host.ts';
 import { listenTls, selfSignedCert, type Listening } from './fake/listen.ts';
-import { CLIENT, ManualTime, TOKEN, fakeServer, minuteHistory, tokenList, until } from './helpers.ts';
+import { CLIENT, TOKEN, liveStart, pump, tokenList, until } from './helpers.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 2, 10, 0);
@@ -31,23 +29,11 @@ describe('live host on a cTrader account (fake server, TLS)', () => {
   });
 
   it('trades live bars from a command-created agent, restarts, and never sends an order twice', async () => {
-    const time = new ManualTime(T0 - 40 * MIN);
-    const fake = fakeServer(() => time.now());
-    const past = minuteHistory(30, 11, T0 - 30 * MIN);
-    fake.seed('EURUSD', 'M1', past);
+    const { time, fake, past, store } = await liveStart(T0);
     tls = await listenTls(fake, cert);
-    const store = createMemoryStore();
-    await store.bars.put(seriesFromBars('EURUSD', 'M1', past)); // what the relay stored before
     time.advanceTo(T0 + 1000);
     fake.tick('EURUSD', T0 + 1000, past[past.length - 1].close, 0.00002);
 
-    /** Lets jobs due on the market clock run and their answers arrive before time moves on. */
-    const pump = async () => {
-      for (let i = 0; i < 10; i++) {
-        time.advanceTo(time.now());
-        await new Promise((r) => setTimeout(r, 3));
-      }
-    };
     let opens = 0;
     const subscribed = () => fake.received.filter((m) => m.name === 'ProtoOASubscribeLiveTrendbarReq').length;
     const open = async () => {
@@ -70,7 +56,7 @@ describe('live host on a cTrader account (fake server, TLS)', () => {
       opens++;
       // Ticks before the live trendbar subscription reach nobody, as on the real server.
       await until(() => subscribed() >= opens, 'the live trendbar subscription');
-      await pump(); // the feed's resume: its (empty) backfill request goes out on the market clock
+      await pump(time); // the feed's resume: its (empty) backfill request goes out on the market clock
       return host;
     };
 
@@ -95,7 +81,7 @@ describe('live host on a cTrader account (fake server, TLS)', () => {
         price = Math.round((price + (rnd() - 0.5) * 0.0006) * 1e5) / 1e5;
         time.advanceTo(T0 + m * MIN + s);
         fake.tick('EURUSD', T0 + m * MIN + s, price, 0.00002);
-        await pump();
+        await pump(time);
       }
       const closes = T0 + m * MIN; // the next minute's first tick closes this bar
       time.advanceTo(T0 + (m + 1) * MIN + 1000);

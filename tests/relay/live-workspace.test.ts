@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
-import { seriesFromBars } from '../../workers/market/bar.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
 import { openLiveWorkspace, LIVE_TIMEFRAME_SETTING } from '../../relay/ops/live-workspace.ts';
@@ -18,7 +17,7 @@ import { startRelay, type RunningRelay } from '../../relay/ops/start-relay.ts';
 import { loadModelNode } from '../../relay/host/node-host.ts';
 import type { LiveHost } from '../../workers/host/live-host.ts';
 import { listenTls, selfSignedCert, type Listening } from '../ctrader/fake/listen.ts';
-import { ACCOUNT, CLIENT, ManualTime, TOKEN, fakeServer, minuteHistory, until } from '../ctrader/helpers.ts';
+import { ACCOUNT, CLIENT, TOKEN, liveStart, pump, until } from '../ctrader/helpers.ts';
 import { RELAY_TOKEN, api, login, testConfig } from './helpers.ts';
 
 const MIN = 60_000;
@@ -56,18 +55,13 @@ describe('the relay running a live cTrader workspace', () => {
   });
 
   it('trades an agent created through the API on the chosen account, and the API shows its position', async () => {
-    const time = new ManualTime(T0 - 40 * MIN);
-    const fake = fakeServer(() => time.now());
-    const past = minuteHistory(30, 11, T0 - 30 * MIN);
-    fake.seed('EURUSD', 'M1', past);
+    const { time, fake, past, store } = await liveStart(T0);
     tls = await listenTls(fake, cert);
-    const store = createMemoryStore();
-    // What Settings > cTrader left behind: tokens, the demo account, the symbols, the timeframe; and stored history.
+    // What Settings > cTrader left behind: tokens, the demo account, the symbols, the timeframe.
     await store.settings.put(CTRADER_TOKENS_SETTING, { accessToken: TOKEN, refreshToken: 'refresh-0001', expiresAt: T0 + 30 * 86_400_000 });
     await store.settings.put(CTRADER_ACCOUNT_SETTING, { accountId: ACCOUNT, live: false });
     await store.settings.put(CTRADER_SYMBOLS_SETTING, ['EURUSD']);
     await store.settings.put(LIVE_TIMEFRAME_SETTING, 'M1');
-    await store.bars.put(seriesFromBars('EURUSD', 'M1', past));
     time.advanceTo(T0 + 1000);
     fake.tick('EURUSD', T0 + 1000, past[past.length - 1].close, 0.00002);
 
@@ -76,14 +70,8 @@ describe('the relay running a live cTrader workspace', () => {
     const relayLog = log();
     relay = await startRelay({ config: cfg, store, host, log: relayLog, staticDir: null, loadModel: () => Promise.reject(new Error('no models here')), ctraderTransport: () => new NodeSocketTransport({ host: '127.0.0.1', port: tls.port, ca: cert.cert }) });
     await host.start();
-    const pump = async () => {
-      for (let i = 0; i < 10; i++) {
-        time.advanceTo(time.now());
-        await new Promise((r) => setTimeout(r, 3));
-      }
-    };
     await until(() => fake.received.some((m) => m.name === 'ProtoOASubscribeLiveTrendbarReq'), 'the live subscription');
-    await pump();
+    await pump(time);
 
     const http = api(relay, await login(relay));
     const st0 = (await http.get('/api/status')).json;
@@ -98,17 +86,17 @@ describe('the relay running a live cTrader workspace', () => {
         price = Math.round((price + (rnd() - 0.5) * 0.0008) * 1e5) / 1e5;
         time.advanceTo(T0 + m * MIN + s);
         fake.tick('EURUSD', T0 + m * MIN + s, price, 0.00002);
-        await pump();
+        await pump(time);
       }
       time.advanceTo(T0 + (m + 1) * MIN + 1000);
       fake.tick('EURUSD', T0 + (m + 1) * MIN + 1000, price, 0.00002);
-      await pump();
+      await pump(time);
     }
     const orders = fake.newOrders().map((o) => (o.payload as { clientOrderId: string }).clientOrderId);
     expect(orders.length).toBeGreaterThan(0);
     expect(orders[0]).toMatch(/^live-sma:EURUSD:\d+:E$/);
     await until(() => fake.openPositions().length > 0 || fake.newOrders().length > 1, 'the fill');
-    await pump();
+    await pump(time);
     const positions = (await http.get('/api/positions')).json.positions;
     expect(positions.length).toBe(fake.openPositions().length);
     expect(relayLog.lines.join('\n')).not.toContain(TOKEN);
