@@ -1,18 +1,10 @@
+import type { CTraderSymbol } from '../../../workers/brokers/ctrader/symbols.ts';
 import type { Bar } from '../../../workers/market/bar.ts';
 import { barOpenTime, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { PERIOD } from '../../../workers/brokers/ctrader/trendbars.ts';
 
-export interface FakeSymbol {
-  symbolId: number;
-  name: string;
-  digits: number;
-  pipPosition: number;
-  /** cents of a unit, as on the wire */
-  lotSize: number;
-  minVolume: number;
-  stepVolume: number;
-  maxVolume: number;
-}
+/** A symbol as the server describes it (ProtoOASymbol, volumes in cents of a unit): the client's wire shape without its derived rules. */
+export type FakeSymbol = Omit<CTraderSymbol, 'spec'>;
 
 export const TF_OF_PERIOD = Object.fromEntries(Object.entries(PERIOD).map(([tf, p]) => [p, tf])) as Record<number, Timeframe>;
 
