@@ -4,14 +4,7 @@ import type { OpenPositionRecord, TradeNote } from '../../../workers/store/store
 import type { PositionHistory } from '../../state/event-tail.ts';
 
 /** One row of the trade list: a closed trade or an open position, with its life from entry to exit. */
-export interface TradeRow {
-  id: string;
-  agentId: string;
-  symbol: string;
-  side: Side;
-  volumeUnits: number;
-  entryTime: number;
-  entryPrice: number;
+export interface TradeRow extends Pick<TradeRecord, 'id' | 'agentId' | 'symbol' | 'side' | 'volumeUnits' | 'entryTime' | 'entryPrice'> {
   open: boolean;
   exitTime: number | null;
   exitPrice: number | null;

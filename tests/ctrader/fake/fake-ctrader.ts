@@ -1,6 +1,6 @@
 import { decodeMessage, encodeMessage, type CTraderMessage } from '../../../workers/brokers/ctrader/codec.ts';
 import { encodeTrendbar, PERIOD } from '../../../workers/brokers/ctrader/trendbars.ts';
-import { EXEC, ORDER_STATUS, ORDER_TYPE, POSITION_STATUS, SIDE, DEAL_STATUS } from '../../../workers/brokers/ctrader/wire-types.ts';
+import { EXEC, ORDER_STATUS, ORDER_TYPE, POSITION_STATUS, SIDE, DEAL_STATUS, type Deal } from '../../../workers/brokers/ctrader/wire-types.ts';
 import type { Bar } from '../../../workers/market/bar.ts';
 import type { Timeframe } from '../../../workers/market/timeframe.ts';
 import { FakeMarketSymbol, TF_OF_PERIOD, type FakeSymbol } from './market.ts';
@@ -81,21 +81,8 @@ interface FakePosition {
   status: number;
 }
 
-interface FakeDeal {
-  dealId: number;
-  orderId: number;
-  positionId: number;
-  volume: number;
-  filledVolume: number;
-  symbolId: number;
-  createTimestamp: number;
-  executionTimestamp: number;
-  executionPrice: number;
-  tradeSide: number;
-  dealStatus: number;
-  closePositionDetail?: Record<string, unknown>;
-  moneyDigits: number;
-}
+/** A deal as the server keeps it: the wire's Deal, always with its execution price. */
+type FakeDeal = Omit<Deal, 'executionPrice' | 'closePositionDetail'> & { executionPrice: number; closePositionDetail?: Record<string, unknown> };
 
 export class FakeCTrader {
   readonly faults: Faults = { delayMs: 0, duplicateEvents: false, dropOn: null, rejectNextOrder: null, partialFills: 0, maintenanceUntil: 0, rateLimit: null, marketClosed: false, refuse: false };
