@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandRegistry, type CommandContext, type CommandOutcome } from '../../workers/commands/index.ts';
 import { openHeldHost, type HeldHost } from './held-host.ts';
+import { utcMinute } from '../../workers/util/utc-text.ts';
 
 const registry = createCommandRegistry();
 let held: HeldHost;
@@ -112,6 +113,8 @@ describe('commands on the demo workspace', () => {
     const ask = await run('#eurusd close');
     expect(ask).toEqual({ kind: 'confirm', input: '#eurusd close', question: expect.stringContaining(`Close ${open.length} open EURUSD position(s) at market`) });
     expect((await held.store.positions.open()).length).toBe(open.length); // asking changed nothing
+    // While open, /positions names the entry fill time; closed, the trade keeps that same time (one definition).
+    const said = done(await run('/positions')).lines.slice(1).map((l) => / entry filled (\d{4}-\d\d-\d\d \d\d:\d\d) UTC$/.exec(l)?.[1]);
     expect(done(await run('#GBPUSD close')).lines[0]).toBe('there is no open position in GBPUSD');
     const r = done(await run('#eurusd close', true));
     expect(r.ok).toBe(true);
@@ -120,6 +123,7 @@ describe('commands on the demo workspace', () => {
     await held.runUntil(() => true);
     const closed = (await held.store.trades.list()).filter((t) => open.some((p) => p.positionId === t.id));
     expect(closed.map((t) => t.reason)).toEqual(open.map(() => 'manual'));
+    expect(said).toEqual(open.map((p) => utcMinute(closed.find((t) => t.id === p.positionId)!.entryTime)));
   });
 
   it('/backtest opens the view in the PWA and explains itself elsewhere', async () => {

@@ -1,4 +1,5 @@
-import { KNOWN_INSTRUMENTS } from '../market/instrument.ts';
+import { formatPrice } from '../market/instrument.ts';
+import { utcMinute } from '../util/utc-text.ts';
 
 /**
  * Plain-text numbers for command replies: the same text in a palette, a chat
@@ -14,17 +15,16 @@ export const signedUsd = (x: number) => `${signed2.format(x)} USD`;
 export const pct = (x: number) => `${money2.format(x)} %`;
 export const volume = (x: number) => units.format(x);
 
-/** A price with the digits its instrument quotes (EURUSD 5, GOOG 2), or up to 5 for unknown symbols. */
+/** A price with the digits its instrument quotes (EURUSD 1.18470, GOOG 2 digits). */
 export function price(symbol: string, x: number | null): string {
   if (x === null || !Number.isFinite(x)) return 'none';
-  const digits = KNOWN_INSTRUMENTS[symbol]?.digits ?? 5;
-  return x.toFixed(digits);
+  return formatPrice(symbol, x);
 }
 
 /** Engine-clock time as 'YYYY-MM-DD HH:MM UTC'. */
 export function utc(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return 'never';
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `${utcMinute(ms)} UTC`;
 }
 
 export const sideWord = (side: 1 | -1) => (side === 1 ? 'long' : 'short');

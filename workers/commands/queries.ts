@@ -36,7 +36,7 @@ const positions: CommandDef<void> = {
     return [
       `${open.length} open position(s):`,
       ...open.map(
-        (p) => `${p.symbol} ${sideWord(p.side)} ${volume(p.volumeUnits)} units @ ${price(p.symbol, p.entryPrice)} (stop ${price(p.symbol, p.stopLoss)}, target ${price(p.symbol, p.takeProfit)}) — ${p.agentId}, opened ${utc(p.openedAt)}`,
+        (p) => `${p.symbol} ${sideWord(p.side)} ${volume(p.volumeUnits)} units @ ${price(p.symbol, p.entryPrice)} (stop ${price(p.symbol, p.stopLoss)}, target ${price(p.symbol, p.takeProfit)}) — ${p.agentId}, entry filled ${utc(p.openedAt)}`,
       ),
     ];
   },

@@ -76,6 +76,14 @@ export interface PositionOpenedPayload {
   stopLoss: number | null;
   takeProfit: number | null;
   commissionCents: number;
+  /**
+   * When the entry filled, ms UTC: the time the record calls "entry" everywhere
+   * (position.closed's entryTime is the same instant). Paper: the open time of
+   * the bar it filled at; cTrader: the broker's open timestamp. The event's own
+   * `time` is when the engine booked it (a replay books a bar at its close).
+   * Absent in records written before it was added.
+   */
+  entryTime?: number;
 }
 
 export interface PositionAmendedPayload {

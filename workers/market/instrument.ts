@@ -45,6 +45,15 @@ function decimalsOf(x: number): number {
   return 8;
 }
 
+/**
+ * A price as text with the digits its instrument quotes (EURUSD 1.18470, not
+ * 1.1847): the one way prices are written, on screen, in replies and charts.
+ * An unknown symbol takes its digits from the price itself (guessInstrument).
+ */
+export function formatPrice(symbol: string, price: number, spec: Pick<InstrumentSpec, 'digits'> = guessInstrument(symbol, [price])): string {
+  return price.toFixed(spec.digits);
+}
+
 /** A price rounded to the instrument's digits. */
 export function roundPrice(spec: InstrumentSpec, price: number): number {
   const f = 10 ** spec.digits;

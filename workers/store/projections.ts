@@ -98,7 +98,8 @@ export function tradeFrom(e: EngineEvent): TradeRecord | null {
 
 /** Applies one event to the map of open positions (by position id), in place. */
 export function foldOpenPositions(open: Map<string, import('./store.ts').OpenPositionRecord>, e: EngineEvent): void {
-  if (e.type === 'position.opened') open.set(e.payload.positionId, { ...e.payload, agentId: e.agentId, openedAt: e.time });
+  // The fill time, as position.closed's entryTime: an open and a closed position say the same entry time.
+  if (e.type === 'position.opened') open.set(e.payload.positionId, { ...e.payload, agentId: e.agentId, openedAt: e.payload.entryTime ?? e.time });
   else if (e.type === 'position.amended') {
     const p = open.get(e.payload.positionId);
     if (p) open.set(p.positionId, { ...p, stopLoss: e.payload.stopLoss, takeProfit: e.payload.takeProfit });

@@ -95,6 +95,7 @@ export interface TradeView {
 
 export interface OpenPositionRecord extends PositionOpenedPayload {
   agentId: string;
+  /** When the entry filled (the payload's entryTime; the event time for records from before it), ms UTC. */
   openedAt: number;
 }
 

@@ -486,7 +486,7 @@ export class CTraderBroker implements Broker {
     this.watch(wp.tradeData.symbolId);
     const time = this.o.clock.now();
     this.emit({ id: eventId.order('filled', rec.coid), type: 'order.filled', agentId: rec.agentId, time, payload: { clientOrderId: rec.coid, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, price: p.entryPrice, commissionCents: commission } });
-    this.emit({ id: eventId.positionOpened(p.id), type: 'position.opened', agentId: p.agentId, time, payload: { positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents: commission } });
+    this.emit({ id: eventId.positionOpened(p.id), type: 'position.opened', agentId: p.agentId, time, payload: { positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents: commission, entryTime: p.entryTime } });
   }
 
   /** A position found at cTrader that this session did not open (a restart): taken over with the same ids. */
@@ -497,7 +497,7 @@ export class CTraderBroker implements Broker {
     this.watch(wp.tradeData.symbolId);
     this.o.log?.('info', `position ${coid} found open at cTrader: taken over`);
     // Same event id as when it opened: stores that already have it keep one copy.
-    this.emit({ id: eventId.positionOpened(p.id), type: 'position.opened', agentId, time: this.o.clock.now(), payload: { positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents: 0 } });
+    this.emit({ id: eventId.positionOpened(p.id), type: 'position.opened', agentId, time: this.o.clock.now(), payload: { positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents: 0, entryTime: p.entryTime } });
   }
 
   private closeFilled(ev: W.ExecutionEvent, rec: OrderRec | undefined, full: boolean): void {

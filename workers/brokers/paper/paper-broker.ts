@@ -222,7 +222,7 @@ export class PaperBroker implements BarDrivenBroker {
       type: 'position.opened',
       agentId: p.agentId,
       time: this.cfg.now(),
-      payload: { positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: price, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents },
+      payload: { positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: price, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents, entryTime: p.entryTime },
     });
   }
 
