@@ -6,6 +6,7 @@ import { loadConfig, type RelayConfig } from '../config/config.ts';
 import { mergeEnv, readEnvFile } from '../config/env-file.ts';
 import { configSecrets, createRedactor, describeConfig } from '../config/redact.ts';
 import { createRotatingLog } from '../ops/log.ts';
+import { tightenDataDir, usePrivateUmask } from '../ops/file-modes.ts';
 import { buildPwa, pwaNeedsBuild } from '../ops/pwa-build.ts';
 import { startRelay } from '../ops/start-relay.ts';
 import { openLiveWorkspace } from '../ops/live-workspace.ts';
@@ -27,6 +28,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * stop it cleanly: decisions first, then writes, sockets, the database.
  */
 export async function serveCommand(argv: string[], log: Log): Promise<number> {
+  // Before anything touches the data dir (loadConfig creates it): what the relay writes is its user's alone.
+  usePrivateUmask();
   const { values: o } = parseArgs({
     args: argv,
     options: {
@@ -57,9 +60,14 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
 
   const staticDir = preparePwa(o['no-build'] === true, log);
 
+  const tightened = tightenDataDir(config.dataDir);
   let sessionSecrets: () => string[] = () => [];
   const redact = createRedactor(() => [...configSecrets(config), ...sessionSecrets()]);
   const logger = createRotatingLog({ dir: join(config.dataDir, 'logs'), maxBytes: config.log.maxBytes, files: config.log.files, redact });
+  if (tightened.length) {
+    logger.warn('data dir was readable by others: permissions tightened', { changed: tightened });
+    log(`  note: the data dir was readable by other users; made it 0700 and its files 0600 (${tightened.length} changed, listed in the log)`);
+  }
   // The live workspace keeps its own record: demo replays and real trades never share a journal.
   const dbFile = join(config.dataDir, config.workspace === 'live' ? 'tradeguard-live.sqlite' : 'tradeguard.sqlite');
   let store: SqliteEngineStore;
