@@ -11,8 +11,12 @@ export interface RelayConfig {
   relayToken: string | null;
   /** The origin users reach the relay at through a reverse proxy (https://trade.example.com); also allowed for CORS and sockets. */
   publicOrigin: string | null;
-  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
-  trustProxy: boolean;
+  /**
+   * Proxies of yours in front of the relay (0: none). The client address is the
+   * X-Forwarded-For entry this many from the right: each proxy appends the
+   * address it saw, so entries further left are whatever the client wrote.
+   */
+  trustProxyHops: number;
   sessionTtlMs: number;
   replaySpeed: number;
   pollIntervalMs: number;
@@ -28,6 +32,9 @@ export interface RelayConfig {
 
 export const MIN_RELAY_TOKEN_LENGTH = 32;
 
+/** More proxies than this in a row is a misconfiguration, not a deployment. */
+export const MAX_PROXY_HOPS = 10;
+
 export const DEFAULT_TUNNEL_ALLOW = ['demo.ctraderapi.com:5035', 'live.ctraderapi.com:5035'];
 
 /** The variables, their defaults and what they mean: .env.example and docs/RELAY.md say the same. */
@@ -37,7 +44,7 @@ export const ENV_VARS = {
   TG_DATA_DIR: 'SQLite database, logs (./data)',
   TG_RELAY_TOKEN: `long-lived login token, at least ${MIN_RELAY_TOKEN_LENGTH} characters (none)`,
   TG_PUBLIC_ORIGIN: 'https://host the relay is reached at behind a TLS proxy (none)',
-  TG_TRUST_PROXY: '1 to read the client address from X-Forwarded-For (0)',
+  TG_TRUST_PROXY: `the number of your proxies in front of the relay, 0 to ${MAX_PROXY_HOPS} (0); the client address is that many X-Forwarded-For entries from the right`,
   TG_SESSION_TTL_HOURS: 'session lifetime (24)',
   TG_REPLAY_SPEED: 'demo replay pace, x real time (3600)',
   TG_POLL_INTERVAL_MS: 'account snapshot interval (60000)',
@@ -108,9 +115,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
     }
   }
 
-  const trustProxyRaw = get('TG_TRUST_PROXY') ?? '0';
-  if (!['0', '1', 'true', 'false'].includes(trustProxyRaw)) problems.push(`TG_TRUST_PROXY: must be 0 or 1, got "${trustProxyRaw}"`);
-  const trustProxy = trustProxyRaw === '1' || trustProxyRaw === 'true';
+  const trustProxyHops = proxyHops(get('TG_TRUST_PROXY'), problems);
 
   const sessionTtlMs = int('TG_SESSION_TTL_HOURS', 24, 1, 24 * 90) * 3_600_000;
   const speedRaw = get('TG_REPLAY_SPEED');
@@ -151,7 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
       dataDir,
       relayToken,
       publicOrigin,
-      trustProxy,
+      trustProxyHops,
       sessionTtlMs,
       replaySpeed,
       pollIntervalMs,
@@ -163,6 +168,16 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
       workspace: workspace as 'demo' | 'live',
     },
   };
+}
+
+/** TG_TRUST_PROXY: 0 or false (no proxy), 1 or true (one proxy, as before), or how many proxies sit in front. */
+function proxyHops(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined || raw === 'false') return 0;
+  if (raw === 'true') return 1;
+  const n = Number(raw);
+  if (/^\d+$/.test(raw) && n <= MAX_PROXY_HOPS) return n;
+  problems.push(`TG_TRUST_PROXY: must be the number of proxies in front of the relay, 0 (none, the default) to ${MAX_PROXY_HOPS}; 1 is one reverse proxy (Caddy, nginx) on this machine; got "${raw}"`);
+  return 0;
 }
 
 function pair(a: string | undefined, b: string | undefined, an: string, bn: string, problems: string[]): [string, string] | null {

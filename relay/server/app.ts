@@ -51,7 +51,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
     const route = c.req.routePath || c.req.path;
     requests({ method: c.req.method, route, status: String(c.res.status) });
     if (route.startsWith('/api/') || route.startsWith('/health/') || route === '/metrics' || c.res.status >= 400) {
-      d.log.info('http', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0), ip: clientIp(c, d.config.trustProxy) });
+      d.log.info('http', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0), ip: clientIp(c, d.config.trustProxyHops) });
     }
   });
   app.use('*', originGuard(d.allowedOrigins));

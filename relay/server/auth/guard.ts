@@ -72,11 +72,18 @@ export function requireAuth(sessions: SessionStore, onRefused: (c: Context) => v
   };
 }
 
-/** The client's address: the socket's, or the first X-Forwarded-For hop when the relay sits behind a trusted proxy. */
-export function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (fwd) return fwd;
+/**
+ * The client's address: the socket's, or behind `proxyHops` proxies of yours
+ * the X-Forwarded-For entry that many from the right. Each proxy appends the
+ * address it saw, so only the rightmost `proxyHops` entries are written by
+ * proxies you trust; anything left of them the client can write itself (the
+ * leftmost entry would let it pick a fresh address for every login attempt).
+ */
+export function clientIp(c: Context, proxyHops: number): string {
+  if (proxyHops > 0) {
+    const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    // Fewer entries than proxies: the request entered part-way along the chain; the leftmost was still written by one of them.
+    if (hops.length) return hops[Math.max(0, hops.length - proxyHops)];
   }
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? 'unknown';

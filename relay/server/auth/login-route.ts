@@ -15,7 +15,7 @@ export function loginRoutes(app: Hono<RelayEnv>, d: RelayDeps, limiter = new Rat
   const failures = d.metrics.counter('tradeguard_login_failures_total', 'Refused login attempts');
   const limited = d.metrics.counter('tradeguard_login_rate_limited_total', 'Login attempts refused by the rate limit');
   app.post('/api/login', async (c) => {
-    const ip = clientIp(c, d.config.trustProxy);
+    const ip = clientIp(c, d.config.trustProxyHops);
     const wait = limiter.hit(ip);
     if (wait > 0) {
       limited();
