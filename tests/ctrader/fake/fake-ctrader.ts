@@ -1,6 +1,6 @@
 import { decodeMessage, encodeMessage, type CTraderMessage } from '../../../workers/brokers/ctrader/codec.ts';
 import { encodeTrendbar, PERIOD } from '../../../workers/brokers/ctrader/trendbars.ts';
-import { EXEC, ORDER_STATUS, ORDER_TYPE, POSITION_STATUS, SIDE, DEAL_STATUS, type Deal } from '../../../workers/brokers/ctrader/wire-types.ts';
+import { EXEC, HEARTBEAT_EVENT, ORDER_STATUS, ORDER_TYPE, PERMISSION_SCOPE, POSITION_STATUS, SIDE, DEAL_STATUS, type Deal } from '../../../workers/brokers/ctrader/wire-types.ts';
 import type { Bar } from '../../../workers/market/bar.ts';
 import type { Timeframe } from '../../../workers/market/timeframe.ts';
 import { FakeMarketSymbol, TF_OF_PERIOD, type FakeSymbol } from './market.ts';
@@ -196,7 +196,7 @@ export class FakeCTrader {
     if (s.closed) return;
     this.received.push({ ...m, session: s.id });
     if (m.name === 'ProtoOANewOrderReq') this.onOrder?.(m);
-    if (m.payloadType === 51) return;
+    if (m.payloadType === HEARTBEAT_EVENT) return;
     const drop = this.faults.dropOn && this.faults.dropOn.name === m.name ? this.faults.dropOn : null;
     if (drop) this.faults.dropOn = null;
     if (drop?.at === 'before') return this.drop(s);
@@ -216,6 +216,8 @@ export class FakeCTrader {
   private handle(s: Session, m: CTraderMessage, dropAfterAccept: boolean): void {
     const p = m.payload as Record<string, any>;
     const reply = (name: string, payload: Record<string, unknown>) => this.out(s, name, payload, m.clientMsgId);
+    // The version needs no authentication at all (the real server answers it first thing).
+    if (m.name === 'ProtoOAVersionReq') return reply('ProtoOAVersionRes', { version: 'fake-79' });
     if (m.name === 'ProtoOAApplicationAuthReq') {
       if (this.faults.maintenanceUntil > this.o.now()) {
         this.error(s, m, 'SERVER_IS_UNDER_MAINTENANCE', 'maintenance', { maintenanceEndTimestamp: Math.ceil(this.faults.maintenanceUntil / 1000) });
@@ -230,7 +232,7 @@ export class FakeCTrader {
       const t = this.o.tokens[p.accessToken];
       if (!t || t.expired) return this.error(s, m, 'CH_ACCESS_TOKEN_INVALID', 'invalid access token');
       const accounts = this.o.accounts.filter((a) => t.accounts.includes(a.ctidTraderAccountId));
-      return reply('ProtoOAGetAccountListByAccessTokenRes', { accessToken: p.accessToken, permissionScope: t.scope === 'view' ? 0 : 1, ctidTraderAccount: accounts });
+      return reply('ProtoOAGetAccountListByAccessTokenRes', { accessToken: p.accessToken, permissionScope: t.scope === 'view' ? PERMISSION_SCOPE.VIEW : PERMISSION_SCOPE.TRADE, ctidTraderAccount: accounts });
     }
     if (m.name === 'ProtoOAAccountAuthReq') {
       const t = this.o.tokens[p.accessToken];
@@ -244,8 +246,6 @@ export class FakeCTrader {
     const acct = p.ctidTraderAccountId as number;
     if (acct !== undefined && !s.accounts.has(acct)) return this.error(s, m, 'ACCOUNT_NOT_AUTHORIZED', 'account not authorised on this connection');
     switch (m.name) {
-      case 'ProtoOAVersionReq':
-        return reply('ProtoOAVersionRes', { version: 'fake-79' });
       case 'ProtoOATraderReq':
         return reply('ProtoOATraderRes', { ctidTraderAccountId: acct, trader: this.trader(acct) });
       case 'ProtoOASymbolsListReq':
@@ -256,6 +256,9 @@ export class FakeCTrader {
       }
       case 'ProtoOASubscribeSpotsReq': {
         for (const id of p.symbolId as number[]) if (!this.market.has(id)) return this.error(s, m, 'SYMBOL_NOT_FOUND', `symbol ${id}`);
+        // Like the real server: one symbol already subscribed refuses the whole batch, and none of it is subscribed.
+        const again = (p.symbolId as number[]).filter((id) => s.spots.has(id));
+        if (again.length) return this.error(s, m, 'ALREADY_SUBSCRIBED', `already subscribed to spots of symbol ${again.join(', ')}`);
         for (const id of p.symbolId as number[]) s.spots.add(id);
         reply('ProtoOASubscribeSpotsRes', { ctidTraderAccountId: acct });
         // The first spot event carries the latest price even when the market is closed.
@@ -269,6 +272,15 @@ export class FakeCTrader {
         if (!s.spots.has(p.symbolId)) return this.error(s, m, 'NOT_SUBSCRIBED_TO_SPOTS', 'subscribe to spots first');
         s.trendbars.add(`${p.symbolId}:${p.period}`);
         return reply('ProtoOASubscribeLiveTrendbarRes', { ctidTraderAccountId: acct });
+      case 'ProtoOAUnsubscribeSpotsReq':
+        for (const id of p.symbolId as number[]) {
+          s.spots.delete(id);
+          for (const key of [...s.trendbars]) if (key.startsWith(`${id}:`)) s.trendbars.delete(key);
+        }
+        return reply('ProtoOAUnsubscribeSpotsRes', { ctidTraderAccountId: acct });
+      case 'ProtoOAUnsubscribeLiveTrendbarReq':
+        s.trendbars.delete(`${p.symbolId}:${p.period}`);
+        return reply('ProtoOAUnsubscribeLiveTrendbarRes', { ctidTraderAccountId: acct });
       case 'ProtoOAGetTrendbarsReq': {
         const x = this.market.get(p.symbolId);
         if (!x) return this.error(s, m, 'SYMBOL_NOT_FOUND', `symbol ${p.symbolId}`);
@@ -299,6 +311,8 @@ export class FakeCTrader {
     const p = m.payload as Record<string, any>;
     const x = this.market.get(p.symbolId);
     if (!x) return this.orderError(s, m, acct, 'SYMBOL_NOT_FOUND', `symbol ${p.symbolId}`);
+    // ProtoOANewOrderReq: absolute stopLoss/takeProfit are "not supported for MARKET orders" (relative ones are).
+    if (p.orderType === ORDER_TYPE.MARKET && (p.stopLoss !== undefined || p.takeProfit !== undefined)) return this.orderError(s, m, acct, 'TRADING_BAD_STOPS', 'absolute stop loss or take profit on a MARKET order: use relativeStopLoss/relativeTakeProfit');
     if (this.faults.marketClosed) return this.orderError(s, m, acct, 'MARKET_CLOSED', 'market is closed');
     const v = p.volume as number;
     if (v < x.sym.minVolume || v > x.sym.maxVolume || v % x.sym.stepVolume !== 0) return this.orderError(s, m, acct, 'TRADING_BAD_VOLUME', `volume ${v}`);

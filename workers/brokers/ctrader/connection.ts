@@ -4,6 +4,7 @@ import { CTraderError, RATE_LIMIT_ERRORS, TOKEN_ERRORS, explainError, redact } f
 import { HISTORICAL, RequestQueue } from './rate-limit.ts';
 import { schedulerFromTimers, type Scheduler } from './scheduler.ts';
 import type { CTraderTransport } from './transport.ts';
+import { HEARTBEAT_EVENT, PERMISSION_SCOPE } from './wire-types.ts';
 
 /** Where the access token comes from: the relay's token store, or a test. Tokens never leave it for a log. */
 export interface TokenProvider {
@@ -249,7 +250,7 @@ export class CTraderConnection {
   private async pickAccount(): Promise<void> {
     const res = await this.request('ProtoOAGetAccountListByAccessTokenReq', { accessToken: this.token });
     const accounts = (res.payload.ctidTraderAccount as { ctidTraderAccountId: number; isLive?: boolean }[] | undefined) ?? [];
-    this.scope = res.payload.permissionScope === 1 ? 'trade' : 'view';
+    this.scope = res.payload.permissionScope === PERMISSION_SCOPE.TRADE ? 'trade' : 'view';
     if (this.accountId === undefined) {
       const pick = accounts.find((a) => this.opts.live === undefined || !!a.isLive === this.opts.live);
       if (!pick) throw new Error(`the cTrader token grants no ${this.opts.live === undefined ? '' : this.opts.live ? 'live ' : 'demo '}trading account: connect the account again and tick it on the consent page`);
@@ -283,7 +284,7 @@ export class CTraderConnection {
       return;
     }
     this.stats.received++;
-    if (m.payloadType === 51) return;
+    if (m.payloadType === HEARTBEAT_EVENT) return;
     const p = m.clientMsgId ? this.pending.get(m.clientMsgId) : undefined;
     if (m.name === 'ProtoOAErrorRes' || m.name === 'ProtoErrorRes') {
       const err = errorOf(m);

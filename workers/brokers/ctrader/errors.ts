@@ -62,6 +62,9 @@ const ADVICE: Record<string, string> = {
   CONCURRENT_MODIFICATION: 'the order is being executed and cannot be changed now',
 };
 
+/** Every code this file explains: each must be a name of ProtoOAErrorCode or ProtoErrorCode (the wire carries names). */
+export const EXPLAINED_CODES: readonly string[] = Object.keys(ADVICE);
+
 /** Codes that mean "the token must be refreshed or granted again". */
 export const TOKEN_ERRORS = new Set(['OA_AUTH_TOKEN_EXPIRED', 'CH_ACCESS_TOKEN_INVALID', 'ACCOUNT_NOT_AUTHORIZED']);
 /** Codes after which a read request may be retried once the delay has passed. */

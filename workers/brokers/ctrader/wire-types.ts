@@ -3,6 +3,9 @@
  * decodes them (int64 as numbers, enums as numbers, optional fields absent).
  * Field names and numbers are those of Spotware's OpenApiModelMessages.proto.
  */
+/** ProtoPayloadType.HEARTBEAT_EVENT: sent by both sides, answered by no one. */
+export const HEARTBEAT_EVENT = 51;
+export const PERMISSION_SCOPE = { VIEW: 0, TRADE: 1 } as const;
 export const SIDE = { BUY: 1, SELL: 2 } as const;
 export const ORDER_TYPE = { MARKET: 1, LIMIT: 2, STOP: 3, STOP_LOSS_TAKE_PROFIT: 4, MARKET_RANGE: 5, STOP_LIMIT: 6 } as const;
 export const ORDER_STATUS = { ACCEPTED: 1, FILLED: 2, REJECTED: 3, EXPIRED: 4, CANCELLED: 5 } as const;
