@@ -42,14 +42,18 @@ describe('model registry', () => {
     expect(await registry.list()).toEqual([]);
   });
 
-  it('re-import: same bytes and manifest change nothing; a new manifest is taken; new bytes need a new version or replace', async () => {
+  it('re-import: same bytes and manifest change nothing; a new manifest or new bytes need a new version or replace', async () => {
     const { registry } = setup();
     const bytes = bytesOf(mlp(3, 'softmax'));
     const first = await registry.importBundle(bytes, json(manifests.alphaClasses()));
     const again = await registry.importBundle(bytes, json(manifests.alphaClasses()));
     expect(again).toMatchObject({ ok: true, outcome: 'unchanged' });
 
-    const edited = await registry.importBundle(bytes, json({ ...manifests.alphaClasses(), metrics: { accuracy: 0.43 }, description: 'corrected' }));
+    const correction = json({ ...manifests.alphaClasses(), metrics: { accuracy: 0.43 }, description: 'corrected' });
+    const unasked = await registry.importBundle(bytes, correction);
+    expect(unasked).toMatchObject({ ok: false, id: 'alpha:demo-mlp@1.0.0', problems: [expect.stringMatching(/already imported with a different manifest\.json; give the edited bundle a new version .* or replace it on purpose/)] });
+    expect((await registry.get('alpha:demo-mlp@1.0.0'))?.manifest.description).not.toBe('corrected');
+    const edited = await registry.importBundle(bytes, correction, { replace: true });
     expect(edited).toMatchObject({ ok: true, outcome: 'manifest-updated' });
     const [m] = await registry.list();
     expect(m.description).toBe('corrected');
@@ -73,7 +77,7 @@ describe('model registry', () => {
     const { registry } = setup();
     await registry.importBundle(bytesOf(mlp(3, 'softmax')), json(manifests.alphaClasses()));
     expect(await registry.validate('alpha:demo-mlp@1.0.0')).toMatchObject({ ok: true, problems: [] });
-    expect(await registry.validate('alpha:nope@1')).toEqual({ ok: false, problems: ['no model alpha:nope@1 in the registry (models: alpha:demo-mlp@1.0.0); ids are role:name@version.'] });
+    expect(await registry.validate('alpha:nope@1')).toEqual({ ok: false, problems: ['no model alpha:nope@1 in the registry (models: alpha:demo-mlp@1.0.0); ids are role:name@version.'], warnings: [] });
   });
 
   it('delete is refused while an agent uses the model, naming the agents', async () => {

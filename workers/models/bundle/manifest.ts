@@ -1,5 +1,7 @@
 import { isTimeframe, type Timeframe } from '../../market/timeframe.ts';
 import { FEATURE_SPECS } from '../../features/spec/index.ts';
+import { keyHints } from './key-hints.ts';
+import { stdFloorProblem } from './std-floor.ts';
 
 /**
  * manifest.json of a model bundle (model.onnx + manifest.json): what the model
@@ -13,8 +15,11 @@ export const MANIFEST_FORMAT = 'tradeguard-model/1';
 export type Direction = 'short' | 'flat' | 'long';
 
 export type AlphaOutputs =
-  /** Class probabilities [N, C]; `labels[c]` says what class c means (e.g. ['short', 'flat', 'long']). */
-  | { kind: 'classes'; output: string; labels: Direction[] }
+  /**
+   * Class probabilities [N, C]; `labels[c]` says what class c means (e.g. ['short', 'flat', 'long']).
+   * `logits: true` declares raw scores instead: the chain applies the softmax.
+   */
+  | { kind: 'classes'; output: string; labels: Direction[]; logits?: boolean }
   /** A discrete-action policy (Stable-Baselines3): scores or probabilities [N, A] over actions; `actions[a]` is the direction of action a. */
   | { kind: 'actions'; output: string; actions: Direction[] }
   /** One score in [-1, 1] per row [N, 1]: the sign is the direction, the magnitude the confidence. */
@@ -26,8 +31,12 @@ export type RiskOutputs =
   /** One [N, 3] tensor in the order sl_mult, tp_mult, size. */
   | { kind: 'tensor'; output: string };
 
-/** The probability that the trade is allowed: [N, 1], or column `column` of [N, K] (a classifier's probabilities). */
-export type GuardOutputs = { kind: 'allow-probability'; output: string; column?: number };
+/**
+ * The probability that the trade is allowed: [N, 1], or column `column` of [N, K] (a classifier's
+ * probabilities). `logits: true` declares raw scores: the chain applies a sigmoid ([N, 1]) or a
+ * softmax over the row ([N, K]) first.
+ */
+export type GuardOutputs = { kind: 'allow-probability'; output: string; column?: number; logits?: boolean };
 
 export interface ModelManifest {
   format: typeof MANIFEST_FORMAT;
@@ -44,8 +53,12 @@ export interface ModelManifest {
   outputs: AlphaOutputs | RiskOutputs | GuardOutputs;
   timeframe: Timeframe;
   symbols: string[];
-  /** The data the model was trained on (ISO dates) and where its held-out period starts. */
-  training: { from: string; to: string; testFrom?: string; samples?: number };
+  /**
+   * The data the model was trained on (ISO dates) and where its held-out period starts.
+   * `featureRanges`: [min, max] of feature columns in the training rows, by name: validation
+   * warns about a context column that never varied in training.
+   */
+  training: { from: string; to: string; testFrom?: string; samples?: number; featureRanges?: Record<string, [number, number]> };
   /** Out-of-sample metrics as measured, by name (e.g. accuracy, auc, sharpe). */
   metrics: Record<string, number>;
   /** What exported it (e.g. 'torch 2.3 / torch.onnx.export'). */
@@ -60,7 +73,7 @@ export interface ModelManifest {
 export function manifestProblems(m: unknown): string[] {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return ['manifest.json must hold a JSON object'];
   const x = m as Record<string, unknown>;
-  const out: string[] = [];
+  const out: string[] = keyHints(x);
   const str = (k: string) => typeof x[k] === 'string' && (x[k] as string).trim() !== '';
   if (x.format !== MANIFEST_FORMAT) out.push(`format must be "${MANIFEST_FORMAT}" (got ${JSON.stringify(x.format)})`);
   if (!MODEL_ROLES.includes(x.role as ModelRole)) out.push(`role must be one of ${MODEL_ROLES.join(', ')} (got ${JSON.stringify(x.role)})`);
@@ -89,6 +102,10 @@ export function manifestProblems(m: unknown): string[] {
       if (badMean >= 0) out.push(`scaler.mean[${badMean}] is not a finite number${spec ? ` (feature ${spec.features[badMean]?.name})` : ''}`);
       const badStd = s.std.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v) || v <= 0);
       if (badStd >= 0) out.push(`scaler.std[${badStd}] must be a finite number > 0${spec ? ` (feature ${spec.features[badStd]?.name})` : ''}`);
+      else if (spec) {
+        const tiny = stdFloorProblem(spec, s.std as number[]);
+        if (tiny) out.push(tiny);
+      }
     }
   }
 
@@ -99,11 +116,42 @@ export function manifestProblems(m: unknown): string[] {
   if (!t || typeof t.from !== 'string' || typeof t.to !== 'string' || Number.isNaN(Date.parse(t.from)) || Number.isNaN(Date.parse(t.to))) out.push('training must give from and to as ISO dates');
   else if (Date.parse(t.from) > Date.parse(t.to)) out.push('training.from must not be after training.to');
   else if (t.testFrom !== undefined && (typeof t.testFrom !== 'string' || !(Date.parse(t.testFrom) >= Date.parse(t.from) && Date.parse(t.testFrom) <= Date.parse(t.to)))) out.push('training.testFrom must be an ISO date between from and to');
+  if (t && typeof t === 'object') out.push(...featureRangeProblems(t.featureRanges, spec?.features.map((f) => f.name)));
   if (typeof x.metrics !== 'object' || x.metrics === null || Array.isArray(x.metrics) || Object.values(x.metrics).some((v) => typeof v !== 'number' || !Number.isFinite(v))) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
   return out;
 }
 
 const DIRECTIONS: readonly string[] = ['short', 'flat', 'long'];
+
+function featureRangeProblems(r: unknown, names: string[] | undefined): string[] {
+  if (r === undefined) return [];
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return ['training.featureRanges must map feature names to [min, max] of the training rows'];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(r)) {
+    if (names && !names.includes(k)) out.push(`training.featureRanges names "${k}", which is not a feature of the spec`);
+    else if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => typeof n === 'number' && Number.isFinite(n)) || v[0] > v[1]) out.push(`training.featureRanges.${k} must be [min, max] (two finite numbers, min <= max)`);
+  }
+  return out;
+}
+
+/**
+ * What is sound but likely wrong: a context column that never varied in training (per
+ * training.featureRanges) while the engine feeds it live values.
+ */
+export function manifestWarnings(m: ModelManifest): string[] {
+  const ranges = m.training?.featureRanges;
+  if (!ranges || typeof ranges !== 'object') return [];
+  const out: string[] = [];
+  for (const f of FEATURE_SPECS[m.featureSpec]?.features ?? []) {
+    const r = ranges[f.name];
+    if (f.group !== 'context' || !Array.isArray(r) || r[0] !== r[1]) continue;
+    // The alpha always sees direction 0 (so adds_to_position 0 too): constant by design.
+    if (m.role === 'alpha' && (f.name === 'ctx_direction' || f.name === 'ctx_adds_to_position')) continue;
+    const live = f.name === 'ctx_direction' ? 'risk and guard see +1 or -1 there (the proposed side)' : 'the engine feeds it live from the agent\'s account and position';
+    out.push(`training.featureRanges says ${f.name} was always ${r[0]} in training, but ${live}: the model never learnt what other values mean. Train on \`tradeguard features --with-context\` output (models/README.md, "Training data with context").`);
+  }
+  return out;
+}
 
 function outputProblems(role: ModelRole, o: unknown): string[] {
   if (typeof o !== 'object' || o === null) return ['outputs must describe the model\'s output heads'];
@@ -111,24 +159,31 @@ function outputProblems(role: ModelRole, o: unknown): string[] {
   const named = (k: string) => (typeof x[k] === 'string' && x[k] ? [] : [`outputs.${k} must name an output tensor`]);
   switch (role) {
     case 'alpha':
-      if (x.kind === 'score') return named('output');
+      if (x.kind === 'score') return [...named('output'), ...logitsFlag(x, false)];
       if (x.kind === 'classes' || x.kind === 'actions') {
         const list = x.kind === 'classes' ? x.labels : x.actions;
         const key = x.kind === 'classes' ? 'labels' : 'actions';
         const bad = !Array.isArray(list) || list.length < 2 || !list.every((d) => DIRECTIONS.includes(d as string)) || (x.kind === 'classes' && new Set(list).size !== list.length);
-        return [...named('output'), ...(bad ? [`outputs.${key} must list at least two of short, flat, long (what each ${x.kind === 'classes' ? 'class' : 'action'} means${x.kind === 'classes' ? ', each once' : ''})`] : [])];
+        return [...named('output'), ...(x.kind === 'classes' ? logitsFlag(x, true) : logitsFlag(x, false)), ...(bad ? [`outputs.${key} must list at least two of short, flat, long (what each ${x.kind === 'classes' ? 'class' : 'action'} means${x.kind === 'classes' ? ', each once' : ''})`] : [])];
       }
       return [`an alpha model's outputs.kind must be classes, actions or score (got ${JSON.stringify(x.kind)})`];
     case 'risk':
-      if (x.kind === 'heads') return [...named('slMult'), ...named('tpMult'), ...named('size')];
-      if (x.kind === 'tensor') return named('output');
+      if (x.kind === 'heads') return [...named('slMult'), ...named('tpMult'), ...named('size'), ...logitsFlag(x, false)];
+      if (x.kind === 'tensor') return [...named('output'), ...logitsFlag(x, false)];
       return [`a risk model's outputs.kind must be heads (sl_mult, tp_mult, size as three outputs) or tensor (one [N, 3] output) (got ${JSON.stringify(x.kind)})`];
     case 'guard':
       if (x.kind !== 'allow-probability') return [`a guard model's outputs.kind must be allow-probability (got ${JSON.stringify(x.kind)})`];
-      return [...named('output'), ...(x.column === undefined || (Number.isInteger(x.column) && (x.column as number) >= 0) ? [] : ['outputs.column must be a column index >= 0'])];
+      return [...named('output'), ...logitsFlag(x, true), ...(x.column === undefined || (Number.isInteger(x.column) && (x.column as number) >= 0) ? [] : ['outputs.column must be a column index >= 0'])];
     default:
       return [];
   }
+}
+
+/** `logits` is a boolean, and only on the outputs the chain can turn into probabilities (alpha classes, guard). */
+function logitsFlag(x: Record<string, unknown>, allowed: boolean): string[] {
+  if (x.logits === undefined) return [];
+  if (!allowed) return [`outputs.logits applies to alpha classes and guard allow-probability outputs only; a ${x.kind} output is read as it is (put the activation inside the model)`];
+  return typeof x.logits === 'boolean' ? [] : ['outputs.logits must be true (the output is raw scores: the chain applies sigmoid/softmax) or false'];
 }
 
 /** The output tensor names a manifest declares (to match against the ONNX graph's outputs). */

@@ -9,10 +9,10 @@ import { validateBundle, type BundleReport, type ValidateOptions } from './valid
  *
  * Rules:
  * - Nothing is stored unless `validateBundle` passes; a refusal lists every problem.
- * - Re-importing an id: the same ONNX bytes replace the stored manifest (a corrected
- *   description or metrics) and keep `importedAt`; identical bytes and manifest change
- *   nothing. Different bytes under the same id are refused unless `{ replace: true }`:
- *   decisions record the model id, so new weights should get a new version.
+ * - Re-importing an id: identical bytes and manifest change nothing. Anything else under
+ *   the same id is refused unless `{ replace: true }`: decisions record the model id, and
+ *   agents may run it, so an edited bundle should get a new version. With replace, the same
+ *   ONNX bytes update the manifest (a corrected description or metrics) and keep `importedAt`.
  * - A model an agent uses cannot be deleted; the refusal names the agents.
  */
 
@@ -108,6 +108,14 @@ export class ModelRegistry {
         importedAt = existing.importedAt;
         outcome = stableJson(existing.manifest) === stableJson(manifest) ? 'unchanged' : 'manifest-updated';
         if (outcome === 'unchanged') return { ok: true, id, outcome, model: summary(existing), report };
+        if (!opts.replace) {
+          return {
+            ok: false,
+            id,
+            problems: [`model ${id} is already imported with a different manifest.json; give the edited bundle a new version (decisions record the model id, and agents may be running it), or replace it on purpose (--replace).`],
+            report,
+          };
+        }
       } else if (!opts.replace) {
         return {
           ok: false,
@@ -135,7 +143,7 @@ export class ModelRegistry {
   /** Re-validates a stored bundle (e.g. after a runtime upgrade or a feature spec change). */
   async validate(id: string): Promise<BundleReport> {
     const m = await this.storage.get(id);
-    if (!m) return { ok: false, problems: [await this.unknown(id)] };
+    if (!m) return { ok: false, problems: [await this.unknown(id)], warnings: [] };
     return validateBundle(m.bytes, m.manifest, this.options);
   }
 

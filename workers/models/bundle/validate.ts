@@ -4,19 +4,26 @@ import type { Dim } from '../onnx/model.ts';
 import { createOrtSession } from '../inference/session.ort.ts';
 import { ModelLoadError, type CreateSession, type InferenceSession, type OutputTensor } from '../inference/session.ts';
 import { FEATURE_SPECS } from '../../features/spec/index.ts';
-import { manifestProblems, type ModelManifest } from './manifest.ts';
+import { manifestProblems, manifestWarnings, type ModelManifest } from './manifest.ts';
+import { modelId } from './registry.ts';
+import { sampleInputs } from './sample-inputs.ts';
+import { ModelStage } from '../chain/model-stage.ts';
+import { ModelOutputError } from '../chain/read-outputs.ts';
 
 /**
  * Checks a model bundle (model.onnx + manifest.json) before anything runs it: the manifest on
  * its own (`manifestProblems`), the ONNX graph against the manifest (input name and width,
  * output names and shapes per role), and the runtime itself (the model is loaded into
- * onnxruntime-web and run once on a batch of zeros). Every problem is one sentence that says
+ * onnxruntime-web, run once on a batch of zeros, then on sample inputs read exactly as the
+ * chain reads them: probabilities must be probabilities). Every problem is one sentence that says
  * what is wrong and what to do about it. models/README.md documents the format.
  */
 
 export interface BundleReport {
   ok: boolean;
   problems: string[];
+  /** Sound but likely wrong (e.g. a context column that never varied in training): shown, not refused. */
+  warnings: string[];
   /** The parsed manifest, when manifest.json held a JSON object (even one with problems). */
   manifest?: ModelManifest;
   /** What the ONNX file declares, when it decoded. */
@@ -42,6 +49,7 @@ const DOUBLE = 11;
 
 export async function validateBundle(onnxBytes: Uint8Array, manifestJson: string | unknown, options: ValidateOptions = {}): Promise<BundleReport> {
   const problems: string[] = [];
+  const warnings: string[] = [];
 
   // 1. The manifest on its own.
   let raw: unknown = manifestJson;
@@ -94,12 +102,18 @@ export async function validateBundle(onnxBytes: Uint8Array, manifestJson: string
     }
     try {
       if (session && manifest && problems.length === 0) problems.push(...(await smokeRun(session, manifest)));
+      if (session && manifest && problems.length === 0) {
+        const r = await sampleRun(session, manifest);
+        problems.push(...r.problems);
+        warnings.push(...r.warnings);
+      }
     } finally {
       await session?.release();
     }
   }
 
-  return { ok: problems.length === 0, problems, ...(manifest ? { manifest } : {}), ...(info ? { info } : {}) };
+  if (manifest && problems.length === 0) warnings.unshift(...manifestWarnings(manifest));
+  return { ok: problems.length === 0, problems, warnings, ...(manifest ? { manifest } : {}), ...(info ? { info } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,6 +235,8 @@ function why(e: Expect, m: ModelManifest): string {
 
 /** Checks the outputs the graph declares against the manifest's heads: names, element types, shapes. */
 function outputProblems(info: OnnxModelInfo, m: ModelManifest): string[] {
+  const switchKind = riskKindHint(info, m);
+  if (switchKind) return [switchKind];
   const out: string[] = [];
   for (const e of expectedOutputs(m)) {
     const graphOut = info.outputs.find((o) => o.name === e.name);
@@ -238,6 +254,33 @@ function outputProblems(info: OnnxModelInfo, m: ModelManifest): string[] {
     if (bad) out.push(`output '${e.name}' (manifest ${e.field}): the graph declares [${dims.join(', ')}] but the manifest needs ${expectText(e)} (${why(e, m)}); ${bad}`);
   }
   return out;
+}
+
+/**
+ * A risk model whose outputs fit the other risk kind: three heads declared against one [N, 3]
+ * output, or one tensor declared against single-value heads. One problem that says which kind
+ * to switch to, rather than "no output named ..." and a rename that would then fail on the shape.
+ */
+function riskKindHint(info: OnnxModelInfo, m: ModelManifest): string | null {
+  const o = m.outputs as unknown as Record<string, unknown> | undefined;
+  if (m.role !== 'risk' || !o) return null;
+  const floats = info.outputs.filter((g) => g.elemTypeCode === FLOAT || g.elemTypeCode === DOUBLE);
+  const single = (g: OnnxIoInfo) => !!g.shape && shapeMismatch(g.shape, { name: g.name, field: '', single: true }) === '';
+  const triple = (g: OnnxIoInfo) => !!g.shape && g.shape.length === 2 && g.shape[1] === 3;
+  if (o.kind === 'heads') {
+    const named = ['slMult', 'tpMult', 'size'].map((k) => info.outputs.find((g) => g.name === o[k]));
+    const tensor = floats.find(triple);
+    if (named.some((g) => g && single(g)) || !tensor) return null;
+    return `outputs.kind is "heads" (three [N, 1] outputs sl_mult, tp_mult, size) but the graph has one [N, 3] output '${tensor.name}' (${listIo(info.outputs)}); switch the manifest to "outputs": { "kind": "tensor", "output": "${tensor.name}" } (its columns in the order sl_mult, tp_mult, size).`;
+  }
+  if (o.kind === 'tensor') {
+    const declared = info.outputs.find((g) => g.name === o.output);
+    const heads = floats.filter(single);
+    if ((declared && !single(declared)) || heads.length < 3) return null;
+    const [a, b, c] = heads.map((g) => g.name);
+    return `outputs.kind is "tensor" (one [N, 3] output) but the graph has single-value outputs ${heads.map((g) => `'${g.name}'`).join(', ')} (${listIo(info.outputs)}); switch the manifest to "outputs": { "kind": "heads", "slMult": "${a}", "tpMult": "${b}", "size": "${c}" }, naming which output is which head.`;
+  }
+  return null;
 }
 
 /** '' when the dims fit; otherwise the advice to fix it. Symbolic dims fit anything. */
@@ -297,5 +340,37 @@ async function smokeRun(session: InferenceSession, m: ModelManifest): Promise<st
     if (bad) out.push(`output '${e.name}' (manifest ${e.field}): a run on [${batch}, ${width}] returned [${t.dims.join(', ')}] but the manifest needs ${expectText(e)} (${why(e, m)}); ${bad}`);
     else if (t.dims[0] !== batch) out.push(`output '${e.name}' returned ${t.dims[0]} rows for a batch of ${batch}; re-export with a dynamic batch axis on the output as well (dynamic_axes={'${e.name}': {0: 'N'}}).`);
   }
+  return out;
+}
+
+/**
+ * Runs the model on sample inputs (sample-inputs.ts) through the chain's own stage and readers:
+ * whatever would pause an agent on its first bars (a logit where a probability belongs, a score
+ * outside [-1, 1], NaN) is refused here instead, with the readers' own words.
+ */
+async function sampleRun(session: InferenceSession, m: ModelManifest): Promise<{ problems: string[]; warnings: string[] }> {
+  const spec = FEATURE_SPECS[m.featureSpec];
+  if (!spec || typeof m.input.shape[0] === 'number') return { problems: [], warnings: [] }; // a fixed batch: the zeros run is all we can do
+  const sample = sampleInputs(spec, m.role);
+  const stage = new ModelStage({ id: modelId(m), manifest: m, session });
+  try {
+    if (m.role === 'alpha') await stage.alpha(sample.rows);
+    else if (m.role === 'guard') await stage.guard(sample.rows);
+    else return { problems: [], warnings: riskWarnings(await stage.risk(sample.rows), sample.what) };
+  } catch (e) {
+    if (!(e instanceof ModelOutputError)) return { problems: [`running the model on ${sample.what} failed (${(e as Error).message}).`], warnings: [] };
+    return { problems: [`on ${sample.what}: ${e.message}.`], warnings: [] };
+  }
+  return { problems: [], warnings: [] };
+}
+
+/** Risk heads the chain would clamp on most rows: sound, but likely not what the trader meant. */
+function riskWarnings(r: { slMult: number; tpMult: number; size: number }[], what: string): string[] {
+  const share = (f: (x: (typeof r)[number]) => boolean) => r.filter(f).length / r.length;
+  const out: string[] = [];
+  const size = share((x) => x.size < 0 || x.size > 1);
+  if (size > 0) out.push(`size is outside [0, 1] on ${(size * 100).toFixed(0)}% of ${what}; size is the fraction of the agent's risk % to use (0..1) and the chain clamps it to [0, 1]: put a sigmoid on the size head.`);
+  const stops = share((x) => x.slMult <= 0 || x.tpMult <= 0);
+  if (stops > 0) out.push(`sl_mult or tp_mult is <= 0 on ${(stops * 100).toFixed(0)}% of ${what}; they are ATR multiples and the chain clamps them to its bounds (default sl 0.5..5, tp 0.5..10).`);
   return out;
 }

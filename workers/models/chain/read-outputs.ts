@@ -43,15 +43,36 @@ function finite(v: number, what: string): number {
   return v;
 }
 
+/** Sum of a row that is a probability distribution may be off by float32 rounding, no more. */
+const SUM_TOLERANCE = 1e-3;
+
+const LOGIT_ADVICE = {
+  softmax: 'this looks like logits: add a softmax to the exported model (torch.nn.Softmax(dim=-1)) or declare "logits": true in outputs',
+  sigmoid: 'this looks like logits: add a sigmoid to the exported model (torch.nn.Sigmoid()) or declare "logits": true in outputs',
+};
+
+const show = (p: readonly number[]) => `[${p.map((v) => +v.toPrecision(4)).join(', ')}]`;
+
+/** Throws unless `p` is a probability distribution: each in [0, 1], summing to 1. */
+function mustBeDistribution(p: readonly number[], what: string): void {
+  let sum = 0;
+  for (const v of p) {
+    if (v < -1e-6 || v > 1 + 1e-6) throw new ModelOutputError(`${what} is ${show(p)}: ${v} is not a probability; ${LOGIT_ADVICE.softmax}`);
+    sum += v;
+  }
+  if (Math.abs(sum - 1) > SUM_TOLERANCE) throw new ModelOutputError(`${what} is ${show(p)}, summing to ${+sum.toPrecision(4)}, not 1: not probabilities; ${LOGIT_ADVICE.softmax}`);
+}
+
 /**
- * Class probabilities or a discrete policy's scores. Scores that are not a
- * probability distribution (negative, or not summing to 1) are logits: softmax
- * turns them into one, as a Stable-Baselines3 policy head would.
+ * Class probabilities or a discrete policy's scores. Classes must be probabilities, unless the
+ * manifest declares logits (then the softmax is applied here): a logit read as a probability
+ * would trade on a number that means something else. A policy's action scores that are not a
+ * distribution (a DQN's Q-values) are softmaxed, as documented for the `actions` kind.
  */
 export function readAlpha(o: AlphaOutputs, t: FloatTensor, row: number): AlphaReading {
   if (o.kind === 'score') {
     const s = finite(rowOf(t, row, `alpha ${o.output}`)[0], `alpha ${o.output} row ${row}`);
-    if (s < -1 - 1e-6 || s > 1 + 1e-6) throw new ModelOutputError(`alpha ${o.output} row ${row} is ${s}, outside [-1, 1]`);
+    if (s < -1 - 1e-6 || s > 1 + 1e-6) throw new ModelOutputError(`alpha ${o.output} row ${row} is ${s}, outside [-1, 1]; squash the score into [-1, 1] inside the model (torch.tanh)`);
     return { direction: s > 0 ? 1 : s < 0 ? -1 : 0, confidence: Math.min(1, Math.abs(s)), probabilities: {} };
   }
   const labels = o.kind === 'classes' ? o.labels : o.actions;
@@ -65,7 +86,9 @@ export function readAlpha(o: AlphaOutputs, t: FloatTensor, row: number): AlphaRe
     sum += p[i];
     if (p[i] < 0) negative = true;
   }
-  if (negative || Math.abs(sum - 1) > 1e-3) softmaxInPlace(p);
+  if (o.kind === 'classes' && o.logits) softmaxInPlace(p);
+  else if (o.kind === 'classes') mustBeDistribution(p, `alpha ${o.output} row ${row}`);
+  else if (negative || Math.abs(sum - 1) > SUM_TOLERANCE) softmaxInPlace(p);
   let best = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
   const probabilities: Partial<Record<Direction, number>> = {};
@@ -102,7 +125,16 @@ export function readGuard(o: GuardOutputs, t: FloatTensor, row: number): number 
   const r = rowOf(t, row, `guard ${o.output}`);
   const col = o.column ?? 0;
   if (col >= r.length) throw new ModelOutputError(`guard ${o.output} has ${r.length} columns; the manifest reads column ${col}`);
-  const p = finite(r[col], `guard ${o.output} row ${row}`);
-  if (p < -1e-6 || p > 1 + 1e-6) throw new ModelOutputError(`guard ${o.output} row ${row} is ${p}, not a probability`);
-  return p;
+  const what = `guard ${o.output} row ${row}`;
+  if (o.column !== undefined && r.length > 1) {
+    // A classifier's row: all its columns are probabilities (or logits) of one distribution.
+    const p = Array.from(r, (v, i) => finite(v, `${what} column ${i}`));
+    if (o.logits) softmaxInPlace(p);
+    else mustBeDistribution(p, what);
+    return p[col];
+  }
+  const v = finite(r[col], what);
+  if (o.logits) return 1 / (1 + Math.exp(-v));
+  if (v < -1e-6 || v > 1 + 1e-6) throw new ModelOutputError(`${what} is ${v}, not a probability; ${LOGIT_ADVICE.sigmoid}`);
+  return v;
 }
