@@ -12,7 +12,7 @@ const good: ModelManifest = {
   outputs: { kind: 'classes', output: 'probabilities', labels: ['short', 'flat', 'long'] },
   timeframe: 'H1',
   symbols: ['EURUSD'],
-  training: { from: '2017-04-19', to: '2017-12-31', testFrom: '2017-11-01' },
+  training: { from: '2017-04-19', to: '2017-10-31', testFrom: '2017-11-01', testTo: '2017-12-31' },
   metrics: { accuracy: 0.41 },
 };
 
@@ -46,7 +46,9 @@ describe('model manifest', () => {
     [{ format: 'onnx' }, /format must be "tradeguard-model\/1"/],
     [{ name: 'a@b' }, /name must be a non-empty string of letters, digits/],
     [{ outputs: { kind: 'classes', output: 'p', labels: ['long', 'long'] } }, /each once/],
-    [{ training: { from: '2017-01-01', to: '2017-12-31', testFrom: '2018-03-01' } }, /testFrom must be an ISO date between from and to/],
+    [{ training: { from: '2017-01-01', to: '2017-12-31', testFrom: '2016-03-01' } }, /testFrom must be an ISO date, not before training.from/],
+    [{ training: { from: '2017-01-01', to: '2017-09-30', testFrom: '2017-10-01', testTo: '2017-08-01' } }, /testTo must be an ISO date, not before training.testFrom/],
+    [{ training: { from: '2017-01-01', to: '2017-09-30', testTo: '2017-12-31' } }, /testTo .*give both/],
     [{ metrics: [0.5] }, /metrics must map names/],
   ])('names the problem: %o', (patch, msg) => {
     const p = bad(patch);

@@ -54,11 +54,13 @@ export interface ModelManifest {
   timeframe: Timeframe;
   symbols: string[];
   /**
-   * The data the model was trained on (ISO dates) and where its held-out period starts.
-   * `featureRanges`: [min, max] of feature columns in the training rows, by name: validation
-   * warns about a context column that never varied in training.
+   * When (ISO dates): `from`..`to` is the training window, the bars the model learned from;
+   * `testFrom`..`testTo` the held-out window its `metrics` were measured on; `samples` the
+   * training rows. models/README.md says exactly what each bound is. `featureRanges`: [min, max]
+   * of feature columns in the training rows, by name: validation warns about a context column
+   * that never varied in training.
    */
-  training: { from: string; to: string; testFrom?: string; samples?: number; featureRanges?: Record<string, [number, number]> };
+  training: { from: string; to: string; testFrom?: string; testTo?: string; samples?: number; featureRanges?: Record<string, [number, number]> };
   /** Out-of-sample metrics as measured, by name (e.g. accuracy, auc, sharpe). */
   metrics: Record<string, number>;
   /** What exported it (e.g. 'torch 2.3 / torch.onnx.export'). */
@@ -115,7 +117,8 @@ export function manifestProblems(m: unknown): string[] {
   const t = x.training as Record<string, unknown> | undefined;
   if (!t || typeof t.from !== 'string' || typeof t.to !== 'string' || Number.isNaN(Date.parse(t.from)) || Number.isNaN(Date.parse(t.to))) out.push('training must give from and to as ISO dates');
   else if (Date.parse(t.from) > Date.parse(t.to)) out.push('training.from must not be after training.to');
-  else if (t.testFrom !== undefined && (typeof t.testFrom !== 'string' || !(Date.parse(t.testFrom) >= Date.parse(t.from) && Date.parse(t.testFrom) <= Date.parse(t.to)))) out.push('training.testFrom must be an ISO date between from and to');
+  else if (t.testFrom !== undefined && (typeof t.testFrom !== 'string' || !(Date.parse(t.testFrom) >= Date.parse(t.from)))) out.push('training.testFrom must be an ISO date, not before training.from (the held-out window starts there)');
+  else if (t.testTo !== undefined && (t.testFrom === undefined || typeof t.testTo !== 'string' || !(Date.parse(t.testTo) >= Date.parse(t.testFrom as string)))) out.push('training.testTo must be an ISO date, not before training.testFrom (give both: the held-out window)');
   if (t && typeof t === 'object') out.push(...featureRangeProblems(t.featureRanges, spec?.features.map((f) => f.name)));
   if (typeof x.metrics !== 'object' || x.metrics === null || Array.isArray(x.metrics) || Object.values(x.metrics).some((v) => typeof v !== 'number' || !Number.isFinite(v))) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
   return out;
