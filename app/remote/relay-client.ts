@@ -27,7 +27,8 @@ export class RelayClient {
   async attached(): Promise<boolean> {
     try {
       const r = await fetch(this.base + '/api/status', { credentials: 'same-origin' });
-      return r.ok;
+      // A static host (the standalone PWA) answers any path with index.html and a 200: only the relay's JSON counts.
+      return r.ok && (r.headers.get('content-type') ?? '').includes('application/json');
     } catch {
       return false;
     }
