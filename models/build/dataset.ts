@@ -3,14 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { importBarsCsv } from '../../workers/market/csv.ts';
 import type { BarSeries } from '../../workers/market/bar.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
-import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
+import { lowerBound } from '../../workers/market/merge.ts';
+import { DEMO_ACCOUNT, DEMO_HELD_OUT_FROM } from '../../workers/engine/demo.ts';
 import { buildFeatureMatrix, getFeatureSpec, type FeatureMatrix } from '../../workers/features/spec/index.ts';
 import { EXIT_NONE, tripleBarrierLabels, type SideOutcome, type TripleBarrierLabels } from '../../workers/models/labels/triple-barrier.ts';
 
 /**
  * The demo models' data: the bundled real EURUSD H1 bars, risk-obs-v1 features, triple-barrier
- * labels on the paper broker's rules and DEMO_ACCOUNT costs, and a chronological split with a
- * gap so that no training label looks into the held-out period.
+ * labels on the paper broker's rules and DEMO_ACCOUNT costs, and a chronological split at
+ * DEMO_HELD_OUT_FROM (the bar the demo replay starts at) with a gap so that no training label
+ * looks into the held-out period.
  */
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,8 +21,6 @@ export const DATA_FILE = 'public/data/EURUSD.csv';
 export const FEATURE_SPEC = 'risk-obs-v1';
 /** k1 = 2 ATR stop, k2 = 3 ATR target, H = 24 bars, Wilder ATR(14). */
 export const LABEL_OPTIONS = { stopAtr: 2, targetAtr: 3, horizonBars: 24, atrPeriod: 14 } as const;
-/** Share of the usable bars before the split; the rest is held out. */
-export const TRAIN_SHARE = 0.7;
 
 export interface DemoDataset {
   series: BarSeries;
@@ -30,7 +30,7 @@ export interface DemoDataset {
   cols: number;
   /** Decision bars used for training, in time order. */
   trainBars: number[];
-  /** Held-out decision bars, in time order; the first is the split bar. */
+  /** Held-out decision bars, in time order: the usable bars from DEMO_HELD_OUT_FROM on. */
   testBars: number[];
 }
 
@@ -57,19 +57,23 @@ export function loadDemoDataset(): DemoDataset {
     for (const fm of [features.flat, features.long, features.short]) for (let k = 0; k < cols && finite; k++) finite = Number.isFinite(fm.values[i * cols + k]);
     if (finite) usable.push(i);
   }
-  const { train, test } = splitChronologically(usable, TRAIN_SHARE);
+  const { train, test } = splitAtBar(usable, lowerBound(series.time, DEMO_HELD_OUT_FROM));
   return { series, labels, features, cols, trainBars: train, testBars: test };
 }
 
 /**
- * Splits consecutive decision bars in time: the first `share` of them before the split bar,
- * the rest from it on. A label at bar i reads bars up to i + H + 1 (the horizon exit), so the
- * last H + 1 bars before the split bar are dropped: no earlier label reads a later bar.
+ * Splits decision bars in time at `splitBar`: those before it train, those from it on are
+ * held out. A label at bar i reads bars up to i + H + 1 (the horizon exit), so the last H + 1
+ * bars before the split bar are dropped: no training label reads a held-out bar.
  */
-export function splitChronologically(bars: readonly number[], share: number): { train: number[]; test: number[] } {
-  const splitBar = bars[Math.round(bars.length * share)];
+export function splitAtBar(bars: readonly number[], splitBar: number): { train: number[]; test: number[] } {
   const lastTrainBar = splitBar - LABEL_OPTIONS.horizonBars - 2;
   return { train: bars.filter((i) => i <= lastTrainBar), test: bars.filter((i) => i >= splitBar) };
+}
+
+/** splitAtBar at the bar `share` of the way through `bars` (the inner validation split). */
+export function splitChronologically(bars: readonly number[], share: number): { train: number[]; test: number[] } {
+  return splitAtBar(bars, bars[Math.round(bars.length * share)]);
 }
 
 /** Rows of a feature matrix gathered into a dense row-major block. */

@@ -5,7 +5,8 @@ import { encodeModel } from '../../workers/models/onnx/codec.ts';
 import { DataType } from '../../workers/models/onnx/onnx-schema.ts';
 import type { OnnxModel } from '../../workers/models/onnx/model.ts';
 import { manifestProblems, type ModelManifest } from '../../workers/models/bundle/manifest.ts';
-import { FEATURE_SPEC, LABEL_OPTIONS, SL_RANGE, SYMBOL, TP_RANGE, TRAIN_SHARE, excursionTargets, gatherRows, loadDemoDataset, outcomeOf, proposalRows, splitChronologically, type DemoDataset } from './dataset.ts';
+import { DEMO_HELD_OUT_FROM } from '../../workers/engine/demo.ts';
+import { FEATURE_SPEC, LABEL_OPTIONS, SL_RANGE, SYMBOL, TP_RANGE, excursionTargets, gatherRows, loadDemoDataset, outcomeOf, proposalRows, splitChronologically, type DemoDataset } from './dataset.ts';
 import { crossEntropy, denseLayers, fitScaler, predict, scaleRows, toFloat32, trainNet, type Net, type Scaler, type TrainOptions } from './train.ts';
 import { argmaxRow, auc, binaryLogLoss, mean, meanAbsError, multiLogLoss, round6 } from './metrics.ts';
 
@@ -107,7 +108,9 @@ function baseManifest(d: DemoDataset, role: BuiltModel['role'], description: str
     scaler: { mean: scaler.mean, std: scaler.std },
     timeframe: d.series.timeframe,
     symbols: [SYMBOL],
-    training: { from: iso(t[d.trainBars[0]]), to: iso(t[d.testBars[d.testBars.length - 1]]), testFrom: iso(t[d.testBars[0]]), samples },
+    // Decision-bar times: features also read the bars before `from`, labels up to H + 1 bars after
+    // `to` (still before testFrom); the held-out labels read up to the last bar of the file.
+    training: { from: iso(t[d.trainBars[0]]), to: iso(t[d.trainBars[d.trainBars.length - 1]]), testFrom: iso(t[d.testBars[0]]), testTo: iso(t[d.testBars[d.testBars.length - 1]]), samples },
   };
 }
 
@@ -337,8 +340,8 @@ export function formatReport(r: BuildResult): string {
   const lines = [
     `demo models -> ${r.outDir}`,
     `data: ${SYMBOL} ${d.series.timeframe}, ${d.series.time.length} bars; ${FEATURE_SPEC}; ${LABEL_TXT}`,
-    `train:    ${String(d.trainBars.length).padStart(5)} bars ${t(d.trainBars[0])} .. ${t(d.trainBars[d.trainBars.length - 1])} (first ${TRAIN_SHARE * 100}% of usable bars, then a ${LABEL_OPTIONS.horizonBars + 1}-bar gap)`,
-    `held out: ${String(d.testBars.length).padStart(5)} bars ${t(d.testBars[0])} .. ${t(d.testBars[d.testBars.length - 1])}`,
+    `train:    ${String(d.trainBars.length).padStart(5)} bars ${t(d.trainBars[0])} .. ${t(d.trainBars[d.trainBars.length - 1])} (usable bars before ${iso(DEMO_HELD_OUT_FROM)}, less a ${LABEL_OPTIONS.horizonBars + 1}-bar gap)`,
+    `held out: ${String(d.testBars.length).padStart(5)} bars ${t(d.testBars[0])} .. ${t(d.testBars[d.testBars.length - 1])} (what the demo replays, from ${iso(DEMO_HELD_OUT_FROM)})`,
   ];
   for (const m of r.models) {
     const val = m.validation.map((v) => `${v.l2}: ${v.loss.toFixed(4)}`).join(', ');

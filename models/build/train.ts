@@ -22,8 +22,13 @@ export interface Scaler {
   constant: boolean[];
 }
 
-/** Below this a training column counts as constant (e.g. trade-context columns that are always 0 in training). */
-const CONSTANT_STD = 1e-12;
+/**
+ * A training column whose standard deviation is at most this share of its magnitude
+ * (max(1, |mean|)) counts as constant (e.g. trade-context columns that are always 0 in
+ * training): below float32's resolution of the values, dividing by it would only blow
+ * rounding noise, or a value never seen in training, up by orders of magnitude.
+ */
+export const CONSTANT_STD_SHARE = 1e-6;
 
 /** Mean and (population) standard deviation per column over every row of a row-major matrix. */
 export function fitScaler(values: Float64Array, cols: number): Scaler {
@@ -41,7 +46,7 @@ export function fitScaler(values: Float64Array, cols: number): Scaler {
   const constant = new Array<boolean>(cols).fill(false);
   for (let k = 0; k < cols; k++) {
     std[k] = Math.sqrt(std[k] / rows);
-    if (!(std[k] > CONSTANT_STD)) {
+    if (!(std[k] > CONSTANT_STD_SHARE * Math.max(1, Math.abs(mean[k])))) {
       std[k] = 1;
       constant[k] = true;
     }

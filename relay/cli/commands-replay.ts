@@ -4,11 +4,11 @@ import { wallClock } from '../../workers/engine/wall-clock.ts';
 import { createPaperSession } from '../../workers/engine/paper-session.ts';
 import { ReplayFeed } from '../../workers/market/feed.ts';
 import { guessInstrument } from '../../workers/market/instrument.ts';
-import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
+import { DEMO_ACCOUNT, DEMO_AGENT, demoReplayBars } from '../../workers/engine/demo.ts';
 import { agentConfigProblems, type AgentConfig } from '../../workers/engine/agent-config.ts';
 import type { EngineEvent } from '../../workers/engine/events.ts';
 import { agentFromOptions, agentOptions } from './agent-options.ts';
-import { loadBars, UserError } from './load-bars.ts';
+import { DEFAULT_DATA, loadBars, UserError } from './load-bars.ts';
 import { loadChain } from './load-models.ts';
 import { money, num, units, utc } from './format.ts';
 
@@ -17,14 +17,17 @@ type Log = (s: string) => void;
 /**
  * `tradeguard replay [--speed N] [agent options]`: a paper agent trading stored
  * bars paced like live (N times real time), printing fills and the account as it
- * goes. With no agent options it runs the demo agent on the bundled EURUSD bars.
+ * goes. With no agent options it runs the demo agent. With no --data it plays what
+ * the demo plays: the bundled EURUSD bars from DEMO_HELD_OUT_FROM on, which the demo
+ * models were not trained on.
  */
 export async function replayCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({ args: argv, options: { ...agentOptions, speed: { type: 'string', default: '72000' }, 'max-wait-ms': { type: 'string', default: '250' } }, strict: true });
   const speed = Number(o.speed);
   if (!(speed > 0)) throw new UserError(`--speed must be a positive number (times real time), got "${o.speed}"`);
   const custom = argv.some((a) => /^--(strategy|fast|slow|long-only|size|risk|risk-model|alpha|guard|min-confidence|guard-threshold|sl-atr|tp-atr|trail-atr|commission|commission-per-lot|spread-pips|slippage-pips|cash|leverage|max-position)/.test(a));
-  const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
+  const file = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
+  const series = o.data === undefined ? demoReplayBars(file) : file;
   let agent: AgentConfig;
   let account: { initialCash: number; leverage: number; costs: typeof DEMO_ACCOUNT.costs | ReturnType<typeof agentFromOptions>['costs'] };
   const x = agentFromOptions(o);
@@ -43,6 +46,7 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
   const clock = new SimulatedClock(series.time[0]);
   const { engine, broker, journal } = createPaperSession({ clock, ...account, instrument: () => spec, retainEvents: false, models: chain.models });
   engine.addAgent(agent);
+  if (series !== file) log(`The bundled bars from ${utc(series.time[0])} on: the part the demo models were not trained on (--data ${DEFAULT_DATA} replays the whole file).`);
   log(`Replaying ${series.time.length} ${series.symbol} ${series.timeframe} bars at ${units(speed)}x real time: agent "${agent.name}", paper account ${money(account.initialCash)}, leverage 1:${account.leverage}. Ctrl+C stops.`);
 
   let day = -1;

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAppHarness, type AppHarness } from './app-harness.ts';
 import { importBarsCsv } from '../../workers/market/csv.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
-import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
+import { DEMO_ACCOUNT, DEMO_AGENT, demoReplayBars } from '../../workers/engine/demo.ts';
 import { modelId, validateBundle } from '../../workers/models/bundle/index.ts';
 import { createOrtSession } from '../../workers/models/inference/session.ort.ts';
 import { DEFAULT_CHAIN } from '../../workers/models/chain/chain-policy.ts';
@@ -54,7 +54,8 @@ function decisionsOf(p: Page, agentId: string): Promise<number> {
 }
 
 const csv = readFileSync(fileURLToPath(new URL('../../public/data/EURUSD.csv', import.meta.url)), 'utf8');
-const series = importBarsCsv(csv, { symbol: 'EURUSD' }).series!;
+/** What the demo workspace stores and the Backtest view runs on: the bundled bars the demo models were not trained on. */
+const series = demoReplayBars(importBarsCsv(csv, { symbol: 'EURUSD' }).series!);
 
 /** A demo bundle as the app seeds it (public/models/demo), loaded in Node. */
 async function demoModel(role: 'alpha' | 'risk' | 'guard'): Promise<LoadedModel> {

@@ -14,7 +14,7 @@ import { scaleRows } from '../../workers/models/chain/scaler.ts';
 import { buildFeatureMatrix, getFeatureSpec } from '../../workers/features/spec/index.ts';
 import { tripleBarrierLabels, EXIT_NONE } from '../../workers/models/labels/triple-barrier.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
-import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
+import { DEMO_ACCOUNT, DEMO_HELD_OUT_FROM } from '../../workers/engine/demo.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 /**
@@ -48,15 +48,17 @@ const X = { 0: features(0), 1: features(1), [-1]: features(-1) } as Record<numbe
 const labels = tripleBarrierLabels(series, { stopAtr: 2, targetAtr: 3, horizonBars: H, atrPeriod: 14, costs: DEMO_ACCOUNT.costs, instrument: KNOWN_INSTRUMENTS.EURUSD });
 const labeled = (i: number) => i >= spec.warmup && labels.long.reason[i] !== EXIT_NONE;
 const barAt = (iso: string) => series.time.indexOf(Date.parse(iso));
+const iso = (i: number) => new Date(series.time[i]).toISOString();
 
 const { training } = manifests.alpha;
+const within = (i: number, from: string, to: string) => series.time[i] >= Date.parse(from) && series.time[i] <= Date.parse(to);
 const testStart = barAt(training.testFrom!);
 const trainBars: number[] = [];
 const testBars: number[] = [];
 for (let i = 0; i < n; i++) {
   if (!labeled(i)) continue;
-  if (series.time[i] >= Date.parse(training.from) && i + H + 1 < testStart) trainBars.push(i);
-  if (i >= testStart && series.time[i] <= Date.parse(training.to)) testBars.push(i);
+  if (within(i, training.from, training.to)) trainBars.push(i);
+  if (within(i, training.testFrom!, training.testTo!)) testBars.push(i);
 }
 
 function rowsOf(bars: number[], sides: number[]): Float64Array {
@@ -191,6 +193,15 @@ describe('demo model bundles (public/models/demo)', () => {
 
   it('split the data in time with a gap: training labels end before the held-out period starts', () => {
     for (const role of ROLES) expect({ ...manifests[role].training, samples: 0 }).toEqual({ ...training, samples: 0 });
+    // The manifests' windows are decision-bar times: the first and last training bar, the first and last held-out bar.
+    expect(training.from).toBe(iso(trainBars[0]));
+    expect(training.to).toBe(iso(trainBars[trainBars.length - 1]));
+    expect(training.testFrom).toBe(iso(testBars[0]));
+    expect(training.testTo).toBe(iso(testBars[testBars.length - 1]));
+    // Every labeled bar from the split on is held out, through the last one the file can label.
+    expect(testBars.length).toBe(series.time.filter((t, i) => t >= DEMO_HELD_OUT_FROM && labeled(i)).length);
+    // The held-out window starts where the demo replay starts.
+    expect(training.testFrom).toBe(new Date(DEMO_HELD_OUT_FROM).toISOString());
     expect(testStart).toBeGreaterThan(0);
     const lastTrain = trainBars[trainBars.length - 1];
     // The last training label's horizon exit (bar i + H + 1) precedes the first held-out decision.

@@ -3,6 +3,8 @@ import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import type { EngineEvent } from '../../workers/engine/events.ts';
 import { openDemoHost, until } from './helpers.ts';
+import { DEMO_HELD_OUT_FROM, demoReplayBars } from '../../workers/engine/demo.ts';
+import { bundled } from '../helpers/bundled.ts';
 
 async function allEvents(store: EngineStore): Promise<EngineEvent[]> {
   return store.events.since(0);
@@ -26,7 +28,12 @@ describe('workspace host: the demo workspace', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const byAgent = (a: string, t: string) => events.filter((e) => e.agentId === a && e.type === t).length;
     expect(byAgent('demo-sma', 'position.closed')).toBeGreaterThan(10);
-    expect(byAgent('demo-chain', 'decision')).toBeGreaterThan(4000);
+    // The demo replays the bundled bars the demo models were not trained on: one chain decision per such H1 bar.
+    const heldOut = demoReplayBars(bundled('EURUSD'));
+    const chainDecisions = events.flatMap((e) => (e.agentId === 'demo-chain' && e.type === 'decision' ? [e.payload] : []));
+    expect(chainDecisions.map((d) => d.barTime)).toEqual(Array.from(heldOut.time));
+    expect(heldOut.time[0]).toBe(DEMO_HELD_OUT_FROM);
+    expect(chainDecisions.filter((d) => d.action === 'enter' || d.action === 'reverse').length).toBeGreaterThan(0);
     expect(events[0].type === 'command' && events[0].payload.command.kind).toBe('workspace.init');
   });
 

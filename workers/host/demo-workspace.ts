@@ -2,7 +2,7 @@ import type { BarSeries } from '../market/bar.ts';
 import { describeImport, importBarsCsv } from '../market/csv.ts';
 import { resample } from '../market/resample.ts';
 import type { WorkspaceInit } from '../engine/events.ts';
-import { DEMO_ACCOUNT, DEMO_AGENT } from '../engine/demo.ts';
+import { DEMO_ACCOUNT, DEMO_AGENT, demoReplayBars } from '../engine/demo.ts';
 import { modelId, validateBundle } from '../models/bundle/index.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';
 import { DEFAULT_CHAIN } from '../models/chain/chain-policy.ts';
@@ -26,15 +26,17 @@ export interface PublicFiles {
 export const DEMO_MODEL_ROLES = ['alpha', 'risk', 'guard'] as const;
 
 /**
- * The embedded default: a paper account replaying the bundled EURUSD hourly
- * bars (with H4 and D1 resampled from them, so agents on those timeframes can
- * join), the demo model bundles, and two demo agents: the SMA cross and the
- * full Alpha -> Risk -> TradeGuard chain of the demo models.
+ * The embedded default: a paper account replaying the later part of the bundled
+ * EURUSD hourly bars, the part the demo models were not trained on
+ * (DEMO_HELD_OUT_FROM on; H4 and D1 resampled from it, so agents on those
+ * timeframes can join), the demo model bundles, and two demo agents: the SMA
+ * cross and the full Alpha -> Risk -> TradeGuard chain of the demo models.
+ * Only those bars are stored: a backtest in the demo workspace stays out-of-sample too.
  */
 export async function demoSeed(files: PublicFiles, now: number): Promise<WorkspaceSeed> {
   const csv = importBarsCsv(await files.text('data/EURUSD.csv'), { symbol: 'EURUSD' });
   if (!csv.ok || !csv.series) throw new Error(`the bundled data/EURUSD.csv did not import: ${describeImport(csv.report)}`);
-  const h1 = csv.series;
+  const h1 = demoReplayBars(csv.series);
   const bars = [h1, resample(h1, 'H4'), resample(h1, 'D1')];
 
   const models: StoredModel[] = [];
