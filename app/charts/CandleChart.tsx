@@ -5,7 +5,9 @@ import type { BarSeries } from '../../workers/market/bar.ts';
 import { ChartFrame } from './ChartFrame.tsx';
 import { aggregateOhlc, lowerBound, upperBound, visibleIndexRange } from './decimate.ts';
 import type { TradeMarker } from './markers.ts';
-import { CHART, themedAxis } from './theme.ts';
+import { CHART, themedAxis, timeAxis } from './theme.ts';
+import { formatPrice, guessInstrument } from '../../workers/market/instrument.ts';
+import { utcMinute } from '../../workers/util/utc-text.ts';
 import { ZoomableChart } from './zoomable.ts';
 
 export interface CandleChartProps {
@@ -29,10 +31,9 @@ export function CandleChart(props: CandleChartProps) {
   const height = () => props.height ?? 320;
   let markers: TradeMarker[] = [];
   let markerTimes = new Float64Array(0);
-  const digits = () => {
-    const c = props.bars.close[0] ?? 1;
-    return c < 10 ? 5 : c < 1000 ? 2 : 1;
-  };
+  // The symbol's quoted digits (EURUSD 5), or for an unknown symbol the digits its prices carry.
+  const spec = () => guessInstrument(props.bars.symbol, props.bars.close);
+  const price = (x: number) => formatPrice(props.bars.symbol, x, spec());
 
   const full = () => {
     const t = props.bars.time;
@@ -130,17 +131,16 @@ export function CandleChart(props: CandleChartProps) {
     scales: { x: { time: true }, y: { auto: true } },
     // Open/high/low/close as invisible series: they give the y range and the cursor values; the draw hook paints the candles.
     series: [{}, ...['Open', 'High', 'Low', 'Close'].map((label) => ({ label, scale: 'y', paths: () => null, points: { show: false } }))],
-    axes: [themedAxis(), themedAxis({ scale: 'y', side: 1, size: 70, values: (_u, vals) => vals.map((v) => v.toFixed(digits())) })],
+    axes: [timeAxis(), themedAxis({ scale: 'y', side: 1, size: 70, values: (_u, vals) => vals.map(price) })],
     hooks: {
       draw: [drawCandles],
       setCursor: [(u) => {
         const i = u.cursor.idx;
         if (i == null) return setHover('');
         const [t, o, h, l, c] = u.data as unknown as Float64Array[];
-        const d = digits();
         const at = t[i];
         const near = markers.filter((m) => Math.abs(m.time - at) <= (t[1] - t[0] || 0) / 2 || m.time === at).map((m) => m.label ?? m.kind);
-        setHover(`${new Date(at).toISOString().slice(0, 16).replace('T', ' ')}  O ${o[i].toFixed(d)} H ${h[i].toFixed(d)} L ${l[i].toFixed(d)} C ${c[i].toFixed(d)}${near.length ? `  · ${near.join(' · ')}` : ''}`);
+        setHover(`${utcMinute(at)} UTC  O ${price(o[i])} H ${price(h[i])} L ${price(l[i])} C ${price(c[i])}${near.length ? `  · ${near.join(' · ')}` : ''}`);
       }],
     },
   });

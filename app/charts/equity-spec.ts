@@ -1,6 +1,6 @@
 import type uPlot from 'uplot';
 import { decimateMinMax, visibleIndexRange } from './decimate.ts';
-import { CHART, themedAxis } from './theme.ts';
+import { CHART, themedAxis, timeAxis } from './theme.ts';
 import type { ZoomableSpec } from './zoomable.ts';
 import type { XRange } from './zoom.ts';
 
@@ -40,7 +40,7 @@ export function equityOptions(width: number, height: number): uPlot.Options {
       { label: 'Drawdown %', scale: 'dd', stroke: CHART.drawdown, width: 1, fill: CHART.drawdownFill, points: { show: false } },
     ],
     axes: [
-      themedAxis(),
+      timeAxis(),
       themedAxis({ scale: 'eq', values: (_u, vals) => vals.map(money), size: 64 }),
       themedAxis({ scale: 'dd', side: 1, grid: { show: false }, values: (_u, vals) => vals.map((v) => `${(-v).toFixed(1)} %`), size: 56 }),
     ],

@@ -1,6 +1,7 @@
 import type { EngineEvent } from '../../workers/engine/events.ts';
 import type { TradeRecord } from '../../workers/store/projections.ts';
 import type { OpenPositionRecord } from '../../workers/store/store.ts';
+import { formatPrice } from '../../workers/market/instrument.ts';
 
 /** A point the candle chart marks: where a trade went in or out, and where its stop and target sat. */
 export type TradeMarkerKind = 'entry-long' | 'entry-short' | 'exit' | 'stop' | 'target';
@@ -23,6 +24,7 @@ export interface MarkerSources {
 
 const side = (s: 1 | -1) => (s === 1 ? 'long' : 'short');
 const units = (u: number) => u.toLocaleString('en-US');
+const level = (symbol: string, x: number | null) => (x === null ? 'none' : formatPrice(symbol, x));
 
 /**
  * The markers for a candle chart, oldest first. Exits keep the reason the
@@ -34,21 +36,21 @@ export function tradeMarkers(src: MarkerSources): TradeMarker[] {
   const wanted = (symbol: string) => src.symbol === undefined || symbol === src.symbol;
   for (const t of src.trades ?? []) {
     if (!wanted(t.symbol)) continue;
-    out.push({ time: t.entryTime, price: t.entryPrice, kind: t.side === 1 ? 'entry-long' : 'entry-short', label: `${side(t.side)} ${units(t.volumeUnits)} @ ${t.entryPrice}` });
+    out.push({ time: t.entryTime, price: t.entryPrice, kind: t.side === 1 ? 'entry-long' : 'entry-short', label: `${side(t.side)} ${units(t.volumeUnits)} @ ${level(t.symbol, t.entryPrice)}` });
     const kind = t.reason === 'stop' ? 'stop' : t.reason === 'target' ? 'target' : 'exit';
-    out.push({ time: t.exitTime, price: t.exitPrice, kind, label: `${t.reason} exit @ ${t.exitPrice}, ${t.netPnl >= 0 ? '+' : ''}${t.netPnl.toFixed(2)}` });
+    out.push({ time: t.exitTime, price: t.exitPrice, kind, label: `${t.reason} exit @ ${level(t.symbol, t.exitPrice)}, ${t.netPnl >= 0 ? '+' : ''}${t.netPnl.toFixed(2)} USD` });
   }
   for (const p of src.openPositions ?? []) {
     if (!wanted(p.symbol)) continue;
-    out.push({ time: p.openedAt, price: p.entryPrice, kind: p.side === 1 ? 'entry-long' : 'entry-short', label: `${side(p.side)} ${units(p.volumeUnits)} @ ${p.entryPrice} (open)` });
-    if (p.stopLoss !== null) out.push({ time: p.openedAt, price: p.stopLoss, kind: 'stop', label: `stop ${p.stopLoss}` });
-    if (p.takeProfit !== null) out.push({ time: p.openedAt, price: p.takeProfit, kind: 'target', label: `target ${p.takeProfit}` });
+    out.push({ time: p.openedAt, price: p.entryPrice, kind: p.side === 1 ? 'entry-long' : 'entry-short', label: `${side(p.side)} ${units(p.volumeUnits)} @ ${level(p.symbol, p.entryPrice)} (open)` });
+    if (p.stopLoss !== null) out.push({ time: p.openedAt, price: p.stopLoss, kind: 'stop', label: `stop ${level(p.symbol, p.stopLoss)}` });
+    if (p.takeProfit !== null) out.push({ time: p.openedAt, price: p.takeProfit, kind: 'target', label: `target ${level(p.symbol, p.takeProfit)}` });
   }
   for (const e of src.events ?? []) {
     if (e.type !== 'position.amended' || !wanted(e.payload.symbol)) continue;
     const a = e.payload;
-    if (a.stopLoss !== null && a.stopLoss !== a.previousStopLoss) out.push({ time: e.time, price: a.stopLoss, kind: 'stop', label: `stop ${a.previousStopLoss ?? 'none'} -> ${a.stopLoss} (${a.why})` });
-    if (a.takeProfit !== null && a.takeProfit !== a.previousTakeProfit) out.push({ time: e.time, price: a.takeProfit, kind: 'target', label: `target ${a.previousTakeProfit ?? 'none'} -> ${a.takeProfit} (${a.why})` });
+    if (a.stopLoss !== null && a.stopLoss !== a.previousStopLoss) out.push({ time: e.time, price: a.stopLoss, kind: 'stop', label: `stop ${level(a.symbol, a.previousStopLoss)} -> ${level(a.symbol, a.stopLoss)} (${a.why})` });
+    if (a.takeProfit !== null && a.takeProfit !== a.previousTakeProfit) out.push({ time: e.time, price: a.takeProfit, kind: 'target', label: `target ${level(a.symbol, a.previousTakeProfit)} -> ${level(a.symbol, a.takeProfit)} (${a.why})` });
   }
   // Array sort is stable: at one instant an exit stays before the next entry, as it happened.
   return out.sort((a, b) => a.time - b.time);

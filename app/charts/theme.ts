@@ -1,4 +1,5 @@
 import type uPlot from 'uplot';
+import { timeAxisValues } from './time-axis.ts';
 
 /** Chart colours on the dark theme; candles and markers use the usual green-up / red-down. */
 export const CHART = {
@@ -29,4 +30,9 @@ export function themedAxis(a: uPlot.Axis = {}): uPlot.Axis {
     ticks: { stroke: CHART.ticks, width: 1 },
     ...a,
   };
+}
+
+/** The x axis of a chart over time: 24-hour UTC labels in ISO order, spaced so a full date fits. */
+export function timeAxis(): uPlot.Axis {
+  return themedAxis({ values: timeAxisValues, space: 80 });
 }

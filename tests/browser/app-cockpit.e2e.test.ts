@@ -84,8 +84,9 @@ describe('a fresh load', () => {
     await expect.poll(async () => new Set(await page.locator('[data-trade-row] td:nth-child(2)').allTextContents())).toEqual(new Set(['demo-sma']));
     await page.locator('[data-trade-row][data-open="no"]').first().click();
     await expect.poll(() => page.locator('[data-lifecycle] li').count()).toBeGreaterThanOrEqual(2);
-    expect(await page.locator('[data-lifecycle] li').first().textContent()).toMatch(/entered (long|short)/);
-    expect(await page.locator('[data-lifecycle] li').last().textContent()).toMatch(/exited @ .* \((stop|target|signal|manual|emergency)\), net/);
+    // The entry fill time and the price with EURUSD's five digits (1.18470, not 1.1847).
+    expect(await page.locator('[data-lifecycle] li').first().textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d — entry filled (long|short) [\d,]+ @ \d\.\d{5}, stop (none|\d\.\d{5}), target (none|\d\.\d{5})$/);
+    expect(await page.locator('[data-lifecycle] li').last().textContent()).toMatch(/exited @ \d\.\d{5} \((stop|target|signal|manual|emergency)\), net [+-]\d+\.\d\d USD$/);
     await page.fill('[data-trade-detail] input[name="tags"]', 'breakout, e2e');
     await page.fill('[data-trade-detail] textarea[name="note"]', 'entered on the cross');
     await page.click('[data-trade-detail] button[type="submit"]');

@@ -27,6 +27,8 @@ export interface RuleStrategyDef<P extends Record<string, number | boolean>> {
   name: string;
   description: string;
   defaults: P;
+  /** Each parameter as a form labels it ('Fast average period', 'Long only'); numbers are in bars. A form shows the key of one without. */
+  labels?: Partial<Record<keyof P, string>>;
   /** A problem with the parameters in words, or null. */
   check(p: P): string | null;
   create(p: P): Strategy;

@@ -1,4 +1,5 @@
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js';
+import { Page } from '../../components/Page.tsx';
 import { route } from '../../state/route.ts';
 import { useWorkspace } from '../../state/workspace.ts';
 import { AgentCard } from './AgentCard.tsx';
@@ -36,10 +37,10 @@ export default function AgentsView() {
   const summary = (id: string) => ws.status()?.agents.find((a) => a.id === id);
 
   return (
-    <section aria-labelledby="agents-title">
-      <div class="row">
-        <h1 id="agents-title">Agents</h1>
-        <span class="grow" />
+    <Page
+      view="agents"
+      title="Agents"
+      actions={
         <button
           class="primary"
           aria-expanded={creating()}
@@ -51,7 +52,8 @@ export default function AgentsView() {
         >
           {creating() ? 'Close the form' : 'New agent'}
         </button>
-      </div>
+      }
+    >
       <Show when={creating() && formCtx.latest}>{(ctx) => <CreateAgentForm ctx={ctx()} onCreated={() => setCreating(false)} />}</Show>
       <Show when={ws.status()} fallback={<p class="muted">Waiting for the engine…</p>}>
         <div class="agents">
@@ -60,6 +62,6 @@ export default function AgentsView() {
           </For>
         </div>
       </Show>
-    </section>
+    </Page>
   );
 }

@@ -127,11 +127,11 @@ export function CreateAgentForm(props: { ctx: FormContext; onCreated: (id: strin
                 {(k) =>
                   typeof form.params[k] === 'boolean' ? (
                     <label>
-                      <input type="checkbox" name={`param-${k}`} checked={form.params[k] === true} onChange={(e) => (setForm('params', k, e.currentTarget.checked), touch('params'))} /> {k}
+                      <input type="checkbox" name={`param-${k}`} checked={form.params[k] === true} onChange={(e) => (setForm('params', k, e.currentTarget.checked), touch('params'))} /> {RULE_STRATEGIES[form.strategy]?.labels?.[k] ?? k}
                     </label>
                   ) : (
                     <label>
-                      {k}{' '}
+                      {RULE_STRATEGIES[form.strategy]?.labels?.[k] ?? k}{' '}
                       <input
                         name={`param-${k}`}
                         inputmode="decimal"

@@ -1,4 +1,5 @@
 import { createEffect, createMemo, createResource, createSignal, For, Index, Show } from 'solid-js';
+import { Page } from '../../components/Page.tsx';
 import { createStore, reconcile } from 'solid-js/store';
 import { useWorkspace } from '../../state/workspace.ts';
 import { ModelRegistry } from '../../../workers/models/bundle/registry.ts';
@@ -11,7 +12,8 @@ import type { BacktestOutcome } from '../../backtest/protocol.ts';
 import { EquityChart } from '../../charts/EquityChart.tsx';
 import { CandleChart } from '../../charts/CandleChart.tsx';
 import { tradeMarkers } from '../../charts/markers.ts';
-import { Field, errorText, utcDate } from '../settings/form-fields.tsx';
+import { Field, errorText } from '../settings/form-fields.tsx';
+import { utcMinute } from '../../../workers/util/utc-text.ts';
 import { agentIdFor, checkForm, defaultForm, deployWarnings, paramStrings, type BacktestForm, type CheckedForm, type FieldErrors, type FieldKey } from './form.ts';
 import { MetricsTable } from './MetricsTable.tsx';
 import { TradeTable } from './TradeTable.tsx';
@@ -71,7 +73,7 @@ export function BacktestView() {
   };
   const chooseSeries = (v: string) => {
     const info = (stored.latest ?? []).find((s) => `${s.symbol}|${s.timeframe}` === v);
-    setForm({ series: v, ...(info ? { from: utcDate(info.first), to: utcDate(info.last) } : {}) });
+    setForm({ series: v, ...(info ? { from: utcMinute(info.first), to: utcMinute(info.last) } : {}) });
     if (touched()) setErrors(checkForm(form, ctx()).errors);
   };
   const chooseStrategy = (name: string) => {
@@ -160,8 +162,7 @@ export function BacktestView() {
   );
 
   return (
-    <section class="view" data-view="backtest">
-      <h2>Backtest</h2>
+    <Page view="backtest" class="view" title="Backtest">
       <form class="panel" onSubmit={(e) => { e.preventDefault(); void run(); }} noValidate>
         <h3>Data</h3>
         <div class="form-grid">
@@ -173,11 +174,11 @@ export function BacktestView() {
               </select>
             )}
           </Field>
-          <Field name="from" label="From (UTC)" error={err('from')}>
-            {(id, d) => <input id={id} type="date" aria-describedby={d} value={form.from} onInput={(e) => update('from', e.currentTarget.value)} />}
+          <Field name="from" label="From (UTC, 24-hour)" hint="YYYY-MM-DD HH:mm, or a date alone" error={err('from')}>
+            {(id, d) => <input id={id} type="text" inputMode="numeric" autocomplete="off" spellcheck={false} placeholder="YYYY-MM-DD HH:mm" pattern="\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?" aria-describedby={d} value={form.from} onInput={(e) => update('from', e.currentTarget.value)} data-input="from" />}
           </Field>
-          <Field name="to" label="To (UTC, inclusive)" error={err('to')}>
-            {(id, d) => <input id={id} type="date" aria-describedby={d} value={form.to} onInput={(e) => update('to', e.currentTarget.value)} />}
+          <Field name="to" label="To (UTC, 24-hour, inclusive)" hint="a date alone runs to the end of that day" error={err('to')}>
+            {(id, d) => <input id={id} type="text" inputMode="numeric" autocomplete="off" spellcheck={false} placeholder="YYYY-MM-DD HH:mm" pattern="\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?" aria-describedby={d} value={form.to} onInput={(e) => update('to', e.currentTarget.value)} data-input="to" />}
           </Field>
         </div>
 
@@ -197,10 +198,10 @@ export function BacktestView() {
             </Field>
             <Index each={Object.keys(form.params)}>
               {(k) => (
-                <Field name={`param.${k()}`} label={k()} error={err(`param.${k()}`)} unit={typeof form.params[k()] === 'boolean' ? undefined : 'bars'}>
+                <Field name={`param.${k()}`} label={RULE_STRATEGIES[form.strategy]?.labels?.[k()] ?? k()} error={err(`param.${k()}`)} unit={typeof form.params[k()] === 'boolean' ? undefined : 'bars'}>
                   {(id, d) =>
                     typeof form.params[k()] === 'boolean' ? (
-                      <input id={id} type="checkbox" aria-describedby={d} checked={form.params[k()] === true} onChange={(e) => { setForm('params', k(), e.currentTarget.checked); }} />
+                      <input id={id} type="checkbox" name={`param-${k()}`} aria-describedby={d} checked={form.params[k()] === true} onChange={(e) => { setForm('params', k(), e.currentTarget.checked); }} />
                     ) : (
                       <input id={id} class="num" inputMode="numeric" aria-describedby={d} value={form.params[k()] as string} onInput={(e) => { setForm('params', k(), e.currentTarget.value); autoName(); if (touched()) setErrors(checkForm(form, ctx()).errors); }} />
                     )
@@ -327,7 +328,7 @@ export function BacktestView() {
           </>
         )}
       </Show>
-    </section>
+    </Page>
   );
 }
 

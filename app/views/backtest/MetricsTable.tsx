@@ -1,8 +1,8 @@
 import { For } from 'solid-js';
 import type { BacktestMetrics } from '../../../workers/backtest/metrics.ts';
-import { fmt, utcDate } from '../settings/form-fields.tsx';
+import { fmt } from '../../components/format.ts';
 
-const days = (ms: number) => `${fmt(ms / 86_400_000, 1)} d`;
+const days = (ms: number) => `${fmt.num(ms / 86_400_000, 1)} d`;
 
 /** The backtest's figures, numbers right-aligned with their units (definitions: docs/BACKTEST.md). */
 export function MetricsTable(props: { metrics: BacktestMetrics; openPositions: number }) {
@@ -10,31 +10,32 @@ export function MetricsTable(props: { metrics: BacktestMetrics; openPositions: n
     const m = props.metrics;
     const sign = (v: number) => (v > 0 ? 'pos' : v < 0 ? 'neg' : undefined);
     return [
-      ['period', 'Period', `${utcDate(m.startTime)} → ${utcDate(m.endTime)}`],
+      ['period', 'Period', `${fmt.date(m.startTime)} → ${fmt.date(m.endTime)}`],
       ['bars', 'Bars', m.bars.toLocaleString('en-US')],
-      ['initialEquity', 'Start equity', fmt(m.initialEquity)],
-      ['finalEquity', 'Final equity', fmt(m.finalEquity), sign(m.finalEquity - m.initialEquity)],
-      ['totalReturnPct', 'Total return', `${fmt(m.totalReturnPct)} %`, sign(m.totalReturnPct)],
-      ['cagrPct', 'CAGR', `${fmt(m.cagrPct)} %`, sign(m.cagrPct)],
-      ['sharpe', 'Sharpe (annualised)', fmt(m.sharpe)],
-      ['sortino', 'Sortino (annualised)', fmt(m.sortino)],
-      ['maxDrawdownPct', 'Max drawdown', `${fmt(m.maxDrawdownPct)} %`, m.maxDrawdownPct > 0 ? 'neg' : undefined],
+      ['initialEquity', 'Start equity', fmt.usd(m.initialEquity)],
+      ['finalEquity', 'Final equity', fmt.usd(m.finalEquity), sign(m.finalEquity - m.initialEquity)],
+      ['totalReturnPct', 'Total return', fmt.signedPct(m.totalReturnPct), sign(m.totalReturnPct)],
+      ['cagrPct', 'CAGR', fmt.signedPct(m.cagrPct), sign(m.cagrPct)],
+      ['sharpe', 'Sharpe (annualised)', fmt.num(m.sharpe)],
+      ['sortino', 'Sortino (annualised)', fmt.num(m.sortino)],
+      ['maxDrawdownPct', 'Max drawdown', fmt.pct(m.maxDrawdownPct), m.maxDrawdownPct > 0 ? 'neg' : undefined],
       ['maxDrawdownDuration', 'Max drawdown duration', `${days(m.maxDrawdownDurationMs)} (${m.maxDrawdownDurationBars.toLocaleString('en-US')} bars)`],
       ['trades', 'Trades', m.trades.toLocaleString('en-US')],
-      ['winRatePct', 'Win rate', `${fmt(m.winRatePct, 1)} %`],
-      ['profitFactor', 'Profit factor', fmt(m.profitFactor)],
-      ['expectancy', 'Expectancy per trade', fmt(m.expectancy), sign(m.expectancy)],
-      ['avgTradeReturnPct', 'Average trade return', `${fmt(m.avgTradeReturnPct, 3)} %`],
-      ['bestTrade', 'Best trade', fmt(m.bestTrade), sign(m.bestTrade)],
-      ['worstTrade', 'Worst trade', fmt(m.worstTrade), sign(m.worstTrade)],
-      ['exposurePct', 'Exposure', `${fmt(m.exposurePct, 1)} %`],
-      ['commissions', 'Commissions', fmt(m.commissions)],
+      ['winRatePct', 'Win rate', fmt.pct(m.winRatePct, 1)],
+      ['profitFactor', 'Profit factor', fmt.num(m.profitFactor)],
+      ['expectancy', 'Expectancy per trade', fmt.signedUsd(m.expectancy), sign(m.expectancy)],
+      ['avgTradeReturnPct', 'Average trade return', fmt.signedPct(m.avgTradeReturnPct, 3)],
+      ['bestTrade', 'Best trade', fmt.signedUsd(m.bestTrade), sign(m.bestTrade)],
+      ['worstTrade', 'Worst trade', fmt.signedUsd(m.worstTrade), sign(m.worstTrade)],
+      ['exposurePct', 'Exposure', fmt.pct(m.exposurePct, 1)],
+      ['commissions', 'Commissions', fmt.usd(m.commissions)],
       ['openPositions', 'Open at the end', String(props.openPositions)],
     ];
   };
   return (
+    <div class="table-wrap">
     <table class="grid" data-metrics>
-      <caption class="field-hint" style={{ 'text-align': 'left' }}>Metrics (money in account currency)</caption>
+      <caption class="field-hint" style={{ 'text-align': 'left' }}>Metrics (money in USD, the account currency)</caption>
       <tbody>
         <For each={rows()}>
           {([key, label, value, tone]) => (
@@ -46,5 +47,6 @@ export function MetricsTable(props: { metrics: BacktestMetrics; openPositions: n
         </For>
       </tbody>
     </table>
+    </div>
   );
 }

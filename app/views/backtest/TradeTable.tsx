@@ -1,44 +1,45 @@
-import { createSignal, For, Show } from 'solid-js';
+import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import type { TradeRecord } from '../../../workers/store/projections.ts';
-import { fmt, utcMinute } from '../settings/form-fields.tsx';
+import { fmt, tone } from '../../components/format.ts';
+import { Pager, pageSlice } from '../../components/Pager.tsx';
 
-const PAGE = 200;
-
-/** Closed trades, newest first; long lists show a page at a time. */
+/** Closed trades, newest first, a page at a time (a long backtest has thousands). */
 export function TradeTable(props: { trades: readonly TradeRecord[] }) {
-  const [shown, setShown] = createSignal(PAGE);
-  const rows = () => [...props.trades].reverse().slice(0, shown());
+  const [page, setPage] = createSignal(0);
+  // A new run starts at its newest trades.
+  createEffect(on(() => props.trades, () => setPage(0), { defer: true }));
+  const rows = () => pageSlice([...props.trades].reverse(), page());
   return (
-    <div class="scroll-x">
+    <div>
       <h3>Trades ({props.trades.length.toLocaleString('en-US')})</h3>
       <Show when={props.trades.length > 0} fallback={<p class="field-hint">No closed trades.</p>}>
-        <table class="grid" data-trades>
-          <thead>
-            <tr>
-              <th>Entry (UTC)</th><th>Side</th><th class="num">Units</th><th class="num">Entry</th><th>Exit (UTC)</th><th class="num">Exit</th><th>Reason</th><th class="num">Net P&amp;L</th><th class="num">Return</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={rows()}>
-              {(t) => (
-                <tr>
-                  <td>{utcMinute(t.entryTime)}</td>
-                  <td class={t.side === 1 ? 'pos' : 'neg'}>{t.side === 1 ? 'long' : 'short'}</td>
-                  <td class="num">{t.volumeUnits.toLocaleString('en-US')}</td>
-                  <td class="num">{t.entryPrice}</td>
-                  <td>{utcMinute(t.exitTime)}</td>
-                  <td class="num">{t.exitPrice}</td>
-                  <td>{t.reason}</td>
-                  <td class={`num ${t.netPnl >= 0 ? 'pos' : 'neg'}`}>{fmt(t.netPnl)}</td>
-                  <td class="num">{fmt(t.returnPct, 3)} %</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-        <Show when={props.trades.length > shown()}>
-          <button type="button" class="btn" onClick={() => setShown(shown() + PAGE)}>Show {Math.min(PAGE, props.trades.length - shown())} more</button>
-        </Show>
+        <div class="table-wrap">
+          <table class="grid" data-trades>
+            <thead>
+              <tr>
+                <th>Entry fill (UTC)</th><th>Side</th><th class="num">Units</th><th class="num">Entry</th><th>Exit (UTC)</th><th class="num">Exit</th><th>Reason</th><th class="num">Net P&amp;L</th><th class="num">Return</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={rows()}>
+                {(t) => (
+                  <tr>
+                    <td>{fmt.time(t.entryTime)}</td>
+                    <td class={t.side === 1 ? 'up' : 'down'}>{t.side === 1 ? 'long' : 'short'}</td>
+                    <td class="num">{fmt.units(t.volumeUnits)}</td>
+                    <td class="num">{fmt.price(t.symbol, t.entryPrice)}</td>
+                    <td>{fmt.time(t.exitTime)}</td>
+                    <td class="num">{fmt.price(t.symbol, t.exitPrice)}</td>
+                    <td>{t.reason}</td>
+                    <td class={`num ${tone(t.netPnl)}`}>{fmt.signedUsd(t.netPnl)}</td>
+                    <td class="num">{fmt.signedPct(t.returnPct, 3)}</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+        <Pager page={page()} onPage={setPage} shown={rows().length} total={props.trades.length} what="trades" />
       </Show>
     </div>
   );

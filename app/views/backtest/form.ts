@@ -6,14 +6,15 @@ import type { StoredBarsInfo } from '../../../workers/store/store.ts';
 import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
 import { isTimeframe, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { DEFAULT_CHAIN } from '../../../workers/models/chain/chain-policy.ts';
-import { parseNumber, parseOptional, utcDate } from '../settings/form-fields.tsx';
+import { parseNumber, parseOptional } from '../settings/form-fields.tsx';
+import { parseUtcMinute, utcMinute } from '../../../workers/util/utc-text.ts';
 import type { AlphaSourceFields } from '../agents/agent-form.ts';
 
 /** The Backtest form as typed: every field a string until it is checked. */
 export interface BacktestForm extends AlphaSourceFields {
   /** `${symbol}|${timeframe}` of a stored series. */
   series: string;
-  /** YYYY-MM-DD, UTC, inclusive. */
+  /** 'YYYY-MM-DD HH:mm' (or a date alone), UTC, 24-hour; `to` is inclusive (a date alone: to the end of that day). */
   from: string;
   to: string;
   /** Chain settings, used when a model is attached. */
@@ -49,8 +50,6 @@ export interface CheckedForm {
   modelIds: string[];
 }
 
-const DAY = 86_400_000;
-
 export function paramStrings(strategy: string, values?: Record<string, number | boolean>): Record<string, string | boolean> {
   const def = RULE_STRATEGIES[strategy];
   const out: Record<string, string | boolean> = {};
@@ -65,8 +64,8 @@ export function defaultForm(stored: readonly StoredBarsInfo[]): BacktestForm {
   const costs = DEMO_ACCOUNT.costs;
   return {
     series: first ? `${first.symbol}|${first.timeframe}` : '',
-    from: first ? utcDate(first.first) : '',
-    to: first ? utcDate(first.last) : '',
+    from: first ? utcMinute(first.first) : '',
+    to: first ? utcMinute(first.last) : '',
     alphaKind: 'rule',
     strategy: alpha.strategy,
     params: paramStrings(alpha.strategy, alpha.params),
@@ -131,15 +130,16 @@ export function checkForm(f: BacktestForm, ctx: { stored: readonly StoredBarsInf
   const [symbol, tf] = f.series.split('|');
   const info = ctx.stored.find((s) => s.symbol === symbol && s.timeframe === tf);
   if (!info || !isTimeframe(tf)) errors.series = ctx.stored.length ? 'choose a stored symbol and timeframe' : 'no bars are stored yet: import a CSV on the Data page';
-  const from = /^\d{4}-\d{2}-\d{2}$/.test(f.from) ? Date.parse(`${f.from}T00:00:00Z`) : NaN;
-  const toDay = /^\d{4}-\d{2}-\d{2}$/.test(f.to) ? Date.parse(`${f.to}T00:00:00Z`) : NaN;
-  if (Number.isNaN(from)) errors.from = 'enter a start date (YYYY-MM-DD)';
-  if (Number.isNaN(toDay)) errors.to = 'enter an end date (YYYY-MM-DD)';
-  const to = toDay + DAY - 1;
-  if (!errors.from && !errors.to && from > toDay) errors.to = 'the end date is before the start date';
+  const fromParsed = parseUtcMinute(f.from);
+  const toParsed = parseUtcMinute(f.to, { endOfDay: true });
+  if (!fromParsed.ok) errors.from = f.from.trim() ? fromParsed.error : 'enter a start (YYYY-MM-DD HH:mm, UTC)';
+  if (!toParsed.ok) errors.to = f.to.trim() ? toParsed.error : 'enter an end (YYYY-MM-DD HH:mm, UTC)';
+  const from = fromParsed.ok ? fromParsed.ms : NaN;
+  const to = toParsed.ok ? toParsed.ms : NaN;
+  if (!errors.from && !errors.to && from > to) errors.to = 'the end is before the start';
   if (info && !errors.from && !errors.to) {
-    if (from > info.last) errors.from = `the data ends on ${utcDate(info.last)}`;
-    else if (to < info.first) errors.to = `the data starts on ${utcDate(info.first)}`;
+    if (from > info.last) errors.from = `the data ends at ${utcMinute(info.last)} UTC`;
+    else if (to < info.first) errors.to = `the data starts at ${utcMinute(info.first)} UTC`;
   }
 
   let alpha: AgentConfig['alpha'] = { kind: 'rule', strategy: f.strategy, params: {} };

@@ -2,7 +2,8 @@ import { createSignal, Show } from 'solid-js';
 import { useWorkspace } from '../../state/workspace.ts';
 import { exportWorkspace, importWorkspace } from '../../../workers/store/backup.ts';
 import { isQuotaError, StorageFullError } from '../../store/storage-full.ts';
-import { bytes, errorText } from '../settings/form-fields.tsx';
+import { errorText } from '../settings/form-fields.tsx';
+import { fmt } from '../../components/format.ts';
 
 /**
  * The whole workspace (bars, journal, agents, models, notes, settings) to one
@@ -26,7 +27,7 @@ export function BackupPanel(props: { onRestored: () => void }) {
       a.download = `tradeguard-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.tgbackup`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      setMsg({ ok: true, text: `Backup of ${bytes(data.length)} written${withSecrets() ? ', tokens included: keep the file private' : ' (tokens left out)'}.` });
+      setMsg({ ok: true, text: `Backup of ${fmt.bytes(data.length)} written${withSecrets() ? ', tokens included: keep the file private' : ' (tokens left out)'}.` });
     } catch (e) {
       setMsg({ ok: false, text: `Backup failed: ${errorText(e)}` });
     } finally {

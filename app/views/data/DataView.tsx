@@ -1,10 +1,12 @@
 import { createResource, createSignal, For, Show } from 'solid-js';
+import { Page } from '../../components/Page.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
 import { TIMEFRAMES, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { BAD_ROW_REASONS } from '../../../workers/market/csv.ts';
 import { guessFromFileName, importCsvFile, symbolProblem, type CsvImportOutcome, type ImportPhase } from '../../import/csv.ts';
 import { parseInWorker } from '../../import/csv-client.ts';
-import { Field, bytes, errorText, utcMinute } from '../settings/form-fields.tsx';
+import { Field, errorText } from '../settings/form-fields.tsx';
+import { fmt } from '../../components/format.ts';
 import { BackupPanel } from './BackupPanel.tsx';
 
 /**
@@ -65,7 +67,7 @@ export function DataView() {
     const p = phase();
     if (!p) return '';
     switch (p.phase) {
-      case 'reading': return `Reading ${bytes(p.loaded)} of ${bytes(p.total)}`;
+      case 'reading': return `Reading ${fmt.bytes(p.loaded)} of ${fmt.bytes(p.total)}`;
       case 'checking': return 'Checking every row';
       case 'storing': return `Storing ${p.bars.toLocaleString('en-US')} bars`;
       case 'done': return 'Done';
@@ -97,8 +99,7 @@ export function DataView() {
   };
 
   return (
-    <section class="view" data-view="data">
-      <h2>Data</h2>
+    <Page view="data" class="view" title="Data">
       <div class="panel">
         <h3>Import bars from CSV</h3>
         <div
@@ -111,7 +112,7 @@ export function DataView() {
           <Field name="file" label="CSV file (MT4/MT5 exports, cTrader, Yahoo, Dukascopy and plain OHLCV)" error={errors().file ?? null} hint="or drop a file here">
             {(id, d) => <input id={id} type="file" accept=".csv,.txt,text/csv" aria-describedby={d} data-input="csv-file" onChange={(e) => choose(e.currentTarget.files?.[0])} />}
           </Field>
-          <Show when={file()}>{(f) => <p class="field-hint">{f().name}, {bytes(f().size)}</p>}</Show>
+          <Show when={file()}>{(f) => <p class="field-hint">{f().name}, {fmt.bytes(f().size)}</p>}</Show>
         </div>
         <div class="form-grid" style={{ 'margin-top': '10px' }}>
           <Field name="symbol" label="Symbol" error={errors().symbol ?? null} hint="taken from the file name when it says">
@@ -147,6 +148,7 @@ export function DataView() {
         <h3>Stored bars</h3>
         <Show when={listError()}><div class="notice notice-error" role="alert">{listError()}</div></Show>
         <Show when={(stored.latest ?? []).length > 0} fallback={<p class="field-hint">{stored.loading ? 'Loading…' : 'Nothing stored yet.'}</p>}>
+          <div class="table-wrap">
           <table class="grid" data-stored-bars>
             <thead><tr><th>Symbol</th><th>Timeframe</th><th class="num">Bars</th><th>First (UTC)</th><th>Last (UTC)</th><th /></tr></thead>
             <tbody>
@@ -156,8 +158,8 @@ export function DataView() {
                     <td>{s.symbol}</td>
                     <td>{s.timeframe}</td>
                     <td class="num" data-count>{s.count.toLocaleString('en-US')}</td>
-                    <td>{utcMinute(s.first)}</td>
-                    <td>{utcMinute(s.last)}</td>
+                    <td>{fmt.time(s.first)}</td>
+                    <td>{fmt.time(s.last)}</td>
                     <td class="num">
                       <button type="button" class="btn btn-danger" onClick={() => void remove(s.symbol, s.timeframe)} data-action="delete-series">
                         {confirmDelete() === `${s.symbol}|${s.timeframe}` ? `Delete ${s.count.toLocaleString('en-US')} bars?` : 'Delete'}
@@ -171,11 +173,12 @@ export function DataView() {
               </For>
             </tbody>
           </table>
+          </div>
         </Show>
       </div>
 
       <BackupPanel onRestored={() => setTick(tick() + 1)} />
-    </section>
+    </Page>
   );
 }
 
@@ -190,6 +193,7 @@ function ImportResultView(props: { outcome: CsvImportOutcome }) {
         <div class={`notice ${props.outcome.ok ? 'notice-ok' : 'notice-error'}`} role={props.outcome.ok ? 'status' : 'alert'}>{props.outcome.summary}</div>
       </Show>
       <Show when={r() && r().badRows.length > 0}>
+        <div class="table-wrap">
         <table class="grid" data-bad-rows style={{ 'margin-top': '8px' }}>
           <caption class="field-hint" style={{ 'text-align': 'left' }}>
             {r().badRowCount.toLocaleString('en-US')} bad row{r().badRowCount === 1 ? '' : 's'}
@@ -208,6 +212,7 @@ function ImportResultView(props: { outcome: CsvImportOutcome }) {
             </For>
           </tbody>
         </table>
+        </div>
       </Show>
     </div>
   );

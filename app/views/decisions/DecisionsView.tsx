@@ -1,13 +1,14 @@
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js';
+import { Page } from '../../components/Page.tsx';
 import { createStore } from 'solid-js/store';
 import type { DecisionAction } from '../../../workers/engine/events.ts';
 import type { DecisionRecord } from '../../../workers/store/projections.ts';
 import { fmt } from '../../components/format.ts';
+import { PAGE_ROWS, Pager } from '../../components/Pager.tsx';
 import { route } from '../../state/route.ts';
 import { useWorkspace } from '../../state/workspace.ts';
 
 const ACTIONS: DecisionAction[] = ['enter', 'exit', 'reverse', 'hold', 'skip'];
-const PAGE = 200;
 
 /**
  * The decision log: for every bar and symbol, what each model of an agent's
@@ -17,48 +18,54 @@ const PAGE = 200;
 export default function DecisionsView() {
   const ws = useWorkspace();
   const [filter, setFilter] = createStore({ agent: route().params.get('agent') ?? '', symbol: '', action: '' as '' | DecisionAction });
-  const [limit, setLimit] = createSignal(PAGE);
+  const [page, setPage] = createSignal(0);
   const [decisions] = createResource(
-    () => [ws.version(), filter.agent, filter.symbol, filter.action, limit()] as const,
-    async ([, agent, symbol, action, n]) => {
-      // The action filter is applied here, so ask for more when it is on (most bars are holds).
+    () => [ws.version(), filter.agent, filter.symbol, filter.action, page()] as const,
+    async ([, agent, symbol, action, p]) => {
+      // Newest first: this page and one row past it (is there an older page?). The action filter is
+      // applied here, so ask for more when it is on (most bars are holds).
+      const n = (p + 1) * PAGE_ROWS + 1;
       const list = await ws.store.decisions.list({ ...(agent ? { agentId: agent } : {}), ...(symbol ? { symbol } : {}), limit: action ? n * 20 : n });
-      const hits = action ? list.filter((d) => d.action === action) : list;
-      return hits.slice(-n).reverse();
+      const hits = (action ? list.filter((d) => d.action === action) : list).slice(-n).reverse();
+      return { rows: hits.slice(p * PAGE_ROWS, (p + 1) * PAGE_ROWS), more: hits.length > (p + 1) * PAGE_ROWS };
     },
   );
-  const rows = () => decisions.latest ?? [];
+  const rows = () => decisions.latest?.rows ?? [];
+  const choose = (k: 'agent' | 'symbol' | 'action', v: string) => {
+    setPage(0);
+    setFilter(k, v as never);
+  };
   const agents = createMemo(() => ws.status()?.agents.map((a) => a.id) ?? []);
   const symbols = createMemo(() => [...new Set(ws.status()?.agents.flatMap((a) => a.symbols) ?? [])]);
 
   return (
-    <section aria-labelledby="decisions-title">
-      <h1 id="decisions-title">Decisions</h1>
+    <Page view="decisions" title="Decisions">
       <div class="filters" role="search" aria-label="Filter decisions">
         <label class="field">
           <span>Agent</span>
-          <select name="filter-agent" value={filter.agent} onChange={(e) => setFilter('agent', e.currentTarget.value)}>
+          <select name="filter-agent" value={filter.agent} onChange={(e) => choose('agent', e.currentTarget.value)}>
             <option value="">all</option>
             <For each={agents()}>{(a) => <option value={a}>{a}</option>}</For>
           </select>
         </label>
         <label class="field">
           <span>Symbol</span>
-          <select name="filter-symbol" value={filter.symbol} onChange={(e) => setFilter('symbol', e.currentTarget.value)}>
+          <select name="filter-symbol" value={filter.symbol} onChange={(e) => choose('symbol', e.currentTarget.value)}>
             <option value="">all</option>
             <For each={symbols()}>{(s) => <option value={s}>{s}</option>}</For>
           </select>
         </label>
         <label class="field">
           <span>Action</span>
-          <select name="filter-action" value={filter.action} onChange={(e) => setFilter('action', e.currentTarget.value as DecisionAction | '')}>
+          <select name="filter-action" value={filter.action} onChange={(e) => choose('action', e.currentTarget.value)}>
             <option value="">all</option>
             <For each={ACTIONS}>{(a) => <option value={a}>{a}</option>}</For>
           </select>
         </label>
-        <span class="muted small">newest first · {rows().length} shown</span>
+        <span class="muted small">newest first · {PAGE_ROWS} a page</span>
       </div>
-      <div class="panel table-wrap">
+      <div class="panel">
+        <div class="table-wrap">
         <table data-decisions-table>
           <thead>
             <tr>
@@ -78,11 +85,10 @@ export default function DecisionsView() {
             </For>
           </tbody>
         </table>
-        <Show when={rows().length >= limit()}>
-          <button onClick={() => setLimit((n) => n + PAGE)}>Show {PAGE} more</button>
-        </Show>
+        </div>
+        <Pager page={page()} onPage={setPage} shown={rows().length} more={decisions.latest?.more ?? false} what="decisions" />
       </div>
-    </section>
+    </Page>
   );
 }
 

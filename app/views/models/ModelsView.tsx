@@ -1,9 +1,11 @@
 import { createResource, createSignal, For, Show } from 'solid-js';
+import { Page } from '../../components/Page.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
 import { ModelRegistry } from '../../../workers/models/bundle/registry.ts';
 import { agentsUsingModel } from '../../../workers/store/store.ts';
 import { filesFromDrop, groupBundles, importBundle, pickedFiles, type BundleFiles, type BundleOutcome, type PickedFile } from '../../import/bundles.ts';
-import { bytes, errorText, utcMinute } from '../settings/form-fields.tsx';
+import { errorText } from '../settings/form-fields.tsx';
+import { fmt } from '../../components/format.ts';
 
 /**
  * Models: import bundles (model.onnx + manifest.json) by picking files, a
@@ -68,8 +70,7 @@ export function ModelsView() {
     Object.entries(metrics).map(([k, v]) => `${k} ${Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3)}`).join(', ') || '—';
 
   return (
-    <section class="view" data-view="models">
-      <h2>Models</h2>
+    <Page view="models" class="view" title="Models">
       <div class="panel">
         <h3>Import a bundle</h3>
         <div
@@ -117,10 +118,11 @@ export function ModelsView() {
         </For>
       </div>
 
-      <div class="panel scroll-x">
+      <div class="panel">
         <h3>Imported models</h3>
         <Show when={deleteMsg()}>{(m) => <div class={`notice ${m().ok ? 'notice-ok' : 'notice-error'}`} role="alert" data-delete-result={m().ok ? 'ok' : 'refused'}>{m().text}</div>}</Show>
         <Show when={(models.latest ?? []).length > 0} fallback={<p class="field-hint">{models.loading ? 'Loading…' : 'No models yet.'}</p>}>
+          <div class="table-wrap">
           <table class="grid" data-models>
             <thead>
               <tr><th>Role</th><th>Name</th><th>Version</th><th>Feature spec</th><th>Trained on</th><th>Out-of-sample metrics</th><th class="num">Size</th><th>Imported (UTC)</th><th>Used by</th><th /></tr>
@@ -135,8 +137,8 @@ export function ModelsView() {
                     <td>{m.manifest.featureSpec}</td>
                     <td>{m.manifest.symbols.join(', ')} {m.manifest.timeframe}, {m.manifest.training.from.slice(0, 10)} → {m.manifest.training.to.slice(0, 10)}</td>
                     <td>{metricsText(m.manifest.metrics)}</td>
-                    <td class="num">{bytes(m.bytes.length)}</td>
-                    <td>{utcMinute(m.importedAt)}</td>
+                    <td class="num">{fmt.bytes(m.bytes.length)}</td>
+                    <td>{fmt.time(m.importedAt)}</td>
                     <td>{usedBy.length ? usedBy.join(', ') : '—'}</td>
                     <td class="num"><button type="button" class="btn btn-danger" onClick={() => void remove(m.id)} data-action="delete-model">Delete</button></td>
                   </tr>
@@ -144,9 +146,10 @@ export function ModelsView() {
               </For>
             </tbody>
           </table>
+          </div>
         </Show>
       </div>
-    </section>
+    </Page>
   );
 }
 

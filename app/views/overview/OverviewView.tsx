@@ -1,4 +1,5 @@
 import { createResource, For, Show } from 'solid-js';
+import { Page } from '../../components/Page.tsx';
 import { EquityChart } from '../../charts/EquityChart.tsx';
 import { StatCard } from '../../components/Card.tsx';
 import { fmt, tone } from '../../components/format.ts';
@@ -25,8 +26,7 @@ export default function OverviewView() {
   const openPnl = () => ws.status()?.agents.reduce((n, a) => n + a.openPnl, 0) ?? 0;
 
   return (
-    <section aria-labelledby="overview-title">
-      <h1 id="overview-title">Overview</h1>
+    <Page view="overview" title="Overview">
       <Show when={account()} fallback={<p class="muted">Waiting for the engine…</p>}>
         {(a) => (
           <div class="cards" data-account-cards>
@@ -97,6 +97,6 @@ export default function OverviewView() {
           </Show>
         </div>
       </div>
-    </section>
+    </Page>
   );
 }

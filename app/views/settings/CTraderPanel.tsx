@@ -1,6 +1,7 @@
 import { createMemo, createResource, createSignal, For, onCleanup, Show } from 'solid-js';
 import { RelayClient, RelayError } from '../../remote/relay-client.ts';
-import { errorText, fmt } from './form-fields.tsx';
+import { errorText } from './form-fields.tsx';
+import { fmt } from '../../components/format.ts';
 
 /** What GET /api/ctrader/status answers (relay/ctrader/account-manager.ts). */
 interface Status {
@@ -17,7 +18,7 @@ const NOT_ATTACHED = 'cTrader accounts are connected through the relay: run npm 
 /** Rows drawn at once: a broker lists thousands of symbols; the search narrows them. */
 const MAX_ROWS = 300;
 
-const units = (v: number) => fmt(v, Number.isInteger(v) ? 0 : 2);
+const units = (v: number) => fmt.num(v, Number.isInteger(v) ? 0 : 2);
 const lots = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 4 });
 
 function age(ms: number): string {
@@ -123,7 +124,8 @@ export function CTraderPanel() {
       <Show when={s()}>
         {(st) => (
           <>
-            <table class="grid" data-ctrader-status style={{ width: 'auto', 'min-width': '50%' }}>
+            <div class="table-wrap">
+            <table class="grid" data-ctrader-status style={{ width: 'auto' }}>
               <tbody>
                 <tr><th scope="row">Application</th><td>{st().configured ? 'configured on the relay' : 'not configured: set TG_CTRADER_CLIENT_ID and TG_CTRADER_CLIENT_SECRET for the relay and restart it'}</td></tr>
                 <tr><th scope="row">Access</th><td>{st().hasTokens ? 'granted' : 'not granted yet: use Connect below'}</td></tr>
@@ -133,6 +135,7 @@ export function CTraderPanel() {
                 <tr><th scope="row">Last heartbeat</th><td data-ctrader-heartbeat>{st().health?.lastMessageAt ? age(now() - st().health!.lastMessageAt!) : '—'}</td></tr>
               </tbody>
             </table>
+            </div>
             <Show when={st().error}><div class="notice notice-error" role="alert" data-ctrader-error>{st().error}</div></Show>
 
             <Show when={st().configured}>
@@ -149,6 +152,7 @@ export function CTraderPanel() {
               <Show when={accounts.error}><div class="notice notice-error" role="alert">Accounts not listed: {errorText(accounts.error)} <button type="button" class="btn" onClick={() => void refetchAccounts()}>Retry</button></div></Show>
               <Show when={accounts.loading && !accounts.latest}><p class="field-hint">Reading the accounts the token grants…</p></Show>
               <Show when={accounts.latest}>
+                <div class="table-wrap">
                 <table class="grid" data-ctrader-accounts style={{ 'margin-top': '8px' }}>
                   <thead><tr><th>Account</th><th class="num">Login</th><th>Kind</th><th /><th /></tr></thead>
                   <tbody>
@@ -172,6 +176,7 @@ export function CTraderPanel() {
                     </For>
                   </tbody>
                 </table>
+                </div>
               </Show>
             </Show>
 
@@ -188,7 +193,7 @@ export function CTraderPanel() {
                   <button type="button" class="btn btn-primary" onClick={() => void saveSymbols()} data-action="save-ctrader-symbols">Save symbols</button>
                 </div>
                 <Show when={symMsg()}>{(m) => <div class={`notice ${m().ok ? 'notice-ok' : 'notice-error'}`} role="status" data-saved="ctrader-symbols">{m().text}</div>}</Show>
-                <div class="scroll-x" style={{ 'max-height': '360px', 'overflow-y': 'auto', 'margin-top': '6px' }}>
+                <div class="table-wrap" style={{ 'max-height': '360px', 'overflow-y': 'auto', 'margin-top': '6px' }}>
                   <table class="grid" data-ctrader-symbols>
                     <thead>
                       <tr><th>Use</th><th>Symbol</th><th class="num">Digits</th><th class="num">Pip position</th><th class="num">Lot size (units)</th><th class="num">Min volume</th><th class="num">Step volume</th></tr>

@@ -1,4 +1,5 @@
 import { createResource, createSignal, For, onMount, Show } from 'solid-js';
+import { Page } from '../../components/Page.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
 import { Field, errorText } from './form-fields.tsx';
 import { CTraderPanel } from './CTraderPanel.tsx';
@@ -131,8 +132,7 @@ export function SettingsView() {
   );
 
   return (
-    <section class="view" data-view="settings">
-      <h2>Settings</h2>
+    <Page view="settings" class="view" title="Settings">
 
       <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveRelay(); }} noValidate>
         <h3>Relay</h3>
@@ -153,6 +153,7 @@ export function SettingsView() {
 
       <div class="panel">
         <h3>Broker accounts</h3>
+        <div class="table-wrap">
         <table class="grid" data-brokers>
           <thead><tr><th>Broker</th><th>Status</th></tr></thead>
           <tbody>
@@ -165,6 +166,7 @@ export function SettingsView() {
             </For>
           </tbody>
         </table>
+        </div>
       </div>
 
       <CTraderPanel />
@@ -210,7 +212,7 @@ export function SettingsView() {
         <div class="actions"><button type="submit" class="btn btn-primary" data-action="save-replay">Save replay speed</button></div>
         <Saved msg={speedMsg()} section="replay" />
       </form>
-    </section>
+    </Page>
   );
 }
 

@@ -4,7 +4,8 @@ import './forms.css';
 /**
  * Form pieces the Backtest, Data, Models and Settings views share: a labelled
  * field with its problem written right under it, and number parsing that says
- * what is wrong in words instead of turning "abc" into NaN.
+ * what is wrong in words instead of turning "abc" into NaN. Numbers and times
+ * become text in one place: components/format.ts.
  */
 
 let nextId = 0;
@@ -43,23 +44,6 @@ export function parseNumber(text: string, what: string, rule: { min?: number; ma
 /** An optional number: blank means "none" (null). */
 export function parseOptional(text: string, what: string, rule: Parameters<typeof parseNumber>[2] = {}): { ok: true; value: number | null } | { ok: false; error: string } {
   return text.trim() === '' ? { ok: true, value: null } : parseNumber(text, what, rule);
-}
-
-/** 1234.5 -> "1,234.50"; NaN and infinities as a dash or the sign of infinity. */
-export function fmt(v: number, digits = 2): string {
-  if (Number.isNaN(v)) return '—';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-export const utcDate = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString().slice(0, 10) : '—');
-export const utcMinute = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString().slice(0, 16).replace('T', ' ') : '—');
-
-/** "2.1 MB" for byte counts. */
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 ** 2).toFixed(1)} MB`;
 }
 
 /** The message of anything thrown, including DOMExceptions like QuotaExceededError. */

@@ -1,4 +1,5 @@
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js';
+import { Page } from '../../components/Page.tsx';
 import { createStore } from 'solid-js/store';
 import { normalizeTags, type TradeNote } from '../../../workers/store/store.ts';
 import { fmt, tone } from '../../components/format.ts';
@@ -49,14 +50,15 @@ export default function TradesView() {
   }
 
   return (
-    <section aria-labelledby="trades-title">
-      <div class="row">
-        <h1 id="trades-title">Trades</h1>
-        <span class="grow" />
+    <Page
+      view="trades"
+      title="Trades"
+      actions={
         <button onClick={exportCsv} disabled={shown().length === 0} data-export-csv>
           Export CSV ({shown().length})
         </button>
-      </div>
+      }
+    >
       <div class="filters" role="search" aria-label="Filter trades">
         <Select label="Agent" value={filter.agent} options={options().agents} onChange={(v) => setFilter('agent', v)} name="agent" />
         <Select label="Symbol" value={filter.symbol} options={options().symbols} onChange={(v) => setFilter('symbol', v)} name="symbol" />
@@ -67,11 +69,12 @@ export default function TradesView() {
           {shown().filter((r) => r.open).length} open · {shown().filter((r) => !r.open).length} closed · net <span class={tone(total())}>{fmt.signedUsd(total())}</span>
         </span>
       </div>
-      <div class="panel table-wrap">
+      <div class="panel">
+        <div class="table-wrap">
         <table data-trades-table>
           <thead>
             <tr>
-              <th>Entry (UTC)</th>
+              <th title="when the entry order filled">Entry fill (UTC)</th>
               <th>Agent</th>
               <th>Symbol</th>
               <th>Side</th>
@@ -132,8 +135,9 @@ export default function TradesView() {
             </For>
           </tbody>
         </table>
+        </div>
       </div>
-    </section>
+    </Page>
   );
 
   function TradeDetail(props: { row: TradeRow; onSaved: () => void }) {

@@ -2,6 +2,7 @@ import type { Side, CloseReason } from '../../../workers/brokers/broker.ts';
 import type { TradeRecord } from '../../../workers/store/projections.ts';
 import type { OpenPositionRecord, TradeNote } from '../../../workers/store/store.ts';
 import type { PositionHistory } from '../../state/event-tail.ts';
+import { formatPrice } from '../../../workers/market/instrument.ts';
 
 /** One row of the trade list: a closed trade or an open position, with its life from entry to exit. */
 export interface TradeRow extends Pick<TradeRecord, 'id' | 'agentId' | 'symbol' | 'side' | 'volumeUnits' | 'entryTime' | 'entryPrice'> {
@@ -29,21 +30,22 @@ export interface TradeFilter {
   tag: string;
 }
 
-const levels = (stop: number | null, target: number | null) => `stop ${stop ?? 'none'}, target ${target ?? 'none'}`;
+const px = (symbol: string, x: number | null) => (x === null ? 'none' : formatPrice(symbol, x));
+const levels = (symbol: string, stop: number | null, target: number | null) => `stop ${px(symbol, stop)}, target ${px(symbol, target)}`;
 
-function lifecycle(positionId: string, side: Side, entryTime: number, entryPrice: number, units: number, h: PositionHistory, exit: TradeRecord | null): LifecycleStep[] {
+function lifecycle(positionId: string, symbol: string, side: Side, entryTime: number, entryPrice: number, units: number, h: PositionHistory, exit: TradeRecord | null): LifecycleStep[] {
   const opened = h.opened.get(positionId);
   const steps: LifecycleStep[] = [
-    { time: entryTime, what: `entered ${side === 1 ? 'long' : 'short'} ${units.toLocaleString('en-US')} @ ${entryPrice}${opened ? `, ${levels(opened.payload.stopLoss, opened.payload.takeProfit)}` : ''}` },
+    { time: entryTime, what: `entry filled ${side === 1 ? 'long' : 'short'} ${units.toLocaleString('en-US')} @ ${px(symbol, entryPrice)}${opened ? `, ${levels(symbol, opened.payload.stopLoss, opened.payload.takeProfit)}` : ''}` },
   ];
   for (const a of h.amended) {
     if (a.payload.positionId !== positionId) continue;
     const moved: string[] = [];
-    if (a.payload.stopLoss !== a.payload.previousStopLoss) moved.push(`stop ${a.payload.previousStopLoss ?? 'none'} -> ${a.payload.stopLoss ?? 'none'}`);
-    if (a.payload.takeProfit !== a.payload.previousTakeProfit) moved.push(`target ${a.payload.previousTakeProfit ?? 'none'} -> ${a.payload.takeProfit ?? 'none'}`);
+    if (a.payload.stopLoss !== a.payload.previousStopLoss) moved.push(`stop ${px(symbol, a.payload.previousStopLoss)} -> ${px(symbol, a.payload.stopLoss)}`);
+    if (a.payload.takeProfit !== a.payload.previousTakeProfit) moved.push(`target ${px(symbol, a.payload.previousTakeProfit)} -> ${px(symbol, a.payload.takeProfit)}`);
     steps.push({ time: a.time, what: `${moved.join(', ') || 'levels confirmed'} (${a.payload.why})` });
   }
-  if (exit) steps.push({ time: exit.exitTime, what: `exited @ ${exit.exitPrice} (${exit.reason}), net ${exit.netPnl >= 0 ? '+' : ''}${exit.netPnl.toFixed(2)} USD` });
+  if (exit) steps.push({ time: exit.exitTime, what: `exited @ ${px(symbol, exit.exitPrice)} (${exit.reason}), net ${exit.netPnl >= 0 ? '+' : ''}${exit.netPnl.toFixed(2)} USD` });
   return steps;
 }
 
@@ -65,7 +67,7 @@ export function tradeRows(closed: TradeRecord[], open: OpenPositionRecord[], h: 
       reason: null,
       netPnl: null,
       returnPct: null,
-      lifecycle: lifecycle(p.positionId, p.side, p.openedAt, p.entryPrice, p.volumeUnits, h, null),
+      lifecycle: lifecycle(p.positionId, p.symbol, p.side, p.openedAt, p.entryPrice, p.volumeUnits, h, null),
       note: notes.get(p.positionId) ?? null,
     });
   }
@@ -84,7 +86,7 @@ export function tradeRows(closed: TradeRecord[], open: OpenPositionRecord[], h: 
       reason: t.reason,
       netPnl: t.netPnl,
       returnPct: t.returnPct,
-      lifecycle: lifecycle(t.id, t.side, t.entryTime, t.entryPrice, t.volumeUnits, h, t),
+      lifecycle: lifecycle(t.id, t.symbol, t.side, t.entryTime, t.entryPrice, t.volumeUnits, h, t),
       note: notes.get(t.id) ?? null,
     });
   }
