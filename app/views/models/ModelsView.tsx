@@ -6,6 +6,7 @@ import { agentsUsingModel } from '../../../workers/store/store.ts';
 import { filesFromDrop, groupBundles, importBundle, pickedFiles, type BundleFiles, type BundleOutcome, type PickedFile } from '../../import/bundles.ts';
 import { errorText } from '../settings/form-fields.tsx';
 import { fmt } from '../../components/format.ts';
+import { trainingNote } from './training-window.ts';
 
 /**
  * Models: import bundles (model.onnx + manifest.json) by picking files, a
@@ -21,6 +22,8 @@ export function ModelsView() {
     const list = await ws.store.models.list();
     return Promise.all(list.map(async (m) => ({ m, usedBy: await agentsUsingModel(ws.store, m.id) })));
   });
+  // The stored bars a model would run on (the replay's, in the demo): are they after its training window?
+  const [stored] = createResource(() => [ws.status() ? 1 : 0, tick()] as const, () => ws.store.bars.list());
   const [results, setResults] = createSignal<(BundleOutcome & { files?: BundleFiles })[]>([]);
   const [busy, setBusy] = createSignal('');
   const [over, setOver] = createSignal(false);
@@ -122,30 +125,34 @@ export function ModelsView() {
         <h3>Imported models</h3>
         <Show when={deleteMsg()}>{(m) => <div class={`notice ${m().ok ? 'notice-ok' : 'notice-error'}`} role="alert" data-delete-result={m().ok ? 'ok' : 'refused'}>{m().text}</div>}</Show>
         <Show when={(models.latest ?? []).length > 0} fallback={<p class="field-hint">{models.loading ? 'Loading…' : 'No models yet.'}</p>}>
-          <div class="table-wrap">
-          <table class="grid" data-models>
-            <thead>
-              <tr><th>Role</th><th>Name</th><th>Version</th><th>Feature spec</th><th>Trained on</th><th>Out-of-sample metrics</th><th class="num">Size</th><th>Imported (UTC)</th><th>Used by</th><th /></tr>
-            </thead>
-            <tbody>
-              <For each={models.latest ?? []}>
-                {({ m, usedBy }) => (
-                  <tr data-model={m.id}>
-                    <td>{m.manifest.role}</td>
-                    <td title={m.manifest.description ?? ''}>{m.manifest.name}</td>
-                    <td>{m.manifest.version}</td>
-                    <td>{m.manifest.featureSpec}</td>
-                    <td>{m.manifest.symbols.join(', ')} {m.manifest.timeframe}, {m.manifest.training.from.slice(0, 10)} → {m.manifest.training.to.slice(0, 10)}</td>
-                    <td>{metricsText(m.manifest.metrics)}</td>
-                    <td class="num">{fmt.bytes(m.bytes.length)}</td>
-                    <td>{fmt.time(m.importedAt)}</td>
-                    <td>{usedBy.length ? usedBy.join(', ') : '—'}</td>
-                    <td class="num"><button type="button" class="btn btn-danger" onClick={() => void remove(m.id)} data-action="delete-model">Delete</button></td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
+          <div class="model-list" data-models>
+            <For each={models.latest ?? []}>
+              {({ m, usedBy }) => {
+                const note = () => trainingNote(m.manifest, stored.latest ?? []);
+                return (
+                  <article class="model-card" data-model={m.id}>
+                    <header class="row">
+                      <span class="badge">{m.manifest.role}</span>
+                      <strong title={m.manifest.description ?? ''}>{m.manifest.name}</strong>
+                      <span class="muted small">{m.manifest.version}</span>
+                      <span class="grow" />
+                      <button type="button" class="btn btn-danger" onClick={() => void remove(m.id)} data-action="delete-model">Delete</button>
+                    </header>
+                    <dl>
+                      <div><dt>Trained for</dt><dd>{m.manifest.symbols.join(', ')} {m.manifest.timeframe} · {m.manifest.featureSpec}</dd></div>
+                      <div><dt>Training window</dt><dd data-training-window>{note().trained}</dd></div>
+                      <Show when={note().tested}><div><dt>Metrics measured on</dt><dd data-test-window>{note().tested}</dd></div></Show>
+                      <div><dt>Out-of-sample metrics</dt><dd>{metricsText(m.manifest.metrics)}</dd></div>
+                      <div><dt>Size · imported</dt><dd>{fmt.bytes(m.bytes.length)} · {fmt.time(m.importedAt)} UTC</dd></div>
+                      <div><dt>Used by</dt><dd>{usedBy.length ? usedBy.join(', ') : '–'}</dd></div>
+                    </dl>
+                    <For each={note().replay}>
+                      {(r) => <p class={`small ${r.outOfSample ? 'up' : 'warn'}`} data-sample-note={r.outOfSample ? 'out-of-sample' : 'in-sample'}>{r.text}</p>}
+                    </For>
+                  </article>
+                );
+              }}
+            </For>
           </div>
         </Show>
       </div>
