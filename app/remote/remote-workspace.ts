@@ -61,7 +61,7 @@ export function createRemoteWorkspace(relay: RelayClient, localSettings: Setting
     const ws = new WebSocket(url);
     socket = ws;
     ws.onmessage = (m) => {
-      const msg = fromWireJson<{ t: string; events?: EngineEvent[]; status?: HostStatus }>(String(m.data));
+      const msg = fromWireJson<{ t: string; events?: EngineEvent[]; status?: HostStatus; lastSeq?: number }>(String(m.data));
       if (msg.t === 'events' && msg.events?.length) {
         lastSeq = msg.events[msg.events.length - 1].seq;
         setLastUpdateAt(Date.now());
@@ -69,6 +69,10 @@ export function createRemoteWorkspace(relay: RelayClient, localSettings: Setting
       } else if (msg.t === 'status' && msg.status) {
         setStatus(msg.status);
         setLastUpdateAt(Date.now());
+      } else if (msg.t === 'ahead') {
+        // The relay's record ends before what this page saw (its database was replaced): resync from its end, re-read every view.
+        lastSeq = msg.lastSeq ?? 0;
+        setVersion((v) => v + 1);
       } else if (msg.t === 'ready') {
         retryMs = 500;
         void refresh();

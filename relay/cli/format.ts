@@ -31,3 +31,20 @@ export function table(rows: [string, string][]): string {
   const v = Math.max(...rows.map((r) => r[1].length));
   return rows.map(([k, val]) => `  ${k.padEnd(w)}  ${val.padStart(v)}`).join('\n');
 }
+
+/**
+ * Text safe to print on a terminal: control characters (ESC, CR, BEL, the C1
+ * range) and bidirectional overrides are shown as escapes (`\x1b`, `\u202e`)
+ * instead of acting. File names, CSV cells and symbols come from files the user
+ * did not write: an ESC sequence in one could recolour, rewrite or hide what
+ * the command says. Newlines and tabs pass: messages are laid out with them.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (ch) => {
+    const c = ch.charCodeAt(0);
+    return c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+  });
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BarSeries } from '../../workers/market/bar.ts';
 import { importBarsCsv, describeImport } from '../../workers/market/csv.ts';
-import { parseTimeframe } from '../../workers/market/timeframe.ts';
+import { parseTimeframe, type Timeframe } from '../../workers/market/timeframe.ts';
 import { BUNDLED_DATA } from '../../workers/engine/demo.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -13,6 +13,15 @@ export const DEFAULT_DATA = join(projectRoot, 'public', BUNDLED_DATA.EURUSD);
 
 /** A refusal the CLI prints as is (no stack trace): the user's input was wrong, not the program. */
 export class UserError extends Error {}
+
+/** --timeframe: a wrong one is a usage error (exit 2), like any other bad option. */
+export function timeframeOption(text: string): Timeframe {
+  try {
+    return parseTimeframe(text);
+  } catch (e) {
+    throw new UserError(`--timeframe: ${(e as Error).message}`);
+  }
+}
 
 /**
  * Reads and imports a CSV for a command. The symbol defaults to the file name
@@ -28,7 +37,7 @@ export function loadBars(opts: { data?: string; symbol?: string; timeframe?: str
     throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   const symbol = (opts.symbol ?? basename(path).replace(/\.[^.]*$/, '')).toUpperCase();
-  const result = importBarsCsv(text, { symbol, timeframe: opts.timeframe ? parseTimeframe(opts.timeframe) : undefined, skipBadRows: opts.skipBadRows });
+  const result = importBarsCsv(text, { symbol, timeframe: opts.timeframe ? timeframeOption(opts.timeframe) : undefined, skipBadRows: opts.skipBadRows });
   if (!result.ok || !result.series) throw new UserError(`${path}: ${describeImport(result.report)}`);
   log(describeImport(result.report));
   return result.series;

@@ -3,6 +3,8 @@ import { featuresCommand, importCommand, indicatorsCommand } from './commands-da
 import { replayCommand } from './commands-replay.ts';
 import { modelsCommand } from './commands-models.ts';
 import { UserError } from './load-bars.ts';
+import { ownEntry } from '../../workers/util/own.ts';
+import { printable } from './format.ts';
 
 const HELP = `tradeguard: TradeGuard's command line
 
@@ -35,14 +37,19 @@ const COMMANDS: Record<string, Command> = {
   models: modelsCommand,
 };
 
-/** Runs one command; returns the exit code. User errors print one clear line, not a stack trace. */
-export async function main(argv: string[], log: (s: string) => void = (s) => console.log(s), err: (s: string) => void = (s) => console.error(s)): Promise<number> {
+/**
+ * Runs one command; returns the exit code. User errors print one clear line, not a stack trace.
+ * Everything printed passes `printable`: messages echo file names, symbols and rows from files.
+ */
+export async function main(argv: string[], logRaw: (s: string) => void = (s) => console.log(s), errRaw: (s: string) => void = (s) => console.error(s)): Promise<number> {
+  const log = (s: string) => logRaw(printable(s));
+  const err = (s: string) => errRaw(printable(s));
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     log(HELP);
     return 0;
   }
-  const cmd = COMMANDS[name];
+  const cmd = ownEntry(COMMANDS, name);
   if (!cmd) {
     err(`unknown command "${name}"\n\n${HELP}`);
     return 2;

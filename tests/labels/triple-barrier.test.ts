@@ -63,7 +63,7 @@ async function engineTrade(c: Case) {
     name: 'triple barrier check',
     alpha: { kind: 'rule', strategy: 'tb-scripted', params: { side: c.side, enterAt: eurusd.time[c.i], exitAt: eurusd.time[c.i + c.H] } },
     sizing: { kind: 'fixed', units: c.units },
-    maxPositionPct: 1e9,
+    maxPositionPct: 1e6,
     stopAtr: c.k1,
     targetAtr: c.k2,
     trailAtr: null,

@@ -1,5 +1,6 @@
 import type { Timeframe } from '../market/timeframe.ts';
 import type { Sizing } from '../risk/sizing.ts';
+import type { InstrumentSpec } from '../market/instrument.ts';
 
 import type { ChainSettings } from '../models/chain/chain-policy.ts';
 
@@ -58,28 +59,73 @@ export const DEFAULT_AGENT: Omit<AgentConfig, 'id' | 'name' | 'symbols' | 'timef
   atrPeriod: 14,
 };
 
-/** Every problem with a config, in words (empty when it is fine). */
-export function agentConfigProblems(c: AgentConfig): string[] {
+/**
+ * The largest numbers an agent may hold. A position is capped by
+ * maxPositionPct of equity, so that cap is bounded by the most leverage an
+ * account can have (1:10,000; retail brokers stop at 1:1000) - which also keeps
+ * every notional, in cents, an exact integer. Fixed sizes are bounded in lots
+ * of the instrument (cTrader's own maximum order is of that order), ATR
+ * multiples and periods by what a chart can show, capital by any account.
+ */
+export const AGENT_LIMITS = {
+  maxPositionPct: 1_000_000,
+  fixedLots: 100_000,
+  atrMultiple: 100,
+  atrPeriod: 1_000,
+  capital: 1e12,
+} as const;
+
+/**
+ * Every problem with a config, in words (empty when it is fine). With the
+ * symbols' `instrument` rules (the engine has them) a fixed size is also held
+ * to each symbol's minimum order and lot size; without, to the largest lot
+ * (100,000 units, FX).
+ */
+export function agentConfigProblems(c: AgentConfig, instrument?: (symbol: string) => InstrumentSpec): string[] {
   const out: string[] = [];
+  const L = AGENT_LIMITS;
   if (!c.id || /[:\s]/.test(c.id)) out.push(`agent id "${c.id}" must be non-empty without spaces or colons`);
   if (c.symbols.length === 0) out.push('an agent needs at least one symbol');
   if (new Set(c.symbols).size !== c.symbols.length) out.push('a symbol is listed twice');
   if (c.sizing.kind === 'risk' && !(c.sizing.riskPct > 0 && c.sizing.riskPct <= 100)) out.push(`risk per trade must be in (0, 100] % (got ${c.sizing.riskPct})`);
   if (c.sizing.kind === 'risk' && c.stopAtr === null) out.push('risk-% sizing needs a stop (stopAtr)');
-  if (c.sizing.kind === 'fixed' && !(c.sizing.units > 0)) out.push(`fixed size must be positive (got ${c.sizing.units} units)`);
-  if (!(c.maxPositionPct > 0)) out.push(`maximum position must be a positive % of equity (got ${c.maxPositionPct})`);
+  if (c.sizing.kind === 'fixed') out.push(...fixedSizeProblems(c.sizing.units, c.symbols, instrument));
+  if (!(c.maxPositionPct > 0 && c.maxPositionPct <= L.maxPositionPct)) out.push(`maximum position must be a positive % of equity, at most ${L.maxPositionPct.toLocaleString('en-US')} % (leverage 1:${L.maxPositionPct / 100}) (got ${c.maxPositionPct})`);
   for (const [k, v] of [['stopAtr', c.stopAtr], ['targetAtr', c.targetAtr], ['trailAtr', c.trailAtr]] as const) {
-    if (v !== null && !(v > 0)) out.push(`${k} must be positive or none (got ${v})`);
+    if (v !== null && !(v > 0 && v <= L.atrMultiple)) out.push(`${k} must be positive, at most ${L.atrMultiple} x ATR, or none (got ${v})`);
   }
   if (c.chain) {
     for (const [k, v] of [['minConfidence', c.chain.minConfidence], ['guardThreshold', c.chain.guardThreshold]] as const) if (!(v >= 0 && v <= 1)) out.push(`${k} must be within [0, 1] (got ${v})`);
-    for (const [k, [lo, hi]] of Object.entries(c.chain.bounds)) if (!(lo <= hi)) out.push(`bounds of ${k} must be [low, high] with low <= high (got [${lo}, ${hi}])`);
+    for (const [k, [lo, hi]] of Object.entries(c.chain.bounds)) if (!(lo <= hi && Number.isFinite(lo) && Number.isFinite(hi))) out.push(`bounds of ${k} must be [low, high], finite numbers with low <= high (got [${lo}, ${hi}])`);
   }
-  if (c.capital != null && !(c.capital > 0 && Number.isFinite(c.capital))) out.push(`capital must be a positive amount or none (got ${c.capital})`);
+  if (c.capital != null && !(c.capital > 0 && c.capital <= L.capital)) out.push(`capital must be a positive amount up to ${L.capital.toExponential()}, or none (got ${c.capital})`);
   if (c.schedule?.kind === 'daily') {
     if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(c.schedule.atUtc)) out.push(`the daily time must be HH:MM in UTC (got "${c.schedule.atUtc}")`);
     if (c.timeframe !== 'D1') out.push(`a once-a-day schedule is for daily-bar agents (this one trades ${c.timeframe} bars)`);
   }
-  if (!Number.isInteger(c.atrPeriod) || c.atrPeriod < 1) out.push(`ATR period must be a whole number >= 1 (got ${c.atrPeriod})`);
+  if (!Number.isInteger(c.atrPeriod) || c.atrPeriod < 1 || c.atrPeriod > L.atrPeriod) out.push(`ATR period must be a whole number from 1 to ${L.atrPeriod} bars (got ${c.atrPeriod})`);
+  return out;
+}
+
+/** An FX lot: no instrument has a larger one. */
+const LARGEST_LOT_UNITS = 100_000;
+
+/** A fixed size every symbol of the agent can trade: at least its minimum volume, at most AGENT_LIMITS.fixedLots lots. */
+function fixedSizeProblems(units: number, symbols: readonly string[], instrument?: (symbol: string) => InstrumentSpec): string[] {
+  if (!(units > 0 && Number.isFinite(units))) return [`fixed size must be positive (got ${units} units)`];
+  const out: string[] = [];
+  const lots = AGENT_LIMITS.fixedLots.toLocaleString('en-US');
+  if (!instrument) {
+    const max = AGENT_LIMITS.fixedLots * LARGEST_LOT_UNITS;
+    if (units > max) out.push(`fixed size of ${units} units is more than ${max.toLocaleString('en-US')} units (${lots} lots of 100,000)`);
+    return out;
+  }
+  for (const s of symbols) {
+    const spec = instrument(s);
+    const max = AGENT_LIMITS.fixedLots * spec.lotUnits;
+    // No "symbol" in these words: the PWA routes a message naming symbols to the symbols field.
+    if (units < spec.minVolumeUnits) out.push(`fixed size of ${units} units is below the smallest ${s} order (${spec.minVolumeUnits} units): it could never trade`);
+    else if (units > max) out.push(`fixed size of ${units} units is more than ${lots} lots of ${s} (${max.toLocaleString('en-US')} units)`);
+  }
   return out;
 }

@@ -67,7 +67,7 @@ export class Engine {
   }
 
   private makeRunner(config: AgentConfig): AgentRunner {
-    const problems = agentConfigProblems(config);
+    const problems = agentConfigProblems(config, this.deps.instrument);
     if (problems.length) throw new Error(`agent ${config.id || '(no id)'} is not valid: ${problems.join('; ')}`);
     if (this.agents.has(config.id)) throw new Error(`an agent with id ${config.id} already runs here`);
     return new AgentRunner(config, {

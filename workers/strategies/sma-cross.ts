@@ -62,13 +62,17 @@ class SmaCross implements Strategy {
   }
 }
 
+/** Longer averages than this hold no signal on any chart, and each bar of period costs memory. */
+const MAX_PERIOD = 10_000;
+
 export const smaCross: RuleStrategyDef<SmaCrossParams> = {
   name: 'sma-cross',
   description: 'Fast/slow simple moving average cross of the close: long on a cross up, short (or flat with longOnly) on a cross down.',
   defaults: { fast: 10, slow: 20, longOnly: false },
+  labels: { fast: 'Fast average period', slow: 'Slow average period', longOnly: 'Long only (flat instead of short)' },
   check(p) {
     if (!Number.isInteger(p.fast) || p.fast < 1) return `fast period must be a whole number >= 1 (got ${p.fast})`;
-    if (!Number.isInteger(p.slow) || p.slow < 2) return `slow period must be a whole number >= 2 (got ${p.slow})`;
+    if (!Number.isInteger(p.slow) || p.slow < 2 || p.slow > MAX_PERIOD) return `slow period must be a whole number from 2 to ${MAX_PERIOD} (got ${p.slow})`;
     if (p.fast >= p.slow) return `fast period (${p.fast}) must be shorter than slow period (${p.slow})`;
     return null;
   },

@@ -2,6 +2,7 @@ import { DEFAULT_AGENT, agentConfigProblems, type AgentConfig, type AlphaSource 
 import { DEFAULT_CHAIN, type ChainSettings } from '../../../workers/models/chain/chain-policy.ts';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
+import { ownEntry } from '../../../workers/util/own.ts';
 import type { Sizing } from '../../../workers/risk/sizing.ts';
 import type { CostModel } from '../../../workers/brokers/paper/costs.ts';
 import { BadRequest, num, str, AGENT_ID, SYMBOL } from '../http/validate.ts';
@@ -51,7 +52,7 @@ function parseAlphaIn(v: unknown, field: string): AlphaSource {
   if (a.kind === 'model') return { kind: 'model', modelId: str(a, 'modelId') as string };
   if (a.kind !== 'rule') throw new BadRequest(`${field}.kind`, 'must be "rule" or "model"');
   const strategy = a.strategy;
-  if (typeof strategy !== 'string' || !RULE_STRATEGIES[strategy]) throw new BadRequest(`${field}.strategy`, `must be one of ${Object.keys(RULE_STRATEGIES).join(', ')}`);
+  if (typeof strategy !== 'string' || !ownEntry(RULE_STRATEGIES, strategy)) throw new BadRequest(`${field}.strategy`, `must be one of ${Object.keys(RULE_STRATEGIES).join(', ')}`);
   const params = obj(a.params ?? {}, `${field}.params`);
   for (const [k, x] of Object.entries(params)) if (typeof x !== 'number' && typeof x !== 'boolean') throw new BadRequest(`${field}.params.${k}`, 'must be a number or true/false');
   return { kind: 'rule', strategy, params: params as Record<string, number | boolean> };

@@ -3,6 +3,7 @@ import type { RelayDeps, RelayEnv } from '../context.ts';
 import { BadRequest, jsonBody } from '../http/validate.ts';
 import { toWireJson } from '../../../workers/store/wire-json.ts';
 import type { EngineStore } from '../../../workers/store/store.ts';
+import { ownEntry } from '../../../workers/util/own.ts';
 
 /**
  * The store's reads for a PWA attached to this relay: the views call the same
@@ -28,8 +29,9 @@ export function storeReadRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
   app.post('/api/store', async (c) => {
     const body = await jsonBody(c);
     const { repo, method, args } = body as { repo?: unknown; method?: unknown; args?: unknown };
-    if (typeof repo !== 'string' || !(repo in ALLOWED)) throw new BadRequest('repo', `must be one of ${Object.keys(ALLOWED).join(', ')}`);
-    if (typeof method !== 'string' || !ALLOWED[repo].includes(method)) throw new BadRequest('method', `must be one of ${ALLOWED[repo].join(', ')} for ${repo}`);
+    const methods = typeof repo === 'string' ? ownEntry(ALLOWED, repo) : undefined;
+    if (typeof repo !== 'string' || !methods) throw new BadRequest('repo', `must be one of ${Object.keys(ALLOWED).join(', ')}`);
+    if (typeof method !== 'string' || !methods.includes(method)) throw new BadRequest('method', `must be one of ${methods.join(', ')} for ${repo}`);
     if (!Array.isArray(args) || args.length > 3) throw new BadRequest('args', 'must be an array of at most 3 arguments');
     const target = d.store[repo as keyof EngineStore] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     let result: unknown;

@@ -15,6 +15,13 @@ export type StreamMessage =
   /** Events in seq order, each seq one more than the last one sent: one message per host step or stored page. */
   | { t: 'events'; events: EngineEvent[] }
   | { t: 'ready'; lastSeq: number }
+  /**
+   * The client asked for events after `after`, but the record ends at `lastSeq`
+   * (the relay's database was replaced or restored from a backup): what it holds
+   * past `lastSeq` is not this record. It should drop its position and resync;
+   * the stream carries on from `lastSeq`.
+   */
+  | { t: 'ahead'; after: number; lastSeq: number }
   | { t: 'status'; status: HostStatus }
   | { t: 'lease'; lease: unknown }
   | { t: 'ping'; time: number };
@@ -64,6 +71,13 @@ export class StreamHub {
       sub.closed = true;
       this.subs.delete(sub);
     };
+    const last = await this.o.events.lastSeq();
+    if (sub.closed) return leave;
+    if (after > last) {
+      // Live events may already be queued past `last`: they are new to this client, so nothing is filtered as seen.
+      sub.lastSent = last;
+      this.send(sub, { t: 'ahead', after, lastSeq: last });
+    }
     const page = this.o.pageSize ?? 500;
     for (;;) {
       const batch = await this.o.events.since(sub.lastSent, page);

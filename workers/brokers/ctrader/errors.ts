@@ -3,6 +3,8 @@
  * NAME as a string) and what the user should do about each. Order rejections
  * reuse these texts as their reasons.
  */
+import { ownEntry } from '../../util/own.ts';
+
 const ADVICE: Record<string, string> = {
   // Authorisation
   OA_AUTH_TOKEN_EXPIRED: 'the cTrader access token has expired: TradeGuard refreshes it; if this repeats, reconnect the account (Settings > cTrader > Connect)',
@@ -72,7 +74,7 @@ export const RATE_LIMIT_ERRORS = new Set(['REQUEST_FREQUENCY_EXCEEDED', 'BLOCKED
 
 /** What an error code means for the user, e.g. 'NOT_ENOUGH_MONEY: not enough free margin ...'. */
 export function explainError(code: string, description?: string): string {
-  const advice = ADVICE[code] ?? 'cTrader reported an error';
+  const advice = ownEntry(ADVICE, code) ?? 'cTrader reported an error';
   return `${code}: ${advice}${description ? ` (cTrader: ${description})` : ''}`;
 }
 

@@ -1,5 +1,6 @@
 import type { FeatureSpec } from './spec.ts';
 import { RISK_OBS_V1 } from './risk-obs-v1.ts';
+import { lookupTable } from '../../util/own.ts';
 
 export type { ContextColumns, ContextField, FeatureDef, FeatureGroup, FeatureSpec, TradeContext } from './spec.ts';
 export { BAR_FIELDS, CONTEXT_FIELDS } from './spec.ts';
@@ -9,9 +10,9 @@ export { describeSpec } from './describe.ts';
 export { RISK_OBS_V1 } from './risk-obs-v1.ts';
 
 /** Every spec a model may have been trained on, by id. Old ids stay forever: models in the field still use them. */
-export const FEATURE_SPECS: Readonly<Record<string, FeatureSpec>> = {
+export const FEATURE_SPECS: Readonly<Record<string, FeatureSpec>> = lookupTable({
   [RISK_OBS_V1.id]: RISK_OBS_V1,
-};
+});
 
 export function getFeatureSpec(id: string): FeatureSpec {
   const spec = FEATURE_SPECS[id];

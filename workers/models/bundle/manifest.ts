@@ -1,5 +1,6 @@
 import { isTimeframe, type Timeframe } from '../../market/timeframe.ts';
 import { FEATURE_SPECS } from '../../features/spec/index.ts';
+import { nonFiniteNumbers } from './finite-numbers.ts';
 import { keyHints } from './key-hints.ts';
 import { stdFloorProblem } from './std-floor.ts';
 
@@ -121,6 +122,7 @@ export function manifestProblems(m: unknown): string[] {
   else if (t.testTo !== undefined && (t.testFrom === undefined || typeof t.testTo !== 'string' || !(Date.parse(t.testTo) >= Date.parse(t.testFrom as string)))) out.push('training.testTo must be an ISO date, not before training.testFrom (give both: the held-out window)');
   if (t && typeof t === 'object') out.push(...featureRangeProblems(t.featureRanges, spec?.features.map((f) => f.name)));
   if (typeof x.metrics !== 'object' || x.metrics === null || Array.isArray(x.metrics) || Object.values(x.metrics).some((v) => typeof v !== 'number' || !Number.isFinite(v))) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
+  out.push(...nonFiniteNumbers(x));
   return out;
 }
 
