@@ -1,6 +1,6 @@
 import { importBarsCsv, type ImportOptions, type ImportReport, type ImportResult } from '../../workers/market/csv.ts';
 import { describeImport } from '../../workers/market/csv.ts';
-import { isTimeframe, type Timeframe } from '../../workers/market/timeframe.ts';
+import type { Timeframe } from '../../workers/market/timeframe.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import { isQuotaError, StorageFullError } from '../store/storage-full.ts';
 
@@ -19,15 +19,6 @@ export interface CsvImportOutcome {
   summary: string;
   /** Set when the rows were fine but the store refused them (storage full and the like). */
   storeError?: string;
-}
-
-/** Guesses from names like "EURUSD_H1.csv", "eurusd-h4-2020.csv", "BTCUSD.csv". */
-export function guessFromFileName(name: string): { symbol: string; timeframe: Timeframe | null } {
-  const base = name.replace(/\.[^.]*$/, '');
-  const parts = base.split(/[\s_\-.]+/).filter(Boolean);
-  const tf = parts.map((p) => p.toUpperCase()).find(isTimeframe) ?? null;
-  const symbol = (parts.find((p) => /^[A-Za-z][A-Za-z0-9]{1,11}$/.test(p) && !isTimeframe(p.toUpperCase())) ?? '').toUpperCase();
-  return { symbol, timeframe: tf };
 }
 
 /** A symbol as the store keys it; null when it is not one. */

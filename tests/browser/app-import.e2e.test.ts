@@ -189,4 +189,19 @@ describe('bar CSV', () => {
     expect(db.series.find((s) => s.series.includes('GOODFX'))?.count).toBe(500);
     expect(harness.blocked).toEqual([]);
   });
+
+  it('shows what it guessed from the whole file name before importing, and the guess can be edited', async () => {
+    // Not the first word ("BAD"): the known symbol and the timeframe tokens wherever they are.
+    await page.setInputFiles('[data-input="csv-file"]', file('BAD_EURUSD_H1.csv', eurusd.slice(0, 11).join('\n'), 'text/csv'));
+    const note = page.locator('[data-name-guess]');
+    await note.waitFor();
+    expect(await note.locator('[data-guess-symbol]').textContent()).toBe('EURUSD');
+    expect(await note.locator('[data-guess-timeframe]').textContent()).toBe('H1');
+    expect(await page.inputValue('[data-input="csv-symbol"]')).toBe('EURUSD');
+    expect(await page.inputValue('[data-input="csv-timeframe"]')).toBe('H1');
+    // Nothing was imported by choosing the file.
+    expect(await page.locator('[data-import-result]').count()).toBe(0);
+    await page.fill('[data-input="csv-symbol"]', 'EURUSDX');
+    expect(await page.inputValue('[data-input="csv-symbol"]')).toBe('EURUSDX');
+  });
 });

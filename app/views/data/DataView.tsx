@@ -3,7 +3,8 @@ import { Page } from '../../components/Page.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
 import { TIMEFRAMES, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { BAD_ROW_REASONS } from '../../../workers/market/csv.ts';
-import { guessFromFileName, importCsvFile, symbolProblem, type CsvImportOutcome, type ImportPhase } from '../../import/csv.ts';
+import { importCsvFile, symbolProblem, type CsvImportOutcome, type ImportPhase } from '../../import/csv.ts';
+import { guessFromFileName, type FileNameGuess } from '../../../workers/market/csv-name.ts';
 import { parseInWorker } from '../../import/csv-client.ts';
 import { Field, errorText } from '../settings/form-fields.tsx';
 import { fmt } from '../../components/format.ts';
@@ -19,6 +20,7 @@ export function DataView() {
   const [tick, setTick] = createSignal(0);
   const [stored] = createResource(() => [ws.status() ? 1 : 0, tick()] as const, () => ws.store.bars.list());
   const [file, setFile] = createSignal<File | null>(null);
+  const [guess, setGuess] = createSignal<FileNameGuess | null>(null);
   const [symbol, setSymbol] = createSignal('');
   const [timeframe, setTimeframe] = createSignal<Timeframe | ''>('');
   const [skipBad, setSkipBad] = createSignal(false);
@@ -36,7 +38,8 @@ export function DataView() {
     setFile(f);
     setOutcome(null);
     const g = guessFromFileName(f.name);
-    if (g.symbol) setSymbol(g.symbol);
+    setGuess(g);
+    setSymbol(g.symbol);
     setTimeframe(g.timeframe ?? '');
     setErrors({});
   };
@@ -114,8 +117,18 @@ export function DataView() {
           </Field>
           <Show when={file()}>{(f) => <p class="field-hint">{f().name}, {fmt.bytes(f().size)}</p>}</Show>
         </div>
+        <Show when={file() && guess()}>
+          {(g) => (
+            <p class={`notice ${g().symbolFrom === 'first-word' || !g().symbol ? 'notice-warn' : 'notice-ok'}`} role="status" data-name-guess style={{ 'margin-top': '10px' }}>
+              From the file name: {g().symbol ? <>symbol <strong data-guess-symbol>{g().symbol}</strong>{g().symbolFrom === 'first-word' ? ' (only the first word of the name: check it)' : ''}</> : 'no symbol (type it below)'}
+              {', '}
+              {g().timeframe ? <>timeframe <strong data-guess-timeframe>{g().timeframe}</strong></> : 'timeframe from the bar spacing'}
+              . Correct them below before importing.
+            </p>
+          )}
+        </Show>
         <div class="form-grid" style={{ 'margin-top': '10px' }}>
-          <Field name="symbol" label="Symbol" error={errors().symbol ?? null} hint="taken from the file name when it says">
+          <Field name="symbol" label="Symbol" error={errors().symbol ?? null} hint="guessed from the file name; edit it if wrong">
             {(id, d) => <input id={id} type="text" aria-describedby={d} value={symbol()} onInput={(e) => setSymbol(e.currentTarget.value)} data-input="csv-symbol" />}
           </Field>
           <Field name="timeframe" label="Timeframe" hint="detected from the bar spacing unless chosen">
