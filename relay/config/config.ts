@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { CTRADER_DEFAULTS, CTRADER_ENV_VARS, ctraderEndpoints, hostPortText, type CTraderEndpoints } from './ctrader-endpoints.ts';
 
 /** Everything the relay reads from its environment, validated. */
 export interface RelayConfig {
@@ -25,6 +26,8 @@ export interface RelayConfig {
   tunnelAllow: string[];
   maxUploadBytes: number;
   ctrader: { clientId: string; clientSecret: string } | null;
+  /** Where cTrader is reached: Spotware's servers unless TG_CTRADER_*_HOST / _URL / _CA_FILE say otherwise. */
+  ctraderEndpoints: CTraderEndpoints;
   telegram: { botToken: string; chatId: string } | null;
   /** What the relay runs: the demo replay, or agents on the cTrader account chosen in Settings. */
   workspace: 'demo' | 'live';
@@ -35,7 +38,7 @@ export const MIN_RELAY_TOKEN_LENGTH = 32;
 /** More proxies than this in a row is a misconfiguration, not a deployment. */
 export const MAX_PROXY_HOPS = 10;
 
-export const DEFAULT_TUNNEL_ALLOW = ['demo.ctraderapi.com:5035', 'live.ctraderapi.com:5035'];
+export const DEFAULT_TUNNEL_ALLOW = [hostPortText(CTRADER_DEFAULTS.demo), hostPortText(CTRADER_DEFAULTS.live)];
 
 /** The variables, their defaults and what they mean: .env.example and docs/RELAY.md say the same. */
 export const ENV_VARS = {
@@ -50,10 +53,11 @@ export const ENV_VARS = {
   TG_POLL_INTERVAL_MS: 'account snapshot interval (60000)',
   TG_LOG_MAX_BYTES: 'log file size before rotation (10485760)',
   TG_LOG_FILES: 'rotated log files kept (5)',
-  TG_TUNNEL_ALLOW: `comma-separated host:port the tunnel may reach (${DEFAULT_TUNNEL_ALLOW.join(',')})`,
+  TG_TUNNEL_ALLOW: `comma-separated host:port the tunnel may reach (${DEFAULT_TUNNEL_ALLOW.join(',')}, or the TG_CTRADER_*_HOST servers)`,
   TG_MAX_UPLOAD_MB: 'largest model upload or CSV import (64)',
   TG_CTRADER_CLIENT_ID: 'cTrader Open API application id (with the secret)',
   TG_CTRADER_CLIENT_SECRET: 'cTrader Open API application secret (with the id)',
+  ...CTRADER_ENV_VARS,
   TG_TELEGRAM_BOT_TOKEN: 'Telegram bot token from @BotFather (with the chat id)',
   TG_TELEGRAM_CHAT_ID: 'Telegram chat id the bot talks to (with the token)',
   TG_WORKSPACE: 'demo (the replay, default) or live (agents on the cTrader account chosen under Settings > cTrader)',
@@ -125,7 +129,9 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
   const log = { maxBytes: int('TG_LOG_MAX_BYTES', 10 * 1024 * 1024, 1024, 2 ** 31), files: int('TG_LOG_FILES', 5, 1, 100) };
   const maxUploadBytes = int('TG_MAX_UPLOAD_MB', 64, 1, 1024) * 1024 * 1024;
 
-  const tunnelAllow = (get('TG_TUNNEL_ALLOW')?.split(',') ?? DEFAULT_TUNNEL_ALLOW).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const ctraderAt = ctraderEndpoints(get, opts.cwd ?? process.cwd(), problems);
+  // By default the tunnel reaches the cTrader servers the relay itself uses.
+  const tunnelAllow = (get('TG_TUNNEL_ALLOW')?.split(',') ?? [hostPortText(ctraderAt.demo), hostPortText(ctraderAt.live)]).map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const hp of tunnelAllow) {
     const m = /^([a-z0-9.-]+|\[[0-9a-f:]+\]):(\d{1,5})$/.exec(hp);
     if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) problems.push(`TG_TUNNEL_ALLOW: "${hp}" is not host:port (e.g. demo.ctraderapi.com:5035)`);
@@ -164,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
       tunnelAllow,
       maxUploadBytes,
       ctrader: ctrader ? { clientId: ctrader[0], clientSecret: ctrader[1] } : null,
+      ctraderEndpoints: ctraderAt,
       telegram: telegram ? { botToken: telegram[0], chatId: telegram[1] } : null,
       workspace: workspace as 'demo' | 'live',
     },

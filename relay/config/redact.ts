@@ -1,4 +1,5 @@
 import type { RelayConfig } from './config.ts';
+import { CTRADER_DEFAULTS, hostPortText } from './ctrader-endpoints.ts';
 
 const SECRET_KEY = /token|secret|password|authorization|cookie|session/i;
 export const REDACTED = '[redacted]';
@@ -38,8 +39,18 @@ export function describeConfig(c: RelayConfig): string[] {
     `replay speed  ${c.replaySpeed}x`,
     `tunnel allow  ${c.tunnelAllow.join(', ') || 'none'}`,
     `cTrader app   ${c.ctrader ? `client id ${c.ctrader.clientId.slice(0, 6)}..., secret ${REDACTED}` : 'not set'}`,
+    ...ctraderOverrides(c),
     `Telegram bot  ${c.telegram ? `token ${REDACTED}, chat ${c.telegram.chatId}` : 'not set'}`,
   ];
+}
+
+/** The cTrader endpoints, printed only when they are not Spotware's (a sandbox, proxy or test server is in use). */
+function ctraderOverrides(c: RelayConfig): string[] {
+  const e = c.ctraderEndpoints;
+  const d = CTRADER_DEFAULTS;
+  const custom = hostPortText(e.demo) !== hostPortText(d.demo) || hostPortText(e.live) !== hostPortText(d.live) || e.caFile !== null || e.authUrl !== d.authUrl || e.tokenUrl !== d.tokenUrl;
+  if (!custom) return [];
+  return [`cTrader at    demo ${hostPortText(e.demo)}, live ${hostPortText(e.live)}${e.caFile ? `, CA ${e.caFile}` : ''}; OAuth ${e.authUrl}, ${e.tokenUrl}`];
 }
 
 export function configSecrets(c: RelayConfig): string[] {

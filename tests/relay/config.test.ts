@@ -73,6 +73,34 @@ describe('relay configuration', () => {
     expect(configSecrets(r.config).sort()).toEqual([token, CTRADER_SECRET, BOT].sort());
   });
 
+  it('points the relay at another cTrader server (sandbox, proxy, test) and checks each setting with a clear message', () => {
+    const d = tmp();
+    const ca = join(d, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const ok = loadConfig({ TG_CTRADER_DEMO_HOST: 'sandbox.example:5999', TG_CTRADER_LIVE_HOST: '[::1]:6000', TG_CTRADER_CA_FILE: 'ca.pem', TG_CTRADER_AUTH_URL: 'https://sandbox.example/apps/auth', TG_CTRADER_TOKEN_URL: 'http://127.0.0.1:9000/apps/token' }, { cwd: d });
+    expect(ok.ok).toBe(true);
+    if (!ok.ok) return;
+    expect(ok.config.ctraderEndpoints).toMatchObject({ demo: { host: 'sandbox.example', port: 5999 }, live: { host: '::1', port: 6000 }, caFile: ca, authUrl: 'https://sandbox.example/apps/auth', tokenUrl: 'http://127.0.0.1:9000/apps/token' });
+    expect(ok.config.ctraderEndpoints.ca).toContain('BEGIN CERTIFICATE');
+    // The tunnel reaches the servers the relay uses, unless TG_TUNNEL_ALLOW says otherwise.
+    expect(ok.config.tunnelAllow).toEqual(['sandbox.example:5999', '[::1]:6000']);
+    expect(describeConfig(ok.config).join('\n')).toContain('cTrader at    demo sandbox.example:5999, live [::1]:6000');
+    const plain = loadConfig({}, { cwd: d });
+    expect(plain.ok && plain.config.ctraderEndpoints).toMatchObject({ demo: { host: 'demo.ctraderapi.com', port: 5035 }, live: { host: 'live.ctraderapi.com', port: 5035 }, ca: null, tokenUrl: 'https://openapi.ctrader.com/apps/token' });
+    expect(plain.ok && describeConfig(plain.config).join('\n')).not.toContain('cTrader at');
+
+    writeFileSync(join(d, 'not-pem.txt'), 'hello');
+    const bad = loadConfig({ TG_CTRADER_DEMO_HOST: 'demo.example', TG_CTRADER_LIVE_HOST: 'live.example:70000', TG_CTRADER_CA_FILE: 'not-pem.txt', TG_CTRADER_AUTH_URL: 'not a url', TG_CTRADER_TOKEN_URL: 'http://tokens.example/apps/token' }, { cwd: d });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problems.map((p) => p.split(':')[0]).sort()).toEqual(['TG_CTRADER_AUTH_URL', 'TG_CTRADER_CA_FILE', 'TG_CTRADER_DEMO_HOST', 'TG_CTRADER_LIVE_HOST', 'TG_CTRADER_TOKEN_URL']);
+    expect(bad.problems.join('\n')).toContain('TG_CTRADER_DEMO_HOST: "demo.example" is not host:port');
+    expect(bad.problems.join('\n')).toContain('holds no PEM certificate');
+    expect(bad.problems.join('\n')).toContain('TG_CTRADER_TOKEN_URL: "http://tokens.example/apps/token" must be https://');
+    const missing = loadConfig({ TG_CTRADER_CA_FILE: 'nowhere.pem' }, { cwd: d });
+    expect(!missing.ok && missing.problems[0]).toMatch(/^TG_CTRADER_CA_FILE: .*nowhere\.pem cannot be read \(ENOENT\)/);
+  });
+
   it('reads a .env file; the environment wins over it', () => {
     const f = join(tmp(), '.env');
     writeFileSync(f, '# comment\nTG_PORT=9000\nTG_HOST="127.0.0.2"\nTG_REPLAY_SPEED=100\n');
