@@ -52,6 +52,10 @@ export interface Faults {
   marketClosed: boolean;
   /** Close every new connection at once (a network that is down). */
   refuse: boolean;
+  /** Symbols whose spots reach no client although subscribed (a feed that is silent). */
+  mutedSymbols: string[];
+  /** Drop every connection right after its account auth is answered (a server that accepts, then drops). */
+  dropAfterLogin: boolean;
 }
 
 interface Session {
@@ -85,7 +89,7 @@ interface FakePosition {
 type FakeDeal = Omit<Deal, 'executionPrice' | 'closePositionDetail'> & { executionPrice: number; closePositionDetail?: Record<string, unknown> };
 
 export class FakeCTrader {
-  readonly faults: Faults = { delayMs: 0, duplicateEvents: false, dropOn: null, rejectNextOrder: null, partialFills: 0, maintenanceUntil: 0, rateLimit: null, marketClosed: false, refuse: false };
+  readonly faults: Faults = { delayMs: 0, duplicateEvents: false, dropOn: null, rejectNextOrder: null, partialFills: 0, maintenanceUntil: 0, rateLimit: null, marketClosed: false, refuse: false, mutedSymbols: [], dropAfterLogin: false };
   readonly market = new Map<number, FakeMarketSymbol>();
   readonly positions = new Map<number, FakePosition>();
   readonly deals: FakeDeal[] = [];
@@ -160,6 +164,7 @@ export class FakeCTrader {
     const m = this.symbolByName(name);
     const ask = round(bid + spread, m.sym.digits);
     m.tick(time, bid, ask);
+    if (this.faults.mutedSymbols.includes(name)) return this.checkProtection(m, time);
     for (const s of this.sessions) {
       if (!s.spots.has(m.sym.symbolId)) continue;
       const trendbar = [];
@@ -240,7 +245,9 @@ export class FakeCTrader {
       if (t.expired) return this.error(s, m, 'OA_AUTH_TOKEN_EXPIRED', 'access token expired');
       if (!t.accounts.includes(p.ctidTraderAccountId)) return this.error(s, m, 'CH_CTID_TRADER_ACCOUNT_NOT_FOUND', 'account not granted');
       s.accounts.add(p.ctidTraderAccountId);
-      return reply('ProtoOAAccountAuthRes', { ctidTraderAccountId: p.ctidTraderAccountId });
+      reply('ProtoOAAccountAuthRes', { ctidTraderAccountId: p.ctidTraderAccountId });
+      if (this.faults.dropAfterLogin) this.drop(s);
+      return;
     }
     if (m.name === 'ProtoOARefreshTokenReq') return this.error(s, m, 'INVALID_REQUEST', 'refresh through the token endpoint in tests');
     const acct = p.ctidTraderAccountId as number;
@@ -264,7 +271,7 @@ export class FakeCTrader {
         // The first spot event carries the latest price even when the market is closed.
         for (const id of p.symbolId as number[]) {
           const x = this.market.get(id)!;
-          if (Number.isFinite(x.bid)) this.out(s, 'ProtoOASpotEvent', { ctidTraderAccountId: acct, symbolId: id, bid: Math.round(x.bid * 1e5), ask: Math.round(x.ask * 1e5), timestamp: x.time });
+          if (Number.isFinite(x.bid) && !this.faults.mutedSymbols.includes(x.sym.name)) this.out(s, 'ProtoOASpotEvent', { ctidTraderAccountId: acct, symbolId: id, bid: Math.round(x.bid * 1e5), ask: Math.round(x.ask * 1e5), timestamp: x.time });
         }
         return;
       }

@@ -10,6 +10,7 @@ import { fromWireVolume, PRICE_SCALE, toWireVolume, type SymbolCatalog } from '.
 import { agentOfLabel, labelOf, wireClientOrderId } from './wire-ids.ts';
 import * as W from './wire-types.ts';
 import { closeReason, closeReasonByPrice, money } from './execution-map.ts';
+import { subscriptionsOf, type MarketSubscriptions } from './subscriptions.ts';
 
 export { money } from './execution-map.ts';
 
@@ -19,6 +20,9 @@ export interface CTraderBrokerOptions {
   clock: Clock;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
+
+/** This side's name as a holder of spot subscriptions. */
+const HOLDER = 'account';
 
 /** The reason given when reconcile finds no trace of an order whose answer was lost. */
 export const NOT_RECEIVED = 'not received by broker';
@@ -77,8 +81,8 @@ export class CTraderBroker implements Broker {
   private readonly byCt = new Map<number, string>();
   private readonly amends = new Map<number, PendingAmend>();
   private readonly quotes = new Map<number, { bid: number; ask: number }>();
-  /** Symbols whose spots this side asked for (equity needs prices of every held symbol, fed or not). */
-  private readonly watched = new Set<number>();
+  /** Spot subscriptions, shared with the feed: equity needs prices of every held symbol, fed or not. */
+  private readonly subscriptions: MarketSubscriptions;
   private balanceCents = 0;
   private leverage = 1;
   private peakEquity = 0;
@@ -97,6 +101,7 @@ export class CTraderBroker implements Broker {
     private readonly emit: BrokerEventSink,
   ) {
     this.conn = o.connection;
+    this.subscriptions = subscriptionsOf(o.connection);
     this.conn.on((m) => this.receive(m));
     this.conn.onDown(() => this.connectionLost());
     this.conn.onReady(() => this.reconcile());
@@ -353,18 +358,16 @@ export class CTraderBroker implements Broker {
       });
   }
 
-  /** Subscribes to a held symbol's spots; the feed may have done so already (ALREADY_SUBSCRIBED is fine). */
+  /** Holds a held symbol's spots (the registry asks cTrader only when nobody has them yet). */
   private watch(symbolId: number): void {
-    if (this.watched.has(symbolId) || !this.conn.ready) return;
-    this.watched.add(symbolId);
-    this.conn.request('ProtoOASubscribeSpotsReq', { symbolId: [symbolId] }, { retryOnRateLimit: true }).catch((e: Error) => {
-      if (e instanceof CTraderError && e.code === 'ALREADY_SUBSCRIBED') return;
-      this.watched.delete(symbolId);
+    if (!this.conn.ready) return;
+    void this.subscriptions.holdSpots(HOLDER, [symbolId]).then((refused) => {
+      const why = refused.get(symbolId);
+      if (why && this.conn.ready) this.o.log?.('warn', `no prices for held symbol ${this.o.symbols.byIdOf(symbolId)?.name ?? symbolId}: equity marks it at its entry (${why})`);
     });
   }
 
   private connectionLost(): void {
-    this.watched.clear();
     for (const r of this.orders.values()) if (r.state === 'sent' || r.state === 'accepted') r.state = 'unknown';
     this.amends.clear();
   }
@@ -529,6 +532,8 @@ export class CTraderBroker implements Broker {
     this.closedAt.set(p.id, this.inbound);
     this.byCt.delete(p.ctPositionId);
     this.closing.delete(p.ctPositionId);
+    const symbolId = this.o.symbols.get(p.symbol)?.symbolId;
+    if (symbolId !== undefined && !this.positions().some((x) => x.symbol === p.symbol)) this.subscriptions.release(HOLDER, symbolId);
     const gross = detail ? money(detail.grossProfit, detail.moneyDigits) : toCents(p.side * (exitPrice - p.entryPrice) * p.volumeUnits);
     const commission = p.entryCommissionCents + (detail ? Math.abs(money(detail.commission, detail.moneyDigits)) : 0);
     if (detail) this.balanceCents = money(detail.balance, detail.moneyDigits);

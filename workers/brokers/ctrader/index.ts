@@ -45,6 +45,6 @@ export function createCTraderSession(o: CTraderSessionOptions): { connection: CT
   // Symbol details first: the broker's reconcile needs them to recognise positions.
   connection.onReady(async () => void (await symbols.load([...new Set(o.subscriptions.map((s) => s.symbol))])));
   const broker = new CTraderBroker({ connection, symbols, clock: o.clock, log: o.log }, o.emit);
-  const feed = new CTraderLiveFeed({ connection, symbols, subscriptions: o.subscriptions, clock: o.clock, timers: o.timers, graceMs: o.graceMs, historyBars: o.historyBars, log: o.log });
+  const feed = new CTraderLiveFeed({ connection, symbols, subscriptions: o.subscriptions, clock: o.clock, timers: o.timers, graceMs: o.graceMs, historyBars: o.historyBars, log: o.log, onAlert: o.onAlert });
   return { connection, symbols, broker, feed };
 }
