@@ -4,6 +4,7 @@ import type { CostModel } from '../../workers/brokers/paper/costs.ts';
 import { ruleStrategy } from '../../workers/strategies/index.ts';
 import { UserError } from './load-bars.ts';
 import { DEFAULT_CHAIN } from '../../workers/models/chain/chain-policy.ts';
+import { parseUtcMinute } from '../../workers/util/utc-text.ts';
 
 /** Options shared by `backtest` and `replay`: data, strategy, sizing, risk and account. */
 export const agentOptions = {
@@ -31,6 +32,9 @@ export const agentOptions = {
   alpha: { type: 'string' },
   'risk-model': { type: 'string' },
   guard: { type: 'string' },
+  'models-dir': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   'min-confidence': { type: 'string' },
   'guard-threshold': { type: 'string' },
 } as const;
@@ -45,9 +49,11 @@ function number(name: string, v: string | undefined): number | undefined {
 }
 
 /** The agent, paper account and costs the options describe; every bad option named. */
-export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, "symbols" | "timeframe">; cash: number; leverage: number; costs: CostModel; riskBundle: string | undefined } {
-  // --risk is a percentage (issue of the engine core) or a risk model bundle folder (the models issue): a number is a percentage.
-  const riskPct = o.risk !== undefined && o.risk.trim() !== '' && Number.isFinite(Number(o.risk)) ? o.risk : undefined;
+export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols' | 'timeframe'>; cash: number; leverage: number; costs: CostModel; riskBundle: string | undefined; from?: number; to?: number } {
+  const riskPct = o.risk;
+  if (riskPct !== undefined && (riskPct.trim() === '' || !Number.isFinite(Number(riskPct)))) {
+    throw new UserError(`--risk is the risk per trade in % of equity, a number (got "${riskPct}"); to attach a risk model, give its bundle folder or registry id to --risk-model (e.g. --risk-model ${riskPct})`);
+  }
   if (o.size !== undefined && riskPct !== undefined) throw new UserError('give either --size UNITS or --risk PCT, not both');
   const def = ruleStrategy(o.strategy!);
   const params: Record<string, number | boolean> = { ...def.defaults };
@@ -80,7 +86,8 @@ export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, "symbols
     if (v !== undefined && !(v >= 0 && v <= 1)) throw new UserError(`--${k} is a probability in [0, 1] (got ${v})`);
   }
   return {
-    riskBundle: o.risk !== undefined && riskPct === undefined ? o.risk : o['risk-model'],
+    riskBundle: o['risk-model'],
+    ...period(o.from, o.to),
     agent: {
       chain: { ...DEFAULT_CHAIN, minConfidence: minConfidence ?? DEFAULT_CHAIN.minConfidence, guardThreshold: guardThreshold ?? DEFAULT_CHAIN.guardThreshold },
       id: 'cli',
@@ -97,4 +104,26 @@ export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, "symbols
     leverage,
     costs,
   };
+}
+
+/** --from and --to: UTC dates (a whole day) or date-times, as bar open times in ms; --to is inclusive. */
+function period(from: string | undefined, to: string | undefined): { from?: number; to?: number } {
+  const at = (name: string, v: string, endOfDay: boolean) => {
+    const r = parseUtcMinute(v, { endOfDay });
+    if (!r.ok) throw new UserError(`--${name} "${v}": ${r.error}`);
+    return r.ms;
+  };
+  const out = { ...(from !== undefined ? { from: at('from', from, false) } : {}), ...(to !== undefined ? { to: at('to', to, true) } : {}) };
+  if (out.from !== undefined && out.to !== undefined && out.from > out.to) throw new UserError(`--from ${from} is after --to ${to}`);
+  return out;
+}
+
+/**
+ * The agent's name from what decides: its models' ids when models are attached
+ * ("alpha:demo-alpha@1.0.0 + guard:demo-guard@1.0.0"), the rule and its parameters otherwise.
+ */
+export function agentName(agent: Pick<AgentConfig, 'alpha' | 'riskModel' | 'guardModel'>, ruleName: string): string {
+  const models = [agent.alpha.kind === 'model' ? agent.alpha.modelId : null, agent.riskModel ?? null, agent.guardModel ?? null].filter((m): m is string => m !== null);
+  if (agent.alpha.kind === 'model') return models.join(' + ');
+  return models.length ? `${ruleName} + ${models.join(' + ')}` : ruleName;
 }

@@ -3,40 +3,58 @@ import { parseArgs } from 'node:util';
 import { runBacktest, type BacktestResult } from '../../workers/backtest/run-backtest.ts';
 import { drawdownCurve } from '../../workers/backtest/metrics.ts';
 import { agentConfigProblems } from '../../workers/engine/agent-config.ts';
-import { agentFromOptions, agentOptions } from './agent-options.ts';
+import { decisionsCsv, csvLine } from '../../workers/backtest/decisions-csv.ts';
+import { tradeLevels } from '../../workers/backtest/trade-levels.ts';
+import { agentFromOptions, agentName, agentOptions } from './agent-options.ts';
 import { loadBars, UserError } from './load-bars.ts';
 import { loadChain } from './load-models.ts';
 import { duration, money, num, table, units, utc } from './format.ts';
 
 type Log = (s: string) => void;
 
+/** Exit code of a backtest that ran but in which an agent stopped deciding (a model fault paused it): its numbers are not the strategy's. */
+export const EXIT_AGENT_STOPPED = 3;
+
 /** `tradeguard backtest [--data F] --strategy sma-cross --fast 10 --slow 20 [--size U | --risk P] ... [--json]` */
 export async function backtestCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
-    options: { ...agentOptions, trades: { type: 'string' }, equity: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...agentOptions, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
   const quiet = o.json ? () => {} : log;
-  const { agent, cash, leverage, costs, riskBundle } = agentFromOptions(o);
+  const { agent, cash, leverage, costs, riskBundle, from, to } = agentFromOptions(o);
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, quiet);
-  const chain = await loadChain({ alpha: o.alpha, risk: riskBundle, guard: o.guard });
-  const withModels = { ...agent, ...chain.attach };
+  const chain = await loadChain({ alpha: o.alpha, risk: riskBundle, guard: o.guard, modelsDir: o['models-dir'] });
+  const withModels = { ...agent, ...chain.attach, name: agentName({ ...agent, ...chain.attach }, agent.name) };
   const problems = agentConfigProblems({ ...withModels, symbols: [series.symbol], timeframe: series.timeframe });
   if (problems.length) throw new UserError(problems.join('; '));
-  const result = await runBacktest({ series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models }).finally(chain.release);
+  const result = await runBacktest({ series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to })
+    .catch((e: Error) => {
+      throw /^no bars between/.test(e.message) ? new UserError(`${e.message} in ${o.data ?? 'the bundled data'} (${utc(series.time[0])} .. ${utc(series.time[series.time.length - 1])})`) : e;
+    })
+    .finally(chain.release);
   if (o.trades) writeFileSync(o.trades, tradesCsv(result));
   if (o.equity) writeFileSync(o.equity, equityCsv(result));
+  if (o.decisions) writeFileSync(o.decisions, decisionsCsv(result.events));
+  const code = result.faults.length ? EXIT_AGENT_STOPPED : 0;
   if (o.json) {
-    log(JSON.stringify({ symbol: series.symbol, timeframe: series.timeframe, strategy: agent.alpha, sizing: agent.sizing, costs, metrics: result.metrics, openPositions: result.openPositions }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
-    return 0;
+    const decides = withModels.alpha.kind === 'model' ? { kind: 'model', ...chain.identities.alpha } : withModels.alpha;
+    const report = { symbol: series.symbol, timeframe: series.timeframe, agent: withModels.name, strategy: decides, models: chain.identities, sizing: agent.sizing, costs, metrics: result.metrics, openPositions: result.openPositions, faults: result.faults.map((f) => ({ ...f, time: new Date(f.time).toISOString() })), warnings: chain.warnings };
+    log(JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    return code;
   }
-  const attached = Object.entries({ alpha: o.alpha, risk: riskBundle, guard: o.guard }).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
-  log(`\n${o.alpha ? 'model alpha' : agent.name}${attached.length ? ` [${attached.join(', ')}]` : ''} on ${series.symbol} ${series.timeframe}, ${agent.sizing.kind === 'fixed' ? `${units(agent.sizing.units)} units per trade` : `${agent.sizing.riskPct}% risk per trade`}`);
+  for (const w of chain.warnings) log(`warning: ${w}`);
+  log(`\n${withModels.name} on ${series.symbol} ${series.timeframe}, ${agent.sizing.kind === 'fixed' ? `${units(agent.sizing.units)} units per trade` : `${agent.sizing.riskPct}% risk per trade`}${chain.identities.risk ? ' (scaled by the risk model\'s size)' : ''}`);
   log(formatMetrics(result));
   if (o.trades) log(`trades written to ${o.trades}`);
   if (o.equity) log(`equity curve written to ${o.equity}`);
-  return 0;
+  if (o.decisions) log(`decisions written to ${o.decisions}`);
+  if (code) {
+    log(`\nThe agent stopped deciding during this backtest, so these numbers are not the strategy's (exit code ${code}):`);
+    for (const f of result.faults) log(`  ${utc(f.time)}  ${f.status}: ${f.reason}`);
+  }
+  return code;
 }
 
 export function formatMetrics(r: BacktestResult): string {
@@ -65,9 +83,11 @@ export function formatMetrics(r: BacktestResult): string {
 }
 
 function tradesCsv(r: BacktestResult): string {
-  const rows = ['id,symbol,side,volume_units,entry_time,entry_price,exit_time,exit_price,reason,gross_pnl,commission,net_pnl,return_pct'];
+  const rows = ['id,symbol,side,volume_units,entry_time,entry_price,stop_loss,take_profit,exit_time,exit_price,exit_stop_loss,exit_take_profit,reason,gross_pnl,commission,net_pnl,return_pct'];
+  const levels = tradeLevels(r.events);
   for (const t of r.trades) {
-    rows.push([t.id, t.symbol, t.side === 1 ? 'long' : 'short', t.volumeUnits, utc(t.entryTime), t.entryPrice, utc(t.exitTime), t.exitPrice, t.reason, t.grossPnl, t.commission, t.netPnl, t.returnPct].join(','));
+    const l = levels.get(t.id);
+    rows.push(csvLine([t.id, t.symbol, t.side === 1 ? 'long' : 'short', t.volumeUnits, utc(t.entryTime), t.entryPrice, l?.entryStop, l?.entryTarget, utc(t.exitTime), t.exitPrice, l?.exitStop, l?.exitTarget, t.reason, t.grossPnl, t.commission, t.netPnl, t.returnPct]));
   }
   return rows.join('\n') + '\n';
 }

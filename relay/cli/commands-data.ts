@@ -2,8 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatBarsCsv, formatColumnsCsv } from '../../workers/market/csv.ts';
 import { computeIndicatorColumns, parseIndicatorSet } from '../../workers/features/indicators/index.ts';
-import { buildFeatureMatrix, getFeatureSpec } from '../../workers/features/spec/index.ts';
+import { buildFeatureMatrix, getFeatureSpec, type ContextColumns } from '../../workers/features/spec/index.ts';
 import { loadBars, UserError } from './load-bars.ts';
+import { runBacktest } from '../../workers/backtest/run-backtest.ts';
+import { recordedContext } from '../../workers/backtest/context-columns.ts';
+import { agentConfigProblems } from '../../workers/engine/agent-config.ts';
+import { agentFromOptions, agentName, agentOptions } from './agent-options.ts';
+import { loadChain } from './load-models.ts';
 
 type Log = (s: string) => void;
 
@@ -38,13 +43,39 @@ export function indicatorsCommand(argv: string[], log: Log): number {
   return 0;
 }
 
-/** `tradeguard features --spec risk-obs-v1 --data F --out F.csv` */
-export function featuresCommand(argv: string[], log: Log): number {
-  const { values: o } = parseArgs({ args: argv, options: { ...dataOptions, spec: { type: 'string' } }, strict: true });
+/**
+ * `tradeguard features --spec risk-obs-v1 --data F --out F.csv [--with-context [agent options] [--direction long|short]]`.
+ * Plain, the context columns are 0 (pure market data). With --with-context the agent the
+ * options describe (the same options as backtest: a rule strategy or --alpha, --risk-model,
+ * --guard, sizing, costs, --from/--to) is backtested on the data with its context recorded,
+ * and the ctx_* columns are what the engine held at each bar when it built that bar's
+ * observation: the values it feeds the models. --direction sets ctx_direction (and so
+ * ctx_adds_to_position) as risk and guard see it for a proposed long or short; the default,
+ * none, is what the alpha sees.
+ */
+export async function featuresCommand(argv: string[], log: Log): Promise<number> {
+  const { values: o } = parseArgs({ args: argv, options: { ...agentOptions, ...dataOptions, spec: { type: 'string' }, 'with-context': { type: 'boolean' }, direction: { type: 'string' } }, strict: true });
   if (!o.out) throw new UserError('features needs --out FILE.csv');
   const spec = getFeatureSpec(o.spec ?? 'risk-obs-v1');
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
-  const m = buildFeatureMatrix(spec, series);
+  const agentFlags = argv.filter((a) => a.startsWith('--') && a.slice(2).split('=')[0] in agentOptions && !(a.slice(2).split('=')[0] in dataOptions));
+  if (!o['with-context'] && (agentFlags.length || o.direction)) throw new UserError(`${[...agentFlags, ...(o.direction ? ['--direction'] : [])].join(', ')} describe${agentFlags.length + (o.direction ? 1 : 0) > 1 ? '' : 's'} the agent whose context --with-context records; add --with-context, or leave them out`);
+  const direction = ({ none: 0, long: 1, short: -1 } as const)[(o.direction ?? 'none') as 'none'];
+  if (direction === undefined) throw new UserError(`--direction must be none, long or short (got "${o.direction}")`);
+  let context: ContextColumns | undefined;
+  if (o['with-context']) {
+    const { agent, cash, leverage, costs, riskBundle, from, to } = agentFromOptions(o);
+    const chain = await loadChain({ alpha: o.alpha, risk: riskBundle, guard: o.guard, modelsDir: o['models-dir'] });
+    for (const w of chain.warnings) log(`warning: ${w}`);
+    const withModels = { ...agent, ...chain.attach, name: agentName({ ...agent, ...chain.attach }, agent.name) };
+    const problems = agentConfigProblems({ ...withModels, symbols: [series.symbol], timeframe: series.timeframe });
+    if (problems.length) throw new UserError(problems.join('; '));
+    const result = await runBacktest({ series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, recordContext: true }).finally(chain.release);
+    context = recordedContext(result.events, series, withModels.id, direction);
+    log(`context of "${withModels.name}" recorded over a backtest (${result.metrics.trades} trades)${direction ? `, ctx_direction ${direction > 0 ? '+1 (a proposed long)' : '-1 (a proposed short)'}` : ''}`);
+    for (const f of result.faults) log(`warning: the agent was ${f.status} at ${new Date(f.time).toISOString()} (${f.reason}): later context is that of an agent not trading`);
+  }
+  const m = buildFeatureMatrix(spec, series, context);
   const n = series.time.length;
   const width = m.names.length;
   const columns = m.names.map((name, k) => {

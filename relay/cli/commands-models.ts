@@ -33,7 +33,7 @@ export async function modelsCommand(argv: string[], log: Log): Promise<number> {
     case 'validate': {
       const { bytes, manifest } = readBundle(o.model, o.manifest, 'validate');
       const report = await validateBundle(bytes, manifest);
-      if (o.json) log(JSON.stringify({ ok: report.ok, problems: report.problems }, null, 2));
+      if (o.json) log(JSON.stringify({ ok: report.ok, problems: report.problems, warnings: report.warnings }, null, 2));
       else log(describeReport(report, o.model!));
       return report.ok ? 0 : 1;
     }
@@ -47,6 +47,7 @@ export async function modelsCommand(argv: string[], log: Log): Promise<number> {
       } else if (r.ok) {
         const what = { added: 'imported', replaced: 'replaced', 'manifest-updated': 'updated the manifest of', unchanged: 'already have' }[r.outcome];
         log(`${what} ${r.id} in ${dir}`);
+        for (const w of r.report.warnings) log(`  warning: ${w}`);
       } else {
         log(`refused ${r.id ?? o.model}:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`);
       }
@@ -86,7 +87,8 @@ function describeReport(r: BundleReport, path: string): string {
   if (!r.ok) return `${path}: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}\n${r.problems.map((p) => `  - ${p}`).join('\n')}`;
   const m = r.manifest!;
   const input = r.info!.inputs[0];
-  return `${path}: OK ${m.role}:${m.name}@${m.version} reads ${m.featureSpec} (${m.input.shape[1]} features, input '${input.name}'), outputs ${m.outputs.kind}; opsets ${r.info!.opsetImports.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}`;
+  const warnings = r.warnings.map((w) => `\n  warning: ${w}`).join('');
+  return `${path}: OK ${m.role}:${m.name}@${m.version} reads ${m.featureSpec} (${m.input.shape[1]} features, input '${input.name}'), outputs ${m.outputs.kind}; opsets ${r.info!.opsetImports.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}; checked on sample inputs${warnings}`;
 }
 
 /**

@@ -7,7 +7,9 @@ import { guessInstrument } from '../../workers/market/instrument.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT, demoReplayBars } from '../../workers/engine/demo.ts';
 import { agentConfigProblems, type AgentConfig } from '../../workers/engine/agent-config.ts';
 import type { EngineEvent } from '../../workers/engine/events.ts';
-import { agentFromOptions, agentOptions } from './agent-options.ts';
+import { agentFromOptions, agentName, agentOptions } from './agent-options.ts';
+import { barAt, sliceSeries } from '../../workers/market/bar.ts';
+import { lowerBound } from '../../workers/market/merge.ts';
 import { DEFAULT_DATA, loadBars, UserError } from './load-bars.ts';
 import { loadChain } from './load-models.ts';
 import { money, num, units, utc } from './format.ts';
@@ -27,13 +29,19 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
   if (!(speed > 0)) throw new UserError(`--speed must be a positive number (times real time), got "${o.speed}"`);
   const custom = argv.some((a) => /^--(strategy|fast|slow|long-only|size|risk|risk-model|alpha|guard|min-confidence|guard-threshold|sl-atr|tp-atr|trail-atr|commission|commission-per-lot|spread-pips|slippage-pips|cash|leverage|max-position)/.test(a));
   const file = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
-  const series = o.data === undefined ? demoReplayBars(file) : file;
+  const x = agentFromOptions(o);
+  // --from/--to pick the bars played; the bars before --from warm the agent up (no decision, no order).
+  const period = x.from !== undefined || x.to !== undefined;
+  const whole = o.data === undefined && !period ? demoReplayBars(file) : file;
+  const first = x.from === undefined ? 0 : lowerBound(whole.time, x.from);
+  const series = period ? sliceSeries(whole, first, x.to === undefined ? whole.time.length : lowerBound(whole.time, x.to + 1)) : whole;
+  if (series.time.length === 0) throw new UserError(`no bars between ${o.from ?? 'the start'} and ${o.to ?? 'the end'} in ${o.data ?? 'the bundled data'}`);
   let agent: AgentConfig;
   let account: { initialCash: number; leverage: number; costs: typeof DEMO_ACCOUNT.costs | ReturnType<typeof agentFromOptions>['costs'] };
-  const x = agentFromOptions(o);
-  const chain = await loadChain({ alpha: o.alpha, risk: x.riskBundle, guard: o.guard });
+  const chain = await loadChain({ alpha: o.alpha, risk: x.riskBundle, guard: o.guard, modelsDir: o['models-dir'] });
+  for (const w of chain.warnings) log(`warning: ${w}`);
   if (custom) {
-    agent = { ...x.agent, ...chain.attach, id: 'replay', symbols: [series.symbol], timeframe: series.timeframe };
+    agent = { ...x.agent, ...chain.attach, name: agentName({ ...x.agent, ...chain.attach }, x.agent.name), id: 'replay', symbols: [series.symbol], timeframe: series.timeframe };
     account = { initialCash: x.cash, leverage: x.leverage, costs: x.costs };
   } else {
     agent = { ...DEMO_AGENT, ...chain.attach, symbols: [series.symbol], timeframe: series.timeframe };
@@ -46,6 +54,7 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
   const clock = new SimulatedClock(series.time[0]);
   const { engine, broker, journal } = createPaperSession({ clock, ...account, instrument: () => spec, retainEvents: false, models: chain.models });
   engine.addAgent(agent);
+  for (let i = 0; i < first; i++) engine.warmUp(whole.symbol, whole.timeframe, barAt(whole, i));
   if (series !== file) log(`The bundled bars from ${utc(series.time[0])} on: the part the demo models were not trained on (--data ${DEFAULT_DATA} replays the whole file).`);
   log(`Replaying ${series.time.length} ${series.symbol} ${series.timeframe} bars at ${units(speed)}x real time: agent "${agent.name}", paper account ${money(account.initialCash)}, leverage 1:${account.leverage}. Ctrl+C stops.`);
 

@@ -10,14 +10,17 @@ const HELP = `tradeguard: TradeGuard's command line
 
   tradeguard import      --data F.csv [--symbol S] [--timeframe TF] [--skip-bad-rows] [--out clean.csv]
   tradeguard indicators  --data F.csv --out F.csv [--set ema:9,rsi:14,macd:12:26:9,bb:20:2,stoch:14:3:3,adx:14]
-  tradeguard features    --spec risk-obs-v1 --data F.csv --out F.csv
-  tradeguard backtest    [--data F.csv] [--strategy sma-cross] [--fast 10] [--slow 20] [--long-only]
+  tradeguard features    --spec risk-obs-v1 --data F.csv --out F.csv [--with-context [agent options] [--direction none|long|short]]
+                         (--with-context: the ctx_* columns as the engine fed them in a backtest of the agent the options describe)
+  tradeguard backtest    [--data F.csv] [--from DATE] [--to DATE] [--strategy sma-cross] [--fast 10] [--slow 20] [--long-only]
                          [--size UNITS | --risk PCT] [--sl-atr K] [--tp-atr K] [--trail-atr K] [--max-position PCT]
                          [--commission FRACTION | --commission-per-lot MONEY] [--spread-pips P] [--slippage-pips P]
-                         [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--json]
-                         [--alpha BUNDLE] [--risk BUNDLE] [--guard BUNDLE] [--min-confidence P] [--guard-threshold P]
-                         (--risk takes a number as risk % per trade, a folder as a risk model bundle)
-  tradeguard replay      [--speed N] [same agent options as backtest]
+                         [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--decisions F.csv] [--json]
+                         [--alpha MODEL] [--risk-model MODEL] [--guard MODEL] [--models-dir DIR] [--min-confidence P] [--guard-threshold P]
+                         (--risk PCT: % of equity risked per trade, scaled by a risk model's size; MODEL: a bundle folder or a
+                         registry id such as alpha:my-alpha@1.0.0 from --models-dir, default .tradeguard/models; --from/--to:
+                         YYYY-MM-DD[ HH:mm] UTC, earlier bars only warm up; exit code 3 when an agent stopped deciding)
+  tradeguard replay      [--speed N] [--from DATE] [--to DATE] [same agent options as backtest]
   tradeguard serve       [--env-file .env] [--host H] [--port N] [--data-dir DIR] [--replay-speed N] [--no-build]
                          (the relay: PWA, API, stream and the workspace run headless; settings in docs/RELAY.md)
   tradeguard models      validate --model F.onnx --manifest F.json [--json]

@@ -1,4 +1,5 @@
-import type { BarSeries } from '../market/bar.ts';
+import { barAt, sliceSeries, type BarSeries } from '../market/bar.ts';
+import { lowerBound } from '../market/merge.ts';
 import { guessInstrument, type InstrumentSpec } from '../market/instrument.ts';
 import { ReplayFeed } from '../market/feed.ts';
 import type { CostModel } from '../brokers/paper/costs.ts';
@@ -22,6 +23,15 @@ export interface BacktestConfig {
   instrument?: (symbol: string) => InstrumentSpec;
   /** Loaded model bundles by id, when the agent runs models. */
   models?: (id: string) => LoadedModel;
+  /**
+   * The period traded, bar open times in ms UTC (from inclusive, to inclusive): bars before
+   * `from` only warm the agent up (indicators, features; no decision, no order), bars after
+   * `to` are not read. Out-of-sample runs need no cut file, and lose no warm-up.
+   */
+  from?: number;
+  to?: number;
+  /** Decisions carry each bar's trade and account context (what `features --with-context` reads). */
+  recordContext?: boolean;
   /** Progress and cancel for long runs in a worker: yield every N bars through `timers`. */
   yieldEvery?: number;
   timers?: Timers;
@@ -38,6 +48,18 @@ export interface BacktestResult {
   events: EngineEvent[];
   openPositions: readonly Position[];
   cancelled: boolean;
+  /**
+   * Every time an agent stopped deciding (a model fault pausing it, a stop), in order: a
+   * backtest that met one says so rather than report the quiet bars after it as results.
+   */
+  faults: BacktestFault[];
+}
+
+export interface BacktestFault {
+  time: number;
+  agentId: string;
+  status: 'paused' | 'stopped' | 'error';
+  reason: string;
 }
 
 /**
@@ -56,18 +78,26 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
     return spec;
   };
 
-  const clock = new SimulatedClock(cfg.series.reduce((t, s) => Math.min(t, s.time[0] ?? Infinity), Infinity));
-  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: cfg.models });
+  // The traded part of each series; what comes before `from` is warm-up.
+  const start = cfg.series.map((s) => (cfg.from === undefined ? 0 : lowerBound(s.time, cfg.from)));
+  const traded = cfg.series.map((s, k) => sliceSeries(s, start[k], cfg.to === undefined ? s.time.length : lowerBound(s.time, cfg.to + 1)));
+  if (traded.every((s) => s.time.length === 0)) throw new Error(`no bars between ${cfg.from === undefined ? 'the start' : new Date(cfg.from).toISOString()} and ${cfg.to === undefined ? 'the end' : new Date(cfg.to).toISOString()}`);
+
+  const clock = new SimulatedClock(traded.reduce((t, s) => Math.min(t, s.time[0] ?? Infinity), Infinity));
+  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: cfg.models, recordContext: cfg.recordContext });
   engine.addAgent({ ...cfg.agent, symbols: cfg.series.map((s) => s.symbol), timeframe });
+  cfg.series.forEach((s, k) => {
+    for (let i = 0; i < start[k]; i++) engine.warmUp(s.symbol, timeframe, barAt(s, i));
+  });
 
   // One equity sample per distinct close time (several symbols may close together).
-  const total = cfg.series.reduce((n, s) => n + s.time.length, 0);
+  const total = traded.reduce((n, s) => n + s.time.length, 0);
   const eqTime = new Float64Array(total);
   const eqValue = new Float64Array(total);
   let samples = 0;
   let barsInMarket = 0;
   let lastInMarket = false;
-  const feed = new ReplayFeed(cfg.series, {
+  const feed = new ReplayFeed(traded, {
     speed: Infinity,
     clock,
     timers: cfg.timers,
@@ -92,9 +122,11 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
   }, () => engine.endStep());
 
   const trades: TradeRecord[] = [];
+  const faults: BacktestFault[] = [];
   for (const e of journal.objectEvents) {
     const t = tradeFrom(e);
     if (t) trades.push(t);
+    else if (e.type === 'agent.status' && e.payload.status !== 'running') faults.push({ time: e.time, agentId: e.agentId, status: e.payload.status, reason: e.payload.reason });
   }
   const equity = { time: eqTime.slice(0, samples), equity: eqValue.slice(0, samples) };
   return {
@@ -107,5 +139,6 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
     },
     openPositions: broker.positions(),
     cancelled: cfg.signal?.aborted ?? false,
+    faults,
   };
 }

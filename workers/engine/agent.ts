@@ -7,7 +7,7 @@ import { sizePosition } from '../risk/sizing.ts';
 import { orderProblem } from '../risk/order-check.ts';
 import { trailingStop } from '../risk/trailing.ts';
 import { ruleStrategy, type Strategy } from '../strategies/index.ts';
-import { getFeatureSpec, StreamingFeatureBuilder, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
+import { getFeatureSpec, StreamingFeatureBuilder, type ContextField, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
 import { DEFAULT_CHAIN, chainVerdict, type ChainSettings } from '../models/chain/chain-policy.ts';
 import { ModelStage, type LoadedModel } from '../models/chain/model-stage.ts';
 import type { AlphaReading } from '../models/chain/read-outputs.ts';
@@ -25,6 +25,8 @@ interface SymbolState {
   /** The position the context features describe, and how many bars it has been held. */
   positionId: string | null;
   barsInPosition: number;
+  /** The trade and account context of the latest bar: what the models are fed (risk and guard with a direction). */
+  context: TradeContext;
   /** Only when stops, targets or trailing use it: a rule strategy without them needs no ATR warm-up. */
   atr: StreamingIndicator | null;
   atrName: string;
@@ -48,7 +50,25 @@ export interface AgentDeps {
   models?: (id: string) => LoadedModel;
   /** A fault that must stop this agent deciding (a model failed or returned NaN): the engine pauses it. */
   onFault?: (agentId: string, reason: string) => void;
+  /**
+   * Record each bar's trade and account context in its decision's inputs (`context.openPositions`,
+   * ...; see CONTEXT_INPUTS), for every agent, with or without models: the record
+   * `tradeguard features --with-context` turns into training columns. Off by default (the
+   * decision log stays as it is).
+   */
+  recordContext?: boolean;
 }
+
+/** Decision input names of the recorded context (recordContext), by context field. The direction is the decision's own. */
+export const CONTEXT_INPUTS = {
+  openPositions: 'context.openPositions',
+  drawdown: 'context.drawdown',
+  positionSide: 'context.positionSide',
+  entryPrice: 'context.entryPrice',
+  barsSinceEntry: 'context.barsSinceEntry',
+  leverage: 'context.leverage',
+  lossStreak: 'context.lossStreak',
+} as const satisfies Partial<Record<ContextField, string>>;
 
 /** A decision waiting for the step's batched model runs. */
 interface PendingDecision {
@@ -70,6 +90,7 @@ interface Chain {
 }
 
 const SIDE_WORD = { 1: 'long', '-1': 'short' } as const;
+const CONTEXT_ENTRIES = Object.entries(CONTEXT_INPUTS) as [keyof typeof CONTEXT_INPUTS, string][];
 // Reasons of the bars that do nothing, built once: they are most bars of a backtest.
 const HELD_NO_SIGNAL = { 1: 'held long: no signal', '-1': 'held short: no signal' } as const;
 const ASSET_LOCKED = { 1: 'skipped: asset locked (already long)', '-1': 'skipped: asset locked (already short)' } as const;
@@ -110,6 +131,7 @@ export class AgentRunner {
         features: this.chain ? new StreamingFeatureBuilder(this.chain.spec) : null,
         positionId: null,
         barsInPosition: 0,
+        context: {},
         atr,
         atrName: atr?.outputs[0] ?? '',
         lastBarTime: -Infinity,
@@ -130,12 +152,13 @@ export class AgentRunner {
     s.strategy?.update(bar);
     s.atr?.update(bar.open, bar.high, bar.low, bar.close, bar.volume);
     const position = this.deps.broker.positionOf(this.config.id, symbol);
-    if (s.features) {
+    if (s.features || this.deps.recordContext) {
       if (position?.id !== s.positionId) {
         s.positionId = position?.id ?? null;
         s.barsInPosition = 0;
       } else if (position) s.barsInPosition++;
-      s.features.update(bar, this.context(s, position));
+      s.context = this.context(s, position);
+      s.features?.update(bar, s.context);
     }
     return { s, position };
   }
@@ -170,6 +193,7 @@ export class AgentRunner {
     else inputs.close = bar.close;
     const atr = s.atr ? s.atr.value() : NaN;
     if (s.atr) inputs[s.atrName] = atr;
+    if (this.deps.recordContext) for (const [field, name] of CONTEXT_ENTRIES) inputs[name] = s.context[field] ?? 0;
 
     if (position && this.config.trailAtr !== null) {
       const stop = trailingStop(position.side, position.stopLoss, bar.close, atr, this.config.trailAtr);
@@ -264,9 +288,11 @@ export class AgentRunner {
     const width = this.chain!.spec.features.length;
     const rows = new Float64Array(items.length * width);
     items.forEach((it, k) => {
-      const f = this.state.get(it.symbol)!.features!;
+      const s = this.state.get(it.symbol)!;
+      const f = s.features!;
       const d = direction(it);
-      if (d !== 0) f.setContext({ ...this.context(this.state.get(it.symbol)!, it.position), direction: d });
+      // The bar's own context (what the alpha saw), with the proposed side: one state for every model of the chain.
+      if (d !== 0) f.setContext({ ...s.context, direction: d });
       rows.set(f.vector(), k * width);
     });
     return rows;

@@ -16,6 +16,8 @@ export interface EngineDeps {
   instrument: (symbol: string) => InstrumentSpec;
   /** Loaded model bundles by id, for agents that run models. */
   models?: (id: string) => LoadedModel;
+  /** Every agent records its bar's trade and account context in its decisions (AgentDeps.recordContext). */
+  recordContext?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export class Engine {
       now: () => this.deps.clock.now(),
       models: this.deps.models,
       onFault: (id, reason) => this.pause(id, reason),
+      recordContext: this.deps.recordContext,
     });
   }
 

@@ -16,6 +16,8 @@ export interface PaperSessionConfig {
   retainEvents?: boolean;
   /** Loaded model bundles by id, for agents that run models. */
   models?: (id: string) => LoadedModel;
+  /** Decisions carry each bar's trade and account context (AgentDeps.recordContext). */
+  recordContext?: boolean;
 }
 
 /** An engine wired to a paper account: what backtests, replays and the demo all run. */
@@ -25,6 +27,6 @@ export function createPaperSession(cfg: PaperSessionConfig): { engine: Engine; b
     { initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument: cfg.instrument, now: () => cfg.clock.now() },
     (e) => journal.append(e),
   );
-  const engine = new Engine({ clock: cfg.clock, broker, journal, instrument: cfg.instrument, models: cfg.models });
+  const engine = new Engine({ clock: cfg.clock, broker, journal, instrument: cfg.instrument, models: cfg.models, recordContext: cfg.recordContext });
   return { engine, broker, journal };
 }
