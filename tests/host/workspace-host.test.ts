@@ -3,7 +3,9 @@ import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import type { EngineEvent } from '../../workers/engine/events.ts';
 import { openDemoHost, until } from './helpers.ts';
-import { DEMO_HELD_OUT_FROM, demoReplayBars } from '../../workers/engine/demo.ts';
+import { DEMO_AGENT, DEMO_HELD_OUT_FROM, demoReplayBars } from '../../workers/engine/demo.ts';
+import { demoSeed } from '../../workers/host/demo-workspace.ts';
+import { publicFiles } from '../../relay/host/node-host.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 async function allEvents(store: EngineStore): Promise<EngineEvent[]> {
@@ -107,6 +109,49 @@ describe('workspace host: commands', () => {
     await until(again, (s) => s.feed.state === 'finished' || s.feed.state === 'error');
     expect((await again.status()).feed.state).toBe('finished');
     expect((await again.status()).agents.every((a) => a.openPositions === 0)).toBe(true);
+    await again.stop();
+    expect((await store.events.since(0)).map((e) => e.id)).toEqual(ids);
+  });
+
+  it('an emergency stop over running, paused and stopped agents halts them all and closes every position, the paused and stopped agents\' included', async () => {
+    // Two more SMA agents, seeded like the demo's own so the run is the same every time; each ends the replay holding a position.
+    const extra = ([[8, 21], [12, 26]] as const).map(([fast, slow]) => ({ kind: 'agent.create' as const, config: { ...DEMO_AGENT, id: `sma-${fast}-${slow}`, name: `SMA ${fast}/${slow}`, alpha: { kind: 'rule' as const, strategy: 'sma-cross', params: { fast, slow, longOnly: false } } } }));
+    const seed = async () => {
+      const s = await demoSeed(publicFiles(), 0);
+      return { ...s, commands: [...s.commands, ...extra] };
+    };
+    const store = createMemoryStore();
+    const host = await openDemoHost(store, { seed });
+    await host.start();
+    await until(host, (s) => s.feed.state === 'finished');
+    expect((await host.command({ kind: 'agent.pause', agentId: 'sma-8-21' })).ok).toBe(true);
+    expect((await host.command({ kind: 'agent.stop', agentId: 'sma-12-26' })).ok).toBe(true);
+    const before = (await host.status()).agents;
+    const state = (id: string) => before.find((a) => a.id === id)!;
+    expect([state('demo-sma').state, state('demo-chain').state, state('sma-8-21').state, state('sma-12-26').state]).toEqual(['running', 'running', 'paused', 'stopped']);
+    // A running, a paused and a stopped agent each hold a position (pausing and stopping leave positions open).
+    for (const id of ['demo-sma', 'sma-8-21', 'sma-12-26']) expect(state(id).openPositions, id).toBe(1);
+    const open = before.reduce((n, a) => n + a.openPositions, 0);
+
+    const r = await host.command({ kind: 'emergency-stop' });
+    expect(r).toMatchObject({ ok: true, message: `emergency stop: 3 agent(s) halted, ${open} position(s) closing at market` });
+    const after = await host.status();
+    expect(after.agents.map((a) => [a.id, a.state, a.openPositions])).toEqual(before.map((a) => [a.id, 'stopped', 0]));
+    expect((await store.agents.list()).map((a) => a.state)).toEqual(before.map(() => 'stopped'));
+    const events = await store.events.since(0);
+    const closed = events.flatMap((e) => (e.type === 'position.closed' && e.payload.reason === 'emergency' ? [e.agentId] : []));
+    expect(closed.sort()).toEqual(before.filter((a) => a.openPositions > 0).map((a) => a.id).sort());
+    // The paused agent's halt is recorded as such, not left paused.
+    const last = (id: string) => events.filter((e) => e.type === 'agent.status' && e.agentId === id).at(-1)?.payload;
+    expect(last('sma-8-21')).toEqual({ status: 'stopped', reason: 'emergency stop' });
+    await host.stop();
+    const ids = events.map((e) => e.id);
+
+    // Reopened, the host replays the pause, the stop and the emergency stop to the same record.
+    const again = await openDemoHost(store, { seed });
+    await again.start();
+    await until(again, (s) => s.feed.state === 'finished' || s.feed.state === 'error');
+    expect((await again.status()).agents.map((a) => [a.state, a.openPositions])).toEqual(before.map(() => ['stopped', 0]));
     await again.stop();
     expect((await store.events.since(0)).map((e) => e.id)).toEqual(ids);
   });
