@@ -102,23 +102,36 @@ describe('input edges at the relay', () => {
     expect(stored.training.samples ?? null).toBe(manifest.training.samples ?? null);
   });
 
+  it('GET /api/events pages at most 500 events (100 unless asked) and points bigger catch-ups at the stream', async () => {
+    const have = await relay.store.events.lastSeq();
+    if (have < 600) await relay.host.emit(600 - have, 50);
+    const big = await h.get('/api/events?after=0&limit=1000');
+    expect([big.status, big.json.field]).toEqual([400, 'limit']);
+    expect(big.json.error).toBe('limit: must be at most 500 (got 1000); to catch up on the record, open the stream: WS /api/stream?after=0');
+    expect((await h.get('/api/events?after=0&limit=500')).json.events).toHaveLength(500);
+    const page = (await h.get('/api/events?after=10')).json;
+    expect(page.events.map((e: { seq: number }) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 11 + i));
+    expect(page.lastSeq).toBeGreaterThanOrEqual(600);
+  });
+
   it('a stream client ahead of the record (?after= past the last seq) is told so, then gets the events that follow', async () => {
     await relay.host.emit(5);
+    const last = await relay.store.events.lastSeq();
     const bearer = await login(relay);
-    const c = streamClient(relay, bearer, 40);
+    const c = streamClient(relay, bearer, last + 35);
     await c.opened;
     await until(c.isReady, 5000, 'ready');
     expect(c.messages.filter((m) => m.t !== 'status').slice(0, 2)).toEqual([
-      { t: 'ahead', after: 40, lastSeq: 5 },
-      { t: 'ready', lastSeq: 5 },
+      { t: 'ahead', after: last + 35, lastSeq: last },
+      { t: 'ready', lastSeq: last },
     ]);
     await relay.host.emit(3);
     await until(() => c.events.length >= 3, 5000, 'the events after the record\'s end');
-    expect(c.events.map((e) => e.seq)).toEqual([6, 7, 8]);
+    expect(c.events.map((e) => e.seq)).toEqual([last + 1, last + 2, last + 3]);
     c.ws.close();
 
     // A client at or behind the end hears nothing of the sort.
-    const d = streamClient(relay, bearer, 8);
+    const d = streamClient(relay, bearer, last + 3);
     await d.opened;
     await until(d.isReady, 5000, 'ready');
     expect(d.messages.some((m) => m.t === 'ahead')).toBe(false);

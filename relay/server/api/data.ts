@@ -2,7 +2,8 @@ import type { Hono } from 'hono';
 import type { RelayDeps, RelayEnv } from '../context.ts';
 import { BadRequest, SYMBOL, queryStr } from '../http/validate.ts';
 import { parseTimeframeField } from './agent-body.ts';
-import { importBarsCsv, describeImport } from '../../../workers/market/csv.ts';
+import { describeImport } from '../../../workers/market/csv.ts';
+import { sharedCsvImportPool } from '../../ops/csv-import-pool.ts';
 import { ModelRegistry } from '../../../workers/models/bundle/registry.ts';
 import { agentsUsingModel } from '../../../workers/store/store.ts';
 
@@ -17,9 +18,10 @@ export function dataRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     if (!symbol) throw new BadRequest('symbol', 'is required (query parameter ?symbol=EURUSD)');
     const tf = c.req.query('timeframe');
     const timeframe = tf ? parseTimeframeField(tf.toUpperCase(), 'timeframe') : undefined;
-    const text = await c.req.text();
-    if (text.trim() === '') throw new BadRequest('body', 'is empty; send the CSV file as the request body');
-    const r = importBarsCsv(text, { symbol: symbol.toUpperCase(), timeframe, skipBadRows: c.req.query('skipBadRows') === '1' });
+    // Parsed on a worker thread: a big file must not stall the engine, the stream or /health.
+    const parsed = await sharedCsvImportPool().run(await c.req.arrayBuffer(), { symbol: symbol.toUpperCase(), timeframe, skipBadRows: c.req.query('skipBadRows') === '1' });
+    if (parsed.blank) throw new BadRequest('body', 'is empty; send the CSV file as the request body');
+    const r = parsed.result;
     if (!r.ok || !r.series) return c.json({ error: describeImport(r.report), field: 'body', report: r.report }, 400);
     await d.store.bars.put(r.series);
     d.log.info('bars imported', { symbol: r.series.symbol, timeframe: r.series.timeframe, bars: r.series.time.length });

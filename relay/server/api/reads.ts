@@ -1,7 +1,11 @@
 import type { Hono } from 'hono';
 import type { RelayDeps, RelayEnv } from '../context.ts';
-import { AGENT_ID, SYMBOL, queryNum, queryStr } from '../http/validate.ts';
+import { AGENT_ID, BadRequest, SYMBOL, queryNum, queryStr } from '../http/validate.ts';
 import { ModelRegistry } from '../../../workers/models/bundle/registry.ts';
+
+/** GET /api/events pages: at most this many events, 100 unless asked (docs/RELAY.md). */
+export const EVENTS_PAGE_MAX = 500;
+const EVENTS_PAGE_DEFAULT = 100;
 
 /** Read-only views: the host's status and the store's record and projections. */
 export function readRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
@@ -24,9 +28,14 @@ export function readRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     return c.json({ decisions: action ? list.filter((x) => x.action === action) : list });
   });
 
+  // A look at the record, a page at a time. Catching up on thousands of events is the stream's job
+  // (WS /api/stream?after=SEQ pages them from the store and carries on live): big pages here
+  // cost a JSON round trip each and starve everything else the relay serves.
   app.get('/api/events', async (c) => {
     const after = queryNum(c, 'after', { min: 0, integer: true }) ?? 0;
-    const limit = queryNum(c, 'limit', { min: 1, max: 10_000, integer: true }) ?? 1000;
+    const raw = c.req.query('limit');
+    if (raw !== undefined && Number(raw) > EVENTS_PAGE_MAX) throw new BadRequest('limit', `must be at most ${EVENTS_PAGE_MAX} (got ${raw.slice(0, 20)}); to catch up on the record, open the stream: WS /api/stream?after=${after}`);
+    const limit = queryNum(c, 'limit', { min: 1, max: EVENTS_PAGE_MAX, integer: true }) ?? EVENTS_PAGE_DEFAULT;
     const events = await d.store.events.since(after, limit);
     return c.json({ events, lastSeq: await d.store.events.lastSeq() });
   });
