@@ -55,7 +55,7 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
   const { engine, broker, journal } = createPaperSession({ clock, ...account, instrument: () => spec, retainEvents: false, models: chain.models });
   engine.addAgent(agent);
   for (let i = 0; i < first; i++) engine.warmUp(whole.symbol, whole.timeframe, barAt(whole, i));
-  if (series !== file) log(`The bundled bars from ${utc(series.time[0])} on: the part the demo models were not trained on (--data ${DEFAULT_DATA} replays the whole file).`);
+  if (whole !== file) log(`The bundled bars from ${utc(whole.time[0])} on: the part the demo models were not trained on (--data ${DEFAULT_DATA} replays the whole file).`);
   log(`Replaying ${series.time.length} ${series.symbol} ${series.timeframe} bars at ${units(speed)}x real time: agent "${agent.name}", paper account ${money(account.initialCash)}, leverage 1:${account.leverage}. Ctrl+C stops.`);
 
   let day = -1;

@@ -26,6 +26,13 @@ describe('tradeguard replay', () => {
     expect(firstStamp(r.lines)).toBeGreaterThanOrEqual(DEMO_HELD_OUT_FROM);
   });
 
+  it('with --from/--to on the bundled file plays that period, and does not call it out-of-sample', async () => {
+    const r = await run('replay', '--speed', '1e12', '--max-wait-ms', '0', '--from', '2017-06-01', '--to', '2017-06-09');
+    expect(r.code).toBe(0);
+    expect(r.lines.join('\n')).not.toMatch(/not trained on/);
+    expect(firstStamp(r.lines)).toBeLessThan(DEMO_HELD_OUT_FROM);
+  });
+
   it('plays the whole file when it is named with --data', async () => {
     const r = await run('replay', '--speed', '1e12', '--max-wait-ms', '0', '--data', join(root, 'public/data/EURUSD.csv'));
     expect(r.code).toBe(0);
