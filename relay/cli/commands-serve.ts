@@ -10,6 +10,7 @@ import { tightenDataDir, usePrivateUmask } from '../ops/file-modes.ts';
 import { buildPwa, pwaNeedsBuild } from '../ops/pwa-build.ts';
 import { startRelay } from '../ops/start-relay.ts';
 import { openLiveWorkspace } from '../ops/live-workspace.ts';
+import { openRelayTokens, type RelayTokens } from '../ctrader/relay-tokens.ts';
 import { openSqliteStore, type SqliteEngineStore } from '../store/sqlite-store.ts';
 import { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
@@ -79,10 +80,21 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
     throw new UserError(`cannot open the database: ${(e as Error).message}`);
   }
   log(`  database      ${dbFile}`);
+  // One grant, one refresher: the Settings connection and the live workspace share it (refresh tokens are single-use).
+  let ctraderTokens: RelayTokens;
+  try {
+    ctraderTokens = await openRelayTokens({ config, store, log: (level, message) => logger.log(level, `ctrader: ${message}`) });
+  } catch (e) {
+    store.close();
+    logger.error('token key refused', { error: e });
+    logger.close();
+    throw new UserError(`cannot open the key for broker tokens: ${(e as Error).message}`);
+  }
+  log(`  token key     ${ctraderTokens.keyText}`);
 
   const host =
     config.workspace === 'live'
-      ? await openLiveWorkspace({ config, store, log: (level, message) => logger.log(level, `live: ${message}`) })
+      ? await openLiveWorkspace({ config, store, tokens: ctraderTokens, log: (level, message) => logger.log(level, `live: ${message}`) })
       : await WorkspaceHost.open({
           store,
           timers: wallClock,
@@ -105,8 +117,10 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
       return loadModelNode(m);
     },
     database: () => databaseHealth(store),
+    ctraderTokens,
   }).catch(async (e: NodeJS.ErrnoException) => {
     await host.stop();
+    ctraderTokens.manager?.stop();
     store.close();
     logger.error('listen failed', { error: e });
     logger.close();
@@ -134,6 +148,7 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
       try {
         await host.stop();
         await relay.close();
+        ctraderTokens.manager?.stop();
       } catch (e) {
         code = 1;
         logger.error('shutdown failed', { error: e });

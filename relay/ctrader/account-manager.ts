@@ -6,8 +6,8 @@ import { CTraderError, redact } from '../../workers/brokers/ctrader/errors.ts';
 import { wallScheduler, type Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
 import { SymbolCatalog, VOLUME_PER_UNIT, type CTraderSymbol } from '../../workers/brokers/ctrader/symbols.ts';
 import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
-import { CTraderTokenManager, type TokenStore } from './tokens.ts';
-import { CTRADER_HOSTS, NodeSocketTransport } from './transport.node.ts';
+import type { CTraderTokenManager, CTraderTokens } from './tokens.ts';
+import type { RelayTokens } from './relay-tokens.ts';
 
 /** Where the chosen account is kept (relay store settings): reconnected when the relay starts. */
 export const CTRADER_ACCOUNT_SETTING = 'ctrader.account';
@@ -65,17 +65,14 @@ export interface CTraderAccountManagerOptions {
   /** The application; null when the relay has none configured. */
   app: { clientId: string; clientSecret: string } | null;
   store: Pick<EngineStore, 'settings'>;
-  tokenStore: TokenStore;
-  /** A new transport to the demo or live server; by default TLS to {demo,live}.ctraderapi.com:5035. */
-  transport?: (live: boolean) => CTraderTransport;
+  /** The relay's grant: its sealed store and its one refresher, shared with the live workspace. */
+  tokens: RelayTokens;
+  /** A new transport to the demo or live server (the relay's: endpointTransport over the configured endpoints). */
+  transport: (live: boolean) => CTraderTransport;
   clock?: Clock;
   scheduler?: Scheduler;
   requestTimeoutMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
-}
-
-export function defaultTransport(live: boolean): CTraderTransport {
-  return new NodeSocketTransport({ host: live ? CTRADER_HOSTS.live : CTRADER_HOSTS.demo, port: 5035 });
 }
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -102,9 +99,12 @@ export class CTraderAccountManager {
     this.clock = o.clock ?? wallClock;
     this.scheduler = o.scheduler ?? wallScheduler;
     if (o.app) this.secrets.add(o.app.clientSecret);
-    this.tokens = o.app
-      ? new CTraderTokenManager({ ...o.app, store: o.tokenStore, clock: this.clock, scheduler: this.scheduler, log: (l, m) => this.log(l, m) })
-      : null;
+    this.tokens = o.app ? o.tokens.manager : null;
+  }
+
+  /** Where the grant is kept (sealed): the OAuth callback stores a new grant there. */
+  get tokenStore(): RelayTokens['store'] {
+    return this.o.tokens.store;
   }
 
   get configured(): boolean {
@@ -112,7 +112,8 @@ export class CTraderAccountManager {
   }
 
   async status(): Promise<CTraderStatus> {
-    const hasTokens = (await this.o.tokenStore.get().catch(() => null)) !== null;
+    const { tokens, problem } = await this.storedTokens();
+    const hasTokens = tokens !== null;
     const stored = this.current ?? (await this.storedAccount());
     const login = stored ? this.granted.find((a) => a.id === stored.id)?.login : undefined;
     return {
@@ -120,7 +121,7 @@ export class CTraderAccountManager {
       hasTokens,
       account: stored ? { id: stored.id, live: stored.live, ...(login !== undefined ? { login } : {}) } : null,
       health: this.conn ? this.conn.health() : null,
-      ...(this.lastError ? { error: this.lastError } : {}),
+      ...(this.lastError || problem ? { error: this.lastError ?? problem } : {}),
     };
   }
 
@@ -166,7 +167,7 @@ export class CTraderAccountManager {
   async resume(): Promise<void> {
     if (!this.configured || this.conn) return;
     const stored = await this.storedAccount();
-    if (!stored || !(await this.o.tokenStore.get().catch(() => null))) return;
+    if (!stored || !(await this.storedTokens()).tokens) return;
     this.open(stored.id, stored.live);
     void this.conn!.start().catch(() => {});
   }
@@ -203,19 +204,19 @@ export class CTraderAccountManager {
   stop(): void {
     this.conn?.stop();
     this.conn = null;
-    this.tokens?.stop();
   }
 
   /** The client secret and tokens: what no message may show. */
   private async knownSecrets(): Promise<string[]> {
-    const t = await this.o.tokenStore.get().catch(() => null);
+    const t = (await this.storedTokens()).tokens;
     return t ? [...this.secrets, t.accessToken, t.refreshToken] : [...this.secrets];
   }
 
   /** Checks the preconditions: an application, and tokens. Returns the access token. */
   private async ready(): Promise<string> {
     if (!this.tokens) throw new CTraderAccountError(NOT_CONFIGURED, 409);
-    if (!(await this.o.tokenStore.get().catch(() => null))) throw new CTraderAccountError(NO_TOKENS, 409);
+    const stored = await this.storedTokens();
+    if (!stored.tokens) throw new CTraderAccountError(stored.problem ?? NO_TOKENS, 409);
     try {
       const token = await this.tokens.accessToken();
       this.secrets.add(token);
@@ -231,11 +232,11 @@ export class CTraderAccountManager {
     this.lastError = undefined;
     this.current = { id, live };
     const conn = new CTraderConnection({
-      transport: (this.o.transport ?? defaultTransport)(live),
+      transport: this.o.transport(live),
       clock: this.clock,
       timers: this.scheduler,
       credentials: this.o.app!,
-      tokens: this.tokens!,
+      tokens: this.tokens!.forConnection(),
       accountId: id,
       live,
       // Spread, not `undefined`: the connection's defaults are overridden by any key present.
@@ -253,7 +254,7 @@ export class CTraderAccountManager {
 
   /** Application auth and one request on a short-lived connection: the account list before any account is chosen. */
   private async oneShot(live: boolean, accessToken: string) {
-    const t = (this.o.transport ?? defaultTransport)(live);
+    const t = this.o.transport(live);
     const waiting = new Map<string, { resolve: (m: ReturnType<typeof decodeMessage>) => void; reject: (e: Error) => void }>();
     t.onMessage((bytes) => {
       let m: ReturnType<typeof decodeMessage>;
@@ -298,6 +299,15 @@ export class CTraderAccountManager {
       throw new CTraderAccountError(`listing the cTrader accounts failed: ${msg}`, 502);
     } finally {
       t.close('account list read');
+    }
+  }
+
+  /** The stored grant, or why there is none to use (sealed with another key: the user must connect again). */
+  private async storedTokens(): Promise<{ tokens: CTraderTokens | null; problem?: string }> {
+    try {
+      return { tokens: await this.o.tokens.store.get() };
+    } catch (e) {
+      return { tokens: null, problem: (e as Error).message };
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../../workers/engine/clock.ts';
 import type { TokenProvider } from '../../workers/brokers/ctrader/connection.ts';
 import type { Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
+import { CTRADER_DEFAULTS } from '../config/ctrader-endpoints.ts';
 
 /** cTrader OAuth tokens as the relay keeps them. Never logged, never sent to the browser. */
 export interface CTraderTokens {
@@ -24,8 +25,8 @@ export function memoryTokenStore(initial: CTraderTokens | null = null): TokenSto
   };
 }
 
-export const CTRADER_TOKEN_URL = 'https://openapi.ctrader.com/apps/token';
-export const CTRADER_AUTH_URL = 'https://openapi.ctrader.com/apps/auth';
+export const CTRADER_TOKEN_URL = CTRADER_DEFAULTS.tokenUrl;
+export const CTRADER_AUTH_URL = CTRADER_DEFAULTS.authUrl;
 
 export interface TokenEndpointOptions {
   clientId: string;
@@ -75,24 +76,30 @@ export interface TokenManagerOptions extends TokenEndpointOptions {
 }
 
 /**
- * The relay's TokenProvider: hands the connection the stored access token,
- * refreshes it ahead of expiry and whenever cTrader rejects it. Refresh
- * tokens are single-use, so concurrent refreshes share one call.
+ * The relay's one refresher of a cTrader grant: hands connections the stored
+ * access token, refreshes it ahead of expiry and whenever cTrader rejects it.
+ * Refresh tokens are single-use, so there is one manager per grant, shared by
+ * every connection (through `forConnection`), and concurrent refreshes share
+ * one call.
  */
 export class CTraderTokenManager implements TokenProvider {
   private inflight: Promise<string> | null = null;
   private cancel: (() => void) | null = null;
+  /** The newest access token this manager has seen (stored or refreshed). */
+  private latest: string | null = null;
 
   constructor(private readonly o: TokenManagerOptions) {}
 
   async accessToken(): Promise<string> {
     const t = await this.o.store.get();
     if (!t) throw new Error('no cTrader account is connected yet: open Settings > cTrader > Connect to grant access');
+    this.latest = t.accessToken;
     if (t.expiresAt - this.o.clock.now() <= (this.o.refreshBeforeMs ?? 86_400_000)) return this.refresh('expires soon');
     this.schedule(t);
     return t.accessToken;
   }
 
+  /** Refreshes now (joining a refresh under way). */
   refresh(reason: string): Promise<string> {
     this.inflight ??= (async () => {
       try {
@@ -100,6 +107,7 @@ export class CTraderTokenManager implements TokenProvider {
         if (!t) throw new Error('no cTrader refresh token stored: connect the account again');
         const next = await callTokenEndpoint(this.o, { grant_type: 'refresh_token', refresh_token: t.refreshToken }, this.o.clock.now());
         await this.o.store.put(next);
+        this.latest = next.accessToken;
         this.o.log?.('info', `cTrader access token refreshed (${reason}); valid until ${new Date(next.expiresAt).toISOString()}`);
         this.schedule(next);
         return next.accessToken;
@@ -110,8 +118,34 @@ export class CTraderTokenManager implements TokenProvider {
     return this.inflight;
   }
 
+  /**
+   * One connection's view of the grant. It remembers the token it was given,
+   * so when cTrader refuses that token after another connection refreshed it
+   * (cTrader invalidates the old one), it takes the new token instead of
+   * spending the new refresh token too.
+   */
+  forConnection(): TokenProvider {
+    let given: string | null = null;
+    return {
+      accessToken: async () => (given = await this.accessToken()),
+      refresh: async (reason) => (given = await this.refreshFrom(given, reason)),
+    };
+  }
+
   stop(): void {
     this.cancel?.();
+  }
+
+  private async refreshFrom(stale: string | null, reason: string): Promise<string> {
+    const newer = () => (stale !== null && this.latest !== null && this.latest !== stale ? this.latest : null);
+    if (this.inflight) return this.inflight;
+    if (newer()) return newer()!;
+    const t = await this.o.store.get();
+    // Checked again after the read: a refresh may have started or finished meanwhile.
+    if (this.inflight) return this.inflight;
+    if (newer()) return newer()!;
+    if (t && stale !== null && t.accessToken !== stale) return (this.latest = t.accessToken);
+    return this.refresh(reason);
   }
 
   private schedule(t: CTraderTokens): void {

@@ -1,7 +1,8 @@
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
 import { connect as netConnect, type Socket } from 'node:net';
 import { FrameSplitter, lengthPrefixed } from '../../workers/brokers/ctrader/framing.ts';
 import { TransportListeners, type CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
+import { CTRADER_DEFAULTS, type CTraderEndpoints } from '../config/ctrader-endpoints.ts';
 
 export interface NodeTransportOptions {
   /** demo.ctraderapi.com or live.ctraderapi.com */
@@ -11,12 +12,21 @@ export interface NodeTransportOptions {
   /** Plain TCP: loopback tests only; cTrader itself requires TLS. */
   tls?: boolean;
   /** Extra trusted CA (PEM), for a test server's self-signed certificate. */
-  ca?: string | Buffer;
+  ca?: string | Buffer | (string | Buffer)[];
   connectTimeoutMs?: number;
   log?: (level: 'warn' | 'error', message: string) => void;
 }
 
-export const CTRADER_HOSTS = { demo: 'demo.ctraderapi.com', live: 'live.ctraderapi.com' } as const;
+export const CTRADER_HOSTS = { demo: CTRADER_DEFAULTS.demo.host, live: CTRADER_DEFAULTS.live.host } as const;
+
+/** A new TLS transport to the demo or live server the relay is configured for (TG_CTRADER_*_HOST, TG_CTRADER_CA_FILE). */
+export function endpointTransport(at: Pick<CTraderEndpoints, 'demo' | 'live' | 'ca'>): (live: boolean) => CTraderTransport {
+  return (live) => {
+    const { host, port } = live ? at.live : at.demo;
+    // Node's `ca` replaces the system's roots: keep them, so a private CA adds trust and takes none away.
+    return new NodeSocketTransport({ host, port, ...(at.ca ? { ca: [...rootCertificates, at.ca] } : {}) });
+  };
+}
 
 /** cTrader over a TLS socket: each message preceded by its 4-byte big-endian length. */
 export class NodeSocketTransport extends TransportListeners implements CTraderTransport {

@@ -2,16 +2,16 @@ import type { Clock } from '../../workers/engine/clock.ts';
 import { wallClock } from '../../workers/engine/wall-clock.ts';
 import { eventId } from '../../workers/engine/events.ts';
 import type { Broker, BrokerEventSink } from '../../workers/brokers/broker.ts';
-import { ctraderMarket } from '../../workers/brokers/ctrader/market.ts';
+import { ctraderMarket, type CTraderMarketOptions } from '../../workers/brokers/ctrader/market.ts';
 import { wallScheduler, type Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
 import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
 import { LiveHost, type LiveMarket } from '../../workers/host/live-host.ts';
 import { guessInstrument } from '../../workers/market/instrument.ts';
 import { isTimeframe, type Timeframe } from '../../workers/market/timeframe.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
-import { CTRADER_ACCOUNT_SETTING, CTRADER_SYMBOLS_SETTING, NO_TOKENS, NOT_CONFIGURED, NOT_CONNECTED, defaultTransport } from '../ctrader/account-manager.ts';
-import { CTraderTokenManager } from '../ctrader/tokens.ts';
-import { settingsTokenStore } from '../server/ctrader.ts';
+import { CTRADER_ACCOUNT_SETTING, CTRADER_SYMBOLS_SETTING, NO_TOKENS, NOT_CONFIGURED, NOT_CONNECTED } from '../ctrader/account-manager.ts';
+import type { RelayTokens } from '../ctrader/relay-tokens.ts';
+import { endpointTransport } from '../ctrader/transport.node.ts';
 import type { RelayConfig } from '../config/config.ts';
 import { loadModelNode } from '../host/node-host.ts';
 
@@ -21,7 +21,10 @@ export const LIVE_TIMEFRAME_SETTING = 'ctrader.timeframe';
 export interface LiveWorkspaceOptions {
   config: RelayConfig;
   store: EngineStore;
+  /** By default TLS to the configured cTrader servers (TG_CTRADER_*_HOST, TG_CTRADER_CA_FILE). */
   transport?: (live: boolean) => CTraderTransport;
+  /** The relay's cTrader grant (openRelayTokens), shared with the Settings connection: one refresher per grant. */
+  tokens: RelayTokens;
   clock?: Clock;
   scheduler?: Scheduler;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -36,7 +39,11 @@ export interface LiveWorkspaceOptions {
 export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHost> {
   const clock = o.clock ?? wallClock;
   const scheduler = o.scheduler ?? wallScheduler;
-  const tokenStore = settingsTokenStore({ store: o.store });
+  const tokens = o.tokens;
+  const stored = await tokens.store.get().then(
+    (t) => ({ ok: t !== null, problem: null as string | null }),
+    (e: Error) => ({ ok: false, problem: e.message }),
+  );
   const account = await o.store.settings.get<{ accountId: number; live: boolean }>(CTRADER_ACCOUNT_SETTING);
   const symbols = (await o.store.settings.get<string[]>(CTRADER_SYMBOLS_SETTING)) ?? [];
   const tfSetting = await o.store.settings.get<string>(LIVE_TIMEFRAME_SETTING);
@@ -44,22 +51,22 @@ export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHo
   const app = o.config.ctrader;
   const problem = !app
     ? NOT_CONFIGURED
-    : !(await tokenStore.get())
-      ? NO_TOKENS
+    : !stored.ok
+      ? (stored.problem ?? NO_TOKENS)
       : !account
         ? `${NOT_CONNECTED}, then restart the relay`
         : symbols.length === 0
           ? 'pick the symbols to trade under Settings > cTrader, then restart the relay'
           : null;
   const market =
-    problem || !app || !account
+    problem || !app || !account || !tokens.manager
       ? unavailable(problem ?? 'not set up')
-      : ctraderMarket({
-          transport: (o.transport ?? defaultTransport)(account.live),
+      : withConnectionStatus({
+          transport: (o.transport ?? endpointTransport(o.config.ctraderEndpoints))(account.live),
           clock,
           timers: scheduler,
           credentials: app,
-          tokens: new CTraderTokenManager({ ...app, store: tokenStore, clock, scheduler, log: o.log }),
+          tokens: tokens.manager.forConnection(),
           live: account.live,
           accountId: account.accountId,
           subscriptions: symbols.map((symbol) => ({ symbol, timeframe })),
@@ -67,6 +74,32 @@ export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHo
           log: o.log,
         });
   return LiveHost.open({ store: o.store, wallClock: clock, owner: 'relay', loadModel: loadModelNode, market, log: (line) => o.log('info', line) });
+}
+
+/**
+ * The cTrader market, whose status says what a connection that is not up is
+ * doing and what went wrong last (cTrader unreachable, a refused login), so
+ * the relay can serve and show it while it keeps retrying.
+ */
+function withConnectionStatus(o: CTraderMarketOptions): (sink: BrokerEventSink) => LiveMarket {
+  let lastProblem: string | null = null;
+  const note = (m: string) => void (lastProblem = m);
+  const make = ctraderMarket({ ...o, onAlert: (m) => (note(m), o.onAlert?.(m)), log: (level, m) => (level !== 'info' && note(m), o.log?.(level, m)) });
+  return (sink) => {
+    const market = make(sink);
+    return {
+      ...market,
+      status: () => {
+        const h = market.health();
+        if (h.state === 'ready') {
+          lastProblem = null;
+          return { connected: true, lastHeartbeat: h.lastMessageAt };
+        }
+        const doing = { idle: 'not started yet', connecting: 'connecting', reconnecting: 'reconnecting', stopped: 'stopped' }[h.state];
+        return { connected: false, lastHeartbeat: h.lastMessageAt, message: `${doing}${lastProblem ? `; last error: ${lastProblem}` : ''}` };
+      },
+    };
+  };
 }
 
 /** A market that is not set up yet: connecting fails with what to do, and any order is refused with it. */
@@ -90,7 +123,7 @@ function unavailable(reason: string): (sink: BrokerEventSink) => LiveMarket {
       instrument: (s) => guessInstrument(s),
       connect: () => Promise.reject(new Error(reason)),
       disconnect: () => {},
-      status: () => ({ connected: false, lastHeartbeat: null }),
+      status: () => ({ connected: false, lastHeartbeat: null, message: reason }),
     };
   };
 }

@@ -12,8 +12,9 @@ import { LeaseTable, type LeaseHooks } from '../server/leases.ts';
 import { Metrics } from '../server/metrics.ts';
 import { StreamHub } from '../server/stream/hub.ts';
 import { createRelayApp } from '../server/app.ts';
-import { settingsTokenStore } from '../server/ctrader.ts';
 import { CTraderAccountManager } from '../ctrader/account-manager.ts';
+import { openRelayTokens, type RelayTokens } from '../ctrader/relay-tokens.ts';
+import { endpointTransport } from '../ctrader/transport.node.ts';
 import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
 import { startAccountPoll, type IntervalTimers } from './account-poll.ts';
 import { hostLeaseHooks } from './lease-hooks.ts';
@@ -34,8 +35,12 @@ export interface StartRelayOptions {
   pollTimers?: IntervalTimers;
   tunnelTls?: { ca?: string | Buffer };
   loginLimiter?: RateLimiter;
-  /** How the Settings cTrader account reaches cTrader (tests: a loopback fake); by default TLS to {demo,live}.ctraderapi.com:5035. */
+  /** How the Settings cTrader account reaches cTrader; by default TLS to the configured servers (TG_CTRADER_*_HOST, TG_CTRADER_CA_FILE). */
   ctraderTransport?: (live: boolean) => CTraderTransport;
+  /** The cTrader grant shared with the live workspace (one refresher per grant); opened here when not given. */
+  ctraderTokens?: RelayTokens;
+  /** The relay's clock (tests): session and cTrader sign-in lifetimes. */
+  now?: () => number;
 }
 
 export interface RunningRelay {
@@ -55,7 +60,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
   const { config } = o;
   const metrics = new Metrics();
   const sentEvents = metrics.counter('tradeguard_stream_events_sent_total', 'Engine events written to stream sockets');
-  const sessions = new SessionStore({ ttlMs: config.sessionTtlMs, relayToken: config.relayToken });
+  const sessions = new SessionStore({ ttlMs: config.sessionTtlMs, relayToken: config.relayToken, ...(o.now ? { now: o.now } : {}) });
   const oneTimeToken = sessions.issueOneTimeToken();
   const hub = new StreamHub({ events: o.store.events, onSent: (n) => sentEvents({}, n) });
   const hooks = o.leaseHooks ?? hostLeaseHooks(o.host, o.log);
@@ -89,8 +94,11 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
       return config.publicOrigin ? [...own, config.publicOrigin] : own;
     },
     ...(o.tunnelTls ? { tunnelTls: o.tunnelTls } : {}),
+    ...(o.now ? { now: o.now } : {}),
   };
-  deps.ctrader = new CTraderAccountManager({ app: config.ctrader, store: o.store, tokenStore: settingsTokenStore(deps), transport: o.ctraderTransport, log: (level, message) => o.log.log(level, `ctrader: ${message}`) });
+  const ctraderLog = (level: 'info' | 'warn' | 'error', message: string) => o.log.log(level, `ctrader: ${message}`);
+  const tokens = o.ctraderTokens ?? (await openRelayTokens({ config, store: o.store, log: ctraderLog }));
+  deps.ctrader = new CTraderAccountManager({ app: config.ctrader, store: o.store, tokens, transport: o.ctraderTransport ?? endpointTransport(config.ctraderEndpoints), log: ctraderLog });
   o.host.subscribe((u) => {
     hub.publish(u.events);
     hub.status(u.status);
@@ -120,6 +128,8 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
     async close() {
       clearInterval(sweep);
       deps.ctrader?.stop();
+      // Whoever opened the grant stops its refresher.
+      if (!o.ctraderTokens) tokens.manager?.stop();
       await poll.stop();
       hub.closeAll(1001, 'the relay is shutting down');
       for (const c of wss.clients) c.close(1001, 'the relay is shutting down');

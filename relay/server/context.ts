@@ -43,6 +43,8 @@ export interface RelayDeps {
   tunnelTls?: { ca?: string | Buffer };
   /** The cTrader account for Settings (relay/ctrader/account-manager.ts); absent when no application is configured. */
   ctrader?: CTraderAccountManager;
+  /** The relay's clock when a test injects one (session and cTrader sign-in lifetimes); else Date.now. */
+  now?: () => number;
 }
 
 /** Hono's per-request variables for the relay. */

@@ -1,17 +1,7 @@
 import type { Hono } from 'hono';
 import { createCTraderOAuthApp } from '../ctrader/oauth.ts';
-import type { CTraderTokens, TokenStore } from '../ctrader/tokens.ts';
 import type { RelayDeps, RelayEnv } from './context.ts';
-
-/** Where the relay keeps the cTrader OAuth tokens: a secret setting (left out of backups unless asked). */
-export const CTRADER_TOKENS_SETTING = 'ctrader.oauthToken';
-
-export function settingsTokenStore(d: Pick<RelayDeps, 'store'>): TokenStore {
-  return {
-    get: async () => (await d.store.settings.get<CTraderTokens>(CTRADER_TOKENS_SETTING)) ?? null,
-    put: (t) => d.store.settings.put(CTRADER_TOKENS_SETTING, t),
-  };
-}
+import { sessionOf } from './auth/guard.ts';
 
 /**
  * The cTrader OAuth flow (relay/ctrader/oauth.ts) at /ctrader/connect and
@@ -21,14 +11,22 @@ export function settingsTokenStore(d: Pick<RelayDeps, 'store'>): TokenStore {
  */
 export function ctraderRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
   const cfg = d.config.ctrader;
-  if (!cfg) return;
+  const account = d.ctrader;
+  if (!cfg || !account) return;
   let sub: Hono | null = null;
   const oauth = () =>
     (sub ??= createCTraderOAuthApp({
       clientId: cfg.clientId,
       clientSecret: cfg.clientSecret,
       redirectUri: `${d.config.publicOrigin ?? d.allowedOrigins()[0]}/ctrader/callback`,
-      tokenStore: settingsTokenStore(d),
+      tokenStore: account.tokenStore,
+      authUrl: d.config.ctraderEndpoints.authUrl,
+      tokenUrl: d.config.ctraderEndpoints.tokenUrl,
+      // The forwarded request carries the relay's cookie and bearer: the session is looked up the relay's way.
+      sessionOf: (c) => sessionOf(c, d.sessions).session?.id ?? null,
+      sessionAlive: (id) => d.sessions.get(id) !== null,
+      secureCookie: d.config.publicOrigin?.startsWith('https:') ?? false,
+      ...(d.now ? { now: d.now } : {}),
       log: (level, message) => d.log.log(level, `ctrader: ${message}`),
     }));
   const forward = (path: string) => (c: { req: { raw: Request; url: string } }) => {

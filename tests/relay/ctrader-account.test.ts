@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
-import { CTRADER_TOKENS_SETTING } from '../../relay/server/ctrader.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CTRADER_ACCOUNT_SETTING, CTRADER_SYMBOLS_SETTING, NOT_CONFIGURED, NO_TOKENS } from '../../relay/ctrader/account-manager.ts';
 import { listenTls, selfSignedCert, type Listening } from '../ctrader/fake/listen.ts';
 import { ACCOUNT, CLIENT, TOKEN, fakeServer } from '../ctrader/helpers.ts';
@@ -21,7 +22,6 @@ describe('relay: cTrader account settings API', () => {
   let relay: TestRelay;
   let bare: TestRelay;
   let call: ReturnType<typeof api>;
-  let cert = '';
   /** Every response body, to prove no secret ever left the relay. */
   const bodies: string[] = [];
   const record = async (p: ReturnType<typeof api>['call'] extends (...a: infer A) => infer R ? R : never) => {
@@ -34,11 +34,14 @@ describe('relay: cTrader account settings API', () => {
 
   beforeAll(async () => {
     const pair = selfSignedCert();
-    cert = pair.cert;
     tls = await listenTls(fakeServer(() => Date.now()), pair);
+    // The fake's certificate is trusted as a private CA, as a sandbox or proxy's would be.
+    const caFile = join(mkdtempSync(join(tmpdir(), 'tg-ca-')), 'ca.pem');
+    writeFileSync(caFile, pair.cert);
+    const at = `127.0.0.1:${tls.port}`;
     // CLIENT's test id and secret are not in cTrader's real format, so they go into the config after it was checked.
-    const config = { ...testConfig(), ctrader: { ...CLIENT } };
-    relay = await startFakeRelay({ config, ctraderTransport: () => new NodeSocketTransport({ host: '127.0.0.1', port: tls.port, ca: cert }) });
+    const config = { ...testConfig({ TG_CTRADER_DEMO_HOST: at, TG_CTRADER_LIVE_HOST: at, TG_CTRADER_CA_FILE: caFile }), ctrader: { ...CLIENT } };
+    relay = await startFakeRelay({ config });
     bare = await startFakeRelay();
     call = api(relay, await login(relay));
   }, 30_000);
@@ -78,7 +81,7 @@ describe('relay: cTrader account settings API', () => {
   });
 
   it('lists the accounts the stored token grants', async () => {
-    await relay.store.settings.put(CTRADER_TOKENS_SETTING, { accessToken: TOKEN, refreshToken: REFRESH, expiresAt: Date.now() + 30 * 86_400_000 });
+    await relay.deps.ctrader!.tokenStore.put({ accessToken: TOKEN, refreshToken: REFRESH, expiresAt: Date.now() + 30 * 86_400_000 });
     const s = await get('/api/ctrader/status');
     expect(s.json).toMatchObject({ configured: true, hasTokens: true, account: null, health: null });
     const r = await get('/api/ctrader/accounts');
@@ -160,7 +163,7 @@ describe('relay: cTrader account settings API', () => {
   });
 
   it('reconnects the stored account when the relay starts again', async () => {
-    const again = await startFakeRelay({ config: relay.deps.config, store: relay.store, ctraderTransport: () => new NodeSocketTransport({ host: '127.0.0.1', port: tls.port, ca: cert }) });
+    const again = await startFakeRelay({ config: relay.deps.config, store: relay.store });
     try {
       const b = api(again, await login(again));
       await until(async () => (await b.get('/api/ctrader/status')).json.health?.state === 'ready', 10_000, 'the stored account to reconnect');

@@ -5,12 +5,14 @@
  * up, the workspace says which step is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
-import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
 import { openLiveWorkspace, LIVE_TIMEFRAME_SETTING } from '../../relay/ops/live-workspace.ts';
 import { CTRADER_ACCOUNT_SETTING, CTRADER_SYMBOLS_SETTING, NO_TOKENS } from '../../relay/ctrader/account-manager.ts';
-import { CTRADER_TOKENS_SETTING } from '../../relay/server/ctrader.ts';
+import { openRelayTokens } from '../../relay/ctrader/relay-tokens.ts';
 import { createMemoryLog } from '../../relay/ops/log.ts';
 import { createRedactor } from '../../relay/config/redact.ts';
 import { startRelay, type RunningRelay } from '../../relay/ops/start-relay.ts';
@@ -38,14 +40,21 @@ describe('the relay running a live cTrader workspace', () => {
   });
 
   // The test app's id and secret are not in cTrader's format, so they go in after the checks (as in ctrader-account.test.ts).
-  const config = () => ({ ...testConfig(), workspace: 'live' as const, ctrader: CLIENT });
+  // The relay reaches the fake through its settings: its host and its certificate as a private CA.
+  const config = (env: Record<string, string> = {}) => ({ ...testConfig(env), workspace: 'live' as const, ctrader: CLIENT });
+  const fakeAt = (port: number) => {
+    const caFile = join(mkdtempSync(join(tmpdir(), 'tg-ca-')), 'ca.pem');
+    writeFileSync(caFile, cert.cert);
+    return { TG_CTRADER_DEMO_HOST: `127.0.0.1:${port}`, TG_CTRADER_LIVE_HOST: `127.0.0.1:${port}`, TG_CTRADER_CA_FILE: caFile };
+  };
   const log = () => createMemoryLog(createRedactor(() => [RELAY_TOKEN, CLIENT.clientSecret, TOKEN]));
 
   it('says what is missing before the account is set up', async () => {
     expect(() => testConfig({ TG_WORKSPACE: 'live' })).toThrow(/TG_WORKSPACE=live needs a cTrader application/);
     expect(() => testConfig({ TG_WORKSPACE: 'paper' })).toThrow(/TG_WORKSPACE: must be demo or live, got "paper"/);
     const store = createMemoryStore();
-    const idle = await openLiveWorkspace({ config: config(), store, log: () => {} });
+    const cfg = config();
+    const idle = await openLiveWorkspace({ config: cfg, store, tokens: await openRelayTokens({ config: cfg, store }), log: () => {} });
     await idle.start();
     const st = await idle.status();
     expect(st.feed.state).toBe('error');
@@ -57,18 +66,20 @@ describe('the relay running a live cTrader workspace', () => {
   it('trades an agent created through the API on the chosen account, and the API shows its position', async () => {
     const { time, fake, past, store } = await liveStart(T0);
     tls = await listenTls(fake, cert);
+    const cfg = config(fakeAt(tls.port));
+    // One grant for the live workspace and the Settings connection, on the test's clock.
+    const tokens = await openRelayTokens({ config: cfg, store, clock: time, scheduler: time });
     // What Settings > cTrader left behind: tokens, the demo account, the symbols, the timeframe.
-    await store.settings.put(CTRADER_TOKENS_SETTING, { accessToken: TOKEN, refreshToken: 'refresh-0001', expiresAt: T0 + 30 * 86_400_000 });
+    await tokens.store.put({ accessToken: TOKEN, refreshToken: 'refresh-0001', expiresAt: T0 + 30 * 86_400_000 });
     await store.settings.put(CTRADER_ACCOUNT_SETTING, { accountId: ACCOUNT, live: false });
     await store.settings.put(CTRADER_SYMBOLS_SETTING, ['EURUSD']);
     await store.settings.put(LIVE_TIMEFRAME_SETTING, 'M1');
     time.advanceTo(T0 + 1000);
     fake.tick('EURUSD', T0 + 1000, past[past.length - 1].close, 0.00002);
 
-    const cfg = config();
-    host = await openLiveWorkspace({ config: cfg, store, transport: () => new NodeSocketTransport({ host: '127.0.0.1', port: tls.port, ca: cert.cert }), clock: time, scheduler: time, log: () => {} });
+    host = await openLiveWorkspace({ config: cfg, store, tokens, clock: time, scheduler: time, log: () => {} });
     const relayLog = log();
-    relay = await startRelay({ config: cfg, store, host, log: relayLog, staticDir: null, loadModel: () => Promise.reject(new Error('no models here')), ctraderTransport: () => new NodeSocketTransport({ host: '127.0.0.1', port: tls.port, ca: cert.cert }) });
+    relay = await startRelay({ config: cfg, store, host, log: relayLog, staticDir: null, loadModel: () => Promise.reject(new Error('no models here')), ctraderTokens: tokens });
     await host.start();
     await until(() => fake.received.some((m) => m.name === 'ProtoOASubscribeLiveTrendbarReq'), 'the live subscription');
     await pump(time);

@@ -48,7 +48,8 @@ export interface HostStatus {
   /** Engine-clock time (simulated in a replay), ms UTC. */
   clockTime: number;
   feed: { state: FeedState; done: number; total: number; lastBarTime: number | null; message: string };
-  broker: { name: string; connected: boolean; lastHeartbeat: number | null };
+  /** `message` says what a broker that is not connected is doing (connecting, retrying) and its last error. */
+  broker: { name: string; connected: boolean; lastHeartbeat: number | null; message?: string };
   account: AccountSnapshot & { initialCash: number };
   agents: AgentSummary[];
   lastSeq: number;

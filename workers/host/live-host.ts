@@ -21,7 +21,7 @@ export interface LiveMarket {
   /** Resolves once the account is authorised and its positions reconciled. */
   connect(): Promise<void>;
   disconnect(): void;
-  status(): { connected: boolean; lastHeartbeat: number | null };
+  status(): Omit<HostStatus['broker'], 'name'>;
 }
 
 export interface LiveHostDeps extends HostCoreDeps {
@@ -84,7 +84,7 @@ export class LiveHost extends HostCore {
 
   protected brokerStatus(): HostStatus['broker'] {
     const s = this.market.status();
-    return { name: this.market.name, connected: s.connected, lastHeartbeat: s.lastHeartbeat };
+    return { name: this.market.name, connected: s.connected, lastHeartbeat: s.lastHeartbeat, ...(s.message ? { message: s.message } : {}) };
   }
 
   protected initialCash(): number {
