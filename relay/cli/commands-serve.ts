@@ -129,10 +129,14 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
     throw e;
   });
   sessionSecrets = () => relay.deps.sessions.secrets();
-  await host.start();
+  // A live workspace starts once cTrader answers, which may take long (cTrader unreachable, maintenance):
+  // the API and the login link are served meanwhile, and the status shows the broker connecting.
+  const starting = host.start();
+  if (config.workspace !== 'live') await starting;
   const status = await host.status();
   logger.info('workspace started', { feed: status.feed.state, lastSeq: status.lastSeq, agents: status.agents.length });
   log(`  workspace     ${status.feed.state}: ${status.feed.message}`);
+  if (config.workspace === 'live') log(`  broker        ${status.broker.name}: ${status.broker.connected ? 'connected' : (status.broker.message ?? 'not connected')}`);
   log('');
   log(`Open ${relay.url}/#login=${relay.oneTimeToken}`);
   log(`  (a one-time login link: it works once, within 24 hours${config.relayToken ? '; the relay token from TG_RELAY_TOKEN also logs in' : ''}). Ctrl+C stops.`);

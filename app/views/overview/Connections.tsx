@@ -28,7 +28,7 @@ export function Connections() {
             <li data-connection="broker">
               <span class={`status-dot ${s().broker.connected ? 'ok' : 'bad'}`} />
               <span>
-                <strong>Broker</strong>: {s().broker.name}, {s().broker.connected ? 'connected' : 'not connected'}
+                <strong>Broker</strong>: {s().broker.name}, {s().broker.connected ? 'connected' : `not connected${s().broker.message ? ` — ${s().broker.message}` : ''}`}
                 <div class="muted small">last heartbeat {fmt.ago(s().broker.lastHeartbeat, now())}</div>
               </span>
             </li>
