@@ -178,6 +178,15 @@ describe('backtest output names the models and writes every decision', () => {
   });
 });
 
+describe('replay names the agent by its models', () => {
+  it('and plays --from .. --to after warming up on the bars before', async () => {
+    const r = await run('replay', '--speed', '1e12', '--max-wait-ms', '0', ...DEMO, ...ACTIVE, '--from', '2018-02-01', '--to', '2018-02-02');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Replaying 46 EURUSD H1 bars .*: agent "alpha:demo-alpha@1\.0\.0 \+ risk:demo-risk@1\.0\.0 \+ guard:demo-guard@1\.0\.0"/);
+    expect(r.out).not.toMatch(/warming up/);
+  });
+});
+
 describe('model and period options', () => {
   it('--risk takes a number; a folder there gets a hint towards --risk-model', async () => {
     const r = await run('backtest', '--risk', 'public/models/demo/risk');
