@@ -19,6 +19,12 @@ export interface CTraderOAuthConfig {
   sessionAlive: (id: string) => boolean;
   /** Mark the browser-binding cookie Secure (the relay is reached over https). */
   secureCookie?: boolean;
+  /**
+   * The browser reaches the relay directly (no proxy in front): a Connect from
+   * another host name than the callback's (localhost vs 127.0.0.1) is refused
+   * at once, since the browser would not bring the flow cookie back there.
+   */
+  sameHostAsCallback?: boolean;
   fetch?: typeof fetch;
   /** The relay's clock (tests inject one): the sign-in's lifetime runs on it. */
   now?: () => number;
@@ -58,6 +64,10 @@ export function createCTraderOAuthApp(cfg: CTraderOAuthConfig): Hono {
   app.get('/connect', (c) => {
     const session = cfg.sessionOf(c);
     if (!session) return page(c, 401, 'Log in first', `Connecting a cTrader account needs a login session of this relay (the relay token as a bearer has none). Log in through the relay's page, then ${AGAIN.toLowerCase()}.`);
+    const callback = new URL(cfg.redirectUri);
+    if (cfg.sameHostAsCallback && new URL(c.req.url).host !== callback.host) {
+      return page(c, 400, 'Connect from the callback address', `cTrader sends you back to ${callback.origin}, and this browser only proves it started the sign-in there. Open the relay at ${callback.origin}, log in, then ${AGAIN.toLowerCase()}.`);
+    }
     // Kept past expiry for an hour, so a late callback hears "expired" rather than "unknown".
     for (const [k, f] of flows) if (f.expiresAt + 3_600_000 < now()) flows.delete(k);
     const state = randomToken(24);

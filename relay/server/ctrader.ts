@@ -26,6 +26,8 @@ export function ctraderRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
       sessionOf: (c) => sessionOf(c, d.sessions).session?.id ?? null,
       sessionAlive: (id) => d.sessions.get(id) !== null,
       secureCookie: d.config.publicOrigin?.startsWith('https:') ?? false,
+      // Behind a proxy the Host header is the proxy's business; without one it is what the browser typed.
+      sameHostAsCallback: d.config.publicOrigin === null,
       ...(d.now ? { now: d.now } : {}),
       log: (level, message) => d.log.log(level, `ctrader: ${message}`),
     }));

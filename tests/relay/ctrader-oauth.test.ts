@@ -6,6 +6,7 @@
  * started it; every refusal is a page that says why, and no code is exchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
 import { STATE_TTL_MS } from '../../relay/ctrader/oauth.ts';
 import { RateLimiter } from '../../relay/server/auth/rate-limit.ts';
 import { CLIENT } from '../ctrader/helpers.ts';
@@ -47,6 +48,19 @@ describe('relay: cTrader OAuth sign-in', () => {
     return { status: r.status, text: await r.text() };
   }
 
+  /** A GET with the Host header a browser would send for another name of this machine (fetch cannot set Host). */
+  function viaHost(host: string, path: string, bearer: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: relay.port, path, headers: { host, authorization: `Bearer ${bearer}` } }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   it('sends a logged-in browser to the configured consent page with a state; the relay token alone has no session to bind it to', async () => {
     const bearer = await login(relay);
     const { location, state } = await start(bearer);
@@ -54,6 +68,10 @@ describe('relay: cTrader OAuth sign-in', () => {
     expect(location.searchParams.get('redirect_uri')).toBe(`${relay.url}/ctrader/callback`);
     expect(state.length).toBeGreaterThanOrEqual(32);
     expect(location.toString()).not.toContain(CLIENT.clientSecret);
+    // Reached as localhost, the relay's callback is 127.0.0.1: the flow cookie would not come back, so it says where to connect from.
+    const elsewhere = await viaHost(`localhost:${relay.port}`, '/ctrader/connect', bearer);
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.text).toContain(`Open the relay at ${relay.url}`);
     const asToken = await fetch(`${relay.url}/ctrader/connect`, { redirect: 'manual', headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
     expect(asToken.status).toBe(401);
     expect(await asToken.text()).toContain('Log in first');
