@@ -98,7 +98,7 @@ export function agentConfigProblems(c: AgentConfig, instrument?: (symbol: string
     for (const [k, v] of [['minConfidence', c.chain.minConfidence], ['guardThreshold', c.chain.guardThreshold]] as const) if (!(v >= 0 && v <= 1)) out.push(`${k} must be within [0, 1] (got ${v})`);
     for (const [k, [lo, hi]] of Object.entries(c.chain.bounds)) if (!(lo <= hi && Number.isFinite(lo) && Number.isFinite(hi))) out.push(`bounds of ${k} must be [low, high], finite numbers with low <= high (got [${lo}, ${hi}])`);
   }
-  if (c.capital != null && !(c.capital > 0 && c.capital <= L.capital)) out.push(`capital must be a positive amount up to ${L.capital.toExponential()}, or none (got ${c.capital})`);
+  if (c.capital != null && !(c.capital > 0 && c.capital <= L.capital)) out.push(`capital must be a positive amount or none (got ${c.capital}), at most ${L.capital.toLocaleString('en-US')}`);
   if (c.schedule?.kind === 'daily') {
     if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(c.schedule.atUtc)) out.push(`the daily time must be HH:MM in UTC (got "${c.schedule.atUtc}")`);
     if (c.timeframe !== 'D1') out.push(`a once-a-day schedule is for daily-bar agents (this one trades ${c.timeframe} bars)`);
