@@ -32,6 +32,9 @@ export function ctraderMarket(o: CTraderMarketOptions): (sink: BrokerEventSink) 
         return { connected: h.state === 'ready', lastHeartbeat: h.lastMessageAt };
       },
       health: () => connection.health(),
+      feedStatus: () => feed.status(),
+      onFeedStatus: (fn) => void feed.onStatus(fn),
+      resumeAfter: (symbol, timeframe, barTime) => feed.resumeAfter(symbol, timeframe, barTime),
     };
   };
 }
