@@ -57,7 +57,7 @@ export function ModelsView() {
     setBusy('');
     setTick(tick() + 1);
   };
-  const isReplaceable = (r: BundleOutcome) => !r.ok && r.problems.some((p) => p.includes('already imported with different ONNX weights'));
+  const isReplaceable = (r: BundleOutcome) => !r.ok && r.problems.some((p) => /already imported with (different ONNX weights|a different manifest\.json)/.test(p));
 
   const remove = async (id: string) => {
     try {
@@ -110,7 +110,7 @@ export function ModelsView() {
                     <For each={r.ok ? [] : r.problems.map((p) => p.replace(/,? or replace it on purpose \(--replace\)/, ''))}>{(p) => <li data-problem>{p}</li>}</For>
                   </ul>
                   <Show when={isReplaceable(r)}>
-                    <button type="button" class="btn btn-danger" onClick={() => void replace(results().indexOf(r))}>Replace the stored weights anyway</button>
+                    <button type="button" class="btn btn-danger" onClick={() => void replace(results().indexOf(r))}>Replace the stored model anyway</button>
                   </Show>
                 </>
               }>
