@@ -21,6 +21,11 @@ export interface LiveMarket {
   /** Resolves once the account is authorised and its positions reconciled. */
   connect(): Promise<void>;
   disconnect(): void;
+  /** What the feed has verified per symbol, e.g. "EURUSD M5 live; GBPUSD: no spots since reconnect"; absent: the subscriptions are listed. */
+  feedStatus?(): string;
+  onFeedStatus?(fn: (text: string) => void): void;
+  /** The last stored bar of a subscription: the feed fills the gap since then before live bars. */
+  resumeAfter?(symbol: string, timeframe: Timeframe, barTime: number): void;
   status(): Omit<HostStatus['broker'], 'name'>;
 }
 
@@ -97,6 +102,11 @@ export class LiveHost extends HostCore {
     this.journal = new EventJournal({ retain: false });
     this.market = this.deps.market((e) => this.journal.append(e));
     this.broker = this.market.broker;
+    this.market.onFeedStatus?.((text) => {
+      if (this.feedState !== 'running') return;
+      this.setState('running', text);
+      this.publish([]);
+    });
     this.engine = new Engine({
       clock: this.clock,
       broker: this.broker,
@@ -138,8 +148,6 @@ export class LiveHost extends HostCore {
       return this.fail(`could not start: ${err instanceof Error ? err.message : String(err)}`);
     }
     await this.flush();
-    this.setState('running', `trading live bars of ${this.market.subscriptions.map((s) => `${s.symbol} ${s.timeframe}`).join(', ')}`);
-    this.publish([]);
     this.running = this.market.feed.run(
       (symbol, tf, bar) => this.onBar(symbol, tf, bar),
       (closeTime) => this.endStep(closeTime),
@@ -147,6 +155,9 @@ export class LiveHost extends HostCore {
       () => this.setState('stopped', 'stopped'),
       (err: unknown) => this.fail(`the live feed stopped: ${err instanceof Error ? err.message : String(err)}`),
     );
+    // The feed's own account of what it delivers, when it has one: never the subscriptions merely asked for.
+    this.setState('running', this.market.feedStatus?.() ?? `trading live bars of ${this.market.subscriptions.map((s) => `${s.symbol} ${s.timeframe}`).join(', ')}`);
+    this.publish([]);
   }
 
   /** Stops taking decisions, finishes the writes under way, disconnects. */
@@ -195,6 +206,7 @@ export class LiveHost extends HostCore {
     }
     const items: { close: number; s: BarSeries; i: number }[] = [];
     for (const s of series) for (let i = Math.max(0, s.time.length - n); i < s.time.length; i++) items.push({ close: nextBarOpenTime(s.time[i], s.timeframe), s, i });
+    for (const s of series) this.market.resumeAfter?.(s.symbol, s.timeframe, s.time[s.time.length - 1]);
     items.sort((a, b) => a.close - b.close);
     for (const { s, i } of items) {
       this.engine.warmUp(s.symbol, s.timeframe, { time: s.time[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
