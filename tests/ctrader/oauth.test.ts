@@ -33,9 +33,10 @@ describe('cTrader token manager (relay)', () => {
     // Close to expiry, the scheduled check refreshes by itself.
     const before = ep.calls.length;
     time.advanceTo(time.now() + 29.5 * DAY);
-    for (let i = 0; i < 50 && ep.calls.length === before; i++) await new Promise((r) => setTimeout(r, 10));
+    const stored = async () => (await store.get())!.accessToken;
+    for (let i = 0; i < 500 && !/^ACCESS-2-/.test(await stored()); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await stored()).toMatch(/^ACCESS-2-/);
     expect(ep.calls.length).toBe(before + 1);
-    expect((await store.get())!.accessToken).toMatch(/^ACCESS-2-/);
     mgr.stop();
   });
 
