@@ -43,6 +43,7 @@ describe('input edges at the relay', () => {
     expect(() => ruleStrategy('__proto__')).toThrow(/unknown strategy "__proto__"/);
     expect(() => getFeatureSpec('__proto__')).toThrow(/unknown feature spec "__proto__"/);
     expect(explainError('__proto__')).toBe('__proto__: cTrader reported an error');
+    for (const name of ['__proto__', 'constructor', 'toString']) expect([name, KNOWN_INSTRUMENTS[name]]).toEqual([name, undefined]);
   });
 
   it('numbers an account or instrument cannot take are refused with words: units, maximum position, ATR multiples and period, capital, slow period', async () => {

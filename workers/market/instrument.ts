@@ -1,3 +1,5 @@
+import { lookupTable } from '../util/own.ts';
+
 /**
  * Instrument rules: the ONE place where prices and volumes are rounded to what
  * a broker accepts. Everything else passes raw numbers through these helpers.
@@ -22,11 +24,11 @@ export interface InstrumentSpec {
 }
 
 /** Rules for the bundled symbols; anything else gets `guessInstrument`. */
-export const KNOWN_INSTRUMENTS: Record<string, InstrumentSpec> = {
+export const KNOWN_INSTRUMENTS: Record<string, InstrumentSpec> = lookupTable({
   EURUSD: { symbol: 'EURUSD', digits: 5, pipSize: 0.0001, lotUnits: 100_000, minVolumeUnits: 1_000, volumeStepUnits: 1_000 },
   GOOG: { symbol: 'GOOG', digits: 2, pipSize: 0.01, lotUnits: 1, minVolumeUnits: 1, volumeStepUnits: 1 },
   BTCUSD: { symbol: 'BTCUSD', digits: 2, pipSize: 1, lotUnits: 1, minVolumeUnits: 0.01, volumeStepUnits: 0.01 },
-};
+});
 
 /** Rules for an unknown symbol from the prices seen: digits from the data, volumes in whole units. */
 export function guessInstrument(symbol: string, samplePrices: ArrayLike<number> = []): InstrumentSpec {
