@@ -36,6 +36,7 @@ export function describeConfig(c: RelayConfig): string[] {
     `data dir      ${c.dataDir}`,
     `relay token   ${set(c.relayToken)}`,
     `public origin ${c.publicOrigin ?? 'none'}`,
+    ...(c.trustProxyHops > 0 ? [`proxies       ${c.trustProxyHops} in front: the client address is X-Forwarded-For's ${c.trustProxyHops === 1 ? 'last entry' : `entry ${c.trustProxyHops} from the right`}`] : []),
     `replay speed  ${c.replaySpeed}x`,
     `tunnel allow  ${c.tunnelAllow.join(', ') || 'none'}`,
     `cTrader app   ${c.ctrader ? `client id ${c.ctrader.clientId.slice(0, 6)}..., secret ${REDACTED}` : 'not set'}`,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../relay/config/config.ts';
+import { describeConfig } from '../../relay/config/redact.ts';
 import { startFakeRelay, type TestRelay } from './helpers.ts';
 
 async function wrongLogin(relay: TestRelay, xff: string): Promise<number> {
@@ -46,6 +47,11 @@ describe('the client address behind proxies (TG_TRUST_PROXY = hops)', () => {
       return r.ok ? r.config.trustProxyHops : r.problems.join('\n');
     };
     expect([hops('0'), hops('1'), hops('2'), hops('true'), hops('false')]).toEqual([0, 1, 2, 1, 0]);
+    const printed = (v: string) => {
+      const r = loadConfig({ TG_TRUST_PROXY: v }, { checkDataDir: false });
+      return r.ok ? describeConfig(r.config).filter((l) => l.startsWith('proxies')) : [];
+    };
+    expect([printed('0'), printed('1'), printed('2')]).toEqual([[], ["proxies       1 in front: the client address is X-Forwarded-For's last entry"], ['proxies       2 in front: the client address is X-Forwarded-For\'s entry 2 from the right']]);
     for (const bad of ['yes', '-1', '1.5', '11']) expect(hops(bad)).toMatch(new RegExp(`^TG_TRUST_PROXY: must be the number of proxies in front of the relay, 0 \\(none, the default\\) to 10; .*got "${bad.replace('.', '\\.')}"`));
   });
 });
