@@ -1,5 +1,7 @@
 import { createEffect, onCleanup, Show } from 'solid-js';
 import { useRegisterSW } from 'virtual:pwa-register/solid';
+import { attachedToRelay } from '../remote/attach.ts';
+import { useWorkspace } from '../state/workspace.ts';
 
 /** Registers the service worker; when a new build is waiting, offers to reload into it. */
 export function UpdatePrompt() {
@@ -8,6 +10,7 @@ export function UpdatePrompt() {
     offlineReady: [offlineReady, setOfflineReady],
     updateServiceWorker,
   } = useRegisterSW({ immediate: true });
+  const ws = useWorkspace();
   // "Ready offline" is news once: it goes away by itself.
   createEffect(() => {
     if (!offlineReady()) return;
@@ -27,7 +30,8 @@ export function UpdatePrompt() {
           </button>
         </div>
       </Show>
-      <Show when={offlineReady() && !needRefresh()}>
+      {/* Attached to a relay the workspace lives there: offline there is nothing to show, so no such promise. */}
+      <Show when={offlineReady() && !needRefresh() && !attachedToRelay(ws)}>
         <div class="update-prompt" role="status" data-offline-ready>
           Ready to work offline.
           <button class="ghost" onClick={() => setOfflineReady(false)}>

@@ -1,4 +1,6 @@
 import { RelayClient } from './relay-client.ts';
+import { RELAY_OWNER } from './remote-workspace.ts';
+import type { Workspace } from '../state/workspace.ts';
 
 const CHOICE = 'tradeguard.workspace';
 
@@ -36,3 +38,6 @@ export function useBrowserWorkspace(): void {
   localStorage.setItem(CHOICE, 'browser');
   location.reload();
 }
+
+/** True when the workspace on screen is a relay's (its data and engine live there, not in this browser). */
+export const attachedToRelay = (ws: Workspace) => ws.engine?.().ownerTabId === RELAY_OWNER;

@@ -128,7 +128,7 @@ export function CTraderPanel() {
             <table class="grid" data-ctrader-status style={{ width: 'auto' }}>
               <tbody>
                 <tr><th scope="row">Application</th><td>{st().configured ? 'configured on the relay' : 'not configured: set TG_CTRADER_CLIENT_ID and TG_CTRADER_CLIENT_SECRET for the relay and restart it'}</td></tr>
-                <tr><th scope="row">Access</th><td>{st().hasTokens ? 'granted' : 'not granted yet: use Connect below'}</td></tr>
+                <tr><th scope="row">Access</th><td>{st().hasTokens ? 'granted' : st().configured ? 'not granted yet: use “Connect cTrader account” below' : 'not granted: the application must be configured first (see above)'}</td></tr>
                 <tr><th scope="row">Account</th><td data-ctrader-account>{st().account ? `${st().account!.id}${st().account!.login ? ` (login ${st().account!.login})` : ''} · ${st().account!.live ? 'LIVE' : 'demo'}` : 'none connected'}</td></tr>
                 <tr><th scope="row">Connection</th><td data-ctrader-state>{st().health?.state ?? '—'}</td></tr>
                 <tr><th scope="row">Latency</th><td class="num" data-ctrader-latency>{st().health?.latencyMs != null ? `${st().health!.latencyMs} ms` : '—'}</td></tr>

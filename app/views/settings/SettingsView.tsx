@@ -3,6 +3,7 @@ import { Page } from '../../components/Page.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
 import { Field, errorText } from './form-fields.tsx';
 import { CTraderPanel } from './CTraderPanel.tsx';
+import { attachedToRelay, useBrowserWorkspace } from '../../remote/attach.ts';
 import {
   DEFAULT_NOTIFICATIONS,
   DEFAULT_REPLAY_SPEED,
@@ -134,8 +135,21 @@ export function SettingsView() {
   return (
     <Page view="settings" class="view" title="Settings">
 
-      <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveRelay(); }} noValidate>
+      <Show when={attachedToRelay(ws)}>
+        <div class="panel" data-relay-attached>
+          <h3>Relay</h3>
+          <p>
+            Attached to the relay at <code data-relay-origin>{location.origin}</code>: its engine runs this workspace and keeps its record, bars and models; commands from this page go to it. This browser keeps only its own settings.
+          </p>
+          <div class="actions">
+            <button type="button" class="btn" onClick={useBrowserWorkspace} data-action="use-browser">Use this browser's workspace instead</button>
+          </div>
+        </div>
+      </Show>
+      <Show when={!attachedToRelay(ws)}>
+      <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveRelay(); }} noValidate data-relay-form>
         <h3>Relay</h3>
+        <p class="field-hint">This is this browser's own workspace. To watch a relay's instead, open the link the relay prints when it starts (npm start), or open the relay's address and use “Attach to relay” at the top.</p>
         <div class="form-grid">
           <Field name="relayUrl" label="Relay address" error={relayErr().url ?? null} hint="where the headless engine runs; blank: none">
             {(id, d) => <input id={id} type="text" inputMode="url" autocomplete="off" placeholder="https://relay.example.com" aria-describedby={d} value={relayUrl()} onInput={(e) => setRelayUrl(e.currentTarget.value)} />}
@@ -150,6 +164,7 @@ export function SettingsView() {
         </div>
         <Saved msg={relayMsg()} section="relay" />
       </form>
+      </Show>
 
       <div class="panel">
         <h3>Broker accounts</h3>
