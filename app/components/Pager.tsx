@@ -1,10 +1,5 @@
 import { Show } from 'solid-js';
-
-/** Rows in one page of every long list (trades of a backtest, decisions), in the browser and on a relay. */
-export const PAGE_ROWS = 100;
-
-/** The slice of a newest-first list that page `page` (0 = newest) shows. */
-export const pageSlice = <T,>(rows: readonly T[], page: number): T[] => rows.slice(page * PAGE_ROWS, (page + 1) * PAGE_ROWS);
+import { PAGE_ROWS } from './page-rows.ts';
 
 /**
  * Newer / older page buttons under a list, with where the page sits in it.
@@ -17,7 +12,7 @@ export function Pager(props: { page: number; onPage: (page: number) => void; sho
   const older = () => (props.total !== undefined ? last() < props.total : props.more === true);
   return (
     <Show when={props.page > 0 || older()}>
-      <nav class="pager" aria-label={`${props.what} pages`} data-pager>
+      <nav class="pager" aria-label={`${props.what} pages`} data-pager={props.what}>
         <button type="button" disabled={props.page === 0} onClick={() => props.onPage(props.page - 1)} data-page="newer">
           ‹ Newer
         </button>

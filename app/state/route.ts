@@ -1,17 +1,7 @@
 import { createSignal } from 'solid-js';
+import { VIEWS, type ViewId } from './views.ts';
 
-/** The views, in nav order; the hash is the route ('#/trades'). */
-export const VIEWS = [
-  { id: 'overview', label: 'Overview', key: '1' },
-  { id: 'agents', label: 'Agents', key: '2' },
-  { id: 'trades', label: 'Trades', key: '3' },
-  { id: 'decisions', label: 'Decisions', key: '4' },
-  { id: 'backtest', label: 'Backtest', key: '5' },
-  { id: 'models', label: 'Models', key: '6' },
-  { id: 'data', label: 'Data', key: '7' },
-  { id: 'settings', label: 'Settings', key: '8' },
-] as const;
-export type ViewId = (typeof VIEWS)[number]['id'];
+export { VIEWS, type ViewId };
 
 function parse(hash: string): { view: ViewId; params: URLSearchParams } {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');

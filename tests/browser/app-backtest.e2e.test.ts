@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAppHarness, type AppHarness } from './app-harness.ts';
+import { PAGE_ROWS } from '../../app/components/page-rows.ts';
 import { importBarsCsv } from '../../workers/market/csv.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT, demoReplayBars } from '../../workers/engine/demo.ts';
@@ -116,7 +117,9 @@ describe('Backtest view', () => {
     expect(numberIn(await metric(page, 'bars'))).toBe(node.metrics.bars);
     expect(numberIn(await metric(page, 'finalEquity'))).toBeCloseTo(node.metrics.finalEquity, 1);
     expect(numberIn(await metric(page, 'sharpe'))).toBeCloseTo(node.metrics.sharpe, 1);
-    expect(await page.locator('[data-trades] tbody tr').count()).toBe(Math.min(200, node.metrics.trades));
+    // The newest trades, one page of them; the pager says where the page sits.
+    expect(await page.locator('[data-trades] tbody tr').count()).toBe(Math.min(PAGE_ROWS, node.metrics.trades));
+    if (node.metrics.trades > PAGE_ROWS) expect(await page.textContent('[data-pager="trades"] [data-page-range]')).toBe(`trades 1–${PAGE_ROWS} of ${node.metrics.trades.toLocaleString('en-US')}`);
     // The equity chart drew on its canvas.
     expect(await page.locator('[data-chart="equity"] canvas').count()).toBeGreaterThan(0);
   });

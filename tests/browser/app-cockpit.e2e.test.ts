@@ -81,7 +81,7 @@ describe('a fresh load', () => {
     const closedStored = stored.events.filter((e) => e.type === 'position.closed').length;
     expect(await page.locator('[data-trade-row][data-open="no"]').count()).toBeGreaterThanOrEqual(Math.min(closedStored, 1));
     await page.selectOption('select[name="filter-agent"]', 'demo-sma');
-    await expect.poll(async () => new Set(await page.locator('[data-trade-row] td:nth-child(2)').allTextContents())).toEqual(new Set(['demo-sma']));
+    await expect.poll(async () => new Set(await page.locator('[data-trade-row] [data-col="agent"]').allTextContents())).toEqual(new Set(['demo-sma']));
     await page.locator('[data-trade-row][data-open="no"]').first().click();
     await expect.poll(() => page.locator('[data-lifecycle] li').count()).toBeGreaterThanOrEqual(2);
     // The entry fill time and the price with EURUSD's five digits (1.18470, not 1.1847).

@@ -117,7 +117,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
             {(p) => (
               <li>
                 <span class={`badge ${p.side === 1 ? 'long' : 'short'}`}>{p.side === 1 ? 'long' : 'short'}</span>
-                <span class="num">
+                <span class="tabular">
                   {p.symbol} {fmt.units(p.volumeUnits)} @ {fmt.price(p.symbol, p.entryPrice)} · stop {fmt.price(p.symbol, p.stopLoss)} · target {fmt.price(p.symbol, p.takeProfit)}
                 </span>
                 <button

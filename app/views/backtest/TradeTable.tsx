@@ -1,7 +1,8 @@
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import type { TradeRecord } from '../../../workers/store/projections.ts';
 import { fmt, tone } from '../../components/format.ts';
-import { Pager, pageSlice } from '../../components/Pager.tsx';
+import { Pager } from '../../components/Pager.tsx';
+import { pageSlice } from '../../components/page-rows.ts';
 
 /** Closed trades, newest first, a page at a time (a long backtest has thousands). */
 export function TradeTable(props: { trades: readonly TradeRecord[] }) {

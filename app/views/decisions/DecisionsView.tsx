@@ -4,7 +4,8 @@ import { createStore } from 'solid-js/store';
 import type { DecisionAction } from '../../../workers/engine/events.ts';
 import type { DecisionRecord } from '../../../workers/store/projections.ts';
 import { fmt } from '../../components/format.ts';
-import { PAGE_ROWS, Pager } from '../../components/Pager.tsx';
+import { Pager } from '../../components/Pager.tsx';
+import { PAGE_ROWS } from '../../components/page-rows.ts';
 import { route } from '../../state/route.ts';
 import { useWorkspace } from '../../state/workspace.ts';
 
@@ -27,7 +28,7 @@ export default function DecisionsView() {
       const n = (p + 1) * PAGE_ROWS + 1;
       const list = await ws.store.decisions.list({ ...(agent ? { agentId: agent } : {}), ...(symbol ? { symbol } : {}), limit: action ? n * 20 : n });
       const hits = (action ? list.filter((d) => d.action === action) : list).slice(-n).reverse();
-      return { rows: hits.slice(p * PAGE_ROWS, (p + 1) * PAGE_ROWS), more: hits.length > (p + 1) * PAGE_ROWS };
+      return { page: p, rows: hits.slice(p * PAGE_ROWS, (p + 1) * PAGE_ROWS), more: hits.length > (p + 1) * PAGE_ROWS };
     },
   );
   const rows = () => decisions.latest?.rows ?? [];
@@ -86,7 +87,7 @@ export default function DecisionsView() {
           </tbody>
         </table>
         </div>
-        <Pager page={page()} onPage={setPage} shown={rows().length} more={decisions.latest?.more ?? false} what="decisions" />
+        <Pager page={decisions.latest?.page ?? 0} onPage={setPage} shown={rows().length} more={decisions.latest?.more ?? false} what="decisions" />
       </div>
     </Page>
   );

@@ -74,16 +74,17 @@ export default function TradesView() {
         <table data-trades-table>
           <thead>
             <tr>
+              {/* The result right after what the trade was: on a phone it is in the first screenful. */}
               <th title="when the entry order filled">Entry fill (UTC)</th>
-              <th>Agent</th>
               <th>Symbol</th>
               <th>Side</th>
+              <th class="num">Net P&L</th>
+              <th class="num">Return</th>
+              <th>Agent</th>
               <th class="num">Units</th>
               <th class="num">Entry</th>
               <th class="num">Exit</th>
               <th>Reason</th>
-              <th class="num">Net P&L</th>
-              <th class="num">Return</th>
               <th>Tags</th>
             </tr>
           </thead>
@@ -107,19 +108,19 @@ export default function TradesView() {
                       }
                     }}
                   >
-                    <td class="num" style={{ 'text-align': 'left' }}>{fmt.time(r().entryTime)}</td>
-                    <td>{r().agentId}</td>
-                    <td>{r().symbol}</td>
-                    <td>
+                    <td class="num" style={{ 'text-align': 'left' }} data-col="entry-time">{fmt.time(r().entryTime)}</td>
+                    <td data-col="symbol">{r().symbol}</td>
+                    <td data-col="side">
                       <span class={`badge ${r().side === 1 ? 'long' : 'short'}`}>{r().side === 1 ? 'long' : 'short'}</span>
                     </td>
-                    <td class="num">{fmt.units(r().volumeUnits)}</td>
-                    <td class="num">{fmt.price(r().symbol, r().entryPrice)}</td>
-                    <td class="num">{r().open ? 'open' : fmt.price(r().symbol, r().exitPrice)}</td>
-                    <td>{r().reason ?? '–'}</td>
-                    <td class={`num ${tone(r().netPnl ?? 0)}`}>{r().netPnl === null ? '–' : fmt.signedUsd(r().netPnl ?? 0)}</td>
-                    <td class="num">{r().returnPct === null ? '–' : fmt.signedPct(r().returnPct ?? 0)}</td>
-                    <td>{r().note?.tags.join(', ')}</td>
+                    <td class={`num ${tone(r().netPnl ?? 0)}`} data-col="net-pnl">{fmt.signedUsd(r().netPnl)}</td>
+                    <td class="num" data-col="return">{fmt.signedPct(r().returnPct)}</td>
+                    <td data-col="agent">{r().agentId}</td>
+                    <td class="num" data-col="units">{fmt.units(r().volumeUnits)}</td>
+                    <td class="num" data-col="entry-price">{fmt.price(r().symbol, r().entryPrice)}</td>
+                    <td class="num" data-col="exit-price">{r().open ? 'open' : fmt.price(r().symbol, r().exitPrice)}</td>
+                    <td data-col="reason">{r().reason ?? '–'}</td>
+                    <td data-col="tags">{r().note?.tags.join(', ')}</td>
                   </tr>
                   <Show when={expanded() === r().id}>
                     <tr>
