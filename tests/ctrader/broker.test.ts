@@ -156,7 +156,7 @@ describe('CTraderBroker: lost answers and reconcile', () => {
     s.fake.faults.refuse = true;
     s.fake.dropAll();
     await until(() => s.alerts.length > 0, 'the alert', 3000);
-    expect(s.alerts[0]).toMatch(/cannot reach cTrader after 5 quick retries .* still retrying every 0.08 s/);
+    expect(s.alerts[0]).toMatch(/cannot reach or keep a connection to cTrader after 5 quick retries .* still retrying every 0.08 s/);
     s.fake.faults.refuse = false;
     await until(() => s.conn.ready, 'reconnect');
     s.broker.submit(intent('b1'));

@@ -70,6 +70,11 @@ export class ManualTime implements Clock, Scheduler {
     this.jobs.push(job);
     return () => (job.live = false);
   }
+  /** When the next live callback is due (undefined: none). */
+  nextDue(): number | undefined {
+    const due = this.jobs.filter((j) => j.live).map((j) => j.due);
+    return due.length ? Math.min(...due) : undefined;
+  }
   advanceTo(t: number): void {
     for (;;) {
       this.jobs = this.jobs.filter((j) => j.live);

@@ -56,6 +56,8 @@ export interface Faults {
   mutedSymbols: string[];
   /** Drop every connection right after its account auth is answered (a server that accepts, then drops). */
   dropAfterLogin: boolean;
+  /** Send nothing at all, answers and events alike (a connection that hangs). */
+  silent: boolean;
 }
 
 interface Session {
@@ -89,7 +91,7 @@ interface FakePosition {
 type FakeDeal = Omit<Deal, 'executionPrice' | 'closePositionDetail'> & { executionPrice: number; closePositionDetail?: Record<string, unknown> };
 
 export class FakeCTrader {
-  readonly faults: Faults = { delayMs: 0, duplicateEvents: false, dropOn: null, rejectNextOrder: null, partialFills: 0, maintenanceUntil: 0, rateLimit: null, marketClosed: false, refuse: false, mutedSymbols: [], dropAfterLogin: false };
+  readonly faults: Faults = { delayMs: 0, duplicateEvents: false, dropOn: null, rejectNextOrder: null, partialFills: 0, maintenanceUntil: 0, rateLimit: null, marketClosed: false, refuse: false, mutedSymbols: [], dropAfterLogin: false, silent: false };
   readonly market = new Map<number, FakeMarketSymbol>();
   readonly positions = new Map<number, FakePosition>();
   readonly deals: FakeDeal[] = [];
@@ -471,7 +473,7 @@ export class FakeCTrader {
   }
 
   private out(s: Session, name: string, payload: Record<string, unknown>, clientMsgId?: string): void {
-    if (s.closed) return;
+    if (s.closed || this.faults.silent) return;
     const bytes = encodeMessage(name, payload, clientMsgId);
     if (this.faults.delayMs <= 0 && s.outbox.length === 0) return s.send(bytes);
     const due = Math.max(performance.now() + this.faults.delayMs, s.outbox.at(-1)?.due ?? 0);

@@ -77,6 +77,13 @@ interface Pending {
   retry?: () => void;
 }
 
+/**
+ * A connection must stay ready this long before the reconnect backoff starts
+ * over: a server that accepts and then drops at once would otherwise be
+ * retried every first-step delay forever.
+ */
+export const HEALTHY_AFTER_MS = 60_000;
+
 /** The session's own setup requests: the only ones sent before the account is ready. */
 const SETUP = new Set(['ProtoOAApplicationAuthReq', 'ProtoOAGetAccountListByAccessTokenReq', 'ProtoOAAccountAuthReq']);
 
@@ -107,6 +114,10 @@ export class CTraderConnection {
   private connectedOnce = false;
   private lastInbound = 0;
   private stopHeartbeat: (() => void) | null = null;
+  private stopIdleCheck: (() => void) | null = null;
+  private cancelHealthy: (() => void) | null = null;
+  /** The maintenance end already alerted (cTrader repeats it on every refused request). */
+  private maintenanceAlerted = 0;
   private cancelReconnect: (() => void) | null = null;
   private maintenanceUntil = 0;
   private firstReady: { resolve: () => void; promise: Promise<void> };
@@ -144,6 +155,8 @@ export class CTraderConnection {
     this.state = 'stopped';
     this.cancelReconnect?.();
     this.stopHeartbeat?.();
+    this.stopIdleCheck?.();
+    this.cancelHealthy?.();
     this.opts.transport.close('stopped by TradeGuard');
     this.failAll('stopped');
   }
@@ -232,9 +245,14 @@ export class CTraderConnection {
     if ((this.state as ConnectionState) === 'stopped') return;
     const reconnect = this.connectedOnce;
     this.connectedOnce = true;
-    this.failures = 0;
-    this.alerted = false;
     this.state = 'ready';
+    const gen = this.generation;
+    this.cancelHealthy?.();
+    this.cancelHealthy = this.scheduler.after(HEALTHY_AFTER_MS, () => {
+      if (gen !== this.generation || this.state !== 'ready') return;
+      this.failures = 0;
+      this.alerted = false;
+    });
     this.log('info', `cTrader account ${this.accountId} ${reconnect ? 're' : ''}connected`);
     for (const hook of this.readyHooks) {
       try {
@@ -328,8 +346,9 @@ export class CTraderConnection {
   }
 
   private noteError(err: CTraderError, duringSetup: boolean): void {
-    if (err.maintenanceEndMs) {
+    if (err.maintenanceEndMs && err.maintenanceEndMs !== this.maintenanceAlerted) {
       this.maintenanceUntil = err.maintenanceEndMs;
+      this.maintenanceAlerted = err.maintenanceEndMs;
       this.alert(`cTrader is under maintenance until ${new Date(err.maintenanceEndMs).toISOString()}: reconnecting then`);
     }
     if (duringSetup && (err.code === 'CH_CLIENT_AUTH_FAILURE' || err.code === 'CH_OA_CLIENT_NOT_FOUND' || err.code === 'CH_CTID_TRADER_ACCOUNT_NOT_FOUND')) this.alert(err.message);
@@ -339,6 +358,9 @@ export class CTraderConnection {
     this.generation++;
     this.stopHeartbeat?.();
     this.stopHeartbeat = null;
+    this.stopIdleCheck?.();
+    this.stopIdleCheck = null;
+    this.cancelHealthy?.();
     this.failAll(reason);
     if (this.state === 'stopped') return;
     const wasReady = this.state === 'ready';
@@ -350,7 +372,7 @@ export class CTraderConnection {
     this.failures++;
     if (this.failures > b.length && !this.alerted) {
       this.alerted = true;
-      this.alert(`cannot reach cTrader after ${b.length} quick retries (last: ${reason}); still retrying every ${b[b.length - 1] / 1000} s`);
+      this.alert(`cannot reach or keep a connection to cTrader after ${b.length} quick retries (last: ${reason}); still retrying every ${b[b.length - 1] / 1000} s`);
     }
     const now = this.opts.clock.now();
     if (this.maintenanceUntil > now) delay = Math.max(delay, this.maintenanceUntil - now);
@@ -373,12 +395,15 @@ export class CTraderConnection {
 
   private startHeartbeat(): void {
     this.stopHeartbeat?.();
-    const beat = () => {
+    this.stopIdleCheck?.();
+    // Checked when the timeout is due, not at the next heartbeat: silence is noticed after idleTimeoutMs, not up to a heartbeat later.
+    const idleCheck = () => {
       const idle = this.opts.clock.now() - this.lastInbound;
-      if (idle > this.opts.idleTimeoutMs) {
-        this.opts.transport.close(`no message from cTrader for ${idle} ms`);
-        return;
-      }
+      if (idle >= this.opts.idleTimeoutMs) return this.opts.transport.close(`no message from cTrader for ${idle} ms`);
+      this.stopIdleCheck = this.scheduler.after(this.opts.idleTimeoutMs - idle, idleCheck);
+    };
+    this.stopIdleCheck = this.scheduler.after(this.opts.idleTimeoutMs, idleCheck);
+    const beat = () => {
       this.opts.transport.send(encodeMessage('ProtoHeartbeatEvent', {}));
       // Heartbeats get no answer; a version request does, and its round trip is the latency the status screen shows.
       if (this.state === 'ready') this.request('ProtoOAVersionReq', {}, { timeoutMs: this.opts.heartbeatMs }).catch(() => {});
@@ -387,9 +412,10 @@ export class CTraderConnection {
     this.stopHeartbeat = this.scheduler.after(this.opts.heartbeatMs, beat);
   }
 
+  /** Said once, where the user looks: to onAlert when there is one (it usually logs too), else to the log. */
   private alert(message: string): void {
-    this.log('error', message);
-    this.opts.onAlert?.(redact(message, [this.token, this.opts.credentials?.clientSecret]));
+    if (this.opts.onAlert) this.opts.onAlert(redact(message, [this.token, this.opts.credentials?.clientSecret]));
+    else this.log('error', message);
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
