@@ -105,6 +105,24 @@ describe('the live feed after a reconnect with positions open', () => {
     expect(s.logs.join('\n')).not.toMatch(/could not resubscribe|ALREADY_SUBSCRIBED/);
   });
 
+  it('unsubscribes a symbol once nobody holds it: a closed position in a symbol the feed does not trade', async () => {
+    const s = await setup(['EURUSD']);
+    s.fake.tick('USDCHF', T0 + 500, px('USDCHF', 0), spread('USDCHF'));
+    s.broker.submit(buy('EURUSD'));
+    s.broker.submit(buy('USDCHF'));
+    await until(() => s.broker.positions().length === 2, 'two positions');
+    const registry = subscriptionsOf(s.conn);
+    await until(() => registry.spotStatus(5).state === 'subscribed', 'the USDCHF spots for equity');
+    expect(registry.holdersOf(5)).toEqual(['account']);
+    s.broker.closePosition('a1:USDCHF:1:E', 'manual', 'a1:USDCHF:2:X');
+    s.broker.closePosition('a1:EURUSD:1:E', 'manual', 'a1:EURUSD:2:X');
+    await until(() => s.broker.positions().length === 0, 'both closed');
+    await until(() => registry.spotStatus(5).state === 'none', 'USDCHF unsubscribed');
+    expect(s.fake.received.filter((m) => m.name === 'ProtoOAUnsubscribeSpotsReq').map((m) => m.payload.symbolId)).toEqual([[5]]);
+    expect(registry.holdersOf(1)).toEqual(['feed']);
+    expect(registry.spotStatus(1).state).toBe('subscribed');
+  });
+
   it('says which symbol has no spots since the reconnect, alerts once, keeps the others stepping, and fills the gap when it comes back', async () => {
     const names = ['EURUSD', 'GBPUSD'];
     const s = await setup(names);
