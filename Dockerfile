@@ -5,10 +5,13 @@ WORKDIR /app
 # better-sqlite3 ships prebuilt binaries for node:20 on glibc; the toolchain is
 # the fallback when none matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 # The package's own prepare script needs the sources: install without scripts,
-# then run the dependencies' install steps (better-sqlite3's binary, esbuild's).
-RUN npm ci --ignore-scripts && npm rebuild
+# then run the install steps package.json's allowScripts approves, by name
+# (better-sqlite3's binary, esbuild's check), so an npm older than 11.16, which
+# ignores allowScripts, does not run the denied ones either (onnxruntime-node's
+# would download CUDA libraries).
+RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 esbuild
 COPY . .
 RUN npm run build:proto && npx vite build && npm prune --omit=dev
 
