@@ -7,5 +7,7 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    // Resolves (and, for the bundled build, unpacks) the browser tests' Chromium once per run.
+    globalSetup: ['tests/browser/chromium-setup.ts'],
   },
 });

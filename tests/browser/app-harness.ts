@@ -17,8 +17,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, keepOnLoopback } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
+import { keepOnLoopback } from './harness.ts';
 import { CONTENT_TYPES } from '../../relay/server/http/static.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -138,7 +139,6 @@ export async function serveStatic(dir: string): Promise<{ origin: string; server
 }
 
 export async function startAppHarness(opts: AppHarnessOptions = {}): Promise<AppHarness> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium, as .ci/run does) or set TRADEGUARD_CHROMIUM`);
   const distDir = await buildApp();
   const profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
   let server: Server | undefined;
@@ -152,7 +152,7 @@ export async function startAppHarness(opts: AppHarnessOptions = {}): Promise<App
     const served = await serveStatic(distDir);
     server = served.server;
     const origin = served.origin;
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 860 } });
+    context = await launchChromium(profile, { viewport: { width: 1280, height: 860 } });
     const blocked = await keepOnLoopback(context);
     const ctx = context;
     const errors: string[] = [];

@@ -3,21 +3,17 @@
  * loopback: what the browser tests and the browser benchmark run in.
  * - Vite: COOP/COEP (cross-origin isolated, as onnxruntime threads need), its own
  *   temp cache, onnxruntime-web served as-is so it fetches its wasm next to itself.
- * - Chromium: /usr/bin/chromium (or TRADEGUARD_CHROMIUM), the flags this
- *   machine needs, a fresh temp profile; any request off loopback is refused
- *   and recorded in `blocked`.
+ * - Chromium: the one chromium.ts resolves (the system's, else the bundled
+ *   one), a fresh temp profile; any request off loopback is refused and
+ *   recorded in `blocked`.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
-
-export const CHROMIUM = process.env.TRADEGUARD_CHROMIUM ?? '/usr/bin/chromium';
-/** The flags this machine's Chromium needs headless (no sandbox as root, no GPU, nothing phoning home). */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { launchChromium } from './chromium.ts';
 
 /** Refuses every request off loopback; returns the list of what was refused (a test can assert it stays empty). */
 export async function keepOnLoopback(context: BrowserContext): Promise<string[]> {
@@ -46,7 +42,6 @@ export interface BrowserHarness {
 
 /** `entries`: the fixture's HTML and worker files, so Vite pre-bundles before the page loads (a late discovery reloads the page). */
 export async function startBrowserHarness(entries: string[]): Promise<BrowserHarness> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium, as .ci/run does) or set TRADEGUARD_CHROMIUM`);
   const profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
   const cacheDir = await mkdtemp(join(tmpdir(), 'tradeguard-vite-'));
   let server: ViteDevServer | undefined;
@@ -74,7 +69,7 @@ export async function startBrowserHarness(entries: string[]): Promise<BrowserHar
     const address = server.httpServer?.address();
     if (!address || typeof address === 'string') throw new Error('vite dev server has no TCP address');
     const origin = `http://127.0.0.1:${address.port}`;
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    context = await launchChromium(profile);
     const blocked = await keepOnLoopback(context);
     const ctx = context;
     return {

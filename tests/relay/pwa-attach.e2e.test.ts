@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { buildApp } from '../browser/app-harness.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from '../browser/harness.ts';
+import { launchChromium } from '../browser/chromium.ts';
 import { startDemoRelay, type TestRelay } from './helpers.ts';
 import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 
@@ -22,11 +22,7 @@ describe('the PWA attached to a relay', () => {
     const dist = await buildApp();
     relay = await startDemoRelay(36_000, { staticDir: dist });
     profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    context = await launchChromium(profile);
     page = await context.newPage();
   }, 300_000);
   afterAll(async () => {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { buildApp } from '../browser/app-harness.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from '../browser/harness.ts';
+import { launchChromium } from '../browser/chromium.ts';
 import { RELAY_TOKEN, startDemoRelay, type TestRelay } from './helpers.ts';
 import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 
@@ -26,7 +26,7 @@ describe('handing an agent between the browser and the relay', () => {
     const dist = await buildApp();
     relay = await startDemoRelay(3_600, { staticDir: dist });
     profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    context = await launchChromium(profile);
     page = await context.newPage();
     await page.goto(`${relay.url}/?speed=3600&leaseTtl=3000#/agents`);
     await page.waitForSelector('[data-engine-owner="self"]', { timeout: 60_000 });

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { buildApp } from '../browser/app-harness.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from '../browser/harness.ts';
+import { launchChromium } from '../browser/chromium.ts';
 import { startFakeRelay, type TestRelay } from './helpers.ts';
 
 /**
@@ -21,11 +21,7 @@ describe('the PWA served by the relay', () => {
     const dist = await buildApp();
     relay = await startFakeRelay({ staticDir: dist });
     profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    context = await launchChromium(profile);
     context.on('request', (r) => requested.push(r.url()));
   }, 300_000);
   afterAll(async () => {
