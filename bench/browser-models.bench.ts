@@ -12,8 +12,8 @@ import { chainModelBytes } from './chain-models.ts';
  *
  * The page is served by a Vite dev server on 127.0.0.1 with COOP/COEP (crossOriginIsolated,
  * so the worker's performance.now is fine-grained), from tests/browser/fixture/bench.html;
- * the worker times each step itself, so postMessage is not in the figures. Chromium is
- * /usr/bin/chromium (or TRADEGUARD_CHROMIUM) with a temp profile; requests leave only to loopback.
+ * the worker times each step itself, so postMessage is not in the figures. Chromium is the one
+ * tests/browser/chromium.ts resolves (named on stderr), with a temp profile; requests leave only to loopback.
  */
 const STEPS = 3000;
 const DISCARD = 500;

@@ -4,7 +4,8 @@
  * progress running to 100 %, its metrics, chart and trades shown; then "Deploy
  * as agent" creates a live agent that runs in the engine and takes decisions.
  *
- * Needs /usr/bin/chromium, like the other browser tests; without it this file fails.
+ * Chromium: the system's when there is one, else the one npm ci installed (@sparticuz/chromium);
+ * TRADEGUARD_BROWSER=bundled|system or TRADEGUARD_CHROMIUM=/path choose (tests/browser/chromium.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

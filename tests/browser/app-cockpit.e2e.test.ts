@@ -5,7 +5,8 @@
  * closes everything. Screenshots of each view go to a temp dir, or to
  * docs/screenshots when TRADEGUARD_SCREENSHOTS=docs.
  *
- * Needs /usr/bin/chromium (Debian's `chromium`). Without it this file FAILS.
+ * Chromium: the system's when there is one, else the one npm ci installed (@sparticuz/chromium);
+ * TRADEGUARD_BROWSER=bundled|system or TRADEGUARD_CHROMIUM=/path choose (tests/browser/chromium.ts).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,8 @@
  * bundle and a broken CSV each show what is wrong and store NOTHING (checked in
  * IndexedDB itself, not in the UI), and a good CSV lands in the stored-bars table.
  *
- * Needs /usr/bin/chromium, like the other browser tests; without it this file fails.
+ * Chromium: the system's when there is one, else the one npm ci installed (@sparticuz/chromium);
+ * TRADEGUARD_BROWSER=bundled|system or TRADEGUARD_CHROMIUM=/path choose (tests/browser/chromium.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

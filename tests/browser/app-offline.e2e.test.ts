@@ -4,7 +4,8 @@
  * network off renders the app, and the engine rebuilds from IndexedDB and
  * replays on.
  *
- * Needs /usr/bin/chromium (Debian's `chromium`). Without it this file FAILS.
+ * Chromium: the system's when there is one, else the one npm ci installed (@sparticuz/chromium);
+ * TRADEGUARD_BROWSER=bundled|system or TRADEGUARD_CHROMIUM=/path choose (tests/browser/chromium.ts).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clockPasses, headerClock, readStoredRecord, startAppHarness, type AppHarness } from './app-harness.ts';

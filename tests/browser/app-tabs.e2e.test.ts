@@ -4,7 +4,8 @@
  * when the owner tab closes, the other takes the engine over, rebuilds from the
  * stored record and carries on — no order missed, none placed twice.
  *
- * Needs /usr/bin/chromium (Debian's `chromium`). Without it this file FAILS.
+ * Chromium: the system's when there is one, else the one npm ci installed (@sparticuz/chromium);
+ * TRADEGUARD_BROWSER=bundled|system or TRADEGUARD_CHROMIUM=/path choose (tests/browser/chromium.ts).
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -3,8 +3,9 @@
  * wasm backend) runs in a Chromium dedicated worker, served by a Vite dev server from
  * tests/browser/fixture, and must give the same numbers as the same model in Node.
  *
- * Needs /usr/bin/chromium (Debian's `chromium` package; .ci/run installs it). Without it
- * this file FAILS: it is part of `npm test` on purpose, there is no skip.
+ * Chromium: the system's when there is one, else the one npm ci installed (@sparticuz/chromium);
+ * TRADEGUARD_BROWSER=bundled|system or TRADEGUARD_CHROMIUM=/path choose (tests/browser/chromium.ts).
+ * It is part of `npm test` on purpose: there is no skip.
  */
 import { readFileSync } from 'node:fs';
 import type { ModelManifest } from '../../workers/models/bundle/manifest.ts';

@@ -4,7 +4,8 @@
  * reopening the database, bit for bit. Timing is the bench's business
  * (bench/browser-store.bench.ts), not asserted here.
  *
- * Needs /usr/bin/chromium (or TRADEGUARD_CHROMIUM), like the other browser tests.
+ * Chromium: the system's when there is one, else the one npm ci installed (@sparticuz/chromium);
+ * TRADEGUARD_BROWSER=bundled|system or TRADEGUARD_CHROMIUM=/path choose (tests/browser/chromium.ts).
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
