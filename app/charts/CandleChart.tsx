@@ -128,6 +128,8 @@ export function CandleChart(props: CandleChartProps) {
     ms: 1,
     legend: { show: false },
     cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false } },
+    // No axis on the left: room for the first date label, which is centred on its tick.
+    padding: [null, null, null, 36],
     scales: { x: { time: true }, y: { auto: true } },
     // Open/high/low/close as invisible series: they give the y range and the cursor values; the draw hook paints the candles.
     series: [{}, ...['Open', 'High', 'Low', 'Close'].map((label) => ({ label, scale: 'y', paths: () => null, points: { show: false } }))],

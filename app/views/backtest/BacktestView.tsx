@@ -260,8 +260,8 @@ export function BacktestView() {
         <div class="form-grid">
           {num('spreadPips', 'Spread', 'pips')}
           {num('slippagePips', 'Slippage', 'pips')}
-          {num('commissionPerLot', 'Commission', 'per lot per side')}
-          {num('capital', 'Capital', 'account ccy')}
+          {num('commissionPerLot', 'Commission', 'USD per lot per side')}
+          {num('capital', 'Capital', 'USD')}
           {num('leverage', 'Leverage', ': 1')}
           <Field name="name" label="Agent name" error={err('name')}>
             {(id, d) => <input id={id} type="text" aria-describedby={d} value={form.name} onInput={(e) => update('name', e.currentTarget.value)} />}

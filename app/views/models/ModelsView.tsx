@@ -142,7 +142,7 @@ export function ModelsView() {
                       <div><dt>Trained for</dt><dd>{m.manifest.symbols.join(', ')} {m.manifest.timeframe} · {m.manifest.featureSpec}</dd></div>
                       <div><dt>Training window</dt><dd data-training-window>{note().trained}</dd></div>
                       <Show when={note().tested}><div><dt>Metrics measured on</dt><dd data-test-window>{note().tested}</dd></div></Show>
-                      <div><dt>Out-of-sample metrics</dt><dd>{metricsText(m.manifest.metrics)}</dd></div>
+                      <div class="wide"><dt>Out-of-sample metrics</dt><dd>{metricsText(m.manifest.metrics)}</dd></div>
                       <div><dt>Size · imported</dt><dd>{fmt.bytes(m.bytes.length)} · {fmt.time(m.importedAt)} UTC</dd></div>
                       <div><dt>Used by</dt><dd>{usedBy.length ? usedBy.join(', ') : '–'}</dd></div>
                     </dl>
