@@ -105,6 +105,22 @@ describe('the live feed after a reconnect with positions open', () => {
     expect(s.logs.join('\n')).not.toMatch(/could not resubscribe|ALREADY_SUBSCRIBED/);
   });
 
+  it('asks for a refused batch again symbol by symbol: a spot subscription it did not know of refuses the whole batch', async () => {
+    const s = await setup(['EURUSD']);
+    const registry = subscriptionsOf(s.conn);
+    // Subscribed behind the registry's back (as another client on the same session could).
+    await s.conn.request('ProtoOASubscribeSpotsReq', { symbolId: [3] });
+    const from = s.fake.received.length;
+    const refused = await registry.holdSpots('test', [2, 3, 4]);
+    expect(refused).toEqual(new Map());
+    const asked = s.fake.received.slice(from).filter((m) => m.name === 'ProtoOASubscribeSpotsReq').map((m) => m.payload.symbolId);
+    expect(asked).toEqual([[2, 3, 4], [2], [3], [4]]);
+    for (const id of [2, 3, 4]) expect(registry.spotStatus(id).state).toBe('subscribed');
+    // Known now: asking again sends nothing.
+    await registry.holdSpots('test', [2, 3, 4]);
+    expect(s.fake.received.slice(from).filter((m) => m.name === 'ProtoOASubscribeSpotsReq')).toHaveLength(4);
+  });
+
   it('unsubscribes a symbol once nobody holds it: a closed position in a symbol the feed does not trade', async () => {
     const s = await setup(['EURUSD']);
     s.fake.tick('USDCHF', T0 + 500, px('USDCHF', 0), spread('USDCHF'));

@@ -97,7 +97,8 @@ export class MarketSubscriptions {
   release(holder: string, symbolId: number): void {
     const spot = this.spots.get(symbolId);
     if (!spot || !spot.holders.delete(holder)) return;
-    const bars = [...this.bars.values()].filter((b) => b.symbolId === symbolId && b.holders.delete(holder) && b.holders.size === 0);
+    const bars = [...this.bars.values()].filter((b) => b.symbolId === symbolId);
+    for (const b of bars) b.holders.delete(holder);
     void this.run(async () => {
       for (const b of bars) if (b.holders.size === 0 && b.state === 'subscribed') await this.unsubscribe(b, 'ProtoOAUnsubscribeLiveTrendbarReq', { symbolId, period: b.period });
       if (spot.holders.size === 0 && spot.state === 'subscribed') await this.unsubscribe(spot, 'ProtoOAUnsubscribeSpotsReq', { symbolId: [symbolId] });
@@ -133,9 +134,9 @@ export class MarketSubscriptions {
       const why = await this.ask('ProtoOASubscribeSpotsReq', { symbolId: missing, subscribeToSpotTimestamp: true });
       if (epoch === this.epoch) {
         if (why === null) for (const id of missing) this.set(this.spot(id), 'subscribed', null);
-        else if (missing.length === 1) this.refused(this.spot(missing[0]), why);
+        else if (missing.length === 1) this.settle(this.spot(missing[0]), why);
         // The batch was refused as a whole (one symbol already subscribed, or unknown): none of it is subscribed, so each is asked for alone.
-        else for (const id of missing) this.refused(this.spot(id), await this.ask('ProtoOASubscribeSpotsReq', { symbolId: [id], subscribeToSpotTimestamp: true }));
+        else for (const id of missing) this.settle(this.spot(id), await this.ask('ProtoOASubscribeSpotsReq', { symbolId: [id], subscribeToSpotTimestamp: true }));
       }
     }
     const out = new Map<number, string>();
@@ -157,9 +158,9 @@ export class MarketSubscriptions {
       // cTrader does not have the spots this side thought it had: subscribe them, then the bars once more.
       this.set(this.spot(b.symbolId), 'none', why);
       const noSpots = (await this.subscribeSpots([b.symbolId])).get(b.symbolId);
-      return noSpots ? this.refused(b, noSpots) : this.subscribeBar(b, false);
+      return noSpots ? this.settle(b, noSpots) : this.subscribeBar(b, false);
     }
-    this.refused(b, why);
+    this.settle(b, why);
     if (why === null) b.subscribedAt = this.spotCount;
     return why;
   }
@@ -183,7 +184,8 @@ export class MarketSubscriptions {
     if (e.holders.size === 0) this.set(e, 'none', null);
   }
 
-  private refused(e: Entry, why: string | null): string | null {
+  /** Subscribed when cTrader confirmed (why = null), else refused with the reason. */
+  private settle(e: Entry, why: string | null): string | null {
     this.set(e, why === null ? 'subscribed' : 'refused', why);
     return why;
   }
@@ -192,6 +194,7 @@ export class MarketSubscriptions {
     if (e.state === state && e.reason === reason) return;
     e.state = state;
     e.reason = reason;
+    // A bar counts as seen only after the subscription cTrader just confirmed.
     if (state === 'subscribed' && 'lastBar' in e) (e as BarEntry).lastBar = 0;
     this.changed();
   }
