@@ -122,7 +122,9 @@ export function manifestProblems(m: unknown): string[] {
   else if (t.testTo !== undefined && (t.testFrom === undefined || typeof t.testTo !== 'string' || !(Date.parse(t.testTo) >= Date.parse(t.testFrom as string)))) out.push('training.testTo must be an ISO date, not before training.testFrom (give both: the held-out window)');
   if (t && typeof t === 'object') out.push(...featureRangeProblems(t.featureRanges, spec?.features.map((f) => f.name)));
   if (typeof x.metrics !== 'object' || x.metrics === null || Array.isArray(x.metrics) || Object.values(x.metrics).some((v) => typeof v !== 'number' || !Number.isFinite(v))) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
-  out.push(...nonFiniteNumbers(x));
+  // The scaler and metrics have finite checks of their own, with the feature named; the rest is caught here.
+  const { scaler: _scaler, metrics: _metrics, ...rest } = x;
+  out.push(...nonFiniteNumbers(rest).filter((p) => !out.some((o) => o.startsWith(p.split(' ')[0]))));
   return out;
 }
 
