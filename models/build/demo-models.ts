@@ -23,7 +23,7 @@ import { argmaxRow, auc, binaryLogLoss, mean, meanAbsError, multiLogLoss, round6
 
 export const PRODUCER = 'tradeguard models/build (TypeScript)';
 const ONNX_PRODUCER = 'tradeguard models/build';
-const VERSION = '1.0.0';
+const VERSION = '1.1.0';
 /**
  * Candidate L2 strengths. Capped at 1: with 10 the validation loss was marginally lower still
  * and the models collapsed to constant base rates (alpha always 'flat'), useless as a demo.

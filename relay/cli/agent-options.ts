@@ -120,7 +120,7 @@ function period(from: string | undefined, to: string | undefined): { from?: numb
 
 /**
  * The agent's name from what decides: its models' ids when models are attached
- * ("alpha:demo-alpha@1.0.0 + guard:demo-guard@1.0.0"), the rule and its parameters otherwise.
+ * ("alpha:demo-alpha@1.1.0 + guard:demo-guard@1.1.0"), the rule and its parameters otherwise.
  */
 export function agentName(agent: Pick<AgentConfig, 'alpha' | 'riskModel' | 'guardModel'>, ruleName: string): string {
   const models = [agent.alpha.kind === 'model' ? agent.alpha.modelId : null, agent.riskModel ?? null, agent.guardModel ?? null].filter((m): m is string => m !== null);

@@ -154,9 +154,9 @@ describe('Backtest view', () => {
     await page.goto(`${harness.origin}/#/backtest`);
     await page.waitForFunction(() => (document.querySelector('[data-field="series"] select') as HTMLSelectElement | null)?.value === 'EURUSD|H1', undefined, { timeout: 60_000 });
     await page.check('input[name="alphaKind"] >> nth=1');
-    await page.selectOption('[data-field="alphaModel"] select', { label: 'demo-alpha 1.0.0 (H1)' });
-    await page.selectOption('[data-field="riskModel"] select', { label: 'demo-risk 1.0.0' });
-    await page.selectOption('[data-field="guardModel"] select', { label: 'demo-guard 1.0.0' });
+    await page.selectOption('[data-field="alphaModel"] select', { label: 'demo-alpha 1.1.0 (H1)' });
+    await page.selectOption('[data-field="riskModel"] select', { label: 'demo-risk 1.1.0' });
+    await page.selectOption('[data-field="guardModel"] select', { label: 'demo-guard 1.1.0' });
     await page.fill('[data-field="minConfidence"] input', '0.4');
     await page.fill('[data-field="guardThreshold"] input', '0.41');
     await page.click('[data-action="run-backtest"]');

@@ -111,13 +111,13 @@ describe('model bundles', () => {
 
 describe('deleting models', () => {
   it('refuses to delete a model an agent uses, naming the agent, and deletes one no agent uses', async () => {
-    const used = page.locator('[data-model="alpha:demo-alpha@1.0.0"]');
+    const used = page.locator('[data-model="alpha:demo-alpha@1.1.0"]');
     await used.waitFor();
     await used.locator('[data-action="delete-model"]').click();
     const refusal = page.locator('[data-delete-result="refused"]');
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('demo-chain');
-    expect((await idb(page)).models).toContain('alpha:demo-alpha@1.0.0');
+    expect((await idb(page)).models).toContain('alpha:demo-alpha@1.1.0');
 
     await page.locator('[data-model="guard:e2e-guard@1.0.0"] [data-action="delete-model"]').click();
     await page.locator('[data-delete-result="ok"]').waitFor();

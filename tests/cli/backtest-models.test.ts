@@ -126,10 +126,10 @@ describe('backtest output names the models and writes every decision', () => {
     const r = await run('backtest', ...DEMO, '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    const id = (role: string) => ({ id: `${role}:demo-${role}@1.0.0`, name: `demo-${role}`, version: '1.0.0' });
+    const id = (role: string) => ({ id: `${role}:demo-${role}@1.1.0`, name: `demo-${role}`, version: '1.1.0' });
     expect(j.models).toEqual({ alpha: id('alpha'), risk: id('risk'), guard: id('guard') });
     expect(j.strategy).toEqual({ kind: 'model', ...id('alpha') });
-    expect(j.agent).toBe('alpha:demo-alpha@1.0.0 + risk:demo-risk@1.0.0 + guard:demo-guard@1.0.0');
+    expect(j.agent).toBe('alpha:demo-alpha@1.1.0 + risk:demo-risk@1.1.0 + guard:demo-guard@1.1.0');
     const rule = JSON.parse((await run('backtest', '--guard', 'public/models/demo/guard', '--json')).out);
     expect(rule.strategy).toMatchObject({ kind: 'rule', strategy: 'sma-cross' });
     expect(rule.models).toEqual({ guard: id('guard') });
@@ -182,7 +182,7 @@ describe('replay names the agent by its models', () => {
   it('and plays --from .. --to after warming up on the bars before', async () => {
     const r = await run('replay', '--speed', '1e12', '--max-wait-ms', '0', ...DEMO, ...ACTIVE, '--from', '2018-02-01', '--to', '2018-02-02');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/Replaying 46 EURUSD H1 bars .*: agent "alpha:demo-alpha@1\.0\.0 \+ risk:demo-risk@1\.0\.0 \+ guard:demo-guard@1\.0\.0"/);
+    expect(r.out).toMatch(/Replaying 46 EURUSD H1 bars .*: agent "alpha:demo-alpha@1\.1\.0 \+ risk:demo-risk@1\.1\.0 \+ guard:demo-guard@1\.1\.0"/);
     expect(r.out).not.toMatch(/warming up/);
   });
 });
@@ -198,11 +198,11 @@ describe('model and period options', () => {
   it('a registry id works wherever a bundle folder does', async () => {
     const reg = join(dir, 'registry');
     expect((await run('models', 'import', '--model', 'public/models/demo/alpha/model.onnx', '--manifest', 'public/models/demo/alpha/manifest.json', '--dir', reg)).code).toBe(0);
-    const r = await run('backtest', '--alpha', 'alpha:demo-alpha@1.0.0', '--models-dir', reg, '--guard', 'public/models/demo/guard', '--json');
+    const r = await run('backtest', '--alpha', 'alpha:demo-alpha@1.1.0', '--models-dir', reg, '--guard', 'public/models/demo/guard', '--json');
     expect(r.err).toBe('');
-    expect(JSON.parse(r.out).models.alpha.id).toBe('alpha:demo-alpha@1.0.0');
+    expect(JSON.parse(r.out).models.alpha.id).toBe('alpha:demo-alpha@1.1.0');
     const missing = await run('backtest', '--alpha', 'alpha:torch-alpha@1.0.0', '--models-dir', reg);
-    expect(missing.err).toMatch(/--alpha alpha:torch-alpha@1\.0\.0: no such model in the registry .*registry \(it holds alpha:demo-alpha@1\.0\.0\)/);
+    expect(missing.err).toMatch(/--alpha alpha:torch-alpha@1\.0\.0: no such model in the registry .*registry \(it holds alpha:demo-alpha@1\.1\.0\)/);
   });
 
   it('--from and --to trade only that period; earlier bars warm the agent up', async () => {

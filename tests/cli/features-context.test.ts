@@ -54,7 +54,7 @@ async function fedInputs() {
     series: [series], agent: { ...x.agent, ...chain.attach }, initialCash: x.cash, leverage: x.leverage, costs: x.costs,
     models: (id) => ({ ...chain.models(id), session: catching(id, chain.models(id).session) }),
   });
-  const scalers = Object.fromEntries(['alpha', 'risk', 'guard'].map((r) => [`${r}:demo-${r}@1.0.0`, chain.models(`${r}:demo-${r}@1.0.0`).manifest.scaler!]));
+  const scalers = Object.fromEntries(['alpha', 'risk', 'guard'].map((r) => [`${r}:demo-${r}@1.1.0`, chain.models(`${r}:demo-${r}@1.1.0`).manifest.scaler!]));
   await chain.release();
   return { fed, result, series, scalers };
 }

@@ -182,7 +182,7 @@ describe('demo model bundles (public/models/demo)', () => {
     for (const role of ROLES) {
       const m = manifests[role];
       expect(manifestProblems(m)).toEqual([]);
-      expect(m).toMatchObject({ role, name: `demo-${role}`, version: '1.0.0', featureSpec: 'risk-obs-v1', input: { name: 'features', shape: ['N', 60] }, timeframe: 'H1', symbols: ['EURUSD'], producer: 'tradeguard models/build (TypeScript)' });
+      expect(m).toMatchObject({ role, name: `demo-${role}`, version: '1.1.0', featureSpec: 'risk-obs-v1', input: { name: 'features', shape: ['N', 60] }, timeframe: 'H1', symbols: ['EURUSD'], producer: 'tradeguard models/build (TypeScript)' });
       const report = await validateBundle(bundles[role].onnx, bundles[role].manifestText);
       expect(report.problems).toEqual([]);
     }
