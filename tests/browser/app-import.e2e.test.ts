@@ -24,6 +24,8 @@ beforeAll(async () => {
   // Slow replay: the engine seeds the demo workspace but hardly writes while we look.
   harness = await startAppHarness({ speed: 1 });
   page = await harness.newPage('#/models');
+  // "Nothing stored" compares IndexedDB before and after: start from the seeded demo, not midway through seeding it.
+  await vi.waitFor(async () => expect((await idb(page)).models.filter((id) => id.includes(':demo-'))).toHaveLength(3), { timeout: 120_000, interval: 250 });
 });
 
 afterAll(async () => {
