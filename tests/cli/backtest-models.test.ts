@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { main } from '../../relay/cli/main.ts';
+import { runCli } from './run-cli.ts';
 import { agentFromOptions, agentOptions } from '../../relay/cli/agent-options.ts';
 import { loadChain } from '../../relay/cli/load-models.ts';
 import { loadBars } from '../../relay/cli/load-bars.ts';
@@ -29,12 +29,7 @@ const DEMO = ['--alpha', 'public/models/demo/alpha', '--risk-model', 'public/mod
 /** Thresholds at which the demo chain trades (models/build/README.md). */
 const ACTIVE = ['--min-confidence', '0.4', '--guard-threshold', '0.41'];
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 /** RFC 4180 lines into cells (quotes, doubled quotes, commas inside quotes). */
 function parseCsv(text: string): string[][] {

@@ -3,18 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../relay/cli/main.ts';
+import { runCli } from './run-cli.ts';
 import { printable } from '../../relay/cli/format.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tradeguard-cli-input-'));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 // Any C0 control but newline and tab, DEL, C1 (0x9b is a one-byte CSI on some terminals), bidi overrides.
 const ACTIVE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { buildApp } from '../browser/app-harness.ts';
-import { launchChromium } from '../browser/chromium.ts';
-import { startDemoRelay, type TestRelay } from './helpers.ts';
-import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
+import type { Page } from 'playwright-core';
+import { startRelayInBrowser, type RelayInBrowser } from './relay-browser.ts';
 
 /**
  * A phone or a laptop attaching to the relay: the PWA opened from the URL the
@@ -14,22 +8,15 @@ import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
  * its own), follows its event stream, and sends its commands to the relay.
  */
 describe('the PWA attached to a relay', () => {
-  let relay: TestRelay & { host: WorkspaceHost };
-  let context: BrowserContext;
-  let profile: string;
+  let session: RelayInBrowser;
+  let relay: RelayInBrowser['relay'];
   let page: Page;
   beforeAll(async () => {
-    const dist = await buildApp();
-    relay = await startDemoRelay(36_000, { staticDir: dist });
-    profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
-    context = await launchChromium(profile);
-    page = await context.newPage();
+    session = await startRelayInBrowser(36_000);
+    ({ relay, page } = session);
   }, 300_000);
   afterAll(async () => {
-    await context?.close();
-    await relay?.host.stop();
-    await relay?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('logs in with the one-time link, drops the token from the address bar, and shows the relay engine and its agents', async () => {

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { buildApp } from '../browser/app-harness.ts';
-import { launchChromium } from '../browser/chromium.ts';
-import { startDemoRelay, type TestRelay } from './helpers.ts';
-import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
+import type { Page } from 'playwright-core';
+import { startRelayInBrowser, type RelayInBrowser } from './relay-browser.ts';
 
 /**
  * Attached to a relay, the cockpit shows what is true there: the workspace
@@ -16,22 +10,15 @@ import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
  * only when one is on the page.
  */
 describe('the PWA attached to a relay says so', () => {
-  let relay: TestRelay & { host: WorkspaceHost };
-  let context: BrowserContext;
-  let profile: string;
+  let session: RelayInBrowser;
+  let relay: RelayInBrowser['relay'];
   let page: Page;
   beforeAll(async () => {
-    const dist = await buildApp();
-    relay = await startDemoRelay(36_000, { staticDir: dist });
-    profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
-    context = await launchChromium(profile);
-    page = await context.newPage();
+    session = await startRelayInBrowser(36_000);
+    ({ relay, page } = session);
   }, 300_000);
   afterAll(async () => {
-    await context?.close();
-    await relay?.host.stop();
-    await relay?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('no "ready to work offline" and no browser storage meter: the data is on the relay', async () => {

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { buildApp } from '../browser/app-harness.ts';
-import { launchChromium } from '../browser/chromium.ts';
-import { RELAY_TOKEN, startDemoRelay, type TestRelay } from './helpers.ts';
-import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
+import type { Page } from 'playwright-core';
+import { startRelayInBrowser, type RelayInBrowser } from './relay-browser.ts';
+import { RELAY_TOKEN } from './helpers.ts';
 
 /**
  * An agent moving between this browser's workspace and the relay, one owner
@@ -15,19 +10,15 @@ import type { WorkspaceHost } from '../../workers/host/workspace-host.ts';
  * browser vanishes, the lease lapses and the relay runs it again.
  */
 describe('handing an agent between the browser and the relay', () => {
-  let relay: TestRelay & { host: WorkspaceHost };
-  let context: BrowserContext;
-  let profile: string;
+  let session: RelayInBrowser;
+  let relay: RelayInBrowser['relay'];
   let page: Page;
   const relayState = async (id: string) => (await relay.host.status()).agents.find((a) => a.id === id)?.state;
   const card = () => page.locator('[data-agent-card="demo-sma"]');
 
   beforeAll(async () => {
-    const dist = await buildApp();
-    relay = await startDemoRelay(3_600, { staticDir: dist });
-    profile = await mkdtemp(join(tmpdir(), 'tradeguard-chromium-'));
-    context = await launchChromium(profile);
-    page = await context.newPage();
+    session = await startRelayInBrowser(3_600);
+    ({ relay, page } = session);
     await page.goto(`${relay.url}/?speed=3600&leaseTtl=3000#/agents`);
     await page.waitForSelector('[data-engine-owner="self"]', { timeout: 60_000 });
     // A session with the relay (as after attaching once), while the page shows this browser's own workspace.
@@ -37,10 +28,7 @@ describe('handing an agent between the browser and the relay', () => {
     await page.waitForSelector('[data-engine-owner="self"]', { timeout: 60_000 });
   }, 300_000);
   afterAll(async () => {
-    await context?.close();
-    await relay?.host.stop();
-    await relay?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('hands an agent to the relay: paused here, running there', async () => {
