@@ -6,13 +6,10 @@
  * positions are the server's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctraderMarket } from '../../workers/brokers/ctrader/market.ts';
-import { LiveHost } from '../../workers/host/live-host.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
-import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
-import { loadModelNode } from '../../relay/host/node-host.ts';
+import { openLiveHostOnFake } from './live-host-on-fake.ts';
 import { listenTls, selfSignedCert, type Listening } from './fake/listen.ts';
-import { CLIENT, TOKEN, liveStart, pump, tokenList, until } from './helpers.ts';
+import { liveStart, pump, until } from './helpers.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 2, 10, 0);
@@ -37,21 +34,7 @@ describe('live host on a cTrader account (fake server, TLS)', () => {
     let opens = 0;
     const subscribed = () => fake.received.filter((m) => m.name === 'ProtoOASubscribeLiveTrendbarReq').length;
     const open = async () => {
-      const host = await LiveHost.open({
-        store,
-        wallClock: time,
-        owner: 'relay',
-        loadModel: loadModelNode,
-        market: ctraderMarket({
-          transport: new NodeSocketTransport({ host: '127.0.0.1', port: tls.port, ca: cert.cert }),
-          clock: time,
-          timers: time,
-          credentials: CLIENT,
-          tokens: tokenList([TOKEN]),
-          live: false,
-          subscriptions: [{ symbol: 'EURUSD', timeframe: 'M1' }],
-        }),
-      });
+      const host = await openLiveHostOnFake({ store, time, port: tls.port, ca: cert.cert, symbols: ['EURUSD'] });
       await host.start();
       opens++;
       // Ticks before the live trendbar subscription reach nobody, as on the real server.

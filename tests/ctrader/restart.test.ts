@@ -6,13 +6,11 @@
  * host was down are fetched from history, and the status says so per symbol.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctraderMarket } from '../../workers/brokers/ctrader/market.ts';
-import { LiveHost } from '../../workers/host/live-host.ts';
 import { seriesFromBars } from '../../workers/market/bar.ts';
-import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
-import { loadModelNode } from '../../relay/host/node-host.ts';
+import { openLiveHostOnFake } from './live-host-on-fake.ts';
+import type { LiveHost } from '../../workers/host/live-host.ts';
 import { listenTcp, listenTls, selfSignedCert, type Listening } from './fake/listen.ts';
-import { CLIENT, START_PRICE, SYMBOLS, TOKEN, liveStart, minuteHistory, pump, startClient, tokenList, until } from './helpers.ts';
+import { START_PRICE, SYMBOLS, liveStart, minuteHistory, pump, startClient, until } from './helpers.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 10, 10, 0);
@@ -51,22 +49,7 @@ describe('a live host restarted with a position open (fake server, TLS)', () => 
     const alerts: string[] = [];
     let sessions = 0;
     const open = async () => {
-      const host = await LiveHost.open({
-        store,
-        wallClock: time,
-        owner: 'relay',
-        loadModel: loadModelNode,
-        market: ctraderMarket({
-          transport: new NodeSocketTransport({ host: '127.0.0.1', port: tls.port, ca: cert.cert }),
-          clock: time,
-          timers: time,
-          credentials: CLIENT,
-          tokens: tokenList([TOKEN]),
-          live: false,
-          subscriptions: NAMES.map((symbol) => ({ symbol, timeframe: 'M1' as const })),
-          onAlert: (m) => alerts.push(m),
-        }),
-      });
+      const host = await openLiveHostOnFake({ store, time, port: tls.port, ca: cert.cert, symbols: NAMES, onAlert: (m) => alerts.push(m) });
       await host.start();
       sessions++;
       await until(() => fake.received.filter((m) => m.name === 'ProtoOASubscribeLiveTrendbarReq').length >= NAMES.length * sessions, 'the live bar subscriptions');
