@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { formatBarsCsv, formatColumnsCsv } from '../../workers/market/csv.ts';
 import { computeIndicatorColumns, parseIndicatorSet } from '../../workers/features/indicators/index.ts';
 import { buildFeatureMatrix, getFeatureSpec, type ContextColumns } from '../../workers/features/spec/index.ts';
-import { loadBars, UserError } from './load-bars.ts';
+import { loadBars, optionValue, UserError } from './load-bars.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
 import { recordedContext } from '../../workers/backtest/context-columns.ts';
 import { agentConfigProblems } from '../../workers/engine/agent-config.ts';
@@ -35,7 +35,7 @@ export function importCommand(argv: string[], log: Log): number {
 export function indicatorsCommand(argv: string[], log: Log): number {
   const { values: o } = parseArgs({ args: argv, options: { ...dataOptions, set: { type: 'string' } }, strict: true });
   if (!o.out) throw new UserError('indicators needs --out FILE.csv');
-  const set = parseIndicatorSet(o.set ?? 'sma:20,ema:20,rsi:14,atr:14,macd:12:26:9,bb:20:2,stoch:14:3:3,adx:14');
+  const set = optionValue('--set', () => parseIndicatorSet(o.set ?? 'sma:20,ema:20,rsi:14,atr:14,macd:12:26:9,bb:20:2,stoch:14:3:3,adx:14'));
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
   const columns = computeIndicatorColumns(series, set);
   writeFileSync(o.out, formatColumnsCsv(series.time, columns));
@@ -56,7 +56,7 @@ export function indicatorsCommand(argv: string[], log: Log): number {
 export async function featuresCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({ args: argv, options: { ...agentOptions, ...dataOptions, spec: { type: 'string' }, 'with-context': { type: 'boolean' }, direction: { type: 'string' } }, strict: true });
   if (!o.out) throw new UserError('features needs --out FILE.csv');
-  const spec = getFeatureSpec(o.spec ?? 'risk-obs-v1');
+  const spec = optionValue('--spec', () => getFeatureSpec(o.spec ?? 'risk-obs-v1'));
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
   const agentFlags = argv.filter((a) => a.startsWith('--') && a.slice(2).split('=')[0] in agentOptions && !(a.slice(2).split('=')[0] in dataOptions));
   if (!o['with-context'] && (agentFlags.length || o.direction)) throw new UserError(`${[...agentFlags, ...(o.direction ? ['--direction'] : [])].join(', ')} describe${agentFlags.length + (o.direction ? 1 : 0) > 1 ? '' : 's'} the agent whose context --with-context records; add --with-context, or leave them out`);

@@ -14,13 +14,18 @@ export const DEFAULT_DATA = join(projectRoot, 'public', BUNDLED_DATA.EURUSD);
 /** A refusal the CLI prints as is (no stack trace): the user's input was wrong, not the program. */
 export class UserError extends Error {}
 
-/** --timeframe: a wrong one is a usage error (exit 2), like any other bad option. */
-export function timeframeOption(text: string): Timeframe {
+/** An option's value the engine refuses is a usage error (exit 2), like any other bad option, named by its flag. */
+export function optionValue<T>(flag: string, parse: () => T): T {
   try {
-    return parseTimeframe(text);
+    return parse();
   } catch (e) {
-    throw new UserError(`--timeframe: ${(e as Error).message}`);
+    throw new UserError(`${flag}: ${(e as Error).message}`);
   }
+}
+
+/** --timeframe: a wrong one is a usage error (exit 2). */
+export function timeframeOption(text: string): Timeframe {
+  return optionValue('--timeframe', () => parseTimeframe(text));
 }
 
 /**

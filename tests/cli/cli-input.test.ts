@@ -50,4 +50,11 @@ describe('the command line echoes user data without terminal control characters'
     expect(r.err).toBe('tradeguard import: --timeframe: unknown timeframe "H9" (expected one of M1 M5 M15 M30 H1 H4 D1 W1 MN1)');
     expect((await run('import', '--data', join(root, 'public/data/EURUSD.csv'), '--frobnicate')).code).toBe(2);
   });
+
+  it('an indicator set or feature spec the engine refuses is a usage error too, named by its flag', async () => {
+    const ind = await run('indicators', '--set', 'ema:0', '--out', join(dir, 'never.csv'));
+    expect(ind).toMatchObject({ code: 2, err: 'tradeguard indicators: --set: indicator set: "ema:0": period must be a positive integer, got "0"' });
+    const feat = await run('features', '--spec', 'nope', '--out', join(dir, 'never.csv'));
+    expect(feat).toMatchObject({ code: 2, err: 'tradeguard features: --spec: unknown feature spec "nope" (known: risk-obs-v1)' });
+  });
 });
