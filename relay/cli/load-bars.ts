@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BarSeries } from '../../workers/market/bar.ts';
 import { importBarsCsv, describeImport } from '../../workers/market/csv.ts';
+import { guessFromFileName } from '../../workers/market/csv-name.ts';
 import { parseTimeframe, type Timeframe } from '../../workers/market/timeframe.ts';
 import { BUNDLED_DATA } from '../../workers/engine/demo.ts';
 
@@ -29,8 +30,8 @@ export function timeframeOption(text: string): Timeframe {
 }
 
 /**
- * Reads and imports a CSV for a command. The symbol defaults to the file name
- * (EURUSD.csv -> EURUSD). Bad rows stop the command with the import report,
+ * Reads and imports a CSV for a command. The symbol defaults to the one the file
+ * name shows (EURUSD.csv and BAD_EURUSD_H1.csv -> EURUSD; workers/market/csv-name.ts). Bad rows stop the command with the import report,
  * unless --skip-bad-rows.
  */
 export function loadBars(opts: { data?: string; symbol?: string; timeframe?: string; skipBadRows?: boolean }, log: (s: string) => void): BarSeries {
@@ -41,7 +42,8 @@ export function loadBars(opts: { data?: string; symbol?: string; timeframe?: str
   } catch (e) {
     throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  const symbol = (opts.symbol ?? basename(path).replace(/\.[^.]*$/, '')).toUpperCase();
+  // The PWA's guess (BAD_EURUSD_H1.csv is EURUSD); a name with no symbol-like word stays whole, as before.
+  const symbol = (opts.symbol ?? (guessFromFileName(path).symbol || basename(path).replace(/\.[^.]*$/, ''))).toUpperCase();
   const result = importBarsCsv(text, { symbol, timeframe: opts.timeframe ? timeframeOption(opts.timeframe) : undefined, skipBadRows: opts.skipBadRows });
   if (!result.ok || !result.series) throw new UserError(`${path}: ${describeImport(result.report)}`);
   log(describeImport(result.report));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,14 @@ describe('the command line echoes user data without terminal control characters'
     expect(r.code).toBe(2);
     expect(r.err).toBe('tradeguard import: --timeframe: unknown timeframe "H9" (expected one of M1 M5 M15 M30 H1 H4 D1 W1 MN1)');
     expect((await run('import', '--data', join(root, 'public/data/EURUSD.csv'), '--frobnicate')).code).toBe(2);
+  });
+
+  it('import takes the symbol the file name shows, as the PWA does: BAD_EURUSD_H1.csv is EURUSD', async () => {
+    const file = join(dir, 'BAD_EURUSD_H1.csv');
+    writeFileSync(file, readFileSync(join(root, 'public/data/EURUSD.csv'), 'utf8').split('\n').slice(0, 50).join('\n'));
+    const r = await run('import', '--data', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Imported 49 EURUSD H1 bars/);
   });
 
   it('an indicator set or feature spec the engine refuses is a usage error too, named by its flag', async () => {
