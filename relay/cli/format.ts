@@ -1,4 +1,5 @@
 /** Terminal formatting: numbers with their units, right-aligned tables, UTC times. */
+import { utcMinute } from '../../workers/util/utc-text.ts';
 
 export function money(x: number): string {
   return Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '-';
@@ -15,8 +16,7 @@ export function units(x: number): string {
 
 /** `2017-04-19 09:00` (UTC). */
 export function utc(t: number): string {
-  if (!Number.isFinite(t)) return '-';
-  return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+  return Number.isFinite(t) ? utcMinute(t) : '-';
 }
 
 export function duration(ms: number): string {

@@ -10,6 +10,7 @@ import { applyCommand } from './apply-command.ts';
 import { commandEvent, HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus } from './api.ts';
 import type { WorkspaceSeed } from './demo-workspace.ts';
+import { utcMinute } from '../util/utc-text.ts';
 
 export interface WorkspaceHostDeps extends HostCoreDeps {
   /** Paces the replay (wallClock in real use). */
@@ -142,7 +143,7 @@ export class WorkspaceHost extends HostCore {
         async () => {
           await this.drain();
           if (this.feedState === 'error') return;
-          this.setState(this.stopping ? 'stopped' : 'finished', this.stopping ? 'stopped' : `the replay reached the end of its data (${new Date(this.clock.now()).toISOString().slice(0, 16)} UTC)`);
+          this.setState(this.stopping ? 'stopped' : 'finished', this.stopping ? 'stopped' : `the replay reached the end of its data (${utcMinute(this.clock.now())} UTC)`);
           this.publish([]);
         },
         (err: unknown) => this.fail(`the replay stopped: ${err instanceof Error ? err.message : String(err)}`),
@@ -242,7 +243,7 @@ export class WorkspaceHost extends HostCore {
       return;
     }
     const caughtUp = closeTime >= this.catchUpThrough;
-    if (caughtUp && this.feedState === 'rebuilding') this.setState('running', `caught up at ${new Date(closeTime).toISOString().slice(0, 16)} UTC; replaying on`);
+    if (caughtUp && this.feedState === 'rebuilding') this.setState('running', `caught up at ${utcMinute(closeTime)} UTC; replaying on`);
     if (caughtUp && closeTime > this.lastSnapshotTime) {
       await this.snapshotAccount(closeTime);
       this.lastSnapshotTime = closeTime;

@@ -3,6 +3,7 @@ import type { BarSeries } from '../../market/bar.ts';
 import { buildFeatureMatrix, type FeatureSpec } from '../../features/spec/index.ts';
 import type { ModelRole } from './manifest.ts';
 import { SAMPLE_BARS_CSV } from './sample-bars.ts';
+import { utcDate } from '../../util/utc-text.ts';
 
 /**
  * Realistic inputs to run a bundle on before anything trades with it: the embedded sample of
@@ -38,7 +39,7 @@ export function sampleInputs(spec: FeatureSpec, role: ModelRole): SampleInputs {
     }
   }
   const count = out.length / width;
-  const what = `${count} sample rows (the bundled EURUSD H1 bars ${new Date(bars.time[spec.warmup]).toISOString().slice(0, 10)} to ${new Date(bars.time[n - 1]).toISOString().slice(0, 10)} through ${spec.id}${role === 'alpha' ? '' : ', proposing long and short'})`;
+  const what = `${count} sample rows (the bundled EURUSD H1 bars ${utcDate(bars.time[spec.warmup])} to ${utcDate(bars.time[n - 1])} through ${spec.id}${role === 'alpha' ? '' : ', proposing long and short'})`;
   const s: SampleInputs = { rows: Float64Array.from(out), count, what };
   cache.set(key, s);
   return s;
