@@ -1,5 +1,6 @@
 import type { EngineEvent, EngineEventOf } from '../engine/events.ts';
 import { formatUtc } from '../market/csv-time.ts';
+import { csvLine, type Cell } from '../market/csv-write.ts';
 
 /**
  * Every decision of a run as CSV, one row per bar and symbol: what was done and why, and what
@@ -15,19 +16,6 @@ export const DECISION_COLUMNS = [
   'guard_model', 'guard_allow', 'guard_threshold',
   'volume_units', 'stop_distance', 'target_distance', 'client_order_id',
 ] as const;
-
-export type Cell = string | number | null | undefined;
-
-/** One CSV line: numbers as JavaScript writes them, null/undefined/NaN empty, text quoted when it must be. */
-export function csvLine(cells: readonly Cell[]): string {
-  return cells
-    .map((v) => {
-      if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
-      const s = typeof v === 'number' ? String(v) : v;
-      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    })
-    .join(',');
-}
 
 export function decisionRow(e: EngineEventOf<'decision'>): Cell[] {
   const d = e.payload;

@@ -64,3 +64,16 @@ export function formatColumnsCsv(time: Float64Array, columns: { name: string; va
     return row + '\n';
   });
 }
+
+export type Cell = string | number | null | undefined;
+
+/** One CSV line: numbers as JavaScript writes them, null/undefined/NaN empty, text quoted when it must be. */
+export function csvLine(cells: readonly Cell[]): string {
+  return cells
+    .map((v) => {
+      if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
+      const s = typeof v === 'number' ? String(v) : v;
+      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    })
+    .join(',');
+}
