@@ -16,6 +16,8 @@ class TokenClient extends RelayClient {
 class TokenSocket extends WebSocket {
   constructor(url: string | URL) {
     super(url, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
+    // As a browser's WebSocket: an error (closed while connecting) is an event followed by close, never a thrown exception.
+    this.on('error', () => {});
   }
 }
 
