@@ -1,5 +1,5 @@
 import { runBacktest } from '../workers/backtest/run-backtest.ts';
-import { NO_COSTS } from '../workers/brokers/paper/costs.ts';
+import { NO_COSTS } from '../workers/market/costs.ts';
 import type { BarSeries } from '../workers/market/bar.ts';
 import { syntheticBars, type BenchRow } from './lib.ts';
 

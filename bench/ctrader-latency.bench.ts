@@ -6,7 +6,7 @@ import { CTraderLiveFeed } from '../workers/brokers/ctrader/live-feed.ts';
 import { SymbolCatalog } from '../workers/brokers/ctrader/symbols.ts';
 import { Engine } from '../workers/engine/engine.ts';
 import { EventJournal } from '../workers/engine/journal.ts';
-import { wallClock } from '../workers/engine/wall-clock.ts';
+import { wallClock } from '../workers/trading/wall-clock.ts';
 import { RULE_STRATEGIES } from '../workers/strategies/index.ts';
 import { NodeSocketTransport } from '../relay/ctrader/transport.node.ts';
 import { Worker } from 'node:worker_threads';

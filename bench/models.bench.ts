@@ -2,7 +2,7 @@ import { createOrtSession } from '../workers/models/inference/session.ort.ts';
 import type { LoadedModel } from '../workers/models/chain/model-stage.ts';
 import type { ModelManifest } from '../workers/models/bundle/manifest.ts';
 import { createPaperSession } from '../workers/engine/paper-session.ts';
-import { SimulatedClock } from '../workers/engine/clock.ts';
+import { SimulatedClock } from '../workers/trading/clock.ts';
 import { runBacktest } from '../workers/backtest/run-backtest.ts';
 import { KNOWN_INSTRUMENTS } from '../workers/market/instrument.ts';
 import { barAt, type BarSeries } from '../workers/market/bar.ts';

@@ -67,7 +67,7 @@ function sampler(progress: () => number) {
 async function childRelay(): Promise<Sample[]> {
   const { openSqliteStore } = await import('../relay/store/sqlite-store.ts');
   const { WorkspaceHost } = await import('../workers/host/workspace-host.ts');
-  const { wallClock } = await import('../workers/engine/wall-clock.ts');
+  const { wallClock } = await import('../workers/trading/wall-clock.ts');
   const { startRelay } = await import('../relay/ops/start-relay.ts');
   const { loadConfig } = await import('../relay/config/config.ts');
   const { createRotatingLog } = await import('../relay/ops/log.ts');
@@ -109,7 +109,7 @@ async function childRelay(): Promise<Sample[]> {
 
 async function childBacktest(): Promise<Sample[]> {
   const { runBacktest } = await import('../workers/backtest/run-backtest.ts');
-  const { wallClock } = await import('../workers/engine/wall-clock.ts');
+  const { wallClock } = await import('../workers/trading/wall-clock.ts');
   const { symbols: _s, timeframe: _t, ...rest } = agent;
   let done = 0;
   const s = sampler(() => done);

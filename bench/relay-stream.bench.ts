@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../relay/store/sqlite-store.ts';
-import type { EngineEvent, EngineEventInput } from '../workers/engine/events.ts';
+import type { EngineEvent, EngineEventInput } from '../workers/trading/events.ts';
 import type { HostUpdate } from '../workers/host/api.ts';
 import { loadConfig } from '../relay/config/config.ts';
 import { createMemoryLog } from '../relay/ops/log.ts';

@@ -1,6 +1,6 @@
 import type { BacktestMetrics } from '../../workers/backtest/metrics.ts';
-import type { Position } from '../../workers/brokers/broker.ts';
-import type { CostModel } from '../../workers/brokers/paper/costs.ts';
+import type { Position } from '../../workers/trading/orders.ts';
+import type { CostModel } from '../../workers/market/costs.ts';
 import type { AgentConfig } from '../../workers/engine/agent-config.ts';
 import type { BarSeries } from '../../workers/market/bar.ts';
 import type { StoredModel } from '../../workers/models/bundle/registry.ts';

@@ -1,6 +1,6 @@
 import { drawdownCurve } from '../../workers/backtest/metrics.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
 import type { LoadedModel } from '../../workers/models/chain/model-stage.ts';
 import type { InferenceSession } from '../../workers/models/inference/session.ts';
 import type { BacktestJob, BacktestOutcome } from './protocol.ts';

@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import type { TradeRecord } from '../../workers/store/projections.ts';
 import type { OpenPositionRecord } from '../../workers/store/store.ts';
 import { formatPrice } from '../../workers/market/instrument.ts';

@@ -7,7 +7,7 @@
 import { expose } from 'comlink';
 import { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
 import { createOrtSession } from '../../workers/models/inference/session.ort.ts';
 import type { LoadedModel } from '../../workers/models/chain/model-stage.ts';
 import type { StoredModel } from '../../workers/models/bundle/registry.ts';

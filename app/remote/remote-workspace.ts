@@ -1,6 +1,6 @@
 import { createSignal } from 'solid-js';
 import type { CommandResult, HostStatus, WorkspaceCommand, WorkspaceHostApi } from '../../workers/host/api.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { fromWireJson } from '../../workers/store/wire-json.ts';
 import type { SettingsRepository } from '../../workers/store/store.ts';
 import type { EngineOwnerInfo } from '../engine/channel.ts';

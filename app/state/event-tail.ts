@@ -1,4 +1,4 @@
-import type { EngineEventOf } from '../../workers/engine/events.ts';
+import type { EngineEventOf } from '../../workers/trading/events.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type Dexie from 'dexie';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import type { DecisionRecord, OrderRecord, TradeRecord } from '../../workers/store/projections.ts';
 import type { DecisionView, EventRepository, OpenPositionRecord, OrderView, PositionView, TradeView } from '../../workers/store/store.ts';
 import { batchKeys, foldBatch, type Keyed } from '../../workers/store/event-batch.ts';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { AgentConfig } from '../../workers/engine/agent-config.ts';
-import type { CostModel } from '../../workers/brokers/paper/costs.ts';
+import type { CostModel } from '../../workers/market/costs.ts';
 import { ruleStrategy } from '../../workers/strategies/index.ts';
 import { UserError } from './load-bars.ts';
 import { DEFAULT_CHAIN } from '../../workers/models/chain/chain-policy.ts';

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { SimulatedClock } from '../../workers/engine/clock.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { SimulatedClock } from '../../workers/trading/clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
 import { createPaperSession } from '../../workers/engine/paper-session.ts';
 import { ReplayFeed } from '../../workers/market/feed.ts';
 import { guessInstrument } from '../../workers/market/instrument.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT, demoReplayBars } from '../../workers/engine/demo.ts';
 import { agentConfigProblems, type AgentConfig } from '../../workers/engine/agent-config.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { agentFromOptions, agentName, agentOptions } from './agent-options.ts';
 import { barAt, sliceSeries } from '../../workers/market/bar.ts';
 import { lowerBound } from '../../workers/market/merge.ts';

@@ -15,7 +15,7 @@ import { openSqliteStore, type SqliteEngineStore } from '../store/sqlite-store.t
 import { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
 import { loadModelNode, publicFiles } from '../host/node-host.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
 import { UserError } from './load-bars.ts';
 
 type Log = (s: string) => void;

@@ -1,4 +1,4 @@
-import type { Clock } from '../../workers/engine/clock.ts';
+import type { Clock } from '../../workers/trading/clock.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import { decodeMessage, encodeMessage } from '../../workers/brokers/ctrader/codec.ts';
 import { CTraderConnection, type ConnectionHealth } from '../../workers/brokers/ctrader/connection.ts';

@@ -1,5 +1,5 @@
-import type { Clock } from '../../workers/engine/clock.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
+import type { Clock } from '../../workers/trading/clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
 import { wallScheduler, type Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import type { RelayConfig } from '../config/config.ts';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../workers/engine/clock.ts';
+import type { Clock } from '../../workers/trading/clock.ts';
 import type { TokenProvider } from '../../workers/brokers/ctrader/connection.ts';
 import type { Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
 import { CTRADER_DEFAULTS } from '../config/ctrader-endpoints.ts';

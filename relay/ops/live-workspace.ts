@@ -1,8 +1,8 @@
-import type { Clock } from '../../workers/engine/clock.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
-import { eventId } from '../../workers/engine/events.ts';
+import type { Clock } from '../../workers/trading/clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
+import { eventId } from '../../workers/trading/events.ts';
 import type { Broker, BrokerEventSink } from '../../workers/brokers/broker.ts';
-import { ctraderMarket, type CTraderMarketOptions } from '../../workers/brokers/ctrader/market.ts';
+import { ctraderMarket, type CTraderMarketOptions } from '../../workers/host/ctrader-market.ts';
 import { wallScheduler, type Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
 import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
 import { LiveHost, type LiveMarket } from '../../workers/host/live-host.ts';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EngineEvent, EngineEventInput } from '../../workers/engine/events.ts';
+import type { EngineEvent, EngineEventInput } from '../../workers/trading/events.ts';
 import { fromExactJson as parse, toExactJson as json } from '../../workers/store/exact-json.ts';
 import { batchKeys, foldBatch, type Keyed } from '../../workers/store/event-batch.ts';
 import type { DecisionRecord, OrderRecord, TradeRecord } from '../../workers/store/projections.ts';

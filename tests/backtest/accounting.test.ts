@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest, type BacktestConfig } from '../../workers/backtest/run-backtest.ts';
 import { createPaperSession } from '../../workers/engine/paper-session.ts';
-import { SimulatedClock } from '../../workers/engine/clock.ts';
+import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { ReplayFeed } from '../../workers/market/feed.ts';
 import { KNOWN_INSTRUMENTS, pipsToPrice, toCents, type InstrumentSpec } from '../../workers/market/instrument.ts';
 import { nextBarOpenTime } from '../../workers/market/timeframe.ts';
 import type { BarSeries } from '../../workers/market/bar.ts';
-import type { Position } from '../../workers/brokers/broker.ts';
-import type { CostModel } from '../../workers/brokers/paper/costs.ts';
+import type { Position } from '../../workers/trading/orders.ts';
+import type { CostModel } from '../../workers/market/costs.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
 import { tradeFrom, type TradeRecord } from '../../workers/store/projections.ts';
 import { bundled } from '../helpers/bundled.ts';

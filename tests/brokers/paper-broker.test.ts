@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PaperBroker } from '../../workers/brokers/paper/paper-broker.ts';
-import { NO_COSTS, type CostModel } from '../../workers/brokers/paper/costs.ts';
-import type { OrderIntent } from '../../workers/brokers/broker.ts';
+import { NO_COSTS, type CostModel } from '../../workers/market/costs.ts';
+import type { OrderIntent } from '../../workers/trading/orders.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
-import type { EngineEventInput } from '../../workers/engine/events.ts';
+import type { EngineEventInput } from '../../workers/trading/events.ts';
 import type { Bar } from '../../workers/market/bar.ts';
 
 const H = 3_600_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tradeMarkers } from '../../app/charts/markers.ts';
 import type { TradeRecord } from '../../workers/store/projections.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 
 const trade = (over: Partial<TradeRecord>): TradeRecord => ({
   id: 'a:EURUSD:1:E',

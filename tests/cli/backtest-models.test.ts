@@ -15,7 +15,7 @@ import { encodeModel } from '../../workers/models/onnx/codec.ts';
 import { DataType } from '../../workers/models/onnx/onnx-schema.ts';
 import { createOrtSession } from '../../workers/models/inference/session.ort.ts';
 import { RISK_OBS_V1 } from '../../workers/features/spec/index.ts';
-import type { EngineEventOf } from '../../workers/engine/events.ts';
+import type { EngineEventOf } from '../../workers/trading/events.ts';
 import { manifests, dense, WIDTH } from '../bundle/fixtures.ts';
 import { buildMlp } from '../../workers/models/onnx/builder.ts';
 

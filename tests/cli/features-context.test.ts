@@ -9,7 +9,7 @@ import { loadChain } from '../../relay/cli/load-models.ts';
 import { loadBars } from '../../relay/cli/load-bars.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
 import type { InferenceSession } from '../../workers/models/inference/session.ts';
-import type { EngineEventOf } from '../../workers/engine/events.ts';
+import type { EngineEventOf } from '../../workers/trading/events.ts';
 import { RISK_OBS_V1 } from '../../workers/features/spec/index.ts';
 
 /**

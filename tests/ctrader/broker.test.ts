@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OrderIntent } from '../../workers/brokers/broker.ts';
+import type { OrderIntent } from '../../workers/trading/orders.ts';
 import { NOT_RECEIVED } from '../../workers/brokers/ctrader/ctrader-broker.ts';
 import { listenTcp, type Listening } from './fake/listen.ts';
 import type { FakeCTrader } from './fake/fake-ctrader.ts';

@@ -4,7 +4,7 @@ import { CTraderConnection } from '../../workers/brokers/ctrader/connection.ts';
 import { WebSocketTransport, type WebSocketFactory } from '../../workers/brokers/ctrader/transport.web.ts';
 import { RequestQueue } from '../../workers/brokers/ctrader/rate-limit.ts';
 import { wallScheduler } from '../../workers/brokers/ctrader/scheduler.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
 import { listenTcp, listenWs, type Listening } from './fake/listen.ts';
 import { ACCOUNT, CLIENT, ManualTime, TOKEN, fakeServer, quoteAll, sleep, startClient, tokenList, until, type Client } from './helpers.ts';
 

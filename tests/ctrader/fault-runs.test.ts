@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderIntent, Side } from '../../workers/brokers/broker.ts';
-import type { EngineEvent, EngineEventInput } from '../../workers/engine/events.ts';
+import type { OrderIntent, Side } from '../../workers/trading/orders.ts';
+import type { EngineEvent, EngineEventInput } from '../../workers/trading/events.ts';
 import { foldOpenPositions } from '../../workers/store/projections.ts';
 import type { OpenPositionRecord } from '../../workers/store/store.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';

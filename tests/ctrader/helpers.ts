@@ -4,7 +4,7 @@ import type { Bar } from '../../workers/market/bar.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { FakeCTrader, type FakeOptions } from './fake/fake-ctrader.ts';
 import type { FakeSymbol } from './fake/market.ts';
-import type { Clock } from '../../workers/engine/clock.ts';
+import type { Clock } from '../../workers/trading/clock.ts';
 import type { Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
 import type { TokenProvider } from '../../workers/brokers/ctrader/connection.ts';
 
@@ -102,8 +102,8 @@ import { CTraderConnection, type CTraderConnectionOptions } from '../../workers/
 import { CTraderBroker } from '../../workers/brokers/ctrader/ctrader-broker.ts';
 import { SymbolCatalog } from '../../workers/brokers/ctrader/symbols.ts';
 import { wallScheduler } from '../../workers/brokers/ctrader/scheduler.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
-import type { EngineEventInput } from '../../workers/engine/events.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
+import type { EngineEventInput } from '../../workers/trading/events.ts';
 import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';
 
 export interface Client {

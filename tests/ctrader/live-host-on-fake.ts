@@ -1,4 +1,4 @@
-import { ctraderMarket } from '../../workers/brokers/ctrader/market.ts';
+import { ctraderMarket } from '../../workers/host/ctrader-market.ts';
 import { LiveHost } from '../../workers/host/live-host.ts';
 import type { Timeframe } from '../../workers/market/timeframe.ts';
 import { NodeSocketTransport } from '../../relay/ctrader/transport.node.ts';

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CTraderLiveFeed, VERIFY_AFTER_MS } from '../../workers/brokers/ctrader/live-feed.ts';
 import { subscriptionsOf } from '../../workers/brokers/ctrader/subscriptions.ts';
-import type { OrderIntent } from '../../workers/brokers/broker.ts';
+import type { OrderIntent } from '../../workers/trading/orders.ts';
 import type { Bar } from '../../workers/market/bar.ts';
 import type { Timeframe } from '../../workers/market/timeframe.ts';
 import { listenTcp } from './fake/listen.ts';

@@ -7,8 +7,8 @@ import { CTraderBroker } from '../../workers/brokers/ctrader/ctrader-broker.ts';
 import { SymbolCatalog } from '../../workers/brokers/ctrader/symbols.ts';
 import { WebSocketTransport, type WebSocketFactory } from '../../workers/brokers/ctrader/transport.web.ts';
 import { wallScheduler } from '../../workers/brokers/ctrader/scheduler.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
-import type { EngineEventInput } from '../../workers/engine/events.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
+import type { EngineEventInput } from '../../workers/trading/events.ts';
 import { listenTcp } from './fake/listen.ts';
 import { ACCOUNT, CLIENT, ManualTime, TOKEN, fakeServer, quoteAll, tokenList, until } from './helpers.ts';
 

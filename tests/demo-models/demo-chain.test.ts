@@ -6,11 +6,11 @@ import { createOrtSession } from '../../workers/models/inference/session.ort.ts'
 import type { LoadedModel } from '../../workers/models/chain/model-stage.ts';
 import { runBacktest, type BacktestConfig } from '../../workers/backtest/run-backtest.ts';
 import { createPaperSession } from '../../workers/engine/paper-session.ts';
-import { SimulatedClock } from '../../workers/engine/clock.ts';
+import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { ReplayFeed } from '../../workers/market/feed.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 const loaded: LoadedModel[] = [];

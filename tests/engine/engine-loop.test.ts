@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest, type BacktestConfig } from '../../workers/backtest/run-backtest.ts';
-import { NO_COSTS } from '../../workers/brokers/paper/costs.ts';
-import { SimulatedClock, type Timers } from '../../workers/engine/clock.ts';
+import { NO_COSTS } from '../../workers/market/costs.ts';
+import { SimulatedClock, type Timers } from '../../workers/trading/clock.ts';
 import { createPaperSession } from '../../workers/engine/paper-session.ts';
 import type { AgentConfig } from '../../workers/engine/agent-config.ts';
-import type { DecisionPayload, EngineEvent } from '../../workers/engine/events.ts';
+import type { DecisionPayload, EngineEvent } from '../../workers/trading/events.ts';
 import { ReplayFeed } from '../../workers/market/feed.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
 import { sliceSeries, barAt } from '../../workers/market/bar.ts';

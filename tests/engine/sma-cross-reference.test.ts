@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
-import { NO_COSTS } from '../../workers/brokers/paper/costs.ts';
+import { NO_COSTS } from '../../workers/market/costs.ts';
 import type { BarSeries } from '../../workers/market/bar.ts';
 import { bundled } from '../helpers/bundled.ts';
 

@@ -2,7 +2,7 @@ import type { EngineStore } from '../../workers/store/store.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
 import { loadModelNode, publicFiles } from '../../relay/host/node-host.ts';
 import { WorkspaceHost, type WorkspaceHostDeps } from '../../workers/host/workspace-host.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
 
 
 /** A host on the demo workspace replaying as fast as the machine goes (each wait is a macrotask, so commands still land between bars). */

@@ -7,7 +7,7 @@ import { barAt, sliceSeries } from '../../workers/market/bar.ts';
 import type { BarFeed, BarHandler, StepEndHandler } from '../../workers/market/feed.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { LiveHost, type LiveMarket } from '../../workers/host/live-host.ts';
 import { loadModelNode } from '../../relay/host/node-host.ts';
 import { bundled } from '../helpers/bundled.ts';

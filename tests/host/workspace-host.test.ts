@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { openDemoHost, until } from './helpers.ts';
 import { DEMO_AGENT, DEMO_HELD_OUT_FROM, demoReplayBars } from '../../workers/engine/demo.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';

@@ -1,9 +1,9 @@
 import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
-import type { CostModel } from '../../workers/brokers/paper/costs.ts';
+import type { CostModel } from '../../workers/market/costs.ts';
 import type { AgentConfig } from '../../workers/engine/agent-config.ts';
-import type { PositionClosedPayload, PositionOpenedPayload } from '../../workers/engine/events.ts';
+import type { PositionClosedPayload, PositionOpenedPayload } from '../../workers/trading/events.ts';
 import { seriesFromBars, sliceSeries, type Bar, type BarSeries } from '../../workers/market/bar.ts';
 import { KNOWN_INSTRUMENTS, pipsToPrice, roundPrice } from '../../workers/market/instrument.ts';
 import { RULE_STRATEGIES } from '../../workers/strategies/index.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../relay/store/sqlite-store.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { bearerFor, serveRefusal, spawnServe, statusOf } from './serve-process.ts';
 import { until } from './helpers.ts';
 

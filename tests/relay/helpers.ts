@@ -10,11 +10,11 @@ import type { RelayHost } from '../../relay/server/context.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import type { CommandResult, HostStatus, HostUpdate, WorkspaceCommand } from '../../workers/host/api.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
 import { loadModelNode, publicFiles } from '../../relay/host/node-host.ts';
-import { wallClock } from '../../workers/engine/wall-clock.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
 
 export const RELAY_TOKEN = 'relay-token-for-tests-0123456789abcdef';
 

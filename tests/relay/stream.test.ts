@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamHub, type StreamClient } from '../../relay/server/stream/hub.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
-import type { EngineEvent } from '../../workers/engine/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { FakeHost, login, startFakeRelay, streamClient, until, upgradeStatus, type TestRelay } from './helpers.ts';
 
 const seqs = (es: EngineEvent[]) => es.map((e) => e.seq);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptySeries } from '../../workers/market/bar.ts';
 import { mergeSeries } from '../../workers/market/merge.ts';
-import type { EngineEventInput } from '../../workers/engine/events.ts';
+import type { EngineEventInput } from '../../workers/trading/events.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import { agentRecord, barsAt, dumpWorkspace, eventBatches, expectSameBars, expectSameWorkspace, fillWorkspace, H, manifest, modelBytes, range } from './helpers.ts';

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { emptySeries, type BarSeries } from '../../workers/market/bar.ts';
-import type { EngineEventInput } from '../../workers/engine/events.ts';
+import type { EngineEventInput } from '../../workers/trading/events.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import { DEMO_AGENT } from '../../workers/engine/demo.ts';
 

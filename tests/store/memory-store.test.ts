@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { seriesFromBars } from '../../workers/market/bar.ts';
-import type { EngineEventInput } from '../../workers/engine/events.ts';
+import type { EngineEventInput } from '../../workers/trading/events.ts';
 
 const H = 3_600_000;
 const bars = (from: number, n: number, px: number) =>

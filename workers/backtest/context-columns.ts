@@ -1,5 +1,5 @@
 import type { BarSeries } from '../market/bar.ts';
-import type { EngineEvent } from '../engine/events.ts';
+import type { EngineEvent } from '../trading/events.ts';
 import { CONTEXT_INPUTS } from '../engine/agent.ts';
 import type { ContextColumns } from '../features/spec/index.ts';
 

@@ -1,4 +1,4 @@
-import type { EngineEvent, EngineEventOf } from '../engine/events.ts';
+import type { EngineEvent, EngineEventOf } from '../trading/events.ts';
 import { formatUtc } from '../market/csv-time.ts';
 import { csvLine, type Cell } from '../market/csv-write.ts';
 

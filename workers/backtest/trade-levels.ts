@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../engine/events.ts';
+import type { EngineEvent } from '../trading/events.ts';
 
 /** A trade's stop-loss and take-profit: as placed at entry, and as they stood when it closed (after trailing and amends). */
 export interface TradeLevels {

@@ -1,10 +1,11 @@
 import type { Bar } from '../market/bar.ts';
 import type { InstrumentSpec } from '../market/instrument.ts';
-import type { Broker, Position, Side } from '../brokers/broker.ts';
+import type { Broker } from '../brokers/broker.ts';
+import type { Position, Side } from '../trading/orders.ts';
 import { INDICATORS } from '../features/indicators/index.ts';
 import type { StreamingIndicator } from '../features/indicators/types.ts';
 import { sizePosition } from '../risk/sizing.ts';
-import { orderProblem } from '../risk/order-check.ts';
+import { orderProblem } from '../market/order-check.ts';
 import { trailingStop } from '../risk/trailing.ts';
 import { ruleStrategy, type Strategy } from '../strategies/index.ts';
 import { getFeatureSpec, StreamingFeatureBuilder, type ContextField, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
@@ -12,7 +13,7 @@ import { DEFAULT_CHAIN, chainVerdict, type ChainSettings } from '../models/chain
 import { ModelStage, type LoadedModel } from '../models/chain/model-stage.ts';
 import type { AlphaReading } from '../models/chain/read-outputs.ts';
 import type { AgentConfig } from './agent-config.ts';
-import { clientOrderId, eventId, type DecisionAction, type DecisionModels, type DecisionPayload } from './events.ts';
+import { clientOrderId, eventId, type DecisionAction, type DecisionModels, type DecisionPayload } from '../trading/events.ts';
 import type { EventJournal } from './journal.ts';
 
 export type AgentStatus = 'running' | 'paused' | 'stopped';

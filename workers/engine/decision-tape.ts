@@ -1,5 +1,5 @@
-import type { DecisionAction, DecisionPayload, EngineEventOf } from './events.ts';
-import { eventId } from './events.ts';
+import type { DecisionAction, DecisionPayload, EngineEventOf } from '../trading/events.ts';
+import { eventId } from '../trading/events.ts';
 
 const ACTIONS: DecisionAction[] = ['enter', 'exit', 'reverse', 'hold', 'skip'];
 const ACTION_CODE: Record<DecisionAction, number> = { enter: 0, exit: 1, reverse: 2, hold: 3, skip: 4 };

@@ -1,5 +1,5 @@
 import type { AgentConfig } from './agent-config.ts';
-import type { CostModel } from '../brokers/paper/costs.ts';
+import type { CostModel } from '../market/costs.ts';
 import { sliceSeries, type BarSeries } from '../market/bar.ts';
 import { lowerBound } from '../market/merge.ts';
 

@@ -1,11 +1,12 @@
 import type { Bar } from '../market/bar.ts';
 import type { InstrumentSpec } from '../market/instrument.ts';
 import { TIMEFRAME_MS, type Timeframe } from '../market/timeframe.ts';
-import type { BarDrivenBroker, Broker, Side } from '../brokers/broker.ts';
+import type { BarDrivenBroker, Broker } from '../brokers/broker.ts';
+import type { Side } from '../trading/orders.ts';
 import { AgentRunner, type AgentStatus } from './agent.ts';
 import { agentConfigProblems, type AgentConfig } from './agent-config.ts';
-import type { Clock } from './clock.ts';
-import { clientOrderId, eventId } from './events.ts';
+import type { Clock } from '../trading/clock.ts';
+import { clientOrderId, eventId } from '../trading/events.ts';
 import { EventJournal } from './journal.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
 

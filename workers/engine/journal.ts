@@ -1,5 +1,5 @@
-import type { DecisionAction, DecisionPayload, EngineEvent, EngineEventInput, EngineEventOf } from './events.ts';
-import { eventId } from './events.ts';
+import type { DecisionAction, DecisionPayload, EngineEvent, EngineEventInput, EngineEventOf } from '../trading/events.ts';
+import { eventId } from '../trading/events.ts';
 import { DecisionTape } from './decision-tape.ts';
 
 export type EventListener = (e: EngineEvent) => void;

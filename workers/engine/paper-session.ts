@@ -1,7 +1,7 @@
 import type { InstrumentSpec } from '../market/instrument.ts';
 import { PaperBroker } from '../brokers/paper/paper-broker.ts';
-import type { CostModel } from '../brokers/paper/costs.ts';
-import type { Clock } from './clock.ts';
+import type { CostModel } from '../market/costs.ts';
+import type { Clock } from '../trading/clock.ts';
 import { Engine } from './engine.ts';
 import { EventJournal } from './journal.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';

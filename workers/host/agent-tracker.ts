@@ -1,4 +1,4 @@
-import type { EngineEvent, EngineEventInput } from '../engine/events.ts';
+import type { EngineEvent, EngineEventInput } from '../trading/events.ts';
 import type { AgentRunState } from '../store/store.ts';
 
 export interface AgentTally {

@@ -1,5 +1,7 @@
 import type { AgentConfig } from '../engine/agent-config.ts';
-import type { EngineEvent } from '../engine/events.ts';
+import type { CommandPayload, EngineEvent, EngineEventOf } from '../trading/events.ts';
+import type { CostModel } from '../market/costs.ts';
+import type { Timeframe } from '../market/timeframe.ts';
 import type { AccountSnapshot, AgentRunState } from '../store/store.ts';
 
 /**
@@ -19,6 +21,19 @@ export type WorkspaceCommand =
   | { kind: 'position.close'; agentId: string; symbol: string }
   | { kind: 'positions.close-all' }
   | { kind: 'emergency-stop' };
+
+/** The first command of every workspace: its account and the series its replay feed plays. */
+export interface WorkspaceInit {
+  kind: 'workspace.init';
+  account: { initialCash: number; leverage: number; costs: CostModel };
+  feed: { kind: 'replay'; series: { symbol: string; timeframe: Timeframe }[] };
+}
+
+/** What a `command` event records: the workspace's init, then each user instruction. */
+export type RecordedCommand = WorkspaceInit | WorkspaceCommand;
+
+/** A `command` event as a host reads it back: only hosts write them (host-core's commandEvent), always with a RecordedCommand. */
+export type RecordedCommandEvent = EngineEventOf<'command'> & { payload: CommandPayload<RecordedCommand> };
 
 export type CommandResult = { ok: true; message: string } | { ok: false; reason: string };
 

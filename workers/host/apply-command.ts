@@ -1,7 +1,7 @@
 import type { Engine } from '../engine/engine.ts';
 import type { Broker } from '../brokers/broker.ts';
 import { agentConfigProblems, type AgentConfig } from '../engine/agent-config.ts';
-import type { RecordedCommand } from '../engine/events.ts';
+import type { RecordedCommand } from './api.ts';
 import type { Timeframe } from '../market/timeframe.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';

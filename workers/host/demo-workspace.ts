@@ -1,7 +1,7 @@
 import type { BarSeries } from '../market/bar.ts';
 import { describeImport, importBarsCsv } from '../market/csv.ts';
 import { resample } from '../market/resample.ts';
-import type { WorkspaceInit } from '../engine/events.ts';
+import type { WorkspaceInit } from './api.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT, demoReplayBars } from '../engine/demo.ts';
 import { modelId, validateBundle } from '../models/bundle/index.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';

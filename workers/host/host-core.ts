@@ -1,7 +1,8 @@
-import type { Clock } from '../engine/clock.ts';
+import type { Clock } from '../trading/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Broker } from '../brokers/broker.ts';
-import { eventId, type CommandPayload, type EngineEvent, type EngineEventInput, type RecordedCommand } from '../engine/events.ts';
+import { eventId, type CommandPayload, type EngineEvent, type EngineEventInput } from '../trading/events.ts';
+import type { RecordedCommand } from './api.ts';
 import type { Timeframe } from '../market/timeframe.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';

@@ -6,7 +6,7 @@ import { nextBarOpenTime, TIMEFRAME_MS, type Timeframe } from '../market/timefra
 import type { Broker, BrokerEventSink } from '../brokers/broker.ts';
 import { Engine } from '../engine/engine.ts';
 import { EventJournal } from '../engine/journal.ts';
-import type { EngineEvent } from '../engine/events.ts';
+import type { EngineEvent } from '../trading/events.ts';
 import { HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus } from './api.ts';
 

@@ -2,10 +2,11 @@ import type { BarSeries } from '../market/bar.ts';
 import { ReplayFeed } from '../market/feed.ts';
 import { guessInstrument, type InstrumentSpec } from '../market/instrument.ts';
 import { nextBarOpenTime } from '../market/timeframe.ts';
-import { SimulatedClock, type Timers } from '../engine/clock.ts';
+import { SimulatedClock, type Timers } from '../trading/clock.ts';
 import { createPaperSession } from '../engine/paper-session.ts';
 import type { PaperBroker } from '../brokers/paper/paper-broker.ts';
-import type { EngineEvent, EngineEventOf, RecordedCommand, WorkspaceInit } from '../engine/events.ts';
+import type { EngineEvent, EngineEventOf } from '../trading/events.ts';
+import type { RecordedCommand, RecordedCommandEvent as CommandEvent, WorkspaceInit } from './api.ts';
 import { applyCommand } from './apply-command.ts';
 import { commandEvent, HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus } from './api.ts';
@@ -23,7 +24,6 @@ export interface WorkspaceHostDeps extends HostCoreDeps {
   maxWaitMs?: number;
 }
 
-type CommandEvent = EngineEventOf<'command'>;
 
 /**
  * Runs a replay workspace: its replay feed, paper broker, engine and store.
@@ -165,7 +165,8 @@ export class WorkspaceHost extends HostCore {
     const { store } = this.deps;
     if ((await store.events.lastSeq()) === 0) await this.seed();
     const all = await store.events.since(0);
-    const first = all.find((e) => e.type === 'command');
+    // Only hosts write command events, always with a RecordedCommand.
+    const first = all.find((e): e is CommandEvent => e.type === 'command');
     if (!first || first.payload.command.kind !== 'workspace.init') return this.fail('the store has events but no workspace.init command: it was not written by a workspace host');
     this.init = first.payload.command;
     this.recorded = all.filter((e): e is CommandEvent => e.type === 'command' && e !== first);

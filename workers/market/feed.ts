@@ -1,6 +1,6 @@
 import type { Bar, BarSeries } from './bar.ts';
 import { nextBarOpenTime, type Timeframe } from './timeframe.ts';
-import type { SimulatedClock, Timers } from '../engine/clock.ts';
+import type { SimulatedClock, Timers } from '../trading/clock.ts';
 
 /** Called once per CLOSED bar, in close-time order across symbols. */
 export type BarHandler = (symbol: string, timeframe: Timeframe, bar: Bar) => void;

@@ -1,4 +1,4 @@
-import type { Side } from '../brokers/broker.ts';
+import type { Side } from '../trading/orders.ts';
 
 /**
  * The trailing stop for a position: `k` x ATR behind the close, and never moved

@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../engine/events.ts';
+import type { EngineEvent } from '../trading/events.ts';
 import { TIMEFRAMES, type Timeframe } from '../market/timeframe.ts';
 import type { ModelManifest } from '../models/bundle/manifest.ts';
 import type { AccountSnapshot, AgentRecord, TradeNote } from './store.ts';

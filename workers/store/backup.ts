@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../engine/events.ts';
+import type { EngineEvent } from '../trading/events.ts';
 import type { BarSeries } from '../market/bar.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';
 import { checkSeries } from './bar-chunks.ts';

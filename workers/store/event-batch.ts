@@ -1,4 +1,4 @@
-import type { EngineEvent, EngineEventInput } from '../engine/events.ts';
+import type { EngineEvent, EngineEventInput } from '../trading/events.ts';
 import { decisionFrom, foldOpenPositions, foldOrder, tradeFrom, type DecisionRecord, type OrderRecord, type TradeRecord } from './projections.ts';
 import type { OpenPositionRecord } from './store.ts';
 

@@ -1,7 +1,7 @@
 import type { BarSeries } from '../market/bar.ts';
 import { sliceSeries } from '../market/bar.ts';
 import { lowerBound, mergeSeries } from '../market/merge.ts';
-import type { EngineEvent, EngineEventInput } from '../engine/events.ts';
+import type { EngineEvent, EngineEventInput } from '../trading/events.ts';
 import { decisionFrom, foldOpenPositions, foldOrder, tradeFrom, type DecisionRecord, type OrderRecord, type TradeRecord } from './projections.ts';
 import { normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type OpenPositionRecord, type StoredBarsInfo, type TradeNote } from './store.ts';
 import { createMemoryModelStorage } from '../models/bundle/registry.ts';

@@ -1,6 +1,6 @@
-import type { CloseReason, Side } from '../brokers/broker.ts';
+import type { CloseReason, Side } from '../trading/orders.ts';
 import { fromCents } from '../market/instrument.ts';
-import type { DecisionPayload, EngineEvent, PositionClosedPayload } from '../engine/events.ts';
+import type { DecisionPayload, EngineEvent, PositionClosedPayload } from '../trading/events.ts';
 
 /**
  * Views derived from the event record. Every store (memory, IndexedDB, SQLite)

@@ -1,8 +1,8 @@
 import type { BarSeries } from '../market/bar.ts';
 import type { Timeframe } from '../market/timeframe.ts';
 import type { AgentConfig } from '../engine/agent-config.ts';
-import type { EngineEvent, EngineEventInput } from '../engine/events.ts';
-import type { PositionOpenedPayload } from '../engine/events.ts';
+import type { EngineEvent, EngineEventInput } from '../trading/events.ts';
+import type { PositionOpenedPayload } from '../trading/events.ts';
 import type { DecisionRecord, OrderRecord, OrderState, TradeRecord } from './projections.ts';
 import type { ModelStorage } from '../models/bundle/registry.ts';
 

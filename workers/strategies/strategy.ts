@@ -1,5 +1,5 @@
 import type { Bar } from '../market/bar.ts';
-import type { Side } from '../brokers/broker.ts';
+import type { Side } from '../trading/orders.ts';
 
 /** What the alpha step says after a bar: the direction it wants to be in, and how sure it is. */
 export interface AlphaSignal {

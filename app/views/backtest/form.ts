@@ -1,5 +1,5 @@
 import { agentConfigProblems, DEFAULT_AGENT, type AgentConfig } from '../../../workers/engine/agent-config.ts';
-import type { CostModel } from '../../../workers/brokers/paper/costs.ts';
+import type { CostModel } from '../../../workers/market/costs.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT } from '../../../workers/engine/demo.ts';
 import type { ModelSummary } from '../../../workers/models/bundle/registry.ts';
 import type { StoredBarsInfo } from '../../../workers/store/store.ts';

@@ -1,7 +1,7 @@
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js';
 import { Page } from '../../components/Page.tsx';
 import { createStore } from 'solid-js/store';
-import type { DecisionAction } from '../../../workers/engine/events.ts';
+import type { DecisionAction } from '../../../workers/trading/events.ts';
 import type { DecisionRecord } from '../../../workers/store/projections.ts';
 import { fmt } from '../../components/format.ts';
 import { Pager } from '../../components/Pager.tsx';

@@ -1,4 +1,4 @@
-import type { Side, CloseReason } from '../../../workers/brokers/broker.ts';
+import type { Side, CloseReason } from '../../../workers/trading/orders.ts';
 import type { TradeRecord } from '../../../workers/store/projections.ts';
 import type { OpenPositionRecord, TradeNote } from '../../../workers/store/store.ts';
 import type { PositionHistory } from '../../state/event-tail.ts';

@@ -4,7 +4,7 @@ import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../../workers/market
 import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
 import { ownEntry } from '../../../workers/util/own.ts';
 import type { Sizing } from '../../../workers/risk/sizing.ts';
-import type { CostModel } from '../../../workers/brokers/paper/costs.ts';
+import type { CostModel } from '../../../workers/market/costs.ts';
 import { BadRequest, num, str, AGENT_ID, SYMBOL } from '../http/validate.ts';
 
 type Obj = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../../../workers/engine/events.ts';
+import type { EngineEvent } from '../../../workers/trading/events.ts';
 import type { EventRepository } from '../../../workers/store/store.ts';
 import type { HostStatus } from '../../../workers/host/api.ts';
 

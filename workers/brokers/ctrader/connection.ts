@@ -1,4 +1,4 @@
-import type { Clock, Timers } from '../../engine/clock.ts';
+import type { Clock, Timers } from '../../trading/clock.ts';
 import { decodeMessage, encodeMessage, hasField, type CTraderMessage } from './codec.ts';
 import { CTraderError, RATE_LIMIT_ERRORS, TOKEN_ERRORS, explainError, redact } from './errors.ts';
 import { HISTORICAL, RequestQueue } from './rate-limit.ts';

@@ -1,8 +1,9 @@
-import type { Clock } from '../../engine/clock.ts';
-import { eventId } from '../../engine/events.ts';
+import type { Clock } from '../../trading/clock.ts';
+import { eventId } from '../../trading/events.ts';
 import { roundPrice, toCents } from '../../market/instrument.ts';
-import { orderProblem } from '../../risk/order-check.ts';
-import type { AccountState, Broker, BrokerEventSink, CloseReason, OrderIntent, Position, Side } from '../broker.ts';
+import { orderProblem } from '../../market/order-check.ts';
+import type { AccountState, CloseReason, OrderIntent, Position, Side } from '../../trading/orders.ts';
+import type { Broker, BrokerEventSink } from '../broker.ts';
 import type { CTraderMessage } from './codec.ts';
 import { CTraderDisconnectedError, type CTraderConnection } from './connection.ts';
 import { CTraderError, explainError } from './errors.ts';

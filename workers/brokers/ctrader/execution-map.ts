@@ -1,4 +1,4 @@
-import type { CloseReason, Position } from '../broker.ts';
+import type { CloseReason, Position } from '../../trading/orders.ts';
 import * as W from './wire-types.ts';
 
 /** What cTrader's execution events mean for the engine: money scaling and why a position closed. */

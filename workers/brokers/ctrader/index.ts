@@ -4,7 +4,7 @@
  * transport is the only platform-specific part: WebSocketTransport here,
  * NodeSocketTransport (TLS) in relay/ctrader.
  */
-import type { Clock, Timers } from '../../engine/clock.ts';
+import type { Clock, Timers } from '../../trading/clock.ts';
 import type { BrokerEventSink } from '../broker.ts';
 import { CTraderConnection, type CTraderConnectionOptions } from './connection.ts';
 import { CTraderBroker } from './ctrader-broker.ts';

@@ -1,7 +1,7 @@
 import type { Bar } from '../../market/bar.ts';
 import type { BarFeed, BarHandler, StepEndHandler } from '../../market/feed.ts';
 import { barOpenTime, nextBarOpenTime, TIMEFRAME_MS, type Timeframe } from '../../market/timeframe.ts';
-import type { Clock, Timers } from '../../engine/clock.ts';
+import type { Clock, Timers } from '../../trading/clock.ts';
 import type { CTraderMessage } from './codec.ts';
 import type { CTraderConnection } from './connection.ts';
 import { feedLine, feedStatusText, type FeedVerdict } from './feed-status.ts';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../engine/clock.ts';
+import type { Clock } from '../../trading/clock.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** cTrader's limits per connection: 50 requests/s overall, 5/s for historical data. */

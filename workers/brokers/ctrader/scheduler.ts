@@ -1,4 +1,4 @@
-import type { Timers } from '../../engine/clock.ts';
+import type { Timers } from '../../trading/clock.ts';
 
 /**
  * Cancellable callbacks after a delay: heartbeats, reconnect backoff, the

@@ -1,10 +1,11 @@
 import type { Bar } from '../../market/bar.ts';
 import { fromCents, roundPrice, toCents, type InstrumentSpec } from '../../market/instrument.ts';
-import { eventId } from '../../engine/events.ts';
-import { orderProblem } from '../../risk/order-check.ts';
-import type { AccountState, BarDrivenBroker, BrokerEventSink, CloseReason, OrderIntent, Position, Side } from '../broker.ts';
-import { askOf, commissionFor, marketFillPrice, type CostModel } from './costs.ts';
-import { barrierExit, entryAtOpen } from './barriers.ts';
+import { eventId } from '../../trading/events.ts';
+import { orderProblem } from '../../market/order-check.ts';
+import type { AccountState, CloseReason, OrderIntent, Position, Side } from '../../trading/orders.ts';
+import type { BarDrivenBroker, BrokerEventSink } from '../broker.ts';
+import { askOf, commissionFor, marketFillPrice, type CostModel } from '../../market/costs.ts';
+import { barrierExit, entryAtOpen } from '../../market/barriers.ts';
 
 export interface PaperBrokerConfig {
   /** Starting cash in account money. */

@@ -1,6 +1,6 @@
 /**
  * Triple-barrier labels built on the paper broker's OWN fill rules
- * (`workers/brokers/paper/barriers.ts`: `entryAtOpen`, `barrierExit`; costs.ts:
+ * (`workers/market/barriers.ts`: `entryAtOpen`, `barrierExit`; costs.ts:
  * `marketFillPrice`, `commissionFor`), so the label of a trade and the backtest
  * outcome of the same trade agree to the cent. Nothing here re-implements a fill.
  *
@@ -34,9 +34,9 @@
  */
 import type { BarSeries } from '../../market/bar.ts';
 import { roundPrice, toCents, volumeProblem, type InstrumentSpec } from '../../market/instrument.ts';
-import type { Side } from '../../brokers/broker.ts';
-import { barrierExit, entryAtOpen } from '../../brokers/paper/barriers.ts';
-import { commissionFor, marketFillPrice, type CostModel } from '../../brokers/paper/costs.ts';
+import type { Side } from '../../trading/orders.ts';
+import { barrierExit, entryAtOpen } from '../../market/barriers.ts';
+import { commissionFor, marketFillPrice, type CostModel } from '../../market/costs.ts';
 import { INDICATORS } from '../../features/indicators/index.ts';
 
 /** Exit reason codes (Int8Array values). */

@@ -1,7 +1,4 @@
-import type { CloseReason, Side } from '../brokers/broker.ts';
-import type { CostModel } from '../brokers/paper/costs.ts';
-import type { Timeframe } from '../market/timeframe.ts';
-import type { WorkspaceCommand } from '../host/api.ts';
+import type { CloseReason, Side } from './orders.ts';
 
 /**
  * The record. Everything the engine decides and every broker outcome is an
@@ -126,21 +123,13 @@ export interface AgentStatusPayload {
  * before the first bar). Recording commands makes a workspace replayable:
  * the bars plus these give every other event again, id for id.
  */
-export interface CommandPayload {
-  command: RecordedCommand;
+export interface CommandPayload<C extends { kind: string } = { kind: string }> {
+  /** What was asked: a host's RecordedCommand (host/api.ts); the record itself needs only its kind. */
+  command: C;
   afterStep: number;
   /** Who asked: 'palette', 'telegram', 'api', 'demo', ... */
   source: string;
 }
-
-/** The first command of every workspace: its account and the series its replay feed plays. */
-export interface WorkspaceInit {
-  kind: 'workspace.init';
-  account: { initialCash: number; leverage: number; costs: CostModel };
-  feed: { kind: 'replay'; series: { symbol: string; timeframe: Timeframe }[] };
-}
-
-export type RecordedCommand = WorkspaceInit | WorkspaceCommand;
 
 export interface EventPayloads {
   decision: DecisionPayload;

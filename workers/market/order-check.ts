@@ -1,5 +1,5 @@
-import { volumeProblem, type InstrumentSpec } from '../market/instrument.ts';
-import type { OrderIntent } from '../brokers/broker.ts';
+import { volumeProblem, type InstrumentSpec } from './instrument.ts';
+import type { OrderIntent } from '../trading/orders.ts';
 
 /**
  * Why an order cannot be sent, in words, or null when it can. The engine checks

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { orderProblem } from '../../workers/risk/order-check.ts';
+import { orderProblem } from '../../workers/market/order-check.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
 
-/** workers/risk/order-check on its own: the one check the engine runs before it sends and every broker on receipt. */
+/** workers/market/order-check on its own: the one check the engine runs before it sends and every broker on receipt. */
 
 const EURUSD = KNOWN_INSTRUMENTS.EURUSD;
 const GOOG = KNOWN_INSTRUMENTS.GOOG;

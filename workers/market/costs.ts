@@ -1,5 +1,5 @@
-import { pipsToPrice, type InstrumentSpec } from '../../market/instrument.ts';
-import type { Side } from '../broker.ts';
+import { pipsToPrice, type InstrumentSpec } from './instrument.ts';
+import type { Side } from '../trading/orders.ts';
 
 /** Commission charged on each fill (entry and exit alike). */
 export type Commission =

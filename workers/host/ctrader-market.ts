@@ -1,7 +1,7 @@
-import type { BrokerEventSink } from '../broker.ts';
-import type { LiveMarket } from '../../host/live-host.ts';
-import { createCTraderSession, type CTraderSessionOptions } from './index.ts';
-import type { ConnectionHealth } from './connection.ts';
+import type { BrokerEventSink } from '../brokers/broker.ts';
+import type { LiveMarket } from './live-host.ts';
+import { createCTraderSession, type CTraderSessionOptions } from '../brokers/ctrader/index.ts';
+import type { ConnectionHealth } from '../brokers/ctrader/connection.ts';
 
 export type CTraderMarketOptions = Omit<CTraderSessionOptions, 'emit' | 'historyBars'>;
 

@@ -1,5 +1,5 @@
-import { pipsToPrice, roundPrice, type InstrumentSpec } from '../../market/instrument.ts';
-import type { Side } from '../broker.ts';
+import { pipsToPrice, roundPrice, type InstrumentSpec } from './instrument.ts';
+import type { Side } from '../trading/orders.ts';
 import { marketFillPrice, type CostModel } from './costs.ts';
 
 /** Where a bar took a position out, and why. */
