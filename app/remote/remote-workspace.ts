@@ -118,7 +118,7 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
       case 'agent.resume':
         return await agent(c.agentId, 'start');
       case 'agent.stop':
-        return await agent(c.agentId, 'stop');
+        return await post(`/api/agents/${encodeURIComponent(c.agentId)}/stop`, { closePositions: c.closePositions ?? false });
       case 'agent.remove':
         return await agent(c.agentId, 'remove');
       case 'position.close':
@@ -127,6 +127,12 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
         return await post('/api/positions/close-all');
       case 'emergency-stop':
         return await post('/api/emergency-stop');
+      case 'trading.state':
+        return await post('/api/trading/state', { state: c.state, ...(c.agentId ? { agentId: c.agentId } : {}) });
+      case 'risk.unlock':
+        return await post('/api/risk/unlock', { target: c.target });
+      case 'risk.configure':
+        return await post('/api/risk/config', { config: c.config });
     }
   } catch (e) {
     return { ok: false, reason: (e as Error).message };

@@ -113,6 +113,8 @@ function unavailable(reason: string): (sink: BrokerEventSink) => LiveMarket {
       positions: () => [],
       positionOf: () => undefined,
       hasPendingOrder: () => false,
+      pendingOrders: () => [],
+      cancelOrder: () => {},
       account: () => ({ balanceCents: 0, equity: 0, usedMargin: 0, freeMargin: 0, peakEquity: 0, drawdown: 0, leverage: 1 }),
     };
     return {

@@ -2,6 +2,18 @@ import type { Bar } from '../market/bar.ts';
 import type { EngineEventInput } from '../trading/events.ts';
 import type { AccountState, CloseReason, OrderIntent, Position } from '../trading/orders.ts';
 
+/** An order in flight, as the emergency stop and the risk view see it. */
+export interface PendingOrderView {
+  clientOrderId: string;
+  agentId: string;
+  symbol: string;
+  /** 'open' places a new position; 'close' closes `positionId`. */
+  purpose: 'open' | 'close';
+  positionId?: string;
+  /** 'queued': not sent yet (the broker is reconnecting); 'sent': at the broker, no outcome yet. */
+  state: 'queued' | 'sent';
+}
+
 /** Where a broker reports what happened: the engine's event journal. */
 export type BrokerEventSink = (e: EngineEventInput) => void;
 
@@ -21,6 +33,14 @@ export interface Broker {
   positionOf(agentId: string, symbol: string): Position | undefined;
   /** True while an order of this agent and symbol has been sent but not yet filled or refused. */
   hasPendingOrder(agentId: string, symbol: string): boolean;
+  /** Orders sent (or queued to send) and not yet filled, refused or cancelled. */
+  pendingOrders(): readonly PendingOrderView[];
+  /**
+   * Cancels an order that has not filled. The outcome arrives as an event:
+   * 'order.cancelled', or the fill that won the race (the engine then closes
+   * what it opened). Cancelling an order already done does nothing.
+   */
+  cancelOrder(clientOrderId: string, reason: string): void;
   account(): AccountState;
 }
 

@@ -3,6 +3,8 @@ import type { Sizing } from '../risk/sizing.ts';
 import type { InstrumentSpec } from '../market/instrument.ts';
 
 import type { ChainSettings } from '../models/chain/chain-policy.ts';
+import type { RiskLimits } from '../risk/limits.ts';
+import { riskLimitsProblems } from '../risk/limits-check.ts';
 
 /** Where an agent's direction comes from: a built-in rule strategy, or an alpha model bundle. */
 export type AlphaSource = { kind: 'rule'; strategy: string; params: Record<string, number | boolean> } | { kind: 'model'; modelId: string };
@@ -40,6 +42,8 @@ export interface AgentConfig {
   capital?: number | null;
   /** When it decides; absent = every bar close. */
   schedule?: AgentSchedule;
+  /** This agent's own risk limits over the account's (breakers, protections, exposure) and its opt-in sizing modifiers. */
+  risk?: Partial<RiskLimits> | null;
 }
 
 /**
@@ -103,6 +107,7 @@ export function agentConfigProblems(c: AgentConfig, instrument?: (symbol: string
     if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(c.schedule.atUtc)) out.push(`the daily time must be HH:MM in UTC (got "${c.schedule.atUtc}")`);
     if (c.timeframe !== 'D1') out.push(`a once-a-day schedule is for daily-bar agents (this one trades ${c.timeframe} bars)`);
   }
+  if (c.risk != null) out.push(...riskLimitsProblems(c.risk, true).map((p) => `risk: ${p}`));
   if (!Number.isInteger(c.atrPeriod) || c.atrPeriod < 1 || c.atrPeriod > L.atrPeriod) out.push(`ATR period must be a whole number from 1 to ${L.atrPeriod} bars (got ${c.atrPeriod})`);
   return out;
 }

@@ -13,7 +13,8 @@ import { DEFAULT_CHAIN, chainVerdict, type ChainSettings } from '../models/chain
 import { ModelStage, type LoadedModel } from '../models/chain/model-stage.ts';
 import type { AlphaReading } from '../models/chain/read-outputs.ts';
 import type { AgentConfig } from './agent-config.ts';
-import { clientOrderId, eventId, type DecisionAction, type DecisionModels, type DecisionPayload } from '../trading/events.ts';
+import { clientOrderId, eventId, type DecisionAction, type DecisionModels, type DecisionPayload, type RiskNote } from '../trading/events.ts';
+import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { EventJournal } from './journal.ts';
 
 export type AgentStatus = 'running' | 'paused' | 'stopped';
@@ -51,6 +52,8 @@ export interface AgentDeps {
   models?: (id: string) => LoadedModel;
   /** A fault that must stop this agent deciding (a model failed or returned NaN): the engine pauses it. */
   onFault?: (agentId: string, reason: string) => void;
+  /** Trading states and the pre-trade risk pipeline every entry goes through. */
+  risk: RiskEngine;
   /**
    * Record each bar's trade and account context in its decision's inputs (`context.openPositions`,
    * ...; see CONTEXT_INPUTS), for every agent, with or without models: the record
@@ -196,12 +199,15 @@ export class AgentRunner {
     if (s.atr) inputs[s.atrName] = atr;
     if (this.deps.recordContext) for (const [field, name] of CONTEXT_ENTRIES) inputs[name] = s.context[field] ?? 0;
 
-    if (position && this.config.trailAtr !== null) {
+    const trading = this.deps.risk.effectiveState(this.config.id);
+    // Halted sends nothing of its own, stop moves included; reducing still trails (it only lowers risk).
+    if (position && this.config.trailAtr !== null && trading.state !== 'halted') {
       const stop = trailingStop(position.side, position.stopLoss, bar.close, atr, this.config.trailAtr);
       if (stop !== null) this.deps.broker.amendPosition(position.id, stop, position.takeProfit, `trailing ${this.config.trailAtr} x ATR`);
     }
 
     if (this.status === 'paused') return this.decide(symbol, bar, 'skip', 'skipped: agent paused', null, inputs);
+    if (trading.state === 'halted') return this.decide(symbol, bar, 'skip', `skipped: trading halted (${trading.reason})`, null, inputs);
     const warm = Math.max(s.strategy?.warmup ?? 0, s.atr ? s.atr.warmup + 1 : 0, this.chain ? this.chain.spec.warmup + 1 : 0);
     if (s.bars < warm) return this.decide(symbol, bar, 'skip', `skipped: warming up (${s.bars} of ${warm} bars)`, null, inputs);
     const bad = nonFiniteNames(inputs, s.inputNames ?? (s.inputNames = Object.keys(inputs)));
@@ -332,32 +338,41 @@ export class AgentRunner {
     const scale = risk?.riskScale ?? 1;
     const sizing = scale === 1 ? c.sizing : c.sizing.kind === 'risk' ? { kind: 'risk' as const, riskPct: c.sizing.riskPct * scale } : { kind: 'fixed' as const, units: c.sizing.units * scale };
     const models = risk?.models;
+    // No entry unless trading is active; a reversal's exit still goes while reducing.
+    const trading = this.deps.risk.effectiveState(c.id);
+    if (trading.state !== 'active') return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: trading ${trading.state} (${trading.reason})`, models);
     const size = sizePosition({ sizing, equity: Math.min(this.deps.broker.account().equity, c.capital ?? Infinity), price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
     const problem = size.ok ? orderProblem(spec, { volumeUnits: size.units, stopDistance, targetDistance }) : `skipped: ${size.reason}`;
-    if (!size.ok || problem) {
-      const why = size.ok ? `skipped: order refused: ${problem}` : problem!;
-      if (!current) return this.decide(symbol, bar, 'skip', why, side, inputs, undefined, models);
-      this.decide(symbol, bar, 'exit', `exited ${SIDE_WORD[current.side]}; new ${SIDE_WORD[side]} entry ${why}`, side, inputs, { clientOrderId: exitId }, models);
-      return this.exit(current, exitId!);
-    }
+    if (!size.ok || problem) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, size.ok ? `skipped: order refused: ${problem}` : problem!, models);
+    const vetting = this.deps.risk.vet({ agentId: c.id, symbol, timeframe: c.timeframe, side, volumeUnits: size.units, baseUnits: size.units, price: bar.close, stopDistance, time: this.deps.now() });
+    const riskNotes = vetting.notes.length ? vetting.notes : undefined;
+    if (vetting.refusal) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: refused by ${vetting.refusal.rule}: ${vetting.refusal.reason}`, models, riskNotes);
+    const units = vetting.volumeUnits;
     const id = clientOrderId(c.id, symbol, bar.time, 'E');
-    const notes = [...(risk?.notes ?? []), ...(size.capped ? [`size capped at ${c.maxPositionPct}% of equity`] : [])];
+    const notes = [...(risk?.notes ?? []), ...(size.capped ? [`size capped at ${c.maxPositionPct}% of equity`] : []), ...vetting.notes.map((n) => `${n.rule}: ${n.reason}`)];
     const what = current ? `reversed to ${SIDE_WORD[side]}` : `entered ${SIDE_WORD[side]}`;
     this.decide(symbol, bar, current ? 'reverse' : 'enter', notes.length ? `${what} (${notes.join('; ')})` : what, side, inputs, {
       clientOrderId: id,
-      volumeUnits: size.units,
+      volumeUnits: units,
       stopDistance,
       targetDistance,
-    }, models);
+    }, models, riskNotes);
     if (current) this.exit(current, exitId!);
     this.deps.journal.append({
       id: eventId.order('intent', id),
       type: 'order.intent',
       agentId: c.id,
       time: this.deps.now(),
-      payload: { clientOrderId: id, symbol, side, volumeUnits: size.units, stopDistance, targetDistance, purpose: 'open' },
+      payload: { clientOrderId: id, symbol, side, volumeUnits: units, stopDistance, targetDistance, purpose: 'open' },
     });
-    this.deps.broker.submit({ clientOrderId: id, agentId: c.id, symbol, side, volumeUnits: size.units, stopDistance, targetDistance, decidedAt: this.deps.now() });
+    this.deps.broker.submit({ clientOrderId: id, agentId: c.id, symbol, side, volumeUnits: units, stopDistance, targetDistance, decidedAt: this.deps.now() });
+  }
+
+  /** An entry that will not be placed: a skip, or for a reversal its exit leg alone. */
+  private refuseEntry(symbol: string, bar: Bar, side: Side, inputs: Record<string, number>, current: Position | undefined, exitId: string | undefined, why: string, models?: DecisionModels, riskNotes?: RiskNote[]): void {
+    if (!current) return this.decide(symbol, bar, 'skip', why, side, inputs, undefined, models, riskNotes);
+    this.decide(symbol, bar, 'exit', `exited ${SIDE_WORD[current.side]}; new ${SIDE_WORD[side]} entry ${why}`, side, inputs, { clientOrderId: exitId }, models, riskNotes);
+    this.exit(current, exitId!);
   }
 
   /** Closes a position at market for a signal (the exit leg's id is stable like an entry's). */
@@ -381,9 +396,10 @@ export class AgentRunner {
     inputs: Record<string, number>,
     order?: Pick<DecisionPayload, 'clientOrderId' | 'volumeUnits' | 'stopDistance' | 'targetDistance'>,
     models?: DecisionModels,
+    risk?: RiskNote[],
   ): void {
     const time = this.deps.now();
-    if (!order && !models) {
+    if (!order && !models && !risk) {
       // Holds and skips: nearly every bar. The journal may keep them as columns.
       const s = this.state.get(symbol)!;
       if (s.decisionKey < 0) s.decisionKey = this.deps.journal.decisionKey(this.config.id, symbol, Object.keys(inputs));
@@ -394,7 +410,7 @@ export class AgentRunner {
       type: 'decision',
       agentId: this.config.id,
       time,
-      payload: { symbol, barTime: bar.time, action, reason, direction, inputs: { ...inputs }, ...order, ...(models ? { models } : {}) },
+      payload: { symbol, barTime: bar.time, action, reason, direction, inputs: { ...inputs }, ...order, ...(models ? { models } : {}), ...(risk ? { risk } : {}) },
     });
   }
 }

@@ -1,12 +1,15 @@
 import type { Bar } from '../market/bar.ts';
 import type { InstrumentSpec } from '../market/instrument.ts';
 import { TIMEFRAME_MS, type Timeframe } from '../market/timeframe.ts';
-import type { BarDrivenBroker, Broker } from '../brokers/broker.ts';
+import type { BarDrivenBroker, Broker, PendingOrderView } from '../brokers/broker.ts';
+import { RiskEngine, type RiskAgent } from '../risk/risk-engine.ts';
+import type { RiskConfig } from '../risk/limits.ts';
 import type { Side } from '../trading/orders.ts';
 import { AgentRunner, type AgentStatus } from './agent.ts';
 import { agentConfigProblems, type AgentConfig } from './agent-config.ts';
 import type { Clock } from '../trading/clock.ts';
-import { clientOrderId, eventId } from '../trading/events.ts';
+import { clientOrderId, eventId, type EngineEventOf } from '../trading/events.ts';
+import type { Position } from '../trading/orders.ts';
 import { EventJournal } from './journal.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
 
@@ -19,6 +22,20 @@ export interface EngineDeps {
   models?: (id: string) => LoadedModel;
   /** Every agent records its bar's trade and account context in its decisions (AgentDeps.recordContext). */
   recordContext?: boolean;
+  /** The account's risk limits; absent: every rule off (a plain backtest). */
+  risk?: RiskConfig;
+}
+
+/** What an emergency stop will do, for the confirmation that states it exactly. */
+export interface EmergencyPlan {
+  /** Orders in flight that will be cancelled (entries; closes already under way are left to finish). */
+  cancel: PendingOrderView[];
+  /** Positions that will be closed at market (those not already closing). */
+  close: Position[];
+  /** Positions already closing: nothing more is sent for them. */
+  closing: Position[];
+  /** Agents and the account that will be set to halted (those not halted yet). */
+  halt: string[];
 }
 
 /**
@@ -37,10 +54,36 @@ export class Engine {
   /** Status changes already recorded at the current engine time, to keep their ids apart. */
   private statusRepeats: { key: number; seen: Map<string, number> } = { key: NaN, seen: new Map() };
   private readonly barBroker: BarDrivenBroker | null;
+  /** The risk layer: trading states, locks, breakers and the pre-trade pipeline every agent's entries go through. */
+  readonly risk: RiskEngine;
+  private riskAgents: RiskAgent[] = [];
+  /** Positions that opened on a halted agent, closed at the end of the bar (or at once, live). */
+  private lateFills: EngineEventOf<'position.opened'>[] = [];
+  private inBar = false;
 
   constructor(readonly deps: EngineDeps) {
     this.barBroker = 'onBar' in deps.broker ? deps.broker : null;
-    deps.journal.watchClosedTrades((e) => this.agents.get(e.agentId)?.tradeClosed(e.payload.netPnlCents));
+    this.risk = new RiskEngine(
+      {
+        now: () => deps.clock.now(),
+        account: () => deps.broker.account(),
+        positions: () => deps.broker.positions(),
+        instrument: deps.instrument,
+        agents: () => this.riskAgents,
+        record: (e) => deps.journal.append(e),
+      },
+      deps.risk,
+    );
+    deps.journal.watchClosedTrades((e) => {
+      this.agents.get(e.agentId)?.tradeClosed(e.payload.netPnlCents);
+      this.risk.tradeClosed(e);
+    });
+    deps.journal.watchOpenedPositions((e) => {
+      if (this.risk.effectiveState(e.agentId).state !== 'halted') return;
+      this.lateFills.push(e);
+      // A paper fill happens inside onBar: settled when the broker is done. A live fill arrives on its own.
+      if (!this.inBar) queueMicrotask(() => this.settleLateFills());
+    });
   }
 
   get journal(): EventJournal {
@@ -50,7 +93,7 @@ export class Engine {
   addAgent(config: AgentConfig): AgentRunner {
     const runner = this.makeRunner(config);
     this.agents.set(config.id, runner);
-    this.agentList = [...this.agents.values()];
+    this.listChanged();
     for (const s of config.symbols) {
       const cur = this.brokerTimeframe.get(s);
       if (!cur || TIMEFRAME_MS[config.timeframe] < TIMEFRAME_MS[cur]) this.brokerTimeframe.set(s, config.timeframe);
@@ -80,6 +123,7 @@ export class Engine {
       now: () => this.deps.clock.now(),
       models: this.deps.models,
       onFault: (id, reason) => this.pause(id, reason),
+      risk: this.risk,
       recordContext: this.deps.recordContext,
     });
   }
@@ -94,7 +138,12 @@ export class Engine {
     if (held.length) throw new Error(`agent ${agentId} still has a position or an order in flight in ${held.join(', ')}: close it first`);
     if (a.status !== 'stopped') this.setStatus(a, 'stopped', 'removed');
     this.agents.delete(agentId);
+    this.listChanged();
+  }
+
+  private listChanged(): void {
     this.agentList = [...this.agents.values()];
+    this.riskAgents = this.agentList.map((a) => ({ id: a.config.id, timeframe: a.config.timeframe, capital: a.config.capital, risk: a.config.risk }));
   }
 
   agent(id: string): AgentRunner | undefined {
@@ -107,13 +156,24 @@ export class Engine {
 
   /** A closed bar from the feed. */
   onBar(symbol: string, timeframe: Timeframe, bar: Bar): void {
-    if (this.barBroker && this.brokerTimeframe.get(symbol) === timeframe) this.barBroker.onBar(symbol, bar);
+    if (this.barBroker && this.brokerTimeframe.get(symbol) === timeframe) {
+      this.inBar = true;
+      try {
+        this.barBroker.onBar(symbol, bar);
+      } finally {
+        this.inBar = false;
+      }
+      if (this.lateFills.length) this.settleLateFills();
+    }
+    // Marked first, then judged: a breaker tripped by this bar's close stops this bar's entries.
+    this.risk.afterBar(symbol, timeframe, bar.close);
     const agents = this.agentList;
     for (let i = 0; i < agents.length; i++) if (agents[i].config.timeframe === timeframe) agents[i].onBarClose(symbol, bar);
   }
 
   /** A bar of history for the agents on that symbol and timeframe to warm up on: no decision, no order, no fill. */
   warmUp(symbol: string, timeframe: Timeframe, bar: Bar): void {
+    this.risk.seeClose(symbol, timeframe, bar.close);
     for (const a of this.agentList) if (a.config.timeframe === timeframe) a.warmUp(symbol, bar);
   }
 
@@ -141,15 +201,20 @@ export class Engine {
     this.setStatus(this.must(agentId), 'running', reason);
   }
 
-  /** Stops deciding; open positions stay (close them explicitly, or use emergencyStop). */
-  stop(agentId: string, reason = 'stopped by user'): void {
+  /**
+   * Stops deciding and cancels the agent's orders in flight. Its positions are
+   * closed at market when asked, else left with their stop and target at the broker.
+   */
+  stop(agentId: string, reason = 'stopped by user', closePositions = false): void {
     this.setStatus(this.must(agentId), 'stopped', reason);
+    for (const o of this.deps.broker.pendingOrders()) if (o.agentId === agentId && o.purpose === 'open') this.deps.broker.cancelOrder(o.clientOrderId, reason);
+    if (closePositions) for (const p of this.deps.broker.positions()) if (p.agentId === agentId) this.closePosition(agentId, p.symbol, 'manual');
   }
 
-  /** Closes one agent's position in a symbol at market. */
+  /** Closes one agent's position in a symbol at market; false when there is none, or its close is already under way. */
   closePosition(agentId: string, symbol: string, reason: 'manual' | 'emergency' = 'manual'): boolean {
     const p = this.deps.broker.positionOf(agentId, symbol);
-    if (!p) return false;
+    if (!p || this.isClosing(p)) return false;
     const now = this.deps.clock.now();
     const id = clientOrderId(agentId, symbol, now, reason === 'manual' ? 'M' : 'Z');
     this.deps.journal.append({
@@ -163,10 +228,54 @@ export class Engine {
     return true;
   }
 
-  /** Halts every agent and closes every position, each close recorded with reason 'emergency'. */
-  emergencyStop(): void {
-    for (const a of this.agents.values()) if (a.status !== 'stopped') this.setStatus(a, 'stopped', 'emergency stop');
-    for (const p of this.deps.broker.positions()) this.closePosition(p.agentId, p.symbol, 'emergency');
+  private isClosing(p: Position): boolean {
+    return this.deps.broker.pendingOrders().some((o) => o.purpose === 'close' && o.positionId === p.id);
+  }
+
+  /** Exactly what emergencyStop would do now. */
+  emergencyPlan(): EmergencyPlan {
+    const positions = this.deps.broker.positions();
+    const halt = ['account', ...this.agents.keys()].filter((s) => this.risk.stateOf(s).state !== 'halted');
+    return {
+      cancel: this.deps.broker.pendingOrders().filter((o) => o.purpose === 'open'),
+      close: positions.filter((p) => !this.isClosing(p)),
+      closing: positions.filter((p) => this.isClosing(p)),
+      halt,
+    };
+  }
+
+  /**
+   * Leaves nothing behind: the account and every agent halted (so nothing new
+   * is decided or sent), every entry in flight cancelled, every position closed
+   * at market. Pressing it again sends nothing twice: halted stays halted, a
+   * position already closing is not closed again. A fill that lands after it
+   * is closed at once (settleLateFills).
+   */
+  emergencyStop(by = 'user'): EmergencyPlan {
+    const plan = this.emergencyPlan();
+    for (const scope of plan.halt) this.risk.setState(scope, 'halted', 'emergency-stop', 'emergency stop', by, null);
+    for (const o of plan.cancel) this.deps.broker.cancelOrder(o.clientOrderId, 'emergency stop');
+    for (const p of plan.close) this.closePosition(p.agentId, p.symbol, 'emergency');
+    return plan;
+  }
+
+  /** Closes, at market, what opened on a halted agent, and says so. */
+  private settleLateFills(): void {
+    const due = this.lateFills;
+    this.lateFills = [];
+    for (const e of due) {
+      const p = e.payload;
+      const st = this.risk.effectiveState(e.agentId);
+      const closing = this.closePosition(e.agentId, p.symbol, 'emergency');
+      if (!closing) continue;
+      this.deps.journal.append({
+        id: eventId.riskNotice('late-fill', p.positionId),
+        type: 'risk.notice',
+        agentId: e.agentId,
+        time: this.deps.clock.now(),
+        payload: { code: 'late-fill-closed', message: `${p.symbol} ${p.side === 1 ? 'long' : 'short'} of ${p.volumeUnits} units filled for agent ${e.agentId} after trading was halted (${st.reason}): closing it at market`, symbol: p.symbol, clientOrderId: p.positionId },
+      });
+    }
   }
 
   private must(agentId: string): AgentRunner {

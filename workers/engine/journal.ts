@@ -17,6 +17,7 @@ export class EventJournal {
   private seq: number;
   private readonly listeners: EventListener[] = [];
   private readonly closedWatchers: ((e: EngineEventOf<'position.closed'>) => void)[] = [];
+  private readonly openedWatchers: ((e: EngineEventOf<'position.opened'>) => void)[] = [];
   private readonly objects: EngineEvent[] = [];
   private readonly tape = new DecisionTape();
   private merged: EngineEvent[] | null = null;
@@ -57,6 +58,7 @@ export class EventJournal {
     }
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i](e);
     if (e.type === 'position.closed') for (const fn of this.closedWatchers) fn(e);
+    else if (e.type === 'position.opened') for (const fn of this.openedWatchers) fn(e);
     return e;
   }
 
@@ -66,6 +68,11 @@ export class EventJournal {
    */
   watchClosedTrades(fn: (e: EngineEventOf<'position.closed'>) => void): void {
     this.closedWatchers.push(fn);
+  }
+
+  /** Positions as they open: the engine closes one that opened on a halted agent (a fill after a stop). */
+  watchOpenedPositions(fn: (e: EngineEventOf<'position.opened'>) => void): void {
+    this.openedWatchers.push(fn);
   }
 
   /** A key for `appendDecision`: who decides and the names of the inputs they record. */

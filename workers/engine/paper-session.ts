@@ -5,6 +5,7 @@ import type { Clock } from '../trading/clock.ts';
 import { Engine } from './engine.ts';
 import { EventJournal } from './journal.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
+import type { RiskConfig } from '../risk/limits.ts';
 
 export interface PaperSessionConfig {
   clock: Clock;
@@ -18,6 +19,8 @@ export interface PaperSessionConfig {
   models?: (id: string) => LoadedModel;
   /** Decisions carry each bar's trade and account context (AgentDeps.recordContext). */
   recordContext?: boolean;
+  /** The account's risk limits (absent: every rule off). */
+  risk?: RiskConfig;
 }
 
 /** An engine wired to a paper account: what backtests, replays and the demo all run. */
@@ -27,6 +30,6 @@ export function createPaperSession(cfg: PaperSessionConfig): { engine: Engine; b
     { initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument: cfg.instrument, now: () => cfg.clock.now() },
     (e) => journal.append(e),
   );
-  const engine = new Engine({ clock: cfg.clock, broker, journal, instrument: cfg.instrument, models: cfg.models, recordContext: cfg.recordContext });
+  const engine = new Engine({ clock: cfg.clock, broker, journal, instrument: cfg.instrument, models: cfg.models, recordContext: cfg.recordContext, risk: cfg.risk });
   return { engine, broker, journal };
 }

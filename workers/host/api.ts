@@ -1,5 +1,7 @@
 import type { AgentConfig } from '../engine/agent-config.ts';
-import type { CommandPayload, EngineEvent, EngineEventOf } from '../trading/events.ts';
+import type { CommandPayload, EngineEvent, EngineEventOf, TradingState } from '../trading/events.ts';
+import type { RiskConfig } from '../risk/limits.ts';
+import type { RiskSnapshot } from '../risk/risk-engine.ts';
 import type { CostModel } from '../market/costs.ts';
 import type { Timeframe } from '../market/timeframe.ts';
 import type { AccountSnapshot, AgentRunState } from '../store/store.ts';
@@ -16,17 +18,26 @@ export type WorkspaceCommand =
   | { kind: 'agent.create'; config: AgentConfig }
   | { kind: 'agent.pause'; agentId: string }
   | { kind: 'agent.resume'; agentId: string }
-  | { kind: 'agent.stop'; agentId: string }
+  /** Cancels the agent's orders in flight; `closePositions` closes its positions at market, else they stay with their stop and target. */
+  | { kind: 'agent.stop'; agentId: string; closePositions?: boolean }
   | { kind: 'agent.remove'; agentId: string }
   | { kind: 'position.close'; agentId: string; symbol: string }
   | { kind: 'positions.close-all' }
-  | { kind: 'emergency-stop' };
+  | { kind: 'emergency-stop' }
+  /** Sets the account's (or one agent's) trading state by hand. Resuming the account resumes every agent too. */
+  | { kind: 'trading.state'; state: TradingState; agentId?: string }
+  /** Removes every protection lock on a symbol or an agent. */
+  | { kind: 'risk.unlock'; target: string }
+  /** Replaces the account's risk limits, day time zone and group table. */
+  | { kind: 'risk.configure'; config: RiskConfig };
 
 /** The first command of every workspace: its account and the series its replay feed plays. */
 export interface WorkspaceInit {
   kind: 'workspace.init';
   account: { initialCash: number; leverage: number; costs: CostModel };
   feed: { kind: 'replay'; series: { symbol: string; timeframe: Timeframe }[] };
+  /** The risk limits the workspace starts with (new workspaces: DEFAULT_RISK_CONFIG). Absent in records made before them: no limits, so they rebuild as they ran. */
+  risk?: RiskConfig;
 }
 
 /** What a `command` event records: the workspace's init, then each user instruction. */
@@ -43,6 +54,8 @@ export interface AgentSummary {
   id: string;
   name: string;
   state: AgentRunState;
+  /** The state it trades under (the stricter of the account's and its own) and why. */
+  trading: { state: TradingState; reason: string; resumeAt: number | null };
   /** Why it is in that state ('paused: NaN in feature rsi_14', 'emergency stop'). */
   reason: string;
   symbols: string[];
@@ -67,6 +80,8 @@ export interface HostStatus {
   broker: { name: string; connected: boolean; lastHeartbeat: number | null; message?: string };
   account: AccountSnapshot & { initialCash: number };
   agents: AgentSummary[];
+  /** Trading states, locks and limits; absent before the engine is up. */
+  risk?: RiskSnapshot;
   lastSeq: number;
 }
 

@@ -7,6 +7,7 @@ import type { LoadedModel } from '../models/chain/model-stage.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';
 import { modelsOfAgent, type EngineStore } from '../store/store.ts';
 import type { AgentTracker } from './agent-tracker.ts';
+import { riskConfigProblems } from '../risk/limits-check.ts';
 
 /** A command the workspace will not carry out; the message says why, in words. */
 export class CommandRefused extends Error {}
@@ -43,8 +44,16 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       return setState(d, c.agentId, 'paused');
     case 'agent.resume':
       return setState(d, c.agentId, 'running');
-    case 'agent.stop':
-      return setState(d, c.agentId, 'stopped');
+    case 'agent.stop': {
+      const a = mustExist(d, c.agentId);
+      if (a.status === 'stopped') throw new CommandRefused(`agent ${c.agentId} is already stopped`);
+      const cancels = d.broker.pendingOrders().filter((o) => o.agentId === c.agentId && o.purpose === 'open').length;
+      const held = d.broker.positions().filter((p) => p.agentId === c.agentId).length;
+      d.engine.stop(c.agentId, 'stopped by user', c.closePositions === true);
+      await markState(d, c.agentId, 'stopped');
+      const what = held === 0 ? 'no position open' : c.closePositions ? `${held} position(s) closing at market` : `${held} position(s) left open with their stop and target at the broker`;
+      return `agent ${c.agentId} stopped: ${cancels} pending order(s) cancelled, ${what}`;
+    }
     case 'agent.remove': {
       mustExist(d, c.agentId);
       try {
@@ -69,11 +78,38 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       return `closing ${open.length} position(s) at market; agents keep running`;
     }
     case 'emergency-stop': {
-      const open = d.broker.positions().length;
-      const running = d.engine.listAgents().filter((a) => a.status !== 'stopped').length;
-      d.engine.emergencyStop();
-      for (const a of d.engine.listAgents()) await markState(d, a.config.id, 'stopped');
-      return `emergency stop: ${running} agent(s) halted, ${open} position(s) closing at market`;
+      const plan = d.engine.emergencyStop();
+      const agents = plan.halt.filter((s) => s !== 'account').length;
+      const nothing = plan.cancel.length === 0 && plan.close.length === 0 && plan.halt.length === 0;
+      if (nothing) return `emergency stop: already done - trading halted, no order pending${plan.closing.length ? `, ${plan.closing.length} position(s) still closing` : ', no position open'}`;
+      return `emergency stop: trading halted (account and ${agents} agent(s)), ${plan.cancel.length} pending order(s) cancelled, ${plan.close.length} position(s) closing at market${plan.closing.length ? ` (${plan.closing.length} already closing)` : ''}`;
+    }
+    case 'trading.state': {
+      const scope = c.agentId ?? 'account';
+      if (c.agentId) mustExist(d, c.agentId);
+      if (!['active', 'reducing', 'halted'].includes(c.state)) throw new CommandRefused(`trading state must be active, reducing or halted (got ${JSON.stringify(c.state)})`);
+      const word = { active: 'resumed', reducing: 'set to reducing (exits and stop moves only)', halted: 'halted' }[c.state];
+      const who = c.agentId ? `agent ${c.agentId}` : 'the account';
+      // Resuming the account resumes every agent a breaker or a stop left behind: one word to trade again.
+      const scopes = c.state === 'active' && !c.agentId ? ['account', ...d.engine.listAgents().map((a) => a.config.id)] : [scope];
+      let changed = 0;
+      for (const s of scopes) if (d.engine.risk.setState(s, c.state, 'user', `${word} by hand`, 'user', null)) changed++;
+      if (changed === 0) throw new CommandRefused(`${who} is already ${c.state}`);
+      return `trading ${word} for ${who}${scopes.length > 1 ? ` and its agents` : ''}`;
+    }
+    case 'risk.unlock': {
+      const removed = d.engine.risk.unlock(c.target, 'user');
+      if (removed.length === 0) {
+        const locked = [...new Set(d.engine.risk.locks().map((l) => l.target))];
+        throw new CommandRefused(`nothing is locked on ${c.target} (locked: ${locked.join(', ') || 'nothing'})`);
+      }
+      return `${c.target} unlocked (${removed.map((l) => l.rule).join(', ')})`;
+    }
+    case 'risk.configure': {
+      const problems = riskConfigProblems(c.config, [...new Set(d.series.map((s) => s.symbol))]);
+      if (problems.length) throw new CommandRefused(`risk limits not changed: ${problems.join('; ')}`);
+      d.engine.risk.configure(c.config);
+      return 'risk limits saved: the engine enforces them from the next bar';
     }
   }
 }
@@ -110,13 +146,12 @@ function mustExist(d: CommandDeps, agentId: string) {
   return a;
 }
 
-async function setState(d: CommandDeps, agentId: string, to: 'running' | 'paused' | 'stopped'): Promise<string> {
+async function setState(d: CommandDeps, agentId: string, to: 'running' | 'paused'): Promise<string> {
   const a = mustExist(d, agentId);
   if (a.status === to) throw new CommandRefused(`agent ${agentId} is already ${to}`);
   if (to === 'paused' && a.status === 'stopped') throw new CommandRefused(`agent ${agentId} is stopped; start it instead`);
   if (to === 'running') d.engine.resume(agentId, a.status === 'stopped' ? 'started by user' : 'resumed by user');
-  else if (to === 'paused') d.engine.pause(agentId);
-  else d.engine.stop(agentId);
+  else d.engine.pause(agentId);
   await markState(d, agentId, to);
   return `agent ${agentId} ${to === 'running' ? 'running' : to}`;
 }

@@ -7,6 +7,7 @@ import { modelId, validateBundle } from '../models/bundle/index.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';
 import { DEFAULT_CHAIN } from '../models/chain/chain-policy.ts';
 import type { WorkspaceCommand } from './api.ts';
+import { DEFAULT_RISK_CONFIG } from '../risk/limits.ts';
 
 /** What an empty store is filled with before a host first runs it. */
 export interface WorkspaceSeed {
@@ -51,7 +52,7 @@ export async function demoSeed(files: PublicFiles, now: number): Promise<Workspa
   return {
     bars,
     models,
-    init: { kind: 'workspace.init', account: DEMO_ACCOUNT, feed: { kind: 'replay', series: bars.map((s) => ({ symbol: s.symbol, timeframe: s.timeframe })) } },
+    init: { kind: 'workspace.init', account: DEMO_ACCOUNT, feed: { kind: 'replay', series: bars.map((s) => ({ symbol: s.symbol, timeframe: s.timeframe })) }, risk: DEFAULT_RISK_CONFIG },
     commands: [
       { kind: 'agent.create', config: DEMO_AGENT },
       {

@@ -196,6 +196,7 @@ export abstract class HostCore implements WorkspaceHostApi {
         initialCash: this.initialCash(),
       },
       agents: ready ? this.engine.listAgents().map((r) => this.summary(r.config.id)) : [],
+      ...(ready ? { risk: this.engine.risk.snapshot() } : {}),
       lastSeq: this.lastSeq,
     };
   }
@@ -212,10 +213,12 @@ export abstract class HostCore implements WorkspaceHostApi {
       const mark = this.lastClose.get(p.symbol);
       if (mark !== undefined) openPnl += p.side * (mark - p.entryPrice) * p.volumeUnits;
     }
+    const trading = this.engine.risk.effectiveState(agentId);
     return {
       id: c.id,
       name: c.name,
       state: runner.status,
+      trading: { state: trading.state, reason: trading.reason, resumeAt: trading.resumeAt },
       reason: t.reason,
       symbols: c.symbols,
       timeframe: c.timeframe,
@@ -229,7 +232,7 @@ export abstract class HostCore implements WorkspaceHostApi {
 }
 
 export function commandEvent(n: number, command: RecordedCommand, afterStep: number, source: string, time = afterStep): EngineEventInput {
-  const agentId = 'agentId' in command ? command.agentId : command.kind === 'agent.create' ? command.config.id : '';
+  const agentId = 'agentId' in command ? (command.agentId ?? '') : command.kind === 'agent.create' ? command.config.id : '';
   const payload: CommandPayload = { command, afterStep, source };
   return { id: eventId.command(n), type: 'command', agentId, time, payload };
 }

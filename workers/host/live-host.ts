@@ -8,7 +8,8 @@ import { Engine } from '../engine/engine.ts';
 import { EventJournal } from '../engine/journal.ts';
 import type { EngineEvent } from '../trading/events.ts';
 import { HostCore, type HostCoreDeps } from './host-core.ts';
-import type { HostStatus } from './api.ts';
+import type { HostStatus, RecordedCommandEvent } from './api.ts';
+import { DEFAULT_RISK_CONFIG } from '../risk/limits.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
 export interface LiveMarket {
@@ -174,6 +175,12 @@ export class LiveHost extends HostCore {
 
   /** Agents of the stored workspace come back in their state; a fault pause stays a pause. */
   private async restoreAgents(): Promise<void> {
+    // Limits, halts and locks survive a restart: the last configured limits, then every state change and lock on record.
+    const record = await this.deps.store.events.since(0);
+    const configured = record.filter((e): e is RecordedCommandEvent => e.type === 'command' && e.payload.command.kind === 'risk.configure').at(-1);
+    const cmd = configured?.payload.command;
+    this.engine.risk.configure(cmd?.kind === 'risk.configure' ? cmd.config : DEFAULT_RISK_CONFIG);
+    this.engine.risk.restore(record);
     for (const rec of await this.deps.store.agents.list()) {
       const problem = await this.loadModels(rec.config.alpha.kind === 'model' ? [rec.config.alpha.modelId, rec.config.riskModel, rec.config.guardModel] : [rec.config.riskModel, rec.config.guardModel]);
       if (problem) {

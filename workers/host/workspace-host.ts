@@ -12,6 +12,7 @@ import { commandEvent, HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus } from './api.ts';
 import type { WorkspaceSeed } from './demo-workspace.ts';
 import { utcMinute } from '../util/utc-text.ts';
+import { NO_RISK_CONFIG } from '../risk/limits.ts';
 
 export interface WorkspaceHostDeps extends HostCoreDeps {
   /** Paces the replay (wallClock in real use). */
@@ -188,6 +189,7 @@ export class WorkspaceHost extends HostCore {
     const session = createPaperSession({
       clock: this.clock,
       ...this.init.account,
+      risk: this.init.risk ?? NO_RISK_CONFIG,
       instrument: (symbol) => this.instrument(symbol),
       retainEvents: false,
       models: (id) => {

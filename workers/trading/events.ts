@@ -27,6 +27,24 @@ export interface DecisionPayload {
   clientOrderId?: string;
   /** What each model of the chain said, when the agent runs models. */
   models?: DecisionModels;
+  /** What the pre-trade risk rules did to this entry: every resize, and the refusal that stopped it. */
+  risk?: RiskNote[];
+}
+
+/** One risk rule's word on a proposed entry, as the decision records it. */
+export interface RiskNote {
+  /** The rule's name ('daily-loss', 'correlation', 'streak-sizing', ...). */
+  rule: string;
+  verdict: 'resize' | 'refuse';
+  /** Stable reason code ('daily-loss-limit', 'currency-exposure', ...): counted, alerted on, documented. */
+  code: string;
+  /** In words, with the numbers: 'USD exposure would be 412% of equity, above the 300% limit'. */
+  reason: string;
+  /** The numbers behind it (limit, value, ...). */
+  numbers: Record<string, number>;
+  /** Size before and after a resize, in units. */
+  fromUnits?: number;
+  toUnits?: number;
 }
 
 /** The model chain's numbers behind a decision: shown in the decision log as they were. */
@@ -112,6 +130,63 @@ export interface PositionClosedPayload {
   netPnlCents: number;
 }
 
+export interface OrderCancelledPayload {
+  clientOrderId: string;
+  symbol: string;
+  /** Why, in words: 'emergency stop', 'agent stopped by user'. */
+  reason: string;
+}
+
+/**
+ * Trading states, as NautilusTrader's RiskEngine has them: active trades
+ * freely; reducing allows exits and stop moves only; halted sends no order of
+ * its own (a user's close still goes).
+ */
+export type TradingState = 'active' | 'reducing' | 'halted';
+
+export interface TradingStatePayload {
+  /** The whole account, or one agent (the event's agentId). */
+  scope: 'account' | 'agent';
+  state: TradingState;
+  previous: TradingState;
+  /** Stable reason code: 'daily-loss-limit', 'max-drawdown', 'emergency-stop', 'user', 'auto-resume', 'rule-error', ... */
+  code: string;
+  reason: string;
+  /** Who or what changed it: 'user', 'rule:daily-loss', 'schedule'. */
+  by: string;
+  /** When it goes back to active by itself (ms UTC), or null: by hand only. */
+  resumeAt: number | null;
+}
+
+/** A protection's time-windowed lock (Freqtrade's manner): no new entry on the symbol or by the agent until it expires. */
+export interface RiskLockPayload {
+  lockId: string;
+  scope: 'symbol' | 'agent';
+  /** The symbol, or the agent id. */
+  target: string;
+  rule: string;
+  code: string;
+  reason: string;
+  from: number;
+  until: number;
+}
+
+export interface RiskUnlockPayload {
+  lockId: string;
+  scope: 'symbol' | 'agent';
+  target: string;
+  /** Who removed it: 'user' (by hand). Expiry needs no event: a lock ends at its `until`. */
+  by: string;
+}
+
+/** Something the risk layer did on its own that the trader must hear about: a fill after a stop, closed at once. */
+export interface RiskNoticePayload {
+  code: string;
+  message: string;
+  symbol?: string;
+  clientOrderId?: string;
+}
+
 export interface AgentStatusPayload {
   status: 'running' | 'paused' | 'stopped' | 'error';
   reason: string;
@@ -140,7 +215,12 @@ export interface EventPayloads {
   'position.opened': PositionOpenedPayload;
   'position.amended': PositionAmendedPayload;
   'position.closed': PositionClosedPayload;
+  'order.cancelled': OrderCancelledPayload;
   'agent.status': AgentStatusPayload;
+  'risk.state': TradingStatePayload;
+  'risk.lock': RiskLockPayload;
+  'risk.unlock': RiskUnlockPayload;
+  'risk.notice': RiskNoticePayload;
   command: CommandPayload;
 }
 
@@ -173,11 +253,16 @@ export function clientOrderId(agentId: string, symbol: string, barTime: number, 
 
 export const eventId = {
   decision: (agentId: string, symbol: string, barTime: number) => `dec:${agentId}:${symbol}:${barTime}`,
-  order: (stage: 'intent' | 'accepted' | 'rejected' | 'filled', clientOrderId: string) => `ord:${stage}:${clientOrderId}`,
+  order: (stage: 'intent' | 'accepted' | 'rejected' | 'filled' | 'cancelled', clientOrderId: string) => `ord:${stage}:${clientOrderId}`,
   positionOpened: (positionId: string) => `pos:open:${positionId}`,
   positionAmended: (positionId: string, time: number, n: number) => `pos:amend:${positionId}:${time}:${n}`,
   positionClosed: (positionId: string) => `pos:close:${positionId}`,
   agentStatus: (agentId: string, time: number, status: string, repeat = 1) => `agent:${agentId}:${time}:${status}${repeat > 1 ? `:${repeat}` : ''}`,
+  /** The n-th state change of a scope ('account' or an agent id) at an engine time. */
+  tradingState: (scope: string, time: number, n: number) => `risk:state:${scope}:${time}:${n}`,
+  riskLock: (lockId: string) => `risk:lock:${lockId}`,
+  riskUnlock: (lockId: string, time: number) => `risk:unlock:${lockId}:${time}`,
+  riskNotice: (code: string, subject: string) => `risk:notice:${code}:${subject}`,
   /** Commands are numbered in the order the owner applied them: the n-th command of a workspace. */
   command: (n: number) => `cmd:${n}`,
 };

@@ -3,7 +3,7 @@ import { eventId } from '../../trading/events.ts';
 import { roundPrice, toCents } from '../../market/instrument.ts';
 import { orderProblem } from '../../market/order-check.ts';
 import type { AccountState, CloseReason, OrderIntent, Position, Side } from '../../trading/orders.ts';
-import type { Broker, BrokerEventSink } from '../broker.ts';
+import type { Broker, BrokerEventSink, PendingOrderView } from '../broker.ts';
 import type { CTraderMessage } from './codec.ts';
 import { CTraderDisconnectedError, type CTraderConnection } from './connection.ts';
 import { CTraderError, explainError } from './errors.ts';
@@ -185,6 +185,26 @@ export class CTraderBroker implements Broker {
   hasPendingOrder(agentId: string, symbol: string): boolean {
     for (const r of this.orders.values()) if (r.state !== 'done' && r.agentId === agentId && r.symbol === symbol) return true;
     return false;
+  }
+
+  pendingOrders(): readonly PendingOrderView[] {
+    const out: PendingOrderView[] = [];
+    for (const r of this.orders.values()) {
+      if (r.state === 'done') continue;
+      out.push({ clientOrderId: r.coid, agentId: r.agentId, symbol: r.symbol, purpose: r.kind, ...(r.positionId ? { positionId: r.positionId } : {}), state: r.state === 'queued' ? 'queued' : 'sent' });
+    }
+    return out;
+  }
+
+  /**
+   * A MARKET order cannot be cancelled once cTrader has it: it fills or is
+   * refused within moments, and the engine closes a fill that arrives after a
+   * stop. (Queued orders are not held here: submit refuses while disconnected.)
+   */
+  cancelOrder(clientOrderId: string, reason: string): void {
+    const r = this.orders.get(clientOrderId);
+    if (!r || r.state === 'done') return;
+    this.o.log?.('info', `order ${clientOrderId} cannot be cancelled at cTrader (a market order): ${reason}; a fill that lands is closed at once`);
   }
 
   /** Orders sent whose outcome is not known yet (lost with a connection): reconcile settles them. */

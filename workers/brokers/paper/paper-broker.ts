@@ -3,7 +3,7 @@ import { fromCents, roundPrice, toCents, type InstrumentSpec } from '../../marke
 import { eventId } from '../../trading/events.ts';
 import { orderProblem } from '../../market/order-check.ts';
 import type { AccountState, CloseReason, OrderIntent, Position, Side } from '../../trading/orders.ts';
-import type { BarDrivenBroker, BrokerEventSink } from '../broker.ts';
+import type { BarDrivenBroker, BrokerEventSink, PendingOrderView } from '../broker.ts';
 import { askOf, commissionFor, marketFillPrice, type CostModel } from '../../market/costs.ts';
 import { barrierExit, entryAtOpen } from '../../market/barriers.ts';
 
@@ -121,6 +121,23 @@ export class PaperBroker implements BarDrivenBroker {
       if (o.kind === 'open' ? o.intent.agentId === agentId && o.intent.symbol === symbol : this.open.get(o.positionId)?.agentId === agentId && this.open.get(o.positionId)?.symbol === symbol) return true;
     }
     return false;
+  }
+
+  pendingOrders(): readonly PendingOrderView[] {
+    return this.pending.map((o) =>
+      o.kind === 'open'
+        ? { clientOrderId: o.intent.clientOrderId, agentId: o.intent.agentId, symbol: o.intent.symbol, purpose: 'open' as const, state: 'sent' as const }
+        : { clientOrderId: o.clientOrderId, agentId: this.open.get(o.positionId)?.agentId ?? '', symbol: this.open.get(o.positionId)?.symbol ?? '', purpose: 'close' as const, positionId: o.positionId, state: 'sent' as const },
+    );
+  }
+
+  cancelOrder(clientOrderId: string, reason: string): void {
+    const i = this.pending.findIndex((o) => (o.kind === 'open' ? o.intent.clientOrderId : o.clientOrderId) === clientOrderId);
+    if (i < 0) return;
+    const [o] = this.pending.splice(i, 1);
+    const agentId = o.kind === 'open' ? o.intent.agentId : (this.open.get(o.positionId)?.agentId ?? '');
+    const symbol = o.kind === 'open' ? o.intent.symbol : (this.open.get(o.positionId)?.symbol ?? '');
+    this.emit({ id: eventId.order('cancelled', clientOrderId), type: 'order.cancelled', agentId, time: this.cfg.now(), payload: { clientOrderId, symbol, reason } });
   }
 
   account(): AccountState {

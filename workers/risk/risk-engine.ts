@@ -1,0 +1,338 @@
+import { floorVolumeUnits, type InstrumentSpec } from '../market/instrument.ts';
+import type { Timeframe } from '../market/timeframe.ts';
+import { eventId, type EngineEvent, type EngineEventInput, type EngineEventOf, type RiskLockPayload, type RiskNote, type TradingState } from '../trading/events.ts';
+import type { AccountState, Position } from '../trading/orders.ts';
+import { limitsFor, NO_RISK_CONFIG, type RiskConfig, type RiskLimits } from './limits.ts';
+import type { ClosedTrade, ProposedEntry, RiskActions, RiskRule, RiskView } from './rule.ts';
+import { RULES } from './rules/index.ts';
+import { CloseHistory } from './close-history.ts';
+import { nextDayStart, tradingDay } from './trading-day.ts';
+
+/** What the risk layer needs from the engine: read-only views plus the journal to record in. */
+export interface RiskEngineDeps {
+  now(): number;
+  account(): AccountState;
+  positions(): readonly Position[];
+  instrument(symbol: string): InstrumentSpec;
+  /** The agents running, with what the rules read of their config. */
+  agents(): readonly RiskAgent[];
+  /** Appends to the event journal. */
+  record(e: EngineEventInput): void;
+}
+
+export interface RiskAgent {
+  id: string;
+  timeframe: Timeframe;
+  capital?: number | null;
+  risk?: Partial<RiskLimits> | null;
+}
+
+/** A scope's trading state and why. */
+export interface ScopeState {
+  state: TradingState;
+  code: string;
+  reason: string;
+  by: string;
+  since: number;
+  resumeAt: number | null;
+}
+
+/** What the risk view, the status and the palette show. */
+export interface RiskSnapshot {
+  config: RiskConfig;
+  account: ScopeState;
+  agents: Record<string, ScopeState>;
+  locks: RiskLockPayload[];
+  dayStartEquity: number;
+  /** Refusals so far, by rule name. */
+  refusals: Record<string, number>;
+}
+
+/** The outcome of the pre-trade pipeline for one entry. */
+export interface Vetting {
+  /** The size to send (after every resize), in units. */
+  volumeUnits: number;
+  /** Every rule that resized or refused, in order. */
+  notes: RiskNote[];
+  /** The refusal that stopped the entry, or null when it may go. */
+  refusal: RiskNote | null;
+}
+
+const STRICTNESS: Record<TradingState, number> = { active: 0, reducing: 1, halted: 2 };
+const ACTIVE: ScopeState = { state: 'active', code: 'start', reason: 'trading', by: 'start', since: 0, resumeAt: null };
+
+/**
+ * The risk layer's state and its pre-trade pipeline. The engine calls it at
+ * each bar (marks, day boundaries, breakers), on each closed trade
+ * (protections) and before each entry (`vet`); the rules themselves are
+ * stateless modules in rules/. Everything it changes is an event.
+ */
+export class RiskEngine {
+  private config: RiskConfig;
+  private readonly states = new Map<string, ScopeState>();
+  private activeLocks: RiskLockPayload[] = [];
+  private readonly closedTrades: ClosedTrade[] = [];
+  private readonly tradesByAgent = new Map<string, ClosedTrade[]>();
+  private readonly history = new CloseHistory();
+  private readonly lastClose = new Map<string, number>();
+  private day = NaN;
+  private dayStart = NaN;
+  /** Realised P&L of each agent since the day began, in cents. */
+  private readonly agentDayRealised = new Map<string, number>();
+  private readonly agentDayCapital = new Map<string, number>();
+  private readonly refusalCounts: Record<string, number> = {};
+  private stateRepeats = { time: NaN, seen: new Map<string, number>() };
+  private readonly checks: RiskRule[];
+  private readonly watchers: RiskRule[];
+  private readonly tradeWatchers: RiskRule[];
+  readonly view: RiskView;
+  private readonly act: (rule: string) => RiskActions;
+
+  constructor(
+    private readonly deps: RiskEngineDeps,
+    config: RiskConfig = NO_RISK_CONFIG,
+    rules: readonly RiskRule[] = RULES,
+  ) {
+    this.config = config;
+    this.checks = rules.filter((r) => r.check);
+    this.watchers = rules.filter((r) => r.afterStep);
+    this.tradeWatchers = rules.filter((r) => r.afterTrade);
+    this.view = this.makeView();
+    this.act = (rule) => ({
+      setState: (scope, state, code, reason, resumeAt) => {
+        if (STRICTNESS[state] > STRICTNESS[this.stateOf(scope).state]) this.setState(scope, state, code, reason, `rule:${rule}`, resumeAt);
+      },
+      lock: (scope, target, code, reason, until) => this.lock(scope, target, rule, code, reason, until),
+    });
+  }
+
+  get settings(): RiskConfig {
+    return this.config;
+  }
+
+  configure(config: RiskConfig): void {
+    this.config = config;
+  }
+
+  /** A close of history (warm-up): kept for the correlation rule, judged by nothing. */
+  seeClose(symbol: string, timeframe: Timeframe, close: number): void {
+    this.history.push(symbol, timeframe, close);
+    this.lastClose.set(symbol, close);
+  }
+
+  /** A bar closed (after the broker marked it): closes for the rules, the day boundary, resumes due, then the breakers. */
+  afterBar(symbol: string, timeframe: Timeframe, close: number): void {
+    this.seeClose(symbol, timeframe, close);
+    const now = this.deps.now();
+    this.rollDay(now);
+    for (const [scope, s] of this.states) {
+      if (s.resumeAt !== null && now >= s.resumeAt && s.state !== 'active') this.setState(scope, 'active', 'auto-resume', `resumed at the configured time after: ${s.reason}`, 'schedule', null);
+    }
+    for (const r of this.watchers) this.guard(r, null, () => r.afterStep!(this.view, this.act(r.name)));
+  }
+
+  /** One of the account's trades closed. */
+  tradeClosed(e: EngineEventOf<'position.closed'>): void {
+    const t = tradeOf(e);
+    this.keepTrade(t);
+    this.agentDayRealised.set(t.agentId, (this.agentDayRealised.get(t.agentId) ?? 0) + t.netPnlCents);
+    for (const r of this.tradeWatchers) this.guard(r, t.agentId, () => r.afterTrade!(t, this.view, this.act(r.name)));
+  }
+
+  /** The state an agent trades under: the stricter of the account's and its own. */
+  effectiveState(agentId: string): ScopeState {
+    const a = this.stateOf('account');
+    const g = this.stateOf(agentId);
+    return STRICTNESS[g.state] > STRICTNESS[a.state] ? g : a;
+  }
+
+  stateOf(scope: string): ScopeState {
+    return this.states.get(scope) ?? ACTIVE;
+  }
+
+  /**
+   * Sets a scope's trading state and records why; false when it already was.
+   * `scope` is 'account' or an agent id; `by` says who: 'user', 'rule:<name>', 'schedule'.
+   */
+  setState(scope: string, state: TradingState, code: string, reason: string, by: string, resumeAt: number | null = null): boolean {
+    const prev = this.stateOf(scope);
+    if (prev.state === state && prev.resumeAt === resumeAt) return false;
+    const time = this.deps.now();
+    if (this.stateRepeats.time !== time) this.stateRepeats = { time, seen: new Map() };
+    const n = (this.stateRepeats.seen.get(scope) ?? 0) + 1;
+    this.stateRepeats.seen.set(scope, n);
+    this.states.set(scope, { state, code, reason, by, since: time, resumeAt });
+    const isAccount = scope === 'account';
+    this.deps.record({
+      id: eventId.tradingState(scope, time, n),
+      type: 'risk.state',
+      agentId: isAccount ? '' : scope,
+      time,
+      payload: { scope: isAccount ? 'account' : 'agent', state, previous: prev.state, code, reason, by, resumeAt },
+    });
+    return true;
+  }
+
+  /** The next day boundary after now: where a 'next-day' breaker resumes. */
+  nextDay(): number {
+    return nextDayStart(this.deps.now(), this.config.timeZone);
+  }
+
+  /** Active locks now. */
+  locks(): RiskLockPayload[] {
+    const now = this.deps.now();
+    if (this.activeLocks.some((l) => l.until <= now)) this.activeLocks = this.activeLocks.filter((l) => l.until > now);
+    return this.activeLocks;
+  }
+
+  /** Removes by hand every lock on a symbol or an agent; returns the locks removed. */
+  unlock(target: string, by: string): RiskLockPayload[] {
+    const hit = this.locks().filter((l) => l.target === target);
+    if (hit.length === 0) return [];
+    this.activeLocks = this.activeLocks.filter((l) => !hit.includes(l));
+    const time = this.deps.now();
+    for (const l of hit) this.deps.record({ id: eventId.riskUnlock(l.lockId, time), type: 'risk.unlock', agentId: l.scope === 'agent' ? l.target : '', time, payload: { lockId: l.lockId, scope: l.scope, target: l.target, by } });
+    return hit;
+  }
+
+  /**
+   * The pre-trade pipeline: each rule in turn allows, resizes (the next rule
+   * judges the new size) or refuses. A rule that throws refuses the entry and
+   * halts the agent with the rule's name and message.
+   */
+  vet(entry: ProposedEntry): Vetting {
+    const notes: RiskNote[] = [];
+    let units = entry.volumeUnits;
+    const spec = this.deps.instrument(entry.symbol);
+    for (const rule of this.checks) {
+      const proposal = units === entry.volumeUnits ? entry : { ...entry, volumeUnits: units };
+      let refusal: RiskNote | null = null;
+      try {
+        const v = rule.check!(proposal, this.view);
+        if (v.kind === 'allow') continue;
+        if (v.kind === 'refuse') refusal = { rule: rule.name, verdict: 'refuse', code: v.code, reason: v.reason, numbers: v.numbers };
+        else {
+          if (!(v.volumeUnits > 0) || !Number.isFinite(v.volumeUnits)) throw new Error(`resized to ${v.volumeUnits} units`);
+          const to = floorVolumeUnits(spec, v.volumeUnits);
+          if (to < spec.minVolumeUnits) {
+            refusal = { rule: rule.name, verdict: 'refuse', code: 'size-below-minimum', reason: `${v.reason}: ${+v.volumeUnits.toFixed(6)} units is below the smallest ${entry.symbol} order (${spec.minVolumeUnits} units)`, numbers: { ...v.numbers, units: v.volumeUnits, minUnits: spec.minVolumeUnits }, fromUnits: units, toUnits: v.volumeUnits };
+          } else {
+            if (to !== units) notes.push({ rule: rule.name, verdict: 'resize', code: v.code, reason: v.reason, numbers: v.numbers, fromUnits: units, toUnits: to });
+            units = to;
+          }
+        }
+      } catch (err) {
+        const message = `rule ${rule.name} failed: ${err instanceof Error ? err.message : String(err)}`;
+        refusal = { rule: rule.name, verdict: 'refuse', code: 'rule-error', reason: `${message}; the agent is halted`, numbers: {} };
+        this.setState(entry.agentId, 'halted', 'rule-error', message, `rule:${rule.name}`, null);
+      }
+      if (refusal) {
+        notes.push(refusal);
+        this.refusalCounts[rule.name] = (this.refusalCounts[rule.name] ?? 0) + 1;
+        return { volumeUnits: units, notes, refusal };
+      }
+    }
+    return { volumeUnits: units, notes, refusal: null };
+  }
+
+  /** Refusals so far, by rule name (the backtest's `refusals`). */
+  refusals(): Record<string, number> {
+    return { ...this.refusalCounts };
+  }
+
+  snapshot(): RiskSnapshot {
+    const agents: Record<string, ScopeState> = {};
+    for (const a of this.deps.agents()) agents[a.id] = this.stateOf(a.id);
+    return { config: this.config, account: this.stateOf('account'), agents, locks: [...this.locks()], dayStartEquity: this.dayStart, refusals: this.refusals() };
+  }
+
+  /**
+   * Rebuilds states, locks and trade history from a stored record (a live
+   * host's restart), recording nothing: a halt survives a restart.
+   */
+  restore(events: readonly EngineEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'risk.state') {
+        const p = e.payload;
+        this.states.set(p.scope === 'account' ? 'account' : e.agentId, { state: p.state, code: p.code, reason: p.reason, by: p.by, since: e.time, resumeAt: p.resumeAt });
+      } else if (e.type === 'risk.lock') this.activeLocks.push(e.payload);
+      else if (e.type === 'risk.unlock') this.activeLocks = this.activeLocks.filter((l) => l.lockId !== e.payload.lockId);
+      else if (e.type === 'position.closed') this.keepTrade(tradeOf(e));
+    }
+  }
+
+  private keepTrade(t: ClosedTrade): void {
+    this.closedTrades.push(t);
+    let list = this.tradesByAgent.get(t.agentId);
+    if (!list) this.tradesByAgent.set(t.agentId, (list = []));
+    list.push(t);
+  }
+
+  private lock(scope: 'symbol' | 'agent', target: string, rule: string, code: string, reason: string, until: number): void {
+    const from = this.deps.now();
+    if (!(until > from)) return;
+    if (this.locks().some((l) => l.scope === scope && l.target === target && l.until >= until)) return;
+    const lock: RiskLockPayload = { lockId: `${scope}:${target}:${rule}:${from}`, scope, target, rule, code, reason, from, until };
+    this.activeLocks.push(lock);
+    this.deps.record({ id: eventId.riskLock(lock.lockId), type: 'risk.lock', agentId: scope === 'agent' ? target : '', time: from, payload: lock });
+  }
+
+  /** Runs a watching rule; one that throws halts the agent it was about (or the account) with its name. */
+  private guard(rule: RiskRule, agentId: string | null, run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.setState(agentId ?? 'account', 'halted', 'rule-error', `rule ${rule.name} failed: ${err instanceof Error ? err.message : String(err)}`, `rule:${rule.name}`, null);
+    }
+  }
+
+  private rollDay(now: number): void {
+    const day = tradingDay(now, this.config.timeZone);
+    if (day === this.day) return;
+    this.day = day;
+    const equity = this.deps.account().equity;
+    this.dayStart = equity;
+    this.agentDayRealised.clear();
+    this.agentDayCapital.clear();
+    for (const a of this.deps.agents()) this.agentDayCapital.set(a.id, Math.min(equity, a.capital ?? Infinity));
+  }
+
+  private makeView(): RiskView {
+    const self = this;
+    const agentOf = (id: string) => this.deps.agents().find((a) => a.id === id);
+    return {
+      get config() {
+        return self.config;
+      },
+      limits: (agentId) => limitsFor(this.config.limits, agentOf(agentId)?.risk),
+      now: () => this.deps.now(),
+      account: () => this.deps.account(),
+      positions: () => this.deps.positions(),
+      instrument: (s) => this.deps.instrument(s),
+      agents: () => this.deps.agents().map((a) => a.id),
+      timeframeOf: (id) => {
+        const a = agentOf(id);
+        if (!a) throw new Error(`no agent ${id}`);
+        return a.timeframe;
+      },
+      closes: (symbol, tf, n) => this.history.last(symbol, tf, n),
+      watched: (tf) => this.history.symbols(tf),
+      lastClose: (symbol) => this.lastClose.get(symbol) ?? NaN,
+      trades: (agentId) => (agentId === null ? this.closedTrades : (this.tradesByAgent.get(agentId) ?? [])),
+      dayStartEquity: () => this.dayStart,
+      agentDayPnl: (agentId) => {
+        let open = 0;
+        for (const p of this.deps.positions()) if (p.agentId === agentId) open += p.side * ((this.lastClose.get(p.symbol) ?? p.entryPrice) - p.entryPrice) * p.volumeUnits;
+        return (this.agentDayRealised.get(agentId) ?? 0) / 100 + open;
+      },
+      agentDayStartCapital: (agentId) => this.agentDayCapital.get(agentId) ?? Math.min(this.dayStart, agentOf(agentId)?.capital ?? Infinity),
+      locks: () => this.locks(),
+      state: (scope) => this.stateOf(scope).state,
+    };
+  }
+}
+
+function tradeOf(e: EngineEventOf<'position.closed'>): ClosedTrade {
+  const p = e.payload;
+  return { agentId: e.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, exitPrice: p.exitPrice, reason: p.reason, netPnlCents: p.netPnlCents, time: e.time };
+}

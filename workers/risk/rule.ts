@@ -1,0 +1,107 @@
+import type { InstrumentSpec } from '../market/instrument.ts';
+import type { Timeframe } from '../market/timeframe.ts';
+import type { RiskLockPayload, TradingState } from '../trading/events.ts';
+import type { AccountState, CloseReason, Position, Side } from '../trading/orders.ts';
+import type { RiskConfig, RiskLimits } from './limits.ts';
+
+/** An entry an agent wants to place, before any rule has judged it. */
+export interface ProposedEntry {
+  agentId: string;
+  symbol: string;
+  timeframe: Timeframe;
+  side: Side;
+  /** Size so far (the agent's sizing, then each earlier rule's resize), in units. */
+  volumeUnits: number;
+  /** The close the decision is taken on. */
+  price: number;
+  /** Stop distance in price units, or null when the entry has no stop. */
+  stopDistance: number | null;
+  /** Close time of the bar the decision is taken on (the engine clock). */
+  time: number;
+  /** The base size before any sizing modifier, in units (for the bounds of streak and Kelly sizing). */
+  baseUnits: number;
+}
+
+/** One rule's answer: go on, go on with a new size, or stop here. */
+export type RuleVerdict =
+  | { kind: 'allow' }
+  | { kind: 'resize'; volumeUnits: number; code: string; reason: string; numbers: Record<string, number> }
+  | { kind: 'refuse'; code: string; reason: string; numbers: Record<string, number> };
+
+export const ALLOW: RuleVerdict = { kind: 'allow' };
+
+/** A closed trade as the risk layer keeps it (from position.closed). */
+export interface ClosedTrade {
+  agentId: string;
+  symbol: string;
+  side: Side;
+  volumeUnits: number;
+  entryPrice: number;
+  exitPrice: number;
+  reason: CloseReason;
+  netPnlCents: number;
+  /** Engine time the close was booked. */
+  time: number;
+}
+
+/**
+ * What a rule may read. Everything comes from the engine's own state at the
+ * current step; a rule holds no state of its own, so the same record gives the
+ * same answers in a backtest, a replay and live.
+ */
+export interface RiskView {
+  readonly config: RiskConfig;
+  /** The account's limits with this agent's overrides. */
+  limits(agentId: string): RiskLimits;
+  now(): number;
+  account(): AccountState;
+  /** Open positions, every agent's. */
+  positions(): readonly Position[];
+  instrument(symbol: string): InstrumentSpec;
+  /** The agents running here, by id. */
+  agents(): readonly string[];
+  /** The latest close (bid) seen of a symbol on any timeframe, or NaN. */
+  lastClose(symbol: string): number;
+  /** The agent's timeframe (locks and lookbacks count its bars). */
+  timeframeOf(agentId: string): Timeframe;
+  /** The last `n` closes of a symbol on a timeframe, oldest first (fewer when fewer were seen). */
+  closes(symbol: string, timeframe: Timeframe, n: number): readonly number[];
+  /** Symbols with closes on the timeframe (for the correlation matrix). */
+  watched(timeframe: Timeframe): readonly string[];
+  /** The agent's closed trades, oldest first (every agent's when agentId is null). */
+  trades(agentId: string | null): readonly ClosedTrade[];
+  /** Equity when the current trading day began (RiskConfig.timeZone), and the agent's realised + open P&L since then, in account currency. */
+  dayStartEquity(): number;
+  agentDayPnl(agentId: string): number;
+  /** The agent's capital at the day's start: min(account equity, its capital). */
+  agentDayStartCapital(agentId: string): number;
+  /** Active locks at `now`. */
+  locks(): readonly RiskLockPayload[];
+  state(scope: 'account' | string): TradingState;
+}
+
+/** What a watching rule may do. */
+export interface RiskActions {
+  /** Sets a scope's trading state ('account' or an agent id); a no-op when it is already that state or stricter. */
+  setState(scope: 'account' | string, state: TradingState, code: string, reason: string, resumeAt: number | null): void;
+  /** Locks a symbol or an agent until `until`; a lock already covering it is kept. */
+  lock(scope: 'symbol' | 'agent', target: string, code: string, reason: string, until: number): void;
+}
+
+/**
+ * A risk rule: one small named module (as Lean's risk models and NautilusTrader's
+ * RiskEngine checks are). Pre-trade rules answer `check`; watching rules
+ * (the circuit breaker, protections) act after each step or closed trade.
+ * A rule that throws halts the agent with its name and message: it never
+ * silently allows.
+ */
+export interface RiskRule {
+  /** kebab-case; in decisions, refusal counts and docs. */
+  readonly name: string;
+  /** Pre-trade: judge a proposed entry. */
+  check?(entry: ProposedEntry, view: RiskView): RuleVerdict;
+  /** After a step's bars have been marked: may change states (breakers). */
+  afterStep?(view: RiskView, act: RiskActions): void;
+  /** One of the account's trades closed: may lock (protections) or change states. */
+  afterTrade?(trade: ClosedTrade, view: RiskView, act: RiskActions): void;
+}

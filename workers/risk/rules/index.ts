@@ -1,0 +1,11 @@
+import type { RiskRule } from '../rule.ts';
+import { locksRule } from './locks.ts';
+import { maxOpenRule } from './max-open.ts';
+
+/**
+ * Every rule, in the order the pipeline asks them: locks and counts first
+ * (cheap refusals), then the sizing modifiers (they set the size), then the
+ * exposure and correlation limits (they judge the final size). Watching rules
+ * (breakers, protections) act after each bar or trade whatever their place.
+ */
+export const RULES: readonly RiskRule[] = [locksRule, maxOpenRule];
