@@ -35,6 +35,8 @@ export interface BacktestMetrics {
   worstTrade: number;
   exposurePct: number;
   commissions: number;
+  /** Entries the risk rules refused, by rule name: what each limit did over the run. */
+  refusals: Record<string, number>;
 }
 
 export function computeMetrics(args: {
@@ -44,7 +46,7 @@ export function computeMetrics(args: {
   trades: readonly TradeRecord[];
   barsInMarket: number;
   timeframe: Timeframe;
-}): BacktestMetrics {
+}): Omit<BacktestMetrics, 'refusals'> {
   const { time, equity, initialEquity, trades } = args;
   const n = equity.length;
   const finalEquity = n ? equity[n - 1] : initialEquity;

@@ -11,6 +11,7 @@ import type { EngineEvent } from '../trading/events.ts';
 import { tradeFrom, type TradeRecord } from '../store/projections.ts';
 import { computeMetrics, type BacktestMetrics } from './metrics.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
+import type { RiskConfig } from '../risk/limits.ts';
 
 export interface BacktestConfig {
   /** One series per symbol, all in the agent's timeframe. */
@@ -32,6 +33,8 @@ export interface BacktestConfig {
   to?: number;
   /** Decisions carry each bar's trade and account context (what `features --with-context` reads). */
   recordContext?: boolean;
+  /** The account's risk limits: the same rules as live (absent: every rule off). */
+  risk?: RiskConfig;
   /** Progress and cancel for long runs in a worker: yield every N bars through `timers`. */
   yieldEvery?: number;
   timers?: Timers;
@@ -84,7 +87,7 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
   if (traded.every((s) => s.time.length === 0)) throw new Error(`no bars between ${cfg.from === undefined ? 'the start' : new Date(cfg.from).toISOString()} and ${cfg.to === undefined ? 'the end' : new Date(cfg.to).toISOString()}`);
 
   const clock = new SimulatedClock(traded.reduce((t, s) => Math.min(t, s.time[0] ?? Infinity), Infinity));
-  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: cfg.models, recordContext: cfg.recordContext });
+  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: cfg.models, recordContext: cfg.recordContext, risk: cfg.risk });
   engine.addAgent({ ...cfg.agent, symbols: cfg.series.map((s) => s.symbol), timeframe });
   cfg.series.forEach((s, k) => {
     for (let i = 0; i < start[k]; i++) engine.warmUp(s.symbol, timeframe, barAt(s, i));
@@ -130,7 +133,7 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
   }
   const equity = { time: eqTime.slice(0, samples), equity: eqValue.slice(0, samples) };
   return {
-    metrics: computeMetrics({ time: equity.time, equity: equity.equity, initialEquity: cfg.initialCash, trades, barsInMarket, timeframe }),
+    metrics: { ...computeMetrics({ time: equity.time, equity: equity.equity, initialEquity: cfg.initialCash, trades, barsInMarket, timeframe }), refusals: engine.risk.refusals() },
     equity,
     trades,
     // Built on first read: a million-bar run need not pay for its decision objects unless asked.
