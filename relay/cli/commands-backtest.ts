@@ -10,27 +10,30 @@ import { agentFromOptions, agentName, agentOptions } from './agent-options.ts';
 import { loadBars, UserError } from './load-bars.ts';
 import { loadChain } from './load-models.ts';
 import { duration, money, num, table, units, utc } from './format.ts';
+import { riskFromOptions, riskOptions } from './risk-options.ts';
+import { formatRisk, riskReport, riskReportJson } from './risk-report.ts';
 
 type Log = (s: string) => void;
 
 /** Exit code of a backtest that ran but in which an agent stopped deciding (a model fault paused it): its numbers are not the strategy's. */
 export const EXIT_AGENT_STOPPED = 3;
 
-/** `tradeguard backtest [--data F] --strategy sma-cross --fast 10 --slow 20 [--size U | --risk P] ... [--json]` */
+/** `tradeguard backtest [--data F] --strategy sma-cross --fast 10 --slow 20 [--size U | --risk P] [--max-daily-loss PCT ...] ... [--json]` */
 export async function backtestCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
-    options: { ...agentOptions, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...agentOptions, ...riskOptions, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
   const quiet = o.json ? () => {} : log;
   const { agent, cash, leverage, costs, riskBundle, from, to } = agentFromOptions(o);
+  const risk = riskFromOptions(o);
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, quiet);
   const chain = await loadChain({ alpha: o.alpha, risk: riskBundle, guard: o.guard, modelsDir: o['models-dir'] });
   const withModels = { ...agent, ...chain.attach, name: agentName({ ...agent, ...chain.attach }, agent.name) };
   const problems = agentConfigProblems({ ...withModels, symbols: [series.symbol], timeframe: series.timeframe });
   if (problems.length) throw new UserError(problems.join('; '));
-  const result = await runBacktest({ series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to })
+  const result = await runBacktest({ series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, risk })
     .catch((e: Error) => {
       throw /^no bars between/.test(e.message) ? new UserError(`${e.message} in ${o.data ?? 'the bundled data'} (${utc(series.time[0])} .. ${utc(series.time[series.time.length - 1])})`) : e;
     })
@@ -39,15 +42,18 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   if (o.equity) writeFileSync(o.equity, equityCsv(result));
   if (o.decisions) writeFileSync(o.decisions, decisionsCsv(result.events));
   const code = result.faults.length ? EXIT_AGENT_STOPPED : 0;
+  const risked = riskReport(result.events);
   if (o.json) {
     const decides = withModels.alpha.kind === 'model' ? { kind: 'model', ...chain.identities.alpha } : withModels.alpha;
-    const report = { symbol: series.symbol, timeframe: series.timeframe, agent: withModels.name, strategy: decides, models: chain.identities, sizing: agent.sizing, costs, metrics: result.metrics, openPositions: result.openPositions, faults: result.faults.map((f) => ({ ...f, time: new Date(f.time).toISOString() })), warnings: chain.warnings };
+    const report = { symbol: series.symbol, timeframe: series.timeframe, agent: withModels.name, strategy: decides, models: chain.identities, sizing: agent.sizing, costs, metrics: result.metrics, openPositions: result.openPositions, faults: result.faults.map((f) => ({ ...f, time: new Date(f.time).toISOString() })), risk: riskReportJson(risk, risked), warnings: chain.warnings };
     log(JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
     return code;
   }
   for (const w of chain.warnings) log(`warning: ${w}`);
   log(`\n${withModels.name} on ${series.symbol} ${series.timeframe}, ${agent.sizing.kind === 'fixed' ? `${units(agent.sizing.units)} units per trade` : `${agent.sizing.riskPct}% risk per trade`}${chain.identities.risk ? ' (scaled by the risk model\'s size)' : ''}`);
   log(formatMetrics(result));
+  log('');
+  for (const line of formatRisk(risk, result.metrics.refusals, risked)) log(line);
   if (o.trades) log(`trades written to ${o.trades}`);
   if (o.equity) log(`equity curve written to ${o.equity}`);
   if (o.decisions) log(`decisions written to ${o.decisions}`);

@@ -13,6 +13,7 @@ import { lowerBound } from '../../workers/market/merge.ts';
 import { DEFAULT_DATA, loadBars, UserError } from './load-bars.ts';
 import { loadChain } from './load-models.ts';
 import { money, num, units, utc } from './format.ts';
+import { riskFromOptions, riskOptions } from './risk-options.ts';
 
 type Log = (s: string) => void;
 
@@ -24,12 +25,13 @@ type Log = (s: string) => void;
  * models were not trained on.
  */
 export async function replayCommand(argv: string[], log: Log): Promise<number> {
-  const { values: o } = parseArgs({ args: argv, options: { ...agentOptions, speed: { type: 'string', default: '72000' }, 'max-wait-ms': { type: 'string', default: '250' } }, strict: true });
+  const { values: o } = parseArgs({ args: argv, options: { ...agentOptions, ...riskOptions, speed: { type: 'string', default: '72000' }, 'max-wait-ms': { type: 'string', default: '250' } }, strict: true });
   const speed = Number(o.speed);
   if (!(speed > 0)) throw new UserError(`--speed must be a positive number (times real time), got "${o.speed}"`);
   const custom = argv.some((a) => /^--(strategy|fast|slow|long-only|size|risk|risk-model|alpha|guard|min-confidence|guard-threshold|sl-atr|tp-atr|trail-atr|commission|commission-per-lot|spread-pips|slippage-pips|cash|leverage|max-position)/.test(a));
   const file = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
   const x = agentFromOptions(o);
+  const risk = riskFromOptions(o);
   // --from/--to pick the bars played; the bars before --from warm the agent up (no decision, no order).
   const period = x.from !== undefined || x.to !== undefined;
   const whole = o.data === undefined && !period ? demoReplayBars(file) : file;
@@ -52,7 +54,7 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
 
   const spec = guessInstrument(series.symbol, series.close);
   const clock = new SimulatedClock(series.time[0]);
-  const { engine, broker, journal } = createPaperSession({ clock, ...account, instrument: () => spec, retainEvents: false, models: chain.models });
+  const { engine, broker, journal } = createPaperSession({ clock, ...account, instrument: () => spec, retainEvents: false, models: chain.models, risk });
   engine.addAgent(agent);
   for (let i = 0; i < first; i++) engine.warmUp(whole.symbol, whole.timeframe, barAt(whole, i));
   if (whole !== file) log(`The bundled bars from ${utc(whole.time[0])} on: the part the demo models were not trained on (--data ${DEFAULT_DATA} replays the whole file).`);
@@ -97,6 +99,12 @@ function describeEvent(e: EngineEvent): string | null {
       return `CLOSE   ${e.payload.symbol} ${e.payload.side === 1 ? 'long' : 'short'} @ ${e.payload.exitPrice} (${e.payload.reason})  net P&L ${money(e.payload.netPnlCents / 100)}`;
     case 'agent.status':
       return `AGENT   ${e.agentId} ${e.payload.status}: ${e.payload.reason}`;
+    case 'risk.state':
+      return `RISK    ${e.payload.scope === 'account' ? 'account' : `agent ${e.agentId}`} ${e.payload.previous} -> ${e.payload.state} by ${e.payload.by} (${e.payload.code}): ${e.payload.reason}${e.payload.resumeAt !== null ? `; resumes ${utc(e.payload.resumeAt)}` : ''}`;
+    case 'risk.lock':
+      return `LOCK    ${e.payload.scope} ${e.payload.target} by ${e.payload.rule} (${e.payload.code}) until ${utc(e.payload.until)}: ${e.payload.reason}`;
+    case 'risk.notice':
+      return `NOTICE  ${e.payload.code}: ${e.payload.message}`;
     default:
       return null;
   }

@@ -17,10 +17,13 @@ const HELP = `tradeguard: TradeGuard's command line
                          [--commission FRACTION | --commission-per-lot MONEY] [--spread-pips P] [--slippage-pips P]
                          [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--decisions F.csv] [--json]
                          [--alpha MODEL] [--risk-model MODEL] [--guard MODEL] [--models-dir DIR] [--min-confidence P] [--guard-threshold P]
+                         [--max-daily-loss PCT] [--max-drawdown PCT] [--max-open N] [--max-losses N] [--risk-config F.json]
+                         (risk limits as live trading enforces them, every rule off unless given; prints what each rule refused
+                         and every trading state change; --risk-config: a RiskConfig, limits it leaves out are off; docs/RISK.md)
                          (--risk PCT: % of equity risked per trade, scaled by a risk model's size; MODEL: a bundle folder or a
                          registry id such as alpha:my-alpha@1.0.0 from --models-dir, default .tradeguard/models; --from/--to:
                          YYYY-MM-DD[ HH:mm] UTC, earlier bars only warm up; exit code 3 when an agent stopped deciding)
-  tradeguard replay      [--speed N] [--from DATE] [--to DATE] [same agent options as backtest]
+  tradeguard replay      [--speed N] [--from DATE] [--to DATE] [same agent and risk options as backtest]
   tradeguard serve       [--env-file .env] [--host H] [--port N] [--data-dir DIR] [--replay-speed N] [--no-build]
                          (the relay: PWA, API, stream and the workspace run headless; settings in docs/RELAY.md)
   tradeguard models      validate --model F.onnx --manifest F.json [--json]
