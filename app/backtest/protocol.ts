@@ -5,6 +5,7 @@ import type { AgentConfig } from '../../workers/engine/agent-config.ts';
 import type { BarSeries } from '../../workers/market/bar.ts';
 import type { StoredModel } from '../../workers/models/bundle/registry.ts';
 import type { TradeRecord } from '../../workers/store/projections.ts';
+import type { RiskConfig } from '../../workers/risk/limits.ts';
 
 /** One backtest, as the Backtest view hands it to the backtest worker. */
 export interface BacktestJob {
@@ -16,6 +17,8 @@ export interface BacktestJob {
   costs: CostModel;
   /** The stored bundles the agent attaches (alpha, risk, guard), bytes included. */
   models: StoredModel[];
+  /** The account's risk limits, to see what each would have done (absent: every rule off). */
+  risk?: RiskConfig;
   /** Progress every this many bars (default: about 1 % of the bars, 250 to 20,000). */
   yieldEvery?: number;
 }

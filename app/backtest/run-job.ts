@@ -29,6 +29,7 @@ export async function runBacktestJob(job: BacktestJob, hooks: JobHooks): Promise
       initialCash: job.initialCash,
       leverage: job.leverage,
       costs: job.costs,
+      risk: job.risk,
       models: (id) => {
         const m = loaded.get(id);
         if (!m) throw new Error(`model ${id} is not in this workspace (import it on the Models page)`);

@@ -22,6 +22,8 @@ interface Finished {
   outcome: BacktestOutcome;
   checked: CheckedForm;
   series: BarSeries;
+  /** The run had the account's risk limits on. */
+  riskApplied: boolean;
 }
 
 /**
@@ -86,8 +88,11 @@ export function BacktestView() {
     setDeployMsg(null);
     setConfirming(false);
     const { errors: e, checked } = checkForm(form, ctx());
+    // The limits the workspace enforces now (Settings > Risk limits), as its host reports them.
+    const risk = form.accountRisk ? ws.status()?.risk?.config : undefined;
+    if (form.accountRisk && !risk) e.accountRisk = 'the workspace reports no risk limits yet: set them in Settings > Risk limits';
     setErrors(e);
-    if (!checked) return;
+    if (!checked || e.accountRisk) return;
     try {
       const series = await ws.store.bars.get(checked.symbol, checked.timeframe, { from: checked.from, to: checked.to });
       if (!series || series.time.length < 2) {
@@ -102,14 +107,14 @@ export function BacktestView() {
       }
       setProgress({ done: 0, total: series.time.length });
       let over = false;
-      const job = startBacktest({ series, agent: checked.agent, initialCash: checked.initialCash, leverage: checked.leverage, costs: checked.costs, models: bundles }, (done, total) => {
+      const job = startBacktest({ series, agent: checked.agent, initialCash: checked.initialCash, leverage: checked.leverage, costs: checked.costs, models: bundles, risk }, (done, total) => {
         // A progress message that crosses the result on its way in is old news.
         if (!over) setProgress({ done, total });
       });
       setRunning(job);
       const outcome = await job.result.finally(() => (over = true));
       setProgress({ done: outcome.barsDone, total: outcome.barsTotal });
-      setFinished({ outcome, checked, series });
+      setFinished({ outcome, checked, series, riskApplied: !!risk });
     } catch (e) {
       setRunError(errorText(e));
       setProgress(null);
@@ -254,6 +259,9 @@ export function BacktestView() {
           {num('trailAtr', 'Trailing stop', '× ATR', 'blank: none')}
           {num('atrPeriod', 'ATR period', 'bars')}
           {num('maxPositionPct', 'Maximum position', '% of equity')}
+          <Field name="accountRisk" label="Account risk limits" hint="run under Settings > Risk limits, as live trading would: the results count what each rule refused" error={err('accountRisk')}>
+            {(id, d) => <input id={id} type="checkbox" aria-describedby={d} checked={form.accountRisk} onChange={(e) => update('accountRisk', e.currentTarget.checked)} data-input="account-risk" />}
+          </Field>
         </div>
 
         <h3>Costs and account</h3>
@@ -316,7 +324,7 @@ export function BacktestView() {
               </Show>
             </div>
             <div class="two-col">
-              <div class="panel"><MetricsTable metrics={f().outcome.metrics} openPositions={f().outcome.openPositions.length} /></div>
+              <div class="panel"><MetricsTable metrics={f().outcome.metrics} openPositions={f().outcome.openPositions.length} riskApplied={f().riskApplied} /></div>
               <div class="panel">
                 <EquityChart time={f().outcome.equity.time} equity={f().outcome.equity.equity} drawdown={f().outcome.equity.drawdown} height={300} />
               </div>

@@ -1,11 +1,12 @@
 import { For } from 'solid-js';
 import type { BacktestMetrics } from '../../../workers/backtest/metrics.ts';
 import { fmt } from '../../components/format.ts';
+import { refusalRows } from './refusals.ts';
 
 const days = (ms: number) => `${fmt.num(ms / 86_400_000, 1)} d`;
 
 /** The backtest's figures, numbers right-aligned with their units (definitions: docs/BACKTEST.md). */
-export function MetricsTable(props: { metrics: BacktestMetrics; openPositions: number }) {
+export function MetricsTable(props: { metrics: BacktestMetrics; openPositions: number; riskApplied?: boolean }) {
   const rows = (): [key: string, label: string, value: string, tone?: 'pos' | 'neg'][] => {
     const m = props.metrics;
     const sign = (v: number) => (v > 0 ? 'pos' : v < 0 ? 'neg' : undefined);
@@ -30,6 +31,7 @@ export function MetricsTable(props: { metrics: BacktestMetrics; openPositions: n
       ['exposurePct', 'Exposure', fmt.pct(m.exposurePct, 1)],
       ['commissions', 'Commissions', fmt.usd(m.commissions)],
       ['openPositions', 'Open at the end', String(props.openPositions)],
+      ...refusalRows(m.refusals ?? {}, props.riskApplied ?? false),
     ];
   };
   return (

@@ -26,6 +26,8 @@ export interface BacktestForm extends AlphaSourceFields {
   trailAtr: string;
   atrPeriod: string;
   maxPositionPct: string;
+  /** Run under the account's risk limits (Settings > Risk limits), as live trading would. */
+  accountRisk: boolean;
   spreadPips: string;
   slippagePips: string;
   commissionPerLot: string;
@@ -80,6 +82,7 @@ export function defaultForm(stored: readonly StoredBarsInfo[]): BacktestForm {
     trailAtr: String(DEMO_AGENT.trailAtr ?? ''),
     atrPeriod: String(DEMO_AGENT.atrPeriod),
     maxPositionPct: String(DEFAULT_AGENT.maxPositionPct),
+    accountRisk: false,
     spreadPips: String(costs.spreadPips),
     slippagePips: String(costs.slippagePips),
     commissionPerLot: String(costs.commission.kind === 'per-lot' ? costs.commission.perLot : 0),

@@ -1,0 +1,40 @@
+/** The PWA's backtest results count what each risk rule refused: the worker's job passes the account's limits through to the engine. */
+import { describe, expect, it } from 'vitest';
+import { runBacktestJob } from '../../app/backtest/run-job.ts';
+import { refusalRows } from '../../app/views/backtest/refusals.ts';
+import type { BacktestJob } from '../../app/backtest/protocol.ts';
+import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
+import { NO_RISK_CONFIG } from '../../workers/risk/limits.ts';
+import { bundled } from '../helpers/bundled.ts';
+
+const job = (risk?: BacktestJob['risk']): BacktestJob => ({
+  series: bundled('EURUSD'),
+  agent: DEMO_AGENT,
+  initialCash: DEMO_ACCOUNT.initialCash,
+  leverage: DEMO_ACCOUNT.leverage,
+  costs: DEMO_ACCOUNT.costs,
+  models: [],
+  ...(risk ? { risk } : {}),
+});
+const hooks = { createSession: () => Promise.reject(new Error('no model in this job')) };
+
+describe('backtest results: entries refused by each risk rule', () => {
+  it('a job with the account limits runs them (refusals by rule), one without runs none', async () => {
+    const limited = await runBacktestJob(job({ ...NO_RISK_CONFIG, limits: { ...NO_RISK_CONFIG.limits, maxOpenPositions: 1 } }), hooks);
+    const free = await runBacktestJob(job(), hooks);
+    expect(free.metrics.refusals).toEqual({});
+    const n = limited.metrics.refusals['max-open'];
+    expect(n).toBeGreaterThan(0);
+    expect(limited.metrics.trades).toBeLessThan(free.metrics.trades);
+    expect(refusalRows(limited.metrics.refusals, true)).toContainEqual(['refusals.max-open', 'Entries refused by max-open', n.toLocaleString('en-US')]);
+  });
+
+  it('rows: most refusals first, thousands grouped; none says whether limits were on', () => {
+    expect(refusalRows({ 'max-open': 3, 'daily-loss': 1200, correlation: 0 }, true)).toEqual([
+      ['refusals.daily-loss', 'Entries refused by daily-loss', '1,200'],
+      ['refusals.max-open', 'Entries refused by max-open', '3'],
+    ]);
+    expect(refusalRows({}, true)).toEqual([['refusals', 'Entries refused by risk rules', 'none']]);
+    expect(refusalRows({}, false)).toEqual([['refusals', 'Entries refused by risk rules', 'none (risk limits off)']]);
+  });
+});
