@@ -47,14 +47,14 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
     const help = done(await run('/help'));
     expect(help.ok).toBe(true);
     for (const d of registry.list()) expect(help.lines.some((l) => l.includes(d.usage))).toBe(true);
-    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1])).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop']);
+    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1])).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock']);
     expect(done(await run('/help pause')).lines).toEqual(['#pause <agent> — pause an agent: no new decisions until resumed']);
     expect(done(await run('/help nope')).lines[0]).toBe('unknown command "nope" — try /help');
   });
 
   it('every destructive command is flagged, and only those', () => {
     const destructive = registry.list().filter((d) => d.destructive).map((d) => d.name);
-    expect(destructive).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop']);
+    expect(destructive).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock']);
   });
 
   it('suggests commands for what is typed, with agent ids and symbols filled in', () => {

@@ -1,6 +1,7 @@
 import type { CommandResult, WorkspaceCommand } from '../host/api.ts';
 import { CommandError, expect, type CommandContext, type CommandDef, type CommandRegistry } from './registry.ts';
-import { unknownAgent } from './queries.ts';
+import { riskOf, unknownAgent } from './queries.ts';
+import { lockText, tradingStateText } from './format.ts';
 
 /** `#` commands: they change the workspace, through the host that runs it. */
 
@@ -19,7 +20,7 @@ async function agentId(ctx: CommandContext, typed: string): Promise<string> {
 }
 
 const SYMBOL = /^#[A-Za-z][A-Za-z0-9._-]*$/;
-const RESERVED = new Set(['#close-all', '#emergency-stop', '#pause', '#resume', '#stop']);
+const RESERVED = new Set(['#close-all', '#emergency-stop', '#pause', '#resume', '#stop', '#halt', '#reduce', '#resume-trading', '#unlock']);
 
 const closeSymbol: CommandDef<{ symbol: string }> = {
   name: '#<SYMBOL>',
@@ -76,21 +77,133 @@ const emergencyStop: CommandDef<void> = {
   run: (ctx) => send(ctx, { kind: 'emergency-stop' }),
 };
 
-function agentAction(verb: 'pause' | 'resume' | 'stop', summary: string, destructive: boolean): CommandDef<string> {
+function agentAction(verb: 'pause' | 'resume', summary: string): CommandDef<string> {
   return {
     name: `#${verb}`,
     summary,
     usage: `#${verb} <agent>`,
-    destructive,
+    destructive: false,
     parse: expect.oneAgent,
-    async confirm(ctx, typed) {
-      const id = await agentId(ctx, typed);
-      return `Stop agent ${id}? It closes nothing by itself and takes no new decisions until started again.`;
-    },
     async run(ctx, typed) {
       return send(ctx, { kind: `agent.${verb}`, agentId: await agentId(ctx, typed) });
     },
   };
+}
+
+/**
+ * Stopping an agent cancels its pending entries; what happens to its open
+ * positions is the trader's call, so the command takes it as a word: `close`
+ * (at market) or `keep` (left with their stop and target at the broker).
+ */
+const stopAgent: CommandDef<{ agent: string; closePositions: boolean }> = {
+  name: '#stop',
+  summary: 'stop an agent: cancel its pending orders, and close its positions or keep them with their stop and target',
+  usage: '#stop <agent> close|keep',
+  destructive: true,
+  parse(words, head) {
+    const [agent, choice, ...rest] = words;
+    const how = (id: string) => `"${head} ${id} close" closes its positions at market, "${head} ${id} keep" leaves them open with their stop and target at the broker`;
+    if (!agent) throw new CommandError(`${head} needs an agent id and what to do with its positions: ${how('<agent>')}`);
+    if (!choice) throw new CommandError(`${head} ${agent}: say what happens to its open positions — ${how(agent)}`);
+    const word = choice.toLowerCase();
+    if ((word !== 'close' && word !== 'keep') || rest.length) throw new CommandError(`${head} ${agent}: "${words.slice(1).join(' ')}" is not close or keep — ${how(agent)}`);
+    return { agent, closePositions: word === 'close' };
+  },
+  async confirm(ctx, a) {
+    const id = await agentId(ctx, a.agent);
+    const summary = (await ctx.host.status()).agents.find((x) => x.id === id)!;
+    if (summary.state === 'stopped') throw new CommandError(`agent ${id} is already stopped`);
+    const pending = await pendingEntries(ctx, id);
+    const open = await ctx.store.positions.open({ agentId: id });
+    const cancel = pending.length ? `cancel ${pending.length} pending order(s) (${pending.map((o) => o.symbol).join(', ')})` : 'no pending order to cancel';
+    const held = open.length === 0 ? 'no open position' : a.closePositions ? `close ${open.length} open position(s) at market (${open.map((p) => p.symbol).join(', ')})` : `leave ${open.length} open position(s) with their stop and target at the broker (${open.map((p) => p.symbol).join(', ')})`;
+    return `Stop agent ${id}: ${cancel}; ${held}? It takes no new decisions until started again.`;
+  },
+  async run(ctx, a) {
+    return send(ctx, { kind: 'agent.stop', agentId: await agentId(ctx, a.agent), closePositions: a.closePositions });
+  },
+};
+
+/** Entries the agent has sent (or queued) with no outcome yet: what a stop cancels. */
+async function pendingEntries(ctx: CommandContext, agent: string) {
+  return (await ctx.store.orders.list({ agentId: agent })).filter((o) => o.purpose === 'open' && (o.state === 'intent' || o.state === 'accepted'));
+}
+
+/** `[agent]`: none means the account. */
+function optionalAgent(words: string[], head: string): string | null {
+  if (words.length > 1) throw new CommandError(`${head} takes at most one agent id (got "${words.join(' ')}"); with none it acts on the whole account`);
+  return words[0] ?? null;
+}
+
+/** Halting or reducing adds protection: it asks nothing. Resuming removes it, so it asks (see resumeTrading). */
+function tradingState(state: 'halted' | 'reducing', summary: string): CommandDef<string | null> {
+  const name = state === 'halted' ? '#halt' : '#reduce';
+  return {
+    name,
+    summary,
+    usage: `${name} [agent]`,
+    destructive: false,
+    parse: optionalAgent,
+    async run(ctx, typed) {
+      return send(ctx, { kind: 'trading.state', state, ...(typed === null ? {} : { agentId: await agentId(ctx, typed) }) });
+    },
+  };
+}
+
+const resumeTrading: CommandDef<string | null> = {
+  name: '#resume-trading',
+  summary: 'trade again after a halt or reduce (the account: every agent too)',
+  usage: '#resume-trading [agent]',
+  destructive: true,
+  parse: optionalAgent,
+  async confirm(ctx, typed) {
+    const { risk } = await riskOf(ctx);
+    if (typed === null) {
+      const held = [['the account', risk.account] as const, ...Object.entries(risk.agents).map(([id, st]) => [`agent ${id}`, st] as const)].filter(([, st]) => st.state !== 'active');
+      if (held.length === 0) throw new CommandError('the account and every agent are already active');
+      return `Resume trading for the account and every agent? This lifts: ${held.map(([who, st]) => `${who} ${tradingStateText(st)}`).join('; ')}.`;
+    }
+    const id = await agentId(ctx, typed);
+    const own = risk.agents[id];
+    if (!own || own.state === 'active') throw new CommandError(`agent ${id} is already active${risk.account.state !== 'active' ? ` (it trades as ${risk.account.state} because the account is; #resume-trading alone resumes the account)` : ''}`);
+    const account = risk.account.state !== 'active' ? ` The account stays ${risk.account.state}, so ${id} still trades as ${risk.account.state}.` : '';
+    return `Resume trading for agent ${id}? This lifts: ${tradingStateText(own)}.${account}`;
+  },
+  async run(ctx, typed) {
+    return send(ctx, { kind: 'trading.state', state: 'active', ...(typed === null ? {} : { agentId: await agentId(ctx, typed) }) });
+  },
+};
+
+/**
+ * Removing a lock ends a protection early (a risk increase), so it asks,
+ * naming each lock it removes.
+ */
+const unlock: CommandDef<string> = {
+  name: '#unlock',
+  summary: 'remove the protection locks on a symbol or an agent',
+  usage: '#unlock <symbol|agent>',
+  destructive: true,
+  parse(words, head) {
+    if (words.length !== 1) throw new CommandError(`${head} needs exactly one symbol or agent id, e.g. ${head} EURUSD (got ${words.length ? `"${words.join(' ')}"` : 'none'}); /locks lists what is locked`);
+    return words[0];
+  },
+  async confirm(ctx, typed) {
+    const hit = await locksOn(ctx, typed);
+    return `Remove ${hit.length} lock(s) on ${hit[0].target}? ${hit.map(lockText).join('; ')}. Its protection ends now.`;
+  },
+  async run(ctx, typed) {
+    const hit = await locksOn(ctx, typed);
+    return send(ctx, { kind: 'risk.unlock', target: hit[0].target });
+  },
+};
+
+/** The active locks on a typed target (any case), or a refusal listing what is locked. */
+async function locksOn(ctx: CommandContext, typed: string) {
+  const { risk } = await riskOf(ctx);
+  const targets = [...new Set(risk.locks.map((l) => l.target))];
+  const target = targets.find((t) => t === typed) ?? targets.find((t) => t.toLowerCase() === typed.toLowerCase());
+  if (target === undefined) throw new CommandError(`nothing is locked on "${typed}" (locked: ${targets.join(', ') || 'nothing'})`);
+  return risk.locks.filter((l) => l.target === target);
 }
 
 export function addActions(r: CommandRegistry): CommandRegistry {
@@ -98,7 +211,11 @@ export function addActions(r: CommandRegistry): CommandRegistry {
     .add(closeSymbol)
     .add(closeAll)
     .add(emergencyStop)
-    .add(agentAction('pause', 'pause an agent: no new decisions until resumed', false))
-    .add(agentAction('resume', 'resume a paused (or start a stopped) agent', false))
-    .add(agentAction('stop', 'stop an agent', true));
+    .add(agentAction('pause', 'pause an agent: no new decisions until resumed'))
+    .add(agentAction('resume', 'resume a paused (or start a stopped) agent'))
+    .add(stopAgent)
+    .add(tradingState('halted', 'halt trading: the agents take no decisions, open positions keep their stop and target (the account, or one agent)'))
+    .add(tradingState('reducing', 'reduce only: exits and stop moves, no new entries (the account, or one agent)'))
+    .add(resumeTrading)
+    .add(unlock);
 }

@@ -1,5 +1,8 @@
 import { formatPrice } from '../market/instrument.ts';
 import { utcMinute } from '../util/utc-text.ts';
+import { NO_LIMITS, type RiskLimits } from '../risk/limits.ts';
+import type { ScopeState } from '../risk/risk-engine.ts';
+import type { RiskLockPayload } from '../trading/events.ts';
 
 /**
  * Plain-text numbers for command replies: the same text in a palette, a chat
@@ -28,3 +31,53 @@ export function utc(ms: number | null): string {
 }
 
 export const sideWord = (side: 1 | -1) => (side === 1 ? 'long' : 'short');
+
+/** A scope's trading state with why, who and since when: 'halted — daily loss 3.2 % (rule:daily-loss, since 2018-01-02 10:00 UTC; resumes 2018-01-03 00:00 UTC)'. */
+export function tradingStateText(s: ScopeState): string {
+  if (s.state === 'active' && s.by === 'start') return 'active';
+  const resume = s.state === 'active' ? '' : s.resumeAt !== null ? `; resumes ${utc(s.resumeAt)}` : '; resumes by hand only';
+  return `${s.state} — ${s.reason} (by ${s.by}, since ${utc(s.since)}${resume})`;
+}
+
+/** One lock: 'EURUSD (symbol) locked by stop-loss-guard until 2018-01-02 10:00 UTC — 3 stops in 24 bars'. */
+export function lockText(l: RiskLockPayload): string {
+  return `${l.target} (${l.scope}) locked by ${l.rule} until ${utc(l.until)} — ${l.reason}`;
+}
+
+const then = (a: string) => `, then ${a}`;
+/** How each limit reads when it is on; the breach actions and the resume mode are read with the limit they belong to. */
+const LIMIT_TEXT: { [K in keyof RiskLimits]?: (v: NonNullable<RiskLimits[K]>, l: RiskLimits) => string } = {
+  maxDailyLossPct: (v, l) => `daily loss ${pct(v)} of the day's starting equity${then(l.dailyLossAction)}`,
+  maxDrawdownPct: (v, l) => `drawdown ${pct(v)} from peak equity${then(l.drawdownAction)}`,
+  maxConsecutiveLosses: (v, l) => `${v} losses in a row${then(l.lossesAction)}`,
+  maxOpenPositions: (v) => `${v} open positions in the account`,
+  maxOpenPerAgent: (v) => `${v} open positions per agent`,
+  stopLossGuard: (v) => `stop-loss guard: ${v.stops} stops within ${v.lookbackBars} bars lock the ${v.scope} for ${v.lockBars} bars`,
+  cooldown: (v) => `cooldown: ${v.bars} bars after a close`,
+  lowProfit: (v) => `low-profit lock: last ${v.trades} trades within ${v.lookbackBars} bars under ${pct(v.minProfitPct)} lock the symbol for ${v.lockBars} bars`,
+  drawdownLock: (v) => `drawdown lock: ${pct(v.maxDrawdownPct)} over ${v.trades}+ trades within ${v.lookbackBars} bars locks the agent for ${v.lockBars} bars`,
+  maxOpenRiskPct: (v) => `open risk ${pct(v)} of equity`,
+  maxCurrencyExposurePct: (v) => `net exposure per currency ${pct(v)} of equity`,
+  maxGroupPct: (v) => `share of equity per group ${pct(v)}`,
+  correlation: (v) => `correlation above ${v.max} over ${v.lookbackBars} bars refused`,
+  streakSizing: (v) => `streak sizing: x${v.lossFactor} after ${v.afterLosses} losses, x${v.winFactor} after ${v.afterWins} wins, within ${v.min}-${v.max}x`,
+  kelly: (v) => `Kelly sizing: ${v.fraction} Kelly after ${v.minTrades} trades, at most ${v.maxScale}x`,
+};
+const BREAKERS: (keyof RiskLimits)[] = ['maxDailyLossPct', 'maxDrawdownPct', 'maxConsecutiveLosses'];
+
+/**
+ * The limits that are on, one phrase each (empty when every rule is off).
+ * `base`: `l` is an agent's overrides over these account limits.
+ */
+export function limitsText(l: Partial<RiskLimits>, base?: RiskLimits): string[] {
+  const full: RiskLimits = { ...NO_LIMITS, ...base, ...l };
+  const out: string[] = [];
+  for (const k of Object.keys(LIMIT_TEXT) as (keyof RiskLimits)[]) {
+    const v = l[k];
+    if (v === null || v === undefined) continue;
+    out.push((LIMIT_TEXT[k] as (v: unknown, l: RiskLimits) => string)(v, full));
+  }
+  const breakerOn = (x: Partial<RiskLimits>) => BREAKERS.some((k) => x[k] !== null && x[k] !== undefined);
+  if (breakerOn(l) || (base && l.resume !== undefined && breakerOn(full))) out.push(`breakers resume ${full.resume === 'next-day' ? 'at the next trading day' : 'by hand only'}`);
+  return out;
+}

@@ -1,5 +1,7 @@
 import { CommandError, expect, type CommandDef, type CommandRegistry } from './registry.ts';
-import { pct, price, sideWord, signedUsd, usd, utc, volume } from './format.ts';
+import { limitsText, lockText, pct, price, sideWord, signedUsd, tradingStateText, usd, utc, volume } from './format.ts';
+import type { HostStatus } from '../host/api.ts';
+import type { RiskSnapshot } from '../risk/risk-engine.ts';
 
 /** `/` commands: they read and never change anything. */
 
@@ -122,6 +124,76 @@ const backtest: CommandDef<void> = {
   },
 };
 
+/** The risk layer's snapshot from the host, or a refusal saying it is not up yet. */
+export async function riskOf(ctx: { host: { status(): Promise<HostStatus> } }): Promise<{ status: HostStatus; risk: RiskSnapshot }> {
+  const status = await ctx.host.status();
+  if (!status.risk) throw new CommandError('the engine is not running yet: no trading state to show');
+  return { status, risk: status.risk };
+}
+
+/**
+ * What the exposure and correlation parts of the risk layer add to the
+ * snapshot (optional: absent in a build or a record from before them). Read
+ * loosely so /risk shows what there is and says what there is not.
+ */
+interface RiskExtras {
+  exposure?: { openRiskPct?: number; currencies?: Record<string, number>; groups?: Record<string, number> };
+}
+
+function exposureLines(r: RiskSnapshot, equity: number): string[] {
+  const x = (r as RiskSnapshot & RiskExtras).exposure;
+  if (!x) return ['open risk: not measured in this build'];
+  const limit = r.config.limits.maxOpenRiskPct;
+  const out = [`open risk: ${typeof x.openRiskPct === 'number' ? pct(x.openRiskPct) : 'none'} of equity (${usd(equity)})${limit !== null ? `, limit ${pct(limit)}` : ''}`];
+  const by = (m: Record<string, number> | undefined) => Object.entries(m ?? {}).filter(([, v]) => v !== 0).map(([k, v]) => `${k} ${pct(v)}`).join(', ');
+  if (by(x.currencies)) out.push(`net exposure by currency: ${by(x.currencies)}`);
+  if (by(x.groups)) out.push(`exposure by group: ${by(x.groups)}`);
+  return out;
+}
+
+const risk: CommandDef<void> = {
+  name: '/risk',
+  summary: 'trading states and why, open risk, the limits in force, refusals so far',
+  usage: '/risk',
+  destructive: false,
+  parse: expect.none,
+  async run(ctx) {
+    const { status, risk: r } = await riskOf(ctx);
+    const lines = [`account: ${tradingStateText(r.account)}`];
+    for (const a of status.agents) {
+      const own = r.agents[a.id];
+      // An agent trades under the stricter of its own state and the account's: say so when the account's wins.
+      const under = own && a.trading.state !== own.state ? `; trades as ${a.trading.state} (the account's state)` : '';
+      lines.push(`  ${a.id}: ${own ? tradingStateText(own) : a.trading.state}${under}`);
+    }
+    lines.push(...exposureLines(r, status.account.equity));
+    const on = limitsText(r.config.limits);
+    lines.push(on.length ? `limits: ${on.join('; ')}` : 'limits: none (every rule is off)');
+    lines.push(`trading day in ${r.config.timeZone}, started at equity ${Number.isFinite(r.dayStartEquity) ? usd(r.dayStartEquity) : 'not yet known'}`);
+    for (const rec of await ctx.store.agents.list()) {
+      const own = rec.config.risk ? limitsText(rec.config.risk, r.config.limits) : [];
+      if (own.length) lines.push(`  ${rec.config.id} overrides: ${own.join('; ')}`);
+    }
+    lines.push(r.locks.length ? `locks: ${r.locks.length} active (/locks lists them)` : 'locks: none');
+    const refused = Object.entries(r.refusals).filter(([, n]) => n > 0);
+    lines.push(refused.length ? `refusals so far: ${refused.map(([rule, n]) => `${rule} ${n}`).join(', ')}` : 'refusals so far: none');
+    return lines;
+  },
+};
+
+const locks: CommandDef<void> = {
+  name: '/locks',
+  summary: 'active protection locks with their rule, reason and expiry',
+  usage: '/locks',
+  destructive: false,
+  parse: expect.none,
+  async run(ctx) {
+    const { risk: r } = await riskOf(ctx);
+    if (r.locks.length === 0) return ['no active locks'];
+    return [`${r.locks.length} active lock(s) (remove one with #unlock <symbol|agent>):`, ...r.locks.map(lockText)];
+  },
+};
+
 export async function unknownAgent(ctx: { host: { status(): Promise<{ agents: { id: string }[] }> } }, id: string): Promise<string> {
   const ids = (await ctx.host.status()).agents.map((a) => a.id);
   return `no agent "${id}" — agents: ${ids.join(', ') || 'none'}`;
@@ -158,5 +230,5 @@ function help(registry: CommandRegistry): CommandDef<string | null> {
 }
 
 export function addQueries(r: CommandRegistry): CommandRegistry {
-  return r.add(status).add(positions).add(pnl).add(trades).add(agents).add(backtest).add(help(r));
+  return r.add(status).add(positions).add(pnl).add(trades).add(agents).add(risk).add(locks).add(backtest).add(help(r));
 }

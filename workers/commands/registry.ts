@@ -57,6 +57,8 @@ export interface Suggestion {
 export interface SuggestionHints {
   agents?: string[];
   symbols?: string[];
+  /** Symbols and agents under a protection lock (what #unlock can name). */
+  locked?: string[];
 }
 
 export class CommandRegistry {
@@ -117,11 +119,20 @@ export class CommandRegistry {
 function expansions(d: CommandDef<unknown>, hints: SuggestionHints): string[] {
   const usage = d.usage;
   if (usage.includes('<SYMBOL>')) return (hints.symbols ?? []).map((s) => usage.replace('<SYMBOL>', s));
+  if (usage.includes('<symbol|agent>')) return hints.locked?.length ? hints.locked.map((t) => usage.replace('<symbol|agent>', t)) : [d.name];
+  // An optional agent ('#halt [agent]'): the command alone (the account), then one per agent.
+  if (usage.includes('[agent]')) return [d.name, ...(hints.agents ?? []).map((a) => `${d.name} ${a}`)];
   if (usage.includes('<agent>')) {
     const agents = hints.agents ?? [];
-    return agents.length ? agents.map((a) => usage.replace('<agent>', a)) : [d.name];
+    return agents.length ? agents.flatMap((a) => choices(usage.replace('<agent>', a))) : [d.name];
   }
   return [d.name];
+}
+
+/** A trailing choice of words ('#stop demo-sma close|keep') is one input per word. */
+function choices(text: string): string[] {
+  const m = /^(.*\s)([a-z-]+(?:\|[a-z-]+)+)$/.exec(text);
+  return m ? m[2].split('|').map((w) => m[1] + w) : [text];
 }
 
 function fail(message: string): CommandOutcome {
