@@ -341,10 +341,11 @@ export class AgentRunner {
     // No entry unless trading is active; a reversal's exit still goes while reducing.
     const trading = this.deps.risk.effectiveState(c.id);
     if (trading.state !== 'active') return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: trading ${trading.state} (${trading.reason})`, models);
-    const size = sizePosition({ sizing, equity: Math.min(this.deps.broker.account().equity, c.capital ?? Infinity), price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
+    const equity = Math.min(this.deps.broker.account().equity, c.capital ?? Infinity);
+    const size = sizePosition({ sizing, equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
     const problem = size.ok ? orderProblem(spec, { volumeUnits: size.units, stopDistance, targetDistance }) : `skipped: ${size.reason}`;
     if (!size.ok || problem) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, size.ok ? `skipped: order refused: ${problem}` : problem!, models);
-    const vetting = this.deps.risk.vet({ agentId: c.id, symbol, timeframe: c.timeframe, side, volumeUnits: size.units, baseUnits: size.units, price: bar.close, stopDistance, time: this.deps.now() });
+    const vetting = this.deps.risk.vet({ agentId: c.id, symbol, timeframe: c.timeframe, side, volumeUnits: size.units, baseUnits: size.units, riskPct: stopDistance === null ? null : (stopDistance * size.units * 100) / equity, price: bar.close, stopDistance, time: this.deps.now() });
     const riskNotes = vetting.notes.length ? vetting.notes : undefined;
     if (vetting.refusal) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: refused by ${vetting.refusal.rule}: ${vetting.refusal.reason}`, models, riskNotes);
     const units = vetting.volumeUnits;

@@ -20,6 +20,8 @@ export interface ProposedEntry {
   time: number;
   /** The base size before any sizing modifier, in units (for the bounds of streak and Kelly sizing). */
   baseUnits: number;
+  /** What the base size risks between entry and stop, as % of the equity the agent sizes on; null (or absent) without a stop. Kelly sizing reads it. */
+  riskPct?: number | null;
 }
 
 /** One rule's answer: go on, go on with a new size, or stop here. */

@@ -1,6 +1,8 @@
 import type { RiskRule } from '../rule.ts';
 import { locksRule } from './locks.ts';
 import { maxOpenRule } from './max-open.ts';
+import { kellyRule } from './sizing-kelly.ts';
+import { streakSizingRule } from './sizing-streak.ts';
 
 /**
  * Every rule, in the order the pipeline asks them: locks and counts first
@@ -8,4 +10,4 @@ import { maxOpenRule } from './max-open.ts';
  * exposure and correlation limits (they judge the final size). Watching rules
  * (breakers, protections) act after each bar or trade whatever their place.
  */
-export const RULES: readonly RiskRule[] = [locksRule, maxOpenRule];
+export const RULES: readonly RiskRule[] = [locksRule, maxOpenRule, streakSizingRule, kellyRule];
