@@ -133,18 +133,37 @@ describe('commands on the demo workspace', () => {
     expect(done(chat).lines[0]).toMatch(/^backtests run in the app/);
   });
 
-  it('#emergency-stop asks, then closes every position and halts every agent', async () => {
-    await held.runUntil((st) => openCount(st) > 0);
+  it('#emergency-stop asks, naming what it cancels and closes, then leaves no position and no pending order, every agent halted', async () => {
+    // Held where an entry is accepted and not yet filled (it fills at the next bar's open): the race of issue 13.
+    const s = await held.runUntil((st) => st.pendingOrders.some((o) => o.purpose === 'open'));
+    const entries = s.pendingOrders.filter((o) => o.purpose === 'open');
+    const open = await held.store.positions.open();
+    expect(open.length).toBe(openCount(s));
     const ask = await run('#emergency-stop');
-    expect(ask.kind).toBe('confirm');
-    expect((await held.host.status()).agents.every((a) => a.state === 'running')).toBe(true);
+    if (ask.kind !== 'confirm') throw new Error('expected a confirmation');
+    const q = ask.question;
+    expect(q).toContain(`cancel ${entries.length} pending order(s) (${entries.map((o) => `${o.agentId} ${o.symbol}`).join('; ')})`);
+    expect(q).toContain(open.length ? `close ${open.length} open position(s) at market (${open.map((p) => `${p.agentId} ${p.symbol} ${p.side === 1 ? 'long' : 'short'} ${p.volumeUnits} units`).join('; ')})` : 'no open position to close');
+    expect(q).toContain('halt trading for the account and 2 agent(s)');
+    // Asking changed nothing.
+    expect((await held.host.status()).agents.map((a) => [a.state, a.trading.state])).toEqual([['running', 'active'], ['running', 'active']]);
+    expect((await held.host.status()).pendingOrders).toEqual(s.pendingOrders);
+
     const r = done(await run('#emergency-stop', true));
     expect(r.ok).toBe(true);
-    expect(r.lines[0]).toMatch(/^emergency stop: 2 agent\(s\) halted/);
-    await held.runUntil((st) => openCount(st) === 0);
+    expect(r.lines[0]).toBe(`emergency stop: trading halted (account and 2 agent(s)), ${entries.length} pending order(s) cancelled, ${open.length} position(s) closing at market`);
+    await held.runUntil((st) => openCount(st) === 0 && st.pendingOrders.length === 0);
+    await held.runUntil(() => true); // one more bar: the cancelled entry must not fill at its open
     const st = await held.host.status();
-    expect(st.agents.map((a) => a.state)).toEqual(['stopped', 'stopped']);
+    expect(st.agents.map((a) => [a.state, a.trading.state])).toEqual([['running', 'halted'], ['running', 'halted']]);
+    expect(st.risk?.account.state).toBe('halted');
+    expect(st.pendingOrders).toEqual([]);
     expect(await held.store.positions.open()).toEqual([]);
+    const events = await held.store.events.since(0);
+    for (const o of entries) {
+      expect(events.filter((e) => e.type === 'order.cancelled' && e.payload.clientOrderId === o.clientOrderId)).toHaveLength(1);
+      expect(events.some((e) => (e.type === 'order.filled' || e.type === 'position.opened') && e.id.endsWith(o.clientOrderId))).toBe(false);
+    }
     expect(done(await run('#close-all')).lines[0]).toBe('there is no open position to close');
   });
 });

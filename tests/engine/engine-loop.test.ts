@@ -180,7 +180,7 @@ describe('sizing and risk', () => {
 });
 
 describe('controls', () => {
-  it('emergency stop closes every position with reason emergency and halts every agent', () => {
+  it('emergency stop closes every position with reason emergency and halts the account and every agent', () => {
     const series = sliceSeries(eurusd, 0, 400);
     const { engine, journal, clock, broker } = session(series);
     let i = 0;
@@ -189,19 +189,31 @@ describe('controls', () => {
       engine.onBar('EURUSD', 'H1', barAt(series, i));
     }
     expect(broker.positions().length).toBe(1);
-    engine.emergencyStop();
+    const plan = engine.emergencyStop();
+    expect(plan.close.map((p) => p.id)).toEqual(broker.positions().map((p) => p.id));
+    expect(plan.halt).toEqual(['account', DEMO_AGENT.id]);
+    const halts = journal.events.flatMap((e) => (e.type === 'risk.state' ? [[e.payload.scope, e.agentId, e.payload.state, e.payload.code]] : []));
+    expect(halts).toEqual([['account', '', 'halted', 'emergency-stop'], ['agent', DEMO_AGENT.id, 'halted', 'emergency-stop']]);
     clock.advanceTo(series.time[i] + 3_600_000);
     engine.onBar('EURUSD', 'H1', barAt(series, i++));
     expect(broker.positions().length).toBe(0);
+    expect(broker.pendingOrders()).toEqual([]);
     const closed = journal.events.filter((e) => e.type === 'position.closed').at(-1)!;
     expect(closed.type === 'position.closed' && closed.payload.reason).toBe('emergency');
     const before = journal.events.length;
+    const from = i;
     for (; i < 400; i++) {
       clock.advanceTo(series.time[i] + 3_600_000);
       engine.onBar('EURUSD', 'H1', barAt(series, i));
     }
-    expect(journal.events.length).toBe(before); // a stopped agent decides nothing
-    expect(engine.listAgents().every((a) => a.status === 'stopped')).toBe(true);
+    // The agent keeps running, and halted it sends nothing: one skipped decision per bar, saying why.
+    const after = journal.events.slice(before);
+    expect(after.length).toBe(400 - from);
+    expect(after.every((e) => e.type === 'decision' && e.payload.action === 'skip' && e.payload.reason === 'skipped: trading halted (emergency stop)')).toBe(true);
+    expect(engine.listAgents().every((a) => a.status === 'running' && engine.risk.effectiveState(a.config.id).state === 'halted')).toBe(true);
+    expect(engine.risk.stateOf('account').state).toBe('halted');
+    expect(broker.positions()).toEqual([]);
+    expect(broker.pendingOrders()).toEqual([]);
   });
 });
 

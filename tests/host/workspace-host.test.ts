@@ -7,6 +7,7 @@ import { DEMO_AGENT, DEMO_HELD_OUT_FROM, demoReplayBars } from '../../workers/en
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
 import { publicFiles } from '../../relay/host/node-host.ts';
 import { bundled } from '../helpers/bundled.ts';
+import { NO_RISK_CONFIG } from '../../workers/risk/limits.ts';
 
 async function allEvents(store: EngineStore): Promise<EngineEvent[]> {
   return store.events.since(0);
@@ -62,7 +63,7 @@ describe('workspace host: the demo workspace', () => {
 });
 
 describe('workspace host: commands', () => {
-  it('emergency stop halts every agent and closes every position; the record replays it', async () => {
+  it('emergency stop halts the account and every agent and closes every position; the record replays it', async () => {
     const store = createMemoryStore();
     const host = await openDemoHost(store);
     await host.start();
@@ -71,11 +72,19 @@ describe('workspace host: commands', () => {
     expect(r).toMatchObject({ ok: true });
     await until(host, (s) => s.agents.every((a) => a.openPositions === 0) || s.feed.state === 'finished');
     const st = await host.status();
-    expect(st.agents.map((a) => a.state)).toEqual(['stopped', 'stopped']);
+    // The agents keep running, halted: they decide, and send nothing.
+    expect(st.agents.map((a) => [a.state, a.trading.state, a.trading.reason])).toEqual([['running', 'halted', 'emergency stop'], ['running', 'halted', 'emergency stop']]);
+    expect(st.risk?.account).toMatchObject({ state: 'halted', code: 'emergency-stop' });
     expect(st.agents.every((a) => a.openPositions === 0)).toBe(true);
-    const closed = (await store.events.since(0)).filter((e) => e.type === 'position.closed' && e.payload.reason === 'emergency');
+    expect(st.pendingOrders).toEqual([]);
+    const events = await store.events.since(0);
+    const closed = events.filter((e) => e.type === 'position.closed' && e.payload.reason === 'emergency');
     expect(closed.length).toBeGreaterThan(0);
-    expect((await store.agents.list()).map((a) => a.state)).toEqual(['stopped', 'stopped']);
+    const stopAt = events.findIndex((e) => e.type === 'command' && e.payload.command.kind === 'emergency-stop');
+    const later = events.slice(stopAt + 1);
+    expect(later.filter((e) => e.type === 'order.intent').every((e) => e.type === 'order.intent' && e.payload.purpose === 'close' && e.payload.closeReason === 'emergency')).toBe(true);
+    expect(later.filter((e) => e.type === 'decision').every((e) => e.type === 'decision' && e.payload.reason === 'skipped: trading halted (emergency stop)')).toBe(true);
+    expect(later.some((e) => e.type === 'decision')).toBe(true);
     await host.stop();
 
     // Reopened, the host replays the command at the same step and the record still matches.
@@ -83,7 +92,8 @@ describe('workspace host: commands', () => {
     await again.start();
     await until(again, (s) => s.feed.state !== 'rebuilding' && s.feed.state !== 'starting');
     expect((await again.status()).feed.state).not.toBe('error');
-    expect((await again.status()).agents.map((a) => a.state)).toEqual(['stopped', 'stopped']);
+    expect((await again.status()).agents.map((a) => a.trading.state)).toEqual(['halted', 'halted']);
+    expect((await again.status()).risk?.account.state).toBe('halted');
     await again.stop();
   });
 
@@ -98,7 +108,9 @@ describe('workspace host: commands', () => {
     const r = await host.command({ kind: 'emergency-stop' });
     expect(r).toMatchObject({ ok: true });
     const after = await host.status();
-    expect(after.agents.every((a) => a.openPositions === 0 && a.state === 'stopped')).toBe(true);
+    expect(after.agents.every((a) => a.openPositions === 0 && a.trading.state === 'halted')).toBe(true);
+    expect(after.risk?.account.state).toBe('halted');
+    expect(after.pendingOrders).toEqual([]);
     const closed = (await store.events.since(0)).filter((e) => e.type === 'position.closed' && e.payload.reason === 'emergency');
     expect(closed.length).toBe(open);
     await host.stop();
@@ -108,17 +120,19 @@ describe('workspace host: commands', () => {
     await again.start();
     await until(again, (s) => s.feed.state === 'finished' || s.feed.state === 'error');
     expect((await again.status()).feed.state).toBe('finished');
-    expect((await again.status()).agents.every((a) => a.openPositions === 0)).toBe(true);
+    expect((await again.status()).agents.every((a) => a.openPositions === 0 && a.trading.state === 'halted')).toBe(true);
     await again.stop();
     expect((await store.events.since(0)).map((e) => e.id)).toEqual(ids);
   });
 
-  it('an emergency stop over running, paused and stopped agents halts them all and closes every position, the paused and stopped agents\' included', async () => {
+  it('an emergency stop over running, paused and stopped agents halts them all and closes every position, the paused and stopped agents\' included; twice sends nothing more', async () => {
     // Two more SMA agents, seeded like the demo's own so the run is the same every time; each ends the replay holding a position.
     const extra = ([[8, 21], [12, 26]] as const).map(([fast, slow]) => ({ kind: 'agent.create' as const, config: { ...DEMO_AGENT, id: `sma-${fast}-${slow}`, name: `SMA ${fast}/${slow}`, alpha: { kind: 'rule' as const, strategy: 'sma-cross', params: { fast, slow, longOnly: false } } } }));
+    // No risk limits: this is about the controls over run states, and four SMA agents on one symbol would
+    // otherwise meet the default limits (open positions, exposure, correlation) before each holds a position.
     const seed = async () => {
       const s = await demoSeed(publicFiles(), 0);
-      return { ...s, commands: [...s.commands, ...extra] };
+      return { ...s, init: { ...s.init, risk: NO_RISK_CONFIG }, commands: [...s.commands, ...extra] };
     };
     const store = createMemoryStore();
     const host = await openDemoHost(store, { seed });
@@ -133,25 +147,34 @@ describe('workspace host: commands', () => {
     for (const id of ['demo-sma', 'sma-8-21', 'sma-12-26']) expect(state(id).openPositions, id).toBe(1);
     const open = before.reduce((n, a) => n + a.openPositions, 0);
 
+    const cancels = (await host.status()).pendingOrders.filter((o) => o.purpose === 'open').length;
     const r = await host.command({ kind: 'emergency-stop' });
-    expect(r).toMatchObject({ ok: true, message: `emergency stop: 3 agent(s) halted, ${open} position(s) closing at market` });
+    expect(r).toMatchObject({ ok: true, message: `emergency stop: trading halted (account and 4 agent(s)), ${cancels} pending order(s) cancelled, ${open} position(s) closing at market` });
     const after = await host.status();
-    expect(after.agents.map((a) => [a.id, a.state, a.openPositions])).toEqual(before.map((a) => [a.id, 'stopped', 0]));
-    expect((await store.agents.list()).map((a) => a.state)).toEqual(before.map(() => 'stopped'));
+    // Run states are left as they were; trading is halted for the account and every agent, whatever its run state.
+    expect(after.agents.map((a) => [a.id, a.state, a.trading.state, a.openPositions])).toEqual(before.map((a) => [a.id, a.state, 'halted', 0]));
+    expect(after.risk?.account.state).toBe('halted');
+    expect(after.pendingOrders).toEqual([]);
+    expect(Object.fromEntries((await store.agents.list()).map((a) => [a.config.id, a.state]))).toEqual(Object.fromEntries(before.map((a) => [a.id, a.state])));
     const events = await store.events.since(0);
     const closed = events.flatMap((e) => (e.type === 'position.closed' && e.payload.reason === 'emergency' ? [e.agentId] : []));
     expect(closed.sort()).toEqual(before.filter((a) => a.openPositions > 0).map((a) => a.id).sort());
-    // The paused agent's halt is recorded as such, not left paused.
-    const last = (id: string) => events.filter((e) => e.type === 'agent.status' && e.agentId === id).at(-1)?.payload;
-    expect(last('sma-8-21')).toEqual({ status: 'stopped', reason: 'emergency stop' });
+    // The paused and the stopped agent are halted too, each with its own recorded change.
+    const lastState = (id: string) => events.filter((e) => e.type === 'risk.state' && e.agentId === id).at(-1)?.payload;
+    for (const id of ['sma-8-21', 'sma-12-26']) expect(lastState(id), id).toMatchObject({ scope: 'agent', state: 'halted', previous: 'active', code: 'emergency-stop' });
+    // Pressed again: nothing more is sent.
+    const again1 = await host.command({ kind: 'emergency-stop' });
+    expect(again1).toMatchObject({ ok: true, message: 'emergency stop: already done - trading halted, no order pending, no position open' });
+    const intents = (xs: typeof events) => xs.filter((e) => e.type === 'order.intent').length;
+    expect(intents(await store.events.since(0))).toBe(intents(events));
     await host.stop();
-    const ids = events.map((e) => e.id);
+    const ids = (await store.events.since(0)).map((e) => e.id);
 
-    // Reopened, the host replays the pause, the stop and the emergency stop to the same record.
+    // Reopened, the host replays the pause, the stop and both emergency stops to the same record.
     const again = await openDemoHost(store, { seed });
     await again.start();
     await until(again, (s) => s.feed.state === 'finished' || s.feed.state === 'error');
-    expect((await again.status()).agents.map((a) => [a.state, a.openPositions])).toEqual(before.map(() => ['stopped', 0]));
+    expect((await again.status()).agents.map((a) => [a.state, a.trading.state, a.openPositions])).toEqual(before.map((a) => [a.state, 'halted', 0]));
     await again.stop();
     expect((await store.events.since(0)).map((e) => e.id)).toEqual(ids);
   });

@@ -73,6 +73,7 @@ export function fakeStatus(lastSeq: number): HostStatus {
     broker: { name: 'paper', connected: true, lastHeartbeat: 0 },
     account: { time: lastSeq * 1000, balance: 10_000, equity: 10_000 + lastSeq, usedMargin: 0, freeMargin: 10_000, drawdown: 0, initialCash: 10_000 },
     agents: [],
+    pendingOrders: [],
     lastSeq,
   };
 }

@@ -64,15 +64,25 @@ const closeAll: CommandDef<void> = {
 
 const emergencyStop: CommandDef<void> = {
   name: '#emergency-stop',
-  summary: 'close every position and halt every agent',
+  summary: 'cancel every pending order, close every position at market, halt the account and every agent',
   usage: '#emergency-stop',
   destructive: true,
   parse: expect.none,
   async confirm(ctx) {
     const s = await ctx.host.status();
-    const open = s.agents.reduce((n, a) => n + a.openPositions, 0);
-    const live = s.agents.filter((a) => a.state !== 'stopped').length;
-    return `EMERGENCY STOP: close ${open} open position(s) at market and stop ${live} agent(s)? Agents stay stopped until you start them again.`;
+    // The broker's orders in flight, from the status: entries are cancelled, closes already sent are left to finish.
+    const cancel = s.pendingOrders.filter((o) => o.purpose === 'open');
+    const closing = new Set(s.pendingOrders.flatMap((o) => (o.purpose === 'close' && o.positionId ? [o.positionId] : [])));
+    const open = await ctx.store.positions.open();
+    const close = open.filter((p) => !closing.has(p.positionId));
+    const halt = s.agents.filter((a) => a.trading.state !== 'halted').length;
+    const what = [
+      cancel.length ? `cancel ${cancel.length} pending order(s) (${cancel.map((o) => `${o.agentId} ${o.symbol}${o.state === 'queued' ? ', not sent yet' : ''}`).join('; ')})` : 'no pending order to cancel',
+      close.length ? `close ${close.length} open position(s) at market (${close.map((p) => `${p.agentId} ${p.symbol} ${p.side === 1 ? 'long' : 'short'} ${p.volumeUnits} units`).join('; ')})` : 'no open position to close',
+      ...(closing.size ? [`${closing.size} position(s) already closing are left to finish`] : []),
+      `halt trading for ${s.risk?.account.state === 'halted' ? 'the account (already halted)' : 'the account'} and ${halt} agent(s)`,
+    ];
+    return `EMERGENCY STOP: ${what.join('; ')}? Agents keep running but send no order until trading is resumed (#resume-trading).`;
   },
   run: (ctx) => send(ctx, { kind: 'emergency-stop' }),
 };

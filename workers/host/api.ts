@@ -5,6 +5,7 @@ import type { RiskSnapshot } from '../risk/risk-engine.ts';
 import type { CostModel } from '../market/costs.ts';
 import type { Timeframe } from '../market/timeframe.ts';
 import type { AccountSnapshot, AgentRunState } from '../store/store.ts';
+import type { PendingOrderView } from '../brokers/broker.ts';
 
 /**
  * What a place that shows a workspace (a PWA tab, a Telegram chat, a relay
@@ -80,6 +81,8 @@ export interface HostStatus {
   broker: { name: string; connected: boolean; lastHeartbeat: number | null; message?: string };
   account: AccountSnapshot & { initialCash: number };
   agents: AgentSummary[];
+  /** Orders sent or queued with no outcome yet: what an emergency stop cancels (entries) or waits for (closes). */
+  pendingOrders: PendingOrderView[];
   /** Trading states, locks and limits; absent before the engine is up. */
   risk?: RiskSnapshot;
   lastSeq: number;

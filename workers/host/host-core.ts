@@ -196,6 +196,7 @@ export abstract class HostCore implements WorkspaceHostApi {
         initialCash: this.initialCash(),
       },
       agents: ready ? this.engine.listAgents().map((r) => this.summary(r.config.id)) : [],
+      pendingOrders: ready ? [...this.broker.pendingOrders()] : [],
       ...(ready ? { risk: this.engine.risk.snapshot() } : {}),
       lastSeq: this.lastSeq,
     };
