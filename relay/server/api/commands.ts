@@ -1,7 +1,10 @@
 import type { Context, Hono } from 'hono';
 import type { WorkspaceCommand } from '../../../workers/host/api.ts';
 import type { RelayDeps, RelayEnv } from '../context.ts';
-import { AGENT_ID, BadRequest, jsonBody, str, SYMBOL } from '../http/validate.ts';
+import { AGENT_ID, BadRequest, jsonBody, oneOf, str, SYMBOL } from '../http/validate.ts';
+import { riskConfigProblems } from '../../../workers/risk/limits-check.ts';
+import type { RiskConfig } from '../../../workers/risk/limits.ts';
+import type { TradingState } from '../../../workers/trading/events.ts';
 import { parseAgentConfig } from './agent-body.ts';
 
 /**
@@ -27,7 +30,14 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
   });
   app.post('/api/agents/:id/start', (c) => run(c, { kind: 'agent.resume', agentId: agentId(c) }));
   app.post('/api/agents/:id/pause', (c) => run(c, { kind: 'agent.pause', agentId: agentId(c) }));
-  app.post('/api/agents/:id/stop', (c) => run(c, { kind: 'agent.stop', agentId: agentId(c) }));
+  // What happens to the agent's positions is the caller's choice: closed at market, or (the default) left with their stop and target.
+  app.post('/api/agents/:id/stop', async (c) => {
+    const id = agentId(c);
+    const body = await jsonBody(c, { optional: true });
+    const close = body.closePositions;
+    if (close !== undefined && close !== null && typeof close !== 'boolean') throw new BadRequest('closePositions', `must be true (close at market) or false (keep them with their stop and target) (got ${JSON.stringify(close).slice(0, 40)})`);
+    return run(c, { kind: 'agent.stop', agentId: id, closePositions: close === true });
+  });
   app.post('/api/agents/:id/remove', (c) => run(c, { kind: 'agent.remove', agentId: agentId(c) }));
 
   app.post('/api/positions/close', async (c) => {
@@ -36,6 +46,25 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
   });
   app.post('/api/positions/close-all', (c) => run(c, { kind: 'positions.close-all' }));
   app.post('/api/emergency-stop', (c) => run(c, { kind: 'emergency-stop' }));
+
+  app.post('/api/trading/state', async (c) => {
+    const body = await jsonBody(c);
+    const state = oneOf(body, 'state', TRADING_STATES)!;
+    const agent = str(body, 'agentId', { optional: true, pattern: AGENT_ID });
+    return run(c, { kind: 'trading.state', state, ...(agent ? { agentId: agent } : {}) });
+  });
+  app.post('/api/risk/unlock', async (c) => {
+    const body = await jsonBody(c);
+    return run(c, { kind: 'risk.unlock', target: str(body, 'target', { pattern: AGENT_ID }) as string });
+  });
+  // Checked here field by field (the host checks the group table against the symbols it plays).
+  app.post('/api/risk/config', async (c) => {
+    const body = await jsonBody(c, { wire: true });
+    if (body.config === undefined || body.config === null) throw new BadRequest('config', 'is required: {limits, timeZone, groups}');
+    const problems = riskConfigProblems(body.config as RiskConfig);
+    if (problems.length) return c.json({ error: `risk limits not changed: ${problems.join('; ')}`, field: configField(problems[0]), problems }, 400);
+    return run(c, { kind: 'risk.configure', config: body.config as RiskConfig });
+  });
 
   app.post('/api/agents/:id/lease', async (c) => {
     const id = agentId(c);
@@ -50,4 +79,18 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     return c.json(r);
   });
   app.get('/api/agents/:id/lease', async (c) => c.json({ lease: await d.leases.get(agentId(c)) }));
+}
+
+const TRADING_STATES: readonly TradingState[] = ['active', 'reducing', 'halted'];
+
+/** The field a risk-config problem names, as a path in the body ('config.limits.maxDailyLossPct'). */
+function configField(problem: string): string {
+  const limit = /^limits: ([A-Za-z]+(?:\.[A-Za-z]+)?) /.exec(problem);
+  if (limit && !problem.startsWith('limits: risk limits')) return `config.limits.${limit[1]}`;
+  if (problem.startsWith('limits:')) return 'config.limits';
+  const group = /^groups: (\S+) /.exec(problem);
+  if (group) return `config.groups.${group[1]}`;
+  if (problem.startsWith('groups')) return 'config.groups';
+  if (/^time ?zone/i.test(problem)) return 'config.timeZone';
+  return 'config';
 }

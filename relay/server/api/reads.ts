@@ -11,6 +11,12 @@ const EVENTS_PAGE_DEFAULT = 100;
 export function readRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
   app.get('/api/status', async (c) => c.json(await d.host.status()));
 
+  // Trading states, locks, limits and refusals (the same snapshot /api/status carries as `risk`).
+  app.get('/api/risk', async (c) => {
+    const { risk } = await d.host.status();
+    return risk ? c.json(risk) : c.json({ error: 'the engine is not running yet: no risk state to show' }, 503);
+  });
+
   app.get('/api/agents', async (c) => {
     const [status, stored] = await Promise.all([d.host.status(), d.store.agents.list()]);
     const live = new Map(status.agents.map((a) => [a.id, a]));

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { fromWireJson } from '../../../workers/store/wire-json.ts';
 
 /**
  * Request checking that names the field at fault. Handlers throw `BadRequest`
@@ -12,18 +13,33 @@ export class BadRequest extends Error {
   }
 }
 
-export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+/**
+ * The request's JSON object. `optional`: a request with no body at all reads
+ * as {} (a POST whose fields are all optional). `wire`: numbers JSON cannot
+ * carry ({"$n":"NaN"}, see workers/store/wire-json.ts) arrive as themselves,
+ * so a NaN limit is refused by name instead of turning into null (= off).
+ */
+export async function jsonBody(c: Context, opts: { optional?: boolean; wire?: boolean } = {}): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
+  if (opts.optional && !type && !(await c.req.text()).trim()) return {};
   if (!type.includes('application/json')) throw new BadRequest('body', `send JSON with Content-Type: application/json (got "${type || 'none'}")`);
   let v: unknown;
   try {
-    v = await c.req.json();
+    v = opts.wire ? fromWireJson(await c.req.text()) : await c.req.json();
   } catch (e) {
     if (e instanceof HTTPException) throw e;
     throw new BadRequest('body', 'is not valid JSON');
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BadRequest('body', 'must be a JSON object');
   return v as Record<string, unknown>;
+}
+
+/** A string field that must be one of `words`. */
+export function oneOf<T extends string>(o: Record<string, unknown>, field: string, words: readonly T[], opts: { optional?: boolean } = {}): T | undefined {
+  const v = o[field];
+  if ((v === undefined || v === null) && opts.optional) return undefined;
+  if (typeof v !== 'string' || !words.includes(v as T)) throw new BadRequest(field, `must be ${words.slice(0, -1).join(', ')} or ${words.at(-1)} (got ${JSON.stringify(v)?.slice(0, 40) ?? 'nothing'})`);
+  return v as T;
 }
 
 export function str(o: Record<string, unknown>, field: string, opts: { optional?: boolean; pattern?: RegExp; max?: number } = {}): string | undefined {
