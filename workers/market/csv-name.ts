@@ -14,8 +14,8 @@ export interface FileNameGuess {
   symbolFrom: 'known' | 'currency-pair' | 'first-word' | null;
 }
 
-/** ISO codes (and the usual metals and coins) a six-letter FX-style symbol is made of. */
-const CURRENCIES = new Set('USD EUR GBP JPY CHF AUD NZD CAD SEK NOK DKK HKD SGD CNH CNY MXN ZAR TRY PLN HUF CZK ILS INR KRW RUB BRL XAU XAG XPT XPD BTC ETH LTC XRP'.split(' '));
+/** ISO codes (and the usual metals and coins) a six-letter FX-style symbol is made of (the risk layer's currency exposure reads them too). */
+export const CURRENCIES = new Set('USD EUR GBP JPY CHF AUD NZD CAD SEK NOK DKK HKD SGD CNH CNY MXN ZAR TRY PLN HUF CZK ILS INR KRW RUB BRL XAU XAG XPT XPD BTC ETH LTC XRP'.split(' '));
 
 /** Words exports put in names that are never the symbol. */
 const NOISE = new Set(['BID', 'ASK', 'MID', 'CANDLESTICK', 'CANDLES', 'BARS', 'OHLC', 'OHLCV', 'DATA', 'EXPORT', 'HISTORY', 'HISTORICAL', 'PRICES', 'QUOTES', 'COPY', 'FINAL', 'NEW', 'OLD', 'UTC', 'GMT', 'CSV', 'TXT']);

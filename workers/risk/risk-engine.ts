@@ -2,11 +2,13 @@ import { floorVolumeUnits, type InstrumentSpec } from '../market/instrument.ts';
 import type { Timeframe } from '../market/timeframe.ts';
 import { eventId, type EngineEvent, type EngineEventInput, type EngineEventOf, type RiskLockPayload, type RiskNote, type TradingState } from '../trading/events.ts';
 import type { AccountState, Position } from '../trading/orders.ts';
-import { limitsFor, NO_RISK_CONFIG, type RiskConfig, type RiskLimits } from './limits.ts';
+import { limitsFor, NO_RISK_CONFIG, RULE_DEFAULTS, type RiskConfig, type RiskLimits } from './limits.ts';
 import type { ClosedTrade, ProposedEntry, RiskActions, RiskRule, RiskView } from './rule.ts';
 import { RULES } from './rules/index.ts';
 import { CloseHistory } from './close-history.ts';
 import { nextDayStart, tradingDay } from './trading-day.ts';
+import { exposureReport, type ExposureReport } from './exposure.ts';
+import { correlationMatrix, type CorrelationMatrix } from './correlation.ts';
 
 /** What the risk layer needs from the engine: read-only views plus the journal to record in. */
 export interface RiskEngineDeps {
@@ -46,6 +48,10 @@ export interface RiskSnapshot {
   dayStartEquity: number;
   /** Refusals so far, by rule name. */
   refusals: Record<string, number>;
+  /** Open risk, exposure by currency and group, each position's risk (workers/risk/exposure.ts). */
+  exposure: ExposureReport;
+  /** Correlation of the watched symbols on each agent timeframe, over the account's correlation lookback (or the rule's default). */
+  correlation: CorrelationMatrix[];
 }
 
 /** The outcome of the pre-trade pipeline for one entry. */
@@ -243,7 +249,9 @@ export class RiskEngine {
   snapshot(): RiskSnapshot {
     const agents: Record<string, ScopeState> = {};
     for (const a of this.deps.agents()) agents[a.id] = this.stateOf(a.id);
-    return { config: this.config, account: this.stateOf('account'), agents, locks: [...this.locks()], dayStartEquity: this.dayStart, refusals: this.refusals() };
+    const lookback = this.config.limits.correlation?.lookbackBars ?? RULE_DEFAULTS.correlation.lookbackBars;
+    const correlation = [...new Set(this.deps.agents().map((a) => a.timeframe))].map((tf) => correlationMatrix(this.view, tf, lookback));
+    return { config: this.config, account: this.stateOf('account'), agents, locks: [...this.locks()], dayStartEquity: this.dayStart, refusals: this.refusals(), exposure: exposureReport(this.view), correlation };
   }
 
   /**

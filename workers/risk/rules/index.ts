@@ -3,6 +3,10 @@ import { locksRule } from './locks.ts';
 import { maxOpenRule } from './max-open.ts';
 import { kellyRule } from './sizing-kelly.ts';
 import { streakSizingRule } from './sizing-streak.ts';
+import { openRiskRule } from './exposure-open-risk.ts';
+import { currencyExposureRule } from './exposure-currency.ts';
+import { groupExposureRule } from './exposure-group.ts';
+import { correlationRule } from './correlation.ts';
 
 /**
  * Every rule, in the order the pipeline asks them: locks and counts first
@@ -10,4 +14,4 @@ import { streakSizingRule } from './sizing-streak.ts';
  * exposure and correlation limits (they judge the final size). Watching rules
  * (breakers, protections) act after each bar or trade whatever their place.
  */
-export const RULES: readonly RiskRule[] = [locksRule, maxOpenRule, streakSizingRule, kellyRule];
+export const RULES: readonly RiskRule[] = [locksRule, maxOpenRule, streakSizingRule, kellyRule, openRiskRule, currencyExposureRule, groupExposureRule, correlationRule];

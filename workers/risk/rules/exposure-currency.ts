@@ -1,0 +1,37 @@
+import { currencyExposure, fxLegs, legsOf, pctOfEquity } from '../exposure.ts';
+import { ALLOW, type RiskRule } from '../rule.ts';
+
+const round = (x: number) => +x.toFixed(2);
+
+/**
+ * Maximum net exposure per currency (RiskLimits.maxCurrencyExposurePct), FX
+ * pairs only: each pair is a long leg in its base and a short leg in its
+ * quote currency (exposure.ts currencyExposure), so a long EURUSD and a short
+ * USDJPY pile onto one short-USD bet. An FX entry is refused when either of
+ * its currencies would end above the limit (long or short) and further from
+ * flat than it is; an entry that brings a currency back toward flat is allowed.
+ */
+export const currencyExposureRule: RiskRule = {
+  name: 'currency-exposure',
+  check(e, v) {
+    const limit = v.limits(e.agentId).maxCurrencyExposurePct;
+    const fx = fxLegs(e.symbol);
+    if (limit === null || !fx) return ALLOW;
+    const equity = v.account().equity;
+    const before = currencyExposure(legsOf(v));
+    const after = currencyExposure(legsOf(v, e));
+    for (const currency of [fx.base, fx.quote]) {
+      const was = pctOfEquity(before.get(currency) ?? 0, equity);
+      const will = pctOfEquity(after.get(currency) ?? 0, equity);
+      if (!(Math.abs(will) > limit) || Math.abs(will) <= Math.abs(was)) continue;
+      const side = (x: number) => `${x < 0 ? 'short' : 'long'} ${round(Math.abs(x))}%`;
+      return {
+        kind: 'refuse',
+        code: 'currency-exposure',
+        reason: `${currency} exposure would be ${side(will)} of equity (${round(after.get(currency) ?? 0)} in account money; now ${side(was)}) after this ${e.side === 1 ? 'long' : 'short'} ${e.symbol}, above the maximum of ${limit}% per currency`,
+        numbers: { exposurePct: round(was), afterPct: round(will), after: round(after.get(currency) ?? 0), limitPct: limit },
+      };
+    }
+    return ALLOW;
+  },
+};
