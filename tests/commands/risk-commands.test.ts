@@ -75,7 +75,7 @@ describe('risk commands on the demo workspace', () => {
     expect(lines.slice(1, 3)).toEqual(['  demo-sma: active', '  demo-chain: active']);
     // The demo starts with DEFAULT_RISK_CONFIG: each limit that is on is named with its number.
     expect(r.config.limits.maxDailyLossPct).toBe(3);
-    expect(lines).toContain("limits: daily loss 3.00 % of the day's starting equity, then halted; drawdown 15.00 % from peak equity, then halted; 5 open positions in the account; share of equity per group 40.00 %; breakers resume at the next trading day");
+    expect(lines).toContain("limits: daily loss 3.00 % of the day's starting equity, then halted; drawdown 15.00 % from peak equity, then halted; at most 5 open positions in the account; margin per group at most 40.00 % of equity; breakers resume at the next trading day");
     expect(lines.at(-1)).toBe('refusals so far: none');
     expect(lines).toContain('locks: none');
     expect(done(await run('/locks')).lines).toEqual(['no active locks']);
@@ -125,7 +125,7 @@ describe('risk commands on the demo workspace', () => {
     let pending: string[] = [];
     for (let i = 0; i < 2000 && pending.length === 0; i++) {
       await held.runUntil(() => true);
-      pending = (await held.store.orders.list({ agentId: 'demo-sma' })).filter((o) => o.purpose === 'open' && o.state === 'accepted').map((o) => o.symbol);
+      pending = (await held.host.status()).pendingOrders.filter((o) => o.agentId === 'demo-sma' && o.purpose === 'open').map((o) => o.symbol);
     }
     expect(pending).toEqual(['EURUSD']);
     const open = await held.store.positions.open({ agentId: 'demo-sma' });
@@ -134,6 +134,9 @@ describe('risk commands on the demo workspace', () => {
     expect(ask).toBe(`Stop agent demo-sma: cancel 1 pending order(s) (EURUSD); ${held$}? It takes no new decisions until started again.`);
     const r = done(await run('#stop demo-sma keep', true));
     expect(r.lines[0]).toMatch(/^agent demo-sma stopped: 1 pending order\(s\) cancelled, /);
+    expect((await held.host.status()).pendingOrders.filter((o) => o.agentId === 'demo-sma')).toEqual([]);
+    const recorded = (await held.store.events.since(0, 1e9)).filter((e) => e.type === 'command').at(-1)!.payload.command;
+    expect(recorded).toEqual({ kind: 'agent.stop', agentId: 'demo-sma', closePositions: false });
     await held.runUntil(() => true);
     // The cancelled entry never fills: demo-sma holds what it held before the stop, and nothing more.
     expect((await held.store.positions.open({ agentId: 'demo-sma' })).map((p) => p.positionId)).toEqual(open.map((p) => p.positionId));
@@ -142,12 +145,25 @@ describe('risk commands on the demo workspace', () => {
     expect(done(await run('#resume demo-sma')).ok).toBe(true);
   });
 
+  it('/risk states the open risk and the exposure by currency and group from the engine\'s exposure report', async () => {
+    await held.runUntil((s) => s.agents.some((a) => a.openPositions > 0));
+    const x = (await risk()).exposure;
+    expect(x.openRiskPct).toBeGreaterThan(0);
+    const two = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const lines = done(await run('/risk')).lines;
+    expect(lines).toContain(`open risk: ${two(x.openRiskPct)} % of equity (${two(x.openRisk)} USD if every stop is hit)`);
+    // A long EURUSD is long EUR and short USD: both legs, signed.
+    expect(x.currencies.map((c) => c.currency).sort()).toEqual(['EUR', 'USD']);
+    expect(lines.find((l) => l.startsWith('net exposure by currency: '))).toBe(`net exposure by currency: ${x.currencies.map((c) => `${c.currency} ${c.pct > 0 ? '+' : ''}${two(c.pct)} %`).join(', ')}`);
+    expect(lines.find((l) => l.startsWith('margin by group: '))).toBe(`margin by group: fx ${two(x.groups[0].pct)} % (EURUSD) (limit 40.00 %)`);
+  });
+
   it('/risk counts the refusals per rule as the engine does', async () => {
     await configure({ maxOpenPositions: 1 });
     await held.runUntil((s) => (s.risk?.refusals['max-open'] ?? 0) > 0);
     const r = await risk();
     const lines = done(await run('/risk')).lines;
-    expect(lines).toContain('limits: 1 open positions in the account');
+    expect(lines).toContain('limits: at most 1 open positions in the account');
     const refused = Object.entries(r.refusals).filter(([, n]) => n > 0);
     expect(lines.at(-1)).toBe(`refusals so far: ${refused.map(([rule, n]) => `${rule} ${n}`).join(', ')}`);
   });

@@ -125,7 +125,7 @@ const stopAgent: CommandDef<{ agent: string; closePositions: boolean }> = {
     if (summary.state === 'stopped') throw new CommandError(`agent ${id} is already stopped`);
     const pending = await pendingEntries(ctx, id);
     const open = await ctx.store.positions.open({ agentId: id });
-    const cancel = pending.length ? `cancel ${pending.length} pending order(s) (${pending.map((o) => o.symbol).join(', ')})` : 'no pending order to cancel';
+    const cancel = pending.length ? `cancel ${pending.length} pending order(s) (${pending.map((o) => `${o.symbol}${o.state === 'queued' ? ', not sent yet' : ''}`).join('; ')})` : 'no pending order to cancel';
     const held = open.length === 0 ? 'no open position' : a.closePositions ? `close ${open.length} open position(s) at market (${open.map((p) => p.symbol).join(', ')})` : `leave ${open.length} open position(s) with their stop and target at the broker (${open.map((p) => p.symbol).join(', ')})`;
     return `Stop agent ${id}: ${cancel}; ${held}? It takes no new decisions until started again.`;
   },
@@ -134,9 +134,9 @@ const stopAgent: CommandDef<{ agent: string; closePositions: boolean }> = {
   },
 };
 
-/** Entries the agent has sent (or queued) with no outcome yet: what a stop cancels. */
+/** Entries the agent has at the broker (or queued for it) with no outcome yet: what a stop cancels. */
 async function pendingEntries(ctx: CommandContext, agent: string) {
-  return (await ctx.store.orders.list({ agentId: agent })).filter((o) => o.purpose === 'open' && (o.state === 'intent' || o.state === 'accepted'));
+  return (await ctx.host.status()).pendingOrders.filter((o) => o.agentId === agent && o.purpose === 'open');
 }
 
 /** `[agent]`: none means the account. */

@@ -132,22 +132,44 @@ export async function riskOf(ctx: { host: { status(): Promise<HostStatus> } }): 
 }
 
 /**
- * What the exposure and correlation parts of the risk layer add to the
- * snapshot (optional: absent in a build or a record from before them). Read
- * loosely so /risk shows what there is and says what there is not.
+ * The exposure report and correlation matrices of the snapshot
+ * (workers/risk/exposure.ts, correlation.ts), as /risk reads them; optional,
+ * so a host from before them still answers.
  */
 interface RiskExtras {
-  exposure?: { openRiskPct?: number; currencies?: Record<string, number>; groups?: Record<string, number> };
+  exposure?: {
+    openRisk: number;
+    openRiskPct: number;
+    currencies: { currency: string; pct: number }[];
+    groups: { group: string; pct: number; symbols: string[] }[];
+    positions: { hasStop: boolean }[];
+  };
+  correlation?: { timeframe: string; symbols: string[]; matrix: (number | null)[][] }[];
 }
 
-function exposureLines(r: RiskSnapshot, equity: number): string[] {
-  const x = (r as RiskSnapshot & RiskExtras).exposure;
-  if (!x) return ['open risk: not measured in this build'];
-  const limit = r.config.limits.maxOpenRiskPct;
-  const out = [`open risk: ${typeof x.openRiskPct === 'number' ? pct(x.openRiskPct) : 'none'} of equity (${usd(equity)})${limit !== null ? `, limit ${pct(limit)}` : ''}`];
-  const by = (m: Record<string, number> | undefined) => Object.entries(m ?? {}).filter(([, v]) => v !== 0).map(([k, v]) => `${k} ${pct(v)}`).join(', ');
-  if (by(x.currencies)) out.push(`net exposure by currency: ${by(x.currencies)}`);
-  if (by(x.groups)) out.push(`exposure by group: ${by(x.groups)}`);
+const signedPct = (x: number) => `${x > 0 ? '+' : ''}${pct(x)}`;
+
+/** Open risk against its limit, net exposure by currency and by group, and the correlated pairs. */
+function exposureLines(r: RiskSnapshot & RiskExtras): string[] {
+  const x = r.exposure;
+  if (!x) return ['open risk: not measured by this host'];
+  const l = r.config.limits;
+  const stopless = x.positions.filter((p) => !p.hasStop).length;
+  const out = [
+    `open risk: ${pct(x.openRiskPct)} of equity (${usd(x.openRisk)} if every stop is hit)${l.maxOpenRiskPct !== null ? `, limit ${pct(l.maxOpenRiskPct)}` : ''}${stopless ? `; ${stopless} position(s) without a stop count in full` : ''}`,
+  ];
+  if (x.currencies.length) out.push(`net exposure by currency: ${x.currencies.map((c) => `${c.currency} ${signedPct(c.pct)}`).join(', ')}${l.maxCurrencyExposurePct !== null ? ` (limit ${pct(l.maxCurrencyExposurePct)})` : ''}`);
+  if (x.groups.length) out.push(`margin by group: ${x.groups.map((g) => `${g.group} ${pct(g.pct)} (${g.symbols.join(', ')})`).join(', ')}${l.maxGroupPct !== null ? ` (limit ${pct(l.maxGroupPct)})` : ''}`);
+  // Only the pairs at or above the correlation limit (0.7 when the rule is off): the matrix itself is the risk view's.
+  const max = l.correlation?.max ?? 0.7;
+  const pairs: string[] = [];
+  for (const m of r.correlation ?? [])
+    for (let i = 0; i < m.symbols.length; i++)
+      for (let j = i + 1; j < m.symbols.length; j++) {
+        const c = m.matrix[i][j];
+        if (c !== null && Math.abs(c) >= max) pairs.push(`${m.symbols[i]}/${m.symbols[j]} ${c.toFixed(2)} (${m.timeframe})`);
+      }
+  if (pairs.length) out.push(`correlated at or above ${max}: ${pairs.join(', ')}`);
   return out;
 }
 
@@ -166,7 +188,7 @@ const risk: CommandDef<void> = {
       const under = own && a.trading.state !== own.state ? `; trades as ${a.trading.state} (the account's state)` : '';
       lines.push(`  ${a.id}: ${own ? tradingStateText(own) : a.trading.state}${under}`);
     }
-    lines.push(...exposureLines(r, status.account.equity));
+    lines.push(...exposureLines(r));
     const on = limitsText(r.config.limits);
     lines.push(on.length ? `limits: ${on.join('; ')}` : 'limits: none (every rule is off)');
     lines.push(`trading day in ${r.config.timeZone}, started at equity ${Number.isFinite(r.dayStartEquity) ? usd(r.dayStartEquity) : 'not yet known'}`);
