@@ -1,6 +1,10 @@
 import type { RiskRule } from '../rule.ts';
 import { locksRule } from './locks.ts';
 import { maxOpenRule } from './max-open.ts';
+import { cooldownRule } from './protection-cooldown.ts';
+import { drawdownLockRule } from './protection-drawdown-lock.ts';
+import { lowProfitRule } from './protection-low-profit.ts';
+import { stopLossGuardRule } from './protection-stoploss-guard.ts';
 import { kellyRule } from './sizing-kelly.ts';
 import { streakSizingRule } from './sizing-streak.ts';
 import { openRiskRule } from './exposure-open-risk.ts';
@@ -14,4 +18,4 @@ import { correlationRule } from './correlation.ts';
  * exposure and correlation limits (they judge the final size). Watching rules
  * (breakers, protections) act after each bar or trade whatever their place.
  */
-export const RULES: readonly RiskRule[] = [locksRule, maxOpenRule, streakSizingRule, kellyRule, openRiskRule, currencyExposureRule, groupExposureRule, correlationRule];
+export const RULES: readonly RiskRule[] = [locksRule, cooldownRule, maxOpenRule, stopLossGuardRule, lowProfitRule, drawdownLockRule, streakSizingRule, kellyRule, openRiskRule, currencyExposureRule, groupExposureRule, correlationRule];

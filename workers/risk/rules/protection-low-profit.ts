@@ -1,0 +1,28 @@
+import type { RiskRule } from '../rule.ts';
+import { barsMs, closedAfter, money } from './protection-window.ts';
+
+/**
+ * Low-profit symbol lock (Freqtrade's LowProfitPairs): once at least `trades`
+ * trades on a symbol (every agent's: the lock holds every agent off it) closed
+ * within `lookbackBars`, and together they made less than `minProfitPct` of
+ * the account's equity, the symbol is locked for `lockBars`. As in Freqtrade,
+ * every trade in the window counts, not only the last `trades` of them.
+ */
+export const lowProfitRule: RiskRule = {
+  name: 'low-profit',
+  afterTrade(t, v, act) {
+    const lp = v.limits(t.agentId).lowProfit;
+    if (!lp) return;
+    const now = v.now();
+    const recent = closedAfter(v.trades(null), now - barsMs(v, t.agentId, lp.lookbackBars), (x) => x.symbol === t.symbol);
+    if (recent.length < lp.trades) return;
+    let cents = 0;
+    for (const x of recent) cents += x.netPnlCents;
+    const equity = v.account().equity;
+    const pct = (cents / 100 / equity) * 100;
+    if (pct >= lp.minProfitPct) return;
+    const tf = v.timeframeOf(t.agentId);
+    const reason = `${recent.length} trades on ${t.symbol} within ${lp.lookbackBars} ${tf} bars made ${money(cents)} (${pct.toFixed(2)}% of equity ${equity.toFixed(2)}), below the required ${lp.minProfitPct}%: ${t.symbol} locked for ${lp.lockBars} bars`;
+    act.lock('symbol', t.symbol, 'low-profit', reason, now + barsMs(v, t.agentId, lp.lockBars));
+  },
+};
