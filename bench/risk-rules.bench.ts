@@ -1,0 +1,105 @@
+import { runBacktest, type BacktestResult } from '../workers/backtest/run-backtest.ts';
+import { NO_COSTS } from '../workers/market/costs.ts';
+import { NO_LIMITS, NO_RISK_CONFIG, RULE_DEFAULTS, type RiskConfig, type RiskLimits } from '../workers/risk/limits.ts';
+import { riskConfigProblems, riskLimitsProblems } from '../workers/risk/limits-check.ts';
+import { RULES } from '../workers/risk/rules/index.ts';
+import type { AgentConfig } from '../workers/engine/agent-config.ts';
+import { bundled } from '../tests/helpers/bundled.ts';
+import type { BenchRow } from './lib.ts';
+
+/**
+ * The risk layer's cost (issue 13: at most 15 % slower): the sma-cross
+ * backtest on the bundled EURUSD H1 bars with every limit of RiskLimits set,
+ * against the same backtest with every rule off, timed alternately in the same
+ * run. Two settings: the rules' own defaults (they fire: locks, refusals,
+ * resizes, so the runs trade differently), and every rule on but set so
+ * loose that none can fire (the same trades: the pure cost of asking them).
+ */
+const series = bundled('EURUSD');
+const agent: Omit<AgentConfig, 'symbols' | 'timeframe'> = {
+  id: 'bench', name: 'sma-cross 10/20', alpha: { kind: 'rule', strategy: 'sma-cross', params: { fast: 10, slow: 20, longOnly: false } },
+  sizing: { kind: 'risk', riskPct: 1 }, maxPositionPct: 1000, stopAtr: 2, targetAtr: 3, trailAtr: null, atrPeriod: 14,
+};
+
+/** Every limit set: the breakers and exposure limits generous enough to keep trading, the object ones at RULE_DEFAULTS. */
+const DEFAULTS_ON: RiskLimits = {
+  ...NO_LIMITS,
+  maxDailyLossPct: 3, maxDrawdownPct: 50, maxConsecutiveLosses: 6, maxOpenPositions: 5, maxOpenPerAgent: 5,
+  maxOpenRiskPct: 10, maxCurrencyExposurePct: 3000, maxGroupPct: 100,
+  stopLossGuard: { ...RULE_DEFAULTS.stopLossGuard }, cooldown: { ...RULE_DEFAULTS.cooldown }, lowProfit: { ...RULE_DEFAULTS.lowProfit },
+  drawdownLock: { ...RULE_DEFAULTS.drawdownLock }, correlation: { ...RULE_DEFAULTS.correlation },
+};
+const SIZING_ON: Partial<RiskLimits> = { streakSizing: { ...RULE_DEFAULTS.streakSizing }, kelly: { ...RULE_DEFAULTS.kelly } };
+
+/** Every limit set, none reachable: counts and percentages at their ceilings, streaks and trade counts never met. */
+const LOOSE_ON: RiskLimits = {
+  ...NO_LIMITS,
+  maxDailyLossPct: 100, maxDrawdownPct: 100, maxConsecutiveLosses: 10_000, maxOpenPositions: 10_000, maxOpenPerAgent: 10_000,
+  maxOpenRiskPct: 100, maxCurrencyExposurePct: 100_000, maxGroupPct: 100,
+  stopLossGuard: { stops: 10_000, lookbackBars: 24, lockBars: 1, scope: 'symbol' }, cooldown: null,
+  lowProfit: { trades: 10_000, lookbackBars: 120, minProfitPct: -100, lockBars: 1 },
+  drawdownLock: { trades: 10_000, lookbackBars: 120, maxDrawdownPct: 100, lockBars: 1 }, correlation: { max: 1, lookbackBars: 100 },
+};
+const LOOSE_SIZING: Partial<RiskLimits> = { streakSizing: { afterLosses: 10_000, lossFactor: 0.5, afterWins: 10_000, winFactor: 1.5, min: 0.5, max: 2 }, kelly: { fraction: 0.5, minTrades: 100_000, maxScale: 2 } };
+
+function check(config: RiskConfig, overrides: Partial<RiskLimits>): RiskConfig {
+  const problems = [...riskConfigProblems(config), ...riskLimitsProblems(overrides, true)];
+  if (problems.length) throw new Error(`bench risk config: ${problems.join('; ')}`);
+  return config;
+}
+
+const run = (risk: RiskConfig, overrides: Partial<RiskLimits> | null) =>
+  runBacktest({ series: [series], agent: overrides ? { ...agent, risk: overrides } : agent, initialCash: 10_000, leverage: 30, costs: NO_COSTS, risk });
+
+/** Median ms of `rounds` runs of each, alternating so drift and GC land on both alike. */
+async function timeBoth(a: () => Promise<BacktestResult>, b: () => Promise<BacktestResult>, rounds: number): Promise<[number, number]> {
+  for (let k = 0; k < 5; k++) {
+    await a();
+    await b();
+  }
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    for (const [f, out] of (k % 2 ? [[a, ta], [b, tb]] : [[b, tb], [a, ta]]) as [() => Promise<BacktestResult>, number[]][]) {
+      const t0 = performance.now();
+      await f();
+      out.push(performance.now() - t0);
+    }
+  }
+  const med = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1];
+  return [med(ta), med(tb)];
+}
+
+const describe = (r: BacktestResult) => {
+  const refused = Object.entries(r.metrics.refusals).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  return `${r.metrics.trades} trades, refused: ${refused}`;
+};
+
+export default async function (): Promise<BenchRow[]> {
+  const bars = series.time.length;
+  const off = () => run(NO_RISK_CONFIG, null);
+  const withDefaults = check({ ...NO_RISK_CONFIG, limits: DEFAULTS_ON }, SIZING_ON);
+  const loose = check({ ...NO_RISK_CONFIG, limits: LOOSE_ON }, LOOSE_SIZING);
+  const on = () => run(withDefaults, SIZING_ON);
+  const onLoose = () => run(loose, LOOSE_SIZING);
+  const [none, every, looseRun] = [await off(), await on(), await onLoose()];
+  if (looseRun.metrics.trades !== none.metrics.trades) throw new Error(`the loose limits changed the run (${describe(looseRun)} vs ${describe(none)}): they are not loose`);
+
+  process.stdout.write(`rules registered (${RULES.length}): ${RULES.map((r) => r.name).join(', ')}\n`);
+  const rows: BenchRow[] = [];
+  const rounds = 40;
+  for (const [label, f, r] of [['rule defaults (they fire)', on, every], ['set so loose none fires (the cost of asking)', onLoose, looseRun]] as const) {
+    const [tOn, tOff] = await timeBoth(f, off, rounds);
+    rows.push({
+      name: `sma-cross 10/20 backtest, bundled EURUSD H1 (${bars.toLocaleString('en-US')} bars), all ${RULES.length} risk rules on, ${label}: ${describe(r)}`,
+      value: bars / (tOn / 1000),
+      unit: 'bars/s',
+      higherIsBetter: true,
+      peer: `the same backtest with every rule off (${describe(none)}), median of ${rounds} alternating runs`,
+      peerValue: bars / (tOff / 1000),
+      target: 'at most 15 % slower (>= 0.87x)',
+      targetMet: tOn <= tOff * 1.15,
+    });
+  }
+  return rows;
+}
