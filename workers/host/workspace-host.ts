@@ -114,7 +114,14 @@ export class WorkspaceHost extends HostCore {
           if (this.queue.length && this.feedState === 'running') await this.drain();
           const left = end - wall.now();
           if (left <= 0 || this.stopping) return;
-          await Promise.race([this.deps.timers.sleep(left), new Promise<void>((r) => (this.wake = r))]);
+          // A command queued while the last drain finished finds no wake handle: look at the queue again before sleeping.
+          await Promise.race([
+            this.deps.timers.sleep(left),
+            new Promise<void>((r) => {
+              this.wake = r;
+              if (this.queue.length && this.feedState === 'running') r();
+            }),
+          ]);
           this.wake = null;
         }
       },
