@@ -86,6 +86,11 @@ export class RiskEngine {
   /** Realised P&L of each agent since the day began, in cents. */
   private readonly agentDayRealised = new Map<string, number>();
   private readonly agentDayCapital = new Map<string, number>();
+  /** Each agent's open P&L when the day began: a position held overnight brings only today's move into the day's P&L. */
+  private readonly agentDayOpenStart = new Map<string, number>();
+  /** Equity and each agent's open P&L at the end of the last step: the day's start when the next step crosses the boundary. */
+  private markEquity = NaN;
+  private readonly markOpen = new Map<string, number>();
   private readonly refusalCounts: Record<string, number> = {};
   private stateRepeats = { time: NaN, seen: new Map<string, number>() };
   private readonly checks: RiskRule[];
@@ -135,12 +140,15 @@ export class RiskEngine {
       if (s.resumeAt !== null && now >= s.resumeAt && s.state !== 'active') this.setState(scope, 'active', 'auto-resume', `resumed at the configured time after: ${s.reason}`, 'schedule', null);
     }
     for (const r of this.watchers) this.guard(r, null, () => r.afterStep!(this.view, this.act(r.name)));
+    this.mark();
   }
 
   /** One of the account's trades closed. */
   tradeClosed(e: EngineEventOf<'position.closed'>): void {
     const t = tradeOf(e);
     this.keepTrade(t);
+    // A trade closed by the first bar of a new day (a stop inside it) is that day's: roll before booking it.
+    this.rollDay(this.deps.now());
     this.agentDayRealised.set(t.agentId, (this.agentDayRealised.get(t.agentId) ?? 0) + t.netPnlCents);
     for (const r of this.tradeWatchers) this.guard(r, t.agentId, () => r.afterTrade!(t, this.view, this.act(r.name)));
   }
@@ -294,15 +302,35 @@ export class RiskEngine {
     }
   }
 
+  /**
+   * The day's start is the account as last marked before the boundary, not
+   * after the first bar of the new day: that bar's move (the hour to midnight,
+   * a weekend gap, a whole daily bar) is the new day's loss, not lost between days.
+   */
   private rollDay(now: number): void {
     const day = tradingDay(now, this.config.timeZone);
     if (day === this.day) return;
     this.day = day;
-    const equity = this.deps.account().equity;
+    const first = Number.isNaN(this.markEquity);
+    const equity = first ? this.deps.account().equity : this.markEquity;
     this.dayStart = equity;
     this.agentDayRealised.clear();
     this.agentDayCapital.clear();
+    this.agentDayOpenStart.clear();
+    for (const [id, open] of this.markOpen) this.agentDayOpenStart.set(id, open);
     for (const a of this.deps.agents()) this.agentDayCapital.set(a.id, Math.min(equity, a.capital ?? Infinity));
+  }
+
+  /** The end of a step: what the next day starts from if the next step crosses the boundary. */
+  private mark(): void {
+    this.markEquity = this.deps.account().equity;
+    this.markOpen.clear();
+    for (const p of this.deps.positions()) this.markOpen.set(p.agentId, (this.markOpen.get(p.agentId) ?? 0) + this.openPnl(p));
+  }
+
+  /** A position's open P&L at the last close seen of its symbol (the same marks the day's start was taken at). */
+  private openPnl(p: Position): number {
+    return p.side * ((this.lastClose.get(p.symbol) ?? p.entryPrice) - p.entryPrice) * p.volumeUnits;
   }
 
   private makeView(): RiskView {
@@ -330,8 +358,8 @@ export class RiskEngine {
       dayStartEquity: () => this.dayStart,
       agentDayPnl: (agentId) => {
         let open = 0;
-        for (const p of this.deps.positions()) if (p.agentId === agentId) open += p.side * ((this.lastClose.get(p.symbol) ?? p.entryPrice) - p.entryPrice) * p.volumeUnits;
-        return (this.agentDayRealised.get(agentId) ?? 0) / 100 + open;
+        for (const p of this.deps.positions()) if (p.agentId === agentId) open += this.openPnl(p);
+        return (this.agentDayRealised.get(agentId) ?? 0) / 100 + open - (this.agentDayOpenStart.get(agentId) ?? 0);
       },
       agentDayStartCapital: (agentId) => this.agentDayCapital.get(agentId) ?? Math.min(this.dayStart, agentOf(agentId)?.capital ?? Infinity),
       locks: () => this.locks(),

@@ -1,6 +1,9 @@
 import type { RiskRule } from '../rule.ts';
 import { locksRule } from './locks.ts';
 import { maxOpenRule } from './max-open.ts';
+import { dailyLossRule } from './breaker-daily-loss.ts';
+import { drawdownRule } from './breaker-drawdown.ts';
+import { lossStreakRule } from './breaker-losses.ts';
 import { cooldownRule } from './protection-cooldown.ts';
 import { drawdownLockRule } from './protection-drawdown-lock.ts';
 import { lowProfitRule } from './protection-low-profit.ts';
@@ -18,4 +21,4 @@ import { correlationRule } from './correlation.ts';
  * exposure and correlation limits (they judge the final size). Watching rules
  * (breakers, protections) act after each bar or trade whatever their place.
  */
-export const RULES: readonly RiskRule[] = [locksRule, cooldownRule, maxOpenRule, stopLossGuardRule, lowProfitRule, drawdownLockRule, streakSizingRule, kellyRule, openRiskRule, currencyExposureRule, groupExposureRule, correlationRule];
+export const RULES: readonly RiskRule[] = [locksRule, cooldownRule, maxOpenRule, dailyLossRule, drawdownRule, lossStreakRule, stopLossGuardRule, lowProfitRule, drawdownLockRule, streakSizingRule, kellyRule, openRiskRule, currencyExposureRule, groupExposureRule, correlationRule];

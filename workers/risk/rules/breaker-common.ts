@@ -1,0 +1,42 @@
+import type { RiskLimits } from '../limits.ts';
+import type { RiskView } from '../rule.ts';
+import { nextDayStart } from '../trading-day.ts';
+
+/**
+ * What the three circuit breakers share: how their reasons write numbers, when
+ * a tripped breaker resumes, and which agents are judged on limits of their own.
+ */
+
+const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** An amount in account currency as people read it: 10,000.00. */
+export function moneyText(amount: number): string {
+  return money.format(amount);
+}
+
+/** When a tripped breaker resumes: at the next day boundary of RiskConfig.timeZone when so configured, else only by hand (null). */
+export function resumeAtFor(limits: RiskLimits, view: RiskView): number | null {
+  return limits.resume === 'next-day' ? nextDayStart(view.now(), view.config.timeZone) : null;
+}
+
+/**
+ * The agents whose own `field` differs from the account's (an override in
+ * AgentConfig.risk): each is also judged on its own. An override equal to the
+ * account's value changes nothing, so it adds no second breaker.
+ */
+export function agentsWithOwn<K extends 'maxDailyLossPct' | 'maxDrawdownPct'>(view: RiskView, field: K): { agentId: string; limits: RiskLimits; limit: number }[] {
+  const account = view.config.limits[field];
+  const out: { agentId: string; limits: RiskLimits; limit: number }[] = [];
+  for (const agentId of view.agents()) {
+    const limits = view.limits(agentId);
+    const limit = limits[field];
+    if (limit !== null && limit !== account) out.push({ agentId, limits, limit });
+  }
+  return out;
+}
+
+/** Whether a scope is already at `action` or stricter: a breaker that trips again there changes nothing, so it need not build its reason. */
+export function alreadyAt(view: RiskView, scope: string, action: 'halted' | 'reducing'): boolean {
+  const s = view.state(scope);
+  return s === 'halted' || s === action;
+}

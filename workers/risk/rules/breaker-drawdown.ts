@@ -1,0 +1,28 @@
+import type { RiskRule } from '../rule.ts';
+import { agentsWithOwn, alreadyAt, moneyText } from './breaker-common.ts';
+
+/**
+ * Circuit breaker: the fall of the account's equity from its peak. Trips the
+ * account at `maxDrawdownPct`, and an agent whose override sets a different
+ * limit at its own. Halts or sets reducing as configured; never resumes on its
+ * own (a new day does not undo a drawdown): resuming is the trader's call.
+ */
+export const drawdownRule: RiskRule = {
+  name: 'breaker-drawdown',
+  afterStep(view, act) {
+    const account = view.config.limits;
+    const own = agentsWithOwn(view, 'maxDrawdownPct');
+    if (account.maxDrawdownPct === null && own.length === 0) return;
+    const a = view.account();
+    const ddPct = a.drawdown * 100;
+    const words = `equity ${moneyText(a.equity)} is ${ddPct.toFixed(2)}% below its peak ${moneyText(a.peakEquity)}`;
+    if (account.maxDrawdownPct !== null && ddPct >= account.maxDrawdownPct && !alreadyAt(view, 'account', account.drawdownAction)) {
+      act.setState('account', account.drawdownAction, 'max-drawdown', `${words}: the ${account.maxDrawdownPct}% drawdown limit is reached; resume by hand`, null);
+    }
+    for (const { agentId, limits, limit } of own) {
+      if (ddPct >= limit && !alreadyAt(view, agentId, limits.drawdownAction)) {
+        act.setState(agentId, limits.drawdownAction, 'max-drawdown', `${words}: agent ${agentId}'s ${limit}% drawdown limit is reached; resume by hand`, null);
+      }
+    }
+  },
+};
