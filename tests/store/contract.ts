@@ -131,7 +131,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         for (const batch of eventBatches()) expect(await s.events.append(batch)).toEqual(await ref.events.append(batch));
         const views = async (x: EngineStore) => ({
           decisions: [await x.decisions.list(), await x.decisions.list({ agentId: 'a' }), await x.decisions.list({ symbol: 'GOOG' }), await x.decisions.list({ fromTime: 30, limit: 2 }), await x.decisions.list({ agentId: 'b', limit: 1 })],
-          orders: [await x.orders.list(), await x.orders.list({ agentId: 'b' }), await x.orders.list({ state: 'rejected' }), await x.orders.get('a-p3'), await x.orders.get('none')],
+          orders: [await x.orders.list(), await x.orders.list({ agentId: 'b' }), await x.orders.list({ state: 'rejected' }), await x.orders.list({ state: 'cancelled' }), await x.orders.get('a-p3'), await x.orders.get('none')],
           trades: [await x.trades.list(), await x.trades.list({ agentId: 'b' }), await x.trades.list({ symbol: 'EURUSD' })],
           positions: [await x.positions.open(), await x.positions.open({ agentId: 'a' })],
         });
@@ -139,6 +139,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         expect(got).toEqual(await views(ref));
         // Not vacuous: the script leaves something in every view.
         expect(got.orders[2]).toHaveLength(1);
+        expect(got.orders[3]).toMatchObject([{ clientOrderId: 'b-c1', state: 'cancelled', cancelReason: 'emergency stop' }]);
         expect(got.trades[0].map((t) => t.id)).toEqual(['a-p1', 'b-p2', 'b-p4']);
         expect(got.positions[0].map((p) => [p.positionId, p.stopLoss])).toEqual([['a-p3', 1.099], ['a-p5', 1.095]]);
         expect((await s.orders.list())[0]).toMatchObject({ clientOrderId: 'a-late', state: 'filled' });

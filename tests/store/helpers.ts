@@ -64,6 +64,10 @@ export function eventBatches(): EngineEventInput[][] {
   const rejected: EngineEventInput[] = [
     { id: 'ord:intent:b-r1', type: 'order.intent', agentId: 'b', time: 50, payload: { clientOrderId: 'b-r1', symbol: 'GOOG', side: -1, volumeUnits: 5, stopDistance: null, targetDistance: null, purpose: 'open' } },
     { id: 'ord:rejected:b-r1', type: 'order.rejected', agentId: 'b', time: 51, payload: { clientOrderId: 'b-r1', symbol: 'GOOG', reason: 'market closed' } },
+    // An entry cancelled by an emergency stop before it filled.
+    { id: 'ord:intent:b-c1', type: 'order.intent', agentId: 'b', time: 53, payload: { clientOrderId: 'b-c1', symbol: 'EURUSD', side: 1, volumeUnits: 2000, stopDistance: 0.01, targetDistance: null, purpose: 'open' } },
+    { id: 'ord:accepted:b-c1', type: 'order.accepted', agentId: 'b', time: 53, payload: { clientOrderId: 'b-c1', symbol: 'EURUSD' } },
+    { id: 'ord:cancelled:b-c1', type: 'order.cancelled', agentId: 'b', time: 54, payload: { clientOrderId: 'b-c1', symbol: 'EURUSD', reason: 'emergency stop' } },
     { id: 'dec:b:GOOG:52', type: 'decision', agentId: 'b', time: 52, payload: { symbol: 'GOOG', barTime: 52, action: 'skip', reason: 'skipped: invalid features: atr_14', direction: null, inputs: { atr_14: NaN, close: Infinity } } },
   ];
   // An order that begins first and fills last, and a position amended after later ones opened: views keep their first place.

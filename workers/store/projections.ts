@@ -52,7 +52,7 @@ export interface DecisionRecord extends DecisionPayload {
   time: number;
 }
 
-export type OrderState = 'intent' | 'accepted' | 'rejected' | 'filled';
+export type OrderState = 'intent' | 'accepted' | 'rejected' | 'filled' | 'cancelled';
 
 export interface OrderRecord {
   clientOrderId: string;
@@ -65,6 +65,8 @@ export interface OrderRecord {
   fillPrice?: number;
   commissionCents?: number;
   rejectReason?: string;
+  /** Why it was cancelled (an emergency stop, an agent stopped). */
+  cancelReason?: string;
   updatedAt: number;
 }
 
@@ -77,6 +79,9 @@ export function foldOrder(prev: OrderRecord | undefined, e: EngineEvent): OrderR
       return { ...base(prev, e, e.payload.clientOrderId, e.payload.symbol), state: prev?.state === 'filled' ? 'filled' : 'accepted' };
     case 'order.rejected':
       return { ...base(prev, e, e.payload.clientOrderId, e.payload.symbol), state: 'rejected', rejectReason: e.payload.reason };
+    case 'order.cancelled':
+      // A fill that won the race stays a fill: the engine closes that position, the order did trade.
+      return { ...base(prev, e, e.payload.clientOrderId, e.payload.symbol), state: prev?.state === 'filled' ? 'filled' : 'cancelled', cancelReason: e.payload.reason };
     case 'order.filled':
       return { ...base(prev, e, e.payload.clientOrderId, e.payload.symbol), state: 'filled', side: e.payload.side, volumeUnits: e.payload.volumeUnits, fillPrice: e.payload.price, commissionCents: e.payload.commissionCents };
     default:
