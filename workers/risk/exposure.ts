@@ -23,15 +23,35 @@ const METALS = new Set(['XAU', 'XAG', 'XPT', 'XPD']);
 
 /** The two currencies of an FX pair of ISO fiat codes (EURUSD: EUR and USD), or null for anything else. */
 export function fxLegs(symbol: string): { base: string; quote: string } | null {
+  // Asked for every leg of every entry the rules judge: a symbol's answer never changes, so it is kept.
+  let legs = fxLegsKnown.get(symbol);
+  if (legs === undefined) fxLegsKnown.set(symbol, (legs = findFxLegs(symbol)));
+  return legs;
+}
+
+const fxLegsKnown = new Map<string, { base: string; quote: string } | null>();
+
+function isFiat(c: string): boolean {
+  return CURRENCIES.has(c) && !METALS.has(c) && !COINS.includes(c);
+}
+
+function findFxLegs(symbol: string): { base: string; quote: string } | null {
   if (!/^[A-Z]{6}$/.test(symbol)) return null;
   const base = symbol.slice(0, 3);
   const quote = symbol.slice(3);
-  const fiat = (c: string) => CURRENCIES.has(c) && !METALS.has(c) && !COINS.includes(c);
-  return fiat(base) && fiat(quote) && base !== quote ? { base, quote } : null;
+  return isFiat(base) && isFiat(quote) && base !== quote ? { base, quote } : null;
 }
 
 /** The asset class of a symbol by its name: FX pairs of ISO currencies, coins against a currency, metals, and equity for the rest. */
 export function assetClassOf(symbol: string): AssetClass {
+  let c = classKnown.get(symbol);
+  if (c === undefined) classKnown.set(symbol, (c = findAssetClass(symbol)));
+  return c;
+}
+
+const classKnown = new Map<string, AssetClass>();
+
+function findAssetClass(symbol: string): AssetClass {
   const s = symbol.toUpperCase();
   if (fxLegs(s)) return 'fx';
   if (COINS.some((c) => s.startsWith(c) && /^[-/]?[A-Z]{3,4}$/.test(s.slice(c.length)))) return 'crypto';

@@ -64,6 +64,14 @@ export interface Vetting {
   refusal: RiskNote | null;
 }
 
+interface AgentIndex {
+  source: readonly RiskAgent[] | null;
+  ids: readonly string[];
+  byId: Map<string, RiskAgent>;
+  /** Some agent judges its own day's loss (then open P&L per agent is marked each bar). */
+  ownDailyLoss: boolean;
+}
+
 const STRICTNESS: Record<TradingState, number> = { active: 0, reducing: 1, halted: 2 };
 const ACTIVE: ScopeState = { state: 'active', code: 'start', reason: 'trading', by: 'start', since: 0, resumeAt: null };
 
@@ -82,6 +90,11 @@ export class RiskEngine {
   private readonly history = new CloseHistory();
   private readonly lastClose = new Map<string, number>();
   private day = NaN;
+  private index: AgentIndex = { source: null, ids: [], byId: new Map(), ownDailyLoss: false };
+  /** When the current trading day ends (ms UTC): until then no calendar work per bar. */
+  private dayEnds = -Infinity;
+  /** The account as read once at this bar (afterBar), else null: read fresh. */
+  private barAccount: AccountState | null = null;
   private dayStart = NaN;
   /** Realised P&L of each agent since the day began, in cents. */
   private readonly agentDayRealised = new Map<string, number>();
@@ -109,12 +122,14 @@ export class RiskEngine {
     this.watchers = rules.filter((r) => r.afterStep);
     this.tradeWatchers = rules.filter((r) => r.afterTrade);
     this.view = this.makeView();
-    this.act = (rule) => ({
+    const acts = new Map<string, RiskActions>();
+    const makeAct = (rule: string): RiskActions => ({
       setState: (scope, state, code, reason, resumeAt) => {
         if (STRICTNESS[state] > STRICTNESS[this.stateOf(scope).state]) this.setState(scope, state, code, reason, `rule:${rule}`, resumeAt);
       },
       lock: (scope, target, code, reason, until) => this.lock(scope, target, rule, code, reason, until),
     });
+    this.act = (rule) => acts.get(rule) ?? (acts.set(rule, makeAct(rule)), acts.get(rule)!);
   }
 
   get settings(): RiskConfig {
@@ -122,6 +137,8 @@ export class RiskEngine {
   }
 
   configure(config: RiskConfig): void {
+    // A new time zone moves the day's boundary: found again at the next bar.
+    if (config.timeZone !== this.config.timeZone) this.dayEnds = -Infinity;
     this.config = config;
   }
 
@@ -139,8 +156,20 @@ export class RiskEngine {
     for (const [scope, s] of this.states) {
       if (s.resumeAt !== null && now >= s.resumeAt && s.state !== 'active') this.setState(scope, 'active', 'auto-resume', `resumed at the configured time after: ${s.reason}`, 'schedule', null);
     }
-    for (const r of this.watchers) this.guard(r, null, () => r.afterStep!(this.view, this.act(r.name)));
-    this.mark();
+    // One account read for the whole bar: every breaker judges the same marked state (and a backtest pays once).
+    this.barAccount = this.deps.account();
+    try {
+      for (const r of this.watchers) {
+        try {
+          r.afterStep!(this.view, this.act(r.name));
+        } catch (err) {
+          this.ruleFailed(r, null, err);
+        }
+      }
+      this.mark();
+    } finally {
+      this.barAccount = null;
+    }
   }
 
   /** One of the account's trades closed. */
@@ -150,7 +179,13 @@ export class RiskEngine {
     // A trade closed by the first bar of a new day (a stop inside it) is that day's: roll before booking it.
     this.rollDay(this.deps.now());
     this.agentDayRealised.set(t.agentId, (this.agentDayRealised.get(t.agentId) ?? 0) + t.netPnlCents);
-    for (const r of this.tradeWatchers) this.guard(r, t.agentId, () => r.afterTrade!(t, this.view, this.act(r.name)));
+    for (const r of this.tradeWatchers) {
+      try {
+        r.afterTrade!(t, this.view, this.act(r.name));
+      } catch (err) {
+        this.ruleFailed(r, t.agentId, err);
+      }
+    }
   }
 
   /** The state an agent trades under: the stricter of the account's and its own. */
@@ -294,12 +329,9 @@ export class RiskEngine {
   }
 
   /** Runs a watching rule; one that throws halts the agent it was about (or the account) with its name. */
-  private guard(rule: RiskRule, agentId: string | null, run: () => void): void {
-    try {
-      run();
-    } catch (err) {
-      this.setState(agentId ?? 'account', 'halted', 'rule-error', `rule ${rule.name} failed: ${err instanceof Error ? err.message : String(err)}`, `rule:${rule.name}`, null);
-    }
+  /** A watching rule threw: it halts the agent it was about (or the account) with its name, never lets trading go on unwatched. */
+  private ruleFailed(rule: RiskRule, agentId: string | null, err: unknown): void {
+    this.setState(agentId ?? 'account', 'halted', 'rule-error', `rule ${rule.name} failed: ${err instanceof Error ? err.message : String(err)}`, `rule:${rule.name}`, null);
   }
 
   /**
@@ -308,7 +340,9 @@ export class RiskEngine {
    * a weekend gap, a whole daily bar) is the new day's loss, not lost between days.
    */
   private rollDay(now: number): void {
+    if (now < this.dayEnds) return;
     const day = tradingDay(now, this.config.timeZone);
+    this.dayEnds = nextDayStart(now, this.config.timeZone);
     if (day === this.day) return;
     this.day = day;
     const first = Number.isNaN(this.markEquity);
@@ -322,9 +356,20 @@ export class RiskEngine {
   }
 
   /** The end of a step: what the next day starts from if the next step crosses the boundary. */
+  /** The agents by id, rebuilt only when the engine's agent list changes (it hands out a new array then): read on every bar. */
+  private agentIndex(): AgentIndex {
+    const list = this.deps.agents();
+    if (this.index.source !== list) {
+      this.index = { source: list, ids: list.map((a) => a.id), byId: new Map(list.map((a) => [a.id, a])), ownDailyLoss: list.some((a) => a.risk?.maxDailyLossPct != null) };
+    }
+    return this.index;
+  }
+
   private mark(): void {
-    this.markEquity = this.deps.account().equity;
+    this.markEquity = (this.barAccount ?? this.deps.account()).equity;
     this.markOpen.clear();
+    // Open P&L per agent matters only to an agent's own daily loss: skipped (with its position list) when none has one.
+    if (!this.agentIndex().ownDailyLoss) return;
     for (const p of this.deps.positions()) this.markOpen.set(p.agentId, (this.markOpen.get(p.agentId) ?? 0) + this.openPnl(p));
   }
 
@@ -335,17 +380,25 @@ export class RiskEngine {
 
   private makeView(): RiskView {
     const self = this;
-    const agentOf = (id: string) => this.deps.agents().find((a) => a.id === id);
+    const agentOf = (id: string) => this.agentIndex().byId.get(id);
+    const limitsCache = new Map<string, { account: RiskLimits; risk: Partial<RiskLimits> | null | undefined; limits: RiskLimits }>();
     return {
       get config() {
         return self.config;
       },
-      limits: (agentId) => limitsFor(this.config.limits, agentOf(agentId)?.risk),
+      limits: (agentId) => {
+        const risk = agentOf(agentId)?.risk;
+        const hit = limitsCache.get(agentId);
+        if (hit && hit.account === this.config.limits && hit.risk === risk) return hit.limits;
+        const limits = limitsFor(this.config.limits, risk);
+        limitsCache.set(agentId, { account: this.config.limits, risk, limits });
+        return limits;
+      },
       now: () => this.deps.now(),
-      account: () => this.deps.account(),
+      account: () => this.barAccount ?? this.deps.account(),
       positions: () => this.deps.positions(),
       instrument: (s) => this.deps.instrument(s),
-      agents: () => this.deps.agents().map((a) => a.id),
+      agents: () => this.agentIndex().ids,
       timeframeOf: (id) => {
         const a = agentOf(id);
         if (!a) throw new Error(`no agent ${id}`);

@@ -24,9 +24,29 @@ export function resumeAtFor(limits: RiskLimits, view: RiskView): number | null {
  * AgentConfig.risk): each is also judged on its own. An override equal to the
  * account's value changes nothing, so it adds no second breaker.
  */
-export function agentsWithOwn<K extends 'maxDailyLossPct' | 'maxDrawdownPct'>(view: RiskView, field: K): { agentId: string; limits: RiskLimits; limit: number }[] {
+export function agentsWithOwn<K extends 'maxDailyLossPct' | 'maxDrawdownPct'>(view: RiskView, field: K): readonly OwnLimit[] {
+  // Asked on every bar: the answer changes only with the agents or the limits, so it is kept per (agents, limits, field).
+  const agents = view.agents();
+  const cached = ownCache.get(agents)?.get(view.config.limits)?.[field];
+  if (cached) return cached;
+  const out = findOwn(view, field);
+  let byLimits = ownCache.get(agents);
+  if (!byLimits) ownCache.set(agents, (byLimits = new WeakMap()));
+  byLimits.set(view.config.limits, { ...byLimits.get(view.config.limits), [field]: out });
+  return out;
+}
+
+interface OwnLimit {
+  agentId: string;
+  limits: RiskLimits;
+  limit: number;
+}
+
+const ownCache = new WeakMap<readonly string[], WeakMap<RiskLimits, Partial<Record<'maxDailyLossPct' | 'maxDrawdownPct', readonly OwnLimit[]>>>>();
+
+function findOwn(view: RiskView, field: 'maxDailyLossPct' | 'maxDrawdownPct'): OwnLimit[] {
   const account = view.config.limits[field];
-  const out: { agentId: string; limits: RiskLimits; limit: number }[] = [];
+  const out: OwnLimit[] = [];
   for (const agentId of view.agents()) {
     const limits = view.limits(agentId);
     const limit = limits[field];

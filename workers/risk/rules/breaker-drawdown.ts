@@ -15,14 +15,17 @@ export const drawdownRule: RiskRule = {
     if (account.maxDrawdownPct === null && own.length === 0) return;
     const a = view.account();
     const ddPct = a.drawdown * 100;
-    const words = `equity ${moneyText(a.equity)} is ${ddPct.toFixed(2)}% below its peak ${moneyText(a.peakEquity)}`;
     if (account.maxDrawdownPct !== null && ddPct >= account.maxDrawdownPct && !alreadyAt(view, 'account', account.drawdownAction)) {
-      act.setState('account', account.drawdownAction, 'max-drawdown', `${words}: the ${account.maxDrawdownPct}% drawdown limit is reached; resume by hand`, null);
+      act.setState('account', account.drawdownAction, 'max-drawdown', `${words(a, ddPct)}: the ${account.maxDrawdownPct}% drawdown limit is reached; resume by hand`, null);
     }
     for (const { agentId, limits, limit } of own) {
       if (ddPct >= limit && !alreadyAt(view, agentId, limits.drawdownAction)) {
-        act.setState(agentId, limits.drawdownAction, 'max-drawdown', `${words}: agent ${agentId}'s ${limit}% drawdown limit is reached; resume by hand`, null);
+        act.setState(agentId, limits.drawdownAction, 'max-drawdown', `${words(a, ddPct)}: agent ${agentId}'s ${limit}% drawdown limit is reached; resume by hand`, null);
       }
     }
   },
 };
+
+function words(a: { equity: number; peakEquity: number }, ddPct: number): string {
+  return `equity ${moneyText(a.equity)} is ${ddPct.toFixed(2)}% below its peak ${moneyText(a.peakEquity)}`;
+}
