@@ -68,6 +68,7 @@ export class Engine {
         now: () => deps.clock.now(),
         account: () => deps.broker.account(),
         positions: () => deps.broker.positions(),
+        pendingOrders: () => deps.broker.pendingOrders(),
         instrument: deps.instrument,
         agents: () => this.riskAgents,
         record: (e) => deps.journal.append(e),

@@ -99,7 +99,7 @@ export function entryRisk(e: Pick<ProposedEntry, 'volumeUnits' | 'price' | 'stop
   return e.stopDistance === null ? e.volumeUnits * e.price : e.stopDistance * e.volumeUnits;
 }
 
-export type BookView = Pick<RiskView, 'positions' | 'lastClose' | 'account' | 'config'>;
+export type BookView = Pick<RiskView, 'positions' | 'entriesInFlight' | 'lastClose' | 'account' | 'config'>;
 
 /**
  * The open book as legs; with `entry`, the book as it would be after the entry:
@@ -115,6 +115,8 @@ export function legsOf(view: BookView, entry?: ProposedEntry): Leg[] {
     const mark = Number.isFinite(last) ? last : p.entryPrice;
     out.push({ id: p.id, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, mark, entryNotional: p.entryPrice * p.volumeUnits, risk: positionRisk(p, mark), hasStop: p.stopLoss !== null });
   }
+  // Entries allowed but not filled yet are risk already taken: they count as if filled at their decision close.
+  for (const f of view.entriesInFlight()) out.push({ id: `in-flight:${f.agentId}:${f.symbol}`, agentId: f.agentId, symbol: f.symbol, side: f.side, volumeUnits: f.volumeUnits, mark: f.price, entryNotional: f.price * f.volumeUnits, risk: entryRisk(f), hasStop: f.stopDistance !== null });
   if (entry) out.push({ id: '', agentId: entry.agentId, symbol: entry.symbol, side: entry.side, volumeUnits: entry.volumeUnits, mark: entry.price, entryNotional: entry.price * entry.volumeUnits, risk: entryRisk(entry), hasStop: entry.stopDistance !== null });
   return out;
 }

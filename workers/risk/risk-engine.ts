@@ -15,6 +15,8 @@ export interface RiskEngineDeps {
   now(): number;
   account(): AccountState;
   positions(): readonly Position[];
+  /** Orders in flight at the broker (the entries among them are what `entriesInFlight` keeps). */
+  pendingOrders(): readonly { agentId: string; symbol: string; purpose: 'open' | 'close' }[];
   instrument(symbol: string): InstrumentSpec;
   /** The agents running, with what the rules read of their config. */
   agents(): readonly RiskAgent[];
@@ -90,6 +92,7 @@ export class RiskEngine {
   private readonly history = new CloseHistory();
   private readonly lastClose = new Map<string, number>();
   private day = NaN;
+  private inFlight: ProposedEntry[] = [];
   private index: AgentIndex = { source: null, ids: [], byId: new Map(), ownDailyLoss: false };
   /** When the current trading day ends (ms UTC): until then no calendar work per bar. */
   private dayEnds = -Infinity;
@@ -281,7 +284,17 @@ export class RiskEngine {
         return { volumeUnits: units, notes, refusal };
       }
     }
+    // Allowed: in flight until its order fills, is refused or cancelled (entriesInFlight prunes by the broker's list).
+    this.inFlight.push(units === entry.volumeUnits ? entry : { ...entry, volumeUnits: units });
     return { volumeUnits: units, notes, refusal: null };
+  }
+
+  /** The allowed entries whose orders the broker still holds open; the rest are dropped. */
+  private entriesInFlight(): readonly ProposedEntry[] {
+    if (this.inFlight.length === 0) return this.inFlight;
+    const open = this.deps.pendingOrders().filter((o) => o.purpose === 'open');
+    this.inFlight = this.inFlight.filter((e) => open.some((o) => o.agentId === e.agentId && o.symbol === e.symbol));
+    return this.inFlight;
   }
 
   /** Refusals so far, by rule name (the backtest's `refusals`). */
@@ -397,6 +410,7 @@ export class RiskEngine {
       now: () => this.deps.now(),
       account: () => this.barAccount ?? this.deps.account(),
       positions: () => this.deps.positions(),
+      entriesInFlight: () => this.entriesInFlight(),
       instrument: (s) => this.deps.instrument(s),
       agents: () => this.agentIndex().ids,
       timeframeOf: (id) => {

@@ -59,6 +59,12 @@ export interface RiskView {
   account(): AccountState;
   /** Open positions, every agent's. */
   positions(): readonly Position[];
+  /**
+   * Entries the pipeline allowed whose orders are still in flight (sent, not
+   * yet filled, refused or cancelled): two agents entering on the same bar see
+   * each other, so a limit cannot be passed twice by orders not yet filled.
+   */
+  entriesInFlight(): readonly ProposedEntry[];
   instrument(symbol: string): InstrumentSpec;
   /** The agents running here, by id. */
   agents(): readonly string[];

@@ -20,7 +20,8 @@ export const correlationRule: RiskRule = {
   check(e, v) {
     const c = v.limits(e.agentId).correlation;
     if (!c) return ALLOW;
-    for (const p of v.positions()) {
+    // Positions, and entries allowed but not filled yet: two correlated entries on one bar are one bet too.
+    for (const p of [...v.positions(), ...v.entriesInFlight()]) {
       if (p.agentId === e.agentId && p.symbol === e.symbol) continue;
       const r = p.symbol === e.symbol ? 1 : symbolCorrelation(v, e.symbol, p.symbol, e.timeframe, c.lookbackBars);
       if (r === null) continue;
