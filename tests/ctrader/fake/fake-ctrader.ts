@@ -31,14 +31,14 @@ export interface FakeOptions {
   now: () => number;
 }
 
-export type DropPoint = 'before' | 'after-accept' | 'after';
+export type DropPoint = 'before' | 'after-accept' | 'after-first-fill' | 'after';
 
 export interface Faults {
   /** Delay every outbound message by this many ms. */
   delayMs: number;
   /** Send every execution event twice. */
   duplicateEvents: boolean;
-  /** Drop the connection when the next message of this name arrives: before handling it, after sending ACCEPTED, or after handling it (answers lost). */
+  /** Drop the connection when the next message of this name arrives: before handling it, after sending ACCEPTED, after the first part of a partial fill, or after handling it (answers lost). */
   dropOn: { name: string; at: DropPoint } | null;
   /** Reject the next new order with this error code (ExecutionEvent ORDER_REJECTED). */
   rejectNextOrder: string | null;
@@ -58,6 +58,8 @@ export interface Faults {
   dropAfterLogin: boolean;
   /** Send nothing at all, answers and events alike (a connection that hangs). */
   silent: boolean;
+  /** Accept new orders and fill them only at releaseFills() (an order accepted, not yet filled); reconcile lists them as pending. */
+  holdFills: boolean;
 }
 
 interface Session {
@@ -91,7 +93,7 @@ interface FakePosition {
 type FakeDeal = Omit<Deal, 'executionPrice' | 'closePositionDetail'> & { executionPrice: number; closePositionDetail?: Record<string, unknown> };
 
 export class FakeCTrader {
-  readonly faults: Faults = { delayMs: 0, duplicateEvents: false, dropOn: null, rejectNextOrder: null, partialFills: 0, maintenanceUntil: 0, rateLimit: null, marketClosed: false, refuse: false, mutedSymbols: [], dropAfterLogin: false, silent: false };
+  readonly faults: Faults = { delayMs: 0, duplicateEvents: false, dropOn: null, rejectNextOrder: null, partialFills: 0, maintenanceUntil: 0, rateLimit: null, marketClosed: false, refuse: false, mutedSymbols: [], dropAfterLogin: false, silent: false, holdFills: false };
   readonly market = new Map<number, FakeMarketSymbol>();
   readonly positions = new Map<number, FakePosition>();
   readonly deals: FakeDeal[] = [];
@@ -108,6 +110,7 @@ export class FakeCTrader {
   private nextSession = 1;
   private nextId = 1000;
   private readonly moneyDigits: number;
+  private heldFills: (() => void)[] = [];
 
   constructor(readonly o: FakeOptions) {
     this.moneyDigits = o.moneyDigits ?? 2;
@@ -186,6 +189,13 @@ export class FakeCTrader {
     return [...this.orders.values()].some((o) => o.clientOrderId === clientOrderId && (o.executedVolume ?? 0) > 0);
   }
 
+  /** Fills the orders held by faults.holdFills, at the prices now; their events reach every session of the account. */
+  releaseFills(): number {
+    const due = this.heldFills.splice(0);
+    for (const fill of due) fill();
+    return due.length;
+  }
+
   newOrders(): CTraderMessage[] {
     return this.received.filter((m) => m.name === 'ProtoOANewOrderReq');
   }
@@ -213,14 +223,14 @@ export class FakeCTrader {
       return this.error(s, m, 'REQUEST_FREQUENCY_EXCEEDED', 'too many requests', { retryAfter: rl.retryAfterSec });
     }
     try {
-      this.handle(s, m, drop?.at === 'after-accept');
+      this.handle(s, m, drop?.at === 'after-accept', drop?.at === 'after-first-fill');
     } catch (e) {
       this.error(s, m, 'INVALID_REQUEST', (e as Error).message);
     }
     if (drop?.at === 'after') this.drop(s);
   }
 
-  private handle(s: Session, m: CTraderMessage, dropAfterAccept: boolean): void {
+  private handle(s: Session, m: CTraderMessage, dropAfterAccept: boolean, dropAfterFirstFill = false): void {
     const p = m.payload as Record<string, any>;
     const reply = (name: string, payload: Record<string, unknown>) => this.out(s, name, payload, m.clientMsgId);
     // The version needs no authentication at all (the real server answers it first thing).
@@ -300,13 +310,13 @@ export class FakeCTrader {
         return reply('ProtoOAGetTrendbarsRes', { ctidTraderAccountId: acct, period: p.period, timestamp: p.toTimestamp, symbolId: p.symbolId, trendbar: page.map((b) => encodeTrendbar(b, p.period)), hasMore: all.length > max });
       }
       case 'ProtoOAReconcileReq':
-        return reply('ProtoOAReconcileRes', { ctidTraderAccountId: acct, position: [...this.positions.values()].filter((x) => x.status === POSITION_STATUS.OPEN).map((x) => this.wirePosition(x)), order: [] });
+        return reply('ProtoOAReconcileRes', { ctidTraderAccountId: acct, position: [...this.positions.values()].filter((x) => x.status === POSITION_STATUS.OPEN).map((x) => this.wirePosition(x)), order: [...this.orders.values()].filter((o) => o.orderStatus === ORDER_STATUS.ACCEPTED && !o.closingOrder) });
       case 'ProtoOADealListReq':
         return reply('ProtoOADealListRes', { ctidTraderAccountId: acct, deal: this.deals.filter((d) => d.executionTimestamp >= p.fromTimestamp && d.executionTimestamp <= p.toTimestamp), hasMore: false });
       case 'ProtoOAOrderListReq':
         return reply('ProtoOAOrderListRes', { ctidTraderAccountId: acct, order: [...this.orders.values()].filter((o) => o.utcLastUpdateTimestamp >= p.fromTimestamp && o.utcLastUpdateTimestamp <= p.toTimestamp && o.orderStatus !== ORDER_STATUS.ACCEPTED), hasMore: false });
       case 'ProtoOANewOrderReq':
-        return this.newOrder(s, m, acct, dropAfterAccept);
+        return this.newOrder(s, m, acct, dropAfterAccept, dropAfterFirstFill);
       case 'ProtoOAClosePositionReq':
         return this.closeRequest(s, m, acct, dropAfterAccept);
       case 'ProtoOAAmendPositionSLTPReq':
@@ -316,7 +326,7 @@ export class FakeCTrader {
     }
   }
 
-  private newOrder(s: Session, m: CTraderMessage, acct: number, dropAfterAccept: boolean): void {
+  private newOrder(s: Session, m: CTraderMessage, acct: number, dropAfterAccept: boolean, dropAfterFirstFill = false): void {
     const p = m.payload as Record<string, any>;
     const x = this.market.get(p.symbolId);
     if (!x) return this.orderError(s, m, acct, 'SYMBOL_NOT_FOUND', `symbol ${p.symbolId}`);
@@ -347,6 +357,19 @@ export class FakeCTrader {
       this.orders.set(orderId, { ...order, orderStatus: ORDER_STATUS.REJECTED });
       return this.exec(s, acct, EXEC.ORDER_REJECTED, { order: { ...order, orderStatus: ORDER_STATUS.REJECTED }, errorCode: code });
     }
+    if (this.faults.holdFills) {
+      // Filled later at the price then, told to whichever sessions of the account are connected by then.
+      this.heldFills.push(() => this.fill([...this.sessions].filter((z) => z.accounts.has(acct)), acct, order, p, x, side === SIDE.BUY ? x.ask : x.bid, this.o.now(), false));
+      return;
+    }
+    this.fill([s], acct, order, p, x, price, now, dropAfterFirstFill);
+  }
+
+  /** Fills an accepted order (in faults.partialFills parts), opens its position and tells `to`. */
+  private fill(to: Session[], acct: number, order: Record<string, any>, p: Record<string, any>, x: FakeMarketSymbol, price: number, now: number, dropAfterFirstFill: boolean): void {
+    const { orderId, positionId } = order;
+    const side = p.tradeSide as 1 | 2;
+    const v = p.volume as number;
     const dir = side === SIDE.BUY ? 1 : -1;
     const pos: FakePosition = { positionId, symbolId: x.sym.symbolId, side, volume: 0, price, openTimestamp: now, label: p.label, comment: p.comment, status: POSITION_STATUS.OPEN };
     if (p.relativeStopLoss) pos.stopLoss = round(price - (dir * p.relativeStopLoss) / 1e5, x.sym.digits);
@@ -363,7 +386,9 @@ export class FakeCTrader {
       const done = filled === v;
       const state = { ...order, orderStatus: done ? ORDER_STATUS.FILLED : ORDER_STATUS.ACCEPTED, executionPrice: price, executedVolume: filled };
       this.orders.set(orderId, state);
-      this.exec(s, acct, done ? EXEC.ORDER_FILLED : EXEC.ORDER_PARTIAL_FILL, { order: state, position: this.wirePosition(pos), deal });
+      for (const s of to) this.exec(s, acct, done ? EXEC.ORDER_FILLED : EXEC.ORDER_PARTIAL_FILL, { order: state, position: this.wirePosition(pos), deal });
+      // The rest fills at the server although the client hears only of the first part.
+      if (dropAfterFirstFill && k === 1) for (const s of to) this.drop(s);
     }
   }
 

@@ -94,8 +94,10 @@ export class CTraderBroker implements Broker {
   private reconcileMark = 0;
   private readonly closedAt = new Map<string, number>();
   private recheck = false;
+  /** Closes asked for while the connection is down, in order: sent once it is ready again and reconciled. */
+  private readonly waiting: OrderRec[] = [];
   /** Orders settled by reconcile, for the status screen and tests. */
-  readonly stats = { settledFilled: 0, settledNotReceived: 0, closedWhileAway: 0, foreignPositions: 0 };
+  readonly stats = { settledFilled: 0, settledNotReceived: 0, closedWhileAway: 0, foreignPositions: 0, closesResent: 0 };
 
   constructor(
     private readonly o: CTraderBrokerOptions,
@@ -144,12 +146,40 @@ export class CTraderBroker implements Broker {
     rec.positionId = positionId;
     rec.reason = reason;
     if (!p) return this.reject(rec, `no open position ${positionId} to close`);
-    const already = this.closing.get(p.ctPositionId);
+    const already = this.closing.get(p.ctPositionId) ?? this.waiting.find((w) => w.positionId === positionId)?.coid;
     // One close per position: a second request would only be refused by cTrader (POSITION_NOT_FOUND) once the first fills.
     if (already) return this.reject(rec, `position ${positionId} is already being closed (order ${already})`);
-    if (!this.conn.ready) return this.reject(rec, 'not connected to cTrader: the close was not sent');
-    this.closing.set(p.ctPositionId, clientOrderId);
+    // A close is never refused for want of a connection (an emergency stop during a reconnect): it waits for the next one.
+    if (!this.conn.ready) return this.wait(rec);
+    this.sendClose(rec, p);
+  }
+
+  private sendClose(rec: OrderRec, p: Held): void {
+    this.closing.set(p.ctPositionId, rec.coid);
     this.send(rec, 'ProtoOAClosePositionReq', { positionId: p.ctPositionId, volume: p.volumeWire });
+  }
+
+  private wait(rec: OrderRec): void {
+    rec.state = 'queued';
+    this.waiting.push(rec);
+    this.o.log?.('info', `close ${rec.coid} of position ${rec.positionId} waits for the connection to cTrader: sent once it is back and reconciled`);
+  }
+
+  /**
+   * The closes that waited, once the connection is back and reconciled: each
+   * against the position as cTrader now has it, or dropped (order.cancelled)
+   * when that position is gone or another close is already under way.
+   */
+  private sendWaiting(): void {
+    if (!this.conn.ready) return;
+    for (const rec of this.waiting.splice(0)) {
+      if (rec.state === 'done') continue;
+      const p = rec.positionId ? this.held.get(rec.positionId) : undefined;
+      const other = p ? this.closing.get(p.ctPositionId) : undefined;
+      if (!p) this.cancelled(rec, `not sent: position ${rec.positionId} is no longer open at cTrader`);
+      else if (other && other !== rec.coid) this.cancelled(rec, `not sent: position ${rec.positionId} is already being closed (order ${other})`);
+      else this.sendClose(rec, p);
+    }
   }
 
   amendPosition(positionId: string, stopLoss: number | null, takeProfit: number | null, why: string): void {
@@ -197,13 +227,27 @@ export class CTraderBroker implements Broker {
   }
 
   /**
-   * A MARKET order cannot be cancelled once cTrader has it: it fills or is
-   * refused within moments, and the engine closes a fill that arrives after a
-   * stop. (Queued orders are not held here: submit refuses while disconnected.)
+   * An order not sent yet (a close waiting for the connection, or any order
+   * waiting its turn in the connection's send queue) is dropped at once with
+   * 'order.cancelled'. One that cTrader has cannot be: ProtoOACancelOrderReq
+   * is for pending (limit and stop) orders, and these are MARKET orders, which
+   * fill or are refused within moments; the engine closes a fill that lands
+   * after a stop. (Entries are not queued across a reconnect: submit refuses
+   * them while disconnected, as an entry sent late is not the one decided.)
    */
   cancelOrder(clientOrderId: string, reason: string): void {
     const r = this.orders.get(clientOrderId);
     if (!r || r.state === 'done') return;
+    const at = this.waiting.indexOf(r);
+    if (at >= 0) this.waiting.splice(at, 1);
+    if (r.state === 'queued') {
+      // Still waiting: send() sees it done and never writes it.
+      if (r.kind === 'close' && r.positionId) {
+        const p = this.held.get(r.positionId);
+        if (p && this.closing.get(p.ctPositionId) === r.coid) this.closing.delete(p.ctPositionId);
+      }
+      return this.cancelled(r, reason);
+    }
     this.o.log?.('info', `order ${clientOrderId} cannot be cancelled at cTrader (a market order): ${reason}; a fill that lands is closed at once`);
   }
 
@@ -255,7 +299,11 @@ export class CTraderBroker implements Broker {
         this.recheck = false;
         await this.reconcileOnce();
       } while (this.recheck && this.conn.ready);
-    })().finally(() => (this.reconciling = null));
+    })().finally(() => {
+      this.reconciling = null;
+      // Sent even when reconcile failed: a close refused for a stale position is reported, a close never sent is not.
+      this.sendWaiting();
+    });
     return this.reconciling;
   }
 
@@ -281,6 +329,14 @@ export class CTraderBroker implements Broker {
       present.add(coid);
       if ((this.closedAt.get(coid) ?? -1) > mark) continue;
       const known = this.held.get(coid);
+      const rec = this.orders.get(coid);
+      if (known && rec?.kind === 'open' && rec.state === 'unknown' && !wireOrders.some((w) => w.clientOrderId === rec.wireId)) {
+        // Partly filled when its answers were lost, and no longer working at cTrader: this open position is the
+        // order's whole result. Finished here, not left to the order history (which would book it closed).
+        this.stats.settledFilled++;
+        this.finishOpen(rec, wp, wp.price ?? known.entryPrice);
+        continue;
+      }
       if (known) {
         this.watch(wp.tradeData.symbolId);
         known.volumeWire = wp.tradeData.volume;
@@ -288,7 +344,6 @@ export class CTraderBroker implements Broker {
         this.applyProtection(known, wp, 'changed at cTrader while disconnected');
         continue;
       }
-      const rec = this.orders.get(coid);
       if (rec && rec.kind === 'open' && rec.state !== 'done') {
         // The order whose answer was lost did fill.
         this.stats.settledFilled++;
@@ -309,11 +364,15 @@ export class CTraderBroker implements Broker {
           this.accepted(rec);
         } else missing.push(rec);
       } else {
-        // The position is still open (a closed one was settled above): the close never happened.
+        // The position is still open (a closed one was settled above): the close never happened. It is still
+        // wanted (an emergency stop must not leave the position behind): it waits and is sent after this reconcile.
         const p = rec.positionId ? this.held.get(rec.positionId) : undefined;
         if (p) this.closing.delete(p.ctPositionId);
         this.stats.settledNotReceived++;
-        this.reject(rec, NOT_RECEIVED);
+        if (p) {
+          this.stats.closesResent++;
+          this.wait(rec);
+        } else this.reject(rec, NOT_RECEIVED);
       }
     }
     if (missing.length) await this.settleFromHistory(missing);
@@ -363,6 +422,7 @@ export class CTraderBroker implements Broker {
     this.conn
       .request(name, payload, {
         urgent: true,
+        withdrawn: () => rec.state === 'done',
         onSent: (msgId) => {
           if (rec.state === 'queued') rec.state = 'sent';
           this.byMsgId.set(msgId, rec.coid);
@@ -370,7 +430,13 @@ export class CTraderBroker implements Broker {
       })
       .catch((e: Error) => {
         if (rec.state === 'done') return;
-        if (e instanceof CTraderDisconnectedError && !e.sent) return this.reject(rec, 'not sent: the connection to cTrader was lost first');
+        if (e instanceof CTraderDisconnectedError && !e.sent) {
+          if (rec.kind === 'open') return this.reject(rec, 'not sent: the connection to cTrader was lost first');
+          // A close lost before it was written waits for the next connection.
+          const p = rec.positionId ? this.held.get(rec.positionId) : undefined;
+          if (p && this.closing.get(p.ctPositionId) === rec.coid) this.closing.delete(p.ctPositionId);
+          return this.wait(rec);
+        }
         if (e instanceof CTraderError) return this.reject(rec, e.message);
         // Sent, and the answer is lost: only reconcile may settle it.
         rec.state = 'unknown';
@@ -565,6 +631,11 @@ export class CTraderBroker implements Broker {
       time: this.o.clock.now(),
       payload: { positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, entryTime: p.entryTime, exitPrice, exitTime, reason, grossPnlCents: gross, commissionCents: commission, netPnlCents: gross - commission },
     });
+    // A close still waiting for the connection has nothing left to do.
+    for (const w of this.waiting.filter((x) => x.positionId === p.id)) {
+      this.waiting.splice(this.waiting.indexOf(w), 1);
+      this.cancelled(w, `not sent: the position closed at cTrader first (${reason})`);
+    }
   }
 
   /** A position this side held is gone at cTrader: find its closing deal for the price and P&L. */
@@ -648,6 +719,11 @@ export class CTraderBroker implements Broker {
     if (rec.acceptedSent) return;
     rec.acceptedSent = true;
     this.emit({ id: eventId.order('accepted', rec.coid), type: 'order.accepted', agentId: rec.agentId, time: this.o.clock.now(), payload: { clientOrderId: rec.coid, symbol: rec.symbol } });
+  }
+
+  private cancelled(rec: OrderRec, reason: string): void {
+    rec.state = 'done';
+    this.emit({ id: eventId.order('cancelled', rec.coid), type: 'order.cancelled', agentId: rec.agentId, time: this.o.clock.now(), payload: { clientOrderId: rec.coid, symbol: rec.symbol, reason } });
   }
 
   private reject(rec: OrderRec, reason: string): void {
