@@ -115,8 +115,8 @@ export interface Client {
   logs: string[];
 }
 
-/** A connection (real time, plain TCP on loopback), the symbol catalog and the broker (market time). */
-export function startClient(port: number, market: Clock, o: Partial<CTraderConnectionOptions> = {}): Client {
+/** A connection (real time, plain TCP on loopback), the symbol catalog and the broker (market time); `sink` also gets the broker's events (an engine's journal). */
+export function startClient(port: number, market: Clock, o: Partial<CTraderConnectionOptions> = {}, sink?: (e: EngineEventInput) => void): Client {
   const alerts: string[] = [];
   const logs: string[] = [];
   const events: EngineEventInput[] = [];
@@ -135,7 +135,10 @@ export function startClient(port: number, market: Clock, o: Partial<CTraderConne
   });
   const symbols = new SymbolCatalog(conn);
   conn.onReady(async () => void (await symbols.load(SYMBOLS.map((s) => s.name))));
-  const broker = new CTraderBroker({ connection: conn, symbols, clock: market, log: (level, m) => logs.push(`${level} ${m}`) }, (e) => events.push(e));
+  const broker = new CTraderBroker({ connection: conn, symbols, clock: market, log: (level, m) => logs.push(`${level} ${m}`) }, (e) => {
+    events.push(e);
+    sink?.(e);
+  });
   return { conn, symbols, broker, events, alerts, logs };
 }
 

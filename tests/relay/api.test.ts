@@ -112,8 +112,10 @@ describe('the relay API over the demo workspace (real host, memory store)', () =
     else expect(closeAll.json).toMatchObject({ ok: false, reason: 'there is no open position to close' });
     const stop = await h.post('/api/emergency-stop');
     expect(stop.json.ok, JSON.stringify(stop.json)).toBe(true);
-    const after = (await h.get('/api/status')).json.agents;
-    expect(after.every((a: any) => a.state !== 'running')).toBe(true);
+    const after = (await h.get('/api/status')).json;
+    // The account and every agent halted: agents keep running and send nothing.
+    expect(after.risk.account.state).toBe('halted');
+    expect(after.agents.every((a: any) => a.trading.state === 'halted')).toBe(true);
     // Commands are part of the record.
     const last = (await h.get(`/api/events?after=${(await h.get('/api/status')).json.lastSeq - 30}`)).json.events;
     expect(last.some((e: any) => e.type === 'command' && e.payload.command.kind === 'emergency-stop')).toBe(true);

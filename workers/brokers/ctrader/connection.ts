@@ -65,6 +65,16 @@ export interface RequestOptions {
   retryOnRateLimit?: boolean;
   /** The frame was written to the transport (with the clientMsgId it carries). */
   onSent?: (clientMsgId: string) => void;
+  /** Asked just before the frame is written: true when the caller no longer wants it sent (an order cancelled while it waited its turn). */
+  withdrawn?: () => boolean;
+}
+
+/** A request its caller withdrew before it reached the wire: nothing was sent. */
+export class CTraderWithdrawnError extends Error {
+  override readonly name = 'CTraderWithdrawnError';
+  constructor(readonly request: string) {
+    super(`${request} was withdrawn before it was sent`);
+  }
 }
 
 interface Pending {
@@ -194,6 +204,7 @@ export class CTraderConnection {
         if (o.retryOnRateLimit) entry.retry = attempt;
         this.queue.push(HISTORICAL.has(name), () => {
           if (gen !== this.generation) return reject(new CTraderDisconnectedError(name, false, 'the connection it was made on closed'));
+          if (o.withdrawn?.()) return reject(new CTraderWithdrawnError(name));
           let frame: Uint8Array;
           try {
             frame = encodeMessage(name, body, clientMsgId);
