@@ -345,7 +345,7 @@ export class AgentRunner {
     const size = sizePosition({ sizing, equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
     const problem = size.ok ? orderProblem(spec, { volumeUnits: size.units, stopDistance, targetDistance }) : `skipped: ${size.reason}`;
     if (!size.ok || problem) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, size.ok ? `skipped: order refused: ${problem}` : problem!, models);
-    const vetting = this.deps.risk.vet({ agentId: c.id, symbol, timeframe: c.timeframe, side, volumeUnits: size.units, baseUnits: size.units, riskPct: stopDistance === null ? null : (stopDistance * size.units * 100) / equity, price: bar.close, stopDistance, time: this.deps.now() });
+    const vetting = this.deps.risk.vet({ agentId: c.id, symbol, timeframe: c.timeframe, side, volumeUnits: size.units, baseUnits: size.units, riskPct: stopDistance === null ? null : (stopDistance * size.units * 100) / equity, maxUnits: (equity * c.maxPositionPct) / 100 / bar.close, price: bar.close, stopDistance, time: this.deps.now() });
     const riskNotes = vetting.notes.length ? vetting.notes : undefined;
     if (vetting.refusal) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: refused by ${vetting.refusal.rule}: ${vetting.refusal.reason}`, models, riskNotes);
     const units = vetting.volumeUnits;

@@ -265,11 +265,14 @@ export class RiskEngine {
         if (v.kind === 'refuse') refusal = { rule: rule.name, verdict: 'refuse', code: v.code, reason: v.reason, numbers: v.numbers };
         else {
           if (!(v.volumeUnits > 0) || !Number.isFinite(v.volumeUnits)) throw new Error(`resized to ${v.volumeUnits} units`);
-          const to = floorVolumeUnits(spec, v.volumeUnits);
+          // A modifier may shrink freely but never grow past the agent's own maximum position.
+          const capped = entry.maxUnits !== undefined && v.volumeUnits > entry.maxUnits;
+          const to = floorVolumeUnits(spec, capped ? entry.maxUnits! : v.volumeUnits);
           if (to < spec.minVolumeUnits) {
             refusal = { rule: rule.name, verdict: 'refuse', code: 'size-below-minimum', reason: `${v.reason}: ${+v.volumeUnits.toFixed(6)} units is below the smallest ${entry.symbol} order (${spec.minVolumeUnits} units)`, numbers: { ...v.numbers, units: v.volumeUnits, minUnits: spec.minVolumeUnits }, fromUnits: units, toUnits: v.volumeUnits };
           } else {
-            if (to !== units) notes.push({ rule: rule.name, verdict: 'resize', code: v.code, reason: v.reason, numbers: v.numbers, fromUnits: units, toUnits: to });
+            const reason = capped ? `${v.reason} (capped at the agent's maximum position, ${+entry.maxUnits!.toFixed(6)} units)` : v.reason;
+            if (to !== units) notes.push({ rule: rule.name, verdict: 'resize', code: v.code, reason, numbers: capped ? { ...v.numbers, maxUnits: entry.maxUnits! } : v.numbers, fromUnits: units, toUnits: to });
             units = to;
           }
         }

@@ -22,6 +22,8 @@ export interface ProposedEntry {
   baseUnits: number;
   /** What the base size risks between entry and stop, as % of the equity the agent sizes on; null (or absent) without a stop. Kelly sizing reads it. */
   riskPct?: number | null;
+  /** The agent's maximum position (maxPositionPct of its equity) in units: a sizing modifier never sizes above it. Absent: no cap. */
+  maxUnits?: number;
 }
 
 /** One rule's answer: go on, go on with a new size, or stop here. */
