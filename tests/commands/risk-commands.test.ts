@@ -188,4 +188,19 @@ describe('risk commands on the demo workspace', () => {
     const unlocks = (await held.store.events.since(0, 1e9)).filter((e) => e.type === 'risk.unlock');
     expect(unlocks.map((e) => e.payload)).toEqual([{ lockId: lock.lockId, scope: 'symbol', target: 'EURUSD', by: 'user' }]);
   });
+
+  it('#resume-trading after a drawdown halt is refused while the drawdown is still past its limit, naming it; raising the limit lets it resume', async () => {
+    // Any fall from the peak trips a limit this small.
+    await configure({ maxDrawdownPct: 0.01 });
+    await held.runUntil((s) => s.risk?.account.code === 'max-drawdown');
+    const before = await risk();
+    expect(before.account).toMatchObject({ state: 'halted', code: 'max-drawdown', resumeAt: null });
+    const refused = done(await run('#resume-trading', true));
+    expect(refused.ok).toBe(false);
+    expect(refused.lines[0]).toMatch(/^not resumed: equity is still \d+\.\d\d% below its peak, past the 0\.01% drawdown limit, so the breaker would halt again at the next bar\. Raise or switch off the limit \(Settings > Risk limits\) first$/);
+    expect((await risk()).account.state).toBe('halted');
+    await configure({ maxDrawdownPct: 99 });
+    expect(done(await run('#resume-trading', true)).ok).toBe(true);
+    expect((await risk()).account.state).toBe('active');
+  });
 });

@@ -92,6 +92,10 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       const who = c.agentId ? `agent ${c.agentId}` : 'the account';
       // Resuming the account resumes every agent a breaker or a stop left behind: one word to trade again.
       const scopes = c.state === 'active' && !c.agentId ? ['account', ...d.engine.listAgents().map((a) => a.config.id)] : [scope];
+      if (c.state === 'active') {
+        const stuck = drawdownStillBeyond(d, scopes);
+        if (stuck) throw new CommandRefused(stuck);
+      }
       let changed = 0;
       for (const s of scopes) if (d.engine.risk.setState(s, c.state, 'user', `${word} by hand`, 'user', null)) changed++;
       if (changed === 0) throw new CommandRefused(`${who} is already ${c.state}`);
@@ -112,6 +116,23 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       return 'risk limits saved: the engine enforces them from the next bar';
     }
   }
+}
+
+/**
+ * A drawdown halt resumed while the drawdown is still past its limit would trip
+ * again at the next bar: refused, saying what to change instead.
+ */
+function drawdownStillBeyond(d: CommandDeps, scopes: string[]): string | null {
+  const ddPct = d.broker.account().drawdown * 100;
+  for (const s of scopes) {
+    const st = d.engine.risk.stateOf(s);
+    if (st.state === 'active' || st.code !== 'max-drawdown') continue;
+    const limit = s === 'account' ? d.engine.risk.settings.limits.maxDrawdownPct : d.engine.risk.view.limits(s).maxDrawdownPct;
+    if (limit !== null && ddPct >= limit) {
+      return `not resumed: equity is still ${ddPct.toFixed(2)}% below its peak, past the ${limit}% drawdown limit${s === 'account' ? '' : ` of agent ${s}`}, so the breaker would halt again at the next bar. Raise or switch off the limit (Settings > Risk limits) first`;
+    }
+  }
+  return null;
 }
 
 async function checkNewAgent(d: CommandDeps, config: AgentConfig): Promise<void> {
