@@ -46,9 +46,16 @@ export function tradingDay(ms: number, timeZone: string): number {
 /** The instant the next local day begins after `ms` (local midnight), ms UTC. */
 export function nextDayStart(ms: number, timeZone: string): number {
   const l = local(ms, timeZone);
+  const today = l.y * 10_000 + l.m * 100 + l.d;
   const midnightUtc = Date.UTC(l.y, l.m - 1, l.d + 1);
-  // The offset can change overnight (summer time): take the offset at the guess, once more.
-  let t = midnightUtc - l.offset;
-  t = midnightUtc - local(t, timeZone).offset;
+  // The offset can change overnight (summer time): midnight read with today's offset, and with the offset there.
+  const first = midnightUtc - l.offset;
+  const second = midnightUtc - local(first, timeZone).offset;
+  // Where summer time skips midnight (Santiago), one of them is still today: the day begins at the earliest that is not.
+  const next = [first, second].filter((t) => tradingDay(t, timeZone) > today);
+  if (next.length) return Math.min(...next);
+  // Neither (no zone does this today): the first whole hour that is tomorrow.
+  let t = Math.max(first, second);
+  while (tradingDay(t, timeZone) <= today) t += 3_600_000;
   return t;
 }
