@@ -39,7 +39,8 @@ export function Palette() {
     const s = ws.status();
     const agents = s?.agents.map((a) => a.id) ?? [];
     const symbols = [...new Set(s?.agents.flatMap((a) => a.symbols) ?? [])];
-    return { agents, symbols };
+    const locked = [...new Set(s?.risk?.locks.map((l) => l.target) ?? [])];
+    return { agents, symbols, locked };
   });
   const suggestions = createMemo(() => registry.suggest(text(), hints()));
 

@@ -1,7 +1,7 @@
 import { createSignal } from 'solid-js';
 import type { CommandResult, HostStatus, WorkspaceCommand, WorkspaceHostApi } from '../../workers/host/api.ts';
 import type { EngineEvent } from '../../workers/trading/events.ts';
-import { fromWireJson } from '../../workers/store/wire-json.ts';
+import { fromWireJson, toWireJson } from '../../workers/store/wire-json.ts';
 import type { SettingsRepository } from '../../workers/store/store.ts';
 import type { EngineOwnerInfo } from '../engine/channel.ts';
 import type { Cockpit } from '../state/create-workspace.ts';
@@ -107,7 +107,7 @@ export function createRemoteWorkspace(relay: RelayClient, localSettings: Setting
 
 /** A command through the relay's REST routes, which check its body before the host sees it. */
 async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<CommandResult> {
-  const post = (path: string, body: unknown = {}) => relay.json<CommandResult>(path, { method: 'POST', body: JSON.stringify(body) });
+  const post = (path: string, body: unknown = {}, wire = false) => relay.json<CommandResult>(path, { method: 'POST', body: wire ? toWireJson(body) : JSON.stringify(body) });
   const agent = (id: string, verb: string) => post(`/api/agents/${encodeURIComponent(id)}/${verb}`);
   try {
     switch (c.kind) {
@@ -132,7 +132,8 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
       case 'risk.unlock':
         return await post('/api/risk/unlock', { target: c.target });
       case 'risk.configure':
-        return await post('/api/risk/config', { config: c.config });
+        // The wire form keeps a NaN limit NaN (refused, naming it): JSON would make it null, which means "limit off".
+        return await post('/api/risk/config', { config: c.config }, true);
     }
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
