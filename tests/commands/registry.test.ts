@@ -151,7 +151,7 @@ describe('commands on the demo workspace', () => {
 
     const r = done(await run('#emergency-stop', true));
     expect(r.ok).toBe(true);
-    expect(r.lines[0]).toBe(`emergency stop: trading halted (account and 2 agent(s)), ${entries.length} pending order(s) cancelled, ${open.length} position(s) closing at market`);
+    expect(r.lines[0]).toBe(`emergency stop: trading halted (account and 2 agent(s)), ${entries.length} pending entr${entries.length === 1 ? 'y' : 'ies'} cancelled, ${open.length} position(s) closing at market`);
     await held.runUntil((st) => openCount(st) === 0 && st.pendingOrders.length === 0);
     await held.runUntil(() => true); // one more bar: the cancelled entry must not fill at its open
     const st = await held.host.status();

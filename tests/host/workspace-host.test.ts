@@ -149,7 +149,7 @@ describe('workspace host: commands', () => {
 
     const cancels = (await host.status()).pendingOrders.filter((o) => o.purpose === 'open').length;
     const r = await host.command({ kind: 'emergency-stop' });
-    expect(r).toMatchObject({ ok: true, message: `emergency stop: trading halted (account and 4 agent(s)), ${cancels} pending order(s) cancelled, ${open} position(s) closing at market` });
+    expect(r).toMatchObject({ ok: true, message: `emergency stop: trading halted (account and 4 agent(s)), ${cancels} pending entr${cancels === 1 ? 'y' : 'ies'} cancelled, ${open} position(s) closing at market` });
     const after = await host.status();
     // Run states are left as they were; trading is halted for the account and every agent, whatever its run state.
     expect(after.agents.map((a) => [a.id, a.state, a.trading.state, a.openPositions])).toEqual(before.map((a) => [a.id, a.state, 'halted', 0]));

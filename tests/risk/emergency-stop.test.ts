@@ -103,6 +103,27 @@ describe('emergency stop on the paper broker', () => {
     expect(s.broker.positions()).toEqual([]);
   });
 
+  it('stopping one agent cancels its entry in flight; if the fill wins anyway it is closed at once, and the other agent trades on', () => {
+    const s = session();
+    const cancels: string[] = [];
+    s.broker.cancelOrder = (id) => void cancels.push(id); // the cancel loses the race: the order fills
+    s.stepUntil(() => entryPending(s).some((o) => o.agentId === FAST.id), 'an entry of the fast agent in flight');
+    const entry = entryPending(s).find((o) => o.agentId === FAST.id)!;
+    s.engine.stop(FAST.id, 'stopped by user', false);
+    expect(cancels).toEqual([entry.clientOrderId]);
+    const mark = s.events().length;
+    s.step();
+    const after = s.events().slice(mark);
+    expect(ofType(after, 'position.opened').map((e) => e.payload.positionId)).toContain(entry.clientOrderId);
+    const notice = ofType(after, 'risk.notice');
+    expect(notice.map((e) => [e.payload.code, e.payload.clientOrderId])).toEqual([['late-fill-closed', entry.clientOrderId]]);
+    expect(notice[0].payload.message).toMatch(/filled for agent fast after its order was cancelled: closing it at market$/);
+    s.step();
+    expect(s.broker.positions().filter((p) => p.agentId === FAST.id)).toEqual([]);
+    // Not a halt: the account and the demo agent still trade.
+    expect(s.engine.risk.effectiveState(DEMO_AGENT.id).state).toBe('active');
+  });
+
   it('pressed twice, each close and each cancel is sent once; the second press halts nothing new', () => {
     const s = session();
     s.stepUntil(() => s.broker.positions().length > 0 && entryPending(s).length > 0, 'a position and an entry in flight');

@@ -60,6 +60,8 @@ export class Engine {
   /** Positions that opened on a halted agent, closed at the end of the bar (or at once, live). */
   private lateFills: EngineEventOf<'position.opened'>[] = [];
   private inBar = false;
+  /** Entries the engine asked the broker to cancel (a position's id is its entry's client order id). */
+  private readonly cancelAsked = new Set<string>();
 
   constructor(readonly deps: EngineDeps) {
     this.barBroker = 'onBar' in deps.broker ? deps.broker : null;
@@ -80,7 +82,9 @@ export class Engine {
       this.risk.tradeClosed(e);
     });
     deps.journal.watchOpenedPositions((e) => {
-      if (this.risk.effectiveState(e.agentId).state !== 'halted') return;
+      // A position on a halted agent, or from an entry the engine asked to cancel (a market order at a live
+      // broker cannot be pulled back: it fills or not), was never wanted: it is closed at once.
+      if (this.risk.effectiveState(e.agentId).state !== 'halted' && !this.cancelAsked.has(e.payload.positionId)) return;
       this.lateFills.push(e);
       // A paper fill happens inside onBar: settled when the broker is done. A live fill arrives on its own.
       if (!this.inBar) queueMicrotask(() => this.settleLateFills());
@@ -208,7 +212,7 @@ export class Engine {
    */
   stop(agentId: string, reason = 'stopped by user', closePositions = false): void {
     this.setStatus(this.must(agentId), 'stopped', reason);
-    for (const o of this.deps.broker.pendingOrders()) if (o.agentId === agentId && o.purpose === 'open') this.deps.broker.cancelOrder(o.clientOrderId, reason);
+    for (const o of this.deps.broker.pendingOrders()) if (o.agentId === agentId && o.purpose === 'open') this.cancelEntry(o.clientOrderId, reason);
     if (closePositions) for (const p of this.deps.broker.positions()) if (p.agentId === agentId) this.closePosition(agentId, p.symbol, 'manual');
   }
 
@@ -233,6 +237,11 @@ export class Engine {
     return this.deps.broker.pendingOrders().some((o) => o.purpose === 'close' && o.positionId === p.id);
   }
 
+  private cancelEntry(clientOrderId: string, reason: string): void {
+    this.cancelAsked.add(clientOrderId);
+    this.deps.broker.cancelOrder(clientOrderId, reason);
+  }
+
   /** Exactly what emergencyStop would do now. */
   emergencyPlan(): EmergencyPlan {
     const positions = this.deps.broker.positions();
@@ -255,7 +264,7 @@ export class Engine {
   emergencyStop(by = 'user'): EmergencyPlan {
     const plan = this.emergencyPlan();
     for (const scope of plan.halt) this.risk.setState(scope, 'halted', 'emergency-stop', 'emergency stop', by, null);
-    for (const o of plan.cancel) this.deps.broker.cancelOrder(o.clientOrderId, 'emergency stop');
+    for (const o of plan.cancel) this.cancelEntry(o.clientOrderId, 'emergency stop');
     for (const p of plan.close) this.closePosition(p.agentId, p.symbol, 'emergency');
     return plan;
   }
@@ -267,6 +276,7 @@ export class Engine {
     for (const e of due) {
       const p = e.payload;
       const st = this.risk.effectiveState(e.agentId);
+      const why = st.state === 'halted' ? `after trading was halted (${st.reason})` : 'after its order was cancelled';
       const closing = this.closePosition(e.agentId, p.symbol, 'emergency');
       if (!closing) continue;
       this.deps.journal.append({
@@ -274,7 +284,7 @@ export class Engine {
         type: 'risk.notice',
         agentId: e.agentId,
         time: this.deps.clock.now(),
-        payload: { code: 'late-fill-closed', message: `${p.symbol} ${p.side === 1 ? 'long' : 'short'} of ${p.volumeUnits} units filled for agent ${e.agentId} after trading was halted (${st.reason}): closing it at market`, symbol: p.symbol, clientOrderId: p.positionId },
+        payload: { code: 'late-fill-closed', message: `${p.symbol} ${p.side === 1 ? 'long' : 'short'} of ${p.volumeUnits} units filled for agent ${e.agentId} ${why}: closing it at market`, symbol: p.symbol, clientOrderId: p.positionId },
       });
     }
   }

@@ -82,7 +82,10 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       const agents = plan.halt.filter((s) => s !== 'account').length;
       const nothing = plan.cancel.length === 0 && plan.close.length === 0 && plan.halt.length === 0;
       if (nothing) return `emergency stop: already done - trading halted, no order pending${plan.closing.length ? `, ${plan.closing.length} position(s) still closing` : ', no position open'}`;
-      return `emergency stop: trading halted (account and ${agents} agent(s)), ${plan.cancel.length} pending order(s) cancelled, ${plan.close.length} position(s) closing at market${plan.closing.length ? ` (${plan.closing.length} already closing)` : ''}`;
+      // A market order already at a live broker cannot be pulled back: the words say what happens if it fills.
+      const atBroker = plan.cancel.filter((o) => o.state === 'sent').length;
+      const cancels = `${plan.cancel.length} pending entr${plan.cancel.length === 1 ? 'y' : 'ies'} cancelled${atBroker && d.broker.name !== 'paper' ? ` (${atBroker} already at the broker: closed at once if it fills)` : ''}`;
+      return `emergency stop: trading halted (account and ${agents} agent(s)), ${cancels}, ${plan.close.length} position(s) closing at market${plan.closing.length ? ` (${plan.closing.length} already closing)` : ''}`;
     }
     case 'trading.state': {
       const scope = c.agentId ?? 'account';
