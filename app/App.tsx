@@ -16,10 +16,12 @@ import { EngineBadge } from './components/EngineBadge.tsx';
 import { StorageMeter } from './components/StorageMeter.tsx';
 import { UpdatePrompt } from './components/UpdatePrompt.tsx';
 import { FeedLine } from './components/FeedLine.tsx';
+import { TradingBanner } from './components/TradingBanner.tsx';
 import OverviewView from './views/overview/OverviewView.tsx';
 
 // The first view renders at once; the others load when opened (the shell stays small).
 const AgentsView = lazy(() => import('./views/agents/AgentsView.tsx'));
+const RiskView = lazy(() => import('./views/risk/RiskView.tsx'));
 const TradesView = lazy(() => import('./views/trades/TradesView.tsx'));
 const DecisionsView = lazy(() => import('./views/decisions/DecisionsView.tsx'));
 const BacktestView = lazy(() => import('./views/backtest/BacktestView.tsx'));
@@ -50,7 +52,7 @@ export function App(props: { choice?: WorkspaceChoice }) {
     }
     // When the shell first rendered (bench/app-shell.bench.ts reads it).
     performance.mark('tradeguard:shell-rendered');
-    // Alt+1..8 jump between views (the nav's accesskeys, without the browser-specific modifiers).
+    // Alt+1..9 jump between views (the nav's accesskeys, without the browser-specific modifiers).
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
       const v = VIEWS.find((x) => x.key === e.key);
@@ -85,6 +87,7 @@ export function App(props: { choice?: WorkspaceChoice }) {
             ⌘K Commands
           </button>
           <EmergencyStop />
+          <TradingBanner />
         </header>
         <Show when={ws.engine().error}>
           <div class="banner error" role="alert" data-engine-error>
@@ -107,6 +110,9 @@ export function App(props: { choice?: WorkspaceChoice }) {
                 </Match>
                 <Match when={route().view === 'agents'}>
                   <AgentsView />
+                </Match>
+                <Match when={route().view === 'risk'}>
+                  <RiskView />
                 </Match>
                 <Match when={route().view === 'trades'}>
                   <TradesView />

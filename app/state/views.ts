@@ -2,6 +2,8 @@
 export const VIEWS = [
   { id: 'overview', label: 'Overview', key: '1' },
   { id: 'agents', label: 'Agents', key: '2' },
+  // Added after the first eight: their Alt keys stay as people learned them.
+  { id: 'risk', label: 'Risk', key: '9' },
   { id: 'trades', label: 'Trades', key: '3' },
   { id: 'decisions', label: 'Decisions', key: '4' },
   { id: 'backtest', label: 'Backtest', key: '5' },

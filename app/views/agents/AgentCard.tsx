@@ -14,6 +14,8 @@ import { useWorkspace } from '../../state/workspace.ts';
 import { handToRelay, onRelay, relayLinked, takeFromRelay } from '../../remote/handover.ts';
 import { RelayClient } from '../../remote/relay-client.ts';
 import { RELAY_OWNER } from '../../remote/remote-workspace.ts';
+import { TradingStateBadge } from '../../components/TradingState.tsx';
+import { StopChoice } from './StopChoice.tsx';
 
 /** One agent: its state and money, its chart with trades marked, and its controls. */
 export function AgentCard(props: { agent: AgentSummary }) {
@@ -21,6 +23,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
   const [symbol, setSymbol] = createSignal(props.agent.symbols[0] ?? '');
   const [message, setMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = createSignal(false);
+  const [stopping, setStopping] = createSignal(false);
 
   // Bars are read once per symbol and cut at the engine's clock: a replay must not show the future.
   const [bars] = createResource(
@@ -87,6 +90,9 @@ export function AgentCard(props: { agent: AgentSummary }) {
       <Show when={a().reason}>
         <p class="muted small">{a().reason}</p>
       </Show>
+      <p class="small" data-agent-trading={a().trading.state}>
+        Trading: <TradingStateBadge name={a().id} state={a().trading.state} reason={a().trading.reason} resumeAt={a().trading.resumeAt} />
+      </p>
       <dl>
         <div>
           <dt>Symbols</dt>
@@ -159,7 +165,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
             Pause
           </button>
         </Show>
-        <button disabled={busy() || a().state === 'stopped'} onClick={() => act({ kind: 'agent.stop', agentId: a().id }, `Stop agent ${a().id}? It takes no new decisions until started again; open positions stay open.`)} data-action="stop">
+        <button disabled={busy() || a().state === 'stopped'} aria-expanded={stopping()} onClick={() => setStopping((x) => !x)} data-action="stop">
           Stop
         </button>
         <button class="danger" disabled={busy()} onClick={() => act({ kind: 'agent.remove', agentId: a().id }, `Remove agent ${a().id}? Its record stays in the journal.`)} data-action="remove">
@@ -185,6 +191,18 @@ export function AgentCard(props: { agent: AgentSummary }) {
           Decisions
         </a>
       </div>
+      <Show when={stopping() && a().state !== 'stopped'}>
+        <StopChoice
+          agent={a()}
+          open={book.latest?.open ?? []}
+          busy={busy()}
+          onCancel={() => setStopping(false)}
+          onStop={async (closePositions) => {
+            await act({ kind: 'agent.stop', agentId: a().id, closePositions });
+            setStopping(false);
+          }}
+        />
+      </Show>
       <Show when={message()}>
         {(m) => (
           <p class={m().ok ? 'muted small' : 'problem'} role={m().ok ? 'status' : 'alert'} data-agent-message>

@@ -2,10 +2,14 @@ import { createMemo, createSignal, For, Show, type JSX } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
 import { TIMEFRAME_MS } from '../../../workers/market/timeframe.ts';
+import { RULE_DEFAULTS } from '../../../workers/risk/limits.ts';
 import { fmt } from '../../components/format.ts';
 import { notify } from '../../components/toasts.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
 import { checkForm, emptyForm, paramsText, slug, type AgentForm, type FieldKey, type FormContext } from './agent-form.ts';
+
+const STREAK = RULE_DEFAULTS.streakSizing;
+const KELLY = RULE_DEFAULTS.kelly;
 
 /**
  * Creates an agent. Every field shows its problem next to it as soon as it
@@ -236,6 +240,35 @@ export function CreateAgentForm(props: { ctx: FormContext; onCreated: (id: strin
           <Problems list={[...problemsOf('schedule'), ...problemsOf('dailyAt')]} />
         </fieldset>
       </div>
+      <fieldset class="field risk-overrides" data-risk-overrides>
+        <legend>
+          <label>
+            <input type="checkbox" name="riskOverrides" checked={form.riskOverrides} onChange={(e) => set('riskOverrides', e.currentTarget.checked)} /> Risk overrides
+          </label>
+        </legend>
+        <Show when={form.riskOverrides} fallback={<span class="hint">off: this agent trades under the account's risk limits (Settings › Risk limits)</span>}>
+          <div class="form">
+            <Field label="Max daily loss (% of its capital)" k="riskDailyLossPct" problems={problemsOf('riskDailyLossPct')} hint="empty: the account's">
+              <input name="riskDailyLossPct" inputmode="decimal" value={form.riskDailyLossPct} onInput={(e) => set('riskDailyLossPct', e.currentTarget.value)} />
+            </Field>
+            <Field label="Max open positions" k="riskMaxOpen" problems={problemsOf('riskMaxOpen')} hint="of this agent; empty: the account's">
+              <input name="riskMaxOpen" inputmode="numeric" value={form.riskMaxOpen} onInput={(e) => set('riskMaxOpen', e.currentTarget.value)} />
+            </Field>
+            <Field label="Max losses in a row" k="riskMaxLosses" problems={problemsOf('riskMaxLosses')} hint="empty: the account's">
+              <input name="riskMaxLosses" inputmode="numeric" value={form.riskMaxLosses} onInput={(e) => set('riskMaxLosses', e.currentTarget.value)} />
+            </Field>
+          </div>
+          <div class="choices" style={{ 'margin-top': '8px' }}>
+            <label title={`within ${STREAK.min}-${STREAK.max}x the base size`}>
+              <input type="checkbox" name="streakSizing" checked={form.streakSizing} onChange={(e) => set('streakSizing', e.currentTarget.checked)} /> Streak sizing (x{STREAK.lossFactor} after {STREAK.afterLosses} losses in a row, x{STREAK.winFactor} after {STREAK.afterWins} wins)
+            </label>
+            <label title={`from its own realised win rate and payoff, at most ${KELLY.maxScale}x the base size`}>
+              <input type="checkbox" name="kelly" checked={form.kelly} onChange={(e) => set('kelly', e.currentTarget.checked)} /> Kelly sizing ({KELLY.fraction} Kelly once it has {KELLY.minTrades} trades)
+            </label>
+          </div>
+          <Problems list={[...problemsOf('streakSizing'), ...problemsOf('kelly')]} />
+        </Show>
+      </fieldset>
       <Problems list={problemsOf('form')} />
       <div class="row" style={{ 'margin-top': '12px' }}>
         <button type="submit" class="primary" disabled={busy()} data-create-submit>

@@ -2,6 +2,7 @@ import { agentConfigProblems, DEFAULT_AGENT, type AgentConfig, type AgentSchedul
 import { TIMEFRAME_MS, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { DEFAULT_CHAIN } from '../../../workers/models/chain/chain-policy.ts';
 import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
+import { RULE_DEFAULTS, type RiskLimits } from '../../../workers/risk/limits.ts';
 
 /**
  * The create-agent form as plain data, and its check. The rules of a valid
@@ -35,6 +36,14 @@ export interface AgentForm extends AlphaSourceFields {
   mode: 'paper' | 'live';
   schedule: 'every-bar' | 'daily';
   dailyAt: string;
+  /** The optional "Risk overrides" section: this agent's own limits over the account's (AgentConfig.risk). */
+  riskOverrides: boolean;
+  /** Empty: the account's. */
+  riskDailyLossPct: string;
+  riskMaxOpen: string;
+  riskMaxLosses: string;
+  streakSizing: boolean;
+  kelly: boolean;
 }
 
 export type FieldKey = keyof AgentForm | 'form';
@@ -74,6 +83,12 @@ export function emptyForm(ctx: FormContext): AgentForm {
     mode: 'paper',
     schedule: 'every-bar',
     dailyAt: '22:05',
+    riskOverrides: false,
+    riskDailyLossPct: '',
+    riskMaxOpen: '',
+    riskMaxLosses: '',
+    streakSizing: false,
+    kelly: false,
   };
 }
 
@@ -94,6 +109,9 @@ export function slug(name: string): string {
 
 /** Which field an engine rule is about, from its wording (agentConfigProblems). */
 function fieldOf(problem: string): FieldKey {
+  for (const [k, limit] of RISK_OVERRIDES) if (problem.startsWith(`risk: ${limit}`)) return k;
+  if (problem.startsWith('risk: streakSizing')) return 'streakSizing';
+  if (problem.startsWith('risk: kelly')) return 'kelly';
   if (problem.startsWith('agent id')) return 'id';
   if (problem.includes('symbol')) return 'symbols';
   if (problem.startsWith('risk per trade') || problem.startsWith('fixed size')) return 'riskPct';
@@ -106,6 +124,29 @@ function fieldOf(problem: string): FieldKey {
   if (problem.startsWith('the daily time')) return 'dailyAt';
   if (problem.startsWith('a once-a-day schedule')) return 'schedule';
   return 'form';
+}
+
+/** The override fields and the limit each sets. */
+const RISK_OVERRIDES = [
+  ['riskDailyLossPct', 'maxDailyLossPct'],
+  ['riskMaxOpen', 'maxOpenPerAgent'],
+  ['riskMaxLosses', 'maxConsecutiveLosses'],
+] as const satisfies readonly (readonly [keyof AgentForm, keyof RiskLimits])[];
+
+/** The agent's own limits, or null when it takes the account's; the sizing modifiers use their documented defaults. */
+function riskOverrides(f: AgentForm, add: (k: FieldKey, msg: string) => void): Partial<RiskLimits> | null {
+  if (!f.riskOverrides) return null;
+  const out: Partial<RiskLimits> = {};
+  for (const [k, limit] of RISK_OVERRIDES) {
+    const text = f[k].trim();
+    if (text === '') continue;
+    const v = Number(text);
+    if (!Number.isFinite(v)) add(k, "must be a number, or empty for the account's limit");
+    (out as Record<string, number>)[limit] = v;
+  }
+  if (f.streakSizing) out.streakSizing = { ...RULE_DEFAULTS.streakSizing };
+  if (f.kelly) out.kelly = { ...RULE_DEFAULTS.kelly };
+  return Object.keys(out).length ? out : null;
 }
 
 /** A number field: NaN when it is not a number (agentConfigProblems then names the rule it breaks). */
@@ -167,6 +208,7 @@ export function checkForm(f: AgentForm, ctx: FormContext): CheckedForm {
     if (text.trim() !== '' && !Number.isFinite(Number(text))) add(k, 'must be a number, or empty for none');
   }
 
+  const risk = riskOverrides(f, add);
   const config: AgentConfig = {
     id: f.id,
     name: f.name.trim(),
@@ -184,6 +226,7 @@ export function checkForm(f: AgentForm, ctx: FormContext): CheckedForm {
     ...(f.riskModel ? { riskModel: f.riskModel } : {}),
     ...(f.guardModel ? { guardModel: f.guardModel } : {}),
     ...(f.alphaKind === 'model' || f.riskModel || f.guardModel ? { chain: DEFAULT_CHAIN } : {}),
+    ...(risk ? { risk } : {}),
   };
   // The engine's own rules, each put next to its field; a number that did not parse is already reported there.
   for (const p of agentConfigProblems(config)) {

@@ -3,19 +3,17 @@ import { Page } from '../../components/Page.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
 import { Field, errorText } from './form-fields.tsx';
 import { CTraderPanel } from './CTraderPanel.tsx';
+import { RiskLimitsForm } from './RiskLimitsForm.tsx';
 import { attachedToRelay, useBrowserWorkspace } from '../../remote/attach.ts';
 import {
   DEFAULT_NOTIFICATIONS,
   DEFAULT_REPLAY_SPEED,
-  DEFAULT_RISK_LIMITS,
   SETTING_KEYS,
-  checkRiskLimits,
   equityStepProblem,
   relayTokenProblem,
   relayUrlProblem,
   replaySpeedProblem,
   type Notifications,
-  type RiskLimits,
 } from './settings-model.ts';
 
 type Msg = { ok: boolean; text: string } | null;
@@ -25,7 +23,7 @@ function Saved(props: { msg: Msg; section: string }) {
 }
 
 /**
- * Settings: the relay (address and token), broker accounts, risk limits,
+ * Settings: the relay (address and token), broker accounts, the risk limits the engine enforces,
  * notifications and replay speed. Each section saves on its own, each field
  * says what is wrong with it, and a stored token is never shown again.
  */
@@ -40,11 +38,6 @@ export function SettingsView() {
   const [relayErr, setRelayErr] = createSignal<{ url?: string; token?: string }>({});
   const [relayMsg, setRelayMsg] = createSignal<Msg>(null);
 
-  // Risk limits
-  const [risk, setRisk] = createSignal({ maxDailyLossPct: '', maxOpenPositions: '', maxDrawdownPct: '' });
-  const [riskErr, setRiskErr] = createSignal<Partial<Record<keyof RiskLimits, string>>>({});
-  const [riskMsg, setRiskMsg] = createSignal<Msg>(null);
-
   // Notifications
   const [notes, setNotes] = createSignal<Notifications>(DEFAULT_NOTIFICATIONS);
   const [stepText, setStepText] = createSignal('');
@@ -58,8 +51,6 @@ export function SettingsView() {
 
   onMount(async () => {
     setRelayUrl((await settings.get<string>(SETTING_KEYS.relayUrl)) ?? '');
-    const r = { ...DEFAULT_RISK_LIMITS, ...((await settings.get<RiskLimits>(SETTING_KEYS.riskLimits)) ?? {}) };
-    setRisk({ maxDailyLossPct: String(r.maxDailyLossPct), maxOpenPositions: String(r.maxOpenPositions), maxDrawdownPct: String(r.maxDrawdownPct) });
     const n = { ...DEFAULT_NOTIFICATIONS, ...((await settings.get<Notifications>(SETTING_KEYS.notifications)) ?? {}) };
     setNotes(n);
     setStepText(n.equityStepPct === null ? '' : String(n.equityStepPct));
@@ -97,14 +88,6 @@ export function SettingsView() {
     }, 'Token removed.');
   };
 
-  const saveRisk = async () => {
-    const r = checkRiskLimits(risk());
-    setRiskErr(r.errors);
-    setRiskMsg(null);
-    if (!r.value) return;
-    await save('Risk limits', setRiskMsg, () => settings.put(SETTING_KEYS.riskLimits, r.value), 'Risk limits saved.');
-  };
-
   const saveNotes = async () => {
     const s = equityStepProblem(stepText());
     setStepErr('error' in s ? s.error : '');
@@ -121,11 +104,6 @@ export function SettingsView() {
     await save('Replay speed', setSpeedMsg, () => settings.put(SETTING_KEYS.replaySpeed, s.value), 'Replay speed saved; it applies when the engine next starts (reload the app).');
   };
 
-  const riskField = (k: keyof RiskLimits, label: string, unit: string, hint: string) => (
-    <Field name={k} label={label} unit={unit} hint={hint} error={riskErr()[k] ?? null}>
-      {(id, d) => <input id={id} class="num" inputMode="decimal" aria-describedby={d} value={risk()[k]} onInput={(e) => setRisk({ ...risk(), [k]: e.currentTarget.value })} />}
-    </Field>
-  );
   const toggle = (k: Exclude<keyof Notifications, 'equityStepPct'>, label: string) => (
     <label class="field-unit" style={{ display: 'block' }}>
       <input type="checkbox" checked={notes()[k]} onChange={(e) => setNotes({ ...notes(), [k]: e.currentTarget.checked })} data-setting={k} /> {label}
@@ -186,17 +164,7 @@ export function SettingsView() {
 
       <CTraderPanel />
 
-      <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveRisk(); }} noValidate>
-        <h3>Risk limits</h3>
-        <p class="field-hint">Kept with the workspace (and in backups). The engine does not enforce these limits yet: each agent's own risk per trade and stop apply.</p>
-        <div class="form-grid">
-          {riskField('maxDailyLossPct', 'Max daily loss', '% of equity', 'of the day\'s starting equity')}
-          {riskField('maxOpenPositions', 'Max open positions', 'positions', 'across all agents')}
-          {riskField('maxDrawdownPct', 'Max drawdown', '% from peak', 'of the equity peak')}
-        </div>
-        <div class="actions"><button type="submit" class="btn btn-primary" data-action="save-risk">Save risk limits</button></div>
-        <Saved msg={riskMsg()} section="risk" />
-      </form>
+      <RiskLimitsForm />
 
       <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveNotes(); }} noValidate>
         <h3>Notifications</h3>

@@ -8,21 +8,10 @@ import { parseNumber } from './form-fields.tsx';
 export const SETTING_KEYS = {
   relayUrl: 'relayUrl',
   relayToken: 'relayToken',
-  riskLimits: 'riskLimits',
   notifications: 'notifications',
   /** Read by the workspace host when it starts (x real time). */
   replaySpeed: 'replaySpeed',
 } as const;
-
-export interface RiskLimits {
-  /** Stop opening trades for the day after losing this % of the day's starting equity. */
-  maxDailyLossPct: number;
-  maxOpenPositions: number;
-  /** Stop all agents when equity falls this % below its peak. */
-  maxDrawdownPct: number;
-}
-
-export const DEFAULT_RISK_LIMITS: RiskLimits = { maxDailyLossPct: 3, maxOpenPositions: 5, maxDrawdownPct: 15 };
 
 export interface Notifications {
   telegram: boolean;
@@ -37,8 +26,6 @@ export interface Notifications {
 export const DEFAULT_NOTIFICATIONS: Notifications = { telegram: false, tradeOpened: false, tradeClosed: true, agentPaused: true, dailySummary: true, equityStepPct: 5 };
 
 export const DEFAULT_REPLAY_SPEED = 3600;
-
-type Errors<K extends string> = Partial<Record<K, string>>;
 
 /** The relay address: an http(s) or ws(s) URL; blank means no relay. */
 export function relayUrlProblem(text: string): string | null {
@@ -61,19 +48,6 @@ export function relayTokenProblem(text: string): string | null {
   if (/\s/.test(text)) return 'a token has no spaces (paste it exactly as the relay printed it)';
   if (text.length < 16) return 'that is too short for a relay token (16 characters or more)';
   return null;
-}
-
-export function checkRiskLimits(f: { maxDailyLossPct: string; maxOpenPositions: string; maxDrawdownPct: string }): { errors: Errors<keyof RiskLimits>; value?: RiskLimits } {
-  const errors: Errors<keyof RiskLimits> = {};
-  const daily = parseNumber(f.maxDailyLossPct, 'Max daily loss', { min: 0, minExclusive: true, max: 100 });
-  const open = parseNumber(f.maxOpenPositions, 'Max open positions', { min: 1, integer: true, max: 1000 });
-  const dd = parseNumber(f.maxDrawdownPct, 'Max drawdown', { min: 0, minExclusive: true, max: 100 });
-  if (!daily.ok) errors.maxDailyLossPct = daily.error;
-  if (!open.ok) errors.maxOpenPositions = open.error;
-  if (!dd.ok) errors.maxDrawdownPct = dd.error;
-  if (daily.ok && dd.ok && daily.value > dd.value) errors.maxDailyLossPct = `a day's loss limit above the drawdown limit (${dd.value} %) never triggers first`;
-  if (!daily.ok || !open.ok || !dd.ok || errors.maxDailyLossPct) return { errors };
-  return { errors, value: { maxDailyLossPct: daily.value, maxOpenPositions: open.value, maxDrawdownPct: dd.value } };
 }
 
 export function replaySpeedProblem(text: string): { error: string } | { value: number } {
