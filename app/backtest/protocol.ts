@@ -6,6 +6,7 @@ import type { BarSeries } from '../../workers/market/bar.ts';
 import type { StoredModel } from '../../workers/models/bundle/registry.ts';
 import type { TradeRecord } from '../../workers/store/projections.ts';
 import type { RiskConfig } from '../../workers/risk/limits.ts';
+import type { RiskReport } from '../../workers/backtest/risk-report.ts';
 
 /** One backtest, as the Backtest view hands it to the backtest worker. */
 export interface BacktestJob {
@@ -37,6 +38,8 @@ export interface BacktestOutcome {
   /** True when Cancel stopped it: the figures cover the bars run so far. */
   cancelled: boolean;
   elapsedMs: number;
+  /** What each risk limit did (state changes, locks, notices; refusals are in metrics). */
+  risk: RiskReport;
 }
 
 /** What the backtest worker exposes over comlink. */

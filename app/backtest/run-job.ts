@@ -56,6 +56,7 @@ export async function runBacktestJob(job: BacktestJob, hooks: JobHooks): Promise
       // A cancel that arrives after the last bar changes nothing.
       cancelled: result.cancelled && barsDone < job.series.time.length,
       elapsedMs: performance.now() - t0,
+      risk: result.risk,
     };
   } finally {
     for (const m of loaded.values()) await m.session.release().catch(() => undefined);

@@ -11,7 +11,7 @@ import { loadBars, UserError } from './load-bars.ts';
 import { loadChain } from './load-models.ts';
 import { duration, money, num, table, units, utc } from './format.ts';
 import { riskFromOptions, riskOptions } from './risk-options.ts';
-import { formatRisk, riskReport, riskReportJson } from './risk-report.ts';
+import { formatRisk, riskReportJson } from './risk-report.ts';
 
 type Log = (s: string) => void;
 
@@ -42,7 +42,7 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   if (o.equity) writeFileSync(o.equity, equityCsv(result));
   if (o.decisions) writeFileSync(o.decisions, decisionsCsv(result.events));
   const code = result.faults.length ? EXIT_AGENT_STOPPED : 0;
-  const risked = riskReport(result.events);
+  const risked = result.risk;
   if (o.json) {
     const decides = withModels.alpha.kind === 'model' ? { kind: 'model', ...chain.identities.alpha } : withModels.alpha;
     const report = { symbol: series.symbol, timeframe: series.timeframe, agent: withModels.name, strategy: decides, models: chain.identities, sizing: agent.sizing, costs, metrics: result.metrics, openPositions: result.openPositions, faults: result.faults.map((f) => ({ ...f, time: new Date(f.time).toISOString() })), risk: riskReportJson(risk, risked), warnings: chain.warnings };

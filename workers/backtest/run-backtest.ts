@@ -12,6 +12,7 @@ import { tradeFrom, type TradeRecord } from '../store/projections.ts';
 import { computeMetrics, type BacktestMetrics } from './metrics.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
 import type { RiskConfig } from '../risk/limits.ts';
+import { riskReport, type RiskReport } from './risk-report.ts';
 
 export interface BacktestConfig {
   /** One series per symbol, all in the agent's timeframe. */
@@ -56,6 +57,8 @@ export interface BacktestResult {
    * backtest that met one says so rather than report the quiet bars after it as results.
    */
   faults: BacktestFault[];
+  /** What each risk limit did: refusals and resizes per rule, trading-state changes, locks, notices. */
+  risk: RiskReport;
 }
 
 export interface BacktestFault {
@@ -141,6 +144,8 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
       return journal.events;
     },
     openPositions: broker.positions(),
+    // From the object events alone: decisions with risk notes are never on the tape.
+    risk: riskReport(journal.objectEvents),
     cancelled: cfg.signal?.aborted ?? false,
     faults,
   };

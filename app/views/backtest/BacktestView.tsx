@@ -16,6 +16,7 @@ import { Field, errorText } from '../settings/form-fields.tsx';
 import { utcMinute } from '../../../workers/util/utc-text.ts';
 import { agentIdFor, checkForm, defaultForm, deployWarnings, paramStrings, type BacktestForm, type CheckedForm, type FieldErrors, type FieldKey } from './form.ts';
 import { MetricsTable } from './MetricsTable.tsx';
+import { RiskEventsTable } from './RiskEventsTable.tsx';
 import { TradeTable } from './TradeTable.tsx';
 
 interface Finished {
@@ -332,6 +333,9 @@ export function BacktestView() {
             <div class="panel">
               <CandleChart bars={f().series} markers={markers()} height={340} />
             </div>
+            <Show when={f().riskApplied}>
+              <div class="panel"><RiskEventsTable risk={f().outcome.risk} riskApplied={f().riskApplied} /></div>
+            </Show>
             <div class="panel"><TradeTable trades={f().outcome.trades} /></div>
           </>
         )}
