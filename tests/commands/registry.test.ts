@@ -74,7 +74,16 @@ describe('commands on the demo workspace', () => {
     expect(status.ok).toBe(true);
     expect(status.lines[0]).toMatch(/^engine: relay \(replay\), clock \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
     expect(status.lines.find((l) => l.startsWith('balance'))).toMatch(/^balance [\d,]+\.\d\d USD, equity [\d,]+\.\d\d USD, drawdown \d+\.\d\d %$/);
-    expect(status.lines.at(-1)).toBe('agents: 2 running of 2');
+    expect(status.lines.at(-2)).toBe('agents: 2 running of 2');
+    expect(status.lines.at(-1)).toBe('trading: active');
+    // A halt shows in /status with its reason and how it ends; resumed, the line says active again.
+    expect((await held.host.command({ kind: 'trading.state', state: 'halted' })).ok).toBe(true);
+    expect(done(await run('/status')).lines.at(-1)).toBe('trading: HALTED — halted by hand (resume by hand: #resume-trading)');
+    expect((await held.host.command({ kind: 'trading.state', state: 'active' })).ok).toBe(true);
+    expect((await held.host.command({ kind: 'trading.state', state: 'reducing', agentId: 'demo-sma' })).ok).toBe(true);
+    expect(done(await run('/status')).lines.at(-1)).toBe('trading: active; demo-sma reducing (set to reducing (exits and stop moves only) by hand)');
+    expect((await held.host.command({ kind: 'trading.state', state: 'active' })).ok).toBe(true);
+    expect(done(await run('/status')).lines.at(-1)).toBe('trading: active');
     const agents = done(await run('/agents'));
     expect(agents.lines.map((l) => l.split(' ')[0])).toEqual(['demo-sma', 'demo-chain']);
     expect(agents.lines[0]).toContain('running');

@@ -22,9 +22,20 @@ const status: CommandDef<void> = {
       `balance ${usd(a.balance)}, equity ${usd(a.equity)}, drawdown ${pct(a.drawdown * 100)}`,
       `margin used ${usd(a.usedMargin)}, free ${usd(a.freeMargin)}`,
       `agents: ${running} running of ${s.agents.length}`,
+      tradingLine(s),
     ];
   },
 };
+
+/** The account's trading state in one line, with the agents that trade under a stricter one: what /status must not leave out. */
+function tradingLine(s: HostStatus): string {
+  if (!s.risk) return 'trading: not known yet (the engine is starting)';
+  const acct = s.risk.account;
+  const head = acct.state === 'active' ? 'trading: active' : `trading: ${acct.state.toUpperCase()} — ${acct.reason}${acct.resumeAt !== null ? ` (resumes ${utc(acct.resumeAt)})` : ' (resume by hand: #resume-trading)'}`;
+  const agents = s.agents.filter((a) => a.trading && a.trading.state !== 'active' && a.trading.state !== acct.state).map((a) => `${a.id} ${a.trading.state} (${a.trading.reason})`);
+  const locks = s.risk.locks.length ? `; ${s.risk.locks.length} lock(s) (/locks)` : '';
+  return `${head}${agents.length ? `; ${agents.join(', ')}` : ''}${locks}`;
+}
 
 const positions: CommandDef<void> = {
   name: '/positions',
