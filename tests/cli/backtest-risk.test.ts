@@ -6,7 +6,8 @@ import { runCli } from './run-cli.ts';
 
 /**
  * `tradeguard backtest` with risk limits, on the bundled real EURUSD hourly bars:
- * each breaker flag changes what the run does, the refusals per rule and the
+ * each breaker flag changes what the run does (or, for --max-open with one
+ * agent on one symbol, provably does not), the refusals per rule and the
  * trading state changes are printed (text and --json), and a bad value is a
  * usage error naming its flag.
  */
@@ -21,14 +22,18 @@ interface Report {
   };
 }
 
-async function backtest(...flags: string[]): Promise<{ report: Report; entries: number[] }> {
+async function backtest(...flags: string[]): Promise<{ report: Report; entries: number[]; csv: string; reversals: number }> {
   const trades = join(dir, `trades-${flags.join('_').replace(/[^\w.-]/g, '')}.csv`);
   const r = await runCli('backtest', '--trades', trades, '--json', ...flags);
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
-  const [head, ...rows] = readFileSync(trades, 'utf8').trim().split('\n').map((l) => l.split(','));
-  const at = head.indexOf('entry_time');
-  return { report: JSON.parse(r.out) as Report, entries: rows.map((c) => Date.parse(`${c[at].replace(' ', 'T')}Z`)) };
+  const csv = readFileSync(trades, 'utf8');
+  const [head, ...rows] = csv.trim().split('\n').map((l) => l.split(','));
+  const col = (name: string) => head.indexOf(name);
+  const time = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
+  // A reversal: a trade closed on a signal and the next one entered the other way at that very time.
+  const reversals = rows.filter((c, i) => c[col('reason')] === 'signal' && rows[i + 1]?.[col('entry_time')] === c[col('exit_time')] && rows[i + 1][col('side')] !== c[col('side')]).length;
+  return { report: JSON.parse(r.out) as Report, entries: rows.map((c) => time(c[col('entry_time')])), csv, reversals };
 }
 
 let unlimited: ReturnType<typeof backtest> | undefined;
@@ -44,19 +49,37 @@ describe('tradeguard backtest with risk limits (bundled EURUSD H1)', () => {
     expect(Object.values(report.risk.config.limits).filter((v) => typeof v === 'number' || (typeof v === 'object' && v !== null))).toEqual([]);
   });
 
-  it('--max-open 1 refuses entries (the count per rule in metrics.refusals matches the decisions) and changes the trades', async () => {
+  it('--max-open 1 is read and shown, and with one agent on one symbol refuses nothing: a reversal\'s own position does not count, so the run is the unlimited one', async () => {
     const base = await none();
-    const { report } = await backtest('--max-open', '1');
-    expect(report.risk.config.limits.maxOpenPositions).toBe(1);
-    const refused = report.metrics.refusals['max-open'];
-    expect(refused).toBeGreaterThan(0);
-    expect(report.risk.rules['max-open'].refused).toBe(refused);
-    expect(report.metrics.trades).toBeLessThan(base.report.metrics.trades);
+    const capped = await backtest('--max-open', '1');
+    expect(capped.report.risk.config.limits.maxOpenPositions).toBe(1);
+    expect(base.reversals).toBeGreaterThan(10);
+    expect(capped.reversals).toBe(base.reversals);
+    expect(capped.report.metrics).toEqual(base.report.metrics);
+    expect(capped.csv).toBe(base.csv);
+    expect(capped.report.risk.rules).toEqual({});
 
     const text = await runCli('backtest', '--max-open', '1');
     expect(text.code).toBe(0);
-    expect(text.out).toContain('Risk limits: maxOpenPositions 1');
-    expect(text.out).toMatch(new RegExp(`max-open +${refused} refused`));
+    expect(text.out).toContain('Risk limits: maxOpenPositions 1;');
+    expect(text.out).toContain('Refused entries: none');
+  });
+
+  it('a rule that refuses prints its refusals per rule (the count in metrics.refusals matches the decisions) and changes the trades', async () => {
+    // The breaker flags stop entries through the trading state, not by refusing them: a refusing rule comes from a file.
+    const base = await none();
+    const file = join(dir, 'cooldown.json');
+    writeFileSync(file, JSON.stringify({ limits: { cooldown: { bars: 24 } } }));
+    const { report } = await backtest('--risk-config', file);
+    const refused = report.metrics.refusals.cooldown;
+    expect(refused).toBeGreaterThan(0);
+    expect(report.risk.rules.cooldown).toEqual({ refused, resized: 0, codes: { cooldown: refused } });
+    expect(report.metrics.trades).toBeLessThan(base.report.metrics.trades);
+
+    const text = await runCli('backtest', '--risk-config', file);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('Risk limits: cooldown bars 24;');
+    expect(text.out).toMatch(new RegExp(`^  cooldown +${refused} refused  \\(cooldown ${refused}\\)$`, 'm'));
   });
 
   it('--max-drawdown halts the account at the limit: the halt is printed with its time and reason, and nothing is entered after it', async () => {
@@ -105,11 +128,12 @@ describe('tradeguard backtest with risk limits (bundled EURUSD H1)', () => {
 
   it('--risk-config reads a RiskConfig (limits left out are off) and the flags go on top of it', async () => {
     const file = join(dir, 'risk.json');
-    writeFileSync(file, JSON.stringify({ limits: { maxOpenPositions: 3, maxDrawdownPct: 50 }, timeZone: 'Europe/London' }));
+    writeFileSync(file, JSON.stringify({ limits: { maxOpenPositions: 3, maxDrawdownPct: 50, cooldown: { bars: 24 } }, timeZone: 'Europe/London' }));
     const { report } = await backtest('--risk-config', file, '--max-open', '1');
     expect(report.risk.config.timeZone).toBe('Europe/London');
-    expect(report.risk.config.limits).toMatchObject({ maxOpenPositions: 1, maxDrawdownPct: 50, maxDailyLossPct: null, cooldown: null });
-    expect(report.metrics.refusals['max-open']).toBeGreaterThan(0);
+    expect(report.risk.config.limits).toMatchObject({ maxOpenPositions: 1, maxDrawdownPct: 50, maxDailyLossPct: null, cooldown: { bars: 24 }, stopLossGuard: null });
+    // The file's limits are applied, not only shown.
+    expect(report.metrics.refusals.cooldown).toBeGreaterThan(0);
   });
 
   it('a bad value is a usage error (exit 2) naming its flag and the limit', async () => {

@@ -3,7 +3,7 @@ import { correlationMatrix, pearson, returnsCorrelation, simpleReturns } from '.
 import { RULE_DEFAULTS } from '../../workers/risk/limits.ts';
 import type { Timeframe } from '../../workers/market/timeframe.ts';
 import { bundled } from '../helpers/bundled.ts';
-import { eurusd, eurusdx, fastAgent, openBefore, refusedBy, riskConfig, runSession, trendAgent, usdeur } from './risk-session.ts';
+import { eurusd, eurusdx, fastAgent, inFlightBefore, openBefore, refusedBy, riskConfig, runSession, trendAgent, usdeur } from './risk-session.ts';
 
 /** workers/risk/correlation.ts and the correlation rule. */
 
@@ -74,6 +74,8 @@ describe('the correlation rule in a backtest on the bundled EURUSD hours', () =>
     const refused = refusedBy(r.events, 'correlation');
     expect(r.engine.risk.refusals().correlation).toBe(refused.length);
     const bySymbol = { USDEUR: 0, EURUSDX: 0 } as Record<string, number>;
+    const byBranch = { sameSide: 0, oppositeSides: 0 };
+    const named = { open: 0, inFlight: 0 };
     const seriesOf: Record<string, typeof eurusd> = { EURUSD: eurusd, USDEUR: usdeur, EURUSDX: eurusdx };
     for (const { d, note, at } of refused) {
       bySymbol[d.symbol]++;
@@ -82,17 +84,30 @@ describe('the correlation rule in a backtest on the bundled EURUSD hours', () =>
       const i = eurusd.time.indexOf(d.barTime);
       const expected = returnsCorrelation(closes(seriesOf[d.symbol], i - 100, i + 1), closes(seriesOf[other], i - 100, i + 1), 100)!;
       expect(note.numbers.correlation).toBeCloseTo(expected, 4);
-      // The open position it names is there, on the side that makes it the same bet.
-      const held = openBefore(r.events, at).find((p) => p.symbol === other && p.agentId !== d.agentId)!;
-      expect(held).toBeDefined();
+      // What it names is in the book, recomputed from the record: an open position or an entry allowed and not
+      // filled yet (an agent's own entry in another symbol counts too), on the side that makes it the same bet.
+      const [, side, symbol, agentId] = /would double the open (long|short) (\w+) \(agent (\w+)\)/.exec(d.reason)!;
+      expect(symbol).toBe(other);
+      expect(agentId === d.agentId && symbol === d.symbol).toBe(false);
+      const held = { agentId, symbol, side: side === 'long' ? 1 : -1 };
+      const same = (p: { agentId: string; symbol: string; side: number }) => p.agentId === held.agentId && p.symbol === held.symbol && p.side === held.side;
+      const isOpen = openBefore(r.events, at).some(same);
+      const isInFlight = inFlightBefore(r.events, at).some(same);
+      expect(isOpen || isInFlight).toBe(true);
+      named[isOpen ? 'open' : 'inFlight']++;
       if (note.numbers.correlation > 0) expect(held.side).toBe(d.direction);
       else expect(held.side).toBe(-d.direction!);
+      byBranch[note.numbers.correlation > 0 ? 'sameSide' : 'oppositeSides']++;
       expect(Math.abs(note.numbers.correlation)).toBeGreaterThan(0.7);
       expect(d.reason).toMatch(/refused by correlation: (USDEUR|EURUSDX|EURUSD) returns correlate -?[\d.]+ with \w+ over 100 H1 bars: a (long|short) \w+ would double the open (long|short) \w+ \(agent \w+\); the limit is -?0.7 on (the same side|opposite sides)/);
     }
-    // Both branches fired.
+    // Both branches fired, on both symbols, against positions and against entries on their way.
+    expect(byBranch.sameSide).toBeGreaterThan(5);
+    expect(byBranch.oppositeSides).toBeGreaterThan(5);
     expect(bySymbol.USDEUR).toBeGreaterThan(5);
     expect(bySymbol.EURUSDX).toBeGreaterThan(5);
+    expect(named.open).toBeGreaterThan(5);
+    expect(named.inFlight).toBeGreaterThan(5);
     const free = await runSession(agents, series, riskConfig({}));
     expect(refusedBy(free.events, 'correlation')).toEqual([]);
     const replay = await runSession(agents, series, risk, true);

@@ -178,6 +178,7 @@ describe('locks across a restart', () => {
         now: () => now,
         account: () => ({ balanceCents: 1_000_000, equity: 10_000, usedMargin: 0, freeMargin: 10_000, peakEquity: 10_000, drawdown: 0, leverage: 30 }),
         positions: () => [],
+        pendingOrders: () => [],
         instrument,
         agents: () => [{ id: 'demo-sma', timeframe: 'H1' }],
         record: (e) => void recorded.push(e as EngineEvent),

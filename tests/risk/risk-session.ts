@@ -73,13 +73,45 @@ export function refusedBy(events: readonly EngineEvent[], rule: string) {
   });
 }
 
-/** The open positions just before the event at `at` (from position.opened/closed in the record). */
-export function openBefore(events: readonly EngineEvent[], at: number): { agentId: string; symbol: string; side: 1 | -1 }[] {
-  const open = new Map<string, { agentId: string; symbol: string; side: 1 | -1 }>();
+export interface Holding {
+  agentId: string;
+  symbol: string;
+  side: 1 | -1;
+  volumeUnits: number;
+}
+
+/** The open positions just before the event at `at` (from position.opened/closed in the record), with their entry price. */
+export function openBefore(events: readonly EngineEvent[], at: number): (Holding & { entryPrice: number })[] {
+  const open = new Map<string, Holding & { entryPrice: number }>();
   for (let i = 0; i < at; i++) {
     const e = events[i];
-    if (e.type === 'position.opened') open.set(e.payload.positionId, { agentId: e.agentId, symbol: e.payload.symbol, side: e.payload.side });
+    if (e.type === 'position.opened') open.set(e.payload.positionId, { agentId: e.agentId, symbol: e.payload.symbol, side: e.payload.side, volumeUnits: e.payload.volumeUnits, entryPrice: e.payload.entryPrice });
     if (e.type === 'position.closed') open.delete(e.payload.positionId);
   }
   return [...open.values()];
+}
+
+/**
+ * The entries in flight just before the event at `at`, from the record: an
+ * entry's order.intent whose order has not yet filled, been rejected or been
+ * cancelled, with the bar its decision was taken on (the risk rules count it
+ * at that bar's close).
+ */
+export function inFlightBefore(events: readonly EngineEvent[], at: number): (Holding & { barTime: number })[] {
+  const decidedOn = new Map<string, number>();
+  const flying = new Map<string, Holding & { barTime: number }>();
+  for (let i = 0; i < at; i++) {
+    const e = events[i];
+    if (e.type === 'decision' && e.payload.clientOrderId) decidedOn.set(e.payload.clientOrderId, e.payload.barTime);
+    else if (e.type === 'order.intent' && e.payload.purpose === 'open') {
+      const p = e.payload;
+      flying.set(p.clientOrderId, { agentId: e.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, barTime: decidedOn.get(p.clientOrderId)! });
+    } else if (e.type === 'order.filled' || e.type === 'order.rejected' || e.type === 'order.cancelled') flying.delete(e.payload.clientOrderId);
+  }
+  return [...flying.values()];
+}
+
+/** Open positions and entries in flight just before the event at `at`: what the risk rules count as the book. */
+export function bookBefore(events: readonly EngineEvent[], at: number): Holding[] {
+  return [...openBefore(events, at), ...inFlightBefore(events, at)];
 }
