@@ -16,7 +16,7 @@ export interface RiskEngineDeps {
   account(): AccountState;
   positions(): readonly Position[];
   /** Orders in flight at the broker (the entries among them are what `entriesInFlight` keeps). */
-  pendingOrders(): readonly { agentId: string; symbol: string; purpose: 'open' | 'close' }[];
+  pendingOrders(): readonly { agentId: string; symbol: string; purpose: 'open' | 'close'; positionId?: string }[];
   instrument(symbol: string): InstrumentSpec;
   /** The agents running, with what the rules read of their config. */
   agents(): readonly RiskAgent[];
@@ -292,6 +292,16 @@ export class RiskEngine {
     return { volumeUnits: units, notes, refusal: null };
   }
 
+  /**
+   * The open positions the rules judge: those whose close is already on its way
+   * are leaving, so a reversal (old leg closing, new leg in flight) counts once.
+   */
+  private book(): readonly Position[] {
+    const all = this.deps.positions();
+    const closing = this.deps.pendingOrders().filter((o) => o.purpose === 'close');
+    return closing.length === 0 ? all : all.filter((p) => !closing.some((o) => o.positionId === p.id));
+  }
+
   /** The allowed entries whose orders the broker still holds open; the rest are dropped. */
   private entriesInFlight(): readonly ProposedEntry[] {
     if (this.inFlight.length === 0) return this.inFlight;
@@ -412,7 +422,7 @@ export class RiskEngine {
       },
       now: () => this.deps.now(),
       account: () => this.barAccount ?? this.deps.account(),
-      positions: () => this.deps.positions(),
+      positions: () => this.book(),
       entriesInFlight: () => this.entriesInFlight(),
       instrument: (s) => this.deps.instrument(s),
       agents: () => this.agentIndex().ids,

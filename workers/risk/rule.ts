@@ -59,7 +59,7 @@ export interface RiskView {
   limits(agentId: string): RiskLimits;
   now(): number;
   account(): AccountState;
-  /** Open positions, every agent's. */
+  /** Open positions, every agent's, except those whose close is already on its way (a reversal counts once). */
   positions(): readonly Position[];
   /**
    * Entries the pipeline allowed whose orders are still in flight (sent, not
