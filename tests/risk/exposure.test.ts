@@ -7,7 +7,7 @@ import { DEFAULT_RISK_CONFIG, NO_RISK_CONFIG } from '../../workers/risk/limits.t
 import type { ProposedEntry } from '../../workers/risk/rule.ts';
 import type { AccountState, Position } from '../../workers/trading/orders.ts';
 import type { Engine } from '../../workers/engine/engine.ts';
-import { bookBefore, decisions, demoAgent, eurusd, fastAgent, inFlightBefore, instrument, openBefore, refusedBy, riskConfig, runSession, trendAgent, usdeur } from './risk-session.ts';
+import { bookBefore, closingBefore, decisions, demoAgent, eurusd, fastAgent, inFlightBefore, instrument, openBefore, refusedBy, riskConfig, runSession, trendAgent, usdeur } from './risk-session.ts';
 
 /** workers/risk/exposure.ts and the exposure rules (open-risk, currency-exposure, group-exposure). */
 
@@ -135,15 +135,18 @@ describe('exposure rules in a backtest on the bundled EURUSD hours', () => {
     const seriesOf: Record<string, typeof eurusd> = { EURUSD: eurusd, USDEUR: usdeur };
     const closeAt = (symbol: string, barTime: number) => seriesOf[symbol].close[seriesOf[symbol].time.indexOf(barTime)];
     let countedInFlight = 0;
+    let leftOutClosing = 0;
     for (const { d, note, at } of refused) {
       expect(note.numbers.afterPct).toBeGreaterThan(30);
       // Never refused for lowering it (the numbers are rounded to 0.01%: a reversal can add less than that).
       expect(note.numbers.afterPct).toBeGreaterThanOrEqual(note.numbers.groupPct);
       expect(note.numbers.leverage).toBe(DEMO_ACCOUNT.leverage);
-      // The group's margin now, recomputed from the record: open positions at their entry price, and entries
-      // in flight (allowed, not filled yet) at their decision's close. It is that % of the equity of the run at that bar.
+      // The group's margin now, recomputed from the record: open positions at their entry price (except those whose
+      // close is on its way: they are leaving the book), and entries in flight (allowed, not filled yet) at their
+      // decision's close. It is that % of the equity of the run at that bar.
       const flying = inFlightBefore(r.events, at);
       countedInFlight += flying.length;
+      if (closingBefore(r.events, at).length > 0) leftOutClosing++;
       const notional = openBefore(r.events, at).reduce((sum, p) => sum + p.entryPrice * p.volumeUnits, 0) + flying.reduce((sum, f) => sum + closeAt(f.symbol, f.barTime) * f.volumeUnits, 0);
       const equity = r.equity.equity[r.equity.time.indexOf(d.time)];
       expect(Math.abs((notional * 100) / DEMO_ACCOUNT.leverage / note.numbers.groupPct / equity - 1)).toBeLessThan(0.01);
@@ -151,6 +154,8 @@ describe('exposure rules in a backtest on the bundled EURUSD hours', () => {
     }
     // Most refusals come on the bar the other symbol's entry was allowed, before it filled.
     expect(countedInFlight).toBeGreaterThan(refused.length / 2);
+    // Some while the other symbol was being reversed: its old leg's margin left out, its new leg's counted (once).
+    expect(leftOutClosing).toBeGreaterThan(3);
     // The same run with USDEUR in a group of its own: each group holds one symbol's margin, under 30%.
     const split = await backtest(riskConfig({ maxGroupPct: 30 }, { USDEUR: 'usd-base' }));
     expect(split.metrics.refusals['group-exposure'] ?? 0).toBe(0);

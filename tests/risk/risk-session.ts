@@ -80,15 +80,43 @@ export interface Holding {
   volumeUnits: number;
 }
 
-/** The open positions just before the event at `at` (from position.opened/closed in the record), with their entry price. */
-export function openBefore(events: readonly EngineEvent[], at: number): (Holding & { entryPrice: number })[] {
-  const open = new Map<string, Holding & { entryPrice: number }>();
+export type HeldPosition = Holding & { positionId: string; entryPrice: number };
+
+/**
+ * The positions open just before the event at `at` (from position.opened/closed
+ * in the record), split by whether their close is on its way: a close
+ * order.intent (a reversal's exit, a signal exit, a manual or emergency close)
+ * whose order has not yet filled, been rejected or been cancelled. The record
+ * is in order, so `at` (a decision's place, right after its vet) sees exactly
+ * the orders the broker held when the rules judged it.
+ */
+function positionsBefore(events: readonly EngineEvent[], at: number): { open: HeldPosition[]; closing: HeldPosition[] } {
+  const held = new Map<string, HeldPosition>();
+  const closeOrders = new Map<string, string>(); // clientOrderId -> the position it closes
   for (let i = 0; i < at; i++) {
     const e = events[i];
-    if (e.type === 'position.opened') open.set(e.payload.positionId, { agentId: e.agentId, symbol: e.payload.symbol, side: e.payload.side, volumeUnits: e.payload.volumeUnits, entryPrice: e.payload.entryPrice });
-    if (e.type === 'position.closed') open.delete(e.payload.positionId);
+    if (e.type === 'position.opened') held.set(e.payload.positionId, { positionId: e.payload.positionId, agentId: e.agentId, symbol: e.payload.symbol, side: e.payload.side, volumeUnits: e.payload.volumeUnits, entryPrice: e.payload.entryPrice });
+    else if (e.type === 'position.closed') held.delete(e.payload.positionId);
+    else if (e.type === 'order.intent' && e.payload.purpose === 'close' && e.payload.positionId) closeOrders.set(e.payload.clientOrderId, e.payload.positionId);
+    else if (e.type === 'order.filled' || e.type === 'order.rejected' || e.type === 'order.cancelled') closeOrders.delete(e.payload.clientOrderId);
   }
-  return [...open.values()];
+  const leaving = new Set(closeOrders.values());
+  const all = [...held.values()];
+  return { open: all.filter((p) => !leaving.has(p.positionId)), closing: all.filter((p) => leaving.has(p.positionId)) };
+}
+
+/**
+ * The open positions the risk rules count just before the event at `at`, with
+ * their entry price. Those whose close is on its way are left out: they are
+ * leaving, so a reversal counts once (its new entry in flight, not its old leg too).
+ */
+export function openBefore(events: readonly EngineEvent[], at: number): HeldPosition[] {
+  return positionsBefore(events, at).open;
+}
+
+/** The positions still open just before the event at `at` whose close is on its way: what `openBefore` leaves out. */
+export function closingBefore(events: readonly EngineEvent[], at: number): HeldPosition[] {
+  return positionsBefore(events, at).closing;
 }
 
 /**
@@ -111,7 +139,7 @@ export function inFlightBefore(events: readonly EngineEvent[], at: number): (Hol
   return [...flying.values()];
 }
 
-/** Open positions and entries in flight just before the event at `at`: what the risk rules count as the book. */
+/** Open positions not being closed and entries in flight just before the event at `at`: what the risk rules count as the book. */
 export function bookBefore(events: readonly EngineEvent[], at: number): Holding[] {
   return [...openBefore(events, at), ...inFlightBefore(events, at)];
 }
