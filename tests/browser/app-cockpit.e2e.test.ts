@@ -188,10 +188,10 @@ describe('the command palette', () => {
     await input.fill('/nope');
     await input.press('Enter');
     await expect.poll(() => page.locator('[data-palette-output] .palette-entry.error').first().textContent()).toContain('unknown command "/nope" — try /help');
-    await input.fill('#stop fast-cross');
+    await input.fill('#stop fast-cross keep');
     await input.press('Enter');
     const dialog = page.locator('dialog.confirm');
-    await expect.poll(() => dialog.locator('#confirm-question').textContent()).toMatch(/^Stop agent fast-cross\?/);
+    await expect.poll(() => dialog.locator('#confirm-question').textContent()).toMatch(/^Stop agent fast-cross: /);
     await shot('palette-confirm');
     await dialog.locator('[data-cancel]').click();
     await expect.poll(() => page.locator('[data-palette-output] .palette-entry').first().textContent()).toContain('cancelled: nothing was changed');
@@ -204,24 +204,57 @@ describe('the command palette', () => {
   });
 });
 
+describe('the risk view', () => {
+  it('shows the trading states, locks, exposure and the open positions by equity at risk', async () => {
+    await page.click('nav a[href="#/risk"]');
+    await page.locator('[data-risk-cards]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('[data-state-row]').count()).toBe(4);
+    // A position open: a tile in the heatmap and its currencies in the exposure.
+    await expect.poll(() => page.locator('[data-heat-tile]').count(), { timeout: 120_000, interval: 250 }).toBeGreaterThan(0);
+    await page.locator('[data-exposure="currency"] [data-share]').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    // The earlier tests' toasts would cover the picture.
+    for (const b of await page.locator('[data-toast] button').all()) await b.click().catch(() => undefined);
+    await shot('risk');
+  });
+});
+
 describe('the emergency stop', () => {
-  it('asks once, then closes every position and halts every agent', async () => {
+  it('asks once, saying what it cancels and closes, then leaves no position and no pending order and halts trading', async () => {
     await page.click('nav a[href="#/overview"]');
     // Wait for something to close: an open position in the demo account.
     await expect.poll(async () => (await readStoredRecord(page)).openPositions, { timeout: 120_000, interval: 500 }).toBeGreaterThan(0);
     await page.click('[data-emergency-stop]');
     const dialog = page.locator('dialog.confirm');
-    await expect.poll(() => dialog.locator('#confirm-question').textContent()).toMatch(/^EMERGENCY STOP: close \d+ open position\(s\) at market and stop 3 agent\(s\)\?/);
+    // The engine's plan: the entries in flight it cancels (or none), the positions it closes, what it halts.
+    await expect.poll(() => dialog.locator('#confirm-question').textContent()).toMatch(/^EMERGENCY STOP: (cancel \d+ pending order\(s\) \(.+\)|no pending order to cancel); (close \d+ open position\(s\) at market \(.+\)|no open position to close);.* halt trading for the account and 3 agent\(s\)\?/);
     await dialog.locator('[data-confirm]').click();
-    await expect.poll(() => page.locator('[data-toast="ok"]').last().textContent(), { timeout: 30_000 }).toMatch(/emergency stop: 3 agent\(s\) halted/);
-    await expect.poll(async () => page.locator('[data-overview-agents] .badge').allTextContents(), { timeout: 30_000 }).toEqual(['stopped', 'stopped', 'stopped']);
+    await expect.poll(() => page.locator('[data-toast="ok"] > div').last().textContent(), { timeout: 30_000 }).toMatch(/^emergency stop: trading halted \(account and 3 agent\(s\)\), \d+ pending [a-z()]+ cancelled, \d+ position\(s\) closing at market/);
+    // The header says so, with a way back.
+    await expect.poll(() => page.locator('[data-trading-banner]').getAttribute('data-trading-banner'), { timeout: 30_000 }).toBe('halted');
+    expect(await page.locator('[data-trading-banner] [data-trading-reason]').textContent()).toBe('emergency stop');
     await expect.poll(async () => (await readStoredRecord(page)).openPositions, { timeout: 60_000, interval: 500 }).toBe(0);
     const stored = await readStoredRecord(page);
     expect(stored.events.filter((e) => e.type === 'position.closed').length).toBeGreaterThan(0);
-    // Nothing opens afterwards: the replay runs on, the agents stay halted.
+    // Nothing pending: every order begun has an outcome (filled, rejected or cancelled); a fill that raced the stop was closed at once.
+    const settled = async () => {
+      const r = await readStoredRecord(page);
+      const done = new Set(r.events.filter((e) => ['order.filled', 'order.rejected', 'order.cancelled'].includes(e.type)).map((e) => e.clientOrderId));
+      return r.events.filter((e) => e.type === 'order.intent' && !done.has(e.clientOrderId)).map((e) => e.clientOrderId);
+    };
+    await expect.poll(settled, { timeout: 30_000, interval: 500 }).toEqual([]);
+    const intents = (await readStoredRecord(page)).events.filter((e) => e.type === 'order.intent').length;
+    // Every agent's card says halted, and why.
+    await page.click('nav a[href="#/agents"]');
+    await expect.poll(() => page.locator('[data-agent-trading]').evaluateAll((els) => els.map((e) => e.getAttribute('data-agent-trading'))), { timeout: 30_000 }).toEqual(['halted', 'halted', 'halted']);
+    // Nothing opens or is sent afterwards: the replay runs on (two more days, or to the end of its data), trading stays halted.
     const t = await headerClock(page);
-    await clockPasses(page, t + 2 * 86_400_000, 60_000);
-    expect((await readStoredRecord(page)).openPositions).toBe(0);
+    const feedDone = async () => (await page.locator('[data-feed-state]').getAttribute('data-feed-state')) === 'finished';
+    await expect.poll(async () => (await feedDone()) || (await headerClock(page)) > t + 2 * 86_400_000, { timeout: 60_000, interval: 250 }).toBe(true);
+    const after = await readStoredRecord(page);
+    expect(after.openPositions).toBe(0);
+    expect(after.events.filter((e) => e.type === 'order.intent').length).toBe(intents);
+    expect(await settled()).toEqual([]);
+    await page.click('nav a[href="#/overview"]');
     expect(await page.locator('[data-card="margin-used"] .value').textContent()).toBe('0.00 USD');
   });
 });

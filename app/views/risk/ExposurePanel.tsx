@@ -13,7 +13,10 @@ export function ShareBars(props: { title: string; name: string; shares: Share[];
   return (
     <div data-exposure={props.name}>
       <h3>{props.title}</h3>
-      <p class="muted small">{props.limitPct === null ? 'no limit set' : `limit ${fmt.pct(props.limitPct, 0)} of equity`}</p>
+      <p class="muted small">
+        {props.limitPct === null ? 'no limit set' : `limit ${fmt.pct(props.limitPct, 0)} of equity`}
+        {props.signed ? ' · long to the right, short to the left' : ''}
+      </p>
       <Show when={props.shares.length > 0} fallback={<p class="muted small">{props.empty}</p>}>
         <div style={{ display: 'grid', gap: '4px' }}>
           <For each={props.shares}>

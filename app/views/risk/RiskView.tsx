@@ -76,7 +76,7 @@ export default function RiskView() {
     >
       <Show when={risk()} fallback={<p class="muted">Waiting for the engine…</p>}>
         {(r) => (
-          <div class="cards" data-risk-cards>
+          <div class="cards risk-cards" data-risk-cards>
             <StatCard name="account-state" label="Account" value={r().account.state} tone={r().account.state === 'active' ? 'up' : 'down'} sub={r().account.state === 'active' ? STATE_MEANS.active : `${r().account.reason} · ${resumeText(r().account.state, r().account.resumeAt)}`} />
             <StatCard
               name="open-risk"
@@ -103,29 +103,33 @@ export default function RiskView() {
           </div>
         )}
       </Show>
-      <TradingStates />
-      <LocksPanel />
-      <div class="panel" data-exposure-panel>
-        <h2>Exposure</h2>
-        <Show
-          when={exposure()}
-          fallback={
-            <p class="muted" data-no-exposure>
-              {openCount() === 0 ? 'No open positions: no exposure.' : 'This engine does not report exposure by currency and group yet.'}
-            </p>
-          }
-        >
-          {(x) => (
-            <div class="grid-2">
-              <ShareBars title="Net exposure by currency" name="currency" shares={x().currencies} limitPct={limits()?.maxCurrencyExposurePct ?? null} signed empty="No open positions: no currency exposure." />
-              <ShareBars title="Margin by group" name="group" shares={x().groups} limitPct={limits()?.maxGroupPct ?? null} signed={false} empty="No open positions in any group." />
-            </div>
-          )}
-        </Show>
+      <div class="grid-2 risk-grid">
+        <TradingStates />
+        <LocksPanel />
       </div>
-      <div class="panel">
-        <h2>Open positions by equity at risk</h2>
-        <PositionHeatmap risks={risks()} redAtPct={limits()?.maxOpenRiskPct ?? RED_AT_PCT} />
+      <div class="grid-2 risk-grid">
+        <div class="panel" data-exposure-panel>
+          <h2>Exposure</h2>
+          <Show
+            when={exposure()}
+            fallback={
+              <p class="muted" data-no-exposure>
+                {openCount() === 0 ? 'No open positions: no exposure.' : 'This engine does not report exposure by currency and group yet.'}
+              </p>
+            }
+          >
+            {(x) => (
+              <div class="share-bars">
+                <ShareBars title="Net exposure by currency" name="currency" shares={x().currencies} limitPct={limits()?.maxCurrencyExposurePct ?? null} signed empty="No open positions: no currency exposure." />
+                <ShareBars title="Margin by group" name="group" shares={x().groups} limitPct={limits()?.maxGroupPct ?? null} signed={false} empty="No open positions in any group." />
+              </div>
+            )}
+          </Show>
+        </div>
+        <div class="panel">
+          <h2>Open positions by equity at risk</h2>
+          <PositionHeatmap risks={risks()} redAtPct={limits()?.maxOpenRiskPct ?? RED_AT_PCT} />
+        </div>
       </div>
       <div class="panel">
         <h2>Correlation of the watched symbols</h2>

@@ -41,8 +41,7 @@ export function TradingStates() {
                 <tr>
                   <th>Scope</th>
                   <th>State and why</th>
-                  <th>Since</th>
-                  <th>Set by</th>
+                  <th>Since, by</th>
                   <th />
                 </tr>
               </thead>
@@ -54,9 +53,8 @@ export function TradingStates() {
                   <td>
                     <TradingStateBadge name="account" state={r().account.state} reason={r().account.reason} resumeAt={r().account.resumeAt} />
                   </td>
-                  <td class="num">{r().account.by === 'start' ? '–' : fmt.time(r().account.since)}</td>
-                  <td class="small">{r().account.by}</td>
-                  <td class="small muted">buttons above</td>
+                  <td class="small">{r().account.by === 'start' ? '–' : `${fmt.time(r().account.since)} · ${r().account.by}`}</td>
+                  <td />
                 </tr>
                 <For each={ws.status()?.agents ?? []}>
                   {(a) => {
@@ -73,8 +71,7 @@ export function TradingStates() {
                             <div class="muted small">its own state: {own()!.state} (the account's is stricter)</div>
                           </Show>
                         </td>
-                        <td class="num">{own() && own()!.by !== 'start' ? fmt.time(own()!.since) : '–'}</td>
-                        <td class="small">{own()?.by ?? '–'}</td>
+                        <td class="small">{own() && own()!.by !== 'start' ? `${fmt.time(own()!.since)} · ${own()!.by}` : '–'}</td>
                         <td>
                           <div class="risk-actions">
                             <Show when={own()?.state !== 'halted'}>
