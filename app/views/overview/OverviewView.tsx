@@ -81,6 +81,13 @@ export default function OverviewView() {
                           <span class={`badge ${a.state}`} title={a.reason}>
                             {a.state}
                           </span>
+                          <Show when={a.trading && a.trading.state !== 'active'}>
+                            <div>
+                              <span class={`badge trading ${a.trading.state}`} title={a.trading.reason} data-overview-trading={a.trading.state}>
+                                {a.trading.state}
+                              </span>
+                            </div>
+                          </Show>
                         </td>
                         <td class={`num ${tone(a.realizedPnlCents)}`}>{fmt.signedUsd(a.realizedPnlCents / 100)}</td>
                         <td class={`num ${tone(a.openPnl)}`}>
