@@ -1,7 +1,7 @@
 import { formatPrice } from '../market/instrument.ts';
 import { utcMinute } from '../util/utc-text.ts';
 import { NO_LIMITS, type RiskLimits } from '../risk/limits.ts';
-import type { ScopeState } from '../risk/risk-engine.ts';
+import type { ScopeState } from '../risk/trading-states.ts';
 import type { RiskLockPayload } from '../trading/events.ts';
 
 /**

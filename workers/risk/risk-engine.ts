@@ -6,7 +6,9 @@ import { limitsFor, NO_RISK_CONFIG, RULE_DEFAULTS, type RiskConfig, type RiskLim
 import type { ClosedTrade, ProposedEntry, RiskActions, RiskRule, RiskView } from './rule.ts';
 import { RULES } from './rules/index.ts';
 import { CloseHistory } from './close-history.ts';
-import { nextDayStart, tradingDay } from './trading-day.ts';
+import { nextDayStart } from './trading-day.ts';
+import { TradingStates, type ScopeState } from './trading-states.ts';
+import { DayLedger } from './day-ledger.ts';
 import { exposureReport, type ExposureReport } from './exposure.ts';
 import { correlationMatrix, type CorrelationMatrix } from './correlation.ts';
 
@@ -29,16 +31,6 @@ export interface RiskAgent {
   timeframe: Timeframe;
   capital?: number | null;
   risk?: Partial<RiskLimits> | null;
-}
-
-/** A scope's trading state and why. */
-export interface ScopeState {
-  state: TradingState;
-  code: string;
-  reason: string;
-  by: string;
-  since: number;
-  resumeAt: number | null;
 }
 
 /** What the risk view, the status and the palette show. */
@@ -74,8 +66,6 @@ interface AgentIndex {
   ownDailyLoss: boolean;
 }
 
-const STRICTNESS: Record<TradingState, number> = { active: 0, reducing: 1, halted: 2 };
-const ACTIVE: ScopeState = { state: 'active', code: 'start', reason: 'trading', by: 'start', since: 0, resumeAt: null };
 
 /**
  * The risk layer's state and its pre-trade pipeline. The engine calls it at
@@ -85,30 +75,18 @@ const ACTIVE: ScopeState = { state: 'active', code: 'start', reason: 'trading', 
  */
 export class RiskEngine {
   private config: RiskConfig;
-  private readonly states = new Map<string, ScopeState>();
+  private readonly states: TradingStates;
+  private readonly day = new DayLedger();
   private activeLocks: RiskLockPayload[] = [];
   private readonly closedTrades: ClosedTrade[] = [];
   private readonly tradesByAgent = new Map<string, ClosedTrade[]>();
   private readonly history = new CloseHistory();
   private readonly lastClose = new Map<string, number>();
-  private day = NaN;
   private inFlight: ProposedEntry[] = [];
   private index: AgentIndex = { source: null, ids: [], byId: new Map(), ownDailyLoss: false };
-  /** When the current trading day ends (ms UTC): until then no calendar work per bar. */
-  private dayEnds = -Infinity;
   /** The account as read once at this bar (afterBar), else null: read fresh. */
   private barAccount: AccountState | null = null;
-  private dayStart = NaN;
-  /** Realised P&L of each agent since the day began, in cents. */
-  private readonly agentDayRealised = new Map<string, number>();
-  private readonly agentDayCapital = new Map<string, number>();
-  /** Each agent's open P&L when the day began: a position held overnight brings only today's move into the day's P&L. */
-  private readonly agentDayOpenStart = new Map<string, number>();
-  /** Equity and each agent's open P&L at the end of the last step: the day's start when the next step crosses the boundary. */
-  private markEquity = NaN;
-  private readonly markOpen = new Map<string, number>();
   private readonly refusalCounts: Record<string, number> = {};
-  private stateRepeats = { time: NaN, seen: new Map<string, number>() };
   private readonly checks: RiskRule[];
   private readonly watchers: RiskRule[];
   private readonly tradeWatchers: RiskRule[];
@@ -121,15 +99,14 @@ export class RiskEngine {
     rules: readonly RiskRule[] = RULES,
   ) {
     this.config = config;
+    this.states = new TradingStates(() => deps.now(), (e) => deps.record(e));
     this.checks = rules.filter((r) => r.check);
     this.watchers = rules.filter((r) => r.afterStep);
     this.tradeWatchers = rules.filter((r) => r.afterTrade);
     this.view = this.makeView();
     const acts = new Map<string, RiskActions>();
     const makeAct = (rule: string): RiskActions => ({
-      setState: (scope, state, code, reason, resumeAt) => {
-        if (STRICTNESS[state] > STRICTNESS[this.stateOf(scope).state]) this.setState(scope, state, code, reason, `rule:${rule}`, resumeAt);
-      },
+      setState: (scope, state, code, reason, resumeAt) => this.states.escalate(scope, state, code, reason, `rule:${rule}`, resumeAt),
       lock: (scope, target, code, reason, until) => this.lock(scope, target, rule, code, reason, until),
     });
     this.act = (rule) => acts.get(rule) ?? (acts.set(rule, makeAct(rule)), acts.get(rule)!);
@@ -141,7 +118,7 @@ export class RiskEngine {
 
   configure(config: RiskConfig): void {
     // A new time zone moves the day's boundary: found again at the next bar.
-    if (config.timeZone !== this.config.timeZone) this.dayEnds = -Infinity;
+    if (config.timeZone !== this.config.timeZone) this.day.forgetBoundary();
     this.config = config;
   }
 
@@ -156,9 +133,7 @@ export class RiskEngine {
     this.seeClose(symbol, timeframe, close);
     const now = this.deps.now();
     this.rollDay(now);
-    for (const [scope, s] of this.states) {
-      if (s.resumeAt !== null && now >= s.resumeAt && s.state !== 'active') this.setState(scope, 'active', 'auto-resume', `resumed at the configured time after: ${s.reason}`, 'schedule', null);
-    }
+    this.states.resumeDue(now);
     // One account read for the whole bar: every breaker judges the same marked state (and a backtest pays once).
     this.barAccount = this.deps.account();
     try {
@@ -181,7 +156,7 @@ export class RiskEngine {
     this.keepTrade(t);
     // A trade closed by the first bar of a new day (a stop inside it) is that day's: roll before booking it.
     this.rollDay(this.deps.now());
-    this.agentDayRealised.set(t.agentId, (this.agentDayRealised.get(t.agentId) ?? 0) + t.netPnlCents);
+    this.day.booked(t.agentId, t.netPnlCents);
     for (const r of this.tradeWatchers) {
       try {
         r.afterTrade!(t, this.view, this.act(r.name));
@@ -193,13 +168,11 @@ export class RiskEngine {
 
   /** The state an agent trades under: the stricter of the account's and its own. */
   effectiveState(agentId: string): ScopeState {
-    const a = this.stateOf('account');
-    const g = this.stateOf(agentId);
-    return STRICTNESS[g.state] > STRICTNESS[a.state] ? g : a;
+    return this.states.effective(agentId);
   }
 
   stateOf(scope: string): ScopeState {
-    return this.states.get(scope) ?? ACTIVE;
+    return this.states.of(scope);
   }
 
   /**
@@ -207,22 +180,7 @@ export class RiskEngine {
    * `scope` is 'account' or an agent id; `by` says who: 'user', 'rule:<name>', 'schedule'.
    */
   setState(scope: string, state: TradingState, code: string, reason: string, by: string, resumeAt: number | null = null): boolean {
-    const prev = this.stateOf(scope);
-    if (prev.state === state && prev.resumeAt === resumeAt) return false;
-    const time = this.deps.now();
-    if (this.stateRepeats.time !== time) this.stateRepeats = { time, seen: new Map() };
-    const n = (this.stateRepeats.seen.get(scope) ?? 0) + 1;
-    this.stateRepeats.seen.set(scope, n);
-    this.states.set(scope, { state, code, reason, by, since: time, resumeAt });
-    const isAccount = scope === 'account';
-    this.deps.record({
-      id: eventId.tradingState(scope, time, n),
-      type: 'risk.state',
-      agentId: isAccount ? '' : scope,
-      time,
-      payload: { scope: isAccount ? 'account' : 'agent', state, previous: prev.state, code, reason, by, resumeAt },
-    });
-    return true;
+    return this.states.set(scope, state, code, reason, by, resumeAt);
   }
 
   /** The next day boundary after now: where a 'next-day' breaker resumes. */
@@ -320,7 +278,7 @@ export class RiskEngine {
     for (const a of this.deps.agents()) agents[a.id] = this.stateOf(a.id);
     const lookback = this.config.limits.correlation?.lookbackBars ?? RULE_DEFAULTS.correlation.lookbackBars;
     const correlation = [...new Set(this.deps.agents().map((a) => a.timeframe))].map((tf) => correlationMatrix(this.view, tf, lookback));
-    return { config: this.config, account: this.stateOf('account'), agents, locks: [...this.locks()], dayStartEquity: this.dayStart, refusals: this.refusals(), exposure: exposureReport(this.view), correlation };
+    return { config: this.config, account: this.stateOf('account'), agents, locks: [...this.locks()], dayStartEquity: this.day.startEquity, refusals: this.refusals(), exposure: exposureReport(this.view), correlation };
   }
 
   /**
@@ -329,10 +287,8 @@ export class RiskEngine {
    */
   restore(events: readonly EngineEvent[]): void {
     for (const e of events) {
-      if (e.type === 'risk.state') {
-        const p = e.payload;
-        this.states.set(p.scope === 'account' ? 'account' : e.agentId, { state: p.state, code: p.code, reason: p.reason, by: p.by, since: e.time, resumeAt: p.resumeAt });
-      } else if (e.type === 'risk.lock') this.activeLocks.push(e.payload);
+      if (e.type === 'risk.state') this.states.restore(e);
+      else if (e.type === 'risk.lock') this.activeLocks.push(e.payload);
       else if (e.type === 'risk.unlock') this.activeLocks = this.activeLocks.filter((l) => l.lockId !== e.payload.lockId);
       else if (e.type === 'position.closed') this.keepTrade(tradeOf(e));
     }
@@ -354,31 +310,13 @@ export class RiskEngine {
     this.deps.record({ id: eventId.riskLock(lock.lockId), type: 'risk.lock', agentId: scope === 'agent' ? target : '', time: from, payload: lock });
   }
 
-  /** Runs a watching rule; one that throws halts the agent it was about (or the account) with its name. */
   /** A watching rule threw: it halts the agent it was about (or the account) with its name, never lets trading go on unwatched. */
   private ruleFailed(rule: RiskRule, agentId: string | null, err: unknown): void {
     this.setState(agentId ?? 'account', 'halted', 'rule-error', `rule ${rule.name} failed: ${err instanceof Error ? err.message : String(err)}`, `rule:${rule.name}`, null);
   }
 
-  /**
-   * The day's start is the account as last marked before the boundary, not
-   * after the first bar of the new day: that bar's move (the hour to midnight,
-   * a weekend gap, a whole daily bar) is the new day's loss, not lost between days.
-   */
   private rollDay(now: number): void {
-    if (now < this.dayEnds) return;
-    const day = tradingDay(now, this.config.timeZone);
-    this.dayEnds = nextDayStart(now, this.config.timeZone);
-    if (day === this.day) return;
-    this.day = day;
-    const first = Number.isNaN(this.markEquity);
-    const equity = first ? this.deps.account().equity : this.markEquity;
-    this.dayStart = equity;
-    this.agentDayRealised.clear();
-    this.agentDayCapital.clear();
-    this.agentDayOpenStart.clear();
-    for (const [id, open] of this.markOpen) this.agentDayOpenStart.set(id, open);
-    for (const a of this.deps.agents()) this.agentDayCapital.set(a.id, Math.min(equity, a.capital ?? Infinity));
+    this.day.roll(now, this.config.timeZone, () => this.deps.account().equity, this.deps.agents());
   }
 
   /** The end of a step: what the next day starts from if the next step crosses the boundary. */
@@ -392,11 +330,13 @@ export class RiskEngine {
   }
 
   private mark(): void {
-    this.markEquity = (this.barAccount ?? this.deps.account()).equity;
-    this.markOpen.clear();
     // Open P&L per agent matters only to an agent's own daily loss: skipped (with its position list) when none has one.
-    if (!this.agentIndex().ownDailyLoss) return;
-    for (const p of this.deps.positions()) this.markOpen.set(p.agentId, (this.markOpen.get(p.agentId) ?? 0) + this.openPnl(p));
+    let open: Map<string, number> | null = null;
+    if (this.agentIndex().ownDailyLoss) {
+      open = new Map();
+      for (const p of this.deps.positions()) open.set(p.agentId, (open.get(p.agentId) ?? 0) + this.openPnl(p));
+    }
+    this.day.mark((this.barAccount ?? this.deps.account()).equity, open);
   }
 
   /** A position's open P&L at the last close seen of its symbol (the same marks the day's start was taken at). */
@@ -435,13 +375,13 @@ export class RiskEngine {
       watched: (tf) => this.history.symbols(tf),
       lastClose: (symbol) => this.lastClose.get(symbol) ?? NaN,
       trades: (agentId) => (agentId === null ? this.closedTrades : (this.tradesByAgent.get(agentId) ?? [])),
-      dayStartEquity: () => this.dayStart,
+      dayStartEquity: () => this.day.startEquity,
       agentDayPnl: (agentId) => {
         let open = 0;
         for (const p of this.deps.positions()) if (p.agentId === agentId) open += this.openPnl(p);
-        return (this.agentDayRealised.get(agentId) ?? 0) / 100 + open - (this.agentDayOpenStart.get(agentId) ?? 0);
+        return this.day.agentPnl(agentId, open);
       },
-      agentDayStartCapital: (agentId) => this.agentDayCapital.get(agentId) ?? Math.min(this.dayStart, agentOf(agentId)?.capital ?? Infinity),
+      agentDayStartCapital: (agentId) => this.day.agentStartCapital(agentId, agentOf(agentId)?.capital),
       locks: () => this.locks(),
       state: (scope) => this.stateOf(scope).state,
     };

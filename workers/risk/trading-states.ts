@@ -1,0 +1,80 @@
+import { eventId, type EngineEventInput, type EngineEventOf, type TradingState } from '../trading/events.ts';
+
+/** A scope's trading state and why. */
+export interface ScopeState {
+  state: TradingState;
+  code: string;
+  reason: string;
+  by: string;
+  since: number;
+  resumeAt: number | null;
+}
+
+/** halted > reducing > active: a rule may only move a scope up this order. */
+export const STRICTNESS: Record<TradingState, number> = { active: 0, reducing: 1, halted: 2 };
+const ACTIVE: ScopeState = { state: 'active', code: 'start', reason: 'trading', by: 'start', since: 0, resumeAt: null };
+
+/**
+ * The trading states of the account ('account') and of each agent (its id):
+ * every change is a `risk.state` event, so the record says who halted what,
+ * when and why, and a restart rebuilds them from it.
+ */
+export class TradingStates {
+  private readonly states = new Map<string, ScopeState>();
+  /** Changes already recorded at the current engine time, per scope: their event ids stay apart. */
+  private repeats = { time: NaN, seen: new Map<string, number>() };
+
+  constructor(
+    private readonly now: () => number,
+    private readonly record: (e: EngineEventInput) => void,
+  ) {}
+
+  of(scope: string): ScopeState {
+    return this.states.get(scope) ?? ACTIVE;
+  }
+
+  /** The state an agent trades under: the stricter of the account's and its own. */
+  effective(agentId: string): ScopeState {
+    const a = this.of('account');
+    const g = this.of(agentId);
+    return STRICTNESS[g.state] > STRICTNESS[a.state] ? g : a;
+  }
+
+  /** Sets a scope's state and records why; false when it already was (with the same resume time). */
+  set(scope: string, state: TradingState, code: string, reason: string, by: string, resumeAt: number | null = null): boolean {
+    const prev = this.of(scope);
+    if (prev.state === state && prev.resumeAt === resumeAt) return false;
+    const time = this.now();
+    if (this.repeats.time !== time) this.repeats = { time, seen: new Map() };
+    const n = (this.repeats.seen.get(scope) ?? 0) + 1;
+    this.repeats.seen.set(scope, n);
+    this.states.set(scope, { state, code, reason, by, since: time, resumeAt });
+    const isAccount = scope === 'account';
+    this.record({
+      id: eventId.tradingState(scope, time, n),
+      type: 'risk.state',
+      agentId: isAccount ? '' : scope,
+      time,
+      payload: { scope: isAccount ? 'account' : 'agent', state, previous: prev.state, code, reason, by, resumeAt },
+    });
+    return true;
+  }
+
+  /** Makes a scope stricter, never lifts it: what a rule may do. */
+  escalate(scope: string, state: TradingState, code: string, reason: string, by: string, resumeAt: number | null): void {
+    if (STRICTNESS[state] > STRICTNESS[this.of(scope).state]) this.set(scope, state, code, reason, by, resumeAt);
+  }
+
+  /** Back to active, by the schedule, every scope whose resume time has come. */
+  resumeDue(now: number): void {
+    for (const [scope, s] of this.states) {
+      if (s.resumeAt !== null && now >= s.resumeAt && s.state !== 'active') this.set(scope, 'active', 'auto-resume', `resumed at the configured time after: ${s.reason}`, 'schedule', null);
+    }
+  }
+
+  /** A stored change, taken back without recording it again (a restart). */
+  restore(e: EngineEventOf<'risk.state'>): void {
+    const p = e.payload;
+    this.states.set(p.scope === 'account' ? 'account' : e.agentId, { state: p.state, code: p.code, reason: p.reason, by: p.by, since: e.time, resumeAt: p.resumeAt });
+  }
+}
