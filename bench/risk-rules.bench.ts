@@ -51,9 +51,14 @@ function check(config: RiskConfig, overrides: Partial<RiskLimits>): RiskConfig {
 const run = (risk: RiskConfig, overrides: Partial<RiskLimits> | null) =>
   runBacktest({ series: [series], agent: overrides ? { ...agent, risk: overrides } : agent, initialCash: 10_000, leverage: 30, costs: NO_COSTS, risk });
 
-/** Median ms of `rounds` runs of each, alternating so drift and GC land on both alike. */
+/**
+ * Median ms per run of `rounds` samples of each, alternating so drift and GC
+ * land on both alike. A run is ~12 ms, where one GC pause or JIT step moves a
+ * single timing by 20 %: each sample times RUNS_PER_SAMPLE runs back to back.
+ */
+const RUNS_PER_SAMPLE = 4;
 async function timeBoth(a: () => Promise<BacktestResult>, b: () => Promise<BacktestResult>, rounds: number): Promise<[number, number]> {
-  for (let k = 0; k < 5; k++) {
+  for (let k = 0; k < 10; k++) {
     await a();
     await b();
   }
@@ -62,8 +67,8 @@ async function timeBoth(a: () => Promise<BacktestResult>, b: () => Promise<Backt
   for (let k = 0; k < rounds; k++) {
     for (const [f, out] of (k % 2 ? [[a, ta], [b, tb]] : [[b, tb], [a, ta]]) as [() => Promise<BacktestResult>, number[]][]) {
       const t0 = performance.now();
-      await f();
-      out.push(performance.now() - t0);
+      for (let r = 0; r < RUNS_PER_SAMPLE; r++) await f();
+      out.push((performance.now() - t0) / RUNS_PER_SAMPLE);
     }
   }
   const med = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1];
@@ -95,7 +100,7 @@ export default async function (): Promise<BenchRow[]> {
       value: bars / (tOn / 1000),
       unit: 'bars/s',
       higherIsBetter: true,
-      peer: `the same backtest with every rule off (${describe(none)}), median of ${rounds} alternating runs`,
+      peer: `the same backtest with every rule off (${describe(none)}), median of ${rounds} alternating samples of ${RUNS_PER_SAMPLE} runs`,
       peerValue: bars / (tOff / 1000),
       target: 'at most 15 % slower (>= 0.87x)',
       targetMet: tOn <= tOff * 1.15,

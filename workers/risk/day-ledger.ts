@@ -46,7 +46,7 @@ export class DayLedger {
   /** The end of a step: equity, and open P&L per agent when some agent judges its own day (else null: not needed). */
   mark(equity: number, openByAgent: Map<string, number> | null): void {
     this.markEquity = equity;
-    this.markOpen.clear();
+    if (this.markOpen.size) this.markOpen.clear();
     if (openByAgent) for (const [id, v] of openByAgent) this.markOpen.set(id, v);
   }
 

@@ -83,6 +83,10 @@ export class RiskEngine {
   private readonly history = new CloseHistory();
   private readonly lastClose = new Map<string, number>();
   private inFlight: ProposedEntry[] = [];
+  /** The book as the entry being vetted sees it, or null outside vet. */
+  private vetBook: { positions: readonly Position[]; inFlight: readonly ProposedEntry[] } | null = null;
+  /** Read only when a new day starts with no mark yet: one function, not one per bar. */
+  private readonly equityNow = (): number => this.deps.account().equity;
   private index: AgentIndex = { source: null, ids: [], byId: new Map(), ownDailyLoss: false };
   /** The account as read once at this bar (afterBar), else null: read fresh. */
   private barAccount: AccountState | null = null;
@@ -92,6 +96,8 @@ export class RiskEngine {
   private readonly tradeWatchers: RiskRule[];
   readonly view: RiskView;
   private readonly act: (rule: string) => RiskActions;
+  /** The actions of each watching rule, in `watchers` order: looked up once, used every bar. */
+  private readonly watcherActs: RiskActions[];
 
   constructor(
     private readonly deps: RiskEngineDeps,
@@ -110,6 +116,7 @@ export class RiskEngine {
       lock: (scope, target, code, reason, until) => this.lock(scope, target, rule, code, reason, until),
     });
     this.act = (rule) => acts.get(rule) ?? (acts.set(rule, makeAct(rule)), acts.get(rule)!);
+    this.watcherActs = this.watchers.map((r) => this.act(r.name));
   }
 
   get settings(): RiskConfig {
@@ -137,11 +144,11 @@ export class RiskEngine {
     // One account read for the whole bar: every breaker judges the same marked state (and a backtest pays once).
     this.barAccount = this.deps.account();
     try {
-      for (const r of this.watchers) {
+      for (let i = 0; i < this.watchers.length; i++) {
         try {
-          r.afterStep!(this.view, this.act(r.name));
+          this.watchers[i].afterStep!(this.view, this.watcherActs[i]);
         } catch (err) {
-          this.ruleFailed(r, null, err);
+          this.ruleFailed(this.watchers[i], null, err);
         }
       }
       this.mark();
@@ -211,6 +218,16 @@ export class RiskEngine {
    * halts the agent with the rule's name and message.
    */
   vet(entry: ProposedEntry): Vetting {
+    // Every rule of this entry reads the same book: taken once (the broker's lists are copies made on each call).
+    this.vetBook = { positions: this.book(), inFlight: this.entriesInFlight() };
+    try {
+      return this.runChecks(entry);
+    } finally {
+      this.vetBook = null;
+    }
+  }
+
+  private runChecks(entry: ProposedEntry): Vetting {
     const notes: RiskNote[] = [];
     let units = entry.volumeUnits;
     const spec = this.deps.instrument(entry.symbol);
@@ -316,7 +333,7 @@ export class RiskEngine {
   }
 
   private rollDay(now: number): void {
-    this.day.roll(now, this.config.timeZone, () => this.deps.account().equity, this.deps.agents());
+    this.day.roll(now, this.config.timeZone, this.equityNow, this.deps.agents());
   }
 
   /** The end of a step: what the next day starts from if the next step crosses the boundary. */
@@ -362,8 +379,8 @@ export class RiskEngine {
       },
       now: () => this.deps.now(),
       account: () => this.barAccount ?? this.deps.account(),
-      positions: () => this.book(),
-      entriesInFlight: () => this.entriesInFlight(),
+      positions: () => this.vetBook?.positions ?? this.book(),
+      entriesInFlight: () => this.vetBook?.inFlight ?? this.entriesInFlight(),
       instrument: (s) => this.deps.instrument(s),
       agents: () => this.agentIndex().ids,
       timeframeOf: (id) => {

@@ -5,6 +5,7 @@
  */
 
 const formats = new Map<string, Intl.DateTimeFormat>();
+const DAY_MS = 86_400_000;
 
 function format(timeZone: string): Intl.DateTimeFormat {
   let f = formats.get(timeZone);
@@ -45,6 +46,8 @@ export function tradingDay(ms: number, timeZone: string): number {
 
 /** The instant the next local day begins after `ms` (local midnight), ms UTC. */
 export function nextDayStart(ms: number, timeZone: string): number {
+  // UTC has no offsets to find: the next multiple of a day (asked at every day's first bar of a backtest).
+  if (timeZone === 'UTC') return (Math.floor(ms / DAY_MS) + 1) * DAY_MS;
   const l = local(ms, timeZone);
   const today = l.y * 10_000 + l.m * 100 + l.d;
   const midnightUtc = Date.UTC(l.y, l.m - 1, l.d + 1);

@@ -23,6 +23,8 @@ export class TradingStates {
   private readonly states = new Map<string, ScopeState>();
   /** Changes already recorded at the current engine time, per scope: their event ids stay apart. */
   private repeats = { time: NaN, seen: new Map<string, number>() };
+  /** The earliest resume time of any state (Infinity: none). */
+  private nextResume = Infinity;
 
   constructor(
     private readonly now: () => number,
@@ -49,6 +51,7 @@ export class TradingStates {
     const n = (this.repeats.seen.get(scope) ?? 0) + 1;
     this.repeats.seen.set(scope, n);
     this.states.set(scope, { state, code, reason, by, since: time, resumeAt });
+    if (resumeAt !== null && state !== 'active') this.nextResume = Math.min(this.nextResume, resumeAt);
     const isAccount = scope === 'account';
     this.record({
       id: eventId.tradingState(scope, time, n),
@@ -67,14 +70,19 @@ export class TradingStates {
 
   /** Back to active, by the schedule, every scope whose resume time has come. */
   resumeDue(now: number): void {
+    // Asked at every bar: nothing to look through until some state has a resume time.
+    if (!(now >= this.nextResume)) return;
+    this.nextResume = Infinity;
     for (const [scope, s] of this.states) {
       if (s.resumeAt !== null && now >= s.resumeAt && s.state !== 'active') this.set(scope, 'active', 'auto-resume', `resumed at the configured time after: ${s.reason}`, 'schedule', null);
     }
+    for (const s of this.states.values()) if (s.resumeAt !== null && s.state !== 'active') this.nextResume = Math.min(this.nextResume, s.resumeAt);
   }
 
   /** A stored change, taken back without recording it again (a restart). */
   restore(e: EngineEventOf<'risk.state'>): void {
     const p = e.payload;
     this.states.set(p.scope === 'account' ? 'account' : e.agentId, { state: p.state, code: p.code, reason: p.reason, by: p.by, since: e.time, resumeAt: p.resumeAt });
+    if (p.resumeAt !== null && p.state !== 'active') this.nextResume = Math.min(this.nextResume, p.resumeAt);
   }
 }

@@ -25,15 +25,16 @@ export function resumeAtFor(limits: RiskLimits, view: RiskView): number | null {
  * account's value changes nothing, so it adds no second breaker.
  */
 export function agentsWithOwn<K extends 'maxDailyLossPct' | 'maxDrawdownPct'>(view: RiskView, field: K): readonly OwnLimit[] {
-  // Asked on every bar: the answer changes only with the agents or the limits, so it is kept per (agents, limits, field).
+  // Asked on every bar: the answer changes only with the agents or the limits (both handed out anew when they change).
   const agents = view.agents();
-  const cached = ownCache.get(agents)?.get(view.config.limits)?.[field];
-  if (cached) return cached;
-  const out = findOwn(view, field);
-  let byLimits = ownCache.get(agents);
-  if (!byLimits) ownCache.set(agents, (byLimits = new WeakMap()));
-  byLimits.set(view.config.limits, { ...byLimits.get(view.config.limits), [field]: out });
-  return out;
+  const limits = view.config.limits;
+  const memo = field === 'maxDailyLossPct' ? ownDaily : ownDrawdown;
+  if (memo.agents !== agents || memo.limits !== limits) {
+    memo.agents = agents;
+    memo.limits = limits;
+    memo.out = findOwn(view, field);
+  }
+  return memo.out;
 }
 
 interface OwnLimit {
@@ -42,7 +43,13 @@ interface OwnLimit {
   limit: number;
 }
 
-const ownCache = new WeakMap<readonly string[], WeakMap<RiskLimits, Partial<Record<'maxDailyLossPct' | 'maxDrawdownPct', readonly OwnLimit[]>>>>();
+interface OwnMemo {
+  agents: readonly string[] | null;
+  limits: RiskLimits | null;
+  out: readonly OwnLimit[];
+}
+const ownDaily: OwnMemo = { agents: null, limits: null, out: [] };
+const ownDrawdown: OwnMemo = { agents: null, limits: null, out: [] };
 
 function findOwn(view: RiskView, field: 'maxDailyLossPct' | 'maxDrawdownPct'): OwnLimit[] {
   const account = view.config.limits[field];
