@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   backtest: 6,
   host: 6,
   commands: 7,
+  notify: 7, // alerts derived from events and the host's status; schedules on the engine clock
 };
 /** Same-rank imports that are allowed (from -> to). */
 const SIBLINGS = new Set<string>([]);
