@@ -3,20 +3,14 @@ import { utcMinute } from '../util/utc-text.ts';
 import { NO_LIMITS, type RiskLimits } from '../risk/limits.ts';
 import type { ScopeState } from '../risk/trading-states.ts';
 import type { RiskLockPayload } from '../trading/events.ts';
+import { pct } from '../util/number-text.ts';
 
 /**
  * Plain-text numbers for command replies: the same text in a palette, a chat
- * and a terminal. Account money is in USD (the quote currency of every
- * bundled symbol, see workers/market/instrument.ts).
+ * and a terminal. Money, percentages and sizes live in util/number-text.ts,
+ * shared with the alerts (notify/, a sibling that may not import commands/).
  */
-const money2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const signed2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero' });
-const units = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-
-export const usd = (x: number) => `${money2.format(x)} USD`;
-export const signedUsd = (x: number) => `${signed2.format(x)} USD`;
-export const pct = (x: number) => `${money2.format(x)} %`;
-export const volume = (x: number) => units.format(x);
+export { usd, signedUsd, pct, volume } from '../util/number-text.ts';
 
 /** A price with the digits its instrument quotes (EURUSD 1.18470, GOOG 2 digits). */
 export function price(symbol: string, x: number | null): string {
