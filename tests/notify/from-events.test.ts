@@ -16,7 +16,7 @@ import { barAt, sliceSeries } from '../../workers/market/bar.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
 import { DEFAULT_RISK_CONFIG, NO_LIMITS } from '../../workers/risk/limits.ts';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
-import type { EngineEvent, EngineEventOf } from '../../workers/trading/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import { AlertDeriver } from '../../workers/notify/from-events.ts';
 import type { Alert } from '../../workers/notify/alert.ts';
 import { loadModelNode, publicFiles } from '../../relay/host/node-host.ts';
@@ -24,7 +24,7 @@ import { bundled } from '../helpers/bundled.ts';
 
 const instrument = (s: string) => KNOWN_INSTRUMENTS[s];
 const eurusd = bundled('EURUSD');
-const ofType = <T extends EngineEvent['type']>(events: readonly EngineEvent[], type: T) => events.filter((e): e is EngineEventOf<T> => e.type === type);
+const ofType = <T extends EngineEvent['type']>(events: readonly EngineEvent[], type: T) => events.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
 const derive = (events: readonly EngineEvent[], d = new AlertDeriver()) => events.flatMap((e) => d.onEvent(e));
 const byId = (alerts: Alert[]) => new Map(alerts.map((a) => [a.id, a]));
 // Written out here, not imported: the test checks the text, not the formatter against itself.
