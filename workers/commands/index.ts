@@ -9,3 +9,5 @@ export type { CommandContext, CommandDef, CommandOutcome, Suggestion, Suggestion
 export function createCommandRegistry(): CommandRegistry {
   return addActions(addQueries(new CommandRegistry()));
 }
+export { TelegramCommands } from './telegram.ts';
+export type { TelegramCommand, TelegramInput, TelegramGroup } from './telegram.ts';

@@ -1,0 +1,154 @@
+import { CommandError, type CommandDef, type CommandRegistry } from './registry.ts';
+
+/**
+ * The registry's commands under the names a Telegram chat can type.
+ *
+ * Telegram only knows `/name` (a-z, 0-9 and _, at most 32 characters), so the
+ * `#` actions need names of their own; the palette keeps its names. Queries
+ * keep theirs ('/status' is '/status'). A command added to the registry later
+ * gets a derived name ('#cancel-all' -> '/cancel_all') unless it is listed
+ * here; a pattern command ('#<SYMBOL> ...') must be listed to be reachable.
+ */
+
+export type TelegramGroup = 'Status' | 'Risk and trading state' | 'Agents' | 'Positions';
+const GROUPS: readonly TelegramGroup[] = ['Status', 'Risk and trading state', 'Agents', 'Positions'];
+
+interface Alias {
+  /** The Telegram name, without the slash. */
+  name: string;
+  group: TelegramGroup;
+  /** How to type it when the registry's usage does not translate word for word. */
+  usage?: string;
+}
+
+/** Keyed by the registry's name. */
+const ALIASES: Readonly<Record<string, Alias>> = {
+  '/risk': { name: 'risk', group: 'Risk and trading state' },
+  '/locks': { name: 'locks', group: 'Risk and trading state' },
+  '#halt': { name: 'halt', group: 'Risk and trading state' },
+  '#reduce': { name: 'stopentry', group: 'Risk and trading state' },
+  '#resume-trading': { name: 'resumetrading', group: 'Risk and trading state' },
+  '#unlock': { name: 'unlock', group: 'Risk and trading state' },
+  '#pause': { name: 'pause', group: 'Agents' },
+  '#resume': { name: 'resume', group: 'Agents' },
+  '#stop': { name: 'stop', group: 'Agents' },
+  '#<SYMBOL>': { name: 'close', group: 'Positions', usage: '/close [SYMBOL]' },
+  '#close-all': { name: 'closeall', group: 'Positions' },
+  '#emergency-stop': { name: 'emergency', group: 'Positions' },
+};
+
+export interface TelegramCommand {
+  /** Without the slash: 'closeall'. */
+  name: string;
+  def: CommandDef<unknown>;
+  /** How to type it in a chat: '/pause <agent>'. */
+  usage: string;
+  group: TelegramGroup;
+}
+
+const VALID_NAME = /^[a-z0-9_]{1,32}$/;
+
+export class TelegramCommands {
+  readonly list: readonly TelegramCommand[];
+  private readonly byName = new Map<string, TelegramCommand>();
+  /** Palette names and their Telegram spelling, longest first so '#resume-trading' is replaced before '#resume'. */
+  private readonly renames: [RegExp, string][];
+
+  constructor(readonly registry: CommandRegistry) {
+    const list: TelegramCommand[] = [];
+    for (const def of registry.list()) {
+      const alias = ALIASES[def.name];
+      if (!alias && def.matches) continue; // a pattern with no Telegram name: the palette only
+      const name = alias?.name ?? def.name.slice(1).toLowerCase().replace(/-/g, '_');
+      if (!VALID_NAME.test(name)) throw new Error(`command ${def.name}: "${name}" is not a Telegram command name`);
+      if (this.byName.has(name)) throw new Error(`commands ${this.byName.get(name)!.def.name} and ${def.name} both map to /${name}`);
+      const usage = alias?.usage ?? (def.usage.startsWith(def.name) ? `/${name}${def.usage.slice(def.name.length)}` : `/${name}`);
+      const cmd: TelegramCommand = { name, def, usage, group: alias?.group ?? (def.name.startsWith('/') ? 'Status' : 'Agents') };
+      this.byName.set(name, cmd);
+      list.push(cmd);
+    }
+    this.list = list;
+    this.renames = list
+      .filter((c) => !c.def.matches && c.def.name.slice(1) !== c.name)
+      .sort((a, b) => b.def.name.length - a.def.name.length)
+      .map((c) => [new RegExp(`${escapeRegExp(c.def.name)}(?![\\w-])`, 'g'), `/${c.name}`]);
+  }
+
+  get(name: string): TelegramCommand | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  /**
+   * What a typed Telegram command stands for: a registry input to execute, the
+   * help text, the position picker (`/close` alone), or a one-line refusal
+   * with the usage. Arguments are checked here, so a bad one never reaches the
+   * host.
+   */
+  input(name: string, words: string[]): TelegramInput {
+    const n = name.toLowerCase();
+    if (n === 'start' || n === 'help') return this.help(words);
+    const cmd = this.get(n);
+    if (!cmd) return { kind: 'error', line: `unknown command "/${name}" — /help lists them` };
+    const def = cmd.def;
+    let input: string;
+    if (def.matches) {
+      // '/close EURUSD' is the palette's '#EURUSD close'.
+      if (words.length === 0) return { kind: 'pick-position' };
+      const head = `#${words[0]}`;
+      if (words.length > 1 || this.registry.find(head) !== def) return { kind: 'error', line: `/${cmd.name} takes one symbol, e.g. /${cmd.name} EURUSD (usage: ${cmd.usage})` };
+      input = `${head} close`;
+    } else input = [def.name, ...words].join(' ');
+    const [head, ...rest] = input.split(' ');
+    try {
+      def.parse(rest, head);
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      return { kind: 'error', line: `${this.text(e.message)} (usage: ${cmd.usage})` };
+    }
+    return { kind: 'run', input, command: cmd };
+  }
+
+  /** `/help` grouped, or one command's usage. */
+  help(words: string[]): TelegramInput {
+    if (words.length > 1) return { kind: 'error', line: `/help takes at most one command name (usage: /help [command])` };
+    if (words.length === 1) {
+      const w = words[0].replace(/^[/#]/, '').toLowerCase();
+      const cmd = this.get(w) ?? this.list.find((c) => c.def.name.slice(1) === w);
+      if (!cmd) return { kind: 'error', line: `unknown command "${words[0]}" — /help lists them` };
+      return { kind: 'help', lines: [line(cmd)] };
+    }
+    const lines: string[] = [];
+    for (const g of GROUPS) {
+      const cmds = this.list.filter((c) => c.group === g);
+      if (cmds.length) lines.push(`${g}:`, ...cmds.map((c) => `  ${line(c)}`));
+    }
+    lines.push('Commands marked "asks first" answer with Confirm / Cancel buttons, valid for 60 s.');
+    return { kind: 'help', lines };
+  }
+
+  /** The menu for setMyCommands, in the help's order. */
+  menu(): { command: string; description: string }[] {
+    return GROUPS.flatMap((g) => this.list.filter((c) => c.group === g)).map((c) => ({ command: c.name, description: c.def.summary.slice(0, 256) }));
+  }
+
+  /** A reply from the registry with every palette command it mentions spelled as a chat types it. */
+  text(s: string): string {
+    let out = s.replace(/#<SYMBOL> close/g, '/close <SYMBOL>').replace(/#([A-Z][A-Z0-9._-]*) close\b/g, '/close $1');
+    for (const [re, to] of this.renames) out = out.replace(re, to);
+    return out;
+  }
+}
+
+export type TelegramInput =
+  | { kind: 'run'; input: string; command: TelegramCommand }
+  | { kind: 'help'; lines: string[] }
+  | { kind: 'pick-position' }
+  | { kind: 'error'; line: string };
+
+function line(c: TelegramCommand): string {
+  return `${c.usage} — ${c.def.summary}${c.def.destructive ? ' (asks first)' : ''}`;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
