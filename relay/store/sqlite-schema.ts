@@ -38,6 +38,15 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
       update.run(toExactJson(n), row.trade_id);
     }
   },
+  // 3: the alert outbox (relay/notify/outbox.ts): one row per alert and channel, stored before it is sent;
+  // seq is the sending order, a digest row stands for the rows folded into it after an outage.
+  (db) =>
+    db.exec(`
+      CREATE TABLE alert_outbox (seq INTEGER PRIMARY KEY, channel TEXT NOT NULL, alert_id TEXT NOT NULL, type TEXT NOT NULL, stands_alone INTEGER NOT NULL, silent INTEGER NOT NULL,
+        alert_time REAL NOT NULL, record TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, queued_at REAL NOT NULL, done_at REAL, error TEXT, digest_seq INTEGER,
+        UNIQUE (channel, alert_id));
+      CREATE INDEX alert_outbox_state ON alert_outbox (channel, state, seq);
+    `),
 ];
 
 /** Brings the file to `target` (default: the latest version); refuses a file from a newer TradeGuard. */
