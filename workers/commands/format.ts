@@ -24,7 +24,6 @@ export function utc(ms: number | null): string {
   return `${utcMinute(ms)} UTC`;
 }
 
-export const sideWord = (side: 1 | -1) => (side === 1 ? 'long' : 'short');
 
 /** A scope's trading state with why, who and since when: 'halted — daily loss 3.2 % (rule:daily-loss, since 2018-01-02 10:00 UTC; resumes 2018-01-03 00:00 UTC)'. */
 export function tradingStateText(s: ScopeState): string {

@@ -1,5 +1,6 @@
 import { CommandError, expect, type CommandDef, type CommandRegistry } from './registry.ts';
-import { limitsText, lockText, pct, price, sideWord, signedUsd, tradingStateText, usd, utc, volume } from './format.ts';
+import { limitsText, lockText, pct, price, signedUsd, tradingStateText, usd, utc, volume } from './format.ts';
+import { sideWord } from '../trading/orders.ts';
 import type { HostStatus } from '../host/api.ts';
 import type { RiskSnapshot } from '../risk/risk-engine.ts';
 

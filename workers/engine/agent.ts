@@ -1,7 +1,7 @@
 import type { Bar } from '../market/bar.ts';
 import type { InstrumentSpec } from '../market/instrument.ts';
 import type { Broker } from '../brokers/broker.ts';
-import type { Position, Side } from '../trading/orders.ts';
+import { SIDE_WORD, type Position, type Side } from '../trading/orders.ts';
 import { INDICATORS } from '../features/indicators/index.ts';
 import type { StreamingIndicator } from '../features/indicators/types.ts';
 import { sizePosition } from '../risk/sizing.ts';
@@ -93,7 +93,6 @@ interface Chain {
   guard: ModelStage | null;
 }
 
-const SIDE_WORD = { 1: 'long', '-1': 'short' } as const;
 const CONTEXT_ENTRIES = Object.entries(CONTEXT_INPUTS) as [keyof typeof CONTEXT_INPUTS, string][];
 // Reasons of the bars that do nothing, built once: they are most bars of a backtest.
 const HELD_NO_SIGNAL = { 1: 'held long: no signal', '-1': 'held short: no signal' } as const;

@@ -3,7 +3,8 @@ import type { CloseReason } from '../trading/orders.ts';
 import { utcMinute } from '../util/utc-text.ts';
 import { signedUsd, usd, volume } from '../util/number-text.ts';
 import type { Alert } from './alert.ts';
-import { durationText, makeAlert, priceText, sideWord } from './make-alert.ts';
+import { durationText, makeAlert, priceText } from './make-alert.ts';
+import { sideWord } from '../trading/orders.ts';
 
 /**
  * Engine events to alerts: trades opened and closed, orders rejected, entries

@@ -1,5 +1,4 @@
 import { formatPrice } from '../market/instrument.ts';
-import type { Side } from '../trading/orders.ts';
 import { CRITICAL_TYPES, type Alert, type AlertPriority, type AlertType } from './alert.ts';
 
 /** What only tells the trader all is as expected: first to fold into a digest after an outage. */
@@ -18,7 +17,6 @@ export function makeAlert(type: AlertType, id: string, time: number, title: stri
   return a;
 }
 
-export const sideWord = (side: Side) => (side === 1 ? 'long' : 'short');
 
 /** A price with its instrument's digits, or 'none' (no stop, no target). */
 export const priceText = (symbol: string, x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'none' : formatPrice(symbol, x));

@@ -3,7 +3,8 @@ import type { Side } from '../trading/orders.ts';
 import { tradingDay } from '../risk/trading-day.ts';
 import { signedPct, signedUsd, usd } from '../util/number-text.ts';
 import type { Alert } from './alert.ts';
-import { makeAlert, priceText, sideWord } from './make-alert.ts';
+import { makeAlert, priceText } from './make-alert.ts';
+import { sideWord } from '../trading/orders.ts';
 
 /**
  * P&L milestones, checked at each bar with the marks:

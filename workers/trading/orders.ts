@@ -7,6 +7,13 @@
 /** +1 long (buy to open), -1 short (sell to open). */
 export type Side = 1 | -1;
 
+/** A side in a trader's words: every reply, alert and decision reason says it the same way. */
+export const SIDE_WORD = { 1: 'long', '-1': 'short' } as const satisfies Record<Side, string>;
+
+export function sideWord(side: Side): 'long' | 'short' {
+  return SIDE_WORD[side];
+}
+
 /** Why a position was closed; the trade journal shows it. */
 export type CloseReason = 'stop' | 'target' | 'signal' | 'manual' | 'emergency';
 
