@@ -214,6 +214,13 @@ export class FakeBotApi {
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec((req.url ?? '').split('?')[0]);
     const body = await readBody(req);
     const call: RecordedCall = { method: m?.[2] ?? req.url ?? '', token: m ? decodeURIComponent(m[1]) : '', params: {}, status: 0, at: performance.now() };
+    let unparsable: unknown = null;
+    try {
+      call.params = await parseParams(req, body);
+    } catch (e) {
+      unparsable = e;
+    }
+    // Recorded with its parameters, before it is answered (a long poll stays open with status 0).
     this.calls.push(call);
     for (const l of [...this.listeners]) l();
     const answer = (status: number, json: unknown) => {
@@ -225,11 +232,7 @@ export class FakeBotApi {
       for (const l of [...this.listeners]) l();
     };
     const fail = (code: number, description: string, parameters?: object) => answer(code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
-    try {
-      call.params = await parseParams(req, body);
-    } catch (e) {
-      return fail(400, `Bad Request: ${String(e)}`);
-    }
+    if (unparsable) return fail(400, `Bad Request: ${String(unparsable)}`);
     if (!m) return fail(404, 'Not Found');
     if (call.token !== this.validToken) return fail(401, 'Unauthorized');
     const scripted = this.scripts.get(call.method)?.shift();

@@ -69,7 +69,7 @@ export class TelegramCommands {
     }
     this.list = list;
     this.renames = list
-      .filter((c) => !c.def.matches && c.def.name.slice(1) !== c.name)
+      .filter((c) => !c.def.matches && c.def.name !== `/${c.name}`)
       .sort((a, b) => b.def.name.length - a.def.name.length)
       .map((c) => [new RegExp(`${escapeRegExp(c.def.name)}(?![\\w-])`, 'g'), `/${c.name}`]);
   }
