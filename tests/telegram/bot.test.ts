@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCommandRegistry, TelegramCommands } from '../../workers/commands/index.ts';
 import { FakeBotApi, checkText, groupChat, privateChat, user } from './fake-bot-api.ts';
+import { splitText } from '../../relay/telegram/html.ts';
 import { NO_THROTTLE, OWNER, TOKEN, openBotHarness, unhtml, type BotHarness } from './harness.ts';
 
 const owner = privateChat(OWNER);
@@ -225,6 +226,15 @@ describe('text', () => {
     const last = unhtml(h.fake.callsOf('sendMessage').at(-1)!.params.text);
     expect(last).toMatch(/\n… \d+ more line\(s\) left out$/);
     expect(last.length).toBeLessThanOrEqual(4096);
+  });
+
+  it('a cut never splits an emoji (a surrogate pair) in two', () => {
+    const parts = splitText('📈'.repeat(3000));
+    expect(parts.map((p) => p.length)).toEqual([4096, 1904]);
+    expect(parts.join('')).toBe('📈'.repeat(3000));
+    const odd = splitText(`x${'📈'.repeat(3000)}`);
+    expect(odd[0].length).toBe(4095);
+    expect(odd.join('')).toBe(`x${'📈'.repeat(3000)}`);
   });
 
   it('every string is escaped for HTML: a reason with < & > arrives as typed', async () => {
