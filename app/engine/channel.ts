@@ -7,7 +7,7 @@ export type ChannelMessage =
   /** The owner says it runs the engine (on taking the lock, and when asked). */
   | { kind: 'owner'; tabId: string; error: string | null }
   | { kind: 'who'; from: string }
-  | ({ kind: 'request'; id: string; from: string } & ({ op: 'status' } | { op: 'command'; command: WorkspaceCommand }))
+  | ({ kind: 'request'; id: string; from: string } & ({ op: 'status' } | { op: 'command'; command: WorkspaceCommand; source?: string }))
   | ({ kind: 'reply'; id: string; to: string } & ({ ok: true; value: unknown } | { ok: false; error: string }));
 
 /** Which tab runs the engine, as this tab knows it: what the header shows. */

@@ -9,7 +9,7 @@ export interface EngineWorkerApi {
    */
   start(opts: EngineStartOptions, onUpdate: (u: HostUpdate) => void): Promise<HostStatus>;
   status(): Promise<HostStatus>;
-  command(c: WorkspaceCommand): Promise<CommandResult>;
+  command(c: WorkspaceCommand, source?: string): Promise<CommandResult>;
   stop(): Promise<void>;
 }
 

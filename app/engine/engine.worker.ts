@@ -50,9 +50,9 @@ const api: EngineWorkerApi = {
     if (!host) throw new Error('the engine has not started');
     return host.status();
   },
-  async command(c) {
+  async command(c, source) {
     if (!host) return { ok: false, reason: 'the engine is still starting; try again in a moment' };
-    return host.command(c);
+    return host.command(c, source);
   },
   async stop() {
     await host?.stop();

@@ -72,7 +72,7 @@ export function joinEngine(opts: EngineJoinOptions): EngineMembership {
         if (info.isOwner) post({ kind: 'owner', tabId, error: info.error });
         return;
       case 'request':
-        if (info.isOwner) void answer(m.id, m.from, m.op === 'status' ? ownStatus() : ownCommand(m.command));
+        if (info.isOwner) void answer(m.id, m.from, m.op === 'status' ? ownStatus() : ownCommand(m.command, m.source));
         return;
       case 'reply': {
         if (m.to !== tabId) return;
@@ -101,16 +101,16 @@ export function joinEngine(opts: EngineJoinOptions): EngineMembership {
     return remote!.status();
   }
 
-  async function ownCommand(c: WorkspaceCommand): Promise<CommandResult> {
+  async function ownCommand(c: WorkspaceCommand, source?: string): Promise<CommandResult> {
     try {
       await ready;
     } catch (e) {
       return { ok: false, reason: (e as Error).message };
     }
-    return remote!.command(c);
+    return remote!.command(c, source);
   }
 
-  function ask<T>(msg: { op: 'status' } | { op: 'command'; command: WorkspaceCommand }): Promise<T> {
+  function ask<T>(msg: { op: 'status' } | { op: 'command'; command: WorkspaceCommand; source?: string }): Promise<T> {
     const id = `${tabId}:${nextId++}`;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -174,10 +174,10 @@ export function joinEngine(opts: EngineJoinOptions): EngineMembership {
 
   const host: WorkspaceHostApi = {
     status: () => (info.isOwner ? ownStatus() : ask<HostStatus>({ op: 'status' })),
-    async command(c) {
-      if (info.isOwner) return ownCommand(c);
+    async command(c, source) {
+      if (info.isOwner) return ownCommand(c, source);
       try {
-        return await ask<CommandResult>({ op: 'command', command: c });
+        return await ask<CommandResult>({ op: 'command', command: c, source });
       } catch (e) {
         return { ok: false, reason: (e as Error).message };
       }

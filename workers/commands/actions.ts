@@ -6,7 +6,7 @@ import { lockText, tradingStateText } from './format.ts';
 /** `#` commands: they change the workspace, through the host that runs it. */
 
 async function send(ctx: CommandContext, c: WorkspaceCommand): Promise<string[]> {
-  const r: CommandResult = await ctx.host.command(c);
+  const r: CommandResult = await ctx.host.command(c, ctx.source);
   if (!r.ok) throw new CommandError(r.reason);
   return [r.message];
 }

@@ -90,7 +90,8 @@ export interface HostStatus {
 
 export interface WorkspaceHostApi {
   status(): Promise<HostStatus>;
-  command(c: WorkspaceCommand): Promise<CommandResult>;
+  /** `source` is recorded with the command ('palette', 'telegram', 'api', ...). */
+  command(c: WorkspaceCommand, source?: string): Promise<CommandResult>;
 }
 
 /** Pushed to every watcher after each step that changed something. */
