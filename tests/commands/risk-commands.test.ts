@@ -90,7 +90,8 @@ describe('risk commands on the demo workspace', () => {
     expect(s.agents.find((a) => a.id === 'demo-sma')!.trading.state).toBe('halted');
     // Recorded with where it was typed (the context's source), as the palette and the bot name theirs.
     const recorded = (await held.store.events.since(0, 1e9)).filter((e) => e.type === 'command' && e.payload.command.kind === 'trading.state');
-    expect(recorded.at(-1)!.type === 'command' && recorded.at(-1)!.payload.source).toBe('test');
+    const last = recorded.at(-1)!;
+    expect(last.type === 'command' ? last.payload.source : null).toBe('test');
     // A repeat is refused with the host's reason.
     expect(done(await run('#halt demo-sma'))).toMatchObject({ ok: false, lines: ['agent demo-sma is already halted'] });
 
