@@ -2,6 +2,8 @@ import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CTRADER_DEFAULTS, CTRADER_ENV_VARS, ctraderEndpoints, hostPortText, type CTraderEndpoints } from './ctrader-endpoints.ts';
+import { parseIdList } from '../telegram/allow-list.ts';
+import { discordWebhookProblem } from '../notify/discord.ts';
 
 /** Everything the relay reads from its environment, validated. */
 export interface RelayConfig {
@@ -28,12 +30,18 @@ export interface RelayConfig {
   ctrader: { clientId: string; clientSecret: string } | null;
   /** Where cTrader is reached: Spotware's servers unless TG_CTRADER_*_HOST / _URL / _CA_FILE say otherwise. */
   ctraderEndpoints: CTraderEndpoints;
-  telegram: { botToken: string; chatId: string } | null;
+  /** The bot, when TG_TELEGRAM_BOT_TOKEN is set: the chats it answers and sends alerts to, and in groups the users it answers. */
+  telegram: { botToken: string; chatIds: number[]; userIds: number[]; apiRoot: string } | null;
+  /** TG_DISCORD_WEBHOOK_URL: a second alert channel. A secret (the URL holds the webhook's token). */
+  discordWebhookUrl: string | null;
   /** What the relay runs: the demo replay, or agents on the cTrader account chosen in Settings. */
   workspace: 'demo' | 'live';
 }
 
 export const MIN_RELAY_TOKEN_LENGTH = 32;
+
+/** Telegram's own Bot API server (grammY's default too). */
+export const TELEGRAM_API_ROOT = 'https://api.telegram.org';
 
 /** More proxies than this in a row is a misconfiguration, not a deployment. */
 export const MAX_PROXY_HOPS = 10;
@@ -59,12 +67,15 @@ export const ENV_VARS = {
   TG_CTRADER_CLIENT_SECRET: 'cTrader Open API application secret (with the id)',
   ...CTRADER_ENV_VARS,
   TG_TELEGRAM_BOT_TOKEN: 'Telegram bot token from @BotFather (with the chat id)',
-  TG_TELEGRAM_CHAT_ID: 'Telegram chat id the bot talks to (with the token)',
+  TG_TELEGRAM_CHAT_ID: 'Telegram chat ids the bot answers and alerts, comma-separated numbers, negative for groups (with the token)',
+  TG_TELEGRAM_USER_IDS: 'in a group chat, the Telegram user ids that may command, comma-separated (none)',
+  TG_TELEGRAM_API_ROOT: `a self-hosted Telegram Bot API server (${TELEGRAM_API_ROOT})`,
+  TG_DISCORD_WEBHOOK_URL: 'Discord webhook URL that receives the same alerts (none)',
   TG_WORKSPACE: 'demo (the replay, default) or live (agents on the cTrader account chosen under Settings > cTrader)',
 } as const;
 
 /** Names whose values are secrets: never printed, never logged. */
-export const SECRET_VARS = ['TG_RELAY_TOKEN', 'TG_CTRADER_CLIENT_SECRET', 'TG_TELEGRAM_BOT_TOKEN'] as const;
+export const SECRET_VARS = ['TG_RELAY_TOKEN', 'TG_CTRADER_CLIENT_SECRET', 'TG_TELEGRAM_BOT_TOKEN', 'TG_DISCORD_WEBHOOK_URL'] as const;
 
 export type ConfigResult = { ok: true; config: RelayConfig; notes: string[] } | { ok: false; problems: string[] };
 
@@ -142,11 +153,11 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
     if (!/^\d+_[A-Za-z0-9]{20,}$/.test(ctrader[0])) problems.push('TG_CTRADER_CLIENT_ID: not a cTrader Open API client id (digits, "_", then letters and digits; copy it from openapi.ctrader.com > Applications)');
     if (!/^[A-Za-z0-9]{20,}$/.test(ctrader[1])) problems.push('TG_CTRADER_CLIENT_SECRET: not a cTrader Open API secret (20+ letters and digits)');
   }
-  const telegram = pair(get('TG_TELEGRAM_BOT_TOKEN'), get('TG_TELEGRAM_CHAT_ID'), 'TG_TELEGRAM_BOT_TOKEN', 'TG_TELEGRAM_CHAT_ID', problems);
-  if (telegram) {
-    if (!/^\d{5,16}:[A-Za-z0-9_-]{30,}$/.test(telegram[0])) problems.push('TG_TELEGRAM_BOT_TOKEN: not a bot token (digits ":" 30+ characters, as @BotFather gives it)');
-    if (!/^-?\d{1,20}$/.test(telegram[1]) && !/^@[A-Za-z][A-Za-z0-9_]{4,}$/.test(telegram[1])) problems.push(`TG_TELEGRAM_CHAT_ID: "${telegram[1]}" is not a chat id (a number, negative for groups, or @channelname)`);
-  }
+  const telegram = telegramConfig(get, problems);
+  const discordWebhookUrl = get('TG_DISCORD_WEBHOOK_URL') ?? null;
+  // The problem only: the URL itself holds the webhook's token.
+  const discordProblem = discordWebhookUrl === null ? null : discordWebhookProblem(discordWebhookUrl);
+  if (discordProblem) problems.push(`TG_DISCORD_WEBHOOK_URL: ${discordProblem}`);
 
   const workspace = get('TG_WORKSPACE') ?? 'demo';
   if (workspace !== 'demo' && workspace !== 'live') problems.push(`TG_WORKSPACE: must be demo or live, got "${workspace}"`);
@@ -171,10 +182,45 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
       maxUploadBytes,
       ctrader: ctrader ? { clientId: ctrader[0], clientSecret: ctrader[1] } : null,
       ctraderEndpoints: ctraderAt,
-      telegram: telegram ? { botToken: telegram[0], chatId: telegram[1] } : null,
+      telegram,
+      discordWebhookUrl,
       workspace: workspace as 'demo' | 'live',
     },
   };
+}
+
+/** TG_TELEGRAM_*: the token and chat ids go together; user ids and the API root only mean something with them. */
+function telegramConfig(get: (k: keyof typeof ENV_VARS) => string | undefined, problems: string[]): RelayConfig['telegram'] {
+  const pairs = pair(get('TG_TELEGRAM_BOT_TOKEN'), get('TG_TELEGRAM_CHAT_ID'), 'TG_TELEGRAM_BOT_TOKEN', 'TG_TELEGRAM_CHAT_ID', problems);
+  const userText = get('TG_TELEGRAM_USER_IDS');
+  const rootText = get('TG_TELEGRAM_API_ROOT');
+  if (!pairs) {
+    for (const [k, v] of [['TG_TELEGRAM_USER_IDS', userText], ['TG_TELEGRAM_API_ROOT', rootText]] as const)
+      if (v !== undefined && get('TG_TELEGRAM_BOT_TOKEN') === undefined) problems.push(`${k}: set without TG_TELEGRAM_BOT_TOKEN and TG_TELEGRAM_CHAT_ID (no bot runs without them)`);
+    return null;
+  }
+  const [botToken, chatText] = pairs;
+  let ok = true;
+  const bad = (msg: string) => void ((ok = false), problems.push(msg));
+  if (!/^\d{5,16}:[A-Za-z0-9_-]{30,}$/.test(botToken)) bad('TG_TELEGRAM_BOT_TOKEN: not a bot token (digits ":" 30+ characters, as @BotFather gives it)');
+  const chats = parseIdList(chatText);
+  for (const x of chats.invalid) bad(`TG_TELEGRAM_CHAT_ID: "${x}" is not a chat id (a number, negative for groups; message the bot and read the relay log for yours)`);
+  if (chats.ids.length === 0 && chats.invalid.length === 0) bad('TG_TELEGRAM_CHAT_ID: no chat id in the list');
+  const users = parseIdList(userText);
+  for (const x of users.invalid) bad(`TG_TELEGRAM_USER_IDS: "${x}" is not a user id (a positive number)`);
+  for (const x of users.ids) if (x <= 0) bad(`TG_TELEGRAM_USER_IDS: "${x}" is not a user id (a positive number)`);
+  let apiRoot = TELEGRAM_API_ROOT;
+  if (rootText !== undefined) {
+    try {
+      const u = new URL(rootText);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('not http(s)');
+      if (u.search || u.hash) bad(`TG_TELEGRAM_API_ROOT: "${rootText}" must not have a query or fragment`);
+      apiRoot = `${u.origin}${u.pathname}`.replace(/\/+$/, '');
+    } catch {
+      bad(`TG_TELEGRAM_API_ROOT: "${rootText}" is not a URL like https://api.telegram.org or http://127.0.0.1:8081`);
+    }
+  }
+  return ok ? { botToken, chatIds: chats.ids, userIds: users.ids, apiRoot } : null;
 }
 
 /** TG_TRUST_PROXY: 0 or false (no proxy), 1 or true (one proxy, as before), or how many proxies sit in front. */

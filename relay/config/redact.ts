@@ -1,5 +1,6 @@
 import type { RelayConfig } from './config.ts';
 import { CTRADER_DEFAULTS, hostPortText } from './ctrader-endpoints.ts';
+import { describeDiscordWebhook } from '../notify/discord.ts';
 
 const SECRET_KEY = /token|secret|password|authorization|cookie|session/i;
 export const REDACTED = '[redacted]';
@@ -41,7 +42,8 @@ export function describeConfig(c: RelayConfig): string[] {
     `tunnel allow  ${c.tunnelAllow.join(', ') || 'none'}`,
     `cTrader app   ${c.ctrader ? `client id ${c.ctrader.clientId.slice(0, 6)}..., secret ${REDACTED}` : 'not set'}`,
     ...ctraderOverrides(c),
-    `Telegram bot  ${c.telegram ? `token ${REDACTED}, chat ${c.telegram.chatId}` : 'not set'}`,
+    `Telegram bot  ${c.telegram ? `token ${REDACTED}, chat ${c.telegram.chatIds.join(', ')}${c.telegram.userIds.length ? `, group users ${c.telegram.userIds.join(', ')}` : ''}, Bot API ${c.telegram.apiRoot}` : 'not set'}`,
+    `Discord       ${c.discordWebhookUrl ? describeDiscordWebhook(c.discordWebhookUrl) : 'not set'}`,
   ];
 }
 
@@ -55,5 +57,7 @@ function ctraderOverrides(c: RelayConfig): string[] {
 }
 
 export function configSecrets(c: RelayConfig): string[] {
-  return [c.relayToken, c.ctrader?.clientSecret, c.telegram?.botToken].filter((x): x is string => typeof x === 'string');
+  // The webhook's token alone too: a message may quote the URL in another form (encoded, without its query).
+  const webhookToken = c.discordWebhookUrl ? /\/webhooks\/\d+\/([^/?#]+)/.exec(c.discordWebhookUrl)?.[1] : undefined;
+  return [c.relayToken, c.ctrader?.clientSecret, c.telegram?.botToken, c.discordWebhookUrl, webhookToken].filter((x): x is string => typeof x === 'string');
 }
