@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
@@ -19,6 +20,8 @@ import type { CTraderTransport } from '../../workers/brokers/ctrader/transport.t
 import { startAccountPoll, type IntervalTimers } from './account-poll.ts';
 import { hostLeaseHooks } from './lease-hooks.ts';
 import type { Logger } from './log.ts';
+import { startNotify, type RunningNotify } from './start-notify.ts';
+import type { OutboxTimers } from '../notify/outbox.ts';
 
 export interface StartRelayOptions {
   config: RelayConfig;
@@ -41,6 +44,10 @@ export interface StartRelayOptions {
   ctraderTokens?: RelayTokens;
   /** The relay's clock (tests): session and cTrader sign-in lifetimes. */
   now?: () => number;
+  /** The alert outbox's database; by default the store's own (a SQLite store), else alerts are off. */
+  alertsDb?: Database.Database;
+  /** The outbox's retry timers (tests). */
+  alertTimers?: OutboxTimers;
 }
 
 export interface RunningRelay {
@@ -50,6 +57,8 @@ export interface RunningRelay {
   oneTimeToken: string;
   deps: RelayDeps;
   app: ReturnType<typeof createRelayApp>['app'];
+  /** The Telegram bot and the alert outbox, when TG_TELEGRAM_* or TG_DISCORD_WEBHOOK_URL configure them. */
+  notify: RunningNotify;
   pollNow(): Promise<void>;
   /** Closes sockets and the server, stops the poll (the caller stops the host and closes the store). */
   close(): Promise<void>;
@@ -117,6 +126,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
   o.log.info('relay listening', { host: config.host, port });
   void deps.ctrader.resume().catch((e: unknown) => o.log.warn('cTrader account not resumed', { error: e }));
+  const notify = await startNotify(o);
 
   return {
     url: `http://${shownHost}:${port}`,
@@ -124,9 +134,12 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
     oneTimeToken,
     deps,
     app,
+    notify,
     pollNow: () => poll.pollNow(),
     async close() {
       clearInterval(sweep);
+      // relay.stopped goes out (or stays queued) and the outbox stops before the caller closes the store.
+      await notify.stop();
       deps.ctrader?.stop();
       // Whoever opened the grant stops its refresher.
       if (!o.ctraderTokens) tokens.manager?.stop();

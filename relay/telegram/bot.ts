@@ -107,7 +107,7 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
       try {
         return await sendText(bot.api, chatId, text, opts?.silent);
       } catch (e) {
-        throw new Error(scrub(describe(e)));
+        throw sendError(e, scrub);
       }
     },
     async sendPhoto(chatId, png, caption, opts) {
@@ -119,7 +119,7 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
         });
         return m.message_id;
       } catch (e) {
-        throw new Error(scrub(describe(e)));
+        throw sendError(e, scrub);
       }
     },
     stop,
@@ -215,6 +215,19 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
 
   await connect();
   return handle(bot);
+}
+
+/** A send Telegram refused or never took, the token scrubbed: `status` is Telegram's error code (absent when unreachable), `retryAfterSeconds` a 429's wait. */
+export class TelegramSendError extends Error {
+  override readonly name = 'TelegramSendError';
+  constructor(message: string, readonly status?: number, readonly retryAfterSeconds?: number) {
+    super(message);
+  }
+}
+
+function sendError(e: unknown, scrub: (s: string) => string): TelegramSendError {
+  const refused = e instanceof GrammyError ? e : null;
+  return new TelegramSendError(scrub(describe(e)), refused?.error_code, refused?.parameters.retry_after);
 }
 
 function describe(e: unknown): string {

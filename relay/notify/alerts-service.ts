@@ -1,0 +1,132 @@
+import type Database from 'better-sqlite3';
+import type { HostStatus, HostUpdate } from '../../workers/host/api.ts';
+import type { Alert } from '../../workers/notify/alert.ts';
+import { dailySummaryAlert, type SummarySource } from '../../workers/notify/daily-summary.ts';
+import { ConnectionWatch } from '../../workers/notify/flap.ts';
+import { AlertDeriver } from '../../workers/notify/from-events.ts';
+import { durationText, makeAlert } from '../../workers/notify/make-alert.ts';
+import { MilestoneTracker } from '../../workers/notify/milestones.ts';
+import { pulseAlert } from '../../workers/notify/pulse.ts';
+import { AlertSchedule } from '../../workers/notify/schedules.ts';
+import { deliveryOf, type NotifySettings } from '../../workers/notify/settings.ts';
+import type { Clock } from '../../workers/trading/clock.ts';
+import type { Logger } from '../ops/log.ts';
+import type { RelayHost } from '../server/context.ts';
+import type { AlertChannel } from './channel.ts';
+import { createOutbox, type Outbox, type OutboxTimers } from './outbox.ts';
+
+/**
+ * The relay's alerts: every host update goes through the alert makers of
+ * workers/notify (engine events, P&L milestones at the marks, broker and feed
+ * connections, the daily summary and the pulse on the engine's clock) and what
+ * they give is queued in the outbox, which sends it to every channel. The
+ * relay's own start and stop are alerts too (on the wall clock).
+ *
+ * Alerts must never hurt trading: this runs inside the host's update callback,
+ * so anything that throws here (a full disk under the outbox, a bad event) is
+ * logged and the update goes on to its other watchers.
+ */
+export interface AlertsServiceOptions {
+  host: Pick<RelayHost, 'subscribe'>;
+  /** The relay's SQLite database (the store's), migrated with the alert_outbox table. */
+  db: Database.Database;
+  channels: readonly AlertChannel[];
+  /** The store the daily summary reads (trades and equity snapshots). */
+  store: SummarySource;
+  settings: NotifySettings;
+  /** Wall clock: the outbox's retry times, the relay's start and stop. */
+  clock: Clock;
+  log: Logger;
+  timers?: OutboxTimers;
+}
+
+export interface AlertsService {
+  outbox: Outbox;
+  /** Queues relay.stopped, gives the channels up to `graceMs` to send what is queued, then stops the outbox (before the database closes). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export function startAlertsService(o: AlertsServiceOptions): AlertsService {
+  const { settings, log } = o;
+  const outbox = createOutbox({ db: o.db, channels: o.channels, clock: o.clock, log, delivery: (t) => deliveryOf(settings, t), ...(o.timers ? { timers: o.timers } : {}) });
+  const deriver = new AlertDeriver();
+  const milestones = new MilestoneTracker({ steps: settings.milestones, timeZone: settings.summaryTimeZone });
+  const schedule = new AlertSchedule({ timeZone: settings.summaryTimeZone, summaryTime: settings.summaryTime, pulseHours: settings.pulseHours });
+  const connections = new ConnectionWatch({ intervalMs: settings.flapMinutes * 60_000, downAfterMs: settings.downAfterMinutes * 60_000 });
+  /** Each symbol's last bar close, from the decisions (the marks the milestones are checked at). */
+  const marks: Record<string, number> = {};
+  let engineStartedAt: number | null = null;
+  let last: { broker: boolean; brokerName: string; feedFailed: boolean } | null = null;
+
+  const push = (alerts: readonly Alert[]) => {
+    for (const a of alerts) {
+      try {
+        outbox.enqueue(a);
+      } catch (e) {
+        log.error('alert not queued', { type: a.type, id: a.id, error: e });
+      }
+    }
+  };
+
+  /** Broker and feed going down or coming back, from one status to the next (the first status only sets where they stand). */
+  const connectionAlerts = (s: HostStatus): Alert[] => {
+    const now = { broker: s.broker.connected, brokerName: s.broker.name, feedFailed: s.feed.state === 'error' };
+    const prev = last;
+    last = now;
+    const t = s.clockTime;
+    const out: Alert[] = [];
+    if (prev && prev.broker !== now.broker) {
+      const name = `Broker ${now.brokerName}`;
+      out.push(...(now.broker ? connections.restored(name, t) : connections.lost(name, t, s.broker.message ?? '')));
+    }
+    if (prev && prev.feedFailed !== now.feedFailed) out.push(...(now.feedFailed ? connections.lost('Feed', t, s.feed.message) : connections.restored('Feed', t)));
+    out.push(...connections.tick(t));
+    return out;
+  };
+
+  const onUpdate = (u: HostUpdate) => {
+    try {
+      const s = u.status;
+      engineStartedAt ??= s.clockTime;
+      for (const e of u.events) {
+        push(deriver.onEvent(e));
+        milestones.onEvent(e);
+        const close = e.type === 'decision' ? e.payload.inputs.close : undefined;
+        if (e.type === 'decision' && typeof close === 'number' && Number.isFinite(close)) marks[e.payload.symbol] = close;
+      }
+      push(connectionAlerts(s));
+      // A replay's clock runs hours per second: a pulse every few seconds and a summary per simulated day
+      // would be noise on a phone. Its trades, refusals and stops still alert; the schedules follow live time.
+      if (s.mode !== 'live') return;
+      push(milestones.onBar({ time: s.clockTime, marks, equity: s.account.equity, ...(s.risk ? { dayStartEquity: s.risk.dayStartEquity } : {}) }));
+      for (const run of schedule.due(s.clockTime)) {
+        if (run.kind === 'pulse') push([pulseAlert(run.at, { status: s, startedAt: engineStartedAt })]);
+        else
+          void dailySummaryAlert(o.store, { from: run.from, at: run.at, timeZone: settings.summaryTimeZone })
+            .then((a) => push([a]))
+            .catch((e: unknown) => log.error('daily summary not made', { at: run.at, error: e }));
+      }
+    } catch (e) {
+      log.error('alerts: a host update was not turned into alerts', { error: e });
+    }
+  };
+
+  const startedAt = o.clock.now();
+  push([makeAlert('relay.started', `relay:started:${startedAt}`, startedAt, 'Relay started', [])]);
+  outbox.start();
+  const unsubscribe = o.host.subscribe(onUpdate);
+
+  return {
+    outbox,
+    async stop(graceMs = 2000) {
+      if (typeof unsubscribe === 'function') (unsubscribe as () => void)();
+      const at = o.clock.now();
+      push([makeAlert('relay.stopped', `relay:stopped:${at}`, at, 'Relay stopped', [`Up ${durationText(at - startedAt)}`])]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // What is not sent by then stays pending and goes out once when the relay starts again.
+      await Promise.race([outbox.settled(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+      outbox.close();
+    },
+  };
+}
