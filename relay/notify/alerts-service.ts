@@ -14,6 +14,7 @@ import type { Logger } from '../ops/log.ts';
 import type { RelayHost } from '../server/context.ts';
 import type { AlertChannel } from './channel.ts';
 import { createOutbox, type Outbox, type OutboxTimers } from './outbox.ts';
+import { withEquityChart } from './render-png.ts';
 
 /**
  * The relay's alerts: every host update goes through the alert makers of
@@ -103,6 +104,7 @@ export function startAlertsService(o: AlertsServiceOptions): AlertsService {
         if (run.kind === 'pulse') push([pulseAlert(run.at, { status: s, startedAt: engineStartedAt })]);
         else
           void dailySummaryAlert(o.store, { from: run.from, at: run.at, timeZone: settings.summaryTimeZone })
+            .then((a) => withEquityChart(a, o.store, { from: run.from, at: run.at, timeZone: settings.summaryTimeZone }, log))
             .then((a) => push([a]))
             .catch((e: unknown) => log.error('daily summary not made', { at: run.at, error: e }));
       }
