@@ -101,7 +101,7 @@ describe('commands in the chat, on the demo workspace', () => {
 
   it('the queries answer as the registry does, held between two bars', async () => {
     await held.runUntil((s) => s.feed.state === 'running' && s.agents.length === 2 && s.agents.some((a) => a.trades >= 2) && s.agents.some((a) => a.openPositions > 0));
-    for (const q of ['/status', '/positions', '/pnl', '/trades 3', '/trades 2 demo-sma', '/agents', '/risk', '/locks', '/backtest']) {
+    for (const q of ['/status', '/positions', '/pnl', '/pnl week', '/daily', '/weekly 2', '/monthly', '/trades 3', '/trades 2 demo-sma', '/agents', '/risk', '/locks', '/backtest']) {
       const [answer] = await say(q);
       expect(answer, q).toBe(await registryAnswer(q));
     }

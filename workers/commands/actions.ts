@@ -87,17 +87,42 @@ const emergencyStop: CommandDef<void> = {
   run: (ctx) => send(ctx, { kind: 'emergency-stop' }),
 };
 
+/** `all` (any case) is every agent; an agent cannot be named "all" for these two commands. */
+const ALL = 'all';
+
 function agentAction(verb: 'pause' | 'resume', summary: string): CommandDef<string> {
   return {
     name: `#${verb}`,
     summary,
     usage: `#${verb} <agent>`,
     destructive: false,
-    parse: expect.oneAgent,
+    parse: (words, head) => (words.length === 1 && words[0].toLowerCase() === ALL ? ALL : expect.oneAgent(words, head)),
     async run(ctx, typed) {
+      if (typed === ALL) return everyAgent(ctx, verb);
       return send(ctx, { kind: `agent.${verb}`, agentId: await agentId(ctx, typed) });
     },
   };
+}
+
+/**
+ * `#pause all` pauses every running agent; `#resume all` resumes every paused
+ * one. A stopped agent is left stopped: starting it again is a choice made
+ * for that agent (#resume <agent>). Each agent is sent its own command, so one
+ * refusal does not keep the others from pausing.
+ */
+async function everyAgent(ctx: CommandContext, verb: 'pause' | 'resume'): Promise<string[]> {
+  const from = verb === 'pause' ? 'running' : 'paused';
+  const agents = (await ctx.host.status()).agents;
+  const act = agents.filter((a) => a.state === from);
+  const left = agents.filter((a) => a.state !== from).map((a) => `${a.id} is ${a.state}`);
+  if (act.length === 0) throw new CommandError(agents.length ? `no ${from} agent to ${verb}: ${left.join(', ')}` : 'there are no agents');
+  const lines: string[] = [];
+  for (const a of act) {
+    const r = await ctx.host.command({ kind: `agent.${verb}`, agentId: a.id }, ctx.source);
+    lines.push(r.ok ? r.message : `${a.id} not ${verb}d: ${r.reason}`);
+  }
+  if (left.length) lines.push(`left as they are: ${left.join(', ')}${verb === 'resume' ? ' (start a stopped agent by name: #resume <agent>)' : ''}`);
+  return lines;
 }
 
 /**

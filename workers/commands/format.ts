@@ -3,7 +3,8 @@ import { utcMinute } from '../util/utc-text.ts';
 import { NO_LIMITS, type RiskLimits } from '../risk/limits.ts';
 import type { ScopeState } from '../risk/trading-states.ts';
 import type { RiskLockPayload } from '../trading/events.ts';
-import { pct } from '../util/number-text.ts';
+import { pct, signedUsd } from '../util/number-text.ts';
+import type { PeriodTally } from './periods.ts';
 
 /**
  * Plain-text numbers for command replies: the same text in a palette, a chat
@@ -24,6 +25,11 @@ export function utc(ms: number | null): string {
   return `${utcMinute(ms)} UTC`;
 }
 
+/** A period's closed trades: '+12.34 USD over 3 trade(s), win rate 66.67 %' ('no trades' when none). */
+export function tallyText(t: PeriodTally): string {
+  if (t.trades === 0) return `${signedUsd(0)}, no trades`;
+  return `${signedUsd(t.netPnl)} over ${t.trades} trade(s), win rate ${pct((t.wins / t.trades) * 100)}`;
+}
 
 /** A scope's trading state with why, who and since when: 'halted — daily loss 3.2 % (rule:daily-loss, since 2018-01-02 10:00 UTC; resumes 2018-01-03 00:00 UTC)'. */
 export function tradingStateText(s: ScopeState): string {

@@ -1,5 +1,6 @@
-import { CommandError, expect, type CommandDef, type CommandRegistry } from './registry.ts';
-import { limitsText, lockText, pct, price, signedUsd, tradingStateText, usd, utc, volume } from './format.ts';
+import { CommandError, expect, type CommandContext, type CommandDef, type CommandRegistry } from './registry.ts';
+import { limitsText, lockText, pct, price, signedUsd, tallyText, tradingStateText, usd, utc, volume } from './format.ts';
+import { nextPeriod, periodLabel, periodStart, previousPeriod, tally, type PeriodKind } from './periods.ts';
 import { sideWord } from '../trading/orders.ts';
 import type { HostStatus } from '../host/api.ts';
 import type { RiskSnapshot } from '../risk/risk-engine.ts';
@@ -56,14 +57,25 @@ const positions: CommandDef<void> = {
   },
 };
 
-const pnl: CommandDef<void> = {
+type PnlPeriod = 'today' | 'week' | 'month' | 'all';
+const PNL_USAGE = '/pnl [today|week|month|all]';
+const PNL_KIND: Record<Exclude<PnlPeriod, 'all'>, PeriodKind> = { today: 'day', week: 'week', month: 'month' };
+const PNL_NAME: Record<PeriodKind, string> = { day: 'today', week: 'this week', month: 'this month' };
+
+const pnl: CommandDef<PnlPeriod> = {
   name: '/pnl',
-  summary: 'realised and open P&L, per agent and in total',
-  usage: '/pnl',
+  summary: 'realised and open P&L, per agent and in total: since the start, or today, this week or this month (UTC, engine clock)',
+  usage: PNL_USAGE,
   destructive: false,
-  parse: expect.none,
-  async run(ctx) {
+  parse(words, head) {
+    const w = words.length === 1 ? words[0].toLowerCase() : null;
+    if (words.length === 0) return 'all';
+    if (w === 'today' || w === 'week' || w === 'month' || w === 'all') return w;
+    throw new CommandError(`${head}: "${words.join(' ')}" is not a period — today, week, month or all (usage: ${PNL_USAGE})`);
+  },
+  async run(ctx, period) {
     const s = await ctx.host.status();
+    if (period !== 'all') return periodPnl(ctx, s, PNL_KIND[period]);
     let realized = 0;
     let open = 0;
     const lines = s.agents.map((a) => {
@@ -75,6 +87,61 @@ const pnl: CommandDef<void> = {
     return [`total: ${signedUsd(total)} since the start (${usd(s.account.initialCash)} -> ${usd(s.account.equity)}); realised ${signedUsd(realized)}, open ${signedUsd(open)}`, ...lines];
   },
 };
+
+/** The engine clock's time, or a refusal while the engine has none (it reports 0 before it runs). */
+function engineClock(s: HostStatus): number {
+  if (!(s.clockTime > 0)) throw new CommandError('the engine is not running yet: its clock has no time to count periods from');
+  return s.clockTime;
+}
+
+/** Realised P&L of the period holding the engine's time, from the store's trades; open P&L is the host's, as of now. */
+async function periodPnl(ctx: CommandContext, s: HostStatus, kind: PeriodKind): Promise<string[]> {
+  const from = periodStart(kind, engineClock(s));
+  const to = nextPeriod(kind, from);
+  const all = await ctx.store.trades.list();
+  const open = s.agents.reduce((n, a) => n + a.openPnl, 0);
+  // Agents of the host, then any agent removed since that still has trades in the period.
+  const ids = [...new Set([...s.agents.map((a) => a.id), ...all.filter((t) => t.exitTime >= from && t.exitTime < to).map((t) => t.agentId)])];
+  return [
+    `${PNL_NAME[kind]}, ${periodLabel(kind, from)}, UTC on the engine clock: realised ${tallyText(tally(all, from, to))}; open now ${signedUsd(open)}`,
+    ...ids.map((id) => {
+      const agent = s.agents.find((a) => a.id === id);
+      const own = tally(all.filter((t) => t.agentId === id), from, to);
+      return `${id}: realised ${tallyText(own)}, open ${agent ? signedUsd(agent.openPnl) : 'none (removed)'}`;
+    }),
+  ];
+}
+
+/** `/daily`, `/weekly`, `/monthly`: one line per period, newest first, and their total. */
+function periodTable(name: string, kind: PeriodKind, plural: string, byDefault: number): CommandDef<number> {
+  const usage = `${name} [n]`;
+  return {
+    name,
+    summary: `P&L, trades and win rate of the last n ${plural} (default ${byDefault}, at most 60; UTC on the engine clock)`,
+    usage,
+    destructive: false,
+    parse(words, head) {
+      if (words.length === 0) return byDefault;
+      const n = words.length === 1 && /^\d+$/.test(words[0]) ? Number(words[0]) : NaN;
+      if (!(n >= 1 && n <= 60)) throw new CommandError(`${head}: the number of ${plural} must be 1 to 60 (got "${words.join(' ')}") (usage: ${usage})`);
+      return n;
+    },
+    async run(ctx, n) {
+      const s = await ctx.host.status();
+      const all = await ctx.store.trades.list();
+      const lines: string[] = [];
+      let start = periodStart(kind, engineClock(s));
+      const newest = start;
+      for (let i = 0; i < n; i++, start = previousPeriod(kind, start)) lines.push(`${periodLabel(kind, start)}: ${tallyText(tally(all, start, nextPeriod(kind, start)))}`);
+      const oldest = nextPeriod(kind, start);
+      return [
+        `last ${n} ${plural} to ${periodLabel(kind, newest)}, UTC on the engine clock, newest first:`,
+        ...lines,
+        `total: ${tallyText(tally(all, oldest, nextPeriod(kind, newest)))}`,
+      ];
+    },
+  };
+}
 
 const trades: CommandDef<{ count: number; agentId: string | null }> = {
   name: '/trades',
@@ -264,5 +331,5 @@ function help(registry: CommandRegistry): CommandDef<string | null> {
 }
 
 export function addQueries(r: CommandRegistry): CommandRegistry {
-  return r.add(status).add(positions).add(pnl).add(trades).add(agents).add(risk).add(locks).add(backtest).add(help(r));
+  return r.add(status).add(positions).add(pnl).add(periodTable('/daily', 'day', 'days', 7)).add(periodTable('/weekly', 'week', 'weeks', 4)).add(periodTable('/monthly', 'month', 'months', 3)).add(trades).add(agents).add(risk).add(locks).add(backtest).add(help(r));
 }

@@ -23,6 +23,10 @@ interface Alias {
 
 /** Keyed by the registry's name. */
 const ALIASES: Readonly<Record<string, Alias>> = {
+  '/pnl': { name: 'pnl', group: 'Status' },
+  '/daily': { name: 'daily', group: 'Status' },
+  '/weekly': { name: 'weekly', group: 'Status' },
+  '/monthly': { name: 'monthly', group: 'Status' },
   '/risk': { name: 'risk', group: 'Risk and trading state' },
   '/locks': { name: 'locks', group: 'Risk and trading state' },
   '#halt': { name: 'halt', group: 'Risk and trading state' },
@@ -103,7 +107,9 @@ export class TelegramCommands {
       def.parse(rest, head);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
-      return { kind: 'error', line: `${this.text(e.message)} (usage: ${cmd.usage})` };
+      // A refusal that already gives the usage (in palette words, renamed by text()) is not given it twice.
+      const said = this.text(e.message);
+      return { kind: 'error', line: said.includes('(usage: ') ? said : `${said} (usage: ${cmd.usage})` };
     }
     return { kind: 'run', input, command: cmd };
   }
