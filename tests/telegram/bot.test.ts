@@ -106,7 +106,7 @@ describe('the allow-list', () => {
     expect(h.logs.find((l) => l.msg.includes('user 556'))?.msg).toBe('telegram: ignored user 556 in allowed group -1001234: in groups only listed users may command (to allow them, add 556 to TG_TELEGRAM_USER_IDS)');
     h.fake.command(group, '/help@some_other_bot', user(555));
     h.fake.message(group, 'lunch at noon?', user(555));
-    expect(await h.ask(group, '/help pause', 1, user(555))).toEqual(['/pause &lt;agent&gt; — pause an agent: no new decisions until resumed']);
+    expect(await h.ask(group, '/help pause', 1, user(555))).toEqual(['/pause &lt;agent|all&gt; — pause an agent (or all): no new decisions until resumed']);
     expect(h.outputs(group.id)).toHaveLength(2);
   });
 

@@ -64,8 +64,8 @@ describe('Telegram names for the registry', () => {
       '#<SYMBOL>': '/close [SYMBOL]',
       '#close-all': '/closeall',
       '#emergency-stop': '/emergency',
-      '#pause': '/pause <agent>',
-      '#resume': '/resume <agent>',
+      '#pause': '/pause <agent|all>',
+      '#resume': '/resume <agent|all>',
       '#stop': '/stop <agent> close|keep',
       '#halt': '/halt [agent]',
       '#reduce': '/stopentry [agent]',
@@ -111,7 +111,7 @@ describe('commands in the chat, on the demo workspace', () => {
 
   it('an unknown command or a bad argument gets one line with the usage; typed < & > come back escaped', async () => {
     expect(await say('/frobnicate')).toEqual(['unknown command "/frobnicate" — /help lists them']);
-    expect(await say('/pause')).toEqual(['/pause needs exactly one agent id, e.g. /pause demo-sma (got none) (usage: /pause <agent>)']);
+    expect(await say('/pause')).toEqual(['/pause needs exactly one agent id, e.g. /pause demo-sma (got none) (usage: /pause <agent|all>)']);
     expect(await say('/trades 0')).toEqual(['/trades: count must be 1 to 100 (got 0) (usage: /trades [count] [agent])']);
     expect(await say('/status now')).toEqual(['/status takes no arguments (got "now") (usage: /status)']);
     expect(await say('/stop demo-sma maybe')).toEqual([

@@ -94,7 +94,7 @@ function agentAction(verb: 'pause' | 'resume', summary: string): CommandDef<stri
   return {
     name: `#${verb}`,
     summary,
-    usage: `#${verb} <agent>`,
+    usage: `#${verb} <agent|all>`,
     destructive: false,
     parse: (words, head) => (words.length === 1 && words[0].toLowerCase() === ALL ? ALL : expect.oneAgent(words, head)),
     async run(ctx, typed) {
@@ -246,8 +246,8 @@ export function addActions(r: CommandRegistry): CommandRegistry {
     .add(closeSymbol)
     .add(closeAll)
     .add(emergencyStop)
-    .add(agentAction('pause', 'pause an agent: no new decisions until resumed'))
-    .add(agentAction('resume', 'resume a paused (or start a stopped) agent'))
+    .add(agentAction('pause', 'pause an agent (or all): no new decisions until resumed'))
+    .add(agentAction('resume', 'resume a paused (or start a stopped) agent; all: every paused one'))
     .add(stopAgent)
     .add(tradingState('halted', 'halt trading: the agents take no decisions, open positions keep their stop and target (the account, or one agent)'))
     .add(tradingState('reducing', 'reduce only: exits and stop moves, no new entries (the account, or one agent)'))

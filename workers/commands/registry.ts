@@ -122,6 +122,11 @@ function expansions(d: CommandDef<unknown>, hints: SuggestionHints): string[] {
   if (usage.includes('<symbol|agent>')) return hints.locked?.length ? hints.locked.map((t) => usage.replace('<symbol|agent>', t)) : [d.name];
   // An optional agent ('#halt [agent]'): the command alone (the account), then one per agent.
   if (usage.includes('[agent]')) return [d.name, ...(hints.agents ?? []).map((a) => `${d.name} ${a}`)];
+  // One agent or every one ('#pause <agent|all>'): one per agent, then all.
+  if (usage.includes('<agent|all>')) {
+    const agents = hints.agents ?? [];
+    return agents.length ? [...agents, 'all'].map((a) => usage.replace('<agent|all>', a)) : [d.name];
+  }
   if (usage.includes('<agent>')) {
     const agents = hints.agents ?? [];
     return agents.length ? agents.flatMap((a) => choices(usage.replace('<agent>', a))) : [d.name];
