@@ -181,7 +181,7 @@ describe('the command palette', () => {
     const input = page.locator('#palette-input');
     await input.waitFor();
     await input.fill('#pa');
-    await expect.poll(() => page.locator('#palette-suggestions li code').allTextContents()).toEqual(['#pause demo-sma', '#pause demo-chain', '#pause fast-cross']);
+    await expect.poll(() => page.locator('#palette-suggestions li code').allTextContents()).toEqual(['#pause demo-sma', '#pause demo-chain', '#pause fast-cross', '#pause all']);
     await input.fill('/status');
     await input.press('Enter');
     await expect.poll(() => page.locator('[data-palette-output] .palette-entry').first().textContent()).toMatch(/balance [\d,]+\.\d\d USD, equity/);
