@@ -1,7 +1,8 @@
 import { renderAsync } from '@resvg/resvg-js';
 import type { Alert } from '../../workers/notify/alert.ts';
 import type { SummarySource } from '../../workers/notify/daily-summary.ts';
-import { dayEquityCurve, equityChartSvg } from '../../workers/notify/equity-svg.ts';
+import { equityChartSvg } from '../../workers/notify/equity-svg.ts';
+import { dayEquityCurve } from '../../workers/notify/daily-summary.ts';
 import type { Logger } from '../ops/log.ts';
 
 /**

@@ -36,27 +36,37 @@ export interface DaySummary {
   perAgent: { agentId: string; netPnl: number; trades: number; wins: number }[];
 }
 
+export interface EquityPoint {
+  time: number;
+  equity: number;
+}
+
+/**
+ * The day's equity curve: the equity at the day's start (the last mark at or
+ * before `from`, placed at `from`) then every mark in (from, at]. Without a
+ * mark before the day, it starts at the day's first mark. The summary's
+ * numbers and its chart both read it, so they agree.
+ */
+export async function dayEquityCurve(snapshots: SummarySource['snapshots'], day: { from: number; at: number }): Promise<EquityPoint[]> {
+  // A week back finds the mark before a day that began over a weekend or a gap.
+  const marks = await snapshots.list({ from: day.from - 7 * 86_400_000, to: day.at });
+  const before = marks.filter((s) => s.time <= day.from).at(-1);
+  const during = marks.filter((s) => s.time > day.from && s.time <= day.at).map((s) => ({ time: s.time, equity: s.equity }));
+  return before ? [{ time: day.from, equity: before.equity }, ...during] : during;
+}
+
 /** The numbers of a day: trades that exited in [from, at), equity marked in (from, at]. */
 export async function summarizeDay(src: SummarySource, day: Pick<SummaryDay, 'from' | 'at'>): Promise<DaySummary> {
-  // A week back finds the mark before a day that began over a weekend or a gap.
-  const marks = await src.snapshots.list({ from: day.from - 7 * 86_400_000, to: day.at });
-  let start = NaN;
-  let peak = NaN;
-  let end = NaN;
+  const curve = await dayEquityCurve(src.snapshots, day);
+  const start = curve[0]?.equity ?? NaN;
+  const end = curve.at(-1)?.equity ?? NaN;
+  let peak = start;
   let dd = 0;
   let ddPct = 0;
-  for (const s of marks) {
-    if (s.time <= day.from) {
-      start = s.equity;
-      continue;
-    }
-    if (Number.isNaN(start)) start = s.equity;
-    if (Number.isNaN(peak)) peak = start;
-    peak = Math.max(peak, s.equity);
-    end = s.equity;
-    if (peak - s.equity > dd) [dd, ddPct] = [peak - s.equity, ((peak - s.equity) / peak) * 100];
+  for (const p of curve) {
+    peak = Math.max(peak, p.equity);
+    if (peak - p.equity > dd) [dd, ddPct] = [peak - p.equity, ((peak - p.equity) / peak) * 100];
   }
-  if (Number.isNaN(end)) end = start;
   const trades = (await src.trades.list()).filter((t) => t.exitTime >= day.from && t.exitTime < day.at);
   const agents = new Map<string, DaySummary['perAgent'][number]>();
   for (const t of trades) {

@@ -1,4 +1,4 @@
-import type { SummarySource } from './daily-summary.ts';
+import type { EquityPoint } from './daily-summary.ts';
 import { signedPct, signedUsd, usd } from '../util/number-text.ts';
 
 /**
@@ -12,29 +12,12 @@ import { signedPct, signedUsd, usd } from '../util/number-text.ts';
  * in plain words for anything that reads it.
  */
 
-export interface EquityPoint {
-  time: number;
-  equity: number;
-}
-
 export interface EquityChartOptions {
   /** Pixels; 800 x 400 reads well on a phone in portrait and landscape. */
   width?: number;
   height?: number;
   /** The zone the hour labels are in (the summary's). */
   timeZone?: string;
-}
-
-/**
- * The day's curve: the equity at the day's start (the last mark at or before
- * `from`, placed at `from`, as the summary counts it) then every mark in (from, at].
- */
-export async function dayEquityCurve(snapshots: SummarySource['snapshots'], day: { from: number; at: number }): Promise<EquityPoint[]> {
-  // A week back finds the mark before a day that began over a weekend or a gap (as summarizeDay does).
-  const marks = await snapshots.list({ from: day.from - 7 * 86_400_000, to: day.at });
-  const before = marks.filter((s) => s.time <= day.from).at(-1);
-  const during = marks.filter((s) => s.time > day.from && s.time <= day.at).map((s) => ({ time: s.time, equity: s.equity }));
-  return before ? [{ time: day.from, equity: before.equity }, ...during] : during;
 }
 
 /** Null when there is no curve to draw (fewer than two finite points). */
