@@ -6,7 +6,6 @@ import { limitsFor, NO_RISK_CONFIG, RULE_DEFAULTS, type RiskConfig, type RiskLim
 import type { ClosedTrade, ProposedEntry, RiskActions, RiskRule, RiskView } from './rule.ts';
 import { RULES } from './rules/index.ts';
 import { CloseHistory } from './close-history.ts';
-import { nextDayStart } from './trading-day.ts';
 import { TradingStates, type ScopeState } from './trading-states.ts';
 import { DayLedger } from './day-ledger.ts';
 import { exposureReport, type ExposureReport } from './exposure.ts';
@@ -188,11 +187,6 @@ export class RiskEngine {
    */
   setState(scope: string, state: TradingState, code: string, reason: string, by: string, resumeAt: number | null = null): boolean {
     return this.states.set(scope, state, code, reason, by, resumeAt);
-  }
-
-  /** The next day boundary after now: where a 'next-day' breaker resumes. */
-  nextDay(): number {
-    return nextDayStart(this.deps.now(), this.config.timeZone);
   }
 
   /** Active locks now. */
