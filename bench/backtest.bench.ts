@@ -42,7 +42,7 @@ function bareLoop(s: BarSeries, fast: number, slow: number, units: number): numb
 
 export default async function (): Promise<BenchRow[]> {
   const s = syntheticBars(N) as BarSeries;
-  const agent = { id: 'b', name: 'bench', alpha: { kind: 'rule' as const, strategy: 'sma-cross', params: { fast: 10, slow: 20, longOnly: false } }, sizing: { kind: 'fixed' as const, units: 10_000 }, maxPositionPct: 1e9, stopAtr: null, targetAtr: null, trailAtr: null, atrPeriod: 14 };
+  const agent = { id: 'b', name: 'bench', alpha: { kind: 'rule' as const, strategy: 'sma-cross', params: { fast: 10, slow: 20, longOnly: false } }, sizing: { kind: 'fixed' as const, units: 10_000 }, maxPositionPct: 1e6, stopAtr: null, targetAtr: null, trailAtr: null, atrPeriod: 14 };
   const run = () => runBacktest({ series: [s], agent, initialCash: 1e9, leverage: 1, costs: NO_COSTS });
   await run(); // warm-up
   const times: number[] = [];

@@ -93,7 +93,7 @@ export default async function (): Promise<BenchRow[]> {
   const feed = new CTraderLiveFeed({ connection, symbols, subscriptions: SYMBOLS.map((s) => ({ symbol: s.name, timeframe: 'M1' as const })), clock: time, timers: time, graceMs: 2000 });
   const engine = new Engine({ clock: time, broker, journal, instrument: (s) => symbols.instrument(s) });
   await connection.start();
-  engine.addAgent({ id: 'bench', name: 'bench', symbols: SYMBOLS.map((s) => s.name), timeframe: 'M1', alpha: { kind: 'rule', strategy: 'bench-flip', params: {} }, sizing: { kind: 'fixed', units: 10_000 }, maxPositionPct: 1e9, stopAtr: null, targetAtr: null, trailAtr: null, atrPeriod: 14 });
+  engine.addAgent({ id: 'bench', name: 'bench', symbols: SYMBOLS.map((s) => s.name), timeframe: 'M1', alpha: { kind: 'rule', strategy: 'bench-flip', params: {} }, sizing: { kind: 'fixed', units: 10_000 }, maxPositionPct: 1e6, stopAtr: null, targetAtr: null, trailAtr: null, atrPeriod: 14 });
   void feed.run((sym, tf, bar) => engine.onBar(sym, tf, bar));
   await sleep(100);
 

@@ -48,4 +48,6 @@ export interface Broker {
 export interface BarDrivenBroker extends Broker {
   /** A bar of `symbol` has closed: fill what waits for its open, check stops and targets inside it, mark to its close. */
   onBar(symbol: string, bar: Bar): void;
+  /** Equity as marked at the end of the last bar: read every bar by the risk layer, so kept rather than recomputed. */
+  readonly equityAtLastBar: number;
 }

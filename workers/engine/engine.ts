@@ -69,6 +69,7 @@ export class Engine {
       {
         now: () => deps.clock.now(),
         account: () => deps.broker.account(),
+        ...('onBar' in deps.broker ? { markedEquity: () => (deps.broker as BarDrivenBroker).equityAtLastBar } : {}),
         positions: () => deps.broker.positions(),
         pendingOrders: () => deps.broker.pendingOrders(),
         instrument: deps.instrument,

@@ -15,6 +15,8 @@ import { correlationMatrix, type CorrelationMatrix } from './correlation.ts';
 export interface RiskEngineDeps {
   now(): number;
   account(): AccountState;
+  /** Equity as the broker marked it at the last bar, when it keeps one (a bar-driven broker): cheaper than account(). */
+  markedEquity?(): number;
   positions(): readonly Position[];
   /** Orders in flight at the broker (the entries among them are what `entriesInFlight` keeps). */
   pendingOrders(): readonly { agentId: string; symbol: string; purpose: 'open' | 'close'; positionId?: string }[];
@@ -83,12 +85,13 @@ export class RiskEngine {
   private readonly lastClose = new Map<string, number>();
   private inFlight: ProposedEntry[] = [];
   /** The book as the entry being vetted sees it, or null outside vet. */
-  private vetBook: { positions: readonly Position[]; inFlight: readonly ProposedEntry[] } | null = null;
+  private vetBook: { positions: readonly Position[] | null; inFlight: readonly ProposedEntry[] | null } | null = null;
   /** Read only when a new day starts with no mark yet: one function, not one per bar. */
   private readonly equityNow = (): number => this.deps.account().equity;
   private index: AgentIndex = { source: null, ids: [], byId: new Map(), ownDailyLoss: false };
   /** The account as read once at this bar (afterBar), else null: read fresh. */
   private barAccount: AccountState | null = null;
+  private inBar = false;
   private readonly refusalCounts: Record<string, number> = {};
   private readonly checks: RiskRule[];
   private readonly watchers: RiskRule[];
@@ -140,8 +143,8 @@ export class RiskEngine {
     const now = this.deps.now();
     this.rollDay(now);
     this.states.resumeDue(now);
-    // One account read for the whole bar: every breaker judges the same marked state (and a backtest pays once).
-    this.barAccount = this.deps.account();
+    // At most one account read for the whole bar, and none when no breaker asks: every breaker judges the same state.
+    this.inBar = true;
     try {
       for (let i = 0; i < this.watchers.length; i++) {
         try {
@@ -152,6 +155,7 @@ export class RiskEngine {
       }
       this.mark();
     } finally {
+      this.inBar = false;
       this.barAccount = null;
     }
   }
@@ -212,8 +216,8 @@ export class RiskEngine {
    * halts the agent with the rule's name and message.
    */
   vet(entry: ProposedEntry): Vetting {
-    // Every rule of this entry reads the same book: taken once (the broker's lists are copies made on each call).
-    this.vetBook = { positions: this.book(), inFlight: this.entriesInFlight() };
+    // Every rule of this entry reads the same book: taken once, when a rule first asks (the broker's lists are copies made on each call).
+    this.vetBook = { positions: null, inFlight: null };
     try {
       return this.runChecks(entry);
     } finally {
@@ -340,6 +344,12 @@ export class RiskEngine {
     return this.index;
   }
 
+  /** The account: read once per bar while a bar is judged, fresh otherwise (a live fill between bars). */
+  private accountNow(): AccountState {
+    if (!this.inBar) return this.deps.account();
+    return (this.barAccount ??= this.deps.account());
+  }
+
   private mark(): void {
     // Open P&L per agent matters only to an agent's own daily loss: skipped (with its position list) when none has one.
     let open: Map<string, number> | null = null;
@@ -347,7 +357,7 @@ export class RiskEngine {
       open = new Map();
       for (const p of this.deps.positions()) open.set(p.agentId, (open.get(p.agentId) ?? 0) + this.openPnl(p));
     }
-    this.day.mark((this.barAccount ?? this.deps.account()).equity, open);
+    this.day.mark(this.deps.markedEquity?.() ?? this.accountNow().equity, open);
   }
 
   /** A position's open P&L at the last close seen of its symbol (the same marks the day's start was taken at). */
@@ -372,9 +382,9 @@ export class RiskEngine {
         return limits;
       },
       now: () => this.deps.now(),
-      account: () => this.barAccount ?? this.deps.account(),
-      positions: () => this.vetBook?.positions ?? this.book(),
-      entriesInFlight: () => this.vetBook?.inFlight ?? this.entriesInFlight(),
+      account: () => this.accountNow(),
+      positions: () => (this.vetBook ? (this.vetBook.positions ??= this.book()) : this.book()),
+      entriesInFlight: () => (this.vetBook ? (this.vetBook.inFlight ??= this.entriesInFlight()) : this.entriesInFlight()),
       instrument: (s) => this.deps.instrument(s),
       agents: () => this.agentIndex().ids,
       timeframeOf: (id) => {
