@@ -138,26 +138,32 @@ export function Palette() {
         <ul id="palette-suggestions" class="palette-suggestions" role="listbox">
           <For each={suggestions()}>
             {(s, i) => (
-              <li
-                id={`palette-s-${i()}`}
-                role="option"
-                aria-selected={selected() === i()}
-                classList={{ selected: selected() === i() }}
-                onMouseDown={(e) => {
-                  e.preventDefault();
-                  if (s.text.includes('<')) {
-                    input.value = s.text.slice(0, s.text.indexOf('<'));
-                    setText(input.value);
-                    input.focus();
-                  } else void submit(s.text);
-                }}
-              >
-                <code>{s.text}</code>
-                <span class="muted">{s.summary}</span>
-                <Show when={s.destructive}>
-                  <span class="badge danger">asks first</span>
+              <>
+                {/* A heading where the category changes: the palette groups as /help and the bot's menu do. */}
+                <Show when={i() === 0 || suggestions()[i() - 1].category !== s.category}>
+                  <li role="presentation" class="palette-group">{s.category}</li>
                 </Show>
-              </li>
+                <li
+                  id={`palette-s-${i()}`}
+                  role="option"
+                  aria-selected={selected() === i()}
+                  classList={{ selected: selected() === i() }}
+                  onMouseDown={(e) => {
+                    e.preventDefault();
+                    if (s.text.includes('<')) {
+                      input.value = s.text.slice(0, s.text.indexOf('<'));
+                      setText(input.value);
+                      input.focus();
+                    } else void submit(s.text);
+                  }}
+                >
+                  <code>{s.text}</code>
+                  <span class="muted">{s.summary}</span>
+                  <Show when={s.destructive}>
+                    <span class="badge danger">asks first</span>
+                  </Show>
+                </li>
+              </>
             )}
           </For>
         </ul>

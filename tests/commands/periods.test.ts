@@ -111,11 +111,11 @@ describe('bad arguments: one line with the usage', () => {
 });
 
 describe('Telegram offers them', () => {
-  it('under their own names in the Status group, in the menu and /help', () => {
+  it('under their own names in the Performance group, in the menu and /help', () => {
     for (const [name, usage] of [['pnl', '/pnl [today|week|month|all]'], ['daily', '/daily [n]'], ['weekly', '/weekly [n]'], ['monthly', '/monthly [n]']]) {
       const c = tg.get(name)!;
       expect(c.usage).toBe(usage);
-      expect(c.group).toBe('Status');
+      expect(c.group).toBe('Performance');
       expect(tg.menu().map((m) => m.command)).toContain(name);
     }
     const help = tg.help([]);

@@ -47,7 +47,11 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
     const help = done(await run('/help'));
     expect(help.ok).toBe(true);
     for (const d of registry.list()) expect(help.lines.some((l) => l.includes(d.usage))).toBe(true);
-    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1])).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock']);
+    // Grouped by category in the registry's order; the destructive ones marked.
+    expect(help.lines.filter((l) => !l.startsWith(' ') && l.endsWith(':'))).toEqual(registry.byCategory().map((g) => `${g.category}:`));
+    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1]).sort()).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock'].sort());
+    const under = (cat: string) => help.lines.slice(help.lines.indexOf(`${cat}:`) + 1).findIndex((l) => !l.startsWith(' '));
+    expect(under('Agents')).toBeGreaterThan(0);
     expect(done(await run('/help pause')).lines).toEqual(['#pause <agent|all> — pause an agent (or all): no new decisions until resumed']);
     expect(done(await run('/help nope')).lines[0]).toBe('unknown command "nope" — try /help');
   });
@@ -59,9 +63,9 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
 
   it('suggests commands for what is typed, with agent ids and symbols filled in', () => {
     const hints = { agents: ['demo-sma', 'demo-chain'], symbols: ['EURUSD'] };
-    expect(registry.suggest('/p', hints).map((s) => s.text)).toEqual(['/positions', '/pnl']);
+    expect(registry.suggest('/p', hints).map((s) => s.text)).toEqual(['/pnl', '/positions']);
     expect(registry.suggest('#pa', hints).map((s) => s.text)).toEqual(['#pause demo-sma', '#pause demo-chain', '#pause all']);
-    expect(registry.suggest('#E', hints).map((s) => [s.text, s.destructive])).toEqual([['#EURUSD close', true], ['#emergency-stop', true]]);
+    expect(registry.suggest('#E', hints).map((s) => [s.text, s.destructive])).toEqual([['#emergency-stop', true], ['#EURUSD close', true]]);
     expect(registry.suggest('#pause zz', hints).map((s) => s.text)).toEqual(['#pause <agent|all>']);
     expect(registry.suggest('', hints).length).toBeGreaterThan(8);
   });

@@ -93,7 +93,7 @@ describe('commands in the chat, on the demo workspace', () => {
     const [help] = await say('/help');
     expect(start).toBe(help);
     const lines = help.split('\n');
-    expect(lines.filter((l) => !l.startsWith('  ') && l.endsWith(':'))).toEqual(['Status:', 'Risk and trading state:', 'Agents:', 'Positions:']);
+    expect(lines.filter((l) => !l.startsWith('  ') && l.endsWith(':'))).toEqual(['Status:', 'Performance:', 'Risk and trading state:', 'Agents:', 'Positions and orders:', 'Help:']);
     for (const c of tg.list) expect(lines).toContain(`  ${c.usage} — ${c.def.summary}${c.def.destructive ? ' (asks first)' : ''}`);
     expect(help).not.toMatch(/#[a-z]/);
     expect(await say('/help closeall')).toEqual(['/closeall — close every open position at market; agents keep running (asks first)']);

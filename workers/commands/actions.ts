@@ -24,6 +24,7 @@ const RESERVED = new Set(['#close-all', '#emergency-stop', '#pause', '#resume', 
 
 const closeSymbol: CommandDef<{ symbol: string }> = {
   name: '#<SYMBOL>',
+  category: 'Positions and orders',
   summary: 'close every open position in a symbol, at market',
   usage: '#<SYMBOL> close',
   destructive: true,
@@ -50,6 +51,7 @@ const closeSymbol: CommandDef<{ symbol: string }> = {
 
 const closeAll: CommandDef<void> = {
   name: '#close-all',
+  category: 'Positions and orders',
   summary: 'close every open position at market; agents keep running',
   usage: '#close-all',
   destructive: true,
@@ -64,6 +66,7 @@ const closeAll: CommandDef<void> = {
 
 const emergencyStop: CommandDef<void> = {
   name: '#emergency-stop',
+  category: 'Risk and trading state',
   summary: 'cancel every pending order, close every position at market, halt the account and every agent',
   usage: '#emergency-stop',
   destructive: true,
@@ -93,6 +96,7 @@ const ALL = 'all';
 function agentAction(verb: 'pause' | 'resume', summary: string): CommandDef<string> {
   return {
     name: `#${verb}`,
+    category: 'Agents',
     summary,
     usage: `#${verb} <agent|all>`,
     destructive: false,
@@ -132,6 +136,7 @@ async function everyAgent(ctx: CommandContext, verb: 'pause' | 'resume'): Promis
  */
 const stopAgent: CommandDef<{ agent: string; closePositions: boolean }> = {
   name: '#stop',
+  category: 'Agents',
   summary: 'stop an agent: cancel its pending orders, and close its positions or keep them with their stop and target',
   usage: '#stop <agent> close|keep',
   destructive: true,
@@ -175,6 +180,7 @@ function tradingState(state: 'halted' | 'reducing', summary: string): CommandDef
   const name = state === 'halted' ? '#halt' : '#reduce';
   return {
     name,
+    category: 'Risk and trading state',
     summary,
     usage: `${name} [agent]`,
     destructive: false,
@@ -187,6 +193,7 @@ function tradingState(state: 'halted' | 'reducing', summary: string): CommandDef
 
 const resumeTrading: CommandDef<string | null> = {
   name: '#resume-trading',
+  category: 'Risk and trading state',
   summary: 'trade again after a halt or reduce (the account: every agent too)',
   usage: '#resume-trading [agent]',
   destructive: true,
@@ -215,6 +222,7 @@ const resumeTrading: CommandDef<string | null> = {
  */
 const unlock: CommandDef<string> = {
   name: '#unlock',
+  category: 'Risk and trading state',
   summary: 'remove the protection locks on a symbol or an agent',
   usage: '#unlock <symbol|agent>',
   destructive: true,

@@ -2,12 +2,12 @@ import { CommandRegistry } from './registry.ts';
 import { addQueries } from './queries.ts';
 import { addActions } from './actions.ts';
 
-export { CommandRegistry, CommandError } from './registry.ts';
-export type { CommandContext, CommandDef, CommandOutcome, Suggestion, SuggestionHints } from './registry.ts';
+export { CommandRegistry, CommandError, COMMAND_CATEGORIES } from './registry.ts';
+export type { CommandCategory, CommandContext, CommandDef, CommandOutcome, Suggestion, SuggestionHints } from './registry.ts';
 
 /** The registry every surface uses: the palette, the Telegram bot, the relay. */
 export function createCommandRegistry(): CommandRegistry {
   return addActions(addQueries(new CommandRegistry()));
 }
 export { TelegramCommands } from './telegram.ts';
-export type { TelegramCommand, TelegramInput, TelegramGroup } from './telegram.ts';
+export type { TelegramCommand, TelegramInput } from './telegram.ts';

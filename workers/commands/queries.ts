@@ -9,6 +9,7 @@ import type { RiskSnapshot } from '../risk/risk-engine.ts';
 
 const status: CommandDef<void> = {
   name: '/status',
+  category: 'Status',
   summary: 'account, feed, broker and agents at a glance',
   usage: '/status',
   destructive: false,
@@ -41,6 +42,7 @@ function tradingLine(s: HostStatus): string {
 
 const positions: CommandDef<void> = {
   name: '/positions',
+  category: 'Positions and orders',
   summary: 'open positions with their stop and target',
   usage: '/positions',
   destructive: false,
@@ -64,6 +66,7 @@ const PNL_NAME: Record<PeriodKind, string> = { day: 'today', week: 'this week', 
 
 const pnl: CommandDef<PnlPeriod> = {
   name: '/pnl',
+  category: 'Performance',
   summary: 'realised and open P&L, per agent and in total: since the start, or today, this week or this month (UTC, engine clock)',
   usage: PNL_USAGE,
   destructive: false,
@@ -117,6 +120,7 @@ function periodTable(name: string, kind: PeriodKind, plural: string, byDefault: 
   const usage = `${name} [n]`;
   return {
     name,
+    category: 'Performance',
     summary: `P&L, trades and win rate of the last n ${plural} (default ${byDefault}, at most 60; UTC on the engine clock)`,
     usage,
     destructive: false,
@@ -145,6 +149,7 @@ function periodTable(name: string, kind: PeriodKind, plural: string, byDefault: 
 
 const trades: CommandDef<{ count: number; agentId: string | null }> = {
   name: '/trades',
+  category: 'Performance',
   summary: 'the latest closed trades (default 10), optionally of one agent',
   usage: '/trades [count] [agent]',
   destructive: false,
@@ -174,6 +179,7 @@ const trades: CommandDef<{ count: number; agentId: string | null }> = {
 
 const agents: CommandDef<void> = {
   name: '/agents',
+  category: 'Agents',
   summary: 'every agent with its state, P&L and open positions',
   usage: '/agents',
   destructive: false,
@@ -190,6 +196,7 @@ const agents: CommandDef<void> = {
 
 const backtest: CommandDef<void> = {
   name: '/backtest',
+  category: 'Performance',
   summary: 'run a backtest (opens the Backtest view)',
   usage: '/backtest',
   destructive: false,
@@ -254,6 +261,7 @@ function exposureLines(r: RiskSnapshot & RiskExtras): string[] {
 
 const risk: CommandDef<void> = {
   name: '/risk',
+  category: 'Risk and trading state',
   summary: 'trading states and why, open risk, the limits in force, refusals so far',
   usage: '/risk',
   destructive: false,
@@ -284,6 +292,7 @@ const risk: CommandDef<void> = {
 
 const locks: CommandDef<void> = {
   name: '/locks',
+  category: 'Risk and trading state',
   summary: 'active protection locks with their rule, reason and expiry',
   usage: '/locks',
   destructive: false,
@@ -304,6 +313,7 @@ export async function unknownAgent(ctx: { host: { status(): Promise<{ agents: { 
 function help(registry: CommandRegistry): CommandDef<string | null> {
   return {
     name: '/help',
+    category: 'Help',
     summary: 'every command, or how to use one',
     usage: '/help [command]',
     destructive: false,
@@ -319,12 +329,10 @@ function help(registry: CommandRegistry): CommandDef<string | null> {
         if (!d) throw new CommandError(`unknown command "${name}" — try /help`);
         return [`${d.usage} — ${d.summary}${d.destructive ? ' (asks for confirmation)' : ''}`];
       }
-      const list = registry.list();
+      // Grouped as the palette and the bot's menu group them; '!' marks what asks for confirmation.
       return [
-        'queries:',
-        ...list.filter((d) => d.name.startsWith('/')).map((d) => `  ${d.usage} — ${d.summary}`),
-        'actions (the ones marked ! ask for confirmation):',
-        ...list.filter((d) => d.name.startsWith('#')).map((d) => `  ${d.destructive ? '!' : ' '} ${d.usage} — ${d.summary}`),
+        ...registry.byCategory().flatMap(({ category, defs }) => [`${category}:`, ...defs.map((d) => `  ${d.destructive ? '!' : ' '} ${d.usage} — ${d.summary}`)]),
+        'the ones marked ! ask for confirmation; queries start with /, actions with #',
       ];
     },
   };

@@ -23,9 +23,17 @@ export interface CommandContext {
 /** A refusal or a bad argument, in words: shown to the user as it is. */
 export class CommandError extends Error {}
 
+/**
+ * Where a command is listed in /help, the palette and the bot's menu, in this
+ * order: one list, so every surface groups the same way.
+ */
+export const COMMAND_CATEGORIES = ['Status', 'Performance', 'Signals and models', 'Risk and trading state', 'Agents', 'Positions and orders', 'Alerts', 'Help'] as const;
+export type CommandCategory = (typeof COMMAND_CATEGORIES)[number];
+
 export interface CommandDef<A = unknown> {
   /** '/status', '#close-all'; a pattern such as '#<SYMBOL>' sets `matches`. */
   name: string;
+  category: CommandCategory;
   summary: string;
   /** How to type it, e.g. '#pause <agent>'. */
   usage: string;
@@ -50,6 +58,7 @@ export interface Suggestion {
   text: string;
   usage: string;
   summary: string;
+  category: CommandCategory;
   destructive: boolean;
 }
 
@@ -72,6 +81,11 @@ export class CommandRegistry {
 
   list(): readonly CommandDef<unknown>[] {
     return this.defs;
+  }
+
+  /** The commands category by category, in COMMAND_CATEGORIES order (empty categories left out). */
+  byCategory(): { category: CommandCategory; defs: CommandDef<unknown>[] }[] {
+    return COMMAND_CATEGORIES.map((category) => ({ category, defs: this.defs.filter((d) => d.category === category) })).filter((g) => g.defs.length > 0);
   }
 
   /** The command a typed head names ('/status', '#EURUSD'), exact names before patterns. */
@@ -109,9 +123,11 @@ export class CommandRegistry {
       const texts = expansions(d, hints).filter((t) => t.toLowerCase().startsWith(typed));
       // Nothing fits what follows the head ('#pause xyz'): still show how the command is typed.
       if (texts.length === 0 && head.length > 1 && typed.includes(' ') && this.find(head) === d) texts.push(d.usage);
-      for (const text of texts) out.push({ text, usage: d.usage, summary: d.summary, destructive: d.destructive });
+      for (const text of texts) out.push({ text, usage: d.usage, summary: d.summary, category: d.category, destructive: d.destructive });
     }
-    return out.slice(0, 12);
+    // Category by category, as /help lists them (the sort is stable: registry order within one).
+    const rank = (c: CommandCategory) => COMMAND_CATEGORIES.indexOf(c);
+    return out.sort((a, b) => rank(a.category) - rank(b.category)).slice(0, 12);
   }
 }
 

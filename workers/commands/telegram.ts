@@ -1,4 +1,4 @@
-import { CommandError, type CommandDef, type CommandRegistry } from './registry.ts';
+import { CommandError, COMMAND_CATEGORIES, type CommandCategory, type CommandDef, type CommandRegistry } from './registry.ts';
 
 /**
  * The registry's commands under the names a Telegram chat can type.
@@ -10,35 +10,31 @@ import { CommandError, type CommandDef, type CommandRegistry } from './registry.
  * here; a pattern command ('#<SYMBOL> ...') must be listed to be reachable.
  */
 
-export type TelegramGroup = 'Status' | 'Risk and trading state' | 'Agents' | 'Positions';
-const GROUPS: readonly TelegramGroup[] = ['Status', 'Risk and trading state', 'Agents', 'Positions'];
-
 interface Alias {
   /** The Telegram name, without the slash. */
   name: string;
-  group: TelegramGroup;
   /** How to type it when the registry's usage does not translate word for word. */
   usage?: string;
 }
 
 /** Keyed by the registry's name. */
 const ALIASES: Readonly<Record<string, Alias>> = {
-  '/pnl': { name: 'pnl', group: 'Status' },
-  '/daily': { name: 'daily', group: 'Status' },
-  '/weekly': { name: 'weekly', group: 'Status' },
-  '/monthly': { name: 'monthly', group: 'Status' },
-  '/risk': { name: 'risk', group: 'Risk and trading state' },
-  '/locks': { name: 'locks', group: 'Risk and trading state' },
-  '#halt': { name: 'halt', group: 'Risk and trading state' },
-  '#reduce': { name: 'stopentry', group: 'Risk and trading state' },
-  '#resume-trading': { name: 'resumetrading', group: 'Risk and trading state' },
-  '#unlock': { name: 'unlock', group: 'Risk and trading state' },
-  '#pause': { name: 'pause', group: 'Agents' },
-  '#resume': { name: 'resume', group: 'Agents' },
-  '#stop': { name: 'stop', group: 'Agents' },
-  '#<SYMBOL>': { name: 'close', group: 'Positions', usage: '/close [SYMBOL]' },
-  '#close-all': { name: 'closeall', group: 'Positions' },
-  '#emergency-stop': { name: 'emergency', group: 'Positions' },
+  '/pnl': { name: 'pnl' },
+  '/daily': { name: 'daily' },
+  '/weekly': { name: 'weekly' },
+  '/monthly': { name: 'monthly' },
+  '/risk': { name: 'risk' },
+  '/locks': { name: 'locks' },
+  '#halt': { name: 'halt' },
+  '#reduce': { name: 'stopentry' },
+  '#resume-trading': { name: 'resumetrading' },
+  '#unlock': { name: 'unlock' },
+  '#pause': { name: 'pause' },
+  '#resume': { name: 'resume' },
+  '#stop': { name: 'stop' },
+  '#<SYMBOL>': { name: 'close', usage: '/close [SYMBOL]' },
+  '#close-all': { name: 'closeall' },
+  '#emergency-stop': { name: 'emergency' },
 };
 
 export interface TelegramCommand {
@@ -47,7 +43,8 @@ export interface TelegramCommand {
   def: CommandDef<unknown>;
   /** How to type it in a chat: '/pause <agent>'. */
   usage: string;
-  group: TelegramGroup;
+  /** The registry's category: /help and the menu group by it as the palette does. */
+  group: CommandCategory;
 }
 
 const VALID_NAME = /^[a-z0-9_]{1,32}$/;
@@ -67,7 +64,7 @@ export class TelegramCommands {
       if (!VALID_NAME.test(name)) throw new Error(`command ${def.name}: "${name}" is not a Telegram command name`);
       if (this.byName.has(name)) throw new Error(`commands ${this.byName.get(name)!.def.name} and ${def.name} both map to /${name}`);
       const usage = alias?.usage ?? (def.usage.startsWith(def.name) ? `/${name}${def.usage.slice(def.name.length)}` : `/${name}`);
-      const cmd: TelegramCommand = { name, def, usage, group: alias?.group ?? (def.name.startsWith('/') ? 'Status' : 'Agents') };
+      const cmd: TelegramCommand = { name, def, usage, group: def.category };
       this.byName.set(name, cmd);
       list.push(cmd);
     }
@@ -124,7 +121,7 @@ export class TelegramCommands {
       return { kind: 'help', lines: [line(cmd)] };
     }
     const lines: string[] = [];
-    for (const g of GROUPS) {
+    for (const g of COMMAND_CATEGORIES) {
       const cmds = this.list.filter((c) => c.group === g);
       if (cmds.length) lines.push(`${g}:`, ...cmds.map((c) => `  ${line(c)}`));
     }
@@ -134,7 +131,7 @@ export class TelegramCommands {
 
   /** The menu for setMyCommands, in the help's order. */
   menu(): { command: string; description: string }[] {
-    return GROUPS.flatMap((g) => this.list.filter((c) => c.group === g)).map((c) => ({ command: c.name, description: c.def.summary.slice(0, 256) }));
+    return COMMAND_CATEGORIES.flatMap((g) => this.list.filter((c) => c.group === g)).map((c) => ({ command: c.name, description: c.def.summary.slice(0, 256) }));
   }
 
   /** A reply from the registry with every palette command it mentions spelled as a chat types it. */
