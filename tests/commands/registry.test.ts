@@ -180,3 +180,20 @@ describe('commands on the demo workspace', () => {
     expect(done(await run('#close-all')).lines[0]).toBe('there is no open position to close');
   });
 });
+
+describe('command usage', () => {
+  it('counts each command once per use: a parse failure is not a use, a confirmed second pass is the same use', async () => {
+    const { createCommandRegistry } = await import('../../workers/commands/index.ts');
+    const { withUse, usageOf } = await import('../../workers/commands/usage.ts');
+    const r = createCommandRegistry();
+    let usage = usageOf(undefined);
+    const ctx = { host: { status: async () => { throw new Error('not needed'); } }, store: {}, surface: 'pwa', countUse: (n: string) => (usage = withUse(usage, n)) } as never;
+    await r.execute(ctx, '/help');
+    await r.execute(ctx, '/help pause');
+    await r.execute(ctx, '/pnl yesterday'); // bad argument: not counted
+    await r.execute(ctx, '#close-all', { confirmed: true });
+    expect(usage).toEqual({ '/help': 2 });
+    expect(usageOf({ '/help': 2, '/x': -1, '/y': 'z' })).toEqual({ '/help': 2 });
+    expect(usageOf([1])).toEqual({});
+  });
+});

@@ -11,3 +11,4 @@ export function createCommandRegistry(): CommandRegistry {
 }
 export { TelegramCommands } from './telegram.ts';
 export type { TelegramCommand, TelegramInput } from './telegram.ts';
+export { COMMAND_USAGE_KEY, usageOf, withUse, type CommandUsage } from './usage.ts';

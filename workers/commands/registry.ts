@@ -18,6 +18,8 @@ export interface CommandContext {
   openView?: (view: string) => void;
   /** Recorded with the command in the workspace record ('palette', 'telegram', ...). */
   source?: string;
+  /** Told the registry name of every command typed well enough to parse (run or asked to confirm): the usage table in Settings. */
+  countUse?: (name: string) => void;
 }
 
 /** A refusal or a bad argument, in words: shown to the user as it is. */
@@ -103,6 +105,8 @@ export class CommandRegistry {
     if (!def) return fail(`unknown command "${head}" — try /help`);
     try {
       const args = def.parse(words, head);
+      // A confirmation's second pass is the same use, not another one.
+      if (!opts.confirmed) ctx.countUse?.(def.name);
       if (def.destructive && !opts.confirmed) {
         const question = def.confirm ? await def.confirm(ctx, args) : `Run ${input.trim()}?`;
         return { kind: 'confirm', input: input.trim(), question };
