@@ -74,6 +74,8 @@ export interface Leg {
   volumeUnits: number;
   /** The price it is valued at now: the last close seen (the entry's decision close). */
   mark: number;
+  /** Where it was entered (an entry in flight: its decision close). */
+  entryPrice: number;
   /** Entry notional, price x units: what the broker's margin is taken on (paper broker: entry notional / leverage). */
   entryNotional: number;
   /** Account money lost if its stop is hit from the mark; the whole notional when it has no stop. */
@@ -92,6 +94,14 @@ export interface Leg {
 export function positionRisk(p: Pick<Position, 'side' | 'volumeUnits' | 'stopLoss'>, mark: number): number {
   if (p.stopLoss === null) return p.volumeUnits * mark;
   return Math.max(0, p.side * (mark - p.stopLoss)) * p.volumeUnits;
+}
+
+/**
+ * Open P&L of a position at a mark, account money: price move x units (the
+ * account currency is the quote currency, market/instrument.ts).
+ */
+export function openPnl(p: Pick<Position, 'side' | 'volumeUnits' | 'entryPrice'>, mark: number): number {
+  return p.side * (mark - p.entryPrice) * p.volumeUnits;
 }
 
 /** The same for a proposed entry: stop distance x volume, or the whole notional without a stop. */
@@ -113,11 +123,11 @@ export function legsOf(view: BookView, entry?: ProposedEntry): Leg[] {
     if (entry && p.agentId === entry.agentId && p.symbol === entry.symbol) continue;
     const last = view.lastClose(p.symbol);
     const mark = Number.isFinite(last) ? last : p.entryPrice;
-    out.push({ id: p.id, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, mark, entryNotional: p.entryPrice * p.volumeUnits, risk: positionRisk(p, mark), hasStop: p.stopLoss !== null });
+    out.push({ id: p.id, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, mark, entryPrice: p.entryPrice, entryNotional: p.entryPrice * p.volumeUnits, risk: positionRisk(p, mark), hasStop: p.stopLoss !== null });
   }
   // Entries allowed but not filled yet are risk already taken: they count as if filled at their decision close.
-  for (const f of view.entriesInFlight()) out.push({ id: `in-flight:${f.agentId}:${f.symbol}`, agentId: f.agentId, symbol: f.symbol, side: f.side, volumeUnits: f.volumeUnits, mark: f.price, entryNotional: f.price * f.volumeUnits, risk: entryRisk(f), hasStop: f.stopDistance !== null });
-  if (entry) out.push({ id: '', agentId: entry.agentId, symbol: entry.symbol, side: entry.side, volumeUnits: entry.volumeUnits, mark: entry.price, entryNotional: entry.price * entry.volumeUnits, risk: entryRisk(entry), hasStop: entry.stopDistance !== null });
+  for (const f of view.entriesInFlight()) out.push({ id: `in-flight:${f.agentId}:${f.symbol}`, agentId: f.agentId, symbol: f.symbol, side: f.side, volumeUnits: f.volumeUnits, mark: f.price, entryPrice: f.price, entryNotional: f.price * f.volumeUnits, risk: entryRisk(f), hasStop: f.stopDistance !== null });
+  if (entry) out.push({ id: '', agentId: entry.agentId, symbol: entry.symbol, side: entry.side, volumeUnits: entry.volumeUnits, mark: entry.price, entryPrice: entry.price, entryNotional: entry.price * entry.volumeUnits, risk: entryRisk(entry), hasStop: entry.stopDistance !== null });
   return out;
 }
 
@@ -177,8 +187,8 @@ export interface ExposureReport {
   currencies: { currency: string; net: number; pct: number }[];
   /** Margin per group, largest first. */
   groups: { group: string; margin: number; pct: number; symbols: string[] }[];
-  /** Each position's risk (the heatmap's colour). */
-  positions: { id: string; agentId: string; symbol: string; side: Side; volumeUnits: number; group: string; risk: number; riskPct: number; hasStop: boolean }[];
+  /** Each position's risk (the heatmap's colour), and its mark and open P&L there (what /take-profits and /cut-losses sort by). */
+  positions: { id: string; agentId: string; symbol: string; side: Side; volumeUnits: number; group: string; risk: number; riskPct: number; hasStop: boolean; mark: number; openPnl: number }[];
 }
 
 export function exposureReport(view: BookView): ExposureReport {
@@ -199,6 +209,6 @@ export function exposureReport(view: BookView): ExposureReport {
     openRiskPct: pctOfEquity(risk, equity),
     currencies: [...currencyExposure(legs)].map(([currency, net]) => ({ currency, net, pct: pctOfEquity(net, equity) })).sort((a, b) => Math.abs(b.net) - Math.abs(a.net) || a.currency.localeCompare(b.currency)),
     groups: [...groupMargin(legs, account.leverage, groups)].map(([group, margin]) => ({ group, margin, pct: pctOfEquity(margin, equity), symbols: [...symbolsBy.get(group)!].sort() })).sort((a, b) => b.margin - a.margin || a.group.localeCompare(b.group)),
-    positions: legs.map((l) => ({ id: l.id, agentId: l.agentId, symbol: l.symbol, side: l.side, volumeUnits: l.volumeUnits, group: groupOf(l.symbol, groups), risk: l.risk, riskPct: pctOfEquity(l.risk, equity), hasStop: l.hasStop })),
+    positions: legs.map((l) => ({ id: l.id, agentId: l.agentId, symbol: l.symbol, side: l.side, volumeUnits: l.volumeUnits, group: groupOf(l.symbol, groups), risk: l.risk, riskPct: pctOfEquity(l.risk, equity), hasStop: l.hasStop, mark: l.mark, openPnl: openPnl(l, l.mark) })),
   };
 }
