@@ -39,7 +39,7 @@ export interface RelayAppOptions {
 export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
   const app = new Hono<RelayEnv>();
   const ws = createNodeWebSocket({ app });
-  const requests = d.metrics.counter('tradeguard_http_requests_total', 'HTTP requests by method, route and status');
+  const requests = d.metrics.counter('tradeguard_http_requests_total', 'HTTP requests by method, route and status', ['method', 'route', 'status']);
   const refused = d.metrics.counter('tradeguard_auth_refused_total', 'Requests refused for a missing or wrong credential');
   let current: HostStatus | null = null;
   registerGauges(d, () => current);
@@ -95,8 +95,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
 function registerGauges(d: RelayDeps, status: () => HostStatus | null): void {
   const m = d.metrics;
   m.gauge('tradeguard_up', 'The relay is running', () => 1);
-  m.gauge('process_resident_memory_bytes', 'Resident memory', () => process.memoryUsage.rss());
-  m.gauge('process_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed);
+  // Memory, CPU and the event loop: prom-client's default process metrics (server/metrics.ts).
   m.gauge('tradeguard_stream_clients', 'Stream sockets connected', () => d.hub.size);
   m.gauge('tradeguard_sessions', 'Live sessions', () => d.sessions.count());
   const st = (f: (s: HostStatus) => number) => () => {

@@ -38,7 +38,7 @@ export function healthRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     );
   });
 
-  app.get('/metrics', (c) => c.text(d.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/metrics', async (c) => c.body(await d.metrics.render(), 200, { 'Content-Type': d.metrics.contentType }));
 }
 
 function safe(f: () => { ok: boolean; detail: string }): { ok: boolean; detail: string } {

@@ -218,8 +218,10 @@ describe('the relay API over the demo workspace (real host, memory store)', () =
     expect(m.json).toMatch(/^tradeguard_engine_last_seq \d+$/m);
     expect(m.json).toMatch(/^tradeguard_agents\{state="running"\} \d+$/m);
     expect(m.json).toMatch(/^tradeguard_account_equity [\d.]+$/m);
+    // prom-client's default process metrics, once each.
     expect(m.json).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(m.json.match(/^# TYPE process_resident_memory_bytes gauge$/gm)).toHaveLength(1);
     // Every sample line is "name{labels} value".
-    for (const line of (m.json as string).split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? [-+\d.eE]+|NaN|[+-]Inf$/);
+    for (const line of (m.json as string).split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? ([-+\d.eE]+|NaN|[+-]Inf)$/);
   });
 });

@@ -16,8 +16,8 @@ export const TUNNEL_CLOSE = { refused: 4403, badRequest: 4400, unreachable: 4502
  * its own network. Slow readers on either side pause the other.
  */
 export function tunnelRoute(app: Hono<RelayEnv>, d: RelayDeps, upgrade: UpgradeWebSocket<WebSocket>): void {
-  const opened = d.metrics.counter('tradeguard_tunnel_connections_total', 'Tunnel connections by outcome');
-  const bytes = d.metrics.counter('tradeguard_tunnel_bytes_total', 'Bytes through the tunnel by direction');
+  const opened = d.metrics.counter('tradeguard_tunnel_connections_total', 'Tunnel connections by outcome', ['outcome']);
+  const bytes = d.metrics.counter('tradeguard_tunnel_bytes_total', 'Bytes through the tunnel by direction', ['direction']);
   let open = 0;
   d.metrics.gauge('tradeguard_tunnel_open', 'Tunnels open now', () => open);
 
