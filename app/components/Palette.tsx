@@ -1,5 +1,6 @@
 import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from 'solid-js';
 import { registry, runCommand } from '../state/commands.ts';
+import { recordUse } from '../state/command-usage.ts';
 import { useWorkspace } from '../state/workspace.ts';
 
 interface Entry {
@@ -74,7 +75,7 @@ export function Palette() {
     if (!cmd || busy()) return;
     setBusy(true);
     try {
-      const r = await runCommand(ws, cmd);
+      const r = await runCommand(ws, cmd, (name) => void recordUse(ws.store.settings, name));
       const entry: Entry = r ? { input: cmd, ...r } : { input: cmd, ok: false, lines: ['cancelled: nothing was changed'] };
       setHistory((h) => [entry, ...h].slice(0, 20));
       setText('');

@@ -22,8 +22,9 @@ export function commandContext(ws: Workspace): CommandContext {
  * Runs a typed command; a destructive one asks first in the app's dialog.
  * Null when the user said no.
  */
-export async function runCommand(ws: Workspace, input: string): Promise<{ ok: boolean; lines: string[] } | null> {
-  const ctx = commandContext(ws);
+export async function runCommand(ws: Workspace, input: string, countUse?: (name: string) => void): Promise<{ ok: boolean; lines: string[] } | null> {
+  // Only what the palette passes counts: a button running a command (the emergency stop) is not a command typed.
+  const ctx = { ...commandContext(ws), countUse };
   const first = await registry.execute(ctx, input);
   if (first.kind === 'done') return first;
   if (!(await confirmAction(first.question, { confirmLabel: 'Yes, do it' }))) return null;
