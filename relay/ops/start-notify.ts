@@ -10,6 +10,7 @@ import type { Outbox, OutboxTimers } from '../notify/outbox.ts';
 import { createTelegramChannel } from '../notify/telegram-channel.ts';
 import type { RelayHost } from '../server/context.ts';
 import { startTelegramBot, type TelegramBot, type TelegramBotStatus } from '../telegram/bot.ts';
+import { webhookUrl, type TelegramWebhookSlot } from '../telegram/webhook.ts';
 import type { Logger } from './log.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface NotifyOptions {
   alertsDb?: Database.Database;
   alertTimers?: OutboxTimers;
   now?: () => number;
+  /** The app's POST /telegram/webhook: with an https TG_PUBLIC_ORIGIN the bot takes its updates there instead of long polling. */
+  telegramWebhook?: TelegramWebhookSlot;
 }
 
 /** Where the trader's notify settings are kept in the relay's store (the PWA's settings screen writes them later). */
@@ -48,9 +51,11 @@ export async function startNotify(o: NotifyOptions): Promise<RunningNotify> {
   if (!tg && !config.discordWebhookUrl) return { telegram: () => null, outbox: null, stop: async () => {} };
 
   let bot: TelegramBot | null = null;
+  const webhook = tg && config.publicOrigin && o.telegramWebhook ? webhookUrl(config.publicOrigin) : null;
+  if (webhook && 'problem' in webhook) log.warn(`telegram: no webhook: ${webhook.problem}; the bot long-polls`);
   const starting: Promise<TelegramBot | null> = tg
     ? startTelegramBot(
-        { botToken: tg.botToken, apiRoot: tg.apiRoot, chatIds: tg.chatIds, userIds: tg.userIds },
+        { botToken: tg.botToken, apiRoot: tg.apiRoot, chatIds: tg.chatIds, userIds: tg.userIds, ...(webhook && 'url' in webhook ? { webhookUrl: webhook.url } : {}) },
         { registry: createCommandRegistry(), context: () => ({ host: o.host, store: o.store }), log: (level, msg, fields) => log.log(level, msg, fields), ...(o.now ? { now: o.now } : {}) },
       ).then(
         (b) => (bot = b),
@@ -60,6 +65,7 @@ export async function startNotify(o: NotifyOptions): Promise<RunningNotify> {
         },
       )
     : Promise.resolve(null);
+  o.telegramWebhook?.serve(() => bot?.webhook() ?? null);
 
   const channels: AlertChannel[] = [];
   if (tg) channels.push(createTelegramChannel({ bot: () => bot, chatIds: tg.chatIds }));

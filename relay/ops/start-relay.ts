@@ -22,6 +22,7 @@ import { hostLeaseHooks } from './lease-hooks.ts';
 import type { Logger } from './log.ts';
 import { startNotify, type RunningNotify } from './start-notify.ts';
 import type { OutboxTimers } from '../notify/outbox.ts';
+import { TelegramWebhookSlot } from '../telegram/webhook.ts';
 
 export interface StartRelayOptions {
   config: RelayConfig;
@@ -112,7 +113,9 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
     hub.publish(u.events);
     hub.status(u.status);
   });
-  const { app, injectWebSocket, wss } = createRelayApp(deps, { heartbeatMs: o.heartbeatMs, loginLimiter: o.loginLimiter });
+  // The app's webhook route finds the bot through this once startNotify has it (webhook mode only).
+  const telegramWebhook = new TelegramWebhookSlot();
+  const { app, injectWebSocket, wss } = createRelayApp(deps, { heartbeatMs: o.heartbeatMs, loginLimiter: o.loginLimiter, telegramWebhook });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host }) as Server;
   injectWebSocket(server);
   await new Promise<void>((resolve, reject) => {
@@ -126,7 +129,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
   o.log.info('relay listening', { host: config.host, port });
   void deps.ctrader.resume().catch((e: unknown) => o.log.warn('cTrader account not resumed', { error: e }));
-  const notify = await startNotify(o);
+  const notify = await startNotify({ ...o, telegramWebhook });
 
   return {
     url: `http://${shownHost}:${port}`,

@@ -20,6 +20,7 @@ import { tunnelRoute } from './tunnel/tunnel.ts';
 import { healthRoutes } from './health.ts';
 import { ctraderRoutes } from './ctrader.ts';
 import { ctraderAccountRoutes } from './api/ctrader-account.ts';
+import { telegramWebhookRoute, type TelegramWebhookSlot } from '../telegram/webhook.ts';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 /** Routes whose body is a file (a model bundle, a bar CSV): the upload limit instead of the JSON one. */
@@ -28,6 +29,8 @@ const UPLOADS = new Set(['/api/models', '/api/bars']);
 export interface RelayAppOptions {
   heartbeatMs?: number;
   loginLimiter?: RateLimiter;
+  /** Where POST /telegram/webhook finds the bot in webhook mode; without it the route answers 404. */
+  telegramWebhook?: TelegramWebhookSlot;
 }
 
 /**
@@ -78,6 +81,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
   tunnelRoute(app, d, ws.upgradeWebSocket);
   ctraderRoutes(app, d);
   ctraderAccountRoutes(app, d);
+  telegramWebhookRoute(app, o.telegramWebhook ?? null);
   app.all('/api/*', (c) => c.json({ error: 'not found', field: 'path', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.get('/*', serveDist(d.staticDir));
 

@@ -9,9 +9,11 @@ import { createAllowList, parseIdList, type LogFn } from './allow-list.ts';
 import { Confirmations } from './confirmations.ts';
 import { installHandlers, sendText } from './handlers.ts';
 import { escapeHtml, splitText } from './html.ts';
+import { newWebhookSecret, webhookHandler, type WebhookHandler } from './webhook.ts';
 
 /**
- * The trader's Telegram bot on the relay: long polling with grammY's runner,
+ * The trader's Telegram bot on the relay: long polling with grammY's runner
+ * (or, with `webhookUrl`, updates POSTed by Telegram to the relay: webhook.ts),
  * 429s retried after Telegram's retry_after (auto-retry), sends paced to
  * Telegram's limits (transformer-throttler), an allow-list before anything
  * else, and the shared command registry behind it.
@@ -30,6 +32,8 @@ export interface TelegramBotConfig {
   chatIds: string | readonly (string | number)[];
   /** TG_TELEGRAM_USER_IDS: in a group chat, the users that may command. */
   userIds?: string | readonly (string | number)[];
+  /** Webhook mode: Telegram POSTs updates to this https URL (TG_PUBLIC_ORIGIN + /telegram/webhook); absent, the bot long-polls. */
+  webhookUrl?: string;
 }
 
 export interface TelegramBotDeps {
@@ -68,15 +72,21 @@ export interface TelegramBot {
   sendText(chatId: number | string, text: string, opts?: { silent?: boolean }): Promise<number[]>;
   /** A PNG with an optional plain-text caption (at most 1024 characters, trimmed). */
   sendPhoto(chatId: number | string, png: Uint8Array, caption?: string, opts?: { silent?: boolean }): Promise<number>;
+  /** In webhook mode, once Telegram took the webhook and until stop: the route's handler (it checks the secret header). */
+  webhook(): WebhookHandler | null;
   stop(): Promise<void>;
 }
 
 export const DEFAULT_API_ROOT = 'https://api.telegram.org';
+/** What the bot handles: commands and button presses. */
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 const DEFAULT_RECONNECT_MS = [5_000, 15_000, 30_000, 60_000, 300_000];
 
 export async function startTelegramBot(config: TelegramBotConfig, deps: TelegramBotDeps): Promise<TelegramBot> {
   const now = deps.now ?? Date.now;
-  const redact = createRedactor(() => [config.botToken]);
+  // Webhook mode: a fresh secret each start (a restart sets the webhook again), known to Telegram and this closure only.
+  const secret = config.webhookUrl ? newWebhookSecret() : null;
+  const redact = createRedactor(() => (secret ? [config.botToken, secret] : [config.botToken]));
   const scrub = (s: string) => redact(s) as string;
   const log: LogFn = (level, msg, fields) => deps.log(level, scrub(msg), fields ? (redact(fields) as Record<string, unknown>) : undefined);
   const chats = parseIdList(config.chatIds);
@@ -91,9 +101,13 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
 
   let stopped = false;
   let runner: RunnerHandle | null = null;
+  let hook: WebhookHandler | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   const stop = async () => {
     stopped = true;
+    // The webhook stays set at Telegram (no deleteWebhook): updates wait there, the route answers 404 meanwhile, and
+    // the next start sets it again, dropping them, as polling drops what queued while the relay was down.
+    hook = null;
     if (retryTimer) clearTimeout(retryTimer);
     const r = runner;
     runner = null;
@@ -122,6 +136,7 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
         throw sendError(e, scrub);
       }
     },
+    webhook: () => hook,
     stop,
   });
 
@@ -140,7 +155,7 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
   bot.api.config.use(async (prev, method, payload, signal) => {
     try {
       const r = await prev(method, payload, signal);
-      if (r.ok && status.state === 'unreachable' && runner?.isRunning()) set('connected', null);
+      if (r.ok && status.state === 'unreachable' && (runner?.isRunning() || hook)) set('connected', null);
       return r;
     } catch (e) {
       if (!stopped && !signal?.aborted && e instanceof HttpError && status.state === 'connected') {
@@ -156,6 +171,15 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, rethrowHttpErrors: true }));
 
   const allowed = createAllowList(chats.ids, users.ids, log, now);
+  // First in the chain: a failing update is logged here and goes no further, so it fails neither the runner
+  // nor a webhook request (answered with an error, Telegram would deliver the same command again).
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (e) {
+      log('error', `telegram: handling update ${ctx.update.update_id} failed: ${scrub(describe(e))}`);
+    }
+  });
   // One update at a time per chat: replies keep the order of the commands; different chats run concurrently.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(async (ctx, next) => {
@@ -163,10 +187,10 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
     if (allowed({ chatId: ctx.chat?.id, chatType: ctx.chat?.type, userId: ctx.from?.id })) await next();
   });
   installHandlers(bot, { registry: deps.registry, commands, context: deps.context, confirmations: new Confirmations(now) });
-  bot.catch((err) => log('error', `telegram: handling update ${err.ctx.update.update_id} failed: ${scrub(describe(err.error))}`));
 
   const delays = deps.reconnectDelaysMs ?? DEFAULT_RECONNECT_MS;
   let attempt = 0;
+  let webhookUrl = config.webhookUrl;
 
   /** Refused for good (the token), or try again later. */
   const failed = (e: unknown, step: string) => {
@@ -190,10 +214,17 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
       // Not bot.init(): it retries an unreachable Telegram forever, and start must return.
       bot.botInfo = await bot.api.getMe();
       status = { ...status, username: bot.botInfo.username };
-      // Long polling needs no webhook; updates queued while the relay was down are dropped, so a
-      // command typed hours ago does not act now.
-      await bot.api.deleteWebhook({ drop_pending_updates: true });
+      // Updates queued while the relay was down are dropped either way, so a command typed hours ago
+      // does not act now. Long polling needs no webhook; webhook mode hands Telegram this start's secret.
+      if (webhookUrl) await bot.api.setWebhook(webhookUrl, { secret_token: secret!, allowed_updates: ALLOWED_UPDATES, drop_pending_updates: true });
+      else await bot.api.deleteWebhook({ drop_pending_updates: true });
     } catch (e) {
+      if (webhookUrl && e instanceof GrammyError && e.error_code === 400) {
+        // An address Telegram cannot use (a LAN name, a self-signed certificate): the bot still works by polling.
+        log('warn', `telegram: Telegram refused the webhook ${webhookUrl} (${e.description}); long polling instead`);
+        webhookUrl = undefined;
+        return connect();
+      }
       return failed(e, 'connecting to Telegram');
     }
     try {
@@ -203,7 +234,13 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
     }
     if (stopped) return;
     attempt = 0;
-    const r = run(bot, { runner: { fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: ['message', 'callback_query'] }, silent: true } });
+    if (webhookUrl) {
+      hook = webhookHandler(bot, secret!);
+      set('connected', null);
+      log('info', `telegram: connected as @${bot.botInfo.username}, updates by webhook at ${webhookUrl}, answering chat(s) ${chats.ids.join(', ')}`);
+      return;
+    }
+    const r = run(bot, { runner: { fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: ALLOWED_UPDATES }, silent: true } });
     runner = r;
     set('connected', null);
     log('info', `telegram: connected as @${bot.botInfo.username}, answering chat(s) ${chats.ids.join(', ')}`);

@@ -10,6 +10,12 @@
  * callback query (400), an edit that changes nothing (400). A test can script
  * the next answers of a method (429 with retry_after, 401, 500) or close the
  * server (unreachable) and open it again on the same port.
+ *
+ * Webhook mode as Telegram runs it: setWebhook (https only, Telegram's ports,
+ * a host it can resolve: see `resolve`) records the URL and secret, getUpdates
+ * then answers 409, and each update is POSTed to the URL with the secret in
+ * X-Telegram-Bot-Api-Secret-Token, retried until the relay answers 2xx (one
+ * at a time, in order: max_connections 1). deleteWebhook goes back to polling.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,6 +51,13 @@ export interface RecordedCall {
 /** A scripted answer for the next call of a method. */
 export type ScriptedAnswer = { status: 429; retryAfter: number } | { status: 401 } | { status: 500 } | { status: 400; description: string };
 
+/** One POST of an update to the webhook: the HTTP status the relay answered (0: no connection). */
+export interface WebhookDelivery {
+  update_id: number;
+  status: number;
+  at: number;
+}
+
 export interface FakeMessage {
   message_id: number;
   chat: FakeChat;
@@ -78,6 +91,13 @@ export class FakeBotApi {
   private openQueries = new Set<string>();
   private listeners = new Set<() => void>();
   private validToken: string;
+  /** The webhook Telegram would deliver to, as the last setWebhook left it (null: long polling). */
+  webhook: { url: string; secret: string | null; allowedUpdates: string[] | null } | null = null;
+  readonly deliveries: WebhookDelivery[] = [];
+  /** Wait before delivering an update again after the relay did not take it (Telegram backs off longer). */
+  redeliverMs = 50;
+  private hosts = new Map<string, () => string | null>();
+  private delivering = false;
 
   private constructor(token: string) {
     this.validToken = token;
@@ -97,6 +117,15 @@ export class FakeBotApi {
   /** Telegram stops accepting the token (revoked in @BotFather): every later call answers 401. */
   revokeToken(): void {
     this.validToken = '(revoked)';
+  }
+
+  /**
+   * What the public origin's DNS and TLS proxy are in a test: the https
+   * `publicOrigin` is reachable (setWebhook accepts it) and its requests go to
+   * `to()` (the relay's local http origin, null while it is not known yet).
+   */
+  resolve(publicOrigin: string, to: () => string | null): void {
+    this.hosts.set(new URL(publicOrigin).origin, to);
   }
 
   /** The next calls of `method` get these answers, one each, before normal service resumes. */
@@ -144,6 +173,7 @@ export class FakeBotApi {
     const update_id = this.nextUpdateId++;
     this.updates.push({ update_id, ...u });
     this.poll?.wake();
+    void this.deliver();
     return update_id;
   }
 
@@ -253,7 +283,12 @@ export class FakeBotApi {
         return { result: { ...BOT_USER, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } };
       case 'deleteWebhook':
         if (p.drop_pending_updates === true || p.drop_pending_updates === 'true') this.updates = [];
+        this.webhook = null;
         return { result: true };
+      case 'setWebhook':
+        return this.setWebhook(p);
+      case 'getWebhookInfo':
+        return { result: { url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: this.webhook ? this.updates.length : 0 } };
       case 'setMyCommands': {
         const cmds = typeof p.commands === 'string' ? JSON.parse(p.commands) : p.commands;
         if (!Array.isArray(cmds) || cmds.length > 100) return { error: [400, 'Bad Request: commands must be an array of at most 100'] };
@@ -264,6 +299,7 @@ export class FakeBotApi {
         return { result: true };
       }
       case 'getUpdates':
+        if (this.webhook) return { error: [409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"] };
         return { result: await this.getUpdates(p, res) };
       case 'sendMessage': {
         const bad = checkText(p.text, p.parse_mode) ?? checkMarkup(p.reply_markup);
@@ -302,6 +338,63 @@ export class FakeBotApi {
       }
       default:
         return { error: [404, 'Not Found: method not found'] };
+    }
+  }
+
+  /** Telegram's checks on a webhook: https, its ports, a host it resolves, a secret in its alphabet. */
+  private setWebhook(p: Record<string, any>): { result: true } | { error: [number, string] } {
+    let u: URL;
+    try {
+      u = new URL(String(p.url));
+    } catch {
+      return { error: [400, 'Bad Request: bad webhook: invalid URL'] };
+    }
+    if (u.protocol !== 'https:') return { error: [400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook'] };
+    if (!['', '443', '80', '88', '8443'].includes(u.port)) return { error: [400, 'Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443'] };
+    if (!this.hosts.has(u.origin)) return { error: [400, 'Bad Request: bad webhook: Failed to resolve host: Name or service not known'] };
+    const secret = p.secret_token === undefined ? null : String(p.secret_token);
+    if (secret !== null && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) return { error: [400, 'Bad Request: secret token contains unallowed characters'] };
+    if (p.drop_pending_updates === true || p.drop_pending_updates === 'true') this.updates = [];
+    const allowed = typeof p.allowed_updates === 'string' ? JSON.parse(p.allowed_updates) : p.allowed_updates;
+    this.webhook = { url: u.href, secret, allowedUpdates: Array.isArray(allowed) ? allowed : null };
+    // A long poll still open ends (Telegram answers it with the conflict on the next call).
+    this.poll?.wake();
+    queueMicrotask(() => void this.deliver());
+    return { result: true };
+  }
+
+  /** Webhook delivery: the oldest update first, POSTed until the relay answers 2xx. */
+  private async deliver(): Promise<void> {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      while (this.webhook && this.updates.length > 0 && this.server) {
+        const hook = this.webhook;
+        const update = this.updates[0];
+        const u = new URL(hook.url);
+        const local = this.hosts.get(u.origin)?.();
+        let status = 0;
+        if (local) {
+          try {
+            const r = await fetch(`${local}${u.pathname}${u.search}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...(hook.secret !== null ? { 'X-Telegram-Bot-Api-Secret-Token': hook.secret } : {}) },
+              body: JSON.stringify(update),
+            });
+            status = r.status;
+            await r.body?.cancel();
+          } catch {
+            status = 0;
+          }
+        }
+        this.deliveries.push({ update_id: update.update_id, status, at: performance.now() });
+        for (const l of [...this.listeners]) l();
+        if (status >= 200 && status < 300) {
+          if (this.updates[0] === update) this.updates.shift();
+        } else await new Promise((r) => setTimeout(r, this.redeliverMs));
+      }
+    } finally {
+      this.delivering = false;
     }
   }
 

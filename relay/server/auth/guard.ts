@@ -8,7 +8,9 @@ export const SESSION_COOKIE = 'tg_session';
 /**
  * The only requests served without a session: liveness, the login itself, the
  * cTrader OAuth callback (cTrader's redirect carries no SameSite=Strict cookie;
- * the one-time state it must return guards it), and the PWA's static files
+ * the one-time state it must return guards it), Telegram's webhook POST (the
+ * secret header it must carry guards it; 404 unless the bot runs in webhook
+ * mode: relay/telegram/webhook.ts), and the PWA's static files
  * (public code, no data: the page must load to log in). Everything else,
  * present and future routes and sockets alike, passes `requireAuth`, which is
  * mounted before any route; `assertRoutesGuarded` refuses to build an app with
@@ -18,6 +20,7 @@ export const PUBLIC_ROUTES: readonly { method: string; path: string }[] = [
   { method: 'GET', path: '/health' },
   { method: 'POST', path: '/api/login' },
   { method: 'GET', path: '/ctrader/callback' },
+  { method: 'POST', path: '/telegram/webhook' },
   { method: 'GET', path: '/*' },
 ];
 
@@ -26,6 +29,7 @@ export function isPublic(method: string, path: string): boolean {
   if (path === '/health' && read) return true;
   if (path === '/api/login' && method === 'POST') return true;
   if (path === '/ctrader/callback' && read) return true;
+  if (path === '/telegram/webhook' && method === 'POST') return true;
   return read && !isPrivatePath(path);
 }
 
