@@ -43,17 +43,32 @@ export interface AlertsServiceOptions {
 
 export interface AlertsService {
   outbox: Outbox;
+  /**
+   * The trader's new settings, used at once: deliveries from the next alert,
+   * the summary and pulse re-planned from the engine time last seen when their
+   * time, zone or hours changed, milestone steps and connection intervals from
+   * the next bar (steps already reached are kept, counted in the new step).
+   */
+  setSettings(s: NotifySettings): void;
+  settings(): NotifySettings;
   /** Queues relay.stopped, gives the channels up to `graceMs` to send what is queued, then stops the outbox (before the database closes). */
   stop(graceMs?: number): Promise<void>;
 }
 
 export function startAlertsService(o: AlertsServiceOptions): AlertsService {
-  const { settings, log } = o;
+  const { log } = o;
+  let settings = o.settings;
   const outbox = createOutbox({ db: o.db, channels: o.channels, clock: o.clock, log, delivery: (t) => deliveryOf(settings, t), ...(o.timers ? { timers: o.timers } : {}) });
   const deriver = new AlertDeriver();
-  const milestones = new MilestoneTracker({ steps: settings.milestones, timeZone: settings.summaryTimeZone });
-  const schedule = new AlertSchedule({ timeZone: settings.summaryTimeZone, summaryTime: settings.summaryTime, pulseHours: settings.pulseHours });
-  const connections = new ConnectionWatch({ intervalMs: settings.flapMinutes * 60_000, downAfterMs: settings.downAfterMinutes * 60_000 });
+  // The trackers read these options at each step: setSettings changes them in place, keeping what they follow.
+  const milestoneOptions = { steps: settings.milestones, timeZone: settings.summaryTimeZone };
+  const milestones = new MilestoneTracker(milestoneOptions);
+  const plan = (s: NotifySettings) => new AlertSchedule({ timeZone: s.summaryTimeZone, summaryTime: s.summaryTime, pulseHours: s.pulseHours });
+  let schedule = plan(settings);
+  const connectionOptions = { intervalMs: settings.flapMinutes * 60_000, downAfterMs: settings.downAfterMinutes * 60_000 };
+  const connections = new ConnectionWatch(connectionOptions);
+  /** The engine time of the last live update: where a re-planned schedule starts from. */
+  let lastLiveTime: number | null = null;
   /** Each symbol's last bar close, from the decisions (the marks the milestones are checked at). */
   const marks: Record<string, number> = {};
   let engineStartedAt: number | null = null;
@@ -99,14 +114,18 @@ export function startAlertsService(o: AlertsServiceOptions): AlertsService {
       // A replay's clock runs hours per second: a pulse every few seconds and a summary per simulated day
       // would be noise on a phone. Its trades, refusals and stops still alert; the schedules follow live time.
       if (s.mode !== 'live') return;
+      lastLiveTime = s.clockTime;
       push(milestones.onBar({ time: s.clockTime, marks, equity: s.account.equity, ...(s.risk ? { dayStartEquity: s.risk.dayStartEquity } : {}) }));
       for (const run of schedule.due(s.clockTime)) {
         if (run.kind === 'pulse') push([pulseAlert(run.at, { status: s, startedAt: engineStartedAt })]);
-        else
-          void dailySummaryAlert(o.store, { from: run.from, at: run.at, timeZone: settings.summaryTimeZone })
-            .then((a) => withEquityChart(a, o.store, { from: run.from, at: run.at, timeZone: settings.summaryTimeZone }, log))
+        else {
+          // The zone the day was planned in, even if the trader changes it while the summary is being made.
+          const day = { from: run.from, at: run.at, timeZone: settings.summaryTimeZone };
+          void dailySummaryAlert(o.store, day)
+            .then((a) => withEquityChart(a, o.store, day, log))
             .then((a) => push([a]))
             .catch((e: unknown) => log.error('daily summary not made', { at: run.at, error: e }));
+        }
       }
     } catch (e) {
       log.error('alerts: a host update was not turned into alerts', { error: e });
@@ -120,6 +139,20 @@ export function startAlertsService(o: AlertsServiceOptions): AlertsService {
 
   return {
     outbox,
+    settings: () => settings,
+    setSettings(next) {
+      const before = settings;
+      settings = next;
+      milestoneOptions.steps = next.milestones;
+      milestoneOptions.timeZone = next.summaryTimeZone;
+      connectionOptions.intervalMs = next.flapMinutes * 60_000;
+      connectionOptions.downAfterMs = next.downAfterMinutes * 60_000;
+      if (before.summaryTime !== next.summaryTime || before.summaryTimeZone !== next.summaryTimeZone || before.pulseHours !== next.pulseHours) {
+        schedule = plan(next);
+        // Planned from the engine time last seen, not the next update's: a summary due between the two still goes out.
+        if (lastLiveTime !== null) schedule.due(lastLiveTime);
+      }
+    },
     async stop(graceMs = 2000) {
       if (typeof unsubscribe === 'function') (unsubscribe as () => void)();
       const at = o.clock.now();

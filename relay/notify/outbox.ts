@@ -3,6 +3,7 @@ import { ALERT_TYPES, CRITICAL_TYPES, DEFAULT_DELIVERY, type Alert, type AlertDe
 import { fromExactJson as parse, toExactJson as json } from '../../workers/store/exact-json.ts';
 import type { Clock } from '../../workers/trading/clock.ts';
 import type { Logger } from '../ops/log.ts';
+import { alertLogReader, OFF_LANE, type AlertLogPage, type AlertLogQuery } from './alert-log.ts';
 import { ChannelError, type AlertChannel } from './channel.ts';
 
 /**
@@ -23,8 +24,11 @@ import { ChannelError, type AlertChannel } from './channel.ts';
  * so an outage gives one digest however many retries it took. A relay restarted
  * with pending rows sends them (start()); sent rows are never sent again.
  *
+ * An alert whose type is off is not sent but recorded once, state 'off', on
+ * OFF_LANE (alert-log.ts), so the alert log still shows that it happened.
+ *
  * Kept: rows no longer pending for 30 days and at most the newest 5,000 of them
- * per channel (the alert log); pending rows are never pruned.
+ * per channel (the alert log; the off lane counts as one); pending rows are never pruned.
  */
 export interface OutboxTimers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -51,7 +55,7 @@ export interface OutboxOptions {
   keep?: { days?: number; rows?: number };
 }
 
-export type OutboxState = 'pending' | 'sent' | 'failed' | 'folded';
+export type OutboxState = 'pending' | 'sent' | 'failed' | 'folded' | 'off';
 
 export interface OutboxRow {
   seq: number;
@@ -69,17 +73,29 @@ export interface OutboxRow {
 }
 
 export interface Outbox {
-  /** Stores the alert for every channel and wakes their lanes. 'off': the type's delivery is off, nothing stored; 'known': every channel had it already. */
+  /** Stores the alert for every channel and wakes their lanes. 'off': the type's delivery is off, recorded for the log only; 'known': every channel had it already. */
   enqueue(alert: Alert): 'queued' | 'known' | 'off';
   /** Wakes every lane: rows left pending by a previous run go out now. */
   start(): void;
   /** Resolves when no lane is sending (each is idle or waiting for a retry time). */
   settled(): Promise<void>;
   rows(channel: string, q?: { state?: OutboxState; limit?: number }): OutboxRow[];
+  /** One alert's rows, a row per channel (and on OFF_LANE when its type was off). */
+  find(alertId: string): OutboxRow[];
+  /** Rows waiting and rows given up, over every channel, and per channel with the last failure of a row still waiting. */
+  counts(): OutboxCounts;
+  /** The alert log: one entry per alert, newest first (alert-log.ts). */
+  log(q: AlertLogQuery): AlertLogPage;
   /** Deletes old rows that are no longer pending; returns how many. Also run at start and hourly by enqueue. */
   prune(): number;
   /** Stops the lanes and their retry timers (the caller closes the database). */
   close(): void;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  failed: number;
+  channels: Record<string, { pending: number; failed: number; lastError: string | null }>;
 }
 
 type DbRow = { seq: number; channel: string; record: string; state: OutboxState; silent: number; attempts: number; queued_at: number; done_at: number | null; error: string | null; digest_seq: number | null };
@@ -109,6 +125,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
   const keepRows = o.keep?.rows ?? 5000;
   const names = new Set<string>();
   for (const c of o.channels) {
+    if (c.name === OFF_LANE) throw new Error(`"${OFF_LANE}" names the outbox's record of alerts that are off: a channel needs another name`);
     if (names.has(c.name)) throw new Error(`two alert channels are named ${c.name}: each needs its own name (it keys the outbox rows)`);
     names.add(c.name);
   }
@@ -131,7 +148,17 @@ export function createOutbox(o: OutboxOptions): Outbox {
     sent: db.prepare(`UPDATE alert_outbox SET state = 'sent', done_at = ?, attempts = attempts + 1, error = NULL WHERE seq = ?`),
     failed: db.prepare(`UPDATE alert_outbox SET state = 'failed', done_at = ?, attempts = attempts + 1, error = ? WHERE seq = ?`),
     retry: db.prepare(`UPDATE alert_outbox SET attempts = attempts + 1, error = ? WHERE seq = ?`),
+    byAlert: db.prepare<[string], DbRow>(`SELECT * FROM alert_outbox WHERE alert_id = ? ORDER BY seq`),
+    off: db.prepare(
+      `INSERT INTO alert_outbox (channel, alert_id, type, stands_alone, silent, alert_time, record, state, queued_at, done_at) VALUES ('${OFF_LANE}', ?, ?, 0, 0, ?, ?, 'off', ?, ?) ON CONFLICT (channel, alert_id) DO NOTHING`,
+    ),
+    counts: db.prepare<[], { channel: string; pending: number; failed: number; last_error: string | null }>(
+      `SELECT channel, SUM(state = 'pending') AS pending, SUM(state = 'failed') AS failed,
+         (SELECT error FROM alert_outbox e WHERE e.channel = o.channel AND e.state = 'pending' AND e.error IS NOT NULL ORDER BY e.seq DESC LIMIT 1) AS last_error
+       FROM alert_outbox o WHERE channel != '${OFF_LANE}' AND state IN ('pending', 'failed') GROUP BY channel`,
+    ),
   };
+  const readLog = alertLogReader(db);
   // A folded row stays while the digest it went into is still pending (the digest is rebuilt from its members).
   const prunable = `state != 'pending' AND NOT (state = 'folded' AND digest_seq IN (SELECT seq FROM alert_outbox WHERE state = 'pending'))`;
   const pruneOld = db.prepare(`DELETE FROM alert_outbox WHERE ${prunable} AND done_at < ?`);
@@ -236,7 +263,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
   const prune = () => {
     lastPrune = clock.now();
     let n = pruneOld.run(clock.now() - keepMs).changes;
-    for (const c of o.channels) n += pruneExtra.run({ channel: c.name, keep: keepRows - 1 }).changes;
+    for (const c of [...o.channels.map((x) => x.name), OFF_LANE]) n += pruneExtra.run({ channel: c, keep: keepRows - 1 }).changes;
     return n;
   };
 
@@ -244,9 +271,14 @@ export function createOutbox(o: OutboxOptions): Outbox {
     enqueue(alert) {
       if (alert.type === 'digest') throw new Error('the outbox makes digests itself: a digest alert cannot be enqueued');
       const d = delivery(alert.type);
-      if (d === 'off') return 'off';
       const now = clock.now();
       if (now - lastPrune >= HOUR) prune();
+      if (d === 'off') {
+        // The chart is not kept for an alert nobody is sent: the log does not show it.
+        const { imagePngBase64: _, ...kept } = alert;
+        q.off.run(alert.id, alert.type, alert.time, json(kept), now, now);
+        return 'off';
+      }
       const added = insert(alert, d === 'silent', now);
       for (const lane of lanes) kick(lane);
       return added > 0 ? 'queued' : 'known';
@@ -264,19 +296,20 @@ export function createOutbox(o: OutboxOptions): Outbox {
           'SELECT * FROM alert_outbox WHERE channel = @channel AND (@state IS NULL OR state = @state) ORDER BY seq DESC LIMIT @limit',
         )
         .all({ channel, state: r.state ?? null, limit: r.limit ?? -1 });
-      return rows.reverse().map((x) => ({
-        seq: x.seq,
-        channel: x.channel,
-        alert: parse<Alert>(x.record),
-        state: x.state,
-        silent: x.silent === 1,
-        attempts: x.attempts,
-        queuedAt: x.queued_at,
-        doneAt: x.done_at,
-        error: x.error,
-        digestSeq: x.digest_seq,
-      }));
+      return rows.reverse().map(rowOf);
     },
+    find: (alertId) => q.byAlert.all(alertId).map(rowOf),
+    counts() {
+      const out: OutboxCounts = { pending: 0, failed: 0, channels: {} };
+      for (const c of o.channels) out.channels[c.name] = { pending: 0, failed: 0, lastError: null };
+      for (const r of q.counts.all()) {
+        out.pending += r.pending;
+        out.failed += r.failed;
+        out.channels[r.channel] = { pending: r.pending, failed: r.failed, lastError: r.last_error };
+      }
+      return out;
+    },
+    log: (query) => readLog(query),
     prune,
     close() {
       closed = true;
@@ -284,6 +317,19 @@ export function createOutbox(o: OutboxOptions): Outbox {
     },
   };
 }
+
+const rowOf = (x: DbRow): OutboxRow => ({
+  seq: x.seq,
+  channel: x.channel,
+  alert: parse<Alert>(x.record),
+  state: x.state,
+  silent: x.silent === 1,
+  attempts: x.attempts,
+  queuedAt: x.queued_at,
+  doneAt: x.done_at,
+  error: x.error,
+  digestSeq: x.digest_seq,
+});
 
 /** The digest of a backlog: how many of each type, over what time, and which alerts follow on their own. */
 function digestAlert(folded: Member[], alone: Member[]): Alert {

@@ -239,7 +239,7 @@ describe('alert outbox over SQLite, to a Discord webhook', () => {
     expect(r.outbox.rows('discord', { state: 'folded' }).map((x) => x.alert.id)).toEqual(['a1', 'a2', 'a4', 'a5']);
   });
 
-  it('stores nothing for an "off" type and sends "silent" ones with SUPPRESS_NOTIFICATIONS', async () => {
+  it('sends nothing for an "off" type (recorded for the alert log only) and sends "silent" ones with SUPPRESS_NOTIFICATIONS', async () => {
     const r = await rig({ delivery: (t) => (t === 'pulse' ? 'off' : t === 'trade.closed' ? 'silent' : DEFAULT_DELIVERY[t]) });
     expect(r.outbox.enqueue(alert(1, 'pulse'))).toBe('off');
     expect(r.outbox.enqueue(alert(2, 'trade.closed'))).toBe('queued');
@@ -252,6 +252,7 @@ describe('alert outbox over SQLite, to a Discord webhook', () => {
       ['data.gap #4', 4096],
     ]);
     expect(Object.keys(states(r))).toEqual(['a2', 'a3', 'a4']);
+    expect(r.outbox.find('a1').map((x) => [x.channel, x.state])).toEqual([['-', 'off']]);
     expect(() => r.outbox.enqueue({ ...alert(5), type: 'digest' })).toThrow(/makes digests itself/);
   });
 
