@@ -64,7 +64,7 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
   const tightened = tightenDataDir(config.dataDir);
   let sessionSecrets: () => string[] = () => [];
   const redact = createRedactor(() => [...configSecrets(config), ...sessionSecrets()]);
-  const logger = createRotatingLog({ dir: join(config.dataDir, 'logs'), maxBytes: config.log.maxBytes, files: config.log.files, redact });
+  const logger = createRotatingLog({ dir: join(config.dataDir, 'logs'), maxBytes: config.log.maxBytes, files: config.log.files, level: config.log.level, redact });
   if (tightened.length) {
     logger.warn('data dir was readable by others: permissions tightened', { changed: tightened });
     log(`  note: the data dir was readable by other users; made it 0700 and its files 0600 (${tightened.length} changed, listed in the log)`);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { CTRADER_DEFAULTS, CTRADER_ENV_VARS, ctraderEndpoints, hostPortText, type CTraderEndpoints } from './ctrader-endpoints.ts';
 import { parseIdList } from '../telegram/allow-list.ts';
 import { discordWebhookProblem } from '../notify/discord.ts';
+import { LOG_LEVELS, type LogLevel } from '../ops/log.ts';
 
 /** Everything the relay reads from its environment, validated. */
 export interface RelayConfig {
@@ -23,7 +24,8 @@ export interface RelayConfig {
   sessionTtlMs: number;
   replaySpeed: number;
   pollIntervalMs: number;
-  log: { maxBytes: number; files: number };
+  /** The relay log: rotation, and the least severe level written (TG_LOG_LEVEL). */
+  log: { maxBytes: number; files: number; level: LogLevel };
   /** host:port pairs the socket tunnel may reach. */
   tunnelAllow: string[];
   maxUploadBytes: number;
@@ -61,6 +63,7 @@ export const ENV_VARS = {
   TG_POLL_INTERVAL_MS: 'account snapshot interval (60000)',
   TG_LOG_MAX_BYTES: 'log file size before rotation (10485760)',
   TG_LOG_FILES: 'rotated log files kept (5)',
+  TG_LOG_LEVEL: `the least severe log level written: ${LOG_LEVELS.join(', ')} (info)`,
   TG_TUNNEL_ALLOW: `comma-separated host:port the tunnel may reach (${DEFAULT_TUNNEL_ALLOW.join(',')}, or the TG_CTRADER_*_HOST servers)`,
   TG_MAX_UPLOAD_MB: 'largest model upload or CSV import (64)',
   TG_CTRADER_CLIENT_ID: 'cTrader Open API application id (with the secret)',
@@ -137,7 +140,9 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
   const replaySpeed = speedRaw === undefined ? 3600 : Number(speedRaw);
   if (!(replaySpeed > 0) || !Number.isFinite(replaySpeed)) problems.push(`TG_REPLAY_SPEED: must be a positive number (times real time), got "${speedRaw}"`);
   const pollIntervalMs = int('TG_POLL_INTERVAL_MS', 60_000, 10, 86_400_000);
-  const log = { maxBytes: int('TG_LOG_MAX_BYTES', 10 * 1024 * 1024, 1024, 2 ** 31), files: int('TG_LOG_FILES', 5, 1, 100) };
+  const logLevel = get('TG_LOG_LEVEL')?.toLowerCase() ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`TG_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (info when unset), got "${get('TG_LOG_LEVEL')}"`);
+  const log = { maxBytes: int('TG_LOG_MAX_BYTES', 10 * 1024 * 1024, 1024, 2 ** 31), files: int('TG_LOG_FILES', 5, 1, 100), level: logLevel as LogLevel };
   const maxUploadBytes = int('TG_MAX_UPLOAD_MB', 64, 1, 1024) * 1024 * 1024;
 
   const ctraderAt = ctraderEndpoints(get, opts.cwd ?? process.cwd(), problems);
