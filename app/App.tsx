@@ -17,6 +17,7 @@ import { StorageMeter } from './components/StorageMeter.tsx';
 import { UpdatePrompt } from './components/UpdatePrompt.tsx';
 import { FeedLine } from './components/FeedLine.tsx';
 import { TradingBanner } from './components/TradingBanner.tsx';
+import { BrowserAlerts } from './alerts/BrowserAlerts.tsx';
 import OverviewView from './views/overview/OverviewView.tsx';
 
 // The first view renders at once; the others load when opened (the shell stays small).
@@ -139,6 +140,7 @@ export function App(props: { choice?: WorkspaceChoice }) {
         <Palette />
         <ConfirmHost />
         <Toasts />
+        <BrowserAlerts />
         <UpdatePrompt />
       </div>
     </WorkspaceContext.Provider>

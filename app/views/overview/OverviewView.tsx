@@ -5,6 +5,7 @@ import { StatCard } from '../../components/Card.tsx';
 import { fmt, tone } from '../../components/format.ts';
 import { useWorkspace } from '../../state/workspace.ts';
 import { Connections } from './Connections.tsx';
+import { AlertLog } from '../../alerts/AlertLog.tsx';
 
 /** The account at a glance: money, the equity curve, what is connected, which agents run. */
 export default function OverviewView() {
@@ -104,6 +105,7 @@ export default function OverviewView() {
           </Show>
         </div>
       </div>
+      <AlertLog />
     </Page>
   );
 }
