@@ -4,17 +4,11 @@ import { useWorkspace } from '../../state/workspace.ts';
 import { Field, errorText } from './form-fields.tsx';
 import { CTraderPanel } from './CTraderPanel.tsx';
 import { RiskLimitsForm } from './RiskLimitsForm.tsx';
+import { NotifyPanel } from './NotifyPanel.tsx';
+import { CommandUsagePanel } from './CommandUsagePanel.tsx';
+import { BrowserNotifyPanel } from '../../alerts/BrowserNotifyPanel.tsx';
 import { attachedToRelay, useBrowserWorkspace } from '../../remote/attach.ts';
-import {
-  DEFAULT_NOTIFICATIONS,
-  DEFAULT_REPLAY_SPEED,
-  SETTING_KEYS,
-  equityStepProblem,
-  relayTokenProblem,
-  relayUrlProblem,
-  replaySpeedProblem,
-  type Notifications,
-} from './settings-model.ts';
+import { DEFAULT_REPLAY_SPEED, SETTING_KEYS, relayTokenProblem, relayUrlProblem, replaySpeedProblem } from './settings-model.ts';
 
 type Msg = { ok: boolean; text: string } | null;
 
@@ -38,12 +32,6 @@ export function SettingsView() {
   const [relayErr, setRelayErr] = createSignal<{ url?: string; token?: string }>({});
   const [relayMsg, setRelayMsg] = createSignal<Msg>(null);
 
-  // Notifications
-  const [notes, setNotes] = createSignal<Notifications>(DEFAULT_NOTIFICATIONS);
-  const [stepText, setStepText] = createSignal('');
-  const [stepErr, setStepErr] = createSignal('');
-  const [notesMsg, setNotesMsg] = createSignal<Msg>(null);
-
   // Replay
   const [speed, setSpeed] = createSignal('');
   const [speedErr, setSpeedErr] = createSignal('');
@@ -51,9 +39,6 @@ export function SettingsView() {
 
   onMount(async () => {
     setRelayUrl((await settings.get<string>(SETTING_KEYS.relayUrl)) ?? '');
-    const n = { ...DEFAULT_NOTIFICATIONS, ...((await settings.get<Notifications>(SETTING_KEYS.notifications)) ?? {}) };
-    setNotes(n);
-    setStepText(n.equityStepPct === null ? '' : String(n.equityStepPct));
     setSpeed(String((await settings.get<number>(SETTING_KEYS.replaySpeed)) ?? DEFAULT_REPLAY_SPEED));
   });
 
@@ -88,14 +73,6 @@ export function SettingsView() {
     }, 'Token removed.');
   };
 
-  const saveNotes = async () => {
-    const s = equityStepProblem(stepText());
-    setStepErr('error' in s ? s.error : '');
-    setNotesMsg(null);
-    if ('error' in s) return;
-    await save('Notifications', setNotesMsg, () => settings.put(SETTING_KEYS.notifications, { ...notes(), equityStepPct: s.value }), 'Notifications saved.');
-  };
-
   const saveSpeed = async () => {
     const s = replaySpeedProblem(speed());
     setSpeedErr('error' in s ? s.error : '');
@@ -103,12 +80,6 @@ export function SettingsView() {
     if ('error' in s) return;
     await save('Replay speed', setSpeedMsg, () => settings.put(SETTING_KEYS.replaySpeed, s.value), 'Replay speed saved; it applies when the engine next starts (reload the app).');
   };
-
-  const toggle = (k: Exclude<keyof Notifications, 'equityStepPct'>, label: string) => (
-    <label class="field-unit" style={{ display: 'block' }}>
-      <input type="checkbox" checked={notes()[k]} onChange={(e) => setNotes({ ...notes(), [k]: e.currentTarget.checked })} data-setting={k} /> {label}
-    </label>
-  );
 
   return (
     <Page view="settings" class="view" title="Settings">
@@ -166,24 +137,11 @@ export function SettingsView() {
 
       <RiskLimitsForm />
 
-      <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveNotes(); }} noValidate>
-        <h3>Notifications</h3>
-        <p class="field-hint">Kept with the workspace for the relay's Telegram bot; this build does not send messages yet.</p>
-        {toggle('telegram', 'Telegram chat (sent by the relay: needs the relay above)')}
-        <div style={{ 'margin-left': '20px', opacity: notes().telegram ? 1 : 0.55 }}>
-          {toggle('tradeOpened', 'Trade opened')}
-          {toggle('tradeClosed', 'Trade closed')}
-          {toggle('agentPaused', 'Agent paused or stopped')}
-          {toggle('dailySummary', 'Daily summary')}
-          <div class="form-grid" style={{ 'margin-top': '6px' }}>
-            <Field name="equityStepPct" label="Equity milestones every" unit="%" hint="blank: off" error={stepErr() || null}>
-              {(id, d) => <input id={id} class="num" inputMode="decimal" aria-describedby={d} value={stepText()} onInput={(e) => setStepText(e.currentTarget.value)} />}
-            </Field>
-          </div>
-        </div>
-        <div class="actions"><button type="submit" class="btn btn-primary" data-action="save-notifications">Save notifications</button></div>
-        <Saved msg={notesMsg()} section="notifications" />
-      </form>
+      <NotifyPanel />
+
+      <BrowserNotifyPanel settings={settings} local={!attachedToRelay(ws)} />
+
+      <CommandUsagePanel settings={settings} />
 
       <form class="panel" onSubmit={(e) => { e.preventDefault(); void saveSpeed(); }} noValidate>
         <h3>Replay</h3>

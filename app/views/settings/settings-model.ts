@@ -4,26 +4,18 @@ import { parseNumber } from './form-fields.tsx';
  * The settings the Settings view keeps in store.settings, their keys and their
  * rules. Keys ending in 'Token' are secrets (workers/store/settings.ts): a
  * backup leaves them out, and the view never shows one back.
+ *
+ * Notifications are not here: alerts are sent by the relay, so their settings
+ * are the relay's NotifySettings (workers/notify/settings.ts, saved through
+ * /api/notify/settings). The 'notifications' value earlier builds stored in
+ * this browser is no longer read (it never reached a sender).
  */
 export const SETTING_KEYS = {
   relayUrl: 'relayUrl',
   relayToken: 'relayToken',
-  notifications: 'notifications',
   /** Read by the workspace host when it starts (x real time). */
   replaySpeed: 'replaySpeed',
 } as const;
-
-export interface Notifications {
-  telegram: boolean;
-  tradeOpened: boolean;
-  tradeClosed: boolean;
-  agentPaused: boolean;
-  dailySummary: boolean;
-  /** Message when equity crosses each step of this % up or down from the start; null: off. */
-  equityStepPct: number | null;
-}
-
-export const DEFAULT_NOTIFICATIONS: Notifications = { telegram: false, tradeOpened: false, tradeClosed: true, agentPaused: true, dailySummary: true, equityStepPct: 5 };
 
 export const DEFAULT_REPLAY_SPEED = 3600;
 
@@ -52,11 +44,5 @@ export function relayTokenProblem(text: string): string | null {
 
 export function replaySpeedProblem(text: string): { error: string } | { value: number } {
   const r = parseNumber(text, 'Replay speed', { min: 0, minExclusive: true, max: 10_000_000 });
-  return r.ok ? { value: r.value } : { error: r.error };
-}
-
-export function equityStepProblem(text: string): { error: string } | { value: number | null } {
-  if (text.trim() === '') return { value: null };
-  const r = parseNumber(text, 'Equity step', { min: 0.1, max: 100 });
   return r.ok ? { value: r.value } : { error: r.error };
 }
