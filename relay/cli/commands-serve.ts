@@ -9,6 +9,8 @@ import { createRotatingLog } from '../ops/log.ts';
 import { tightenDataDir, usePrivateUmask } from '../ops/file-modes.ts';
 import { buildPwa, pwaNeedsBuild } from '../ops/pwa-build.ts';
 import { startRelay } from '../ops/start-relay.ts';
+import { Metrics } from '../server/metrics.ts';
+import { barCloseToWire } from '../server/trading-metrics.ts';
 import { openLiveWorkspace } from '../ops/live-workspace.ts';
 import { openRelayTokens, type RelayTokens } from '../ctrader/relay-tokens.ts';
 import { openSqliteStore, type SqliteEngineStore } from '../store/sqlite-store.ts';
@@ -92,9 +94,11 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
   }
   log(`  token key     ${ctraderTokens.keyText}`);
 
+  // One set of metrics for the relay and the workspace it serves (the live transport times orders on the wire).
+  const metrics = new Metrics();
   const host =
     config.workspace === 'live'
-      ? await openLiveWorkspace({ config, store, tokens: ctraderTokens, log: (level, message) => logger.log(level, `live: ${message}`) })
+      ? await openLiveWorkspace({ config, store, tokens: ctraderTokens, log: (level, message) => logger.log(level, `live: ${message}`), orderOnWire: barCloseToWire(metrics) })
       : await WorkspaceHost.open({
           store,
           timers: wallClock,
@@ -109,6 +113,7 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
     config,
     store,
     host,
+    metrics,
     log: logger,
     staticDir,
     loadModel: async (id) => {

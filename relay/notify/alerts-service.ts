@@ -13,7 +13,7 @@ import type { Clock } from '../../workers/trading/clock.ts';
 import type { Logger } from '../ops/log.ts';
 import type { RelayHost } from '../server/context.ts';
 import type { AlertChannel } from './channel.ts';
-import { createOutbox, type Outbox, type OutboxTimers } from './outbox.ts';
+import { createOutbox, type Outbox, type OutboxOptions, type OutboxTimers } from './outbox.ts';
 import { withEquityChart } from './render-png.ts';
 
 /**
@@ -39,6 +39,8 @@ export interface AlertsServiceOptions {
   clock: Clock;
   log: Logger;
   timers?: OutboxTimers;
+  /** Each send's outcome, for the relay's alert counters. */
+  onSend?: OutboxOptions['onSend'];
 }
 
 export interface AlertsService {
@@ -58,7 +60,7 @@ export interface AlertsService {
 export function startAlertsService(o: AlertsServiceOptions): AlertsService {
   const { log } = o;
   let settings = o.settings;
-  const outbox = createOutbox({ db: o.db, channels: o.channels, clock: o.clock, log, delivery: (t) => deliveryOf(settings, t), ...(o.timers ? { timers: o.timers } : {}) });
+  const outbox = createOutbox({ db: o.db, channels: o.channels, clock: o.clock, log, delivery: (t) => deliveryOf(settings, t), ...(o.timers ? { timers: o.timers } : {}), ...(o.onSend ? { onSend: o.onSend } : {}) });
   const deriver = new AlertDeriver();
   // The trackers read these options at each step: setSettings changes them in place, keeping what they follow.
   const milestoneOptions = { steps: settings.milestones, timeZone: settings.summaryTimeZone };

@@ -53,7 +53,12 @@ export interface OutboxOptions {
   retry?: { firstMs?: number; maxMs?: number };
   digest?: { backlogAfterMs?: number; minFolded?: number };
   keep?: { days?: number; rows?: number };
+  /** Told of each send's outcome (the relay's alert counters, server/alert-metrics.ts). */
+  onSend?: (outcome: SendOutcome) => void;
 }
+
+/** One send: the channel took it, it stays queued for a retry, or the channel refused it for good. */
+export type SendOutcome = { channel: string; type: AlertType; result: 'sent' | 'retry' | 'give-up' };
 
 export type OutboxState = 'pending' | 'sent' | 'failed' | 'folded' | 'off';
 
@@ -231,10 +236,12 @@ export function createOutbox(o: OutboxOptions): Outbox {
           const err = e instanceof ChannelError ? e : new ChannelError('retry', `unexpected failure: ${(e as Error)?.message ?? String(e)}`);
           if (err.action === 'give-up') {
             q.failed.run(clock.now(), err.message, row.seq);
+            o.onSend?.({ channel: name, type: alert.type, result: 'give-up' });
             log.warn(`alerts: ${name} refused an alert; it is not retried`, { channel: name, alertId: alert.id, type: alert.type, reason: err.message });
             continue;
           }
           q.retry.run(err.message, row.seq);
+          o.onSend?.({ channel: name, type: alert.type, result: 'retry' });
           const delay = err.retryAfterMs ?? Math.min(maxMs, firstMs * 2 ** lane.failures++);
           if (lane.failingSince === null) {
             lane.failingSince = clock.now();
@@ -245,6 +252,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
         }
         if (closed) return;
         q.sent.run(clock.now(), row.seq);
+        o.onSend?.({ channel: name, type: alert.type, result: 'sent' });
         if (lane.failingSince !== null) {
           log.info(`alerts: ${name} takes alerts again`, { channel: name, downForMs: clock.now() - lane.failingSince });
           lane.failingSince = null;

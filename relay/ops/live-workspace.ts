@@ -14,6 +14,7 @@ import type { RelayTokens } from '../ctrader/relay-tokens.ts';
 import { endpointTransport } from '../ctrader/transport.node.ts';
 import type { RelayConfig } from '../config/config.ts';
 import { loadModelNode } from '../host/node-host.ts';
+import { timeOrdersOnWire } from './order-wire.ts';
 
 /** The bar timeframe live agents trade (Settings > cTrader); M5 unless set. */
 export const LIVE_TIMEFRAME_SETTING = 'ctrader.timeframe';
@@ -28,6 +29,8 @@ export interface LiveWorkspaceOptions {
   clock?: Clock;
   scheduler?: Scheduler;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Each entry's bar close to order on the wire, in seconds on `clock` (the relay's metrics: server/trading-metrics.ts barCloseToWire). */
+  orderOnWire?: (seconds: number) => void;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHo
   const tfSetting = await o.store.settings.get<string>(LIVE_TIMEFRAME_SETTING);
   const timeframe: Timeframe = tfSetting && isTimeframe(tfSetting) ? tfSetting : 'M5';
   const app = o.config.ctrader;
+  const wire = (t: CTraderTransport) => (o.orderOnWire ? timeOrdersOnWire(t, { timeframe, clock, observe: o.orderOnWire }) : t);
   const problem = !app
     ? NOT_CONFIGURED
     : !stored.ok
@@ -62,7 +66,7 @@ export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHo
     problem || !app || !account || !tokens.manager
       ? unavailable(problem ?? 'not set up')
       : withConnectionStatus({
-          transport: (o.transport ?? endpointTransport(o.config.ctraderEndpoints))(account.live),
+          transport: wire((o.transport ?? endpointTransport(o.config.ctraderEndpoints))(account.live)),
           clock,
           timers: scheduler,
           credentials: app,

@@ -12,6 +12,7 @@ import type { RelayHost } from '../server/context.ts';
 import { startTelegramBot, type TelegramBot, type TelegramBotStatus } from '../telegram/bot.ts';
 import { webhookUrl, type TelegramWebhookSlot } from '../telegram/webhook.ts';
 import type { Logger } from './log.ts';
+import type { SendOutcome } from '../notify/outbox.ts';
 
 /**
  * The relay's side of the trader's phone: the Telegram bot (commands from the
@@ -37,6 +38,8 @@ export interface NotifyOptions {
   /** The outbox's database; by default the store's own when it is a SQLite store. */
   alertsDb?: Database.Database;
   alertTimers?: OutboxTimers;
+  /** Each alert send's outcome (the relay's alert counters, server/alert-metrics.ts). */
+  onAlertSend?: (outcome: SendOutcome) => void;
   now?: () => number;
   /** The app's POST /telegram/webhook: with an https TG_PUBLIC_ORIGIN the bot takes its updates there instead of long polling. */
   telegramWebhook?: TelegramWebhookSlot;
@@ -84,6 +87,7 @@ export async function startNotify(o: NotifyOptions): Promise<RunningNotify> {
       clock: { now: o.now ?? Date.now },
       log,
       ...(o.alertTimers ? { timers: o.alertTimers } : {}),
+      ...(o.onAlertSend ? { onSend: o.onAlertSend } : {}),
     });
 
   return {

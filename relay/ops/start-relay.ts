@@ -11,6 +11,8 @@ import { SessionStore } from '../server/auth/sessions.ts';
 import { RateLimiter } from '../server/auth/rate-limit.ts';
 import { LeaseTable, type LeaseHooks } from '../server/leases.ts';
 import { Metrics } from '../server/metrics.ts';
+import { watchTrading } from '../server/trading-metrics.ts';
+import { alertMetrics } from '../server/alert-metrics.ts';
 import { StreamHub } from '../server/stream/hub.ts';
 import { createRelayApp } from '../server/app.ts';
 import { CTraderAccountManager } from '../ctrader/account-manager.ts';
@@ -43,6 +45,8 @@ export interface StartRelayOptions {
   ctraderTransport?: (live: boolean) => CTraderTransport;
   /** The cTrader grant shared with the live workspace (one refresher per grant); opened here when not given. */
   ctraderTokens?: RelayTokens;
+  /** The relay's metrics, when the caller shares them with the workspace it opened (serve: the live workspace's order timings). */
+  metrics?: Metrics;
   /** The relay's clock (tests): session and cTrader sign-in lifetimes. */
   now?: () => number;
   /** The alert outbox's database; by default the store's own (a SQLite store), else alerts are off. */
@@ -68,7 +72,7 @@ export interface RunningRelay {
 /** Wires the relay's parts over a store and a host and starts listening. */
 export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
   const { config } = o;
-  const metrics = new Metrics();
+  const metrics = o.metrics ?? new Metrics();
   const sentEvents = metrics.counter('tradeguard_stream_events_sent_total', 'Engine events written to stream sockets');
   const sessions = new SessionStore({ ttlMs: config.sessionTtlMs, relayToken: config.relayToken, ...(o.now ? { now: o.now } : {}) });
   const oneTimeToken = sessions.issueOneTimeToken();
@@ -109,6 +113,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
   const ctraderLog = (level: 'info' | 'warn' | 'error', message: string) => o.log.log(level, `ctrader: ${message}`);
   const tokens = o.ctraderTokens ?? (await openRelayTokens({ config, store: o.store, log: ctraderLog }));
   deps.ctrader = new CTraderAccountManager({ app: config.ctrader, store: o.store, tokens, transport: o.ctraderTransport ?? endpointTransport(config.ctraderEndpoints), log: ctraderLog });
+  const unwatchTrading = watchTrading(metrics, o.host);
   o.host.subscribe((u) => {
     hub.publish(u.events);
     hub.status(u.status);
@@ -129,7 +134,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
   o.log.info('relay listening', { host: config.host, port });
   void deps.ctrader.resume().catch((e: unknown) => o.log.warn('cTrader account not resumed', { error: e }));
-  const notify = await startNotify({ ...o, telegramWebhook });
+  const notify = await startNotify({ ...o, telegramWebhook, onAlertSend: alertMetrics(metrics) });
 
   return {
     url: `http://${shownHost}:${port}`,
@@ -141,6 +146,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
     pollNow: () => poll.pollNow(),
     async close() {
       clearInterval(sweep);
+      unwatchTrading();
       // relay.stopped goes out (or stays queued) and the outbox stops before the caller closes the store.
       await notify.stop();
       deps.ctrader?.stop();

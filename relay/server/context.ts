@@ -1,5 +1,6 @@
 import type { CommandResult, HostStatus, HostUpdate, WorkspaceCommand } from '../../workers/host/api.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
+import type { BarWatcher } from '../../workers/host/host-core.ts';
 import type { LoadedModel } from '../../workers/models/chain/model-stage.ts';
 import type { RelayConfig } from '../config/config.ts';
 import type { CTraderAccountManager } from '../ctrader/account-manager.ts';
@@ -14,6 +15,8 @@ export interface RelayHost {
   status(): Promise<HostStatus>;
   command(c: WorkspaceCommand, source?: string): Promise<CommandResult>;
   subscribe(fn: (u: HostUpdate) => void): unknown;
+  /** Each bar the feed delivers, before the engine sees it (workers/host/host-core.ts): the relay's decision and feed-lag metrics. */
+  watchBars?(fn: BarWatcher): unknown;
 }
 
 /** Facts the operations side keeps for /health/detailed. */

@@ -4,6 +4,7 @@ import type { Broker } from '../brokers/broker.ts';
 import { eventId, type CommandPayload, type EngineEvent, type EngineEventInput } from '../trading/events.ts';
 import type { RecordedCommand } from './api.ts';
 import type { Timeframe } from '../market/timeframe.ts';
+import type { Bar } from '../market/bar.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';
 import type { EngineStore } from '../store/store.ts';
@@ -20,6 +21,8 @@ export interface HostCoreDeps {
   loadModel: (model: StoredModel) => Promise<LoadedModel>;
   log?: (line: string) => void;
 }
+
+export type BarWatcher = (symbol: string, timeframe: Timeframe, bar: Bar) => void;
 
 type QueuedCommand = { command: WorkspaceCommand; source: string; done: (r: CommandResult) => void };
 
@@ -47,6 +50,7 @@ export abstract class HostCore implements WorkspaceHostApi {
   protected total = 0;
   protected lastBarTime: number | null = null;
   private readonly listeners = new Set<(u: HostUpdate) => void>();
+  private readonly barWatchers = new Set<BarWatcher>();
   private drainChain: Promise<void> = Promise.resolve();
 
   protected constructor(protected readonly core: HostCoreDeps) {}
@@ -66,6 +70,26 @@ export abstract class HostCore implements WorkspaceHostApi {
   subscribe(fn: (u: HostUpdate) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Told of every bar the feed delivers, just before the engine sees it. The
+   * relay times decisions and feed lag from here with its own clock: hosts
+   * never read the wall clock for that. A watcher that throws is ignored.
+   */
+  watchBars(fn: BarWatcher): () => void {
+    this.barWatchers.add(fn);
+    return () => this.barWatchers.delete(fn);
+  }
+
+  protected barDelivered(symbol: string, timeframe: Timeframe, bar: Bar): void {
+    for (const fn of this.barWatchers) {
+      try {
+        fn(symbol, timeframe, bar);
+      } catch {
+        // Measuring must never stop trading.
+      }
+    }
   }
 
   async status(): Promise<HostStatus> {

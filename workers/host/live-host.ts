@@ -225,6 +225,7 @@ export class LiveHost extends HostCore {
     const close = nextBarOpenTime(bar.time, tf);
     const staleAfter = this.deps.staleAfterMs ?? Math.min(60_000, TIMEFRAME_MS[tf]);
     if (this.stopping) return;
+    this.barDelivered(symbol, tf, bar);
     if (this.clock.now() - close > staleAfter) this.engine.warmUp(symbol, tf, bar);
     else this.engine.onBar(symbol, tf, bar);
     this.lastClose.set(symbol, bar.close);

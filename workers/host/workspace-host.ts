@@ -140,6 +140,7 @@ export class WorkspaceHost extends HostCore {
     this.running = this.feed
       .run(
         (symbol, tf, bar) => {
+          this.barDelivered(symbol, tf, bar);
           this.engine.onBar(symbol, tf, bar);
           this.lastClose.set(symbol, bar.close);
           this.lastBarTime = bar.time;
