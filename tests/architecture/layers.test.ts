@@ -26,7 +26,10 @@ const RANK: Record<string, number> = {
   notify: 7, // alerts derived from events and the host's status; schedules on the engine clock
 };
 /** Same-rank imports that are allowed (from -> to). */
-const SIBLINGS = new Set<string>([]);
+const SIBLINGS = new Set<string>([
+  // /alerts, #mute and #unmute name the alert types and their defaults (one list, notify's); notify never imports commands.
+  'commands->notify',
+]);
 
 const ROOT = resolve(__dirname, '../..');
 const WORKERS = join(ROOT, 'workers');

@@ -71,6 +71,8 @@ describe('Telegram names for the registry', () => {
       '#reduce': '/stopentry [agent]',
       '#resume-trading': '/resumetrading [agent]',
       '#unlock': '/unlock <symbol|agent>',
+      '#mute': '/mute <type|all> [silent]',
+      '#unmute': '/unmute <type|all>',
     });
   });
 
@@ -93,7 +95,7 @@ describe('commands in the chat, on the demo workspace', () => {
     const [help] = await say('/help');
     expect(start).toBe(help);
     const lines = help.split('\n');
-    expect(lines.filter((l) => !l.startsWith('  ') && l.endsWith(':'))).toEqual(['Status:', 'Performance:', 'Risk and trading state:', 'Agents:', 'Positions and orders:', 'Help:']);
+    expect(lines.filter((l) => !l.startsWith('  ') && l.endsWith(':'))).toEqual(['Status:', 'Performance:', 'Risk and trading state:', 'Agents:', 'Positions and orders:', 'Alerts:', 'Help:']);
     for (const c of tg.list) expect(lines).toContain(`  ${c.usage} — ${c.def.summary}${c.def.destructive ? ' (asks first)' : ''}`);
     expect(help).not.toMatch(/#[a-z]/);
     expect(await say('/help closeall')).toEqual(['/closeall — close every open position at market; agents keep running (asks first)']);
@@ -246,6 +248,10 @@ describe('commands in the chat, on the demo workspace', () => {
     await held.runUntil((st) => st.agents.every((a) => a.openPositions === 0) && st.pendingOrders.length === 0);
     expect(await say('/close')).toEqual(['no open positions']);
     expect(await say('/closeall')).toEqual(['there is no open position to close']);
+  });
+
+  it('/alerts, /mute and /unmute where the chat has no alert settings say the relay sends alerts', async () => {
+    for (const q of ['/alerts', '/mute pulse', '/unmute all']) expect((await say(q))[0], q).toMatch(/^alerts are sent by the relay: /);
   });
 
   it('every command of the registry was typed in the chat under its Telegram name', () => {

@@ -1,5 +1,6 @@
 import type { WorkspaceHostApi } from '../host/api.ts';
 import type { EngineStore } from '../store/store.ts';
+import type { AlertControl } from './alerts.ts';
 
 /**
  * One registry of commands for every place a user types one: the PWA's
@@ -20,6 +21,8 @@ export interface CommandContext {
   source?: string;
   /** Told the registry name of every command typed well enough to parse (run or asked to confirm): the usage table in Settings. */
   countUse?: (name: string) => void;
+  /** The relay's alert settings (/alerts, #mute, #unmute); absent where no relay sends alerts. */
+  alerts?: AlertControl;
 }
 
 /** A refusal or a bad argument, in words: shown to the user as it is. */
