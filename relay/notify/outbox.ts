@@ -82,6 +82,8 @@ export interface Outbox {
   enqueue(alert: Alert): 'queued' | 'known' | 'off';
   /** Wakes every lane: rows left pending by a previous run go out now. */
   start(): void;
+  /** Lanes waiting for a retry try now (the test message: someone is looking). The backoff goes on from where it was if they fail again. */
+  retryNow(): void;
   /** Resolves when no lane is sending (each is idle or waiting for a retry time). */
   settled(): Promise<void>;
   rows(channel: string, q?: { state?: OutboxState; limit?: number }): OutboxRow[];
@@ -294,6 +296,13 @@ export function createOutbox(o: OutboxOptions): Outbox {
     start() {
       prune();
       for (const lane of lanes) kick(lane);
+    },
+    retryNow() {
+      for (const lane of lanes) {
+        if (lane.timer !== null) timers.clearTimeout(lane.timer);
+        lane.timer = null;
+        kick(lane);
+      }
     },
     async settled() {
       while (lanes.some((l) => l.busy)) await Promise.all(lanes.map((l) => l.done));

@@ -135,6 +135,7 @@ export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
   o.log.info('relay listening', { host: config.host, port });
   void deps.ctrader.resume().catch((e: unknown) => o.log.warn('cTrader account not resumed', { error: e }));
   const notify = await startNotify({ ...o, telegramWebhook, onAlertSend: alertMetrics(metrics) });
+  deps.notify = notify;
 
   return {
     url: `http://${shownHost}:${port}`,

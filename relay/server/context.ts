@@ -5,6 +5,7 @@ import type { LoadedModel } from '../../workers/models/chain/model-stage.ts';
 import type { RelayConfig } from '../config/config.ts';
 import type { CTraderAccountManager } from '../ctrader/account-manager.ts';
 import type { Logger } from '../ops/log.ts';
+import type { RunningNotify } from '../ops/start-notify.ts';
 import type { Session, SessionStore } from './auth/sessions.ts';
 import type { LeaseTable } from './leases.ts';
 import type { Metrics } from './metrics.ts';
@@ -48,6 +49,8 @@ export interface RelayDeps {
   ctrader?: CTraderAccountManager;
   /** The relay's clock when a test injects one (session and cTrader sign-in lifetimes); else Date.now. */
   now?: () => number;
+  /** Alerts, the bot and their settings (relay/ops/start-notify.ts); set once they started, just after the server listens. */
+  notify?: RunningNotify;
 }
 
 /** Hono's per-request variables for the relay. */
