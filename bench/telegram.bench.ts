@@ -10,6 +10,7 @@ import { startAlertsService } from '../relay/notify/alerts-service.ts';
 import { createTelegramChannel, telegramText } from '../relay/notify/telegram-channel.ts';
 import type { AlertChannel } from '../relay/notify/channel.ts';
 import { startTelegramBot } from '../relay/telegram/bot.ts';
+import { NO_PACING } from '../relay/telegram/pacer.ts';
 import { escapeHtml, splitText } from '../relay/telegram/html.ts';
 import { createCommandRegistry } from '../workers/commands/index.ts';
 import { WorkspaceHost } from '../workers/host/workspace-host.ts';
@@ -27,8 +28,8 @@ import { quantile, type BenchRow } from './lib.ts';
  * host (demo replay, 5 agents trading) -> host update -> AlertDeriver ->
  * outbox (a SQLite row first) -> Telegram channel -> the grammY bot -> HTTP
  * on loopback. The fake runs in a worker thread (its clock is not held up by
- * the engine's event loop). Telegram's own pacing (transformer-throttler: one
- * message a second per chat) is off: at this replay speed (20 H1 bars a
+ * the engine's event loop). Telegram's own pacing (pacer.ts: a burst of three,
+ * then one a second per chat) is off: at this replay speed (20 H1 bars a
  * second, about 15 alerts a second) it alone would queue alerts for seconds;
  * what is measured is the relay's path. The peer is the floor any alert path
  * pays: a bare grammY bot.api.sendMessage of the same texts to the same fake.
@@ -38,7 +39,7 @@ const CHAT = 424242;
 /** 20 H1 bars a second. */
 const REPLAY_SPEED = 3600 * 20;
 const RUNS = 3;
-const NO_THROTTLE = { global: {}, group: {}, out: {} };
+
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -112,7 +113,7 @@ async function notifyRun(fake: FakeThread): Promise<{ latencies: number[]; texts
   };
   const host = await WorkspaceHost.open({ store, timers: wallClock, wallClock, owner: 'relay', loadModel: loadModelNode, seed, replaySpeed: REPLAY_SPEED, maxWaitMs: 5 });
   const log = createMemoryLog();
-  const bot = await startTelegramBot({ botToken: TOKEN, apiRoot: fake.apiRoot, chatIds: [CHAT] }, { registry: createCommandRegistry(), context: () => ({ host, store }), log: () => {}, throttle: NO_THROTTLE });
+  const bot = await startTelegramBot({ botToken: TOKEN, apiRoot: fake.apiRoot, chatIds: [CHAT] }, { registry: createCommandRegistry(), context: () => ({ host, store }), log: () => {}, pacing: NO_PACING });
   const telegram = createTelegramChannel({ bot: () => bot, chatIds: [CHAT] });
   // Which alert each send was (the lane sends one at a time, in order).
   const alerts: Alert[] = [];
@@ -165,9 +166,9 @@ async function bareSends(fake: FakeThread, texts: readonly string[]): Promise<nu
   return sends.map((s, i) => s.at - fake.offset - started[i]);
 }
 
-/** One send at a time on an idle loop through the relay's bot (its transformers: throttler with no limits, auto-retry), from the call to the fake receiving it. */
+/** One send at a time on an idle loop through the relay's bot (its transformers: the pacer with no limits, auto-retry), from the call to the fake receiving it. */
 async function relayBotSends(fake: FakeThread, texts: readonly string[]): Promise<number[]> {
-  const bot = await startTelegramBot({ botToken: TOKEN, apiRoot: fake.apiRoot, chatIds: [CHAT] }, { registry: createCommandRegistry(), context: () => null, log: () => {}, throttle: NO_THROTTLE });
+  const bot = await startTelegramBot({ botToken: TOKEN, apiRoot: fake.apiRoot, chatIds: [CHAT] }, { registry: createCommandRegistry(), context: () => null, log: () => {}, pacing: NO_PACING });
   await fake.sends();
   const started: number[] = [];
   for (const text of texts) {
@@ -202,7 +203,7 @@ export default async function (): Promise<BenchRow[]> {
     const v = quantile(ours, q);
     rows.push({ name: `${what}, ${label}`, value: v, unit: 'ms', higherIsBetter: false, peer: `${peerName}, ${label}`, peerValue: quantile(peer, q), ...(label === 'p99' ? { target: 'p99 <= 50 ms', targetMet: v <= 50 } : {}) });
   }
-  rows.push({ name: 'one sendMessage through the relay\'s bot on an idle loop (transformer-throttler with no limits, auto-retry), from the call, p50 of 200', value: quantile(relayBot, 0.5), unit: 'ms', higherIsBetter: false, peer: `${peerName}, p50`, peerValue: quantile(bare, 0.5) });
+  rows.push({ name: 'one sendMessage through the relay\'s bot on an idle loop (pacer with no limits, auto-retry), from the call, p50 of 200', value: quantile(relayBot, 0.5), unit: 'ms', higherIsBetter: false, peer: `${peerName}, p50`, peerValue: quantile(bare, 0.5) });
   process.stdout.write(`ours: min ${Math.min(...ours).toFixed(2)} max ${Math.max(...ours).toFixed(2)} ms; peer: min ${Math.min(...peer).toFixed(2)} max ${Math.max(...peer).toFixed(2)} ms\n`);
   return rows;
 }

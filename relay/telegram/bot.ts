@@ -1,7 +1,6 @@
 import { Bot, GrammyError, HttpError, InputFile } from 'grammy';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-throttler';
 import type { CommandContext, CommandRegistry } from '../../workers/commands/registry.ts';
 import { TelegramCommands } from '../../workers/commands/telegram.ts';
 import { createRedactor } from '../config/redact.ts';
@@ -9,13 +8,14 @@ import { createAllowList, parseIdList, type LogFn } from './allow-list.ts';
 import { Confirmations } from './confirmations.ts';
 import { installHandlers, sendText } from './handlers.ts';
 import { escapeHtml, splitText } from './html.ts';
+import { createSendPacer, type SendPacing } from './pacer.ts';
 import { newWebhookSecret, webhookHandler, type WebhookHandler } from './webhook.ts';
 
 /**
  * The trader's Telegram bot on the relay: long polling with grammY's runner
  * (or, with `webhookUrl`, updates POSTed by Telegram to the relay: webhook.ts),
  * 429s retried after Telegram's retry_after (auto-retry), sends paced to
- * Telegram's limits (transformer-throttler), an allow-list before anything
+ * Telegram's limits (pacer.ts), an allow-list before anything
  * else, and the shared command registry behind it.
  *
  * `startTelegramBot` never throws: a refused token (401), an unreachable
@@ -45,8 +45,8 @@ export interface TelegramBotDeps {
   now?: () => number;
   /** Waits between connection attempts while Telegram is unreachable; the last one repeats. */
   reconnectDelaysMs?: readonly number[];
-  /** Send pacing; the default is the plugin's (Telegram's published limits). */
-  throttle?: APIThrottlerOptions;
+  /** Send pacing; the default is Telegram's published limits (TELEGRAM_PACING). */
+  pacing?: SendPacing;
   /** Long-poll timeout in seconds (Telegram holds getUpdates this long when idle). */
   pollTimeoutSeconds?: number;
   onStatus?: (s: TelegramBotStatus) => void;
@@ -165,8 +165,8 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
       throw e;
     }
   });
-  bot.api.config.use(apiThrottler(deps.throttle));
-  // Outermost: a 429 waits retry_after (at most a minute) and goes through the throttler again. Network
+  bot.api.config.use(createSendPacer(deps.pacing));
+  // Outermost: a 429 waits retry_after (at most a minute) and goes through the pacer again. Network
   // errors are not retried here: the runner retries its polling, and a send fails to its caller (the outbox retries).
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, rethrowHttpErrors: true }));
 

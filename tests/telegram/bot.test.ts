@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCommandRegistry, TelegramCommands } from '../../workers/commands/index.ts';
 import { FakeBotApi, checkText, groupChat, privateChat, user } from './fake-bot-api.ts';
 import { splitText } from '../../relay/telegram/html.ts';
-import { NO_THROTTLE, OWNER, TOKEN, openBotHarness, unhtml, type BotHarness } from './harness.ts';
+import { NO_PACING, OWNER, TOKEN, openBotHarness, unhtml, type BotHarness } from './harness.ts';
 
 const owner = privateChat(OWNER);
 const open: BotHarness[] = [];
@@ -266,9 +266,9 @@ describe('photos', () => {
   });
 });
 
-describe('send pacing (transformer-throttler)', () => {
+describe('send pacing (pacer.ts)', () => {
   it('messages to one chat are spaced by the configured minimum; another chat is not held up', async () => {
-    const h = await harness({ config: { chatIds: `${OWNER},777` }, deps: { throttle: { ...NO_THROTTLE, out: { maxConcurrent: 1, minTime: 150 } } } });
+    const h = await harness({ config: { chatIds: `${OWNER},777` }, deps: { pacing: { ...NO_PACING, chatBurst: 1, chatIntervalMs: 150 } } });
     await Promise.all([h.bot.sendText(OWNER, 'one'), h.bot.sendText(OWNER, 'two'), h.bot.sendText(777, 'other chat')]);
     const at = (text: string) => h.fake.callsOf('sendMessage').find((c) => c.params.text === text)!.at;
     expect(Math.abs(at('two') - at('one'))).toBeGreaterThanOrEqual(140);

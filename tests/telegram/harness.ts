@@ -11,7 +11,8 @@ export const TOKEN = '123456789:AAHfake_token_for_tests_only_0123456789';
 export const OWNER = 424242;
 
 /** Bottleneck with no limits: the tests measure the bot, not Telegram's pacing (one test sets its own). */
-export const NO_THROTTLE = { global: {}, group: {}, out: {} };
+export { NO_PACING } from '../../relay/telegram/pacer.ts';
+import { NO_PACING } from '../../relay/telegram/pacer.ts';
 
 export interface LogLine {
   level: string;
@@ -54,7 +55,7 @@ export async function openBotHarness(
       context: o.context ?? (() => null),
       log: (level, msg, fields) => logs.push({ level, msg, fields }),
       now: () => clock,
-      throttle: NO_THROTTLE,
+      pacing: NO_PACING,
       reconnectDelaysMs: [20],
       ...o.deps,
     },
