@@ -63,7 +63,7 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
 
   it('suggests commands for what is typed, with agent ids and symbols filled in', () => {
     const hints = { agents: ['demo-sma', 'demo-chain'], symbols: ['EURUSD'] };
-    expect(registry.suggest('/p', hints).map((s) => s.text)).toEqual(['/pnl', '/positions']);
+    expect(registry.suggest('/p', hints).map((s) => s.text)).toEqual(['/pnl', '/performance', '/positions']);
     expect(registry.suggest('#pa', hints).map((s) => s.text)).toEqual(['#pause demo-sma', '#pause demo-chain', '#pause all']);
     expect(registry.suggest('#E', hints).map((s) => [s.text, s.destructive])).toEqual([['#emergency-stop', true], ['#EURUSD close', true]]);
     expect(registry.suggest('#pause zz', hints).map((s) => s.text)).toEqual(['#pause <agent|all>']);

@@ -2,13 +2,26 @@ import { CommandRegistry } from './registry.ts';
 import { addQueries } from './queries.ts';
 import { addActions } from './actions.ts';
 import { addAlertCommands } from './alerts.ts';
+import { addPerformance } from './performance.ts';
+import { addSignals } from './signals.ts';
+import { addModelStatus } from './models-status.ts';
+import { addRiskQueries } from './risk-queries.ts';
+import { addPositionAdvice } from './positions-advice.ts';
+import { addExplain } from './explain.ts';
 
 export { CommandRegistry, CommandError, COMMAND_CATEGORIES } from './registry.ts';
 export type { CommandCategory, CommandContext, CommandDef, CommandOutcome, Suggestion, SuggestionHints } from './registry.ts';
 
 /** The registry every surface uses: the palette, the Telegram bot, the relay. */
 export function createCommandRegistry(): CommandRegistry {
-  return addAlertCommands(addActions(addQueries(new CommandRegistry())));
+  const r = addAlertCommands(addActions(addQueries(new CommandRegistry())));
+  addPerformance(r);
+  addSignals(r);
+  addModelStatus(r);
+  addRiskQueries(r);
+  addPositionAdvice(r);
+  addExplain(r);
+  return r;
 }
 export { TelegramCommands } from './telegram.ts';
 export type { TelegramCommand, TelegramInput } from './telegram.ts';

@@ -222,7 +222,7 @@ export async function riskOf(ctx: { host: { status(): Promise<HostStatus> } }): 
  * (workers/risk/exposure.ts, correlation.ts), as /risk reads them; optional,
  * so a host from before them still answers.
  */
-interface RiskExtras {
+export interface RiskExtras {
   exposure?: {
     openRisk: number;
     openRiskPct: number;
@@ -235,8 +235,8 @@ interface RiskExtras {
 
 const signedPct = (x: number) => `${x > 0 ? '+' : ''}${pct(x)}`;
 
-/** Open risk against its limit, net exposure by currency and by group, and the correlated pairs. */
-function exposureLines(r: RiskSnapshot & RiskExtras): string[] {
+/** Open risk against its limit, net exposure by currency and by group, and the correlated pairs (/risk and /exposure). */
+export function exposureLines(r: RiskSnapshot & RiskExtras): string[] {
   const x = r.exposure;
   if (!x) return ['open risk: not measured by this host'];
   const l = r.config.limits;
@@ -246,8 +246,15 @@ function exposureLines(r: RiskSnapshot & RiskExtras): string[] {
   ];
   if (x.currencies.length) out.push(`net exposure by currency: ${x.currencies.map((c) => `${c.currency} ${signedPct(c.pct)}`).join(', ')}${l.maxCurrencyExposurePct !== null ? ` (limit ${pct(l.maxCurrencyExposurePct)})` : ''}`);
   if (x.groups.length) out.push(`margin by group: ${x.groups.map((g) => `${g.group} ${pct(g.pct)} (${g.symbols.join(', ')})`).join(', ')}${l.maxGroupPct !== null ? ` (limit ${pct(l.maxGroupPct)})` : ''}`);
-  // Only the pairs at or above the correlation limit (0.7 when the rule is off): the matrix itself is the risk view's.
+  // Only the pairs at or above the correlation limit (0.7 when the rule is off): the matrix itself is the risk view's (and /correlation's).
   const max = l.correlation?.max ?? 0.7;
+  const pairs = correlatedPairs(r, max);
+  if (pairs.length) out.push(`correlated at or above ${max}: ${pairs.join(', ')}`);
+  return out;
+}
+
+/** The symbol pairs whose correlation is at or beyond `max` either way: 'EURUSD/GBPUSD 0.82 (H1)'. */
+export function correlatedPairs(r: RiskExtras, max: number): string[] {
   const pairs: string[] = [];
   for (const m of r.correlation ?? [])
     for (let i = 0; i < m.symbols.length; i++)
@@ -255,8 +262,7 @@ function exposureLines(r: RiskSnapshot & RiskExtras): string[] {
         const c = m.matrix[i][j];
         if (c !== null && Math.abs(c) >= max) pairs.push(`${m.symbols[i]}/${m.symbols[j]} ${c.toFixed(2)} (${m.timeframe})`);
       }
-  if (pairs.length) out.push(`correlated at or above ${max}: ${pairs.join(', ')}`);
-  return out;
+  return pairs;
 }
 
 const risk: CommandDef<void> = {

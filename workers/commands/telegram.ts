@@ -35,6 +35,13 @@ const ALIASES: Readonly<Record<string, Alias>> = {
   '#<SYMBOL>': { name: 'close', usage: '/close [SYMBOL]' },
   '#close-all': { name: 'closeall' },
   '#emergency-stop': { name: 'emergency' },
+  '/strategy-performance': { name: 'strategies' },
+  '/risk-limits': { name: 'limits' },
+  '/circuit-breaker': { name: 'breakers' },
+  '/stress-test': { name: 'stresstest' },
+  '/take-profits': { name: 'profits' },
+  '/cut-losses': { name: 'losses' },
+  '/ml-status': { name: 'mlstatus' },
 };
 
 export interface TelegramCommand {
