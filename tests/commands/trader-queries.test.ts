@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandRegistry, TelegramCommands, type CommandContext, type CommandOutcome } from '../../workers/commands/index.ts';
 import type { HostStatus } from '../../workers/host/api.ts';
-import type { EngineEvent, EngineEventOf } from '../../workers/trading/events.ts';
+import type { EngineEvent } from '../../workers/trading/events.ts';
 import type { TradeRecord } from '../../workers/store/projections.ts';
 import { DEMO_AGENT } from '../../workers/engine/demo.ts';
 import { DEFAULT_RISK_CONFIG, NO_LIMITS } from '../../workers/risk/limits.ts';
@@ -44,7 +44,7 @@ const money = (s: string) => Number(s.replace(/[,+ ]|USD/g, ''));
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const utcText = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const events = async () => held.store.events.since(0);
-const ofType = <T extends EngineEvent['type']>(all: EngineEvent[], t: T) => all.filter((e): e is EngineEventOf<T> => e.type === t);
+const ofType = <T extends EngineEvent['type']>(all: EngineEvent[], t: T) => all.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === t);
 
 const NO_ARGS = ['/performance', '/strategy-performance', '/ml-status', '/exposure', '/correlation', '/risk-limits', '/circuit-breaker', '/stress-test', '/take-profits', '/cut-losses'];
 
