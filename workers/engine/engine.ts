@@ -12,6 +12,10 @@ import { clientOrderId, eventId, type EngineEventOf } from '../trading/events.ts
 import type { Position } from '../trading/orders.ts';
 import { EventJournal } from './journal.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
+import { roundPrice } from '../market/instrument.ts';
+import { trailRuleStop, trailText, type TrailRule } from '../risk/trailing.ts';
+import { TrailKeeper, type Trail } from './trails.ts';
+import { MANUAL_ATR_PERIOD, MANUAL_BOOK, ManualBook, type ManualOrder, type ManualOutcome } from './manual.ts';
 
 export interface EngineDeps {
   clock: Clock;
@@ -62,6 +66,11 @@ export class Engine {
   private inBar = false;
   /** Entries the engine asked the broker to cancel (a position's id is its entry's client order id). */
   private readonly cancelAsked = new Set<string>();
+  /** Trailing stops set by hand on positions (trails.ts), applied at each close of their timeframe. */
+  readonly trails = new TrailKeeper();
+  /** Orders placed by hand (manual.ts); its risk scope is registered at its first order or trade. */
+  private readonly manual: ManualBook;
+  private manualRisk: RiskAgent | null = null;
 
   constructor(readonly deps: EngineDeps) {
     this.barBroker = 'onBar' in deps.broker ? deps.broker : null;
@@ -78,9 +87,16 @@ export class Engine {
       },
       deps.risk,
     );
+    this.manual = new ManualBook({ now: () => deps.clock.now(), broker: deps.broker, journal: deps.journal, risk: this.risk, instrument: deps.instrument, open: (s, tf) => this.openManualBook(s, tf) });
     deps.journal.watchClosedTrades((e) => {
       this.agents.get(e.agentId)?.tradeClosed(e.payload.netPnlCents);
+      this.trails.clear(e.payload.positionId);
+      // A manual trade closed after a restart, before any manual order: the protections read the book's timeframe.
+      if (e.agentId === MANUAL_BOOK) this.openManualBook(e.payload.symbol);
       this.risk.tradeClosed(e);
+    });
+    deps.journal.watchOpenedPositions((e) => {
+      if (e.agentId === MANUAL_BOOK) this.manual.opened(e);
     });
     deps.journal.watchOpenedPositions((e) => {
       // A position on a halted agent, or from an entry the engine asked to cancel (a market order at a live
@@ -122,6 +138,7 @@ export class Engine {
     const problems = agentConfigProblems(config, this.deps.instrument);
     if (problems.length) throw new Error(`agent ${config.id || '(no id)'} is not valid: ${problems.join('; ')}`);
     if (this.agents.has(config.id)) throw new Error(`an agent with id ${config.id} already runs here`);
+    if (config.id === MANUAL_BOOK) throw new Error(`agent id ${MANUAL_BOOK} is kept for the orders placed by hand (#buy, #sell): choose another id`);
     return new AgentRunner(config, {
       broker: this.deps.broker,
       journal: this.deps.journal,
@@ -150,6 +167,26 @@ export class Engine {
   private listChanged(): void {
     this.agentList = [...this.agents.values()];
     this.riskAgents = this.agentList.map((a) => ({ id: a.config.id, timeframe: a.config.timeframe, capital: a.config.capital, risk: a.config.risk }));
+    if (this.manualRisk) this.riskAgents.push(this.manualRisk);
+  }
+
+  /**
+   * The manual book joins the risk layer (its own state, locks and trades, the
+   * account's limits) at its first order or trade, so a workspace that never
+   * trades by hand shows no trace of it. A symbol no agent trades is filled
+   * from the bars of `timeframe` by a bar-driven broker from then on.
+   */
+  private openManualBook(symbol: string, timeframe?: Timeframe): void {
+    if (timeframe && !this.brokerTimeframe.has(symbol)) this.brokerTimeframe.set(symbol, timeframe);
+    if (this.manualRisk) return;
+    const tf = timeframe ?? this.brokerTimeframe.get(symbol) ?? [...this.brokerTimeframe.values()].sort((a, b) => TIMEFRAME_MS[a] - TIMEFRAME_MS[b])[0] ?? 'H1';
+    this.manualRisk = { id: MANUAL_BOOK, timeframe: tf, capital: null, risk: null };
+    this.listChanged();
+  }
+
+  /** A market order placed by hand, through the risk pipeline (manual.ts); a refusal records nothing. */
+  placeManualOrder(o: ManualOrder): ManualOutcome {
+    return this.manual.place(o);
   }
 
   agent(id: string): AgentRunner | undefined {
@@ -173,6 +210,10 @@ export class Engine {
     }
     // Marked first, then judged: a breaker tripped by this bar's close stops this bar's entries.
     this.risk.afterBar(symbol, timeframe, bar.close);
+    if (this.trails.size) {
+      this.trails.feed(symbol, timeframe, bar);
+      for (const t of this.trails.due(symbol, timeframe)) this.moveTrail(t, bar.close);
+    }
     const agents = this.agentList;
     for (let i = 0; i < agents.length; i++) if (agents[i].config.timeframe === timeframe) agents[i].onBarClose(symbol, bar);
   }
@@ -180,6 +221,7 @@ export class Engine {
   /** A bar of history for the agents on that symbol and timeframe to warm up on: no decision, no order, no fill. */
   warmUp(symbol: string, timeframe: Timeframe, bar: Bar): void {
     this.risk.seeClose(symbol, timeframe, bar.close);
+    if (this.trails.size) this.trails.feed(symbol, timeframe, bar);
     for (const a of this.agentList) if (a.config.timeframe === timeframe) a.warmUp(symbol, bar);
   }
 
@@ -231,6 +273,70 @@ export class Engine {
       payload: { clientOrderId: id, symbol, side: (-p.side) as Side, volumeUnits: p.volumeUnits, stopDistance: null, targetDistance: null, purpose: 'close', positionId: p.id, closeReason: reason },
     });
     this.deps.broker.closePosition(p.id, reason, id);
+    return true;
+  }
+
+  /** The bars a position's trailing stop moves on: its agent's timeframe; the manual book's symbol's. */
+  trailTimeframe(agentId: string, symbol: string): Timeframe | undefined {
+    return this.agents.get(agentId)?.config.timeframe ?? this.brokerTimeframe.get(symbol);
+  }
+
+  /**
+   * Sets (rule) or removes (null) a position's trailing stop, and moves the stop
+   * at once to where the rule puts it at the last close (when that tightens it).
+   * `history`: bars of the trail's timeframe up to now, for the ATR. Returns the new stop, or null when it stays.
+   */
+  setTrail(p: Position, rule: TrailRule | null, history: readonly Bar[], applyNow = true): number | null {
+    if (rule === null) {
+      this.trails.clear(p.id);
+      return null;
+    }
+    const timeframe = this.trailTimeframe(p.agentId, p.symbol);
+    if (!timeframe) throw new Error(`no bars drive ${p.symbol} here: a trailing stop needs them`);
+    const t: Trail = { positionId: p.id, agentId: p.agentId, symbol: p.symbol, timeframe, rule, atrPeriod: this.agents.get(p.agentId)?.config.atrPeriod ?? MANUAL_ATR_PERIOD };
+    this.trails.set(t, history);
+    return applyNow ? this.moveTrail(t, this.risk.view.lastClose(p.symbol)) : null;
+  }
+
+  /**
+   * One trail at a close: the stop moves only when the rule tightens it (after
+   * rounding to the symbol's prices), never against the position. Like an
+   * agent's own trailing, a halted scope moves nothing; reducing still trails.
+   */
+  private moveTrail(t: Trail, close: number): number | null {
+    const p = this.deps.broker.positions().find((x) => x.id === t.positionId);
+    if (!p) {
+      this.trails.clear(t.positionId);
+      return null;
+    }
+    if (!(close > 0) || this.risk.effectiveState(p.agentId).state === 'halted') return null;
+    const stop = trailRuleStop(t.rule, p.side, p.stopLoss, close, this.trails.atrOf(t));
+    if (stop === null) return null;
+    const rounded = roundPrice(this.deps.instrument(p.symbol), stop);
+    if (p.stopLoss !== null && p.side * (rounded - p.stopLoss) <= 0) return null;
+    this.deps.broker.amendPosition(p.id, rounded, p.takeProfit, `trailing ${trailText(t.rule)}`);
+    return rounded;
+  }
+
+  /**
+   * Moves a position's stop and/or target by hand (undefined leaves one as it
+   * is, null removes it), rounded to the symbol's prices by the broker's one
+   * rule (roundPrice). The caller has checked the levels (levels.ts).
+   */
+  amendLevels(p: Position, stopLoss: number | null | undefined, takeProfit: number | null | undefined, why: string): void {
+    this.deps.broker.amendPosition(p.id, stopLoss === undefined ? p.stopLoss : stopLoss, takeProfit === undefined ? p.takeProfit : takeProfit, why);
+  }
+
+  /**
+   * Cancels an order in flight by its client order id: an entry (a fill that
+   * wins the race is closed at once, as after an emergency stop), or a close
+   * not sent yet. False when the broker has no such order.
+   */
+  cancelOrder(clientOrderId: string, reason: string): boolean {
+    const o = this.deps.broker.pendingOrders().find((x) => x.clientOrderId === clientOrderId);
+    if (!o) return false;
+    if (o.purpose === 'open') this.cancelEntry(clientOrderId, reason);
+    else this.deps.broker.cancelOrder(clientOrderId, reason);
     return true;
   }
 
