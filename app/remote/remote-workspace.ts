@@ -134,6 +134,9 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
       case 'risk.configure':
         // The wire form keeps a NaN limit NaN (refused, naming it): JSON would make it null, which means "limit off".
         return await post('/api/risk/config', { config: c.config }, true);
+      default:
+        // The trade actions of issue 14 item 4 have no REST route yet: they run in the relay's Telegram bot and in the tab that owns a workspace.
+        return { ok: false, reason: `${c.kind} is not offered through the relay's REST API yet: use the Telegram bot, or the palette of the tab that runs the workspace` };
     }
   } catch (e) {
     return { ok: false, reason: (e as Error).message };

@@ -6,6 +6,8 @@ import type { CostModel } from '../market/costs.ts';
 import type { Timeframe } from '../market/timeframe.ts';
 import type { AccountSnapshot, AgentRunState } from '../store/store.ts';
 import type { PendingOrderView } from '../brokers/broker.ts';
+import type { TrailRule } from '../risk/trailing.ts';
+import type { Side } from '../trading/orders.ts';
 
 /**
  * What a place that shows a workspace (a PWA tab, a Telegram chat, a relay
@@ -30,7 +32,21 @@ export type WorkspaceCommand =
   /** Removes every protection lock on a symbol or an agent. */
   | { kind: 'risk.unlock'; target: string }
   /** Replaces the account's risk limits, day time zone and group table. */
-  | { kind: 'risk.configure'; config: RiskConfig };
+  | { kind: 'risk.configure'; config: RiskConfig }
+  /** Moves the stop and/or target of every open position in a symbol (absent: unchanged, null: removed); prices as typed, rounded by the host. */
+  | { kind: 'position.levels'; symbol: string; stopLoss?: number | null; takeProfit?: number | null }
+  /** Sets (null: removes) a trailing stop kept by the engine on every open position in a symbol. */
+  | { kind: 'position.trail'; symbol: string; trail: TrailRule | null }
+  /** Cancels one order in flight by its client order id: an entry, or a close not sent yet. */
+  | { kind: 'order.cancel'; clientOrderId: string }
+  /** Cancels every entry in flight and every close not sent yet. */
+  | { kind: 'orders.cancel-all' }
+  /** Places a stop on every open position without one: the agent's stopAtr x ATR, else 2 x ATR(14) (trade-commands.ts). */
+  | { kind: 'positions.set-stops' }
+  /** Closes at market every position in profit at the last price. */
+  | { kind: 'positions.take-profits' }
+  /** A market order placed by hand in the manual book, through the risk pipeline; units as typed (rounded down by the host). */
+  | { kind: 'order.manual'; symbol: string; side: Side; volumeUnits: number; stopLoss: number | null; takeProfit: number | null };
 
 /** The first command of every workspace: its account and the series its replay feed plays. */
 export interface WorkspaceInit {

@@ -8,6 +8,8 @@ import type { StoredModel } from '../models/bundle/registry.ts';
 import { modelsOfAgent, type EngineStore } from '../store/store.ts';
 import type { AgentTracker } from './agent-tracker.ts';
 import { riskConfigProblems } from '../risk/limits-check.ts';
+import { MANUAL_BOOK } from '../engine/manual.ts';
+import { applyTradeCommand } from './trade-commands.ts';
 
 /** A command the workspace will not carry out; the message says why, in words. */
 export class CommandRefused extends Error {}
@@ -66,7 +68,8 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       return `agent ${c.agentId} removed`;
     }
     case 'position.close': {
-      mustExist(d, c.agentId);
+      // The manual book is no agent, and its positions close like any other.
+      if (c.agentId !== MANUAL_BOOK) mustExist(d, c.agentId);
       if (!d.broker.positionOf(c.agentId, c.symbol)) throw new CommandRefused(`agent ${c.agentId} has no open position in ${c.symbol}`);
       d.engine.closePosition(c.agentId, c.symbol, 'manual');
       return `closing ${c.agentId}'s ${c.symbol} position at market`;
@@ -118,6 +121,14 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       d.engine.risk.configure(c.config);
       return 'risk limits saved: the engine enforces them from the next bar';
     }
+    case 'position.levels':
+    case 'position.trail':
+    case 'order.cancel':
+    case 'orders.cancel-all':
+    case 'positions.set-stops':
+    case 'positions.take-profits':
+    case 'order.manual':
+      return applyTradeCommand(d, c);
   }
 }
 

@@ -10,6 +10,7 @@ import type { EngineEvent } from '../trading/events.ts';
 import { HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus, RecordedCommandEvent } from './api.ts';
 import { DEFAULT_RISK_CONFIG } from '../risk/limits.ts';
+import { restoreTrails } from './trade-commands.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
 export interface LiveMarket {
@@ -191,6 +192,8 @@ export class LiveHost extends HostCore {
       if (rec.state === 'paused') this.engine.pause(rec.config.id, 'paused before the restart');
       if (rec.state === 'stopped') this.engine.stop(rec.config.id, 'stopped before the restart');
     }
+    // Trailing stops set by hand on positions still open come back too (their commands are the record).
+    await restoreTrails(this.commandDeps(), record);
   }
 
   private async loadModels(ids: (string | null | undefined)[]): Promise<string | null> {
