@@ -15,7 +15,7 @@ const publicFiles: PublicFiles = {
   text: (p) => readFile(PUBLIC + p, 'utf8'),
   bytes: async (p) => new Uint8Array(await readFile(PUBLIC + p)),
 };
-async function loadModel(m: StoredModel): Promise<LoadedModel> {
+export async function loadModel(m: StoredModel): Promise<LoadedModel> {
   return { id: m.id, manifest: m.manifest, session: await createOrtSession(m.bytes, { label: m.id, numThreads: 1 }) };
 }
 

@@ -30,7 +30,7 @@ const openCount = (s: Awaited<ReturnType<typeof held.host.status>>) => s.agents.
 describe('commands: parsing and errors (no host needed beyond the context)', () => {
   it('names an unknown command and points to /help', async () => {
     expect(done(await run('/foo'))).toMatchObject({ ok: false, lines: ['unknown command "/foo" — try /help'] });
-    expect(done(await run('#frobnicate-all now')).lines[0]).toMatch(/the only action on a symbol is "close"/);
+    expect(done(await run('#frobnicate-all now')).lines[0]).toMatch(/"now" is not an action on a symbol — a symbol takes close, stop <price\|none>, target <price\|none> or trailing/);
     expect(done(await run('#EURUSD')).lines[0]).toBe('unknown command "#EURUSD" — try /help (to close the positions in EURUSD: #EURUSD close)');
   });
 
@@ -40,7 +40,7 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
     expect(done(await run('/status now'))).toMatchObject({ ok: false, lines: ['/status takes no arguments (got "now")'] });
     expect(done(await run('/trades 0')).lines[0]).toBe('/trades: count must be 1 to 100 (got 0)');
     expect(done(await run('#pause')).lines[0]).toBe('#pause needs exactly one agent id, e.g. #pause demo-sma (got none)');
-    expect(done(await run('#EURUSD open')).lines[0]).toBe('#EURUSD: the only action on a symbol is "close" (usage: #EURUSD close)');
+    expect(done(await run('#EURUSD open')).lines[0]).toBe('#EURUSD: "open" is not an action on a symbol — a symbol takes close, stop <price|none>, target <price|none> or trailing <pct|k x ATR|none>, e.g. #EURUSD close, #EURUSD stop 1.1750, #EURUSD trailing 0.5%');
   });
 
   it('/help lists every command with its usage, and explains one', async () => {

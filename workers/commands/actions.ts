@@ -2,10 +2,12 @@ import type { CommandResult, WorkspaceCommand } from '../host/api.ts';
 import { CommandError, expect, type CommandContext, type CommandDef, type CommandRegistry } from './registry.ts';
 import { riskOf, unknownAgent } from './queries.ts';
 import { lockText, tradingStateText } from './format.ts';
+import { addTradeActions, isSymbolAction, isSymbolHead, symbolActionsText } from './trade-actions.ts';
+import { addManualOrders } from './manual-orders.ts';
 
 /** `#` commands: they change the workspace, through the host that runs it. */
 
-async function send(ctx: CommandContext, c: WorkspaceCommand): Promise<string[]> {
+export async function send(ctx: CommandContext, c: WorkspaceCommand): Promise<string[]> {
   const r: CommandResult = await ctx.host.command(c, ctx.source);
   if (!r.ok) throw new CommandError(r.reason);
   return [r.message];
@@ -19,20 +21,22 @@ async function agentId(ctx: CommandContext, typed: string): Promise<string> {
   return hit.id;
 }
 
-const SYMBOL = /^#[A-Za-z][A-Za-z0-9._-]*$/;
-const RESERVED = new Set(['#close-all', '#emergency-stop', '#pause', '#resume', '#stop', '#halt', '#reduce', '#resume-trading', '#unlock']);
-
+/**
+ * '#<SYMBOL> close' is the symbol command that takes what no other symbol
+ * action takes (trade-actions.ts has stop, target and trailing), so a wrong
+ * action word gets the list of the right ones.
+ */
 const closeSymbol: CommandDef<{ symbol: string }> = {
   name: '#<SYMBOL>',
   category: 'Positions and orders',
   summary: 'close every open position in a symbol, at market',
   usage: '#<SYMBOL> close',
   destructive: true,
-  matches: (head) => SYMBOL.test(head) && !RESERVED.has(head.toLowerCase()),
+  matches: (head, words) => isSymbolHead(head) && !isSymbolAction(words[0]),
   parse(words, head) {
     const symbol = head.slice(1).toUpperCase();
     if (words.length === 0) throw new CommandError(`unknown command "${head}" — try /help (to close the positions in ${symbol}: #${symbol} close)`);
-    if (words.length !== 1 || words[0].toLowerCase() !== 'close') throw new CommandError(`${head}: the only action on a symbol is "close" (usage: #${symbol} close)`);
+    if (words.length !== 1 || words[0].toLowerCase() !== 'close') throw new CommandError(`${head}: "${words.join(' ')}" is not an action on a symbol — ${symbolActionsText(symbol)}`);
     return { symbol };
   },
   async confirm(ctx, { symbol }) {
@@ -250,7 +254,7 @@ async function locksOn(ctx: CommandContext, typed: string) {
 }
 
 export function addActions(r: CommandRegistry): CommandRegistry {
-  return r
+  r
     .add(closeSymbol)
     .add(closeAll)
     .add(emergencyStop)
@@ -261,4 +265,5 @@ export function addActions(r: CommandRegistry): CommandRegistry {
     .add(tradingState('reducing', 'reduce only: exits and stop moves, no new entries (the account, or one agent)'))
     .add(resumeTrading)
     .add(unlock);
+  return addManualOrders(addTradeActions(r));
 }

@@ -44,10 +44,12 @@ export interface CommandDef<A = unknown> {
   usage: string;
   /** Destructive commands need an explicit confirmation before `run` (a dialog, a chat button). */
   destructive: boolean;
-  /** For pattern names: whether the typed head (e.g. '#EURUSD') names this command. */
-  matches?(head: string): boolean;
+  /** For pattern names: whether the typed head (e.g. '#EURUSD') names this command; `words` (what follows it) tell '#EURUSD stop' from '#EURUSD close'. */
+  matches?(head: string, words: readonly string[]): boolean;
   /** The words after the head, checked before anything runs; throws CommandError with what is wrong. */
   parse(words: string[], head: string): A;
+  /** Whether these arguments ask first, for a command that asks only for some ('#EURUSD stop none'); absent: `destructive`. */
+  asks?(args: A): boolean;
   /** The question a destructive command asks, with what it will touch. */
   confirm?(ctx: CommandContext, args: A): Promise<string>;
   run(ctx: CommandContext, args: A): Promise<string[]>;
@@ -93,10 +95,10 @@ export class CommandRegistry {
     return COMMAND_CATEGORIES.map((category) => ({ category, defs: this.defs.filter((d) => d.category === category) })).filter((g) => g.defs.length > 0);
   }
 
-  /** The command a typed head names ('/status', '#EURUSD'), exact names before patterns. */
-  find(head: string): CommandDef<unknown> | undefined {
+  /** The command a typed head names ('/status', '#EURUSD'), exact names before patterns (which may read the words after the head). */
+  find(head: string, words: readonly string[] = []): CommandDef<unknown> | undefined {
     const h = head.toLowerCase();
-    return this.defs.find((d) => !d.matches && d.name === h) ?? this.defs.find((d) => d.matches?.(head));
+    return this.defs.find((d) => !d.matches && d.name === h) ?? this.defs.find((d) => d.matches?.(head, words));
   }
 
   /** Parses and checks `input`; for a destructive command, asks first unless `confirmed`. */
@@ -104,13 +106,13 @@ export class CommandRegistry {
     const [head, ...words] = input.trim().split(/\s+/).filter((w) => w.length > 0);
     if (!head) return fail('type a command: /help lists them');
     if (!head.startsWith('/') && !head.startsWith('#')) return fail(`"${head}" is not a command: queries start with / and actions with # (try /help)`);
-    const def = this.find(head);
+    const def = this.find(head, words);
     if (!def) return fail(`unknown command "${head}" — try /help`);
     try {
       const args = def.parse(words, head);
       // A confirmation's second pass is the same use, not another one.
       if (!opts.confirmed) ctx.countUse?.(def.name);
-      if (def.destructive && !opts.confirmed) {
+      if ((def.asks ? def.asks(args) : def.destructive) && !opts.confirmed) {
         const question = def.confirm ? await def.confirm(ctx, args) : `Run ${input.trim()}?`;
         return { kind: 'confirm', input: input.trim(), question };
       }
@@ -129,7 +131,7 @@ export class CommandRegistry {
     for (const d of this.defs) {
       const texts = expansions(d, hints).filter((t) => t.toLowerCase().startsWith(typed));
       // Nothing fits what follows the head ('#pause xyz'): still show how the command is typed.
-      if (texts.length === 0 && head.length > 1 && typed.includes(' ') && this.find(head) === d) texts.push(d.usage);
+      if (texts.length === 0 && head.length > 1 && typed.includes(' ') && this.find(head, typed.split(/\s+/).slice(1)) === d) texts.push(d.usage);
       for (const text of texts) out.push({ text, usage: d.usage, summary: d.summary, category: d.category, destructive: d.destructive });
     }
     // Category by category, as /help lists them (the sort is stable: registry order within one).

@@ -15,6 +15,13 @@ interface Alias {
   name: string;
   /** How to type it when the registry's usage does not translate word for word. */
   usage?: string;
+  /**
+   * A pattern command's action word: '/setstop EURUSD 1.17' is the palette's
+   * '#EURUSD stop 1.17' (the first word becomes the head, then the action, then the rest).
+   */
+  action?: string;
+  /** What the first word of a pattern command names: a symbol (default) or an order id. */
+  subject?: 'symbol' | 'order';
 }
 
 /** Keyed by the registry's name. */
@@ -32,7 +39,16 @@ const ALIASES: Readonly<Record<string, Alias>> = {
   '#pause': { name: 'pause' },
   '#resume': { name: 'resume' },
   '#stop': { name: 'stop' },
-  '#<SYMBOL>': { name: 'close', usage: '/close [SYMBOL]' },
+  '#<SYMBOL>': { name: 'close', usage: '/close [SYMBOL]', action: 'close' },
+  '#<SYMBOL> stop': { name: 'setstop', usage: '/setstop <SYMBOL> <price|none>', action: 'stop' },
+  '#<SYMBOL> target': { name: 'settarget', usage: '/settarget <SYMBOL> <price|none>', action: 'target' },
+  '#<SYMBOL> trailing': { name: 'trail', usage: '/trail <SYMBOL> <pct|k x ATR|none>', action: 'trailing' },
+  '#<order id>': { name: 'cancel', usage: '/cancel <order id>', action: 'cancel', subject: 'order' },
+  '#cancel-all': { name: 'cancelall' },
+  '#set-stops': { name: 'setstops' },
+  '#take-profits': { name: 'closeprofits' },
+  '#buy': { name: 'buy' },
+  '#sell': { name: 'sell' },
   '#close-all': { name: 'closeall' },
   '#emergency-stop': { name: 'emergency' },
   '/strategy-performance': { name: 'strategies' },
@@ -61,6 +77,8 @@ export class TelegramCommands {
   private readonly byName = new Map<string, TelegramCommand>();
   /** Palette names and their Telegram spelling, longest first so '#resume-trading' is replaced before '#resume'. */
   private readonly renames: [RegExp, string][];
+  /** Pattern commands in a reply ('#EURUSD stop', '#<SYMBOL> close', '#<order id> cancel') and their Telegram spelling. */
+  private readonly patternRenames: [RegExp, string][] = [];
 
   constructor(readonly registry: CommandRegistry) {
     const list: TelegramCommand[] = [];
@@ -74,6 +92,10 @@ export class TelegramCommands {
       const cmd: TelegramCommand = { name, def, usage, group: def.category };
       this.byName.set(name, cmd);
       list.push(cmd);
+      if (def.matches && alias?.action) {
+        const [placeholder, subject] = alias.subject === 'order' ? ['<order id>', '([^\\s:]+(?::[^\\s:]+)+)'] : ['<SYMBOL>', '([A-Z][A-Z0-9._-]*)'];
+        this.patternRenames.push([new RegExp(`#${escapeRegExp(placeholder)} ${alias.action}\\b`, 'g'), `/${name} ${placeholder}`], [new RegExp(`#${subject} ${alias.action}\\b`, 'g'), `/${name} $1`]);
+      }
     }
     this.list = list;
     this.renames = list
@@ -100,11 +122,16 @@ export class TelegramCommands {
     const def = cmd.def;
     let input: string;
     if (def.matches) {
-      // '/close EURUSD' is the palette's '#EURUSD close'.
-      if (words.length === 0) return { kind: 'pick-position' };
-      const head = `#${words[0]}`;
-      if (words.length > 1 || this.registry.find(head) !== def) return { kind: 'error', line: `/${cmd.name} takes one symbol, e.g. /${cmd.name} EURUSD (usage: ${cmd.usage})` };
-      input = `${head} close`;
+      // '/close EURUSD' is the palette's '#EURUSD close'; '/setstop EURUSD 1.17' its '#EURUSD stop 1.17'.
+      const action = ALIASES[def.name]?.action ?? 'close';
+      if (words.length === 0 && action === 'close') return { kind: 'pick-position' };
+      const head = `#${words[0] ?? ''}`;
+      const rest = [action, ...words.slice(1)];
+      if (words.length === 0 || (action === 'close' && words.length > 1) || this.registry.find(head, rest) !== def) {
+        const what = ALIASES[def.name]?.subject === 'order' ? 'an order id' : 'a symbol';
+        return { kind: 'error', line: action === 'close' ? `/${cmd.name} takes one symbol, e.g. /${cmd.name} EURUSD (usage: ${cmd.usage})` : `/${cmd.name} starts with ${what} (usage: ${cmd.usage})` };
+      }
+      input = [head, ...rest].join(' ');
     } else input = [def.name, ...words].join(' ');
     const [head, ...rest] = input.split(' ');
     try {
@@ -143,7 +170,8 @@ export class TelegramCommands {
 
   /** A reply from the registry with every palette command it mentions spelled as a chat types it. */
   text(s: string): string {
-    let out = s.replace(/#<SYMBOL> close/g, '/close <SYMBOL>').replace(/#([A-Z][A-Z0-9._-]*) close\b/g, '/close $1');
+    let out = s;
+    for (const [re, to] of this.patternRenames) out = out.replace(re, to);
     for (const [re, to] of this.renames) out = out.replace(re, to);
     return out;
   }
