@@ -2,6 +2,9 @@ import { createCommandRegistry, type CommandContext } from '../../workers/comman
 import { confirmAction } from '../components/confirm.tsx';
 import { isView, navigate } from './route.ts';
 import type { Workspace } from './workspace.ts';
+import { attachedToRelay } from '../remote/attach.ts';
+import { RelayClient } from '../remote/relay-client.ts';
+import { relayAlertControl } from '../alerts/relay-alert-control.ts';
 
 /** The one registry of the app (the same one the Telegram bot uses). */
 export const registry = createCommandRegistry();
@@ -15,6 +18,8 @@ export function commandContext(ws: Workspace): CommandContext {
     openView: (v) => {
       if (isView(v)) navigate(v);
     },
+    // Alerts are the relay's: on a page it served, the palette reaches them as the chat does.
+    ...(attachedToRelay(ws) ? { alerts: relayAlertControl(new RelayClient()) } : {}),
   };
 }
 

@@ -59,7 +59,7 @@ export interface NotifyControl {
   settings(): NotifySettings;
   /** Saved in the store and used by the running alerts at once; a refusal names the first field at fault. */
   saveSettings(x: unknown): Promise<SaveResult>;
-  /** /alerts, #mute, #unmute in the chat. */
+  /** /alerts, #mute, #unmute in the chat, and in the palette of a page this relay served (POST /api/notify/control). */
   alerts: AlertControl;
   discordConfigured: boolean;
   /** A 'test' alert through the outbox to every channel. */

@@ -131,4 +131,15 @@ describe('notifications in the PWA attached to a relay with a Telegram bot', () 
     await expect.poll(() => row.locator('td').allTextContents(), { timeout: 20_000 }).toEqual(['/status', '1', '0', '1']);
     expect(await page.locator('[data-panel="command-usage"] [data-command="#pause"] td').allTextContents()).toEqual(['#pause', '1', '0', '1']);
   }, 60_000);
+
+  it('the palette mutes a type on the relay, as the chat would', async () => {
+    await page.keyboard.press('Control+k');
+    const input = page.locator('#palette-input');
+    await input.fill('#mute trade.closed');
+    await input.press('Enter');
+    await expect.poll(() => page.locator('[data-palette-output] .palette-entry').first().textContent(), { timeout: 20_000 }).toMatch(/trade\.closed|Trade closed/);
+    await page.keyboard.press('Escape');
+    const http = api(relay, await login(relay));
+    expect((await http.get('/api/notify')).json.delivery['trade.closed']).toBe('off');
+  }, 60_000);
 });

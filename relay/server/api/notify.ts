@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { ALERT_TYPE_INFO } from '../../../workers/notify/labels.ts';
 import { deliveryTable } from '../../../workers/notify/settings.ts';
+import { isAlertType, type AlertType } from '../../../workers/notify/alert.ts';
 import type { RunningNotify } from '../../ops/start-notify.ts';
 import type { RelayDeps, RelayEnv } from '../context.ts';
 import { BadRequest, jsonBody } from '../http/validate.ts';
@@ -61,4 +62,19 @@ export function notifyRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
   });
 
   app.get('/api/commands/usage', (c) => c.json({ usage: notify().control.usage() }));
+
+  // The palette's /alerts, #mute and #unmute on a page this relay served: the same AlertControl the chat's commands use.
+  app.post('/api/notify/control', async (c) => {
+    const body = (await jsonBody(c)) as { op?: unknown; types?: unknown; to?: unknown; named?: unknown };
+    const alerts = notify().control.alerts;
+    if (body.op === 'overview') return c.json(await alerts.overview());
+    if (body.op !== 'mute' && body.op !== 'unmute') throw new BadRequest('op', 'overview, mute or unmute');
+    const types = Array.isArray(body.types) ? body.types.filter((t): t is AlertType => typeof t === 'string' && isAlertType(t)) : [];
+    if (!Array.isArray(body.types) || types.length !== body.types.length || types.length === 0) throw new BadRequest('types', 'a list of alert types');
+    if (body.op === 'mute') {
+      if (body.to !== 'off' && body.to !== 'silent') throw new BadRequest('to', 'off or silent');
+      return c.json({ changes: await alerts.mute(types, body.to) });
+    }
+    return c.json({ changes: await alerts.unmute(types, body.named === true) });
+  });
 }
