@@ -309,6 +309,7 @@ describe('on the demo workspace, held between bars', () => {
     const asked = await run('#close-all');
     if (asked.kind !== 'confirm') throw new Error('#close-all did not ask');
     const before = (await held.store.positions.open()).length;
+    const stops = (await held.store.positions.open()).map((p) => p.stopLoss);
     for (const typed of ['/explain #close-all', '/explain close-all', '/explain closeall']) {
       const out = await lines(typed);
       expect(out[0]).toBe(`#close-all — ${registry.find('#close-all')!.summary}`);
@@ -331,7 +332,14 @@ describe('on the demo workspace, held between bars', () => {
       'it runs at once, without a confirmation',
     ]);
     expect(await lines('/explain pause')).toContain('arguments: it needs one of agent, all');
+    // A command that asks for some arguments only: as the registry decides for the same input.
+    const lift = await run('#EURUSD stop none');
+    expect(lift.kind).toBe('confirm');
+    expect((await lines('/explain #EURUSD stop none')).slice(-2)).toEqual(['it asks for confirmation first (Confirm / Cancel, valid 60 s in a chat), saying what it will touch', `right now it would ask: ${(lift as { question: string }).question}`]);
+    expect((await lines('/explain #EURUSD stop 1.1')).at(-1)).toBe('with these arguments it runs at once, without a confirmation');
+    expect((await lines('/explain setstop EURUSD none')).at(-1)).toBe(`right now it would ask: ${(lift as { question: string }).question}`);
     expect((await held.store.positions.open()).length).toBe(before);
+    expect((await held.store.positions.open()).map((p) => p.stopLoss)).toEqual(stops);
     expect((await held.host.status()).agents.find((a) => a.id === 'demo-sma')!.state).toBe('running');
   });
 

@@ -32,7 +32,7 @@ function telegramOf(registry: CommandRegistry): TelegramCommands | null {
 function lookUp(registry: CommandRegistry, words: string[]): Named | null {
   const [typed, ...rest] = words;
   if (typed.startsWith('/') || typed.startsWith('#')) {
-    const def = registry.find(typed);
+    const def = registry.find(typed, rest);
     if (def) return { def, head: def.matches ? typed : def.name, words: rest };
   }
   const bare = typed.replace(/^[/#]/, '').toLowerCase();
@@ -91,7 +91,8 @@ function explain(registry: CommandRegistry): CommandDef<Named> {
 /** For a command that asks first, the question it would ask now; for any, whether the given arguments would pass. Nothing runs. */
 async function preview(ctx: CommandContext, named: Named): Promise<string[]> {
   const { def, head, words } = named;
-  const asks = def.destructive ? 'it asks for confirmation first (Confirm / Cancel, valid 60 s in a chat), saying what it will touch' : 'it runs at once, without a confirmation';
+  const confirming = 'it asks for confirmation first (Confirm / Cancel, valid 60 s in a chat), saying what it will touch';
+  const asks = def.asks ? 'whether it asks for confirmation first depends on its arguments' : def.destructive ? confirming : 'it runs at once, without a confirmation';
   if (named.refused) return [asks, `as typed it would be refused: ${named.refused}`];
   let args: unknown;
   try {
@@ -99,15 +100,17 @@ async function preview(ctx: CommandContext, named: Named): Promise<string[]> {
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
     if (words.length) return [asks, `as typed it would be refused: ${e.message}`];
-    return [asks, ...(def.destructive ? [`name its arguments to see what it would touch now, e.g. /explain ${def.usage}`] : [])];
+    return [asks, ...(def.destructive || def.asks ? [`name its arguments to see what it would touch now, e.g. /explain ${def.usage}`] : [])];
   }
-  if (!def.destructive) return [asks];
-  if (!def.confirm) return [asks, `right now it would ask: Run ${[head, ...words].join(' ')}?`];
+  // Some commands ask only for some arguments ('#EURUSD stop none' lifts a protection; moving it does not): as the registry decides.
+  const asksNow = def.asks ? def.asks(args) : def.destructive;
+  if (!asksNow) return [def.asks ? 'with these arguments it runs at once, without a confirmation' : asks];
+  if (!def.confirm) return [confirming, `right now it would ask: Run ${[head, ...words].join(' ')}?`];
   try {
-    return [asks, `right now it would ask: ${await def.confirm(ctx, args)}`];
+    return [confirming, `right now it would ask: ${await def.confirm(ctx, args)}`];
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
-    return [asks, `right now it would refuse: ${e.message}`];
+    return [confirming, `right now it would refuse: ${e.message}`];
   }
 }
 
