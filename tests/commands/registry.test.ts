@@ -49,7 +49,7 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
     for (const d of registry.list()) expect(help.lines.some((l) => l.includes(d.usage))).toBe(true);
     // Grouped by category in the registry's order; the destructive ones marked.
     expect(help.lines.filter((l) => !l.startsWith(' ') && l.endsWith(':'))).toEqual(registry.byCategory().map((g) => `${g.category}:`));
-    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1]).sort()).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock'].sort());
+    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1]).sort()).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock', '#cancel-all', '#set-stops', '#take-profits', '#buy', '#sell'].sort());
     const under = (cat: string) => help.lines.slice(help.lines.indexOf(`${cat}:`) + 1).findIndex((l) => !l.startsWith(' '));
     expect(under('Agents')).toBeGreaterThan(0);
     expect(done(await run('/help pause')).lines).toEqual(['#pause <agent|all> — pause an agent (or all): no new decisions until resumed']);
@@ -58,14 +58,20 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
 
   it('every destructive command is flagged, and only those', () => {
     const destructive = registry.list().filter((d) => d.destructive).map((d) => d.name);
-    expect(destructive).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock']);
+    expect(destructive).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock', '#cancel-all', '#set-stops', '#take-profits', '#buy', '#sell']);
   });
 
   it('suggests commands for what is typed, with agent ids and symbols filled in', () => {
     const hints = { agents: ['demo-sma', 'demo-chain'], symbols: ['EURUSD'] };
     expect(registry.suggest('/p', hints).map((s) => s.text)).toEqual(['/pnl', '/performance', '/positions']);
     expect(registry.suggest('#pa', hints).map((s) => s.text)).toEqual(['#pause demo-sma', '#pause demo-chain', '#pause all']);
-    expect(registry.suggest('#E', hints).map((s) => [s.text, s.destructive])).toEqual([['#emergency-stop', true], ['#EURUSD close', true]]);
+    expect(registry.suggest('#E', hints).map((s) => [s.text, s.destructive])).toEqual([
+      ['#emergency-stop', true],
+      ['#EURUSD close', true],
+      ['#EURUSD stop <price|none>', false],
+      ['#EURUSD target <price|none>', false],
+      ['#EURUSD trailing <pct|k x ATR|none>', false],
+    ]);
     expect(registry.suggest('#pause zz', hints).map((s) => s.text)).toEqual(['#pause <agent|all>']);
     expect(registry.suggest('', hints).length).toBeGreaterThan(8);
   });

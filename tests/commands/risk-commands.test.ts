@@ -60,8 +60,8 @@ describe('risk commands: arguments checked before anything runs', () => {
     const hints = { agents: ['demo-sma', 'demo-chain'], symbols: ['EURUSD'], locked: ['EURUSD'] };
     expect(registry.suggest('#ha', hints).map((s) => s.text)).toEqual(['#halt', '#halt demo-sma', '#halt demo-chain']);
     expect(registry.suggest('#resume-t', hints).map((s) => s.text)).toEqual(['#resume-trading', '#resume-trading demo-sma', '#resume-trading demo-chain']);
-    expect(registry.suggest('#un', hints).map((s) => s.text)).toEqual(['#unlock EURUSD']);
-    expect(registry.suggest('#un', { agents: ['demo-sma'] }).map((s) => s.text)).toEqual(['#unlock']);
+    expect(registry.suggest('#unl', hints).map((s) => s.text)).toEqual(['#unlock EURUSD']);
+    expect(registry.suggest('#unl', { agents: ['demo-sma'] }).map((s) => s.text)).toEqual(['#unlock']);
     expect(registry.suggest('#stop demo-s', hints).map((s) => s.text)).toEqual(['#stop demo-sma close', '#stop demo-sma keep']);
   });
 });

@@ -52,7 +52,7 @@ describe('start-up', () => {
     expect(fake.calls[1].params).toEqual({ drop_pending_updates: true });
     const menu = fake.calls[2].params.commands as { command: string; description: string }[];
     expect(menu).toEqual(new TelegramCommands(createCommandRegistry()).menu());
-    expect(menu.map((c) => c.command)).toEqual(['status', 'pnl', 'daily', 'weekly', 'monthly', 'trades', 'backtest', 'risk', 'locks', 'emergency', 'halt', 'stopentry', 'resumetrading', 'unlock', 'agents', 'pause', 'resume', 'stop', 'positions', 'close', 'closeall', 'alerts', 'mute', 'unmute', 'help']);
+    expect(menu.map((c) => c.command)).toEqual(['status','pnl','daily','weekly','monthly','trades','backtest','performance','strategies','signals','why','mlstatus','risk','locks','exposure','correlation','limits','breakers','stresstest','emergency','halt','stopentry','resumetrading','unlock','agents','pause','resume','stop','positions','profits','losses','close','closeall','setstop','settarget','trail','cancel','cancelall','setstops','closeprofits','buy','sell','alerts','mute','unmute','help','explain']);
     await fake.waitFor((c) => c.some((x) => x.method === 'getUpdates'), 'the first getUpdates');
     expect(await h.ask(owner, '/status')).toEqual(['the engine is not running on the relay yet: try again in a moment']);
     // The dropped /closeall got no answer: the one reply above is to /status.
@@ -101,7 +101,7 @@ describe('the allow-list', () => {
     const group = groupChat(-1001234);
     const h = await harness({ config: { chatIds: `${OWNER}, -1001234`, userIds: '555' } });
     h.fake.command(group, '/status', user(556));
-    expect(await h.ask(group, '/help@tradeguard_test_bot', 1, user(555))).toHaveLength(1);
+    expect(await h.ask(group, '/agents@tradeguard_test_bot', 1, user(555))).toHaveLength(1);
     expect(h.outputs(group.id)).toHaveLength(1); // none for user 556
     expect(h.logs.find((l) => l.msg.includes('user 556'))?.msg).toBe('telegram: ignored user 556 in allowed group -1001234: in groups only listed users may command (to allow them, add 556 to TG_TELEGRAM_USER_IDS)');
     h.fake.command(group, '/help@some_other_bot', user(555));

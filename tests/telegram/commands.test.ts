@@ -57,20 +57,30 @@ describe('Telegram names for the registry', () => {
     const names = tg.list.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^[a-z0-9_]{1,32}$/);
-    expect(tg.list.map((c) => c.def)).toEqual(registry.list());
+    // Every registry command once, in /help's order (category by category, questions first).
+    expect(tg.list.map((c) => c.def)).toEqual(registry.byCategory().flatMap((g) => g.defs));
     expect(['#close-all', '#emergency-stop', '#pause', '#reduce'].map((n) => registry.find(n)?.name)).toEqual(['#close-all', '#emergency-stop', '#pause', '#reduce']);
     expect(registry.find('/closeall')).toBeUndefined();
     expect(Object.fromEntries(tg.list.filter((c) => c.def.name.startsWith('#')).map((c) => [c.def.name, c.usage]))).toEqual({
-      '#<SYMBOL>': '/close [SYMBOL]',
-      '#close-all': '/closeall',
       '#emergency-stop': '/emergency',
-      '#pause': '/pause <agent|all>',
-      '#resume': '/resume <agent|all>',
-      '#stop': '/stop <agent> close|keep',
       '#halt': '/halt [agent]',
       '#reduce': '/stopentry [agent]',
       '#resume-trading': '/resumetrading [agent]',
       '#unlock': '/unlock <symbol|agent>',
+      '#pause': '/pause <agent|all>',
+      '#resume': '/resume <agent|all>',
+      '#stop': '/stop <agent> close|keep',
+      '#<SYMBOL>': '/close [SYMBOL]',
+      '#close-all': '/closeall',
+      '#<SYMBOL> stop': '/setstop <SYMBOL> <price|none>',
+      '#<SYMBOL> target': '/settarget <SYMBOL> <price|none>',
+      '#<SYMBOL> trailing': '/trail <SYMBOL> <pct|k x ATR|none>',
+      '#<order id>': '/cancel <order id>',
+      '#cancel-all': '/cancelall',
+      '#set-stops': '/setstops',
+      '#take-profits': '/closeprofits',
+      '#buy': '/buy <SYMBOL> <units> [stop <price>] [target <price>]',
+      '#sell': '/sell <SYMBOL> <units> [stop <price>] [target <price>]',
       '#mute': '/mute <type|all> [silent]',
       '#unmute': '/unmute <type|all>',
     });
@@ -91,12 +101,15 @@ describe('Telegram names for the registry', () => {
 
 describe('commands in the chat, on the demo workspace', () => {
   it('/start and /help list the commands grouped, under their Telegram names', async () => {
-    const [start] = await say('/start');
-    const [help] = await say('/help');
-    expect(start).toBe(help);
+    // Longer than one message: split at line ends into messages Telegram takes, nothing lost.
+    const start = await say('/start', 2);
+    const parts = await say('/help', 2);
+    expect(start).toEqual(parts);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(4096);
+    const help = parts.join('\n');
     const lines = help.split('\n');
-    expect(lines.filter((l) => !l.startsWith('  ') && l.endsWith(':'))).toEqual(['Status:', 'Performance:', 'Risk and trading state:', 'Agents:', 'Positions and orders:', 'Alerts:', 'Help:']);
-    for (const c of tg.list) expect(lines).toContain(`  ${c.usage} — ${c.def.summary}${c.def.destructive ? ' (asks first)' : ''}`);
+    expect(lines.filter((l) => !l.startsWith('  ') && l.endsWith(':'))).toEqual(['Status:', 'Performance:', 'Signals and models:', 'Risk and trading state:', 'Agents:', 'Positions and orders:', 'Alerts:', 'Help:']);
+    for (const c of tg.list) expect(lines).toContain(tg.text(`  ${c.usage} — ${c.def.summary}${c.def.destructive ? ' (asks first)' : ''}`));
     expect(help).not.toMatch(/#[a-z]/);
     expect(await say('/help closeall')).toEqual(['/closeall — close every open position at market; agents keep running (asks first)']);
   });
@@ -252,6 +265,48 @@ describe('commands in the chat, on the demo workspace', () => {
 
   it('/alerts, /mute and /unmute where the chat has no alert settings say the relay sends alerts', async () => {
     for (const q of ['/alerts', '/mute pulse', '/unmute all']) expect((await say(q))[0], q).toMatch(/^alerts are sent by the relay: /);
+  });
+
+  it("the trader's queries and trade actions answer in the chat as the registry does (destructive ones ask first; Cancel changes nothing)", async () => {
+    const pairs: [chat: string, palette: string][] = [
+      ['/performance', '/performance'],
+      ['/strategies', '/strategy-performance'],
+      ['/signals 3', '/signals 3'],
+      ['/why EURUSD', '/why EURUSD'],
+      ['/mlstatus', '/ml-status'],
+      ['/exposure', '/exposure'],
+      ['/correlation', '/correlation'],
+      ['/limits', '/risk-limits'],
+      ['/breakers', '/circuit-breaker'],
+      ['/stresstest', '/stress-test'],
+      ['/profits', '/take-profits'],
+      ['/losses', '/cut-losses'],
+      ['/setstop EURUSD 1.2', '#EURUSD stop 1.2'],
+      ['/settarget EURUSD 1.2', '#EURUSD target 1.2'],
+      ['/trail EURUSD 0.5%', '#EURUSD trailing 0.5%'],
+      ['/cancel demo-sma:EURUSD:1:E', '#demo-sma:EURUSD:1:E cancel'],
+      ['/cancelall', '#cancel-all'],
+      ['/setstops', '#set-stops'],
+      ['/closeprofits', '#take-profits'],
+      ['/buy EURUSD 1000', '#buy EURUSD 1000'],
+      ['/sell EURUSD 1000', '#sell EURUSD 1000'],
+    ];
+    const before = (await held.store.events.since(0, 1e9)).length;
+    for (const [chatInput, paletteInput] of pairs) {
+      const o = await registry.execute(ctx, paletteInput);
+      const said = await say(chatInput);
+      if (o.kind === 'done') expect(said, chatInput).toEqual([tg.text(o.lines.join('\n'))]);
+      else {
+        expect(said, chatInput).toEqual([`${tg.text(o.question)}\n\nConfirm within 60 s.`]);
+        expect(buttons()).toEqual(['Confirm', 'Cancel']);
+        expect(await press('Cancel')).toEqual([`${tg.text(o.question)}\n\nCancelled: nothing was done.`]);
+      }
+    }
+    const explained = (await say('/explain closeall'))[0];
+    expect(explained).toContain('/closeall');
+    expect(explained).not.toMatch(/#[a-z]/);
+    // Questions and cancelled actions record nothing.
+    expect((await held.store.events.since(0, 1e9)).length).toBe(before);
   });
 
   it('every command of the registry was typed in the chat under its Telegram name', () => {

@@ -92,7 +92,9 @@ export class CommandRegistry {
 
   /** The commands category by category, in COMMAND_CATEGORIES order (empty categories left out). */
   byCategory(): { category: CommandCategory; defs: CommandDef<unknown>[] }[] {
-    return COMMAND_CATEGORIES.map((category) => ({ category, defs: this.defs.filter((d) => d.category === category) })).filter((g) => g.defs.length > 0);
+    // Within a category the questions come before the actions (the sort is stable: registry order otherwise).
+    const kind = (d: CommandDef<unknown>) => (d.name.startsWith('/') ? 0 : 1);
+    return COMMAND_CATEGORIES.map((category) => ({ category, defs: this.defs.filter((d) => d.category === category).sort((a, b) => kind(a) - kind(b)) })).filter((g) => g.defs.length > 0);
   }
 
   /** The command a typed head names ('/status', '#EURUSD'), exact names before patterns (which may read the words after the head). */

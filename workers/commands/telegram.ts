@@ -82,7 +82,8 @@ export class TelegramCommands {
 
   constructor(readonly registry: CommandRegistry) {
     const list: TelegramCommand[] = [];
-    for (const def of registry.list()) {
+    // In /help's order: category by category, questions before actions.
+    for (const def of registry.byCategory().flatMap((g) => g.defs)) {
       const alias = ALIASES[def.name];
       if (!alias && def.matches) continue; // a pattern with no Telegram name: the palette only
       const name = alias?.name ?? def.name.slice(1).toLowerCase().replace(/-/g, '_');
@@ -152,12 +153,12 @@ export class TelegramCommands {
       const w = words[0].replace(/^[/#]/, '').toLowerCase();
       const cmd = this.get(w) ?? this.list.find((c) => c.def.name.slice(1) === w);
       if (!cmd) return { kind: 'error', line: `unknown command "${words[0]}" — /help lists them` };
-      return { kind: 'help', lines: [line(cmd)] };
+      return { kind: 'help', lines: [this.text(line(cmd))] };
     }
     const lines: string[] = [];
     for (const g of COMMAND_CATEGORIES) {
       const cmds = this.list.filter((c) => c.group === g);
-      if (cmds.length) lines.push(`${g}:`, ...cmds.map((c) => `  ${line(c)}`));
+      if (cmds.length) lines.push(`${g}:`, ...cmds.map((c) => `  ${this.text(line(c))}`));
     }
     lines.push('Commands marked "asks first" answer with Confirm / Cancel buttons, valid for 60 s.');
     return { kind: 'help', lines };
@@ -165,7 +166,7 @@ export class TelegramCommands {
 
   /** The menu for setMyCommands, in the help's order. */
   menu(): { command: string; description: string }[] {
-    return COMMAND_CATEGORIES.flatMap((g) => this.list.filter((c) => c.group === g)).map((c) => ({ command: c.name, description: c.def.summary.slice(0, 256) }));
+    return COMMAND_CATEGORIES.flatMap((g) => this.list.filter((c) => c.group === g)).map((c) => ({ command: c.name, description: this.text(c.def.summary).slice(0, 256) }));
   }
 
   /** A reply from the registry with every palette command it mentions spelled as a chat types it. */
