@@ -13,6 +13,7 @@ import { serveDist } from './http/static.ts';
 import { readRoutes } from './api/reads.ts';
 import { storeReadRoutes } from './api/store-read.ts';
 import { commandRoutes } from './api/commands.ts';
+import { tradeCommandRoutes } from './api/trade-commands.ts';
 import { dataRoutes } from './api/data.ts';
 import { backtestRoutes } from './api/backtests.ts';
 import { streamRoute } from './stream/route.ts';
@@ -76,6 +77,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
   readRoutes(app, d);
   storeReadRoutes(app, d);
   commandRoutes(app, d);
+  tradeCommandRoutes(app, d);
   dataRoutes(app, d);
   backtestRoutes(app, d);
   streamRoute(app, d, ws.upgradeWebSocket, o.heartbeatMs ?? 20_000);

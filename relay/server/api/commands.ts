@@ -12,11 +12,7 @@ import { parseAgentConfig } from './agent-body.ts';
  * boundary and records them as events; the relay never writes the record.
  */
 export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
-  const run = async (c: Context<RelayEnv>, cmd: WorkspaceCommand) => {
-    const r = await d.host.command(cmd, 'relay');
-    d.log.info('command', { kind: cmd.kind, ok: r.ok, ...('agentId' in cmd ? { agentId: cmd.agentId } : {}), ...(r.ok ? {} : { reason: r.reason }) });
-    return r.ok ? c.json(r) : c.json({ ...r, error: r.reason }, 409);
-  };
+  const run = commandRunner(d);
   const agentId = (c: Context) => {
     const id = c.req.param('id') ?? '';
     if (!AGENT_ID.test(id)) throw new BadRequest('id', 'is not an agent id');
@@ -79,6 +75,15 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     return c.json(r);
   });
   app.get('/api/agents/:id/lease', async (c) => c.json({ lease: await d.leases.get(agentId(c)) }));
+}
+
+/** Sends a checked command to the host and answers its result: the host's refusal comes back 409 in its own words. */
+export function commandRunner(d: RelayDeps) {
+  return async (c: Context<RelayEnv>, cmd: WorkspaceCommand) => {
+    const r = await d.host.command(cmd, 'relay');
+    d.log.info('command', { kind: cmd.kind, ok: r.ok, ...('agentId' in cmd ? { agentId: cmd.agentId } : {}), ...(r.ok ? {} : { reason: r.reason }) });
+    return r.ok ? c.json(r) : c.json({ ...r, error: r.reason }, 409);
+  };
 }
 
 const TRADING_STATES: readonly TradingState[] = ['active', 'reducing', 'halted'];
