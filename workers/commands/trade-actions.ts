@@ -3,6 +3,7 @@ import { price, signedUsd, volume } from './format.ts';
 import { send } from './actions.ts';
 import { sideWord } from '../trading/orders.ts';
 import type { TrailRule } from '../risk/trailing.ts';
+import type { PendingOrderView } from '../brokers/broker.ts';
 import { cancellable, DEFAULT_SET_STOP_ATR } from '../host/trade-commands.ts';
 import { MANUAL_ATR_PERIOD, MANUAL_BOOK } from '../engine/manual.ts';
 
@@ -111,6 +112,12 @@ const cancelOrder: CommandDef<string> = {
   run: (ctx, id) => send(ctx, { kind: 'order.cancel', clientOrderId: id }),
 };
 
+/** An order in flight as replies name it: 'id (agent SYMBOL entry, not sent yet)'; `sent` also spells the sent state (/orders). */
+export function orderText(o: PendingOrderView, opts: { sent?: boolean } = {}): string {
+  const state = o.state === 'queued' ? ', not sent yet' : opts.sent ? ', sent' : '';
+  return `${o.clientOrderId} (${o.agentId} ${o.symbol} ${o.purpose === 'open' ? 'entry' : 'close'}${state})`;
+}
+
 const cancelAll: CommandDef<void> = {
   name: '#cancel-all',
   category: 'Positions and orders',
@@ -121,7 +128,7 @@ const cancelAll: CommandDef<void> = {
   async confirm(ctx) {
     const due = cancellable((await ctx.host.status()).pendingOrders);
     if (due.length === 0) throw new CommandError('there is no pending order to cancel');
-    return `Cancel ${due.length} pending order(s): ${due.map((o) => `${o.clientOrderId} (${o.agentId} ${o.symbol} ${o.purpose === 'open' ? 'entry' : 'close'}${o.state === 'queued' ? ', not sent yet' : ''})`).join('; ')}?`;
+    return `Cancel ${due.length} pending order(s): ${due.map((o) => orderText(o)).join('; ')}?`;
   },
   run: (ctx) => send(ctx, { kind: 'orders.cancel-all' }),
 };
