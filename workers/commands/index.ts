@@ -8,6 +8,7 @@ import { addModelStatus } from './models-status.ts';
 import { addRiskQueries } from './risk-queries.ts';
 import { addPositionAdvice } from './positions-advice.ts';
 import { addExplain } from './explain.ts';
+import { addOrdersQuery } from './orders-query.ts';
 
 export { CommandRegistry, CommandError, COMMAND_CATEGORIES } from './registry.ts';
 export type { CommandCategory, CommandContext, CommandDef, CommandOutcome, Suggestion, SuggestionHints } from './registry.ts';
@@ -21,6 +22,7 @@ export function createCommandRegistry(): CommandRegistry {
   addRiskQueries(r);
   addPositionAdvice(r);
   addExplain(r);
+  addOrdersQuery(r);
   return r;
 }
 export { TelegramCommands } from './telegram.ts';
