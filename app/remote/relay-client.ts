@@ -51,7 +51,8 @@ export class RelayClient {
     if (!r.ok) {
       const msg = String(body.reason ?? body.message ?? body.error ?? `${r.status} ${r.statusText}`);
       const field = typeof body.field === 'string' ? body.field : undefined;
-      throw new RelayError(field ? `${field}: ${msg}` : msg, r.status, field);
+      // Some routes already name the field in their words: it is not said twice.
+      throw new RelayError(field && !msg.startsWith(`${field}:`) ? `${field}: ${msg}` : msg, r.status, field);
     }
     return body as T;
   }

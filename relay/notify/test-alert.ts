@@ -10,7 +10,8 @@ import type { Outbox } from './outbox.ts';
  * and retried, as any alert, and the answer says so instead of waiting.
  */
 export type TestOutcome =
-  | { ok: true; sent: string[]; failed: { channel: string; error: string }[] }
+  /** `queued`: channels where it waits its turn behind earlier alerts, with how many wait there (nothing wrong: it goes in order). */
+  | { ok: true; sent: string[]; failed: { channel: string; error: string }[]; queued: { channel: string; waiting: number }[] }
   | { ok: false; status: 409 | 502; error: string };
 
 export interface TestAlertOptions {
@@ -31,8 +32,8 @@ export async function sendTestAlert(o: TestAlertOptions): Promise<TestOutcome> {
   if (!o.outbox || o.channels.length === 0) return { ok: false, status: 409, error: o.why };
   const at = o.now();
   const id = `test:${at}:${++presses}`;
-  const queued = o.outbox.enqueue(makeAlert('test', id, at, 'Test message from TradeGuard', [`Alerts reach this channel. Sent ${utcMinute(at)} UTC.`]));
-  if (queued === 'off') return { ok: false, status: 409, error: 'test messages are off in the delivery table: set the type "test" on or silent, then send again' };
+  const enqueued = o.outbox.enqueue(makeAlert('test', id, at, 'Test message from TradeGuard', [`Alerts reach this channel. Sent ${utcMinute(at)} UTC.`]));
+  if (enqueued === 'off') return { ok: false, status: 409, error: 'test messages are off in the delivery table: set the type "test" on or silent, then send again' };
 
   // A press is a moment to try again: lanes waiting for a retry go now, then each channel's answer is read.
   o.outbox.retryNow();
@@ -42,8 +43,11 @@ export async function sendTestAlert(o: TestAlertOptions): Promise<TestOutcome> {
   const lanes = o.outbox.counts().channels;
   const sent: string[] = [];
   const failed: { channel: string; error: string }[] = [];
+  const queued: { channel: string; waiting: number }[] = [];
   for (const r of o.outbox.find(id)) {
     if (r.state === 'sent') sent.push(r.channel);
+    // Not tried yet on a lane that is not failing: it is waiting its turn, which is no failure.
+    else if (r.state === 'pending' && r.attempts === 0 && !o.down?.(r.channel) && !lanes[r.channel]?.lastError) queued.push({ channel: r.channel, waiting: lanes[r.channel]?.pending ?? 1 });
     else {
       const down = o.down?.(r.channel) ?? null;
       const error =
@@ -55,6 +59,6 @@ export async function sendTestAlert(o: TestAlertOptions): Promise<TestOutcome> {
       failed.push({ channel: r.channel, error });
     }
   }
-  if (sent.length) return { ok: true, sent, failed };
+  if (sent.length || queued.length) return { ok: true, sent, failed, queued };
   return { ok: false, status: 502, error: failed.map((f) => `${f.channel}: ${f.error}`).join('; ') };
 }

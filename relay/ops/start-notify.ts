@@ -108,9 +108,19 @@ export async function startNotify(o: NotifyOptions): Promise<RunningNotify> {
   const starting: Promise<TelegramBot | null> = tg
     ? startTelegramBot(
         { botToken: tg.botToken, apiRoot: tg.apiRoot, chatIds: tg.chatIds, userIds: tg.userIds, ...(webhook && 'url' in webhook ? { webhookUrl: webhook.url } : {}) },
-        { registry: createCommandRegistry(), context: () => ({ host: o.host, store: o.store, countUse: usage.count, alerts: alertControl }), log: (level, msg, fields) => log.log(level, msg, fields), ...(o.now ? { now: o.now } : {}) },
+        { registry: createCommandRegistry(), context: () => ({ host: o.host, store: o.store, countUse: usage.count, alerts: alertControl }), log: (level, msg, fields) => log.log(level, msg, fields), ...(o.now ? { now: o.now } : {}),
+          // Back after an outage: what waits for a retry goes now, not at the end of its backoff (before start returns, `bot` is still null).
+          onStatus: (s) => {
+            if (s.connected && bot) alerts?.outbox.retryNow();
+          },
+        },
       ).then(
-        (b) => (bot = b),
+        (b) => {
+          bot = b;
+          // Alerts queued while the bot was starting go now.
+          if (b.status().connected) alerts?.outbox.retryNow();
+          return b;
+        },
         (e: unknown) => {
           log.error('telegram: the bot did not start', { error: e });
           return null;

@@ -84,6 +84,7 @@ describe('the notifications form', () => {
 
 describe('the test message, in words', () => {
   it('names the channels that accepted it and each refusal with its reason', () => {
+    expect(testOutcomeText({ sent: [], queued: [{ channel: 'telegram', waiting: 12 }] })).toEqual({ ok: true, text: 'Queued for telegram behind earlier alerts (12 waiting there); it goes in its turn.' });
     expect(testOutcomeText({ sent: ['telegram', 'discord'] })).toEqual({ ok: true, text: 'Test message accepted by telegram and discord.' });
     expect(testOutcomeText({ sent: ['telegram'], failed: [{ channel: 'discord', error: 'Discord answered 404: Unknown Webhook' }] })).toEqual({
       ok: false,

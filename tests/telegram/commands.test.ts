@@ -281,6 +281,7 @@ describe('commands in the chat, on the demo workspace', () => {
       ['/stresstest', '/stress-test'],
       ['/profits', '/take-profits'],
       ['/losses', '/cut-losses'],
+      ['/orders', '/orders'],
       ['/setstop EURUSD 1.2', '#EURUSD stop 1.2'],
       ['/settarget EURUSD 1.2', '#EURUSD target 1.2'],
       ['/trail EURUSD 0.5%', '#EURUSD trailing 0.5%'],

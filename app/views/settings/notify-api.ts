@@ -26,7 +26,7 @@ export async function attachedRelay(): Promise<RelayClient | null> {
 export const notifyApi = {
   overview: (r: RelayClient) => r.json<NotifyOverview>('/api/notify'),
   save: (r: RelayClient, settings: NotifySettings) => r.json<{ settings: NotifySettings }>('/api/notify/settings', { method: 'PUT', body: JSON.stringify(settings) }),
-  test: (r: RelayClient) => r.json<{ ok: true; sent: string[]; failed?: { channel: string; error: string }[] }>('/api/notify/test', { method: 'POST' }),
+  test: (r: RelayClient) => r.json<TestAnswer>('/api/notify/test', { method: 'POST' }),
   usage: (r: RelayClient) => r.json<{ usage: CommandUsage }>('/api/commands/usage').then((x) => x.usage),
 };
 
@@ -34,8 +34,17 @@ export const notifyApi = {
 export type NotifyState = { kind: 'detached' } | { kind: 'attached'; relay: RelayClient; overview: NotifyOverview } | { kind: 'failed'; relay: RelayClient; why: string };
 
 /** What the relay answered, in words: the channels that accepted the message, and each refusal with its reason. */
-export function testOutcomeText(r: { sent: string[]; failed?: { channel: string; error: string }[] }): { ok: boolean; text: string } {
+export interface TestAnswer {
+  ok: true;
+  sent: string[];
+  failed?: { channel: string; error: string }[];
+  /** Channels where it waits its turn behind earlier alerts (sent in order, at Telegram's pace). */
+  queued?: { channel: string; waiting: number }[];
+}
+
+export function testOutcomeText(r: Omit<TestAnswer, 'ok'>): { ok: boolean; text: string } {
   const failed = (r.failed ?? []).map((f) => `${f.channel} refused it: ${f.error}`);
-  const sent = r.sent.length ? `Test message accepted by ${r.sent.join(' and ')}.` : 'No channel accepted the test message.';
-  return { ok: r.sent.length > 0 && failed.length === 0, text: [sent, ...failed].join('\n') };
+  const queued = (r.queued ?? []).map((q) => `Queued for ${q.channel} behind earlier alerts (${q.waiting} waiting there); it goes in its turn.`);
+  const sent = r.sent.length ? [`Test message accepted by ${r.sent.join(' and ')}.`] : queued.length ? [] : ['No channel accepted the test message.'];
+  return { ok: failed.length === 0 && (r.sent.length > 0 || queued.length > 0), text: [...sent, ...queued, ...failed].join('\n') };
 }

@@ -45,7 +45,7 @@ export function notifyRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
   app.post('/api/notify/test', async (c) => {
     const r = await notify().control.sendTest();
     if (!r.ok) return c.json({ error: r.error }, r.status);
-    return c.json({ ok: true, sent: r.sent, ...(r.failed.length ? { failed: r.failed } : {}) });
+    return c.json({ ok: true, sent: r.sent, ...(r.failed.length ? { failed: r.failed } : {}), ...(r.queued.length ? { queued: r.queued } : {}) });
   });
 
   // GET /api/alerts?limit=50&before=<alert id, or a time in ms>
