@@ -7,6 +7,7 @@
  * never from the command's own words; a reopened host on the same record
  * must rebuild every event again, id for id.
  */
+import { signedUsd } from '../../workers/util/number-text.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandRegistry, type CommandContext, type CommandOutcome } from '../../workers/commands/index.ts';
 import { loadModel, openHeldHost, type HeldHost } from './held-host.ts';
@@ -213,6 +214,12 @@ describe('on the demo workspace, held between bars', () => {
     expect(await refused('#sell EURUSD 1000', true)).toBe(`manual sell of EURUSD not sent: the manual book already holds a EURUSD long of 1000 units: one position per book and symbol, so close it first (#EURUSD close)`);
     expect(await ok('#EURUSD close', true)).toContain("closing manual's EURUSD position at market");
     await held.runUntil((st) => st.pendingOrders.length === 0);
+    // The manual book's closed trades count in /pnl, on a line of their own (the host lists agents only).
+    const manualTrades = (await held.store.trades.list()).filter((t) => t.agentId === 'manual');
+    expect(manualTrades.length).toBeGreaterThan(0);
+    const cents = manualTrades.reduce((n, t) => n + Math.round(t.netPnl * 100), 0);
+    const pnlLines = await ok('/pnl');
+    expect(pnlLines).toContain(`manual (by hand): realised ${signedUsd(cents / 100)} over ${manualTrades.length} trade(s)`);
     // Net exposure per currency capped far below one order: the currency-exposure rule refuses it, with its numbers.
     const r = await held.host.command({ kind: 'risk.configure', config: { ...DEFAULT_RISK_CONFIG, limits: { ...NO_LIMITS, maxCurrencyExposurePct: 0.01 } } });
     expect(r, JSON.stringify(r)).toMatchObject({ ok: true });

@@ -2,6 +2,7 @@ import { CommandError, expect, type CommandContext, type CommandDef, type Comman
 import { limitsText, lockText, pct, price, signedUsd, tallyText, tradingStateText, usd, utc, volume } from './format.ts';
 import { nextPeriod, periodLabel, periodStart, previousPeriod, tally, type PeriodKind } from './periods.ts';
 import { sideWord } from '../trading/orders.ts';
+import { toCents } from '../market/instrument.ts';
 import type { HostStatus } from '../host/api.ts';
 import type { RiskSnapshot } from '../risk/risk-engine.ts';
 
@@ -86,6 +87,18 @@ const pnl: CommandDef<PnlPeriod> = {
       open += a.openPnl;
       return `${a.id}: realised ${signedUsd(a.realizedPnlCents / 100)} over ${a.trades} trade(s), open ${signedUsd(a.openPnl)}`;
     });
+    // Trades of books the host does not list as agents: the manual book (#buy, #sell) and agents removed since.
+    const listed = new Set(s.agents.map((a) => a.id));
+    const others = new Map<string, { cents: number; n: number }>();
+    for (const t of await ctx.store.trades.list()) {
+      if (listed.has(t.agentId)) continue;
+      const o = others.get(t.agentId) ?? { cents: 0, n: 0 };
+      others.set(t.agentId, { cents: o.cents + toCents(t.netPnl), n: o.n + 1 });
+    }
+    for (const [id, o] of others) {
+      realized += o.cents / 100;
+      lines.push(`${id}${id === 'manual' ? ' (by hand)' : ' (removed)'}: realised ${signedUsd(o.cents / 100)} over ${o.n} trade(s)`);
+    }
     const total = s.account.equity - s.account.initialCash;
     return [`total: ${signedUsd(total)} since the start (${usd(s.account.initialCash)} -> ${usd(s.account.equity)}); realised ${signedUsd(realized)}, open ${signedUsd(open)}`, ...lines];
   },
