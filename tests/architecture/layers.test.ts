@@ -22,6 +22,9 @@ const RANK: Record<string, number> = {
   store: 5,
   backtest: 6,
   host: 6,
+  // Closed trades measured (win rate, profit factor, expectancy, periods, an agent's equity) for the commands and the PWA alike:
+  // above the backtest whose metrics it uses, below the commands that word it.
+  performance: 6.5,
   commands: 7,
   notify: 7, // alerts derived from events and the host's status; schedules on the engine clock
 };

@@ -1,69 +1,17 @@
 import type { CommandContext, CommandDef, CommandRegistry } from './registry.ts';
 import { noArguments } from './arg-checks.ts';
 import { pct, tallyText, usd } from './format.ts';
-import { tally } from './periods.ts';
-import { computeMetrics } from '../backtest/metrics.ts';
-import { entryRisk } from '../risk/exposure.ts';
+import { alphaSources, entryDecisions, performanceOf, type Performance } from '../performance/performance.ts';
 import type { DecisionRecord, TradeRecord } from '../store/projections.ts';
 
 /**
  * `/performance` (per agent) and `/strategy-performance` (per alpha source):
- * the closed trades of the store, measured as a backtest measures them
- * (backtest/metrics.ts: win rate, profit factor, drawdown), plus the average
- * R of the trades whose entry decision recorded a stop.
+ * the closed trades of the store, measured by performance/performance.ts
+ * (the PWA's Overview and agent cards measure with the same code).
  */
 
-/** One group's numbers, from its closed trades in exit order. */
-export interface Performance {
-  trades: number;
-  netPnl: number;
-  wins: number;
-  /** Gross profit / gross loss, net of commissions: Infinity with no loss, NaN with no trade. */
-  profitFactor: number;
-  /** Mean of net P&L / initial risk over the trades with a known stop, and how many those are. */
-  avgR: number;
-  withStop: number;
-  /** Deepest fall of the realised equity (starting cash + closed P&L), in %. */
-  maxDrawdownPct: number;
-}
-
-/** The entry decisions by client order id: a position's id is its entry order's (paper and cTrader brokers alike). */
-export function entryDecisions(decisions: readonly DecisionRecord[]): Map<string, DecisionRecord> {
-  const out = new Map<string, DecisionRecord>();
-  for (const d of decisions) if (d.clientOrderId && (d.action === 'enter' || d.action === 'reverse')) out.set(d.clientOrderId, d);
-  return out;
-}
-
-/** A trade's initial risk in money (stop distance x units, as the risk layer counts an entry), or null when its stop is not recorded. */
-export function initialRisk(t: TradeRecord, entries: ReadonlyMap<string, DecisionRecord>): number | null {
-  const d = entries.get(t.id);
-  if (!d || d.stopDistance === null || d.stopDistance === undefined || !(d.stopDistance > 0)) return null;
-  return entryRisk({ volumeUnits: t.volumeUnits, price: t.entryPrice, stopDistance: d.stopDistance });
-}
-
-export function performanceOf(trades: readonly TradeRecord[], entries: ReadonlyMap<string, DecisionRecord>, startingCash: number): Performance {
-  const sorted = [...trades].sort((a, b) => a.exitTime - b.exitTime);
-  const t = tally(sorted, -Infinity, Infinity);
-  const time = new Float64Array(sorted.length);
-  const equity = new Float64Array(sorted.length);
-  let cum = startingCash;
-  sorted.forEach((x, i) => {
-    cum += x.netPnl;
-    time[i] = x.exitTime;
-    equity[i] = cum;
-  });
-  // The timeframe only annualises Sharpe and Sortino, which a curve sampled at exits does not give: not shown.
-  const m = computeMetrics({ time, equity, initialEquity: startingCash, trades: sorted, barsInMarket: 0, timeframe: 'H1' });
-  let sumR = 0;
-  let withStop = 0;
-  for (const x of sorted) {
-    const risk = initialRisk(x, entries);
-    if (risk === null) continue;
-    sumR += x.netPnl / risk;
-    withStop++;
-  }
-  return { trades: t.trades, netPnl: t.netPnl, wins: t.wins, profitFactor: m.profitFactor, avgR: withStop ? sumR / withStop : NaN, withStop, maxDrawdownPct: m.maxDrawdownPct };
-}
+// Where the other commands (signals.ts) have always found them.
+export { entryDecisions, initialRisk, performanceOf, type Performance } from '../performance/performance.ts';
 
 /** 'P&L over n trade(s), win rate; profit factor 1.50; average R +0.31 (4 of 5 with a recorded stop); max drawdown 1.23 %'. */
 export function performanceText(p: Performance): string {
@@ -122,18 +70,10 @@ const strategyPerformance: CommandDef<void> = {
   async run(ctx) {
     const b = await bookOf(ctx);
     if (b.trades.length === 0) return ['no closed trades yet'];
-    const sourceOf = (id: string) => b.agents.find((a) => a.id === id)?.alpha ?? 'unknown (agent removed)';
-    const groups = new Map<string, Set<string>>();
-    for (const id of [...b.agents.map((a) => a.id), ...b.trades.map((t) => t.agentId)]) {
-      const src = sourceOf(id);
-      if (!groups.has(src)) groups.set(src, new Set());
-      groups.get(src)!.add(id);
-    }
-    const lines: string[] = [];
-    for (const [src, ids] of groups) {
-      const trades = b.trades.filter((t) => ids.has(t.agentId));
-      lines.push(`${src.startsWith('rule ') ? src : `model ${src}`} (${[...ids].join(', ')}): ${performanceText(performanceOf(trades, b.entries, b.startingCash))}`);
-    }
+    const lines = alphaSources(b.agents, b.trades).map(({ source, agentIds }) => {
+      const ids = new Set(agentIds);
+      return `${source} (${agentIds.join(', ')}): ${performanceText(performanceOf(b.trades.filter((t) => ids.has(t.agentId)), b.entries, b.startingCash))}`;
+    });
     lines.push(FOOTNOTE(b.startingCash));
     return lines;
   },
