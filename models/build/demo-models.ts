@@ -160,14 +160,44 @@ function buildAlpha(d: DemoDataset): BuiltModel {
     if (predicted > 0) metrics[`precision_${name}`] = pred.filter((v, r) => v === c && yTest[r] === c).length / predicted;
   });
 
+  const thresholds = alphaThreshold(d, f);
+
   const onnx = encodeModel(buildMlp({ name: 'demo-alpha', layers: denseLayers(f.net), head: 'softmax', outputName: 'probabilities', producerName: ONNX_PRODUCER }));
   const manifest: ModelManifest = {
     ...baseManifest(d, 'alpha', `Demo alpha: class probabilities short/flat/long (softmax regression) for EURUSD H1 from ${LABEL_TXT}: long = the long's target is hit first, short = the short's, flat = neither. ${FIT_TXT(f)}. ${CLAIM_TXT}`, f.scaler, d.trainBars.length),
     outputs: { kind: 'classes', output: 'probabilities', labels: ['short', 'flat', 'long'] },
     metrics: roundAll(metrics),
     producer: PRODUCER,
+    thresholds,
   };
   return { role: 'alpha', manifest, onnx, ...fitInfo(f) };
+}
+
+/** The win rate a trader's go-live plan asks of a strategy (issue 15's readiness gates): the alpha's calls must reach it. */
+export const ALPHA_CALL_WIN_RATE = 0.6;
+/** Fewer calls than this on the training period say nothing about a threshold. */
+export const ALPHA_MIN_CALLS = 20;
+/** Thresholds are offered on this grid: finer would fit noise. */
+const THRESHOLD_STEP = 0.05;
+
+/**
+ * The alpha's minimum confidence, from the TRAINING bars only: the lowest threshold on a 0.05
+ * grid at which its long and short calls (argmax not flat, top probability at or above it) were
+ * right at least ALPHA_CALL_WIN_RATE of the time, over at least ALPHA_MIN_CALLS calls.
+ */
+function alphaThreshold(d: DemoDataset, f: Fitted): NonNullable<ModelManifest['thresholds']> {
+  const p = shippedPredict(f.net, scaleRows(gatherRows(d.features.flat, d.trainBars), d.cols, f.scaler), d.trainBars.length);
+  const calls = d.trainBars.map((b, r) => ({ c: argmaxRow(p, 3, r), r, b })).filter((x) => x.c !== 1).map((x) => ({ confidence: p[x.r * 3 + x.c], right: x.c === classOf(d, x.b) }));
+  for (let k = 1; k * THRESHOLD_STEP <= 1; k++) {
+    const t = round6(k * THRESHOLD_STEP);
+    const taken = calls.filter((c) => c.confidence >= t);
+    if (taken.length < ALPHA_MIN_CALLS) break;
+    const rate = taken.filter((c) => c.right).length / taken.length;
+    if (rate >= ALPHA_CALL_WIN_RATE) {
+      return { minConfidence: t, basis: `training period: the lowest confidence on a ${THRESHOLD_STEP} grid at which the alpha's long and short calls were right at least ${ALPHA_CALL_WIN_RATE * 100}% of the time (${taken.length} calls, ${round6(rate * 100)}% right)` };
+    }
+  }
+  throw new Error(`no confidence threshold gives ${ALPHA_MIN_CALLS} or more training calls right ${ALPHA_CALL_WIN_RATE * 100}% of the time`);
 }
 
 // ---- risk and guard: one row per proposed side (long, then short) per bar ----
@@ -292,9 +322,13 @@ function buildGuard(d: DemoDataset): BuiltModel {
     outputs: { kind: 'allow-probability', output: 'allow' },
     metrics: roundAll(metrics),
     producer: PRODUCER,
+    // Allow a trade the guard rates at least as likely to win as the average training trade.
+    thresholds: { guardThreshold: round2(trainRate), basis: `training period: its base rate of winning trades (${round6(trainRate)}), rounded to 0.01; a ${LABEL_OPTIONS.stopAtr} ATR stop / ${LABEL_OPTIONS.targetAtr} ATR target trade breaks even near 40% wins before costs` },
   };
   return { role: 'guard', manifest, onnx, ...fitInfo(f) };
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function fitInfo(f: Fitted): Pick<BuiltModel, 'validation' | 'l2' | 'initialLoss' | 'finalLoss'> {
   return { validation: f.validation, l2: f.l2, initialLoss: f.initialLoss, finalLoss: f.finalLoss };

@@ -7,11 +7,12 @@
 
 /** Keys the manifest reads, per object. */
 const KNOWN: Record<string, readonly string[]> = {
-  '': ['format', 'role', 'name', 'version', 'description', 'featureSpec', 'input', 'scaler', 'outputs', 'timeframe', 'symbols', 'training', 'metrics', 'producer'],
+  '': ['format', 'role', 'name', 'version', 'description', 'featureSpec', 'input', 'scaler', 'outputs', 'timeframe', 'symbols', 'training', 'metrics', 'producer', 'thresholds'],
   input: ['name', 'shape'],
   scaler: ['mean', 'std'],
   outputs: ['kind', 'output', 'labels', 'actions', 'slMult', 'tpMult', 'size', 'column', 'logits'],
   training: ['from', 'to', 'testFrom', 'testTo', 'samples', 'featureRanges'],
+  thresholds: ['minConfidence', 'guardThreshold', 'basis'],
 };
 
 const camel = (k: string) => k.replace(/[_-]+([a-z0-9])/gi, (_, c: string) => c.toUpperCase());

@@ -66,6 +66,36 @@ export interface ModelManifest {
   metrics: Record<string, number>;
   /** What exported it (e.g. 'torch 2.3 / torch.onnx.export'). */
   producer?: string;
+  /**
+   * The decision threshold calibrated for this model, the default of a backtest or agent that
+   * attaches it (a value typed by the trader wins): an alpha's `minConfidence`, a guard's
+   * `guardThreshold` (the allow probability). `basis` says how it was chosen, on which window.
+   * A risk model has none: its outputs are sizes and distances, not a yes or no.
+   */
+  thresholds?: ManifestThresholds;
+}
+
+export interface ManifestThresholds {
+  minConfidence?: number;
+  guardThreshold?: number;
+  basis?: string;
+}
+
+/** Which threshold each role may declare. */
+const THRESHOLD_OF: Record<ModelRole, keyof ManifestThresholds | null> = { alpha: 'minConfidence', risk: null, guard: 'guardThreshold' };
+
+/**
+ * The chain thresholds the attached bundles declare (the alpha's minConfidence, the guard's
+ * guardThreshold), with the model that declared each: the defaults the backtest form and the
+ * CLI start from. Absent when the bundle declares none.
+ */
+export function declaredThresholds(bundles: { alpha?: Pick<ModelManifest, 'thresholds'> | null; guard?: Pick<ModelManifest, 'thresholds'> | null }): { minConfidence?: number; guardThreshold?: number } {
+  const out: { minConfidence?: number; guardThreshold?: number } = {};
+  const c = bundles.alpha?.thresholds?.minConfidence;
+  const g = bundles.guard?.thresholds?.guardThreshold;
+  if (typeof c === 'number') out.minConfidence = c;
+  if (typeof g === 'number') out.guardThreshold = g;
+  return out;
 }
 
 /**
@@ -121,6 +151,7 @@ export function manifestProblems(m: unknown): string[] {
   else if (t.testFrom !== undefined && (typeof t.testFrom !== 'string' || !(Date.parse(t.testFrom) >= Date.parse(t.from)))) out.push('training.testFrom must be an ISO date, not before training.from (the held-out window starts there)');
   else if (t.testTo !== undefined && (t.testFrom === undefined || typeof t.testTo !== 'string' || !(Date.parse(t.testTo) >= Date.parse(t.testFrom as string)))) out.push('training.testTo must be an ISO date, not before training.testFrom (give both: the held-out window)');
   if (t && typeof t === 'object') out.push(...featureRangeProblems(t.featureRanges, spec?.features.map((f) => f.name)));
+  out.push(...thresholdProblems(x.role as ModelRole, x.thresholds));
   if (typeof x.metrics !== 'object' || x.metrics === null || Array.isArray(x.metrics) || Object.values(x.metrics).some((v) => typeof v !== 'number' || !Number.isFinite(v))) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
   // The scaler and metrics have finite checks of their own, with the feature named; the rest is caught here.
   const { scaler: _scaler, metrics: _metrics, ...rest } = x;
@@ -129,6 +160,21 @@ export function manifestProblems(m: unknown): string[] {
 }
 
 const DIRECTIONS: readonly string[] = ['short', 'flat', 'long'];
+
+function thresholdProblems(role: ModelRole, t: unknown): string[] {
+  if (t === undefined) return [];
+  if (typeof t !== 'object' || t === null || Array.isArray(t)) return ['thresholds must be an object: { minConfidence } for an alpha, { guardThreshold } for a guard, with an optional basis'];
+  const own = MODEL_ROLES.includes(role) ? THRESHOLD_OF[role] : undefined;
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(t)) {
+    if (k === 'basis') {
+      if (typeof v !== 'string' || !v.trim()) out.push('thresholds.basis must say in words how the thresholds were chosen');
+    } else if (k !== 'minConfidence' && k !== 'guardThreshold') out.push(`thresholds.${k} is not a threshold the chain reads (minConfidence for an alpha, guardThreshold for a guard)`);
+    else if (own !== undefined && k !== own) out.push(`thresholds.${k} belongs to ${k === 'minConfidence' ? 'an alpha' : 'a guard'} model; a ${role} model ${own ? `declares ${own}` : 'declares none'}`);
+    else if (typeof v !== 'number' || !(v >= 0 && v <= 1)) out.push(`thresholds.${k} must be a probability in [0, 1] (got ${JSON.stringify(v)})`);
+  }
+  return out;
+}
 
 function featureRangeProblems(r: unknown, names: string[] | undefined): string[] {
   if (r === undefined) return [];
