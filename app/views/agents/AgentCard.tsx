@@ -16,6 +16,7 @@ import { RelayClient } from '../../remote/relay-client.ts';
 import { RELAY_OWNER } from '../../remote/remote-workspace.ts';
 import { TradingStateBadge } from '../../components/TradingState.tsx';
 import { StopChoice } from './StopChoice.tsx';
+import { AgentPerformance } from '../performance/AgentPerformance.tsx';
 
 /** One agent: its state and money, its chart with trades marked, and its controls. */
 export function AgentCard(props: { agent: AgentSummary }) {
@@ -210,6 +211,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
           </p>
         )}
       </Show>
+      <AgentPerformance agent={a()} />
     </article>
   );
 }

@@ -1,4 +1,4 @@
-import { createResource, For, Show } from 'solid-js';
+import { createMemo, createResource, For, Show } from 'solid-js';
 import { Page } from '../../components/Page.tsx';
 import { EquityChart } from '../../charts/EquityChart.tsx';
 import { StatCard } from '../../components/Card.tsx';
@@ -6,6 +6,9 @@ import { fmt, tone } from '../../components/format.ts';
 import { useWorkspace } from '../../state/workspace.ts';
 import { Connections } from './Connections.tsx';
 import { AlertLog } from '../../alerts/AlertLog.tsx';
+import { performanceOf } from '../../../workers/performance/performance.ts';
+import { perfCells } from '../performance/perf-text.ts';
+import { StrategyTable } from '../performance/StrategyTable.tsx';
 
 /** The account at a glance: money, the equity curve, what is connected, which agents run. */
 export default function OverviewView() {
@@ -24,6 +27,14 @@ export default function OverviewView() {
     return { time, equity, drawdown };
   });
   const account = () => ws.status()?.account;
+  // Every closed trade, re-read when the engine steps: each agent's win rate, profit factor and expectancy, and By strategy.
+  const [trades] = createResource(ws.version, () => ws.store.trades.list());
+  const perfByAgent = createMemo(() => {
+    const all = trades.latest ?? [];
+    const cash = account()?.initialCash ?? 0;
+    return new Map((ws.status()?.agents ?? []).map((a) => [a.id, perfCells(performanceOf(all.filter((t) => t.agentId === a.id), new Map(), cash))]));
+  });
+  const perfOf = (agentId: string) => perfByAgent().get(agentId) ?? perfCells(performanceOf([], new Map(), 0));
   const openPnl = () => ws.status()?.agents.reduce((n, a) => n + a.openPnl, 0) ?? 0;
 
   return (
@@ -65,6 +76,9 @@ export default function OverviewView() {
                     <th>State</th>
                     <th class="num">Realised</th>
                     <th class="num">Open</th>
+                    <th class="num">Win rate</th>
+                    <th class="num">Profit factor</th>
+                    <th class="num" title="Mean net P&L per closed trade">Expectancy</th>
                     <th class="num">Trades</th>
                   </tr>
                 </thead>
@@ -95,6 +109,11 @@ export default function OverviewView() {
                           {fmt.signedUsd(a.openPnl)}
                           <div class="muted small">{a.openPositions} open</div>
                         </td>
+                        <td class="num" data-col="win-rate">{perfOf(a.id).winRate}</td>
+                        <td class="num" data-col="profit-factor" title={perfOf(a.id).profitFactorNote}>
+                          {perfOf(a.id).profitFactor}
+                        </td>
+                        <td class="num" data-col="expectancy">{perfOf(a.id).expectancy}</td>
                         <td class="num">{a.trades}</td>
                       </tr>
                     )}
@@ -105,6 +124,7 @@ export default function OverviewView() {
           </Show>
         </div>
       </div>
+      <Show when={ws.status()}>{(s) => <StrategyTable agents={s().agents} trades={trades.latest ?? []} startingCash={s().account.initialCash} />}</Show>
       <AlertLog />
     </Page>
   );
