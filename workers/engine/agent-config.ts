@@ -5,6 +5,7 @@ import type { InstrumentSpec } from '../market/instrument.ts';
 import type { ChainSettings } from '../models/chain/chain-policy.ts';
 import type { RiskLimits } from '../risk/limits.ts';
 import { riskLimitsProblems } from '../risk/limits-check.ts';
+import { scheduleProblems, type AgentSchedule } from './schedule.ts';
 
 /** Where an agent's direction comes from: a built-in rule strategy, or an alpha model bundle. */
 export type AlphaSource = { kind: 'rule'; strategy: string; params: Record<string, number | boolean> } | { kind: 'model'; modelId: string };
@@ -40,19 +41,13 @@ export interface AgentConfig {
    * Null or absent: the whole equity.
    */
   capital?: number | null;
-  /** When it decides; absent = every bar close. */
+  /** When it decides (schedule.ts); absent = every bar close. */
   schedule?: AgentSchedule;
   /** This agent's own risk limits over the account's (breakers, protections, exposure) and its opt-in sizing modifiers. */
   risk?: Partial<RiskLimits> | null;
 }
 
-/**
- * Every bar close, or once a day at a set UTC time after the daily close
- * (daily-bar agents on markets whose data settle after the close). A replay
- * delivers each daily bar complete at its close, so there both decide on the
- * same bar; the time matters to live feeds, which hold the bar until then.
- */
-export type AgentSchedule = { kind: 'every-bar' } | { kind: 'daily'; atUtc: string };
+export type { AgentSchedule, DailySchedule } from './schedule.ts';
 
 export const DEFAULT_AGENT: Omit<AgentConfig, 'id' | 'name' | 'symbols' | 'timeframe' | 'alpha'> = {
   sizing: { kind: 'risk', riskPct: 1 },
@@ -103,10 +98,7 @@ export function agentConfigProblems(c: AgentConfig, instrument?: (symbol: string
     for (const [k, [lo, hi]] of Object.entries(c.chain.bounds)) if (!(lo <= hi && Number.isFinite(lo) && Number.isFinite(hi))) out.push(`bounds of ${k} must be [low, high], finite numbers with low <= high (got [${lo}, ${hi}])`);
   }
   if (c.capital != null && !(c.capital > 0 && c.capital <= L.capital)) out.push(`capital must be a positive amount or none (got ${c.capital}), at most ${L.capital.toLocaleString('en-US')}`);
-  if (c.schedule?.kind === 'daily') {
-    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(c.schedule.atUtc)) out.push(`the daily time must be HH:MM in UTC (got "${c.schedule.atUtc}")`);
-    if (c.timeframe !== 'D1') out.push(`a once-a-day schedule is for daily-bar agents (this one trades ${c.timeframe} bars)`);
-  }
+  if (c.schedule) out.push(...scheduleProblems(c.schedule, c.timeframe));
   if (c.risk != null) out.push(...riskLimitsProblems(c.risk, true).map((p) => `risk: ${p}`));
   if (!Number.isInteger(c.atrPeriod) || c.atrPeriod < 1 || c.atrPeriod > L.atrPeriod) out.push(`ATR period must be a whole number from 1 to ${L.atrPeriod} bars (got ${c.atrPeriod})`);
   return out;

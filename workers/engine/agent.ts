@@ -16,6 +16,7 @@ import type { AgentConfig } from './agent-config.ts';
 import { clientOrderId, eventId, type DecisionAction, type DecisionModels, type DecisionPayload, type RiskNote } from '../trading/events.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { EventJournal } from './journal.ts';
+import { dailyDecisionDay, formatSchedule, type DailySchedule } from './schedule.ts';
 
 export type AgentStatus = 'running' | 'paused' | 'stopped';
 
@@ -41,6 +42,8 @@ interface SymbolState {
   decisionKey: number;
   /** The input names, fixed after the first bar. */
   inputNames: string[] | null;
+  /** A daily agent's last trading day decided (yyyymmdd, schedule.ts): one decision a day. */
+  lastDay: number;
 }
 
 export interface AgentDeps {
@@ -112,12 +115,15 @@ export class AgentRunner {
   private pending: PendingDecision[] = [];
   /** Consecutive losing trades just closed, across the agent's symbols. */
   private lossStreak = 0;
+  /** The daily schedule, or null when it decides every bar close. */
+  readonly daily: DailySchedule | null;
 
   constructor(
     readonly config: AgentConfig,
     private readonly deps: AgentDeps,
   ) {
     this.chain = buildChain(config, deps);
+    this.daily = config.schedule?.kind === 'daily' ? config.schedule : null;
     let create: (() => Strategy) | null = null;
     if (config.alpha.kind === 'rule') {
       const def = ruleStrategy(config.alpha.strategy);
@@ -142,6 +148,7 @@ export class AgentRunner {
         inputs: {},
         decisionKey: -1,
         inputNames: null,
+        lastDay: -1,
       });
     }
   }
@@ -205,6 +212,12 @@ export class AgentRunner {
       if (stop !== null) this.deps.broker.amendPosition(position.id, stop, position.takeProfit, `trailing ${this.config.trailAtr} x ATR`);
     }
 
+    if (this.daily) {
+      // One decision per trading day: a second bar of a day already decided (irregular data) is skipped in words.
+      const day = dailyDecisionDay(bar.time, this.daily);
+      if (day === s.lastDay) return this.decide(symbol, bar, 'skip', `skipped: already decided on ${dayText(day)} (once a day, ${formatSchedule(this.daily)})`, null, inputs);
+      s.lastDay = day;
+    }
     if (this.status === 'paused') return this.decide(symbol, bar, 'skip', 'skipped: agent paused', null, inputs);
     if (trading.state === 'halted') return this.decide(symbol, bar, 'skip', `skipped: trading halted (${trading.reason})`, null, inputs);
     const warm = Math.max(s.strategy?.warmup ?? 0, s.atr ? s.atr.warmup + 1 : 0, this.chain ? this.chain.spec.warmup + 1 : 0);
@@ -442,6 +455,11 @@ function buildChain(c: AgentConfig, deps: AgentDeps): Chain | null {
   const specs = new Set([stages.alpha, stages.risk, stages.guard].flatMap((s) => (s ? [s.model.manifest.featureSpec] : [])));
   if (specs.size > 1) throw new Error(`agent ${c.id}: its models read different feature specs (${[...specs].join(', ')}); one agent builds one observation`);
   return { spec: getFeatureSpec([...specs][0]), settings: c.chain ?? DEFAULT_CHAIN, ...stages };
+}
+
+/** yyyymmdd as YYYY-MM-DD. */
+function dayText(day: number): string {
+  return `${Math.floor(day / 10_000)}-${String(Math.floor(day / 100) % 100).padStart(2, '0')}-${String(day % 100).padStart(2, '0')}`;
 }
 
 /** Comma-separated names of non-finite inputs, or '' when all are finite. */

@@ -15,6 +15,7 @@ import type { LoadedModel } from '../models/chain/model-stage.ts';
 import { roundPrice } from '../market/instrument.ts';
 import { trailRuleStop, trailText, type TrailRule } from '../risk/trailing.ts';
 import { TrailKeeper, type Trail } from './trails.ts';
+import { dailyDecisionTime } from './schedule.ts';
 import { MANUAL_ATR_PERIOD, MANUAL_BOOK, ManualBook, type ManualOrder, type ManualOutcome } from './manual.ts';
 
 export interface EngineDeps {
@@ -28,6 +29,20 @@ export interface EngineDeps {
   recordContext?: boolean;
   /** The account's risk limits; absent: every rule off (a plain backtest). */
   risk?: RiskConfig;
+  /**
+   * Live feeds: a daily agent's D1 bar waits for its decision time
+   * (schedule.ts) and is decided by releaseHeldBars. A backtest or a replay
+   * leaves this off: there each D1 bar is decided as it comes, complete.
+   */
+  holdDailyBars?: boolean;
+}
+
+/** A D1 bar waiting for a daily agent's decision time. */
+interface HeldBar {
+  due: number;
+  agent: AgentRunner;
+  symbol: string;
+  bar: Bar;
 }
 
 /** What an emergency stop will do, for the confirmation that states it exactly. */
@@ -71,6 +86,8 @@ export class Engine {
   /** Orders placed by hand (manual.ts); its risk scope is registered at its first order or trade. */
   private readonly manual: ManualBook;
   private manualRisk: RiskAgent | null = null;
+  /** Bars waiting for daily agents' decision times (holdDailyBars), earliest first. */
+  private held: HeldBar[] = [];
 
   constructor(readonly deps: EngineDeps) {
     this.barBroker = 'onBar' in deps.broker ? deps.broker : null;
@@ -215,7 +232,39 @@ export class Engine {
       for (const t of this.trails.due(symbol, timeframe)) this.moveTrail(t, bar.close);
     }
     const agents = this.agentList;
-    for (let i = 0; i < agents.length; i++) if (agents[i].config.timeframe === timeframe) agents[i].onBarClose(symbol, bar);
+    for (let i = 0; i < agents.length; i++) {
+      const a = agents[i];
+      if (a.config.timeframe !== timeframe) continue;
+      if (a.daily && this.deps.holdDailyBars) {
+        const due = dailyDecisionTime(bar.time, a.daily);
+        if (due > this.deps.clock.now()) {
+          this.held.push({ due, agent: a, symbol, bar });
+          this.held.sort((x, y) => x.due - y.due);
+          continue;
+        }
+      }
+      a.onBarClose(symbol, bar);
+    }
+  }
+
+  /** The earliest decision time a held bar waits for (holdDailyBars), or null. */
+  nextHeldBar(): number | null {
+    return this.held[0]?.due ?? null;
+  }
+
+  /**
+   * Decides the held bars whose time has come, in time order; the caller
+   * then runs endStep for their model work. True when any was decided. A bar
+   * held for an agent removed since is dropped.
+   */
+  releaseHeldBars(): boolean {
+    const now = this.deps.clock.now();
+    let n = 0;
+    while (n < this.held.length && this.held[n].due <= now) n++;
+    if (n === 0) return false;
+    const due = this.held.splice(0, n);
+    for (const h of due) if (this.agents.get(h.agent.config.id) === h.agent) h.agent.onBarClose(h.symbol, h.bar);
+    return true;
   }
 
   /** A bar of history for the agents on that symbol and timeframe to warm up on: no decision, no order, no fill. */
