@@ -98,7 +98,7 @@ export interface TripleBarrierLabels {
 
 const KNOWN_OPTIONS = new Set(['stopAtr', 'targetAtr', 'horizonBars', 'atrPeriod', 'costs', 'instrument', 'volumeUnits']);
 
-function optionsProblems(series: BarSeries, o: TripleBarrierOptions): string[] {
+function optionsProblems(series: { symbol: string }, o: TripleBarrierOptions): string[] {
   const out: string[] = [];
   if (!o || typeof o !== 'object') return ['options must be an object'];
   for (const k of Object.keys(o)) if (!KNOWN_OPTIONS.has(k)) out.push(`unknown option "${k}" (known: ${[...KNOWN_OPTIONS].join(', ')})`);
@@ -141,70 +141,111 @@ function sideColumns(side: Side, n: number): SideOutcome {
   };
 }
 
+/** The options resolved, checked once: what `outcomeAt` reads. */
+export interface ResolvedBarrierOptions {
+  spec: InstrumentSpec;
+  costs: CostModel;
+  stopAtr: number;
+  targetAtr: number;
+  horizonBars: number;
+  atrPeriod: number;
+  volumeUnits: number;
+}
+
+/** Checks the options (every problem in one Error) and fills the defaults. */
+export function resolveBarrierOptions(series: { symbol: string }, opts: TripleBarrierOptions): ResolvedBarrierOptions {
+  const problems = optionsProblems(series, opts);
+  if (problems.length > 0) throw new Error(`tripleBarrierLabels: ${problems.join('; ')}`);
+  return { spec: opts.instrument, costs: opts.costs, stopAtr: opts.stopAtr, targetAtr: opts.targetAtr, horizonBars: opts.horizonBars, atrPeriod: opts.atrPeriod ?? 14, volumeUnits: opts.volumeUnits ?? opts.instrument.lotUnits };
+}
+
+/** One side's outcome of one decision; `exitBar` is an index into the columns given to `outcomeAt`. */
+export interface OneOutcome {
+  reason: typeof EXIT_STOP | typeof EXIT_TARGET | typeof EXIT_HORIZON;
+  exitBar: number;
+  entryPrice: number;
+  stopLoss: number;
+  takeProfit: number;
+  exitPrice: number;
+  grossPerUnit: number;
+  grossCents: number;
+  commissionCents: number;
+  netCents: number;
+}
+
+/**
+ * The long and short outcomes and the class label of a decision at the close of bar i, with
+ * ATR `a` at bar i, from bar columns that hold bars i .. i+H+1 (the batch labeler passes the
+ * whole series, a streaming one its last H+2 bars). Null when `a` is not a finite positive
+ * number. The one place the rules of the header are carried out.
+ */
+export function outcomeAt(o: ResolvedBarrierOptions, open: ArrayLike<number>, high: ArrayLike<number>, low: ArrayLike<number>, i: number, a: number): { long: OneOutcome; short: OneOutcome; label: -1 | 0 | 1 } | null {
+  if (!(Number.isFinite(a) && a > 0)) return null;
+  const { spec, costs, horizonBars: H, volumeUnits: units } = o;
+  // The agent's distances, computed the same way (config multiplier × ATR).
+  const stopDistance = o.stopAtr * a;
+  const targetDistance = o.targetAtr * a;
+  const side = (s: Side): OneOutcome => {
+    const entry = entryAtOpen(spec, costs, s, open[i + 1], stopDistance, targetDistance);
+    let reason: OneOutcome['reason'] = EXIT_HORIZON;
+    let exitBar = i + H + 1;
+    let exitPrice = NaN;
+    for (let j = i + 1; j <= i + H; j++) {
+      const hit = barrierExit(spec, costs, s, entry.stopLoss, entry.takeProfit, open[j], high[j], low[j]);
+      if (hit) {
+        reason = hit.reason === 'stop' ? EXIT_STOP : EXIT_TARGET;
+        exitBar = j;
+        exitPrice = hit.price;
+        break;
+      }
+    }
+    // The broker's signal exit: a market order for the closing side at the next open.
+    if (reason === EXIT_HORIZON) exitPrice = roundPrice(spec, marketFillPrice(spec, costs, (-s) as Side, open[exitBar]));
+    // Exactly PaperBroker.realise / fillOpen / commissionCents, in the same order of operations.
+    const grossCents = toCents(s * (exitPrice - entry.price) * units);
+    const commissionCents = toCents(commissionFor(spec, costs, units, entry.price)) + toCents(commissionFor(spec, costs, units, exitPrice));
+    return { reason, exitBar, entryPrice: entry.price, stopLoss: entry.stopLoss ?? NaN, takeProfit: entry.takeProfit ?? NaN, exitPrice, grossPerUnit: s * (exitPrice - entry.price), grossCents, commissionCents, netCents: grossCents - commissionCents };
+  };
+  const long = side(1);
+  const short = side(-1);
+  const longWins = long.reason === EXIT_TARGET;
+  const shortWins = short.reason === EXIT_TARGET;
+  const label = longWins && (!shortWins || long.exitBar < short.exitBar) ? 1 : shortWins && (!longWins || short.exitBar < long.exitBar) ? -1 : 0;
+  return { long, short, label };
+}
+
 /**
  * Triple-barrier outcomes of a long and a short market entry decided at the
  * close of every bar, under the paper broker's fill and cost rules (see the header).
  * Throws an Error listing every problem with the options.
  */
 export function tripleBarrierLabels(series: BarSeries, opts: TripleBarrierOptions): TripleBarrierLabels {
-  const problems = optionsProblems(series, opts);
-  if (problems.length > 0) throw new Error(`tripleBarrierLabels: ${problems.join('; ')}`);
-  const spec = opts.instrument;
-  const costs = opts.costs;
-  const k1 = opts.stopAtr;
-  const k2 = opts.targetAtr;
-  const H = opts.horizonBars;
-  const period = opts.atrPeriod ?? 14;
-  const units = opts.volumeUnits ?? spec.lotUnits;
+  const o = resolveBarrierOptions(series, opts);
+  const H = o.horizonBars;
   const n = series.time.length;
-  const atr = INDICATORS.atr.batch(series, [period])[0];
+  const atr = INDICATORS.atr.batch(series, [o.atrPeriod])[0];
   const long = sideColumns(1, n);
   const short = sideColumns(-1, n);
   const label = new Int8Array(n);
   const { open, high, low, time } = series;
 
   for (let i = 0; i + H + 1 < n; i++) {
-    const a = atr[i];
-    if (!(Number.isFinite(a) && a > 0)) continue;
-    // The agent's distances, computed the same way (config multiplier × ATR).
-    const stopDistance = k1 * a;
-    const targetDistance = k2 * a;
-    for (const out of [long, short]) {
-      const side = out.side;
-      const entry = entryAtOpen(spec, costs, side, open[i + 1], stopDistance, targetDistance);
-      let reason = EXIT_HORIZON;
-      let exitBar = i + H + 1;
-      let exitPrice = NaN;
-      for (let j = i + 1; j <= i + H; j++) {
-        const hit = barrierExit(spec, costs, side, entry.stopLoss, entry.takeProfit, open[j], high[j], low[j]);
-        if (hit) {
-          reason = hit.reason === 'stop' ? EXIT_STOP : EXIT_TARGET;
-          exitBar = j;
-          exitPrice = hit.price;
-          break;
-        }
-      }
-      // The broker's signal exit: a market order for the closing side at the next open.
-      if (reason === EXIT_HORIZON) exitPrice = roundPrice(spec, marketFillPrice(spec, costs, (-side) as Side, open[exitBar]));
-      // Exactly PaperBroker.realise / fillOpen / commissionCents, in the same order of operations.
-      const grossCents = toCents(side * (exitPrice - entry.price) * units);
-      const commissionCents = toCents(commissionFor(spec, costs, units, entry.price)) + toCents(commissionFor(spec, costs, units, exitPrice));
-      out.reason[i] = reason;
-      out.exitBar[i] = exitBar;
-      out.exitTime[i] = time[exitBar];
-      out.entryPrice[i] = entry.price;
-      out.stopLoss[i] = entry.stopLoss ?? NaN;
-      out.takeProfit[i] = entry.takeProfit ?? NaN;
-      out.exitPrice[i] = exitPrice;
-      out.grossPerUnit[i] = side * (exitPrice - entry.price);
-      out.grossCents[i] = grossCents;
-      out.commissionCents[i] = commissionCents;
-      out.netCents[i] = grossCents - commissionCents;
+    const r = outcomeAt(o, open, high, low, i, atr[i]);
+    if (!r) continue;
+    for (const [out, x] of [[long, r.long], [short, r.short]] as const) {
+      out.reason[i] = x.reason;
+      out.exitBar[i] = x.exitBar;
+      out.exitTime[i] = time[x.exitBar];
+      out.entryPrice[i] = x.entryPrice;
+      out.stopLoss[i] = x.stopLoss;
+      out.takeProfit[i] = x.takeProfit;
+      out.exitPrice[i] = x.exitPrice;
+      out.grossPerUnit[i] = x.grossPerUnit;
+      out.grossCents[i] = x.grossCents;
+      out.commissionCents[i] = x.commissionCents;
+      out.netCents[i] = x.netCents;
     }
-    const longWins = long.reason[i] === EXIT_TARGET;
-    const shortWins = short.reason[i] === EXIT_TARGET;
-    if (longWins && (!shortWins || long.exitBar[i] < short.exitBar[i])) label[i] = 1;
-    else if (shortWins && (!longWins || short.exitBar[i] < long.exitBar[i])) label[i] = -1;
+    label[i] = r.label;
   }
-  return { n, atr, label, long, short, volumeUnits: units };
+  return { n, atr, label, long, short, volumeUnits: o.volumeUnits };
 }
