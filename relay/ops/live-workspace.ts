@@ -77,7 +77,7 @@ export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHo
           onAlert: (m) => o.log('error', m),
           log: o.log,
         });
-  return LiveHost.open({ store: o.store, wallClock: clock, owner: 'relay', loadModel: loadModelNode, market, log: (line) => o.log('info', line) });
+  return LiveHost.open({ store: o.store, wallClock: clock, owner: 'relay', loadModel: loadModelNode, market, scheduler, log: (line) => o.log('info', line) });
 }
 
 /**

@@ -11,6 +11,8 @@ import { HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus, RecordedCommandEvent } from './api.ts';
 import { DEFAULT_RISK_CONFIG } from '../risk/limits.ts';
 import { restoreTrails } from './trade-commands.ts';
+import type { Timers } from '../trading/clock.ts';
+import { schedulerFromTimers, type Scheduler } from '../brokers/ctrader/scheduler.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
 export interface LiveMarket {
@@ -43,6 +45,12 @@ export interface LiveHostDeps extends HostCoreDeps {
    * minute, or the bar's own length when shorter.
    */
   staleAfterMs?: number;
+  /**
+   * Wakes the host at a daily agent's decision time (schedule.ts): its D1 bar
+   * is held until then. Without it a held bar is decided at the first bar or
+   * step after its time.
+   */
+  scheduler?: Scheduler | Timers;
 }
 
 /**
@@ -63,6 +71,8 @@ export class LiveHost extends HostCore {
   private stopping = false;
   private readonly stepBars = new Map<string, Bar[]>();
   private flushQueued = false;
+  /** The held daily bar the scheduler will wake for, and how to cancel that wake-up. */
+  private heldWake: { due: number; cancel: () => void } | null = null;
 
   private constructor(private readonly deps: LiveHostDeps) {
     super(deps);
@@ -119,6 +129,8 @@ export class LiveHost extends HostCore {
         if (!m) throw new Error(`model ${id} is not loaded`);
         return m;
       },
+      // A live D1 bar waits for its daily agents' decision time; a replay decides it as it comes.
+      holdDailyBars: true,
     });
     this.journal.subscribe((e: EngineEvent) => {
       this.tracker.observe(e);
@@ -165,6 +177,8 @@ export class LiveHost extends HostCore {
   /** Stops taking decisions, finishes the writes under way, disconnects. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.heldWake?.cancel();
+    this.heldWake = null;
     this.market.feed.stop();
     await this.running;
     await this.drain();
@@ -228,6 +242,8 @@ export class LiveHost extends HostCore {
     const close = nextBarOpenTime(bar.time, tf);
     const staleAfter = this.deps.staleAfterMs ?? Math.min(60_000, TIMEFRAME_MS[tf]);
     if (this.stopping) return;
+    // A held daily bar whose time has come is decided before anything newer.
+    this.engine.releaseHeldBars();
     this.barDelivered(symbol, tf, bar);
     if (this.clock.now() - close > staleAfter) this.engine.warmUp(symbol, tf, bar);
     else this.engine.onBar(symbol, tf, bar);
@@ -241,7 +257,9 @@ export class LiveHost extends HostCore {
   }
 
   private async endStep(closeTime: number): Promise<void> {
+    this.engine.releaseHeldBars();
     await this.engine.endStep();
+    this.wakeForHeldBar();
     this.lastStep = closeTime;
     // Live bars join the stored history: the next restart warms up on them.
     for (const [key, bars] of this.stepBars) {
@@ -252,5 +270,24 @@ export class LiveHost extends HostCore {
     await this.snapshotAccount(this.clock.now());
     this.lastHeartbeat = this.clock.now();
     await this.flush();
+  }
+
+  /** Sets the wake-up for the earliest held daily bar (engine holdDailyBars), once per decision time. */
+  private wakeForHeldBar(): void {
+    const due = this.engine.nextHeldBar();
+    if (due === null || !this.deps.scheduler || this.stopping || this.heldWake?.due === due) return;
+    this.heldWake?.cancel();
+    const cancel = schedulerFromTimers(this.deps.scheduler).after(Math.max(0, due - this.clock.now()), () => {
+      this.heldWake = null;
+      void this.decideHeldBars();
+    });
+    this.heldWake = { due, cancel };
+  }
+
+  /** The held daily bars due now: decided, their model work run, the record written (by the journal's flush), the next wake set. */
+  private async decideHeldBars(): Promise<void> {
+    if (this.stopping) return;
+    if (this.engine.releaseHeldBars()) await this.engine.endStep();
+    this.wakeForHeldBar();
   }
 }
