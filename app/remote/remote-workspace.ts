@@ -121,6 +121,8 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
         return await post(`/api/agents/${encodeURIComponent(c.agentId)}/stop`, { closePositions: c.closePositions ?? false });
       case 'agent.remove':
         return await agent(c.agentId, 'remove');
+      case 'agent.mode':
+        return await post(`/api/agents/${encodeURIComponent(c.agentId)}/mode`, { mode: c.mode, ...(c.override ? { override: c.override } : {}) });
       case 'position.close':
         return await post('/api/positions/close', { agentId: c.agentId, symbol: c.symbol });
       case 'positions.close-all':

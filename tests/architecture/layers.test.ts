@@ -22,6 +22,7 @@ const RANK: Record<string, number> = {
   store: 5,
   backtest: 6,
   host: 6,
+  readiness: 6, // the go-live checklist from an agent's paper record; uses the backtest's metrics, judged by the host's agent.mode
   // Closed trades measured (win rate, profit factor, expectancy, periods, an agent's equity) for the commands and the PWA alike:
   // above the backtest whose metrics it uses, below the commands that word it.
   performance: 6.5,
@@ -32,6 +33,10 @@ const RANK: Record<string, number> = {
 const SIBLINGS = new Set<string>([
   // /alerts, #mute and #unmute name the alert types and their defaults (one list, notify's); notify never imports commands.
   'commands->notify',
+  // One Sharpe, one drawdown: the readiness gates measure a paper record with the backtest's metrics.
+  'readiness->backtest',
+  // A promotion to live (agent.mode) is judged by the readiness gates; readiness never imports host.
+  'host->readiness',
 ]);
 
 const ROOT = resolve(__dirname, '../..');

@@ -44,7 +44,7 @@ export class FakeHost implements RelayHost {
   async status(): Promise<HostStatus> {
     const s = fakeStatus(await this.store.events.lastSeq());
     const state = (id: string) => (this.commands.filter((c) => 'agentId' in c && c.agentId === id).at(-1)?.kind === 'agent.pause' ? 'paused' : 'running');
-    s.agents = ['demo-sma', 'a1'].map((id) => ({ id, name: id, state: state(id), trading: { state: 'active' as const, reason: 'trading', resumeAt: null }, reason: '', symbols: ['EURUSD'], timeframe: 'H1', alpha: 'rule sma-cross', realizedPnlCents: 0, openPnl: 0, openPositions: 0, trades: 0 }));
+    s.agents = ['demo-sma', 'a1'].map((id) => ({ id, name: id, state: state(id), trading: { state: 'active' as const, reason: 'trading', resumeAt: null }, reason: '', symbols: ['EURUSD'], timeframe: 'H1', alpha: 'rule sma-cross', mode: 'paper' as const, realizedPnlCents: 0, openPnl: 0, openPositions: 0, trades: 0 }));
     return s;
   }
   /** Appends `count` events, publishing them in batches of `batch`. */

@@ -42,6 +42,12 @@ export interface Broker {
    */
   cancelOrder(clientOrderId: string, reason: string): void;
   account(): AccountState;
+  /**
+   * The account's own book, when this broker also keeps paper books beside it
+   * (paper-beside-live.ts): what the risk layer judges, so paper positions and
+   * entries never count against the account. Absent: the broker is the account.
+   */
+  readonly accountBook?: Pick<Broker, 'positions' | 'pendingOrders'>;
 }
 
 /** Brokers that simulate fills from bars (paper, backtests) are driven by the feed. */

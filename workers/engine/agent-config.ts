@@ -45,7 +45,16 @@ export interface AgentConfig {
   schedule?: AgentSchedule;
   /** This agent's own risk limits over the account's (breakers, protections, exposure) and its opt-in sizing modifiers. */
   risk?: Partial<RiskLimits> | null;
+  /**
+   * Paper: decides on the workspace's bars, fills in a paper book (beside live
+   * agents on a live account, never reaching its broker); live: real orders.
+   * Absent (records from before modes): a replay workspace's agents are paper,
+   * a live workspace's are live. Changed only by the agent.mode command.
+   */
+  mode?: AgentMode;
 }
+
+export type AgentMode = 'paper' | 'live';
 
 export type { AgentSchedule, DailySchedule } from './schedule.ts';
 
@@ -100,6 +109,7 @@ export function agentConfigProblems(c: AgentConfig, instrument?: (symbol: string
   if (c.capital != null && !(c.capital > 0 && c.capital <= L.capital)) out.push(`capital must be a positive amount or none (got ${c.capital}), at most ${L.capital.toLocaleString('en-US')}`);
   if (c.schedule) out.push(...scheduleProblems(c.schedule, c.timeframe));
   if (c.risk != null) out.push(...riskLimitsProblems(c.risk, true).map((p) => `risk: ${p}`));
+  if (c.mode !== undefined && c.mode !== 'paper' && c.mode !== 'live') out.push(`mode must be paper or live (got ${JSON.stringify(c.mode)})`);
   if (!Number.isInteger(c.atrPeriod) || c.atrPeriod < 1 || c.atrPeriod > L.atrPeriod) out.push(`ATR period must be a whole number from 1 to ${L.atrPeriod} bars (got ${c.atrPeriod})`);
   return out;
 }

@@ -96,8 +96,9 @@ export class Engine {
         now: () => deps.clock.now(),
         account: () => deps.broker.account(),
         ...('onBar' in deps.broker ? { markedEquity: () => (deps.broker as BarDrivenBroker).equityAtLastBar } : {}),
-        positions: () => deps.broker.positions(),
-        pendingOrders: () => deps.broker.pendingOrders(),
+        // The account's book only: paper agents beside live ones never count against it (Broker.accountBook).
+        positions: () => (deps.broker.accountBook ?? deps.broker).positions(),
+        pendingOrders: () => (deps.broker.accountBook ?? deps.broker).pendingOrders(),
         instrument: deps.instrument,
         agents: () => this.riskAgents,
         record: (e) => deps.journal.append(e),

@@ -1,4 +1,4 @@
-import type { AgentConfig } from '../engine/agent-config.ts';
+import type { AgentConfig, AgentMode } from '../engine/agent-config.ts';
 import type { CommandPayload, EngineEvent, EngineEventOf, TradingState } from '../trading/events.ts';
 import type { RiskConfig } from '../risk/limits.ts';
 import type { RiskSnapshot } from '../risk/risk-engine.ts';
@@ -46,7 +46,13 @@ export type WorkspaceCommand =
   /** Closes at market every position in profit at the last price. */
   | { kind: 'positions.take-profits' }
   /** A market order placed by hand in the manual book, through the risk pipeline; units as typed (rounded down by the host). */
-  | { kind: 'order.manual'; symbol: string; side: Side; volumeUnits: number; stopLoss: number | null; takeProfit: number | null };
+  | { kind: 'order.manual'; symbol: string; side: Side; volumeUnits: number; stopLoss: number | null; takeProfit: number | null }
+  /**
+   * Moves an agent between paper and live (agent-mode.ts). Going live is judged
+   * by its readiness checklist: with a red gate it takes `override` and its
+   * reason, recorded here and in a notice naming the gates it overrode.
+   */
+  | { kind: 'agent.mode'; agentId: string; mode: AgentMode; override?: { reason: string } };
 
 /** The first command of every workspace: its account and the series its replay feed plays. */
 export interface WorkspaceInit {
@@ -78,6 +84,8 @@ export interface AgentSummary {
   symbols: string[];
   timeframe: string;
   alpha: string;
+  /** Paper (paper book, on the workspace's bars) or live (the account's broker). */
+  mode: AgentMode;
   /** Closed-trade P&L after commissions, in cents. */
   realizedPnlCents: number;
   /** Open P&L marked at the last close, in account currency. */

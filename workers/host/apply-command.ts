@@ -10,6 +10,8 @@ import type { AgentTracker } from './agent-tracker.ts';
 import { riskConfigProblems } from '../risk/limits-check.ts';
 import { MANUAL_BOOK } from '../engine/manual.ts';
 import { applyTradeCommand } from './trade-commands.ts';
+import { applyAgentMode, createdModeText, REPLAY_IS_PAPER } from './agent-mode.ts';
+import type { AgentModes } from './agent-modes.ts';
 
 /** A command the workspace will not carry out; the message says why, in words. */
 export class CommandRefused extends Error {}
@@ -24,6 +26,11 @@ export interface CommandDeps {
   loadModel: (m: StoredModel) => Promise<LoadedModel>;
   tracker: AgentTracker;
   now: () => number;
+  /** Each agent's paper or live mode (agent-modes.ts). */
+  modes: AgentModes;
+  workspace: 'replay' | 'live';
+  /** What an agent's paper equity starts from when it has no capital: the starting cash (a live account: its equity now). */
+  startingCash: () => number;
 }
 
 /**
@@ -40,7 +47,7 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       d.engine.addAgent(c.config);
       const now = d.now();
       await d.store.agents.put({ config: c.config, state: 'running', createdAt: now, updatedAt: now });
-      return `agent ${c.config.name} (${c.config.id}) created and running on ${c.config.symbols.join(', ')} ${c.config.timeframe}`;
+      return `agent ${c.config.name} (${c.config.id}) created and running on ${c.config.symbols.join(', ')} ${c.config.timeframe}${await createdModeText(d, c.config)}`;
     }
     case 'agent.pause':
       return setState(d, c.agentId, 'paused');
@@ -65,6 +72,7 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       }
       await d.store.agents.delete(c.agentId);
       d.tracker.forget(c.agentId);
+      d.modes.forget(c.agentId);
       return `agent ${c.agentId} removed`;
     }
     case 'position.close': {
@@ -129,6 +137,8 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
     case 'positions.take-profits':
     case 'order.manual':
       return applyTradeCommand(d, c);
+    case 'agent.mode':
+      return applyAgentMode(d, c);
   }
 }
 
@@ -152,6 +162,7 @@ function drawdownStillBeyond(d: CommandDeps, scopes: string[]): string | null {
 async function checkNewAgent(d: CommandDeps, config: AgentConfig): Promise<void> {
   const problems = agentConfigProblems(config);
   if (d.engine.agent(config.id)) problems.push(`an agent with id ${config.id} already exists`);
+  if (config.mode === 'live' && d.workspace === 'replay') problems.push(REPLAY_IS_PAPER);
   const played = (s: string) => d.series.some((x) => x.symbol === s && x.timeframe === config.timeframe);
   const missing = config.symbols.filter((s) => !played(s));
   if (missing.length) {

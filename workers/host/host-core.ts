@@ -9,6 +9,7 @@ import type { LoadedModel } from '../models/chain/model-stage.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';
 import type { EngineStore } from '../store/store.ts';
 import { AgentTracker } from './agent-tracker.ts';
+import { AgentModes, defaultMode } from './agent-modes.ts';
 import { applyCommand, CommandRefused, type CommandDeps } from './apply-command.ts';
 import type { AgentSummary, CommandResult, FeedState, HostStatus, HostUpdate, WorkspaceCommand, WorkspaceHostApi } from './api.ts';
 
@@ -41,6 +42,8 @@ export abstract class HostCore implements WorkspaceHostApi {
   protected readonly models = new Map<string, LoadedModel>();
   protected readonly lastClose = new Map<string, number>();
   protected readonly tracker = new AgentTracker();
+  /** Each agent's paper or live mode: where the broker router sends its orders. */
+  protected readonly modes = new AgentModes(() => defaultMode(this.mode), (id) => this.engine?.agent(id)?.config.mode);
   protected outbox: EngineEventInput[] = [];
   protected queue: QueuedCommand[] = [];
   protected commandCount = 0;
@@ -143,6 +146,9 @@ export abstract class HostCore implements WorkspaceHostApi {
       loadModel: this.core.loadModel,
       tracker: this.tracker,
       now: () => this.clock.now(),
+      modes: this.modes,
+      workspace: this.mode,
+      startingCash: () => this.initialCash() || this.broker.account().equity,
     };
   }
 
@@ -248,6 +254,7 @@ export abstract class HostCore implements WorkspaceHostApi {
       symbols: c.symbols,
       timeframe: c.timeframe,
       alpha: c.alpha.kind === 'rule' ? `rule ${c.alpha.strategy}` : c.alpha.modelId,
+      mode: this.modes.of(c.id),
       realizedPnlCents: t.realizedPnlCents,
       openPnl,
       openPositions,

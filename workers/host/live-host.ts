@@ -11,6 +11,10 @@ import { HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus, RecordedCommandEvent } from './api.ts';
 import { DEFAULT_RISK_CONFIG } from '../risk/limits.ts';
 import { restoreTrails } from './trade-commands.ts';
+import { PaperBesideLive } from '../brokers/paper-beside-live.ts';
+import { PaperBroker } from '../brokers/paper/paper-broker.ts';
+import type { CostModel } from '../market/costs.ts';
+import { DEMO_ACCOUNT } from '../engine/demo.ts';
 import type { Timers } from '../trading/clock.ts';
 import { schedulerFromTimers, type Scheduler } from '../brokers/ctrader/scheduler.ts';
 
@@ -45,6 +49,8 @@ export interface LiveHostDeps extends HostCoreDeps {
    * minute, or the bar's own length when shorter.
    */
   staleAfterMs?: number;
+  /** The paper book's costs and leverage, for agents in paper mode beside the live ones (default: the demo account's). */
+  paperBook?: { costs: CostModel; leverage: number };
   /**
    * Wakes the host at a daily agent's decision time (schedule.ts): its D1 bar
    * is held until then. Without it a held bar is decided at the first bar or
@@ -65,6 +71,7 @@ export interface LiveHostDeps extends HostCoreDeps {
 export class LiveHost extends HostCore {
   protected readonly mode = 'live' as const;
   private market!: LiveMarket;
+  private router!: PaperBesideLive;
   private journal!: EventJournal;
   private lastStep = 0;
   private running: Promise<void> | null = null;
@@ -113,7 +120,9 @@ export class LiveHost extends HostCore {
     this.clock = this.deps.wallClock;
     this.journal = new EventJournal({ retain: false });
     this.market = this.deps.market((e) => this.journal.append(e));
-    this.broker = this.market.broker;
+    // Paper agents fill in a paper book on the same live bars; only live agents' orders reach the market's broker.
+    this.router = new PaperBesideLive(this.market.broker, () => this.openPaperBook(), (id) => this.modes.of(id) === 'paper');
+    this.broker = this.router;
     this.market.onFeedStatus?.((text) => {
       if (this.feedState !== 'running') return;
       this.setState('running', text);
@@ -206,8 +215,18 @@ export class LiveHost extends HostCore {
       if (rec.state === 'paused') this.engine.pause(rec.config.id, 'paused before the restart');
       if (rec.state === 'stopped') this.engine.stop(rec.config.id, 'stopped before the restart');
     }
+    // Paper positions come back into the paper book (the live broker reconciled its own on connect).
+    for (const p of await this.deps.store.positions.open()) {
+      if (this.engine.agent(p.agentId) && this.modes.of(p.agentId) === 'paper') this.router.paper.adopt({ id: p.positionId, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, entryTime: p.openedAt, stopLoss: p.stopLoss, takeProfit: p.takeProfit, entryCommissionCents: p.commissionCents });
+    }
     // Trailing stops set by hand on positions still open come back too (their commands are the record).
     await restoreTrails(this.commandDeps(), record);
+  }
+
+  /** The paper book, made at its first use: its cash is the live balance then (only its margin check reads it; paper P&L is in the record). */
+  private openPaperBook(): PaperBroker {
+    const book = this.deps.paperBook ?? DEMO_ACCOUNT;
+    return new PaperBroker({ initialCash: this.market.broker.account().balanceCents / 100, leverage: book.leverage, costs: book.costs, instrument: (s) => this.market.instrument(s), now: () => this.clock.now() }, (e) => this.journal.append(e));
   }
 
   private async loadModels(ids: (string | null | undefined)[]): Promise<string | null> {

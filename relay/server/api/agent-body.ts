@@ -5,7 +5,7 @@ import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
 import { ownEntry } from '../../../workers/util/own.ts';
 import type { Sizing } from '../../../workers/risk/sizing.ts';
 import type { CostModel } from '../../../workers/market/costs.ts';
-import { BadRequest, num, str, AGENT_ID, SYMBOL } from '../http/validate.ts';
+import { BadRequest, num, oneOf, str, AGENT_ID, SYMBOL } from '../http/validate.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -124,6 +124,7 @@ function parseAgentIn(v: unknown, field: string, withMarket: boolean): AgentConf
     config[k] = o[k] as string;
   }
   if (o.chain !== undefined) config.chain = parseChain(o.chain, sub('chain'));
+  if (o.mode !== undefined) config.mode = oneOf(o, 'mode', ['paper', 'live'] as const);
   const problems = agentConfigProblems(config);
   if (problems.length) throw new BadRequest(field, problems.join('; '), 422);
   return config;

@@ -6,6 +6,8 @@ import { riskConfigProblems } from '../../../workers/risk/limits-check.ts';
 import type { RiskConfig } from '../../../workers/risk/limits.ts';
 import type { TradingState } from '../../../workers/trading/events.ts';
 import { parseAgentConfig } from './agent-body.ts';
+import type { AgentMode } from '../../../workers/engine/agent-config.ts';
+import { OVERRIDE_REASON_MAX } from '../../../workers/host/agent-mode.ts';
 
 /**
  * Commands go to the workspace host, which applies them at the next step
@@ -35,6 +37,17 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     return run(c, { kind: 'agent.stop', agentId: id, closePositions: close === true });
   });
   app.post('/api/agents/:id/remove', (c) => run(c, { kind: 'agent.remove', agentId: agentId(c) }));
+  // Paper or live; going live over red readiness gates takes override.reason (the host judges the gates and records it).
+  app.post('/api/agents/:id/mode', async (c) => {
+    const id = agentId(c);
+    const body = await jsonBody(c);
+    const mode = oneOf(body, 'mode', AGENT_MODES)!;
+    const o = body.override;
+    if (o !== undefined && o !== null && (typeof o !== 'object' || Array.isArray(o))) throw new BadRequest('override', 'must be {"reason": "..."} or absent');
+    const reason = o ? (o as Record<string, unknown>).reason : undefined;
+    if (o && (typeof reason !== 'string' || !reason.trim() || reason.length > OVERRIDE_REASON_MAX)) throw new BadRequest('override.reason', `must say why in words, at most ${OVERRIDE_REASON_MAX} characters`);
+    return run(c, { kind: 'agent.mode', agentId: id, mode, ...(typeof reason === 'string' ? { override: { reason } } : {}) });
+  });
 
   app.post('/api/positions/close', async (c) => {
     const body = await jsonBody(c);
@@ -87,6 +100,7 @@ export function commandRunner(d: RelayDeps) {
 }
 
 const TRADING_STATES: readonly TradingState[] = ['active', 'reducing', 'halted'];
+const AGENT_MODES: readonly AgentMode[] = ['paper', 'live'];
 
 /** The field a risk-config problem names, as a path in the body ('config.limits.maxDailyLossPct'). */
 function configField(problem: string): string {

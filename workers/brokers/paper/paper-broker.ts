@@ -111,6 +111,17 @@ export class PaperBroker implements BarDrivenBroker {
     return [...this.open.values()];
   }
 
+  /**
+   * A position this book held before a restart, taken back from the record
+   * (a live host's paper book): its stops and targets are checked again from
+   * the next bar, and its entry order is known, so it cannot be sent twice.
+   * Its entry commission was booked in the record, not again here.
+   */
+  adopt(p: Position): void {
+    this.open.set(p.id, { ...p });
+    this.seenOrders.add(p.id);
+  }
+
   positionOf(agentId: string, symbol: string): Position | undefined {
     for (const p of this.open.values()) if (p.agentId === agentId && p.symbol === symbol) return p;
     return undefined;
