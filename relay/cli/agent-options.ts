@@ -5,6 +5,7 @@ import { ruleStrategy } from '../../workers/strategies/index.ts';
 import { UserError } from './load-bars.ts';
 import { DEFAULT_CHAIN } from '../../workers/models/chain/chain-policy.ts';
 import { parseUtcMinute } from '../../workers/util/utc-text.ts';
+import { parseSchedule } from '../../workers/engine/schedule.ts';
 
 /** Options shared by `backtest` and `replay`: data, strategy, sizing, risk and account. */
 export const agentOptions = {
@@ -37,6 +38,7 @@ export const agentOptions = {
   to: { type: 'string' },
   'min-confidence': { type: 'string' },
   'guard-threshold': { type: 'string' },
+  schedule: { type: 'string' },
 } as const;
 
 type Parsed = ReturnType<typeof parseArgs<{ options: typeof agentOptions; strict: true }>>['values'];
@@ -85,6 +87,9 @@ export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols
   for (const [k, v] of [['min-confidence', minConfidence], ['guard-threshold', guardThreshold]] as const) {
     if (v !== undefined && !(v >= 0 && v <= 1)) throw new UserError(`--${k} is a probability in [0, 1] (got ${v})`);
   }
+  // every-bar or daily@HH:MM[/Area/City] (schedule.ts); the D1-only rule is checked with the bars (agentConfigProblems).
+  const schedule = o.schedule === undefined ? undefined : parseSchedule(o.schedule);
+  if (typeof schedule === 'string') throw new UserError(`--${schedule}`);
   return {
     riskBundle: o['risk-model'],
     ...period(o.from, o.to),
@@ -99,6 +104,7 @@ export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols
       targetAtr: number('tp-atr', o['tp-atr']) ?? null,
       trailAtr: number('trail-atr', o['trail-atr']) ?? null,
       atrPeriod: number('atr-period', o['atr-period'])!,
+      ...(schedule ? { schedule } : {}),
     },
     cash,
     leverage,

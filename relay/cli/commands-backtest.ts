@@ -7,6 +7,7 @@ import { decisionsCsv } from '../../workers/backtest/decisions-csv.ts';
 import { csvLine } from '../../workers/market/csv-write.ts';
 import { tradeLevels } from '../../workers/backtest/trade-levels.ts';
 import { agentFromOptions, agentName, agentOptions } from './agent-options.ts';
+import { formatSchedule } from '../../workers/engine/schedule.ts';
 import { loadBars, UserError } from './load-bars.ts';
 import { loadChain } from './load-models.ts';
 import { duration, money, num, table, units, utc } from './format.ts';
@@ -50,7 +51,7 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
     return code;
   }
   for (const w of chain.warnings) log(`warning: ${w}`);
-  log(`\n${withModels.name} on ${series.symbol} ${series.timeframe}, ${agent.sizing.kind === 'fixed' ? `${units(agent.sizing.units)} units per trade` : `${agent.sizing.riskPct}% risk per trade`}${chain.identities.risk ? ' (scaled by the risk model\'s size)' : ''}`);
+  log(`\n${withModels.name} on ${series.symbol} ${series.timeframe}, ${agent.sizing.kind === 'fixed' ? `${units(agent.sizing.units)} units per trade` : `${agent.sizing.riskPct}% risk per trade`}${chain.identities.risk ? ' (scaled by the risk model\'s size)' : ''}${agent.schedule ? `, deciding ${formatSchedule(agent.schedule)}` : ''}`);
   log(formatMetrics(result));
   log('');
   for (const line of formatRisk(risk, result.metrics.refusals, risked)) log(line);

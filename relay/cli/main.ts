@@ -17,6 +17,7 @@ const HELP = `tradeguard: TradeGuard's command line
                          [--commission FRACTION | --commission-per-lot MONEY] [--spread-pips P] [--slippage-pips P]
                          [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--decisions F.csv] [--json]
                          [--alpha MODEL] [--risk-model MODEL] [--guard MODEL] [--models-dir DIR] [--min-confidence P] [--guard-threshold P]
+                         [--schedule every-bar | daily@HH:MM[/Area/City]] (daily: D1 bars, once a day, orders at the next open; docs/ENGINE.md)
                          [--max-daily-loss PCT] [--max-drawdown PCT] [--max-open N] [--max-losses N] [--risk-config F.json]
                          (risk limits as live trading enforces them, every rule off unless given; prints what each rule refused
                          and every trading state change; --risk-config: a RiskConfig, limits it leaves out are off; docs/RISK.md)
