@@ -225,7 +225,7 @@ export function CreateAgentForm(props: { ctx: FormContext; onCreated: (id: strin
           </Show>
           <Problems list={problemsOf('mode')} />
         </fieldset>
-        <fieldset class="field" classList={{ invalid: problemsOf('schedule').length + problemsOf('dailyAt').length > 0 }}>
+        <fieldset class="field" classList={{ invalid: problemsOf('schedule').length + problemsOf('dailyAt').length + problemsOf('dailyZone').length > 0 }}>
           <legend>Schedule</legend>
           <div class="choices">
             <label>
@@ -234,10 +234,13 @@ export function CreateAgentForm(props: { ctx: FormContext; onCreated: (id: strin
             <label>
               <input type="radio" name="schedule" checked={form.schedule === 'daily'} onChange={() => set('schedule', 'daily')} /> Once a day at
             </label>
-            <input name="dailyAt" size={5} value={form.dailyAt} disabled={form.schedule !== 'daily'} onInput={(e) => set('dailyAt', e.currentTarget.value)} aria-label="Daily time (UTC)" />
-            <span class="muted small">UTC</span>
+            <input name="dailyAt" size={5} value={form.dailyAt} disabled={form.schedule !== 'daily'} onInput={(e) => set('dailyAt', e.currentTarget.value)} aria-label="Daily time (HH:MM)" />
+            <input name="dailyZone" size={18} value={form.dailyZone} disabled={form.schedule !== 'daily'} onInput={(e) => set('dailyZone', e.currentTarget.value)} aria-label="Daily time zone (IANA)" placeholder="UTC" />
           </div>
-          <Problems list={[...problemsOf('schedule'), ...problemsOf('dailyAt')]} />
+          <Show when={form.schedule === 'daily'}>
+            <span class="hint">Daily bars only: decides each bar once, at this time in the exchange's zone (e.g. 16:10 America/New_York); orders fill at the next open. Days with no bar are skipped.</span>
+          </Show>
+          <Problems list={[...problemsOf('schedule'), ...problemsOf('dailyAt'), ...problemsOf('dailyZone')]} />
         </fieldset>
       </div>
       <fieldset class="field risk-overrides" data-risk-overrides>

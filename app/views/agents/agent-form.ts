@@ -35,7 +35,10 @@ export interface AgentForm extends AlphaSourceFields {
   atrPeriod: string;
   mode: 'paper' | 'live';
   schedule: 'every-bar' | 'daily';
+  /** HH:MM in dailyZone (schedule.ts: the D1 bar's decision time). */
   dailyAt: string;
+  /** IANA zone of dailyAt, e.g. America/New_York; empty or UTC: UTC. */
+  dailyZone: string;
   /** The optional "Risk overrides" section: this agent's own limits over the account's (AgentConfig.risk). */
   riskOverrides: boolean;
   /** Empty: the account's. */
@@ -83,6 +86,7 @@ export function emptyForm(ctx: FormContext): AgentForm {
     mode: 'paper',
     schedule: 'every-bar',
     dailyAt: '22:05',
+    dailyZone: 'UTC',
     riskOverrides: false,
     riskDailyLossPct: '',
     riskMaxOpen: '',
@@ -121,6 +125,7 @@ function fieldOf(problem: string): FieldKey {
   if (problem.startsWith('trailAtr')) return 'trailAtr';
   if (problem.startsWith('ATR period')) return 'atrPeriod';
   if (problem.startsWith('capital')) return 'capital';
+  if (problem.startsWith('the daily time zone')) return 'dailyZone';
   if (problem.startsWith('the daily time')) return 'dailyAt';
   if (problem.startsWith('a once-a-day schedule')) return 'schedule';
   return 'form';
@@ -153,6 +158,12 @@ function riskOverrides(f: AgentForm, add: (k: FieldKey, msg: string) => void): P
 function num(text: string): number {
   return text.trim() === '' ? NaN : Number(text);
 }
+/** The daily schedule the time and zone fields give (the zone left out when UTC, as old records have it). */
+function dailySchedule(f: AgentForm): AgentSchedule {
+  const zone = f.dailyZone.trim();
+  return { kind: 'daily', at: f.dailyAt.trim(), ...(zone && zone !== 'UTC' ? { timeZone: zone } : {}) };
+}
+
 /** An optional ATR multiple: empty means none. */
 function optional(text: string): number | null {
   return text.trim() === '' ? null : Number(text);
@@ -222,7 +233,7 @@ export function checkForm(f: AgentForm, ctx: FormContext): CheckedForm {
     trailAtr: optional(f.trailAtr),
     atrPeriod: num(f.atrPeriod),
     capital: optional(f.capital),
-    schedule: f.schedule === 'daily' ? { kind: 'daily', atUtc: f.dailyAt } : { kind: 'every-bar' },
+    schedule: f.schedule === 'daily' ? dailySchedule(f) : { kind: 'every-bar' },
     ...(f.riskModel ? { riskModel: f.riskModel } : {}),
     ...(f.guardModel ? { guardModel: f.guardModel } : {}),
     ...(f.alphaKind === 'model' || f.riskModel || f.guardModel ? { chain: DEFAULT_CHAIN } : {}),
