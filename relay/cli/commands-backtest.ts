@@ -13,17 +13,21 @@ import { loadChain } from './load-models.ts';
 import { duration, money, num, table, units, utc } from './format.ts';
 import { riskFromOptions, riskOptions } from './risk-options.ts';
 import { formatRisk, riskReportJson } from './risk-report.ts';
+import { chainWithDeclared, thresholdLine } from './chain-defaults.ts';
+import { createDirBacktestHistory, DEFAULT_BACKTESTS_DIR } from './backtest-files.ts';
+import { backtestRecord, type RunModel } from '../../workers/backtest/stored-run.ts';
+import type { ModelRole } from '../../workers/models/bundle/manifest.ts';
 
 type Log = (s: string) => void;
 
 /** Exit code of a backtest that ran but in which an agent stopped deciding (a model fault paused it): its numbers are not the strategy's. */
 export const EXIT_AGENT_STOPPED = 3;
 
-/** `tradeguard backtest [--data F] --strategy sma-cross --fast 10 --slow 20 [--size U | --risk P] [--max-daily-loss PCT ...] ... [--json]` */
+/** `tradeguard backtest [--data F] --strategy sma-cross --fast 10 --slow 20 [--size U | --risk P] [--max-daily-loss PCT ...] ... [--json] [--save [--backtests-dir DIR]]` */
 export async function backtestCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
-    options: { ...agentOptions, ...riskOptions, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...agentOptions, ...riskOptions, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' }, 'backtests-dir': { type: 'string' } },
     strict: true,
   });
   const quiet = o.json ? () => {} : log;
@@ -31,7 +35,11 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   const risk = riskFromOptions(o);
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, quiet);
   const chain = await loadChain({ alpha: o.alpha, risk: riskBundle, guard: o.guard, modelsDir: o['models-dir'] });
-  const withModels = { ...agent, ...chain.attach, name: agentName({ ...agent, ...chain.attach }, agent.name) };
+  const attached: Partial<Record<ModelRole, ReturnType<typeof chain.models>>> = {};
+  for (const role of ['alpha', 'risk', 'guard'] as const) if (chain.identities[role]) attached[role] = chain.models(chain.identities[role]!.id);
+  // The bundles' calibrated thresholds are the defaults; an option typed wins (chain-defaults.ts).
+  const thresholds = chainWithDeclared(agent.chain!, { minConfidence: o['min-confidence'], guardThreshold: o['guard-threshold'] }, attached);
+  const withModels = { ...agent, chain: thresholds.chain, ...chain.attach, name: agentName({ ...agent, ...chain.attach }, agent.name) };
   const problems = agentConfigProblems({ ...withModels, symbols: [series.symbol], timeframe: series.timeframe });
   if (problems.length) throw new UserError(problems.join('; '));
   const result = await runBacktest({ series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, risk })
@@ -44,13 +52,29 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   if (o.decisions) writeFileSync(o.decisions, decisionsCsv(result.events));
   const code = result.faults.length ? EXIT_AGENT_STOPPED : 0;
   const risked = result.risk;
+  let saved: string | undefined;
+  if (o.save) {
+    const where = { alpha: o.alpha, risk: riskBundle, guard: o.guard };
+    const models: RunModel[] = (['alpha', 'risk', 'guard'] as const).flatMap((role) => {
+      const m = chain.identities[role];
+      return m ? [{ role, ...m, from: where[role]! }] : [];
+    });
+    const range = { from: from ?? series.time[0], to: to ?? series.time[series.time.length - 1] };
+    const account = { initialCash: cash, leverage, costs };
+    const record = backtestRecord({ source: 'cli', symbol: series.symbol, timeframe: series.timeframe, range, ...(o.data ? { dataFile: o.data } : {}), agent: withModels, account, risk, models }, result, Date.now());
+    const history = createDirBacktestHistory(o['backtests-dir'] ?? DEFAULT_BACKTESTS_DIR);
+    await history.put(record);
+    saved = record.id;
+  }
   if (o.json) {
     const decides = withModels.alpha.kind === 'model' ? { kind: 'model', ...chain.identities.alpha } : withModels.alpha;
-    const report = { symbol: series.symbol, timeframe: series.timeframe, agent: withModels.name, strategy: decides, models: chain.identities, sizing: agent.sizing, costs, metrics: result.metrics, openPositions: result.openPositions, faults: result.faults.map((f) => ({ ...f, time: new Date(f.time).toISOString() })), risk: riskReportJson(risk, risked), warnings: chain.warnings };
+    const report = { symbol: series.symbol, timeframe: series.timeframe, agent: withModels.name, strategy: decides, models: chain.identities, sizing: agent.sizing, costs, metrics: result.metrics, openPositions: result.openPositions, faults: result.faults.map((f) => ({ ...f, time: new Date(f.time).toISOString() })), risk: riskReportJson(risk, risked), warnings: chain.warnings, ...(withModels.alpha.kind === 'model' || chain.identities.guard ? { chain: { minConfidence: thresholds.chain.minConfidence, guardThreshold: thresholds.chain.guardThreshold, from: thresholds.from } } : {}), ...(saved ? { saved } : {}) };
     log(JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
     return code;
   }
   for (const w of chain.warnings) log(`warning: ${w}`);
+  const declared = [withModels.alpha.kind === 'model' ? thresholdLine('minimum confidence', thresholds.chain.minConfidence, thresholds.from.minConfidence) : null, chain.identities.guard ? thresholdLine('guard threshold', thresholds.chain.guardThreshold, thresholds.from.guardThreshold) : null].filter((x) => x !== null);
+  if (declared.length) log(`${declared.join('; ')} (--min-confidence / --guard-threshold to change)`);
   log(`\n${withModels.name} on ${series.symbol} ${series.timeframe}, ${agent.sizing.kind === 'fixed' ? `${units(agent.sizing.units)} units per trade` : `${agent.sizing.riskPct}% risk per trade`}${chain.identities.risk ? ' (scaled by the risk model\'s size)' : ''}${agent.schedule ? `, deciding ${formatSchedule(agent.schedule)}` : ''}`);
   log(formatMetrics(result));
   log('');
@@ -58,6 +82,7 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   if (o.trades) log(`trades written to ${o.trades}`);
   if (o.equity) log(`equity curve written to ${o.equity}`);
   if (o.decisions) log(`decisions written to ${o.decisions}`);
+  if (saved) log(`saved as ${saved} in ${o['backtests-dir'] ?? DEFAULT_BACKTESTS_DIR} (tradeguard backtests show ${saved})`);
   if (code) {
     log(`\nThe agent stopped deciding during this backtest, so these numbers are not the strategy's (exit code ${code}):`);
     for (const f of result.faults) log(`  ${utc(f.time)}  ${f.status}: ${f.reason}`);
@@ -65,7 +90,7 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   return code;
 }
 
-export function formatMetrics(r: BacktestResult): string {
+export function formatMetrics(r: Pick<BacktestResult, 'metrics' | 'openPositions'>): string {
   const m = r.metrics;
   const open = r.openPositions.map((p) => `${p.side === 1 ? 'long' : 'short'} ${units(p.volumeUnits)} ${p.symbol} @ ${p.entryPrice}`).join(', ');
   return table([

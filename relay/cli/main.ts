@@ -2,6 +2,7 @@ import { backtestCommand } from './commands-backtest.ts';
 import { featuresCommand, importCommand, indicatorsCommand } from './commands-data.ts';
 import { replayCommand } from './commands-replay.ts';
 import { modelsCommand } from './commands-models.ts';
+import { backtestsCommand } from './commands-backtests.ts';
 import { UserError } from './load-bars.ts';
 import { ownEntry } from '../../workers/util/own.ts';
 import { printable } from './format.ts';
@@ -16,6 +17,7 @@ const HELP = `tradeguard: TradeGuard's command line
                          [--size UNITS | --risk PCT] [--sl-atr K] [--tp-atr K] [--trail-atr K] [--max-position PCT]
                          [--commission FRACTION | --commission-per-lot MONEY] [--spread-pips P] [--slippage-pips P]
                          [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--decisions F.csv] [--json]
+                         [--save [--backtests-dir DIR]] (store the run: .tradeguard/backtests/<id>.json by default)
                          [--alpha MODEL] [--risk-model MODEL] [--guard MODEL] [--models-dir DIR] [--min-confidence P] [--guard-threshold P]
                          [--schedule every-bar | daily@HH:MM[/Area/City]] (daily: D1 bars, once a day, orders at the next open; docs/ENGINE.md)
                          [--max-daily-loss PCT] [--max-drawdown PCT] [--max-open N] [--max-losses N] [--risk-config F.json]
@@ -23,7 +25,9 @@ const HELP = `tradeguard: TradeGuard's command line
                          and every trading state change; --risk-config: a RiskConfig, limits it leaves out are off; docs/RISK.md)
                          (--risk PCT: % of equity risked per trade, scaled by a risk model's size; MODEL: a bundle folder or a
                          registry id such as alpha:my-alpha@1.0.0 from --models-dir, default .tradeguard/models; --from/--to:
-                         YYYY-MM-DD[ HH:mm] UTC, earlier bars only warm up; exit code 3 when an agent stopped deciding)
+                         YYYY-MM-DD[ HH:mm] UTC, earlier bars only warm up; exit code 3 when an agent stopped deciding;
+                         --min-confidence/--guard-threshold default to the thresholds the bundles' manifests declare)
+  tradeguard backtests   list [--dir DIR] [--json] | show ID [--dir DIR] [--models-dir DIR] [--json]
   tradeguard replay      [--speed N] [--from DATE] [--to DATE] [same agent and risk options as backtest]
   tradeguard serve       [--env-file .env] [--host H] [--port N] [--data-dir DIR] [--replay-speed N] [--no-build]
                          (the relay: PWA, API, stream and the workspace run headless; settings in docs/RELAY.md)
@@ -38,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   indicators: indicatorsCommand,
   features: featuresCommand,
   backtest: backtestCommand,
+  backtests: backtestsCommand,
   replay: replayCommand,
   // Loaded on use: the relay pulls in SQLite and the server, which other commands do not need.
   serve: async (argv, log) => (await import('./commands-serve.ts')).serveCommand(argv, log),
