@@ -310,6 +310,12 @@ describe('commands in the chat, on the demo workspace', () => {
     expect((await held.store.events.since(0, 1e9)).length).toBe(before);
   });
 
+  it('/compare answers in the chat as the registry does: live versus a backtest of the same bars', async () => {
+    const expected = await registryAnswer('/compare demo-sma');
+    expect(expected).toContain('matched ');
+    expect(await say('/compare demo-sma')).toEqual([expected]);
+  });
+
   it('every command of the registry was typed in the chat under its Telegram name', () => {
     expect(tg.list.map((c) => c.name).filter((n) => !typed.has(n))).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { addRiskQueries } from './risk-queries.ts';
 import { addPositionAdvice } from './positions-advice.ts';
 import { addExplain } from './explain.ts';
 import { addOrdersQuery } from './orders-query.ts';
+import { addCompare } from './compare.ts';
 
 export { CommandRegistry, CommandError, COMMAND_CATEGORIES } from './registry.ts';
 export type { CommandCategory, CommandContext, CommandDef, CommandOutcome, Suggestion, SuggestionHints } from './registry.ts';
@@ -23,6 +24,7 @@ export function createCommandRegistry(): CommandRegistry {
   addPositionAdvice(r);
   addExplain(r);
   addOrdersQuery(r);
+  addCompare(r);
   return r;
 }
 export { TelegramCommands } from './telegram.ts';

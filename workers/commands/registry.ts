@@ -12,7 +12,7 @@ import type { AlertControl } from './alerts.ts';
 /** What a command may touch: the host (commands go to whoever runs the engine) and read access to the store. */
 export interface CommandContext {
   host: WorkspaceHostApi;
-  store: Pick<EngineStore, 'agents' | 'positions' | 'trades' | 'orders' | 'decisions' | 'snapshots' | 'bars'>;
+  store: Pick<EngineStore, 'agents' | 'positions' | 'trades' | 'orders' | 'decisions' | 'snapshots' | 'bars' | 'events' | 'models'>;
   /** Where the command was typed: some answers differ (a PWA can open a view, a chat cannot). */
   surface: 'pwa' | 'telegram' | 'relay';
   /** The PWA passes its router: '/backtest' opens the view. */
