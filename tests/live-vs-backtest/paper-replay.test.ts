@@ -66,7 +66,6 @@ describe('live versus backtest on a paper replay', () => {
 
   it('the model chain alone (alpha, risk and guard bundles from the store): identical trade for trade', async () => {
     const store = await replayDemo(['demo-chain']);
-    const r = await expectIdentical(store, 'demo-chain', 1);
-    console.log(r.matched.length, r.pnl);
+    await expectIdentical(store, 'demo-chain', 1);
   }, 180_000);
 });

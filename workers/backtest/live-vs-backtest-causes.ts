@@ -149,7 +149,8 @@ export function liveCauses(input: { agentId: string; timeframe: Timeframe; live:
   }
 
   function exitDiffers(symbol: string, l: Side, b: Side): Cause | null {
-    if (l.exitTime === b.exitTime && l.exitReason === b.exitReason) return null;
+    // The same way out (both open, or both by stop, target or signal): what differs is slippage, not a cause.
+    if (l.exitReason === b.exitReason) return null;
     if (l.exitReason === 'manual' || l.exitReason === 'emergency') {
       const c = commandIn((k) => k in CLOSING, symbol, l.entryTime, l.exitTime!);
       const words = c ? `${CLOSING[c.kind]} (${c.kind} from ${c.source} at ${utcMinute(c.time)} UTC)` : `${l.exitReason === 'manual' ? 'closed by hand' : 'closed by an emergency stop'} at ${utcMinute(l.exitTime!)} UTC`;

@@ -46,7 +46,7 @@ export interface MatchedTrade {
   live: TradeSide;
   backtest: TradeSide;
   entrySlippage: Slippage;
-  /** Null unless both sides closed within the period. */
+  /** Null unless both sides closed within the period the same way (stop, target or signal). */
   exitSlippage: Slippage | null;
   /** Live net - backtest net, cents (both closed), else null. */
   pnlDifferenceCents: number | null;
@@ -150,16 +150,18 @@ export function compareLiveToBacktest(input: CompareInput): LiveVsBacktest {
       continue;
     }
     const spec = input.instrument(b.symbol);
-    const bothClosed = l.exitPrice !== null && b.exitPrice !== null;
+    const exitCause = causes.exitDiffers(b.symbol, l, b);
+    // Exit slippage compares the same way out only: a close by hand against a stop is a cause, not slippage.
+    const sameExit = l.exitPrice !== null && b.exitPrice !== null && exitCause === null;
     matched.push({
       symbol: b.symbol,
       barTime: b.barTime,
       live: strip(l),
       backtest: strip(b),
       entrySlippage: slippage(l.side * (l.entryPrice - b.entryPrice), spec, l.volumeUnits),
-      exitSlippage: bothClosed ? slippage(l.side * (b.exitPrice! - l.exitPrice!), spec, l.volumeUnits) : null,
+      exitSlippage: sameExit ? slippage(l.side * (b.exitPrice! - l.exitPrice!), spec, l.volumeUnits) : null,
       pnlDifferenceCents: l.netPnlCents !== null && b.netPnlCents !== null ? l.netPnlCents - b.netPnlCents : null,
-      exitCause: causes.exitDiffers(b.symbol, l, b),
+      exitCause,
     });
   }
   const byBar = (a: { barTime: number; symbol: string }, b: { barTime: number; symbol: string }) => a.barTime - b.barTime || a.symbol.localeCompare(b.symbol);
