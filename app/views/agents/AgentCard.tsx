@@ -17,6 +17,7 @@ import { RELAY_OWNER } from '../../remote/remote-workspace.ts';
 import { TradingStateBadge } from '../../components/TradingState.tsx';
 import { StopChoice } from './StopChoice.tsx';
 import { AgentPerformance } from '../performance/AgentPerformance.tsx';
+import { LiveVsBacktest } from './LiveVsBacktest.tsx';
 
 /** One agent: its state and money, its chart with trades marked, and its controls. */
 export function AgentCard(props: { agent: AgentSummary }) {
@@ -212,6 +213,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
         )}
       </Show>
       <AgentPerformance agent={a()} />
+      <LiveVsBacktest agent={a()} />
     </article>
   );
 }
