@@ -49,6 +49,13 @@ export const DEXIE_SCHEMA: readonly SchemaVersion[] = [
           n.tags = normalizeTags(Array.isArray(n.tags) ? n.tags.filter((t): t is string => typeof t === 'string') : []);
         }),
   },
+  {
+    // v3: the backtest history (dexie-backtests.ts). Two new tables, nothing else changes, so
+    // the upgrade keeps every existing row as it is: the list reads the small summaries, a run
+    // opened reads its whole record (curve and trades).
+    version: 3,
+    stores: { backtestRuns: 'id, createdAt', backtestResults: 'id' },
+  },
 ];
 
 /** Declares versions 1..upTo on `db` (upTo < latest only in migration tests). */

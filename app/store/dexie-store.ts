@@ -3,6 +3,8 @@ import type { StoredModel } from '../../workers/models/bundle/registry.ts';
 import { settingValue } from '../../workers/store/settings.ts';
 import { normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type TradeNote } from '../../workers/store/store.ts';
 import { dexieBars } from './dexie-bars.ts';
+import { dexieBacktests } from './dexie-backtests.ts';
+import type { BacktestHistory } from '../../workers/backtest/stored-run.ts';
 import { dexieEvents } from './dexie-events.ts';
 import { declareSchema } from './dexie-schema.ts';
 import { storageError } from './storage-full.ts';
@@ -24,6 +26,8 @@ export interface DexieStoreOptions {
 
 export interface DexieEngineStore extends EngineStore {
   readonly db: Dexie;
+  /** The backtest history: this browser's own, beside the engine's record (not part of EngineStore: the engine never reads it). */
+  readonly backtests: BacktestHistory;
   close(): Promise<void>;
 }
 
@@ -53,6 +57,7 @@ export function createDexieStore(name = 'tradeguard', opts: DexieStoreOptions = 
     db,
     ...dexieEvents(db, write),
     bars: dexieBars(db, write),
+    backtests: dexieBacktests(db, write),
     agents: {
       put: (a) => put(agents, `agent ${a.config.id}`, a),
       get: (id) => agents.get(id),

@@ -9,6 +9,7 @@ import { DEFAULT_CHAIN } from '../../../workers/models/chain/chain-policy.ts';
 import { parseNumber, parseOptional } from '../settings/form-fields.tsx';
 import { parseUtcMinute, utcMinute } from '../../../workers/util/utc-text.ts';
 import type { AlphaSourceFields } from '../agents/agent-form.ts';
+import { paramStrings } from './params.ts';
 
 /** The Backtest form as typed: every field a string until it is checked. */
 export interface BacktestForm extends AlphaSourceFields {
@@ -52,12 +53,7 @@ export interface CheckedForm {
   modelIds: string[];
 }
 
-export function paramStrings(strategy: string, values?: Record<string, number | boolean>): Record<string, string | boolean> {
-  const def = RULE_STRATEGIES[strategy];
-  const out: Record<string, string | boolean> = {};
-  for (const [k, v] of Object.entries({ ...def?.defaults, ...values })) out[k] = typeof v === 'boolean' ? v : String(v);
-  return out;
-}
+export { paramStrings };
 
 /** The demo agent's settings on the first stored series: what a fresh install can run at once. */
 export function defaultForm(stored: readonly StoredBarsInfo[]): BacktestForm {
