@@ -1,89 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
-import { PaperBroker } from '../../workers/brokers/paper/paper-broker.ts';
-import type { BrokerEventSink } from '../../workers/brokers/broker.ts';
-import type { Bar } from '../../workers/market/bar.ts';
-import { barAt, sliceSeries } from '../../workers/market/bar.ts';
-import type { BarFeed, BarHandler, StepEndHandler } from '../../workers/market/feed.ts';
-import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
-import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
-import { eventId } from '../../workers/trading/events.ts';
-import type { OrderIntent } from '../../workers/trading/orders.ts';
-import { LiveHost, type LiveMarket } from '../../workers/host/live-host.ts';
+import { DEMO_AGENT } from '../../workers/engine/demo.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
 import { DEFAULT_RISK_CONFIG } from '../../workers/risk/limits.ts';
 import { compareAgent } from '../../workers/commands/compare-agent.ts';
 import { compareText } from '../../workers/commands/compare.ts';
-import { loadModelNode } from '../../relay/host/node-host.ts';
-import { bundled } from '../helpers/bundled.ts';
+import { ACCOUNT, BARS, eurusd, paperLive } from './paper-live.ts';
 
-const H = 3_600_000;
-const BARS = 800;
-const eurusd = sliceSeries(bundled('EURUSD'), 0, BARS);
 const REASON = 'TRADING_BAD_VOLUME: not enough money (rejected by the test broker)';
 const cents = (x: number) => Math.round(x * 100);
-
-/** Bars pushed by the test at their close on a clock it moves: a live feed without a network. */
-class ScriptedFeed implements BarFeed {
-  private handlers: { onBar: BarHandler; onStepEnd?: StepEndHandler } | null = null;
-  private end: (() => void) | null = null;
-  run(onBar: BarHandler, onStepEnd?: StepEndHandler): Promise<void> {
-    this.handlers = { onBar, onStepEnd };
-    return new Promise((r) => (this.end = r));
-  }
-  stop(): void {
-    this.handlers = null;
-    this.end?.();
-  }
-  async push(bar: Bar): Promise<void> {
-    this.handlers!.onBar('EURUSD', 'H1', bar);
-    await this.handlers!.onStepEnd?.(bar.time + H);
-  }
-}
 
 describe('live versus backtest with a rejected order', () => {
   it('a paper agent on a live feed whose broker rejects one entry: that trade is missed with the broker’s words, the rest line up', async () => {
     const store = createMemoryStore();
-    const clock = { t: eurusd.time[0] };
-    let sink: BrokerEventSink = () => {};
-    const paper = new PaperBroker({ initialCash: 10_000, leverage: 30, costs: DEMO_ACCOUNT.costs, instrument: (s) => KNOWN_INSTRUMENTS[s], now: () => clock.t }, (e) => sink(e));
-    // The broker rejects the third entry it is sent, as a live broker would: an order.rejected with its reason.
-    let entries = 0;
+    // The broker rejects the third entry it is sent.
     let rejected: string | null = null;
-    const broker = new Proxy(paper, {
-      get(target, key) {
-        if (key === 'submit')
-          return (o: OrderIntent) => {
-            if (++entries !== 3) return target.submit(o);
-            rejected = o.clientOrderId;
-            sink({ id: eventId.order('rejected', o.clientOrderId), type: 'order.rejected', agentId: o.agentId, time: clock.t, payload: { clientOrderId: o.clientOrderId, symbol: o.symbol, reason: REASON } });
-          };
-        const v = Reflect.get(target, key, target);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
-    const feed = new ScriptedFeed();
-    const market = (s: BrokerEventSink): LiveMarket => {
-      sink = s;
-      return { name: 'paper-live', broker, feed, subscriptions: [{ symbol: 'EURUSD', timeframe: 'H1' }], instrument: (x) => KNOWN_INSTRUMENTS[x], connect: async () => {}, disconnect: () => {}, status: () => ({ connected: true, lastHeartbeat: clock.t }) };
-    };
-    const host = await LiveHost.open({ store, wallClock: { now: () => clock.t }, owner: 'relay', loadModel: loadModelNode, market });
-    await host.start();
+    const live = paperLive(store, (o, n) => (n === 3 ? ((rejected = o.clientOrderId), REASON) : null));
+    const host = await live.open();
     expect(await host.command({ kind: 'agent.create', config: { ...DEMO_AGENT, id: 'live-sma' } })).toMatchObject({ ok: true });
-    for (let i = 0; i < BARS; i++) {
-      clock.t = eurusd.time[i] + H;
-      await feed.push(barAt(eurusd, i));
-    }
-    await host.stop();
+    await live.push(0, BARS);
+    await live.stop();
     expect(rejected).not.toBeNull();
 
-    const account = { initialCash: 10_000, leverage: 30, costs: DEMO_ACCOUNT.costs };
-    const r = await compareAgent(store, 'live-sma', { account });
+    const r = await compareAgent(store, 'live-sma', { account: ACCOUNT });
     expect([r.from, r.to]).toEqual([eurusd.time[0], eurusd.time[BARS - 1]]);
 
     // What should differ, worked out here: a backtest of the same bars, and the record's own trades.
     const { symbols: _s, timeframe: _t, ...agent } = { ...DEMO_AGENT, id: 'live-sma' };
-    const bt = await runBacktest({ series: [eurusd], agent, ...account, risk: DEFAULT_RISK_CONFIG });
+    const bt = await runBacktest({ series: [eurusd], agent, ...ACCOUNT, risk: DEFAULT_RISK_CONFIG });
     const btIds = [...bt.trades.map((t) => t.id), ...bt.openPositions.map((p) => p.id)];
     const liveClosed = await store.trades.list({ agentId: 'live-sma' });
     const liveIds = [...liveClosed.map((t) => t.id), ...(await store.positions.open({ agentId: 'live-sma' })).map((p) => p.positionId)];
