@@ -24,6 +24,7 @@ import { agentReadiness } from '../../workers/host/agent-readiness.ts';
 import { DEFAULT_READINESS_GATES } from '../../workers/readiness/gates.ts';
 import { loadModelNode } from '../../relay/host/node-host.ts';
 import { bundled } from '../helpers/bundled.ts';
+import { createCommandRegistry } from '../../workers/commands/index.ts';
 
 const H = 3_600_000;
 const eurusd = sliceSeries(bundled('EURUSD'), 0, 640);
@@ -188,8 +189,21 @@ describe('a paper agent beside a live one', () => {
     const after = await agentReadiness(store, { config: PAPER, workspace: 'live', startingCash: 0, now: clock.t });
     expect(after.gates.find((g) => g.key === 'emergency-stop')).toMatchObject({ value: 1, green: true });
 
-    // Going live with red gates: refused, each red gate named with its number; nothing changes.
+    // The palette's and the chat's words: the same checklist, and a question saying what going live changes.
     const red = after.gates.filter((g) => !g.green);
+    const registry = createCommandRegistry();
+    const ctx = { host, store, surface: 'pwa' as const, source: 'palette' };
+    const shown = await registry.execute(ctx, '/readiness paper-sma');
+    expect(shown).toMatchObject({ kind: 'done', ok: true });
+    const shownLines = shown.kind === 'done' ? shown.lines : [];
+    expect(shownLines[0]).toBe(`readiness of paper-sma (paper): ${after.gates.length - red.length} of ${after.gates.length} gates green — not ready for live`);
+    expect(shownLines.slice(1, 1 + after.gates.length)).toEqual(after.gates.map((g) => `${g.green ? '✓' : '✗'} ${g.text}`));
+    expect(shownLines.at(-1)).toBe('go live: #mode paper-sma live override <reason>');
+    const asked = await registry.execute(ctx, '#mode paper-sma live');
+    expect(asked).toEqual({ kind: 'confirm', input: '#mode paper-sma live', question: `Move agent paper-sma to LIVE? Its next orders go to test account with real money; ${red.length} of ${after.gates.length} readiness gates are red (${red.map((g) => g.text).join('; ')}). The host will refuse it without an override: #mode <agent> live override <reason>.` });
+    expect(await registry.execute(ctx, '#mode paper-sma live override')).toMatchObject({ kind: 'done', ok: false, lines: [expect.stringContaining('say why')] });
+
+    // Going live with red gates: refused, each red gate named with its number; nothing changes.
     expect(red.map((g) => g.key)).toContain('trades');
     const refused = await host.command({ kind: 'agent.mode', agentId: 'paper-sma', mode: 'live' });
     expect(refused.ok).toBe(false);

@@ -52,7 +52,7 @@ describe('start-up', () => {
     expect(fake.calls[1].params).toEqual({ drop_pending_updates: true });
     const menu = fake.calls[2].params.commands as { command: string; description: string }[];
     expect(menu).toEqual(new TelegramCommands(createCommandRegistry()).menu());
-    expect(menu.map((c) => c.command)).toEqual(['status','pnl','daily','weekly','monthly','trades','backtest','performance','strategies','compare','signals','why','mlstatus','risk','locks','exposure','correlation','limits','breakers','stresstest','emergency','halt','stopentry','resumetrading','unlock','agents','pause','resume','stop','positions','profits','losses','orders','close','closeall','setstop','settarget','trail','cancel','cancelall','setstops','closeprofits','buy','sell','alerts','mute','unmute','help','explain']);
+    expect(menu.map((c) => c.command)).toEqual(['status','pnl','daily','weekly','monthly','trades','backtest','performance','strategies','compare','signals','why','mlstatus','risk','locks','exposure','correlation','limits','breakers','stresstest','emergency','halt','stopentry','resumetrading','unlock','agents','readiness','pause','resume','stop','mode','positions','profits','losses','orders','close','closeall','setstop','settarget','trail','cancel','cancelall','setstops','closeprofits','buy','sell','alerts','mute','unmute','help','explain']);
     await fake.waitFor((c) => c.some((x) => x.method === 'getUpdates'), 'the first getUpdates');
     expect(await h.ask(owner, '/status')).toEqual(['the engine is not running on the relay yet: try again in a moment']);
     // The dropped /closeall got no answer: the one reply above is to /status.

@@ -83,6 +83,7 @@ describe('Telegram names for the registry', () => {
       '#sell': '/sell <SYMBOL> <units> [stop <price>] [target <price>]',
       '#mute': '/mute <type|all> [silent]',
       '#unmute': '/unmute <type|all>',
+      '#mode': '/mode <agent> paper|live [override <reason>]',
     });
   });
 
@@ -314,6 +315,16 @@ describe('commands in the chat, on the demo workspace', () => {
     const expected = await registryAnswer('/compare demo-sma');
     expect(expected).toContain('matched ');
     expect(await say('/compare demo-sma')).toEqual([expected]);
+  });
+
+  it('/readiness and /mode in the chat: the checklist as the registry answers it; a replay\'s agent stays paper, said at once', async () => {
+    const expected = await registryAnswer('/readiness demo-sma');
+    expect(expected).toMatch(/^readiness of demo-sma \(paper\): \d of 8 gates green/);
+    expect(await say('/readiness demo-sma')).toEqual([expected]);
+    const before = (await held.store.events.since(0, 1e9)).length;
+    expect(await say('/mode demo-sma live')).toEqual([expect.stringMatching(/^agent demo-sma stays paper: this workspace replays stored bars on a paper account/)]);
+    expect(await say('/mode demo-sma paper')).toEqual(['agent demo-sma already trades paper']);
+    expect((await held.store.events.since(0, 1e9)).length).toBe(before);
   });
 
   it('every command of the registry was typed in the chat under its Telegram name', () => {

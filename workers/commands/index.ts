@@ -10,6 +10,7 @@ import { addPositionAdvice } from './positions-advice.ts';
 import { addExplain } from './explain.ts';
 import { addOrdersQuery } from './orders-query.ts';
 import { addCompare } from './compare.ts';
+import { addReadiness } from './readiness.ts';
 
 export { CommandRegistry, CommandError, COMMAND_CATEGORIES } from './registry.ts';
 export type { CommandCategory, CommandContext, CommandDef, CommandOutcome, Suggestion, SuggestionHints } from './registry.ts';
@@ -25,6 +26,7 @@ export function createCommandRegistry(): CommandRegistry {
   addExplain(r);
   addOrdersQuery(r);
   addCompare(r);
+  addReadiness(r);
   return r;
 }
 export { TelegramCommands } from './telegram.ts';
