@@ -49,10 +49,21 @@ async function defaultLoadModel(m: StoredModel): Promise<LoadedModel> {
   return { id: m.id, manifest: m.manifest, session: await createOrtSession(m.bytes, { label: m.id, numThreads: 1 }) };
 }
 
+/** Every event, page by page: a relay's remote store answers at most a page per call. */
+async function wholeRecord(store: CompareStore): Promise<EngineEvent[]> {
+  const PAGE = 10_000;
+  const out: EngineEvent[] = [];
+  for (;;) {
+    const page = await store.events.since(out.at(-1)?.seq ?? 0, PAGE);
+    out.push(...page);
+    if (page.length < PAGE) return out;
+  }
+}
+
 const commandsOf = (events: readonly EngineEvent[]) => events.filter((e): e is RecordedCommandEvent => e.type === 'command');
 
 export async function compareAgent(store: CompareStore, agentId: string, opts: CompareOptions = {}): Promise<LiveVsBacktest> {
-  const live = await store.events.since(0);
+  const live = await wholeRecord(store);
   const commands = commandsOf(live);
   const created = commands.map((c) => c.payload.command).filter((c): c is Extract<RecordedCommand, { kind: 'agent.create' }> => c.kind === 'agent.create' && c.config.id === agentId).at(-1);
   const config: AgentConfig | undefined = (await store.agents.get(agentId))?.config ?? created?.config;
