@@ -1,36 +1,30 @@
-import { createEffect, createMemo, createResource, createSignal, For, Index, Show } from 'solid-js';
+import { createEffect, createResource, createSignal, For, Index, on, Show } from 'solid-js';
 import { Page } from '../../components/Page.tsx';
 import { createStore, reconcile } from 'solid-js/store';
 import { useWorkspace } from '../../state/workspace.ts';
 import { ModelRegistry } from '../../../workers/models/bundle/registry.ts';
 import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
-import type { AgentConfig } from '../../../workers/engine/agent-config.ts';
-import type { BarSeries } from '../../../workers/market/bar.ts';
 import type { StoredModel } from '../../../workers/models/bundle/registry.ts';
 import { startBacktest, type RunningBacktest } from '../../backtest/client.ts';
-import type { BacktestOutcome } from '../../backtest/protocol.ts';
-import { EquityChart } from '../../charts/EquityChart.tsx';
-import { CandleChart } from '../../charts/CandleChart.tsx';
-import { tradeMarkers } from '../../charts/markers.ts';
 import { Field, errorText } from '../settings/form-fields.tsx';
 import { utcMinute } from '../../../workers/util/utc-text.ts';
-import { agentIdFor, checkForm, defaultForm, deployWarnings, paramStrings, type BacktestForm, type CheckedForm, type FieldErrors, type FieldKey } from './form.ts';
-import { MetricsTable } from './MetricsTable.tsx';
-import { RiskEventsTable } from './RiskEventsTable.tsx';
-import { TradeTable } from './TradeTable.tsx';
-
-interface Finished {
-  outcome: BacktestOutcome;
-  checked: CheckedForm;
-  series: BarSeries;
-  /** The run had the account's risk limits on. */
-  riskApplied: boolean;
-}
+import { compareRuns, type Comparison } from '../../../workers/backtest/compare-runs.ts';
+import { rerunBlocked } from '../../../workers/backtest/stored-run.ts';
+import { localBacktestHistory } from '../../store/backtest-history.ts';
+import { STORE_NAME } from '../../state/create-workspace.ts';
+import { confirmAction } from '../../components/confirm.tsx';
+import { checkForm, defaultForm, paramStrings, type BacktestForm, type FieldErrors, type FieldKey } from './form.ts';
+import { formOfRecord, recordOfRun, thresholdDefaults } from './run-record.ts';
+import { RunResult, type ShownRun } from './RunResult.tsx';
+import { HistoryPanel } from './HistoryPanel.tsx';
+import { CompareRuns } from './CompareRuns.tsx';
 
 /**
  * Backtest: pick stored bars, a rule strategy or imported models, costs and
  * risk; run it in the backtest worker with progress and Cancel; read the
  * metrics, equity curve and trades; deploy what was tested as a live agent.
+ * Every run is kept in the history (this browser's IndexedDB): open one again,
+ * delete it, compare several side by side, rerun or deploy it.
  */
 export function BacktestView() {
   const ws = useWorkspace();
@@ -42,10 +36,12 @@ export function BacktestView() {
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [progress, setProgress] = createSignal<{ done: number; total: number } | null>(null);
   const [running, setRunning] = createSignal<RunningBacktest | null>(null);
-  const [finished, setFinished] = createSignal<Finished | null>(null);
+  const [shown, setShown] = createSignal<ShownRun | null>(null);
   const [runError, setRunError] = createSignal('');
-  const [confirming, setConfirming] = createSignal(false);
-  const [deployMsg, setDeployMsg] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const history = localBacktestHistory(STORE_NAME);
+  const [runs, { refetch: relist }] = createResource(() => history.list());
+  const [comparison, setComparison] = createSignal<Comparison | null>(null);
+  const [historyError, setHistoryError] = createSignal('');
   let initialised = false;
 
   // The first time the stored series are known, start from the demo settings on them.
@@ -60,8 +56,9 @@ export function BacktestView() {
   const err = (k: FieldKey) => errors()[k] ?? null;
   /** Re-checks as the user types once a run was tried, so a fixed field clears its message. */
   const touched = () => Object.keys(errors()).length > 0;
-  // The agent name follows the signal chosen until the user types one.
+  // The agent name follows the signal chosen until the user types one; so do the thresholds (from the chosen bundles' manifests).
   let nameTyped = false;
+  const typed = { minConfidence: false, guardThreshold: false };
   const autoName = () => {
     if (nameTyped) return;
     const m = (models.latest ?? []).find((x) => x.id === form.alphaModel);
@@ -70,6 +67,7 @@ export function BacktestView() {
   };
   const update = <K extends keyof BacktestForm>(k: K, v: BacktestForm[K]) => {
     setForm(k, v as never);
+    if (k === 'minConfidence' || k === 'guardThreshold') typed[k as keyof typeof typed] = true;
     if (k === 'name') nameTyped = true;
     else if (k === 'alphaKind' || k === 'alphaModel') autoName();
     if (touched()) setErrors(checkForm(form, ctx()).errors);
@@ -84,10 +82,17 @@ export function BacktestView() {
     autoName();
   };
 
+  // Choosing an alpha or a guard sets the thresholds its manifest declares (a typed value stays).
+  let asked = 0;
+  createEffect(on(() => [form.alphaKind, form.alphaModel, form.guardModel] as const, async ([kind, alphaId, guardId]) => {
+    const ask = ++asked;
+    const manifest = async (id: string) => (id ? ((await ws.store.models.get(id).catch(() => undefined))?.manifest ?? null) : null);
+    const [alpha, guard] = await Promise.all([manifest(kind === 'model' ? alphaId : ''), manifest(guardId)]);
+    if (ask === asked) setForm(thresholdDefaults({ alpha, guard }, typed));
+  }, { defer: true }));
+
   const run = async () => {
     setRunError('');
-    setDeployMsg(null);
-    setConfirming(false);
     const { errors: e, checked } = checkForm(form, ctx());
     // The limits the workspace enforces now (Settings > Risk limits), as its host reports them.
     const risk = form.accountRisk ? ws.status()?.risk?.config : undefined;
@@ -115,7 +120,11 @@ export function BacktestView() {
       setRunning(job);
       const outcome = await job.result.finally(() => (over = true));
       setProgress({ done: outcome.barsDone, total: outcome.barsTotal });
-      setFinished({ outcome, checked, series, riskApplied: !!risk });
+      // Kept in the history, then shown from that record: a fresh run and a reopened one look the same.
+      const record = recordOfRun({ outcome, checked, models: bundles, risk }, Date.now());
+      const saveError = await history.put(record).then(() => undefined, (e: unknown) => errorText(e));
+      setShown({ record, series, fresh: { elapsedMs: outcome.elapsedMs }, ...(saveError ? { saveError } : {}) });
+      void relist();
     } catch (e) {
       setRunError(errorText(e));
       setProgress(null);
@@ -128,35 +137,44 @@ export function BacktestView() {
     const p = progress();
     return p && p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
   };
-  const warnings = () => {
-    const f = finished();
-    return f ? deployWarnings(f.outcome.metrics) : [];
-  };
+  const modelIds = () => new Set((models.latest ?? []).map((m) => m.id));
+  const blocked = (r: ShownRun) => rerunBlocked(r.record, (id) => modelIds().has(id));
 
-  const deploy = async (confirmed: boolean) => {
-    const f = finished();
-    if (!f) return;
-    if (warnings().length > 0 && !confirmed) {
-      setConfirming(true);
+  const openRun = async (id: string) => {
+    setHistoryError('');
+    const record = await history.get(id);
+    if (!record) {
+      setHistoryError(`backtest ${id} is not in the history any more`);
+      void relist();
       return;
     }
-    setConfirming(false);
-    const suffix = Date.now().toString(36).slice(-5);
-    const config: AgentConfig = { ...f.checked.agent, id: agentIdFor(f.checked.agent.name, suffix), symbols: [f.checked.symbol], timeframe: f.checked.timeframe };
-    try {
-      const r = await ws.host.command({ kind: 'agent.create', config });
-      setDeployMsg(r.ok ? { ok: true, text: `${r.message} (agent ${config.id}); see it on the Agents page.` } : { ok: false, text: `Not deployed: ${r.reason}` });
-    } catch (e) {
-      setDeployMsg({ ok: false, text: `Not deployed: ${errorText(e)}` });
-    }
+    const series = await ws.store.bars.get(record.symbol, record.timeframe, record.range).catch(() => null);
+    setShown({ record, series: series && series.time.length > 0 ? series : null });
+    document.querySelector('[data-backtest-result]')?.scrollIntoView({ block: 'start' });
   };
-
-  const markers = createMemo(() => {
-    const f = finished();
-    if (!f) return [];
-    const open = f.outcome.openPositions.map((p) => ({ positionId: p.id, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit, openedAt: p.entryTime }));
-    return tradeMarkers({ trades: f.outcome.trades, openPositions: open, symbol: f.checked.symbol });
-  });
+  const deleteRun = async (id: string) => {
+    const r = (runs.latest ?? []).find((x) => x.id === id);
+    if (!r || !(await confirmAction(`Delete the backtest "${r.name}" on ${r.symbol} ${r.timeframe}, kept ${utcMinute(r.createdAt)} UTC? Its results go with it.`, { confirmLabel: 'Delete' }))) return;
+    await history.delete(id).catch((e: unknown) => setHistoryError(errorText(e)));
+    if (shown()?.record.id === id) setShown(null);
+    if (comparison()?.runs.some((x) => x.id === id)) setComparison(null);
+    void relist();
+  };
+  const compare = async (ids: string[]) => {
+    setHistoryError('');
+    const records = (await Promise.all(ids.map((id) => history.get(id)))).filter((r) => r !== undefined);
+    if (records.length < 2) return setHistoryError('two of the runs ticked are not in the history any more');
+    setComparison(compareRuns(records));
+  };
+  const rerun = (r: ShownRun) => {
+    const out = formOfRecord(r.record, (id) => modelIds().has(id));
+    if ('refused' in out) return setHistoryError(out.refused);
+    nameTyped = true;
+    typed.minConfidence = typed.guardThreshold = true;
+    setForm(reconcile(out.form));
+    setErrors({});
+    document.querySelector('[data-view="backtest"] form')?.scrollIntoView({ block: 'start' });
+  };
 
   const alphaModels = () => (models.latest ?? []).filter((m) => m.role === 'alpha');
   const riskModels = () => (models.latest ?? []).filter((m) => m.role === 'risk');
@@ -294,52 +312,10 @@ export function BacktestView() {
         <Show when={runError()}><div class="notice notice-error" role="alert">Backtest failed: {runError()}</div></Show>
       </form>
 
-      <Show when={finished()}>
-        {(f) => (
-          <>
-            <div class="panel" data-backtest-result>
-              <h3>
-                Result: {f().checked.agent.name} on {f().outcome.symbol} {f().outcome.timeframe}
-                {f().outcome.cancelled ? ' (cancelled: partial)' : ''}
-              </h3>
-              <p class="field-hint">{f().series.time.length.toLocaleString('en-US')} bars, run in {(f().outcome.elapsedMs / 1000).toFixed(2)} s</p>
-              <Show when={f().outcome.metrics.trades === 0 && f().checked.modelIds.length > 0}>
-                <div class="notice notice-warn" role="status">No trades: the model chain proposed none that passed its thresholds. Lower the minimum confidence or the guard threshold, or read why on the Decisions page once deployed.</div>
-              </Show>
-              <Show when={warnings().length > 0}>
-                <div class="notice notice-warn" role="status" data-deploy-warning>
-                  <strong>Before deploying:</strong>
-                  <ul><For each={warnings()}>{(w) => <li>{w}</li>}</For></ul>
-                </div>
-              </Show>
-              <div class="actions" style={{ 'margin-top': '8px' }}>
-                <button type="button" class="btn btn-primary" onClick={() => void deploy(false)} data-action="deploy" disabled={f().outcome.cancelled}>Deploy as agent</button>
-                <Show when={confirming()}>
-                  <span class="notice notice-warn">Deploy despite the warnings above?</span>
-                  <button type="button" class="btn btn-danger" onClick={() => void deploy(true)} data-action="deploy-confirm">Deploy anyway</button>
-                  <button type="button" class="btn" onClick={() => setConfirming(false)}>Cancel</button>
-                </Show>
-              </div>
-              <Show when={deployMsg()}>
-                {(m) => <div class={`notice ${m().ok ? 'notice-ok' : 'notice-error'}`} role="status" data-deploy-result={m().ok ? 'ok' : 'error'}>{m().text}</div>}
-              </Show>
-            </div>
-            <div class="two-col">
-              <div class="panel"><MetricsTable metrics={f().outcome.metrics} openPositions={f().outcome.openPositions.length} riskApplied={f().riskApplied} /></div>
-              <div class="panel">
-                <EquityChart time={f().outcome.equity.time} equity={f().outcome.equity.equity} drawdown={f().outcome.equity.drawdown} height={300} />
-              </div>
-            </div>
-            <div class="panel">
-              <CandleChart bars={f().series} markers={markers()} height={340} />
-            </div>
-            <Show when={f().riskApplied}>
-              <div class="panel"><RiskEventsTable risk={f().outcome.risk} riskApplied={f().riskApplied} /></div>
-            </Show>
-            <div class="panel"><TradeTable trades={f().outcome.trades} /></div>
-          </>
-        )}
-      </Show>
+      <Show when={comparison()}>{(c) => <CompareRuns comparison={c()} onClose={() => setComparison(null)} />}</Show>
+      <Show when={shown()}>{(r) => <RunResult run={r()} blocked={blocked(r())} onRerun={() => rerun(r())} />}</Show>
+      <Show when={historyError()}><div class="notice notice-error" role="alert">{historyError()}</div></Show>
+      <HistoryPanel runs={runs.latest ?? []} openId={shown()?.record.id ?? null} onOpen={(id) => void openRun(id)} onDelete={(id) => void deleteRun(id)} onCompare={(ids) => void compare(ids)} />
     </Page>
   );
 }
