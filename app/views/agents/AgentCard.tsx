@@ -16,6 +16,8 @@ import { RelayClient } from '../../remote/relay-client.ts';
 import { RELAY_OWNER } from '../../remote/remote-workspace.ts';
 import { TradingStateBadge } from '../../components/TradingState.tsx';
 import { StopChoice } from './StopChoice.tsx';
+import { ModeBadge } from './ModeBadge.tsx';
+import { Readiness } from './Readiness.tsx';
 import { AgentPerformance } from '../performance/AgentPerformance.tsx';
 import { LiveVsBacktest } from './LiveVsBacktest.tsx';
 
@@ -85,6 +87,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
         <span class={`badge ${a().state}`} data-agent-state={a().state}>
           {a().state}
         </span>
+        <ModeBadge mode={a().mode} />
         <span class="muted small">
           {a().id} · {a().alpha}
         </span>
@@ -213,6 +216,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
         )}
       </Show>
       <AgentPerformance agent={a()} />
+      <Readiness agent={a()} />
       <LiveVsBacktest agent={a()} />
     </article>
   );

@@ -234,6 +234,8 @@ export function checkForm(f: AgentForm, ctx: FormContext): CheckedForm {
     atrPeriod: num(f.atrPeriod),
     capital: optional(f.capital),
     schedule: f.schedule === 'daily' ? dailySchedule(f) : { kind: 'every-bar' },
+    // Stored: where its orders go (a live workspace routes paper agents to its paper book).
+    mode: f.mode,
     ...(f.riskModel ? { riskModel: f.riskModel } : {}),
     ...(f.guardModel ? { guardModel: f.guardModel } : {}),
     ...(f.alphaKind === 'model' || f.riskModel || f.guardModel ? { chain: DEFAULT_CHAIN } : {}),

@@ -5,6 +5,7 @@ import { StatCard } from '../../components/Card.tsx';
 import { fmt, tone } from '../../components/format.ts';
 import { useWorkspace } from '../../state/workspace.ts';
 import { Connections } from './Connections.tsx';
+import { ModeBadge } from '../agents/ModeBadge.tsx';
 import { AlertLog } from '../../alerts/AlertLog.tsx';
 import { performanceOf } from '../../../workers/performance/performance.ts';
 import { perfCells } from '../performance/perf-text.ts';
@@ -96,6 +97,7 @@ export default function OverviewView() {
                           <span class={`badge ${a.state}`} title={a.reason}>
                             {a.state}
                           </span>
+                          <ModeBadge mode={a.mode} />
                           <Show when={a.trading && a.trading.state !== 'active'}>
                             <div>
                               <span class={`badge trading ${a.trading.state}`} title={a.trading.reason} data-overview-trading={a.trading.state}>
