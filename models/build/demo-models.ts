@@ -5,7 +5,10 @@ import { encodeModel } from '../../workers/models/onnx/codec.ts';
 import { DataType } from '../../workers/models/onnx/onnx-schema.ts';
 import type { OnnxModel } from '../../workers/models/onnx/model.ts';
 import { manifestProblems, type ModelManifest } from '../../workers/models/bundle/manifest.ts';
-import { DEMO_HELD_OUT_FROM } from '../../workers/engine/demo.ts';
+import { DEMO_ACCOUNT, DEMO_HELD_OUT_FROM } from '../../workers/engine/demo.ts';
+import { featureBins, type FeatureBins } from '../../workers/models/bundle/feature-distribution.ts';
+import type { TrainingLabels } from '../../workers/models/bundle/training-labels.ts';
+import { getFeatureSpec } from '../../workers/features/spec/index.ts';
 import { FEATURE_SPEC, LABEL_OPTIONS, SL_RANGE, SYMBOL, TP_RANGE, excursionTargets, gatherRows, loadDemoDataset, outcomeOf, proposalRows, splitChronologically, type DemoDataset } from './dataset.ts';
 import { crossEntropy, denseLayers, fitScaler, predict, scaleRows, toFloat32, trainNet, type Net, type Scaler, type TrainOptions } from './train.ts';
 import { argmaxRow, auc, binaryLogLoss, mean, meanAbsError, multiLogLoss, round6 } from './metrics.ts';
@@ -70,6 +73,8 @@ interface Fitted {
   validation: { l2: number; loss: number }[];
   initialLoss: number;
   finalLoss: number;
+  /** Per feature, the training rows' bins (manifest training.distribution). */
+  distribution: Record<string, FeatureBins>;
 }
 
 /**
@@ -92,10 +97,27 @@ function fitValidated(d: DemoDataset, options: Omit<TrainOptions, 'l2'>, outputs
   const all = rows(d.trainBars);
   const scaler = fitScaler(all.x, cols);
   const r = trainNet(scaleRows(all.x, cols, scaler), all.y, all.n, cols, outputs, { ...options, l2: best.l2, frozenInputs: scaler.constant });
-  return { net: r.net, scaler, l2: best.l2, validation, initialLoss: r.initialLoss, finalLoss: r.finalLoss };
+  return { net: r.net, scaler, l2: best.l2, validation, initialLoss: r.initialLoss, finalLoss: r.finalLoss, distribution: distributionOf(all, cols) };
 }
 
-function baseManifest(d: DemoDataset, role: BuiltModel['role'], description: string, scaler: Scaler, samples: number): Omit<ModelManifest, 'outputs' | 'metrics'> {
+/** Each feature column of the rows trained on, binned (workers/models/bundle/feature-distribution.ts); shares to 6 decimals. */
+function distributionOf(rows: RowSet, cols: number): Record<string, FeatureBins> {
+  const names = getFeatureSpec(FEATURE_SPEC).features.map((f) => f.name);
+  const out: Record<string, FeatureBins> = {};
+  for (let k = 0; k < cols; k++) {
+    const bins = featureBins(Array.from({ length: rows.n }, (_, r) => rows.x[r * cols + k]), round6);
+    if (bins) out[names[k]] = bins;
+  }
+  return out;
+}
+
+/** How the targets were labelled, for model health to label live calls alike: the class (alpha) or the proposed side's win (risk, guard). */
+function labelsOf(role: BuiltModel['role']): TrainingLabels {
+  return { method: 'triple-barrier', target: role === 'alpha' ? 'class' : 'side-wins', ...LABEL_OPTIONS, costs: DEMO_ACCOUNT.costs };
+}
+
+function baseManifest(d: DemoDataset, role: BuiltModel['role'], description: string, f: Fitted, samples: number): Omit<ModelManifest, 'outputs' | 'metrics'> {
+  const scaler = f.scaler;
   const t = d.series.time;
   return {
     format: 'tradeguard-model/1',
@@ -110,7 +132,7 @@ function baseManifest(d: DemoDataset, role: BuiltModel['role'], description: str
     symbols: [SYMBOL],
     // Decision-bar times: features also read the bars before `from`, labels up to H + 1 bars after
     // `to` (still before testFrom); the held-out labels read up to the last bar of the file.
-    training: { from: iso(t[d.trainBars[0]]), to: iso(t[d.trainBars[d.trainBars.length - 1]]), testFrom: iso(t[d.testBars[0]]), testTo: iso(t[d.testBars[d.testBars.length - 1]]), samples },
+    training: { from: iso(t[d.trainBars[0]]), to: iso(t[d.trainBars[d.trainBars.length - 1]]), testFrom: iso(t[d.testBars[0]]), testTo: iso(t[d.testBars[d.testBars.length - 1]]), samples, labels: labelsOf(role), distribution: f.distribution },
   };
 }
 
@@ -164,7 +186,7 @@ function buildAlpha(d: DemoDataset): BuiltModel {
 
   const onnx = encodeModel(buildMlp({ name: 'demo-alpha', layers: denseLayers(f.net), head: 'softmax', outputName: 'probabilities', producerName: ONNX_PRODUCER }));
   const manifest: ModelManifest = {
-    ...baseManifest(d, 'alpha', `Demo alpha: class probabilities short/flat/long (softmax regression) for EURUSD H1 from ${LABEL_TXT}: long = the long's target is hit first, short = the short's, flat = neither. ${FIT_TXT(f)}. ${CLAIM_TXT}`, f.scaler, d.trainBars.length),
+    ...baseManifest(d, 'alpha', `Demo alpha: class probabilities short/flat/long (softmax regression) for EURUSD H1 from ${LABEL_TXT}: long = the long's target is hit first, short = the short's, flat = neither. ${FIT_TXT(f)}. ${CLAIM_TXT}`, f, d.trainBars.length),
     outputs: { kind: 'classes', output: 'probabilities', labels: ['short', 'flat', 'long'] },
     metrics: roundAll(metrics),
     producer: PRODUCER,
@@ -259,7 +281,7 @@ function buildRisk(d: DemoDataset): BuiltModel {
       d,
       'risk',
       `Demo risk: one [N,3] tensor for a proposed EURUSD H1 trade (context direction = its side). sl_mult = 0.5 + 4.5·σ fits the adverse excursion from the entry fill over the next ${LABEL_OPTIONS.horizonBars} bars in ATR(14), clipped to [0.5, 5]; tp_mult = 0.5 + 9.5·σ the favourable excursion, clipped to [0.5, 10]; size = σ the probability that the side's trade under ${LABEL_TXT} ends with net P&L > 0. ${FIT_TXT(f)}. ${CLAIM_TXT}`,
-      f.scaler,
+      f,
       tr.n,
     ),
     outputs: { kind: 'tensor', output: 'risk' },
@@ -318,7 +340,7 @@ function buildGuard(d: DemoDataset): BuiltModel {
 
   const onnx = encodeModel(buildMlp({ name: 'demo-guard', layers: denseLayers(f.net), head: 'sigmoid', outputName: 'allow', producerName: ONNX_PRODUCER }));
   const manifest: ModelManifest = {
-    ...baseManifest(d, 'guard', `Demo guard: allow probability (logistic regression) = the estimated probability that the proposed side's EURUSD H1 trade (context direction = its side) under ${LABEL_TXT} ends with net P&L > 0. ${FIT_TXT(f)}. ${CLAIM_TXT}`, f.scaler, tr.n),
+    ...baseManifest(d, 'guard', `Demo guard: allow probability (logistic regression) = the estimated probability that the proposed side's EURUSD H1 trade (context direction = its side) under ${LABEL_TXT} ends with net P&L > 0. ${FIT_TXT(f)}. ${CLAIM_TXT}`, f, tr.n),
     outputs: { kind: 'allow-probability', output: 'allow' },
     metrics: roundAll(metrics),
     producer: PRODUCER,

@@ -11,7 +11,7 @@ const KNOWN: Record<string, readonly string[]> = {
   input: ['name', 'shape'],
   scaler: ['mean', 'std'],
   outputs: ['kind', 'output', 'labels', 'actions', 'slMult', 'tpMult', 'size', 'column', 'logits'],
-  training: ['from', 'to', 'testFrom', 'testTo', 'samples', 'featureRanges'],
+  training: ['from', 'to', 'testFrom', 'testTo', 'samples', 'featureRanges', 'labels', 'distribution'],
   thresholds: ['minConfidence', 'guardThreshold', 'basis'],
 };
 

@@ -3,6 +3,8 @@ import { FEATURE_SPECS } from '../../features/spec/index.ts';
 import { nonFiniteNumbers } from './finite-numbers.ts';
 import { keyHints } from './key-hints.ts';
 import { stdFloorProblem } from './std-floor.ts';
+import { trainingDistributionProblems, trainingLabelsProblems, type TrainingLabels } from './training-labels.ts';
+import type { FeatureBins } from './feature-distribution.ts';
 
 /**
  * manifest.json of a model bundle (model.onnx + manifest.json): what the model
@@ -61,7 +63,18 @@ export interface ModelManifest {
    * of feature columns in the training rows, by name: validation warns about a context column
    * that never varied in training.
    */
-  training: { from: string; to: string; testFrom?: string; testTo?: string; samples?: number; featureRanges?: Record<string, [number, number]> };
+  training: {
+    from: string;
+    to: string;
+    testFrom?: string;
+    testTo?: string;
+    samples?: number;
+    featureRanges?: Record<string, [number, number]>;
+    /** How the targets were labelled: model health labels the live calls the same way (training-labels.ts). */
+    labels?: TrainingLabels;
+    /** Per feature, bin edges and the training rows' shares (feature-distribution.ts): what live drift is measured against. */
+    distribution?: Record<string, FeatureBins>;
+  };
   /** Out-of-sample metrics as measured, by name (e.g. accuracy, auc, sharpe). */
   metrics: Record<string, number>;
   /** What exported it (e.g. 'torch 2.3 / torch.onnx.export'). */
@@ -151,6 +164,7 @@ export function manifestProblems(m: unknown): string[] {
   else if (t.testFrom !== undefined && (typeof t.testFrom !== 'string' || !(Date.parse(t.testFrom) >= Date.parse(t.from)))) out.push('training.testFrom must be an ISO date, not before training.from (the held-out window starts there)');
   else if (t.testTo !== undefined && (t.testFrom === undefined || typeof t.testTo !== 'string' || !(Date.parse(t.testTo) >= Date.parse(t.testFrom as string)))) out.push('training.testTo must be an ISO date, not before training.testFrom (give both: the held-out window)');
   if (t && typeof t === 'object') out.push(...featureRangeProblems(t.featureRanges, spec?.features.map((f) => f.name)));
+  if (t && typeof t === 'object') out.push(...trainingLabelsProblems(t.labels), ...trainingDistributionProblems(t.distribution, spec?.features.map((f) => f.name)));
   out.push(...thresholdProblems(x.role as ModelRole, x.thresholds));
   if (typeof x.metrics !== 'object' || x.metrics === null || Array.isArray(x.metrics) || Object.values(x.metrics).some((v) => typeof v !== 'number' || !Number.isFinite(v))) out.push('metrics must map names to measured numbers (an empty object when none were measured)');
   // The scaler and metrics have finite checks of their own, with the feature named; the rest is caught here.
