@@ -17,6 +17,7 @@ export const ALERT_TYPES = [
   'connection.restored',
   'connection.down',
   'model.fault',
+  'model.health',
   'data.gap',
   'relay.started',
   'relay.stopped',
@@ -66,6 +67,8 @@ export const DEFAULT_DELIVERY: Record<AlertType, AlertDelivery> = {
   'connection.restored': 'on',
   'connection.down': 'on',
   'model.fault': 'on',
+  // Sent once when a figure crosses its threshold (not every bar), so it can ring.
+  'model.health': 'on',
   'data.gap': 'silent',
   'relay.started': 'silent',
   'relay.stopped': 'on',

@@ -16,6 +16,7 @@ export const ALERT_LABELS: Record<AlertType, string> = {
   'connection.restored': 'Connection restored',
   'connection.down': 'Connection still down',
   'model.fault': 'Model fault',
+  'model.health': 'Model health: drift, hit rate, calibration, guard block rate',
   'data.gap': 'Data gap',
   'relay.started': 'Relay started',
   'relay.stopped': 'Relay stopped',
