@@ -1,3 +1,5 @@
+import { chainWithDeclared, thresholdLine } from './chain-defaults.ts';
+import type { ModelRole } from '../../workers/models/bundle/manifest.ts';
 import { parseArgs } from 'node:util';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { wallClock } from '../../workers/trading/wall-clock.ts';
@@ -43,7 +45,14 @@ export async function replayCommand(argv: string[], log: Log): Promise<number> {
   const chain = await loadChain({ alpha: o.alpha, risk: x.riskBundle, guard: o.guard, modelsDir: o['models-dir'] });
   for (const w of chain.warnings) log(`warning: ${w}`);
   if (custom) {
-    agent = { ...x.agent, ...chain.attach, name: agentName({ ...x.agent, ...chain.attach }, x.agent.name), id: 'replay', symbols: [series.symbol], timeframe: series.timeframe };
+    // As in backtest: the bundles' calibrated thresholds are the defaults, an option typed wins (chain-defaults.ts).
+    const attached: Partial<Record<ModelRole, ReturnType<typeof chain.models>>> = {};
+    for (const role of ['alpha', 'risk', 'guard'] as const) if (chain.identities[role]) attached[role] = chain.models(chain.identities[role]!.id);
+    const thresholds = chainWithDeclared(x.agent.chain!, { minConfidence: o['min-confidence'], guardThreshold: o['guard-threshold'] }, attached);
+    const declared = [x.agent.alpha.kind === 'model' || chain.identities.alpha ? thresholdLine('minimum confidence', thresholds.chain.minConfidence, thresholds.from.minConfidence) : null, chain.identities.guard ? thresholdLine('guard threshold', thresholds.chain.guardThreshold, thresholds.from.guardThreshold) : null].filter((l) => l !== null);
+    if (declared.length) log(`${declared.join('; ')} (--min-confidence / --guard-threshold to change)`);
+    const withChain = { ...x.agent, chain: thresholds.chain };
+    agent = { ...withChain, ...chain.attach, name: agentName({ ...withChain, ...chain.attach }, x.agent.name), id: 'replay', symbols: [series.symbol], timeframe: series.timeframe };
     account = { initialCash: x.cash, leverage: x.leverage, costs: x.costs };
   } else {
     agent = { ...DEMO_AGENT, ...chain.attach, symbols: [series.symbol], timeframe: series.timeframe };

@@ -39,4 +39,15 @@ describe('tradeguard replay', () => {
     expect(r.lines.join('\n')).toContain('Replaying 5000 EURUSD H1 bars');
     expect(firstStamp(r.lines)).toBeLessThan(DEMO_HELD_OUT_FROM);
   });
+
+  it('takes the chain thresholds from the bundles as backtest does, so the demo chain trades; a typed option wins', async () => {
+    const chain = ['--alpha', join(root, 'public/models/demo/alpha'), '--risk-model', join(root, 'public/models/demo/risk'), '--guard', join(root, 'public/models/demo/guard')];
+    const r = await run('replay', '--speed', '1e12', '--max-wait-ms', '0', ...chain);
+    expect(r.code).toBe(0);
+    const text = r.lines.join('\n');
+    expect(text).toMatch(/minimum confidence 0\.4 from alpha:[^ ]+'s manifest; guard threshold 0\.41 from guard:[^ ]+'s manifest/);
+    expect(text).toMatch(/ FILL /);
+    const typed = await run('replay', '--speed', '1e12', '--max-wait-ms', '0', ...chain, '--guard-threshold', '0.5');
+    expect(typed.lines.join('\n')).not.toMatch(/guard threshold 0\.41/);
+  }, 60_000);
 });
