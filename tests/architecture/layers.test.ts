@@ -20,7 +20,7 @@ const RANK: Record<string, number> = {
   strategies: 3,
   engine: 4,
   store: 5,
-  'model-health': 5, // models' drift, hit rate and calibration from the bars and the record (reads engine's context names and agent configs); read by commands and notify
+  'model-health': 5.5, // models' drift, hit rate and calibration from the bars and the record (reads the store, engine's context names and agent configs); read by commands, notify and the PWA
   backtest: 6,
   host: 6,
   readiness: 6, // the go-live checklist from an agent's paper record; uses the backtest's metrics, judged by the host's agent.mode

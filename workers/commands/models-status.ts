@@ -2,12 +2,16 @@ import type { CommandDef, CommandRegistry } from './registry.ts';
 import { noArguments } from './arg-checks.ts';
 import { utc } from './format.ts';
 import type { DecisionRecord } from '../store/projections.ts';
+import { agentHealthFromStore } from '../model-health/from-store.ts';
+import { agentHealthLines } from '../model-health/text.ts';
 
 /**
- * `/ml-status`: the health of the agents' models as far as the record shows
- * it. The engine records what each model said in its decisions and pauses an
- * agent whose model fails (agent.status, its reason); it keeps no other health
- * figure, so nothing else is claimed here.
+ * `/ml-status`: the health of the agents' models. From the decisions: what each
+ * model said, the guard's blocks, the faults that paused an agent. Then model
+ * health (workers/model-health) against each bundle's training and validation:
+ * drift per feature (PSI, worst first), the alpha's hit rate on triple-barrier
+ * outcomes, calibration, the guard's block rate; shown once a model has read
+ * something.
  */
 
 /** A model fault as the engine writes it into a skipped decision (engine/agent.ts runModels). */
@@ -37,6 +41,10 @@ const mlStatus: CommandDef<void> = {
       lines.push(`${c.id} (${state}): ${roles.join(', ')}`);
       const decisions = await ctx.store.decisions.list({ agentId: c.id });
       lines.push(...health(decisions));
+      if (decisions.some((d) => d.models && (d.models.alpha || d.models.risk || d.models.guard))) {
+        const h = await agentHealthFromStore(ctx.store, c.id);
+        if (h) lines.push(...agentHealthLines(h), ...h.missing.map((id) => `  ${id}: not in the store, no health figures`));
+      }
     }
     return lines;
   },

@@ -28,7 +28,7 @@ export function modelHealthLines(m: ModelHealth, indent = '  '): string[] {
   }
   if (m.blockRate) {
     const b = m.blockRate;
-    out.push(`${i2}guard block rate ${pct(b.recentRate)} of the last ${b.recentScored} (all: ${b.blocked} of ${b.scored}) at threshold ${Number.isNaN(b.threshold) ? 'n/a' : b.threshold} vs validation ${pct(b.validation)}${b.level === 'off' ? ' — OFF' : ''}${b.note ? ` (${b.note})` : ''}`);
+    out.push(`${i2}guard block rate ${pct(b.recentRate)} of the last ${b.recentScored} scored (all: ${b.blocked} of ${b.scored} under ${Number.isNaN(b.threshold) ? 'n/a' : b.threshold}, also those the alpha's confidence held first) vs validation ${pct(b.validation)}${b.level === 'off' ? ' — OFF' : ''}${b.note ? ` (${b.note})` : ''}`);
   }
   if (m.labelNote) out.push(`${i2}outcomes: ${m.labelNote}`);
   return out;
