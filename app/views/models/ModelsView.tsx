@@ -7,6 +7,7 @@ import { filesFromDrop, groupBundles, importBundle, pickedFiles, type BundleFile
 import { errorText } from '../settings/form-fields.tsx';
 import { fmt } from '../../components/format.ts';
 import { trainingNote } from './training-window.ts';
+import { HealthPanel } from './HealthPanel.tsx';
 
 /**
  * Models: import bundles (model.onnx + manifest.json) by picking files, a
@@ -156,6 +157,8 @@ export function ModelsView() {
           </div>
         </Show>
       </div>
+
+      <HealthPanel store={ws.store} agentIds={() => (ws.status()?.agents ?? []).map((a) => a.id)} />
     </Page>
   );
 }
