@@ -11,9 +11,10 @@ import { ruleStrategy, type Strategy } from '../strategies/index.ts';
 import { getFeatureSpec, StreamingFeatureBuilder, type ContextField, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
 import { DEFAULT_CHAIN, chainVerdict, type ChainSettings } from '../models/chain/chain-policy.ts';
 import { ModelStage, type LoadedModel } from '../models/chain/model-stage.ts';
+import { scaleRows } from '../models/chain/scaler.ts';
 import type { AlphaReading } from '../models/chain/read-outputs.ts';
 import type { AgentConfig } from './agent-config.ts';
-import { clientOrderId, eventId, type DecisionAction, type DecisionModels, type DecisionPayload, type RiskNote } from '../trading/events.ts';
+import { clientOrderId, eventId, type DecisionAction, type DecisionFeatures, type DecisionModels, type DecisionPayload, type RiskNote } from '../trading/events.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { EventJournal } from './journal.ts';
 import { dailyDecisionDay, formatSchedule, type DailySchedule } from './schedule.ts';
@@ -263,8 +264,9 @@ export class AgentRunner {
     this.pending = [];
     const decided = new Set<PendingDecision>();
     try {
+      const alphaRows = chain.alpha ? this.observations(items, () => 0) : null;
       if (chain.alpha) {
-        const readings = await chain.alpha.alpha(this.observations(items, () => 0));
+        const readings = await chain.alpha.alpha(alphaRows!);
         items.forEach((it, k) => (it.alpha = readings[k]));
       }
       const proposals: PendingDecision[] = [];
@@ -293,7 +295,9 @@ export class AgentRunner {
         if (chain.risk && risk) models.risk = { model: chain.risk.model.id, raw: risk[k], used: v.kind === 'trade' && v.risk ? v.risk : risk[k], clamped: v.kind === 'trade' ? v.notes : [] };
         decided.add(p);
         if (v.kind !== 'trade') return this.decide(p.symbol, p.bar, v.kind === 'blocked' ? 'skip' : 'hold', v.kind === 'blocked' ? `skipped: ${v.reason}` : `held: ${v.reason}`, a.direction, p.inputs, undefined, models);
-        this.enter(p.symbol, p.bar, v.direction, p.inputs, p.atr, p.position, { slMult: v.risk?.slMult, tpMult: v.risk?.tpMult, riskScale: v.risk?.size, notes: v.notes, models });
+        // The first model's row: the alpha's (no side in context), else the proposal's that risk and guard read.
+        const features = chain.alpha ? this.entryFeatures(chain.alpha, alphaRows!, items.indexOf(p)) : this.entryFeatures((chain.risk ?? chain.guard)!, rows!, k);
+        this.enter(p.symbol, p.bar, v.direction, p.inputs, p.atr, p.position, { slMult: v.risk?.slMult, tpMult: v.risk?.tpMult, riskScale: v.risk?.size, notes: v.notes, models, features });
       });
     } catch (e) {
       const reason = `model error: ${(e as Error).message}`;
@@ -315,6 +319,14 @@ export class AgentRunner {
       rows.set(f.vector(), k * width);
     });
     return rows;
+  }
+
+  /** Row k of a batch, raw and through the stage's scaler as it took it: an entry keeps what its chain saw. */
+  private entryFeatures(stage: ModelStage, rows: Float64Array, k: number): DecisionFeatures {
+    const width = this.chain!.spec.features.length;
+    const raw = rows.subarray(k * width, (k + 1) * width);
+    const scaled = scaleRows(raw, width, stage.model.manifest.scaler, new Float32Array(width));
+    return { spec: this.chain!.spec.id, model: stage.model.id, raw: Array.from(raw), scaled: Array.from(scaled) };
   }
 
   /** The trade and account context features for a symbol at this bar. */
@@ -369,6 +381,7 @@ export class AgentRunner {
       volumeUnits: units,
       stopDistance,
       targetDistance,
+      ...(risk?.features ? { features: risk.features } : {}),
     }, models, riskNotes);
     if (current) this.exit(current, exitId!);
     this.deps.journal.append({
@@ -407,7 +420,7 @@ export class AgentRunner {
     reason: string,
     direction: DecisionPayload['direction'],
     inputs: Record<string, number>,
-    order?: Pick<DecisionPayload, 'clientOrderId' | 'volumeUnits' | 'stopDistance' | 'targetDistance'>,
+    order?: Pick<DecisionPayload, 'clientOrderId' | 'volumeUnits' | 'stopDistance' | 'targetDistance' | 'features'>,
     models?: DecisionModels,
     risk?: RiskNote[],
   ): void {
@@ -436,6 +449,8 @@ interface RiskOverride {
   riskScale?: number;
   notes: string[];
   models: DecisionModels;
+  /** The observation the chain read, kept on the entry decision. */
+  features?: DecisionFeatures;
 }
 
 /** The agent's model chain from its config: the bundles, one feature spec they share, and the settings. */

@@ -29,6 +29,23 @@ export interface DecisionPayload {
   models?: DecisionModels;
   /** What the pre-trade risk rules did to this entry: every resize, and the refusal that stopped it. */
   risk?: RiskNote[];
+  /** On entries of agents with models: the observation the chain read (what `tradeguard dataset` exports). Absent in older records. */
+  features?: DecisionFeatures;
+}
+
+/**
+ * The feature vector behind an entry, as the chain's first model (alpha, else risk, else
+ * guard) read it: `raw` in the spec's feature order, `scaled` = raw through that model's
+ * scaler as the float32 it took. An alpha reads the row with no side in its context;
+ * risk and guard models read it with the proposed side (ctx_direction = the decision's direction).
+ */
+export interface DecisionFeatures {
+  /** Feature spec id: the names and order of the values. */
+  spec: string;
+  /** Registry id of the model whose scaler made `scaled`. */
+  model: string;
+  raw: number[];
+  scaled: number[];
 }
 
 /** One risk rule's word on a proposed entry, as the decision records it. */
