@@ -27,6 +27,7 @@ const RANK: Record<string, number> = {
   // Closed trades measured (win rate, profit factor, expectancy, periods, an agent's equity) for the commands and the PWA alike:
   // above the backtest whose metrics it uses, below the commands that word it.
   performance: 6.5,
+  dataset: 6.75, // retraining rows from the record (entries' feature vectors and outcomes): uses performance's R and the labeler; read by the CLI
   commands: 7,
   notify: 7, // alerts derived from events and the host's status; schedules on the engine clock
 };
