@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runBacktest, type BacktestResult } from '../../workers/backtest/run-backtest.ts';
+import { runBacktest, type BacktestConfig, type BacktestResult } from '../../workers/backtest/run-backtest.ts';
 import { drawdownCurve } from '../../workers/backtest/metrics.ts';
 import { agentConfigProblems } from '../../workers/engine/agent-config.ts';
 import { decisionsCsv } from '../../workers/backtest/decisions-csv.ts';
@@ -17,6 +17,9 @@ import { chainWithDeclared, thresholdLine } from './chain-defaults.ts';
 import { createDirBacktestHistory, DEFAULT_BACKTESTS_DIR } from './backtest-files.ts';
 import { backtestRecord, type RunModel } from '../../workers/backtest/stored-run.ts';
 import type { ModelRole } from '../../workers/models/bundle/manifest.ts';
+import { datasetProblem, DatasetRefusal } from '../../workers/dataset/dataset.ts';
+import { datasetFromBacktest } from '../../workers/dataset/from-backtest.ts';
+import { writeDataset } from './commands-dataset.ts';
 
 type Log = (s: string) => void;
 
@@ -27,7 +30,7 @@ export const EXIT_AGENT_STOPPED = 3;
 export async function backtestCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
-    options: { ...agentOptions, ...riskOptions, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' }, 'backtests-dir': { type: 'string' } },
+    options: { ...agentOptions, ...riskOptions, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' }, 'backtests-dir': { type: 'string' } },
     strict: true,
   });
   const quiet = o.json ? () => {} : log;
@@ -42,7 +45,11 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   const withModels = { ...agent, chain: thresholds.chain, ...chain.attach, name: agentName({ ...agent, ...chain.attach }, agent.name) };
   const problems = agentConfigProblems({ ...withModels, symbols: [series.symbol], timeframe: series.timeframe });
   if (problems.length) throw new UserError(problems.join('; '));
-  const result = await runBacktest({ series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, risk })
+  // --dataset needs models (their feature vectors): refused before the run, not after it.
+  const noDataset = o.dataset ? datasetProblem(withModels) : null;
+  if (noDataset) throw new UserError(`--dataset: ${noDataset}`);
+  const cfg: BacktestConfig = { series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, risk };
+  const result = await runBacktest(cfg)
     .catch((e: Error) => {
       throw /^no bars between/.test(e.message) ? new UserError(`${e.message} in ${o.data ?? 'the bundled data'} (${utc(series.time[0])} .. ${utc(series.time[series.time.length - 1])})`) : e;
     })
@@ -50,6 +57,14 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   if (o.trades) writeFileSync(o.trades, tradesCsv(result));
   if (o.equity) writeFileSync(o.equity, equityCsv(result));
   if (o.decisions) writeFileSync(o.decisions, decisionsCsv(result.events));
+  let datasetLines: string[] = [];
+  if (o.dataset) {
+    try {
+      datasetLines = writeDataset(datasetFromBacktest(cfg, result), o.dataset);
+    } catch (e) {
+      throw e instanceof DatasetRefusal ? new UserError(`--dataset: ${e.message}`) : e;
+    }
+  }
   const code = result.faults.length ? EXIT_AGENT_STOPPED : 0;
   const risked = result.risk;
   let saved: string | undefined;
@@ -82,6 +97,7 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   if (o.trades) log(`trades written to ${o.trades}`);
   if (o.equity) log(`equity curve written to ${o.equity}`);
   if (o.decisions) log(`decisions written to ${o.decisions}`);
+  for (const line of datasetLines) log(line);
   if (saved) log(`saved as ${saved} in ${o['backtests-dir'] ?? DEFAULT_BACKTESTS_DIR} (tradeguard backtests show ${saved})`);
   if (code) {
     log(`\nThe agent stopped deciding during this backtest, so these numbers are not the strategy's (exit code ${code}):`);

@@ -3,6 +3,7 @@ import { featuresCommand, importCommand, indicatorsCommand } from './commands-da
 import { replayCommand } from './commands-replay.ts';
 import { modelsCommand } from './commands-models.ts';
 import { backtestsCommand } from './commands-backtests.ts';
+import { datasetCommand } from './commands-dataset.ts';
 import { UserError } from './load-bars.ts';
 import { ownEntry } from '../../workers/util/own.ts';
 import { printable } from './format.ts';
@@ -18,6 +19,7 @@ const HELP = `tradeguard: TradeGuard's command line
                          [--commission FRACTION | --commission-per-lot MONEY] [--spread-pips P] [--slippage-pips P]
                          [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--decisions F.csv] [--json]
                          [--save [--backtests-dir DIR]] (store the run: .tradeguard/backtests/<id>.json by default)
+                         [--dataset F.csv] (with models: each entry's feature vectors and outcome, as \`tradeguard dataset\` writes them)
                          [--alpha MODEL] [--risk-model MODEL] [--guard MODEL] [--models-dir DIR] [--min-confidence P] [--guard-threshold P]
                          [--schedule every-bar | daily@HH:MM[/Area/City]] (daily: D1 bars, once a day, orders at the next open; docs/ENGINE.md)
                          [--max-daily-loss PCT] [--max-drawdown PCT] [--max-open N] [--max-losses N] [--risk-config F.json]
@@ -28,6 +30,9 @@ const HELP = `tradeguard: TradeGuard's command line
                          YYYY-MM-DD[ HH:mm] UTC, earlier bars only warm up; exit code 3 when an agent stopped deciding;
                          --min-confidence/--guard-threshold default to the thresholds the bundles' manifests declare)
   tradeguard backtests   list [--dir DIR] [--json] | show ID [--dir DIR] [--models-dir DIR] [--json]
+  tradeguard dataset     --agent ID [--from DATE] [--to DATE] --out F.csv [--data-dir DIR] [--workspace demo|live]
+                         (an agent's entries with the feature vectors its models read and the trades' outcomes, from the
+                         relay's record in --data-dir, default ./data; for retraining: models/README.md)
   tradeguard replay      [--speed N] [--from DATE] [--to DATE] [same agent and risk options as backtest]
   tradeguard serve       [--env-file .env] [--host H] [--port N] [--data-dir DIR] [--replay-speed N] [--no-build]
                          (the relay: PWA, API, stream and the workspace run headless; settings in docs/RELAY.md)
@@ -43,6 +48,7 @@ const COMMANDS: Record<string, Command> = {
   features: featuresCommand,
   backtest: backtestCommand,
   backtests: backtestsCommand,
+  dataset: datasetCommand,
   replay: replayCommand,
   // Loaded on use: the relay pulls in SQLite and the server, which other commands do not need.
   serve: async (argv, log) => (await import('./commands-serve.ts')).serveCommand(argv, log),
