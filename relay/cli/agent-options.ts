@@ -113,7 +113,7 @@ export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols
 }
 
 /** --from and --to: UTC dates (a whole day) or date-times, as bar open times in ms; --to is inclusive. */
-function period(from: string | undefined, to: string | undefined): { from?: number; to?: number } {
+export function period(from: string | undefined, to: string | undefined): { from?: number; to?: number } {
   const at = (name: string, v: string, endOfDay: boolean) => {
     const r = parseUtcMinute(v, { endOfDay });
     if (!r.ok) throw new UserError(`--${name} "${v}": ${r.error}`);

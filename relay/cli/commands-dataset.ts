@@ -1,9 +1,9 @@
+import { period } from './agent-options.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { datasetCsv, DatasetRefusal, type Dataset } from '../../workers/dataset/dataset.ts';
 import { datasetFromStore } from '../../workers/dataset/from-store.ts';
-import { parseUtcMinute } from '../../workers/util/utc-text.ts';
 import { UserError } from './load-bars.ts';
 
 type Log = (s: string) => void;
@@ -25,7 +25,7 @@ export async function datasetCommand(argv: string[], log: Log): Promise<number> 
   });
   if (!o.agent) throw new UserError('give --agent ID (the agent whose decisions to export)');
   if (!o.out) throw new UserError('give --out F.csv (where to write the rows)');
-  const range = dateRange(o.from, o.to);
+  const range = period(o.from, o.to);
   const dir = o['data-dir'] ?? './data';
   const file = recordFile(dir, o.workspace);
   // Loaded on use, as `serve` is: other commands (backtest --dataset) need no SQLite.
@@ -63,14 +63,3 @@ function recordFile(dir: string, workspace: string | undefined): string {
   return file;
 }
 
-/** --from and --to: UTC dates (a whole day) or date-times, as entry bar open times; --to is inclusive. */
-function dateRange(from: string | undefined, to: string | undefined): { from?: number; to?: number } {
-  const at = (flag: string, v: string, endOfDay: boolean) => {
-    const r = parseUtcMinute(v, { endOfDay });
-    if (!r.ok) throw new UserError(`--${flag} ${v}: ${r.error}`);
-    return r.ms;
-  };
-  const out = { ...(from !== undefined ? { from: at('from', from, false) } : {}), ...(to !== undefined ? { to: at('to', to, true) } : {}) };
-  if (out.from !== undefined && out.to !== undefined && out.from > out.to) throw new UserError(`--from ${from} is after --to ${to}`);
-  return out;
-}
