@@ -1,3 +1,4 @@
+import { ModelHealthWatch } from './model-health-watch.ts';
 import type Database from 'better-sqlite3';
 import type { HostStatus, HostUpdate } from '../../workers/host/api.ts';
 import type { Alert } from '../../workers/notify/alert.ts';
@@ -41,6 +42,8 @@ export interface AlertsServiceOptions {
   timers?: OutboxTimers;
   /** Each send's outcome, for the relay's alert counters. */
   onSend?: OutboxOptions['onSend'];
+  /** The store model health is judged from (model-health-watch.ts); without it, no 'model.health' alerts. */
+  healthStore?: ConstructorParameters<typeof ModelHealthWatch>[0];
 }
 
 export interface AlertsService {
@@ -62,6 +65,7 @@ export function startAlertsService(o: AlertsServiceOptions): AlertsService {
   let settings = o.settings;
   const outbox = createOutbox({ db: o.db, channels: o.channels, clock: o.clock, log, delivery: (t) => deliveryOf(settings, t), ...(o.timers ? { timers: o.timers } : {}), ...(o.onSend ? { onSend: o.onSend } : {}) });
   const deriver = new AlertDeriver();
+  const health = o.healthStore ? new ModelHealthWatch(o.healthStore, (a) => push(a), log) : null;
   // The trackers read these options at each step: setSettings changes them in place, keeping what they follow.
   const milestoneOptions = { steps: settings.milestones, timeZone: settings.summaryTimeZone };
   const milestones = new MilestoneTracker(milestoneOptions);
@@ -113,6 +117,7 @@ export function startAlertsService(o: AlertsServiceOptions): AlertsService {
         if (e.type === 'decision' && typeof close === 'number' && Number.isFinite(close)) marks[e.payload.symbol] = close;
       }
       push(connectionAlerts(s));
+      health?.onStatus(s);
       // A replay's clock runs hours per second: a pulse every few seconds and a summary per simulated day
       // would be noise on a phone. Its trades, refusals and stops still alert; the schedules follow live time.
       if (s.mode !== 'live') return;
@@ -157,6 +162,8 @@ export function startAlertsService(o: AlertsServiceOptions): AlertsService {
     },
     async stop(graceMs = 2000) {
       if (typeof unsubscribe === 'function') (unsubscribe as () => void)();
+      // A health check in flight pushes into the outbox: it finishes before the outbox closes.
+      await health?.idle();
       const at = o.clock.now();
       push([makeAlert('relay.stopped', `relay:stopped:${at}`, at, 'Relay stopped', [`Up ${durationText(at - startedAt)}`])]);
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -140,6 +140,7 @@ export async function startNotify(o: NotifyOptions): Promise<RunningNotify> {
       db,
       channels,
       store: o.store,
+      healthStore: o.store,
       settings: settings.current(),
       clock: { now: o.now ?? Date.now },
       log,
