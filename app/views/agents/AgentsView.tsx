@@ -17,7 +17,7 @@ export default function AgentsView() {
       const [series, models] = await Promise.all([ws.store.bars.list(), ws.store.models.list()]);
       return {
         series: series.map((s) => ({ symbol: s.symbol, timeframe: s.timeframe })),
-        models: models.map((m) => ({ id: m.id, role: m.manifest.role })),
+        models: models.map((m) => ({ id: m.id, role: m.manifest.role, ...(m.manifest.thresholds ? { thresholds: m.manifest.thresholds } : {}) })),
         agentIds: ws.status()?.agents.map((a) => a.id) ?? [],
         brokerConnected: ws.status()?.mode === 'live' && (ws.status()?.broker.connected ?? false),
       };

@@ -1,6 +1,7 @@
 import { agentConfigProblems, DEFAULT_AGENT, type AgentConfig, type AgentSchedule } from '../../../workers/engine/agent-config.ts';
 import { TIMEFRAME_MS, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { DEFAULT_CHAIN } from '../../../workers/models/chain/chain-policy.ts';
+import { declaredThresholds, type ModelManifest } from '../../../workers/models/bundle/manifest.ts';
 import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
 import { RULE_DEFAULTS, type RiskLimits } from '../../../workers/risk/limits.ts';
 
@@ -56,7 +57,8 @@ export type FieldProblems = Partial<Record<FieldKey, string[]>>;
 export interface FormContext {
   /** Timeframes stored (and replayed) per symbol. */
   series: { symbol: string; timeframe: Timeframe }[];
-  models: { id: string; role: 'alpha' | 'risk' | 'guard' }[];
+  /** With what each bundle's manifest declares as its calibrated threshold (the chain's defaults come from them, as in a backtest). */
+  models: { id: string; role: 'alpha' | 'risk' | 'guard'; thresholds?: ModelManifest['thresholds'] }[];
   agentIds: string[];
   brokerConnected: boolean;
 }
@@ -175,6 +177,12 @@ export interface CheckedForm {
   problems: FieldProblems;
 }
 
+/** The chain settings of a new agent: the defaults, with the thresholds its alpha and guard bundles declare (what a backtest of them used). */
+function chainFor(f: AgentForm, ctx: FormContext) {
+  const of = (id: string) => ctx.models.find((m) => m.id === id);
+  return { ...DEFAULT_CHAIN, ...declaredThresholds({ alpha: f.alphaKind === 'model' ? of(f.alphaModel) : null, guard: f.guardModel ? of(f.guardModel) : null }) };
+}
+
 export function checkForm(f: AgentForm, ctx: FormContext): CheckedForm {
   const problems: FieldProblems = {};
   const add = (k: FieldKey, msg: string) => (problems[k] ??= []).push(msg);
@@ -238,7 +246,7 @@ export function checkForm(f: AgentForm, ctx: FormContext): CheckedForm {
     mode: f.mode,
     ...(f.riskModel ? { riskModel: f.riskModel } : {}),
     ...(f.guardModel ? { guardModel: f.guardModel } : {}),
-    ...(f.alphaKind === 'model' || f.riskModel || f.guardModel ? { chain: DEFAULT_CHAIN } : {}),
+    ...(f.alphaKind === 'model' || f.riskModel || f.guardModel ? { chain: chainFor(f, ctx) } : {}),
     ...(risk ? { risk } : {}),
   };
   // The engine's own rules, each put next to its field; a number that did not parse is already reported there.
