@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   backtest: 6,
   host: 6,
   readiness: 6, // the go-live checklist from an agent's paper record; uses the backtest's metrics, judged by the host's agent.mode
+  ramp: 6, // a live agent's capital ramp: win rate and expectancy by the backtest's metrics, the paper trades as readiness reads them; kept by the live host
   // Closed trades measured (win rate, profit factor, expectancy, periods, an agent's equity) for the commands and the PWA alike:
   // above the backtest whose metrics it uses, below the commands that word it.
   performance: 6.5,
@@ -39,6 +40,10 @@ const SIBLINGS = new Set<string>([
   'readiness->backtest',
   // A promotion to live (agent.mode) is judged by the readiness gates; readiness never imports host.
   'host->readiness',
+  // The capital ramp: the backtest's win rate and expectancy, readiness's paper record; the live host keeps it, agent.mode starts it.
+  'ramp->backtest',
+  'ramp->readiness',
+  'host->ramp',
 ]);
 
 const ROOT = resolve(__dirname, '../..');

@@ -11,6 +11,7 @@ import { addExplain } from './explain.ts';
 import { addOrdersQuery } from './orders-query.ts';
 import { addCompare } from './compare.ts';
 import { addReadiness } from './readiness.ts';
+import { addRamp } from './ramp.ts';
 
 export { CommandRegistry, CommandError, COMMAND_CATEGORIES } from './registry.ts';
 export type { CommandCategory, CommandContext, CommandDef, CommandOutcome, Suggestion, SuggestionHints } from './registry.ts';
@@ -27,6 +28,7 @@ export function createCommandRegistry(): CommandRegistry {
   addOrdersQuery(r);
   addCompare(r);
   addReadiness(r);
+  addRamp(r);
   return r;
 }
 export { TelegramCommands } from './telegram.ts';

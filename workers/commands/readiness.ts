@@ -65,25 +65,30 @@ interface ModeArgs {
   agent: string;
   mode: 'paper' | 'live';
   reason: string | null;
+  /** `ramp off`: live at once on its whole capital, without the capital ramp. */
+  rampOff?: boolean;
 }
 
 const mode: CommandDef<ModeArgs> = {
   name: '#mode',
   category: 'Agents',
   summary: 'move an agent between paper (paper book on the same bars) and live (real orders); going live checks its readiness',
-  usage: '#mode <agent> paper|live [override <reason>]',
+  usage: '#mode <agent> paper|live [ramp off] [override <reason>]',
   destructive: true,
-  parse(words, head) {
+  parse(all, head) {
+    // `ramp off` right after live: no capital ramp (the override's reason takes the rest of the line).
+    const rampOff = all[1]?.toLowerCase() === 'live' && all[2]?.toLowerCase() === 'ramp' && all[3]?.toLowerCase() === 'off';
+    const words = rampOff ? [...all.slice(0, 2), ...all.slice(4)] : all;
     const [agent, to, third, ...rest] = words;
     if (!agent || !to) throw new CommandError(`${head} needs an agent and its mode: ${head} <agent> paper|live`);
     const m = to.toLowerCase();
     if (m !== 'paper' && m !== 'live') throw new CommandError(`${head} ${agent}: "${to}" is not paper or live`);
-    if (third === undefined) return { agent, mode: m, reason: null };
+    if (third === undefined) return { agent, mode: m, reason: null, ...(rampOff ? { rampOff } : {}) };
     if (third.toLowerCase() !== 'override' || m !== 'live') throw new CommandError(`${head} ${agent} ${m}: "${words.slice(2).join(' ')}" is not understood — an override goes with live: ${head} ${agent} live override <reason>`);
     const reason = rest.join(' ').trim();
     if (!reason) throw new CommandError(`${head} ${agent} live override: say why, e.g. ${head} ${agent} live override small size, watched by hand`);
     if (reason.length > OVERRIDE_REASON_MAX) throw new CommandError(`the override reason is ${reason.length} characters, at most ${OVERRIDE_REASON_MAX}`);
-    return { agent, mode: m, reason };
+    return { agent, mode: m, reason, ...(rampOff ? { rampOff } : {}) };
   },
   async confirm(ctx, a) {
     const { status, id } = await agentOf(ctx, a.agent);
@@ -95,11 +100,12 @@ const mode: CommandDef<ModeArgs> = {
     const red = r.gates.filter((g) => !g.green);
     const gates = red.length ? `${red.length} of ${r.gates.length} readiness gates are red (${red.map((g) => g.text).join('; ')})` : `all ${r.gates.length} readiness gates are green`;
     const outcome = red.length && !a.reason ? ' The host will refuse it without an override: #mode <agent> live override <reason>.' : a.reason ? ` Override recorded with its reason: "${a.reason}".` : '';
-    return `Move agent ${id} to LIVE? Its next orders go to ${status.broker.name} with real money; ${gates}.${outcome}`;
+    const ramp = a.rampOff ? ' Without the capital ramp: it sizes on its whole capital at once.' : ' It starts on a small share of its capital (the capital ramp, /ramp).';
+    return `Move agent ${id} to LIVE? Its next orders go to ${status.broker.name} with real money; ${gates}.${outcome}${ramp}`;
   },
   async run(ctx, a) {
     const { id } = await agentOf(ctx, a.agent);
-    return send(ctx, { kind: 'agent.mode', agentId: id, mode: a.mode, ...(a.reason ? { override: { reason: a.reason } } : {}) });
+    return send(ctx, { kind: 'agent.mode', agentId: id, mode: a.mode, ...(a.reason ? { override: { reason: a.reason } } : {}), ...(a.rampOff ? { ramp: 'off' as const } : {}) });
   },
 };
 

@@ -65,6 +65,8 @@ export interface AgentDeps {
    * decision log stays as it is).
    */
   recordContext?: boolean;
+  /** The share of its capital the agent sizes on now (its capital ramp's stage), else all of it. */
+  capitalFraction?: (agentId: string) => number;
 }
 
 /** Decision input names of the recorded context (recordContext), by context field. The direction is the decision's own. */
@@ -365,8 +367,10 @@ export class AgentRunner {
     // No entry unless trading is active; a reversal's exit still goes while reducing.
     const trading = this.deps.risk.effectiveState(c.id);
     if (trading.state !== 'active') return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: trading ${trading.state} (${trading.reason})`, models);
-    const equity = Math.min(this.deps.broker.account().equity, c.capital ?? Infinity);
-    const size = sizePosition({ sizing, equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
+    // A live agent's capital ramp sizes it on its stage's share of its capital: its risk, its cap and a fixed size alike.
+    const f = this.deps.capitalFraction?.(c.id) ?? 1;
+    const equity = Math.min(this.deps.broker.account().equity, c.capital ?? Infinity) * f;
+    const size = sizePosition({ sizing: f === 1 || sizing.kind === 'risk' ? sizing : { kind: 'fixed', units: sizing.units * f }, equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
     const problem = size.ok ? orderProblem(spec, { volumeUnits: size.units, stopDistance, targetDistance }) : `skipped: ${size.reason}`;
     if (!size.ok || problem) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, size.ok ? `skipped: order refused: ${problem}` : problem!, models);
     const vetting = this.deps.risk.vet({ agentId: c.id, symbol, timeframe: c.timeframe, side, volumeUnits: size.units, baseUnits: size.units, riskPct: stopDistance === null ? null : (stopDistance * size.units * 100) / equity, maxUnits: (equity * c.maxPositionPct) / 100 / bar.close, price: bar.close, stopDistance, time: this.deps.now() });

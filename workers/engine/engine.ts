@@ -35,6 +35,10 @@ export interface EngineDeps {
    * leaves this off: there each D1 bar is decided as it comes, complete.
    */
   holdDailyBars?: boolean;
+  /** The share of its capital each agent sizes on (a live agent's capital ramp, workers/ramp); absent: all of it. */
+  capitalFraction?: (agentId: string) => number;
+  /** Each bar close once the risk layer has marked it, before the agents decide: where the capital ramp judges its stages. */
+  beforeDecisions?: (symbol: string, timeframe: Timeframe, bar: Bar) => void;
 }
 
 /** A D1 bar waiting for a daily agent's decision time. */
@@ -166,6 +170,7 @@ export class Engine {
       onFault: (id, reason) => this.pause(id, reason),
       risk: this.risk,
       recordContext: this.deps.recordContext,
+      capitalFraction: this.deps.capitalFraction,
     });
   }
 
@@ -228,6 +233,7 @@ export class Engine {
     }
     // Marked first, then judged: a breaker tripped by this bar's close stops this bar's entries.
     this.risk.afterBar(symbol, timeframe, bar.close);
+    this.deps.beforeDecisions?.(symbol, timeframe, bar);
     if (this.trails.size) {
       this.trails.feed(symbol, timeframe, bar);
       for (const t of this.trails.due(symbol, timeframe)) this.moveTrail(t, bar.close);

@@ -4,6 +4,10 @@ import { redGatesText } from '../readiness/checklist.ts';
 import type { WorkspaceCommand } from './api.ts';
 import { CommandRefused, type CommandDeps } from './apply-command.ts';
 import { agentReadiness, bundleMismatches } from './agent-readiness.ts';
+import { defaultMode } from './agent-modes.ts';
+import { RAMP_SETTING, rampPlan, type RampPlan } from '../ramp/plan.ts';
+import { paperBaseline } from '../ramp/measures.ts';
+import { rampStartEvent } from '../ramp/keeper.ts';
 
 type ModeCommand = Extract<WorkspaceCommand, { kind: 'agent.mode' }>;
 
@@ -69,7 +73,22 @@ export async function applyAgentMode(d: CommandDeps, c: ModeCommand): Promise<st
   const rec = await d.store.agents.get(c.agentId);
   if (rec) await d.store.agents.put({ ...rec, config: { ...rec.config, mode: c.mode }, updatedAt: d.now() });
   const where = c.mode === 'live' ? `its next orders go to ${d.broker.name} with real money` : `its next orders fill in the paper book on the same bars, never at ${d.broker.name}`;
-  return `agent ${c.agentId} now trades ${c.mode}: ${where}${overrode ? ` (readiness overridden: ${overrode}; reason: ${reason})` : ''}`;
+  const ramp = c.mode === 'live' ? await startRamp(d, c, config) : '';
+  return `agent ${c.agentId} now trades ${c.mode}: ${where}${overrode ? ` (readiness overridden: ${overrode}; reason: ${reason})` : ''}${ramp}`;
+}
+
+/**
+ * Going live starts the capital ramp (workers/ramp) unless the command says
+ * `ramp: 'off'`: its start event carries the workspace's plan (RAMP_SETTING
+ * over the defaults) and the agent's paper record the stages are compared with.
+ */
+async function startRamp(d: CommandDeps, c: ModeCommand, config: AgentConfig): Promise<string> {
+  if (c.ramp === 'off') return '; no capital ramp (ramp off): it sizes on its whole capital at once';
+  const plan = rampPlan(await d.store.settings.get<Partial<RampPlan>>(RAMP_SETTING));
+  const paper = paperBaseline(await d.store.events.since(0), c.agentId, defaultMode(d.workspace), d.workspace === 'replay');
+  const capital = Math.min(d.broker.account().equity, config.capital ?? Infinity);
+  d.engine.journal.append(rampStartEvent(c.agentId, d.now(), plan, paper, capital));
+  return `; capital ramp: it sizes on ${plan.stagesPct[0]}% of its capital, stepping up through ${plan.stagesPct.join(', ')}% while live keeps matching paper (/ramp ${c.agentId})`;
 }
 
 /** The symbols the account does not trade on the agent's timeframe (what the live feed delivers). */

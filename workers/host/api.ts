@@ -8,6 +8,7 @@ import type { AccountSnapshot, AgentRunState } from '../store/store.ts';
 import type { PendingOrderView } from '../brokers/broker.ts';
 import type { TrailRule } from '../risk/trailing.ts';
 import type { Side } from '../trading/orders.ts';
+import type { RampStatus } from '../ramp/keeper.ts';
 
 /**
  * What a place that shows a workspace (a PWA tab, a Telegram chat, a relay
@@ -51,8 +52,9 @@ export type WorkspaceCommand =
    * Moves an agent between paper and live (agent-mode.ts). Going live is judged
    * by its readiness checklist: with a red gate it takes `override` and its
    * reason, recorded here and in a notice naming the gates it overrode.
+   * Going live starts its capital ramp (workers/ramp) unless `ramp` is 'off'.
    */
-  | { kind: 'agent.mode'; agentId: string; mode: AgentMode; override?: { reason: string } };
+  | { kind: 'agent.mode'; agentId: string; mode: AgentMode; override?: { reason: string }; ramp?: 'off' };
 
 /** The first command of every workspace: its account and the series its replay feed plays. */
 export interface WorkspaceInit {
@@ -86,6 +88,8 @@ export interface AgentSummary {
   alpha: string;
   /** Paper (paper book, on the workspace's bars) or live (the account's broker). */
   mode: AgentMode;
+  /** A live agent's capital ramp: its stage, its progress and what it waits for (absent: no ramp). */
+  ramp?: RampStatus;
   /** Closed-trade P&L after commissions, in cents. */
   realizedPnlCents: number;
   /** Open P&L marked at the last close, in account currency. */

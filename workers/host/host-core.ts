@@ -259,7 +259,13 @@ export abstract class HostCore implements WorkspaceHostApi {
       openPnl,
       openPositions,
       trades: t.trades,
+      ...this.rampOf(c.id),
     };
+  }
+
+  /** A live agent's capital ramp, for its summary: a live host has them. */
+  protected rampOf(_agentId: string): Pick<AgentSummary, 'ramp'> {
+    return {};
   }
 }
 

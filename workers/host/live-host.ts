@@ -17,6 +17,7 @@ import type { CostModel } from '../market/costs.ts';
 import { DEMO_ACCOUNT } from '../engine/demo.ts';
 import type { Timers } from '../trading/clock.ts';
 import { schedulerFromTimers, type Scheduler } from '../brokers/ctrader/scheduler.ts';
+import { RampKeeper } from '../ramp/keeper.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
 export interface LiveMarket {
@@ -73,6 +74,8 @@ export class LiveHost extends HostCore {
   private market!: LiveMarket;
   private router!: PaperBesideLive;
   private journal!: EventJournal;
+  /** Live agents' capital ramps: the stage's share of capital each sizes on, judged at bar closes. */
+  private ramp!: RampKeeper;
   private lastStep = 0;
   private running: Promise<void> | null = null;
   private stopping = false;
@@ -115,6 +118,11 @@ export class LiveHost extends HostCore {
     return 0;
   }
 
+  protected override rampOf(agentId: string) {
+    const ramp = this.ramp?.status(agentId);
+    return ramp ? { ramp } : {};
+  }
+
   private async load(): Promise<void> {
     const { store } = this.deps;
     this.clock = this.deps.wallClock;
@@ -140,10 +148,22 @@ export class LiveHost extends HostCore {
       },
       // A live D1 bar waits for its daily agents' decision time; a replay decides it as it comes.
       holdDailyBars: true,
+      capitalFraction: (id) => this.ramp.fraction(id),
+      beforeDecisions: (symbol, tf, bar) => this.ramp.atClose(symbol, tf, bar.close),
+    });
+    this.ramp = new RampKeeper({
+      now: () => this.clock.now(),
+      record: (e) => this.journal.append(e),
+      live: (id) => this.modes.of(id) === 'live',
+      timeframe: (id) => this.engine.agent(id)?.config.timeframe ?? null,
+      positions: () => this.broker.positions(),
+      capitalOf: (id) => Math.min(this.broker.account().equity, this.engine.agent(id)?.config.capital ?? Infinity),
+      halt: (id, reason) => void this.engine.risk.setState(id, 'halted', 'ramp-halt', reason, 'ramp', null),
     });
     this.journal.subscribe((e: EngineEvent) => {
       this.tracker.observe(e);
       this.keep(e);
+      this.ramp.observe(e);
       // A live broker reports fills and closes between bars: they are written as they come, not at the next close.
       if (!this.flushQueued) {
         this.flushQueued = true;
@@ -205,6 +225,7 @@ export class LiveHost extends HostCore {
     const cmd = configured?.payload.command;
     this.engine.risk.configure(cmd?.kind === 'risk.configure' ? cmd.config : DEFAULT_RISK_CONFIG);
     this.engine.risk.restore(record);
+    this.ramp.restore(record);
     for (const rec of await this.deps.store.agents.list()) {
       const problem = await this.loadModels(rec.config.alpha.kind === 'model' ? [rec.config.alpha.modelId, rec.config.riskModel, rec.config.guardModel] : [rec.config.riskModel, rec.config.guardModel]);
       if (problem) {

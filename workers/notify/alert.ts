@@ -18,6 +18,7 @@ export const ALERT_TYPES = [
   'connection.down',
   'model.fault',
   'model.health',
+  'ramp.step',
   'data.gap',
   'relay.started',
   'relay.stopped',
@@ -69,6 +70,8 @@ export const DEFAULT_DELIVERY: Record<AlertType, AlertDelivery> = {
   'model.fault': 'on',
   // Sent once when a figure crosses its threshold (not every bar), so it can ring.
   'model.health': 'on',
+  // A live agent's size changed (or it was halted): real money at a new scale.
+  'ramp.step': 'on',
   'data.gap': 'silent',
   'relay.started': 'silent',
   'relay.stopped': 'on',

@@ -77,6 +77,8 @@ export class AlertDeriver {
         const what = NOTICE_TITLE[p.code] ?? p.code.replace(/-/g, ' ');
         return makeAlert('trading.state', id(e), e.time, `${p.symbol ?? 'Account'}: ${what}`, [p.message, ...agentLine(e.agentId)], { agentId: e.agentId, symbol: p.symbol });
       }
+      case 'ramp':
+        return rampAlert(e);
       case 'agent.status': {
         const p = e.payload;
         if (p.status !== 'paused' || !p.reason.startsWith('model error')) return null;
@@ -167,6 +169,15 @@ export class AlertDeriver {
     m.set(key, v);
     if (m.size > this.max) m.delete(m.keys().next().value!);
   }
+}
+
+const RAMP_TITLE = { start: 'capital ramp started', up: 'ramp stepped up', down: 'ramp stepped down', halt: 'halted by its capital ramp', complete: 'capital ramp complete' } as const;
+
+/** One alert per ramp step (workers/ramp): the stage and share now in force, and why. */
+function rampAlert(e: EngineEventOf<'ramp'>): Alert {
+  const p = e.payload;
+  const now = p.step === 'halt' ? `Halted at stage ${p.stage} of ${p.stages} (${p.previousPct}%); resume its trading by hand to start again at the first stage` : p.step === 'complete' ? 'It now sizes on its whole capital' : `Stage ${p.stage} of ${p.stages}: ${p.fractionPct}% of its capital (${usd(p.stageCapital)})${p.previousPct !== null ? `, was ${p.previousPct}%` : ''}`;
+  return makeAlert('ramp.step', id(e), e.time, `Agent ${e.agentId}: ${RAMP_TITLE[p.step]}`, [now, p.reason], { agentId: e.agentId });
 }
 
 /** The alert of an event keeps the event's id: a replayed or retried event gives the same alert id. */

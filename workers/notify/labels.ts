@@ -17,6 +17,7 @@ export const ALERT_LABELS: Record<AlertType, string> = {
   'connection.down': 'Connection still down',
   'model.fault': 'Model fault',
   'model.health': 'Model health: drift, hit rate, calibration, guard block rate',
+  'ramp.step': 'Capital ramp step: up, down, halted or complete',
   'data.gap': 'Data gap',
   'relay.started': 'Relay started',
   'relay.stopped': 'Relay stopped',

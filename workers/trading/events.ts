@@ -204,6 +204,32 @@ export interface RiskNoticePayload {
   clientOrderId?: string;
 }
 
+/**
+ * A step of a live agent's capital ramp (workers/ramp): it started, stepped
+ * up after a stage held, stepped down or halted on a breach, or completed at
+ * its last stage. The stage in force at any bar is the last step's, so the
+ * record alone gives every size again.
+ */
+export interface RampStepPayload {
+  step: 'start' | 'up' | 'down' | 'halt' | 'complete';
+  /** The stage in force after the step, 1-based (halt: the stage it halted at). */
+  stage: number;
+  /** How many stages the plan has. */
+  stages: number;
+  /** The share of its capital the agent sizes on from now, %. */
+  fractionPct: number;
+  previousPct: number | null;
+  /** The capital the stage trades with (its fraction of the agent's capital), account currency: its drawdown is measured on it. */
+  stageCapital: number;
+  /** Why, in words, with the numbers. */
+  reason: string;
+  /** The stage's figures behind the step (days, trades, drawdown %, win rate %, expectancy R, ...). */
+  numbers: Record<string, number>;
+  /** On start: the plan in force and the paper record the stages are compared with. */
+  plan?: { stagesPct: number[]; minDays: number; minTrades: number; maxDrawdownPct: number; severeDrawdownPct: number; winRateTolerancePts: number; expectancyToleranceR: number; onBreach: 'step-down' | 'halt' };
+  baseline?: { trades: number; winRatePct: number; expectancyR: number };
+}
+
 export interface AgentStatusPayload {
   status: 'running' | 'paused' | 'stopped' | 'error';
   reason: string;
@@ -238,6 +264,7 @@ export interface EventPayloads {
   'risk.lock': RiskLockPayload;
   'risk.unlock': RiskUnlockPayload;
   'risk.notice': RiskNoticePayload;
+  ramp: RampStepPayload;
   command: CommandPayload;
 }
 
@@ -280,6 +307,8 @@ export const eventId = {
   riskLock: (lockId: string) => `risk:lock:${lockId}`,
   riskUnlock: (lockId: string, time: number) => `risk:unlock:${lockId}:${time}`,
   riskNotice: (code: string, subject: string) => `risk:notice:${code}:${subject}`,
+  /** A ramp step of an agent at an engine time (at most one per agent and time). */
+  ramp: (agentId: string, time: number, step: string) => `ramp:${agentId}:${time}:${step}`,
   /** Commands are numbered in the order the owner applied them: the n-th command of a workspace. */
   command: (n: number) => `cmd:${n}`,
 };
