@@ -12,13 +12,14 @@ import { UserError } from './load-bars.ts';
 
 type Log = (s: string) => void;
 
-export const BACKTESTS_HELP = `tradeguard backtests list [--dir DIR] [--json]
-tradeguard backtests show ID [--dir DIR] [--models-dir DIR] [--json]
+export const BACKTESTS_HELP = `tradeguard backtests list [--dir DIR | --backtests-dir DIR] [--json]
+tradeguard backtests show ID [--dir DIR | --backtests-dir DIR] [--models-dir DIR] [--json]
 
 Runs saved with \`tradeguard backtest ... --save\`, one JSON file each in --dir (default ${DEFAULT_BACKTESTS_DIR}).
 show says whether the run can be rerun: each model it used must still be in its bundle folder or the registry (--models-dir, default ${DEFAULT_MODELS_DIR}).`;
 
-const options = { dir: { type: 'string' }, 'models-dir': { type: 'string' }, json: { type: 'boolean' } } as const;
+// --backtests-dir is the name `backtest --save` takes: the same folder under the same word works here too.
+const options = { dir: { type: 'string' }, 'backtests-dir': { type: 'string' }, 'models-dir': { type: 'string' }, json: { type: 'boolean' } } as const;
 
 /** JSON for people and scripts: a number that JSON cannot hold (an infinite profit factor) is null, as in `backtest --json`. */
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2);
@@ -27,7 +28,7 @@ const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'number'
 export async function backtestsCommand(argv: string[], log: Log): Promise<number> {
   const [sub, ...rest] = argv;
   const { values: o, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: true });
-  const history = createDirBacktestHistory(o.dir ?? DEFAULT_BACKTESTS_DIR);
+  const history = createDirBacktestHistory(o['backtests-dir'] ?? o.dir ?? DEFAULT_BACKTESTS_DIR);
   switch (sub) {
     case 'list': {
       if (positionals.length) throw new UserError(`list takes no id (got ${positionals.join(' ')}); to see one run: tradeguard backtests show ID`);

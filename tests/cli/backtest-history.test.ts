@@ -97,6 +97,8 @@ describe('backtest --save, backtests list and show', () => {
     expect(list[0]).toMatchObject({ name: 'sma-cross 5/30', strategy: 'sma-cross fast=5 slow=30 no longOnly', symbol: 'EURUSD', timeframe: 'H1', models: [], range: { from: Date.UTC(2017, 11, 1), to: Date.UTC(2018, 0, 1) - 1 } });
     expect(list[0].createdAt).toBeGreaterThan(list[1].createdAt);
     const table = (await run('backtests', 'list', '--dir', store)).out.split('\n');
+    // The folder under the name `backtest --save` takes works too.
+    expect((await run('backtests', 'list', '--backtests-dir', store)).out.split('\n')).toEqual(table);
     expect(table[0]).toMatch(/^id +saved \(UTC\) +agent +market +period +trades +return +Sharpe +max DD$/);
     expect(table[1]).toMatch(new RegExp(`^${b} .* sma-cross 5/30 +EURUSD H1 +2017-12-01\\.\\.2017-12-31 `));
     expect(table[2]).toMatch(new RegExp(`^${a} `));
