@@ -150,6 +150,14 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
         return await post('/api/positions/take-profits');
       case 'order.manual':
         return await post('/api/orders/manual', { symbol: c.symbol, side: c.side, volumeUnits: c.volumeUnits, stopLoss: c.stopLoss, takeProfit: c.takeProfit });
+      case 'agent.shadow':
+        return await post(`/api/agents/${encodeURIComponent(c.agentId)}/shadow`, { role: c.role, modelId: c.modelId });
+      case 'agent.shadow-stop':
+        return await agent(c.agentId, 'shadow-stop');
+      case 'agent.promote-shadow':
+        return await agent(c.agentId, 'promote-shadow');
+      case 'agent.rollback':
+        return await agent(c.agentId, 'rollback');
       default: {
         // Every kind has its route above (tsc checks it); a kind from a newer page than this relay client knows is refused in words.
         const unknown: never = c;

@@ -146,6 +146,29 @@ export class Engine {
     return runner;
   }
 
+  /**
+   * Runs `config` in place of the agent with its id (a promoted or rolled back
+   * model version, host/shadow-commands.ts): same id, same status, same
+   * positions at the broker; the new runner starts cold (the caller warms it up
+   * with AgentRunner.warmUp). Nothing is recorded here: the command is the event.
+   */
+  replaceAgent(config: AgentConfig): AgentRunner {
+    const old = this.must(config.id);
+    // Kept in its place: agents decide in this order within a step.
+    const order = [...this.agents];
+    this.agents.delete(config.id);
+    let runner: AgentRunner | undefined;
+    try {
+      runner = this.makeRunner(config);
+      runner.status = old.status;
+    } finally {
+      this.agents.clear();
+      for (const [id, a] of order) this.agents.set(id, id === config.id ? (runner ?? old) : a);
+    }
+    this.listChanged();
+    return runner!;
+  }
+
   /** Why `config` cannot run here (everything addAgent checks), or null; nothing is added or recorded. */
   agentProblem(config: AgentConfig): string | null {
     try {

@@ -54,7 +54,17 @@ export type WorkspaceCommand =
    * reason, recorded here and in a notice naming the gates it overrode.
    * Going live starts its capital ramp (workers/ramp) unless `ramp` is 'off'.
    */
-  | { kind: 'agent.mode'; agentId: string; mode: AgentMode; override?: { reason: string }; ramp?: 'off' };
+  | { kind: 'agent.mode'; agentId: string; mode: AgentMode; override?: { reason: string }; ramp?: 'off' }
+  /**
+   * Model versions without fear (shadow-commands.ts): `modelId` runs in shadow
+   * in place of the agent's `role` model (same bars, decisions recorded, no
+   * orders); stopped; promoted to be the agent's model from the next bar; or the
+   * agent rolled back to the config its last promotion replaced.
+   */
+  | { kind: 'agent.shadow'; agentId: string; role: 'alpha' | 'risk' | 'guard'; modelId: string }
+  | { kind: 'agent.shadow-stop'; agentId: string }
+  | { kind: 'agent.promote-shadow'; agentId: string }
+  | { kind: 'agent.rollback'; agentId: string };
 
 /** The first command of every workspace: its account and the series its replay feed plays. */
 export interface WorkspaceInit {

@@ -12,6 +12,9 @@ import { MANUAL_BOOK } from '../engine/manual.ts';
 import { applyTradeCommand } from './trade-commands.ts';
 import { applyAgentMode, createdModeText, REPLAY_IS_PAPER } from './agent-mode.ts';
 import type { AgentModes } from './agent-modes.ts';
+import type { CostModel } from '../market/costs.ts';
+import type { Shadows } from './shadows.ts';
+import { applyShadowCommand } from './shadow-commands.ts';
 
 /** A command the workspace will not carry out; the message says why, in words. */
 export class CommandRefused extends Error {}
@@ -31,6 +34,10 @@ export interface CommandDeps {
   workspace: 'replay' | 'live';
   /** What an agent's paper equity starts from when it has no capital: the starting cash (a live account: its equity now). */
   startingCash: () => number;
+  /** Model versions in shadow, and what a rollback goes back to (shadows.ts). */
+  shadows: Shadows;
+  /** The leverage and costs a shadow's own paper book fills with (the workspace's account, or the live host's paper book). */
+  paperTerms: () => { leverage: number; costs: CostModel };
 }
 
 /**
@@ -73,6 +80,7 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       await d.store.agents.delete(c.agentId);
       d.tracker.forget(c.agentId);
       d.modes.forget(c.agentId);
+      d.shadows.forget(c.agentId);
       return `agent ${c.agentId} removed`;
     }
     case 'position.close': {
@@ -139,6 +147,11 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
       return applyTradeCommand(d, c);
     case 'agent.mode':
       return applyAgentMode(d, c);
+    case 'agent.shadow':
+    case 'agent.shadow-stop':
+    case 'agent.promote-shadow':
+    case 'agent.rollback':
+      return applyShadowCommand(d, c);
   }
 }
 

@@ -11,6 +11,9 @@ import type { EngineStore } from '../store/store.ts';
 import { AgentTracker } from './agent-tracker.ts';
 import { AgentModes, defaultMode } from './agent-modes.ts';
 import { applyCommand, CommandRefused, type CommandDeps } from './apply-command.ts';
+import { Shadows } from './shadows.ts';
+import { DEMO_ACCOUNT } from '../engine/demo.ts';
+import type { CostModel } from '../market/costs.ts';
 import type { AgentSummary, CommandResult, FeedState, HostStatus, HostUpdate, WorkspaceCommand, WorkspaceHostApi } from './api.ts';
 
 export interface HostCoreDeps {
@@ -44,6 +47,12 @@ export abstract class HostCore implements WorkspaceHostApi {
   protected readonly tracker = new AgentTracker();
   /** Each agent's paper or live mode: where the broker router sends its orders. */
   protected readonly modes = new AgentModes(() => defaultMode(this.mode), (id) => this.engine?.agent(id)?.config.mode);
+  /** Model versions in shadow beside agents: fed the same bars after the engine, their events kept as `shadow` events. */
+  protected readonly shadows = new Shadows((e) => {
+    if (!this.storedShadowIds.has(e.id)) this.keep(e as EngineEvent);
+  });
+  /** Shadow events already in the store (a replay's catch-up makes them again: not written twice). */
+  protected storedShadowIds = new Set<string>();
   protected outbox: EngineEventInput[] = [];
   protected queue: QueuedCommand[] = [];
   protected commandCount = 0;
@@ -149,7 +158,14 @@ export abstract class HostCore implements WorkspaceHostApi {
       modes: this.modes,
       workspace: this.mode,
       startingCash: () => this.initialCash() || this.broker.account().equity,
+      shadows: this.shadows,
+      paperTerms: () => this.paperTerms(),
     };
+  }
+
+  /** What a shadow's paper book fills with: the workspace's account (a replay), else the demo account's terms. */
+  protected paperTerms(): { leverage: number; costs: CostModel } {
+    return DEMO_ACCOUNT;
   }
 
   /** An engine event bound for the store. */

@@ -123,6 +123,10 @@ export class LiveHost extends HostCore {
     return ramp ? { ramp } : {};
   }
 
+  protected override paperTerms() {
+    return this.deps.paperBook ?? DEMO_ACCOUNT;
+  }
+
   private async load(): Promise<void> {
     const { store } = this.deps;
     this.clock = this.deps.wallClock;
@@ -286,7 +290,10 @@ export class LiveHost extends HostCore {
     this.engine.releaseHeldBars();
     this.barDelivered(symbol, tf, bar);
     if (this.clock.now() - close > staleAfter) this.engine.warmUp(symbol, tf, bar);
-    else this.engine.onBar(symbol, tf, bar);
+    else {
+      this.engine.onBar(symbol, tf, bar);
+      this.shadows.onBar(symbol, tf, bar);
+    }
     this.lastClose.set(symbol, bar.close);
     this.lastBarTime = bar.time;
     this.done++;
@@ -299,6 +306,7 @@ export class LiveHost extends HostCore {
   private async endStep(closeTime: number): Promise<void> {
     this.engine.releaseHeldBars();
     await this.engine.endStep();
+    await this.shadows.endStep();
     this.wakeForHeldBar();
     this.lastStep = closeTime;
     // Live bars join the stored history: the next restart warms up on them.

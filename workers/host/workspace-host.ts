@@ -100,6 +100,10 @@ export class WorkspaceHost extends HostCore {
     return this.init?.account.initialCash ?? 0;
   }
 
+  protected override paperTerms() {
+    return this.init.account;
+  }
+
   /** Catches up with the record, then replays on in real time. Resolves once the replay is under way. */
   async start(): Promise<void> {
     if (this.running || this.feedState === 'error') return;
@@ -142,6 +146,7 @@ export class WorkspaceHost extends HostCore {
         (symbol, tf, bar) => {
           this.barDelivered(symbol, tf, bar);
           this.engine.onBar(symbol, tf, bar);
+          this.shadows.onBar(symbol, tf, bar);
           this.lastClose.set(symbol, bar.close);
           this.lastBarTime = bar.time;
           this.done++;
@@ -180,7 +185,8 @@ export class WorkspaceHost extends HostCore {
     this.init = first.payload.command;
     this.recorded = all.filter((e): e is CommandEvent => e.type === 'command' && e !== first);
     this.commandCount = this.recorded.length + 1;
-    this.storedIds = all.filter((e) => e.type !== 'command').map((e) => e.id);
+    this.storedIds = all.filter((e) => e.type !== 'command' && e.type !== 'shadow').map((e) => e.id);
+    this.storedShadowIds = new Set(all.flatMap((e) => (e.type === 'shadow' ? [e.id] : [])));
     this.catchUpThrough = all.reduce((t, e) => Math.max(t, e.time), -Infinity);
     this.lastSeq = all.length ? all[all.length - 1].seq : 0;
     this.lastSnapshotTime = (await store.snapshots.list()).reduce((t, s) => Math.max(t, s.time), -Infinity);
@@ -240,6 +246,7 @@ export class WorkspaceHost extends HostCore {
 
   private async endStep(closeTime: number): Promise<void> {
     await this.engine.endStep();
+    await this.shadows.endStep();
     this.lastStep = closeTime;
     if (closeTime === this.finalClose) this.settleAtLastPrices();
     while (this.nextRecorded < this.recorded.length && this.recorded[this.nextRecorded].payload.afterStep <= closeTime) {

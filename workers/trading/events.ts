@@ -249,6 +249,21 @@ export interface CommandPayload<C extends { kind: string } = { kind: string }> {
   source: string;
 }
 
+/**
+ * A shadow model version's own event (host/shadows.ts): what the agent would
+ * have done with `modelId` in place of its `role` model, on the same bars, in a
+ * paper book of its own that never reaches a broker. Kept under its own type so
+ * no view, projection, alert or measure takes it for the agent's.
+ */
+export interface ShadowPayload {
+  /** The shadow session: the agent.shadow command's step (ms UTC) that started it. */
+  session: number;
+  role: 'alpha' | 'risk' | 'guard';
+  modelId: string;
+  /** The shadow engine's event as it was (a decision, a would-be position opened or closed). */
+  event: EngineEventInput;
+}
+
 export interface EventPayloads {
   decision: DecisionPayload;
   'order.intent': OrderIntentPayload;
@@ -266,6 +281,7 @@ export interface EventPayloads {
   'risk.notice': RiskNoticePayload;
   ramp: RampStepPayload;
   command: CommandPayload;
+  shadow: ShadowPayload;
 }
 
 export type EventType = keyof EventPayloads;
@@ -311,4 +327,6 @@ export const eventId = {
   ramp: (agentId: string, time: number, step: string) => `ramp:${agentId}:${time}:${step}`,
   /** Commands are numbered in the order the owner applied them: the n-th command of a workspace. */
   command: (n: number) => `cmd:${n}`,
+  /** A shadow session's copy of its engine's event (ShadowPayload). */
+  shadow: (agentId: string, session: number, innerId: string) => `shadow:${agentId}:${session}:${innerId}`,
 };
