@@ -49,7 +49,7 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
     for (const d of registry.list()) expect(help.lines.some((l) => l.includes(d.usage))).toBe(true);
     // Grouped by category in the registry's order; the destructive ones marked.
     expect(help.lines.filter((l) => !l.startsWith(' ') && l.endsWith(':'))).toEqual(registry.byCategory().map((g) => `${g.category}:`));
-    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1]).sort()).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock', '#cancel-all', '#set-stops', '#take-profits', '#buy', '#sell', '#mode'].sort());
+    expect(help.lines.filter((l) => l.trimStart().startsWith('!')).map((l) => l.trim().split(' ')[1]).sort()).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock', '#cancel-all', '#set-stops', '#take-profits', '#buy', '#sell', '#mode', '#promote', '#rollback'].sort());
     const under = (cat: string) => help.lines.slice(help.lines.indexOf(`${cat}:`) + 1).findIndex((l) => !l.startsWith(' '));
     expect(under('Agents')).toBeGreaterThan(0);
     expect(done(await run('/help pause')).lines).toEqual(['#pause <agent|all> — pause an agent (or all): no new decisions until resumed']);
@@ -58,7 +58,7 @@ describe('commands: parsing and errors (no host needed beyond the context)', () 
 
   it('every destructive command is flagged, and only those', () => {
     const destructive = registry.list().filter((d) => d.destructive).map((d) => d.name);
-    expect(destructive).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock', '#cancel-all', '#set-stops', '#take-profits', '#buy', '#sell', '#mode']);
+    expect(destructive).toEqual(['#<SYMBOL>', '#close-all', '#emergency-stop', '#stop', '#resume-trading', '#unlock', '#cancel-all', '#set-stops', '#take-profits', '#buy', '#sell', '#mode', '#promote', '#rollback']);
   });
 
   it('suggests commands for what is typed, with agent ids and symbols filled in', () => {

@@ -84,6 +84,9 @@ describe('Telegram names for the registry', () => {
       '#mute': '/mute <type|all> [silent]',
       '#unmute': '/unmute <type|all>',
       '#mode': '/mode <agent> paper|live [override <reason>]',
+      '#shadow': '/shadowstart <agent> <model id>',
+      '#promote': '/promote <agent>',
+      '#rollback': '/rollback <agent>',
     });
   });
 
@@ -325,6 +328,13 @@ describe('commands in the chat, on the demo workspace', () => {
     expect(await say('/mode demo-sma live')).toEqual([expect.stringMatching(/^agent demo-sma stays paper: this workspace replays stored bars on a paper account/)]);
     expect(await say('/mode demo-sma paper')).toEqual(['agent demo-sma already trades paper']);
     expect((await held.store.events.since(0, 1e9)).length).toBe(before);
+  });
+
+  it('/shadowstart, /shadow, /promote and /rollback in the chat: the host\'s and the registry\'s refusals in words', async () => {
+    expect((await say('/shadowstart demo-chain alpha:nope@9')).join('\n')).toContain("model alpha:nope@9 is not in this workspace's registry");
+    expect((await say('/shadow demo-chain')).join('\n')).toContain('agent demo-chain has no shadow record yet');
+    expect((await say('/promote demo-chain')).join('\n')).toContain('agent demo-chain has no model in shadow to promote');
+    expect((await say('/rollback demo-chain')).join('\n')).toContain('agent demo-chain has nothing to roll back to');
   });
 
   it('every command of the registry was typed in the chat under its Telegram name', () => {

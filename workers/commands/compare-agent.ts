@@ -50,7 +50,7 @@ async function defaultLoadModel(m: StoredModel): Promise<LoadedModel> {
 }
 
 /** Every event, page by page: a relay's remote store answers at most a page per call. */
-async function wholeRecord(store: CompareStore): Promise<EngineEvent[]> {
+export async function wholeRecord(store: CompareStore): Promise<EngineEvent[]> {
   const PAGE = 10_000;
   const out: EngineEvent[] = [];
   for (;;) {

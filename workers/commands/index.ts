@@ -12,6 +12,7 @@ import { addOrdersQuery } from './orders-query.ts';
 import { addCompare } from './compare.ts';
 import { addReadiness } from './readiness.ts';
 import { addRamp } from './ramp.ts';
+import { addShadow } from './shadow.ts';
 
 export { CommandRegistry, CommandError, COMMAND_CATEGORIES } from './registry.ts';
 export type { CommandCategory, CommandContext, CommandDef, CommandOutcome, Suggestion, SuggestionHints } from './registry.ts';
@@ -29,6 +30,7 @@ export function createCommandRegistry(): CommandRegistry {
   addCompare(r);
   addReadiness(r);
   addRamp(r);
+  addShadow(r);
   return r;
 }
 export { TelegramCommands } from './telegram.ts';

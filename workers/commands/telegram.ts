@@ -51,6 +51,8 @@ const ALIASES: Readonly<Record<string, Alias>> = {
   '#sell': { name: 'sell' },
   '#close-all': { name: 'closeall' },
   '#emergency-stop': { name: 'emergency' },
+  // /shadow is the comparison; starting a shadow needs a name of its own in a chat.
+  '#shadow': { name: 'shadowstart' },
   '/strategy-performance': { name: 'strategies' },
   '/risk-limits': { name: 'limits' },
   '/circuit-breaker': { name: 'breakers' },
