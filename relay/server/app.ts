@@ -14,6 +14,7 @@ import { readRoutes } from './api/reads.ts';
 import { storeReadRoutes } from './api/store-read.ts';
 import { commandRoutes } from './api/commands.ts';
 import { tradeCommandRoutes } from './api/trade-commands.ts';
+import { shadowCommandRoutes } from './api/shadow-commands.ts';
 import { dataRoutes } from './api/data.ts';
 import { backtestRoutes } from './api/backtests.ts';
 import { streamRoute } from './stream/route.ts';
@@ -78,6 +79,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
   storeReadRoutes(app, d);
   commandRoutes(app, d);
   tradeCommandRoutes(app, d);
+  shadowCommandRoutes(app, d);
   dataRoutes(app, d);
   backtestRoutes(app, d);
   streamRoute(app, d, ws.upgradeWebSocket, o.heartbeatMs ?? 20_000);
