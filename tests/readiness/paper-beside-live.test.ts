@@ -200,7 +200,7 @@ describe('a paper agent beside a live one', () => {
     expect(shownLines.slice(1, 1 + after.gates.length)).toEqual(after.gates.map((g) => `${g.green ? '✓' : '✗'} ${g.text}`));
     expect(shownLines.at(-1)).toBe('go live: #mode paper-sma live override <reason>');
     const asked = await registry.execute(ctx, '#mode paper-sma live');
-    expect(asked).toEqual({ kind: 'confirm', input: '#mode paper-sma live', question: `Move agent paper-sma to LIVE? Its next orders go to test account with real money; ${red.length} of ${after.gates.length} readiness gates are red (${red.map((g) => g.text).join('; ')}). The host will refuse it without an override: #mode <agent> live override <reason>.` });
+    expect(asked).toEqual({ kind: 'confirm', input: '#mode paper-sma live', question: `Move agent paper-sma to LIVE? Its next orders go to test account with real money; ${red.length} of ${after.gates.length} readiness gates are red (${red.map((g) => g.text).join('; ')}). The host will refuse it without an override: #mode <agent> live override <reason>. It starts on a small share of its capital (the capital ramp, /ramp).` });
     expect(await registry.execute(ctx, '#mode paper-sma live override')).toMatchObject({ kind: 'done', ok: false, lines: [expect.stringContaining('say why')] });
 
     // Going live with red gates: refused, each red gate named with its number; nothing changes.
@@ -216,11 +216,12 @@ describe('a paper agent beside a live one', () => {
     expect(await host.command({ kind: 'agent.mode', agentId: 'paper-sma', mode: 'live', override: { reason: '  ' } })).toMatchObject({ ok: false, reason: 'an override needs its reason in words' });
 
     // With an override: live, the reason in the command event and a notice naming the gates it overrode.
-    const went = await host.command({ kind: 'agent.mode', agentId: 'paper-sma', mode: 'live', override: { reason: 'small size, watched by hand' } });
+    // Without the capital ramp: at its first stage (1% of 10,000) every EURUSD entry would be below the 1,000-unit minimum (tests/ramp cover the ramp).
+    const went = await host.command({ kind: 'agent.mode', agentId: 'paper-sma', mode: 'live', override: { reason: 'small size, watched by hand' }, ramp: 'off' });
     expect(went).toMatchObject({ ok: true, message: expect.stringContaining('now trades live') });
     const rec = await store.events.since(0);
     const cmd = rec.filter((e): e is RecordedCommandEvent => e.type === 'command').at(-1)!;
-    expect(cmd.payload.command).toEqual({ kind: 'agent.mode', agentId: 'paper-sma', mode: 'live', override: { reason: 'small size, watched by hand' } });
+    expect(cmd.payload.command).toEqual({ kind: 'agent.mode', agentId: 'paper-sma', mode: 'live', override: { reason: 'small size, watched by hand' }, ramp: 'off' });
     const notice = rec.find((e) => e.type === 'risk.notice' && e.payload.code === 'live-override');
     expect(notice?.payload).toMatchObject({ message: expect.stringContaining('reason: small size, watched by hand') });
     expect((notice?.payload as { message: string }).message).toContain(red[0].text);
