@@ -83,7 +83,7 @@ describe('Telegram names for the registry', () => {
       '#sell': '/sell <SYMBOL> <units> [stop <price>] [target <price>]',
       '#mute': '/mute <type|all> [silent]',
       '#unmute': '/unmute <type|all>',
-      '#mode': '/mode <agent> paper|live [override <reason>]',
+      '#mode': '/mode <agent> paper|live [ramp off] [override <reason>]',
       '#shadow': '/shadowstart <agent> <model id>',
       '#promote': '/promote <agent>',
       '#rollback': '/rollback <agent>',
@@ -328,6 +328,8 @@ describe('commands in the chat, on the demo workspace', () => {
     expect(await say('/mode demo-sma live')).toEqual([expect.stringMatching(/^agent demo-sma stays paper: this workspace replays stored bars on a paper account/)]);
     expect(await say('/mode demo-sma paper')).toEqual(['agent demo-sma already trades paper']);
     expect((await held.store.events.since(0, 1e9)).length).toBe(before);
+    // A paper agent has no ramp: /ramp says so, as the registry does.
+    expect(await say('/ramp demo-sma')).toEqual([await registryAnswer('/ramp demo-sma')]);
   });
 
   it('/shadowstart, /shadow, /promote and /rollback in the chat: the host\'s and the registry\'s refusals in words', async () => {
