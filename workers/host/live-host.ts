@@ -11,6 +11,7 @@ import { HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus, RecordedCommandEvent } from './api.ts';
 import { DEFAULT_RISK_CONFIG } from '../risk/limits.ts';
 import { restoreTrails } from './trade-commands.ts';
+import { restoreShadows } from './shadow-restore.ts';
 import { PaperBesideLive } from '../brokers/paper-beside-live.ts';
 import { PaperBroker } from '../brokers/paper/paper-broker.ts';
 import type { CostModel } from '../market/costs.ts';
@@ -246,6 +247,8 @@ export class LiveHost extends HostCore {
     }
     // Trailing stops set by hand on positions still open come back too (their commands are the record).
     await restoreTrails(this.commandDeps(), record);
+    // So do model versions: a shadow still running and what a rollback goes back to.
+    await restoreShadows(this.commandDeps(), record, this.deps.log);
   }
 
   /** The paper book, made at its first use: its cash is the live balance then (only its margin check reads it; paper P&L is in the record). */

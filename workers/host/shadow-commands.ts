@@ -5,6 +5,7 @@ import { DEFAULT_CHAIN } from '../models/chain/chain-policy.ts';
 import type { WorkspaceCommand } from './api.ts';
 import { CommandRefused, type CommandDeps } from './apply-command.ts';
 import { warm, type ShadowRole } from './shadows.ts';
+import type { Position } from '../trading/orders.ts';
 
 export type ShadowCommand = Extract<WorkspaceCommand, { kind: 'agent.shadow' | 'agent.shadow-stop' | 'agent.promote-shadow' | 'agent.rollback' }>;
 
@@ -28,11 +29,18 @@ export function withModel(c: AgentConfig, role: ShadowRole, modelId: string, thr
   return Object.keys(declared).length ? { ...swapped, chain: { ...(c.chain ?? DEFAULT_CHAIN), ...declared } } : swapped;
 }
 
+/** A shadow rebuilt after a restart (shadow-restore.ts) goes on under its first session, with its paper book as it was. */
+export interface ShadowResume {
+  session: number;
+  initialCash: number;
+  positions: readonly Position[];
+}
+
 /**
  * agent.shadow, agent.shadow-stop, agent.promote-shadow, agent.rollback.
  * Everything is checked before anything changes; each refusal says why.
  */
-export async function applyShadowCommand(d: CommandDeps, c: ShadowCommand): Promise<string> {
+export async function applyShadowCommand(d: CommandDeps, c: ShadowCommand, resume?: ShadowResume): Promise<string> {
   const runner = d.engine.agent(c.agentId);
   if (!runner) throw new CommandRefused(`there is no agent ${c.agentId} (agents: ${d.engine.listAgents().map((x) => x.config.id).join(', ') || 'none'})`);
   const config = runner.config;
@@ -74,9 +82,10 @@ export async function applyShadowCommand(d: CommandDeps, c: ShadowCommand): Prom
             modelId: c.modelId,
             currentModelId: current,
             config: { ...shadowConfig, mode: 'paper' },
-            session: now,
+            session: resume?.session ?? now,
             clock: { now: d.now },
-            initialCash: d.broker.account().equity,
+            initialCash: resume?.initialCash ?? d.broker.account().equity,
+            adopt: resume?.positions,
             leverage: terms.leverage,
             costs: terms.costs,
             risk: d.engine.risk.settings,

@@ -9,6 +9,7 @@ import { createPaperSession } from '../engine/paper-session.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
 import type { RiskConfig } from '../risk/limits.ts';
 import { eventId, type EngineEvent, type EngineEventInput } from '../trading/events.ts';
+import type { Position } from '../trading/orders.ts';
 
 export type ShadowRole = 'alpha' | 'risk' | 'guard';
 
@@ -44,6 +45,8 @@ export interface ShadowStart {
   risk: RiskConfig;
   instrument: (symbol: string) => InstrumentSpec;
   models: (id: string) => LoadedModel;
+  /** A restart's rebuilt shadow (shadow-restore.ts): its would-be positions still open, back in its paper book. */
+  adopt?: readonly Position[];
 }
 
 /**
@@ -66,7 +69,8 @@ export class Shadows {
 
   /** Starts a shadow (the caller has checked it); throws the engine's words when the config cannot run. */
   start(s: ShadowStart, warmUpBars: readonly BarSeries[]): ShadowSession {
-    const { engine, journal } = createPaperSession({ clock: s.clock, initialCash: s.initialCash, leverage: s.leverage, costs: s.costs, instrument: s.instrument, models: s.models, risk: s.risk, retainEvents: false });
+    const { engine, journal, broker } = createPaperSession({ clock: s.clock, initialCash: s.initialCash, leverage: s.leverage, costs: s.costs, instrument: s.instrument, models: s.models, risk: s.risk, retainEvents: false });
+    for (const p of s.adopt ?? []) broker.adopt(p);
     engine.addAgent(s.config);
     const runner = engine.agent(s.agentId)!;
     warm(runner, warmUpBars, s.clock.now(), s.config.timeframe);
