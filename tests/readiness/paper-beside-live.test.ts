@@ -200,7 +200,13 @@ describe('a paper agent beside a live one', () => {
     expect(shownLines.slice(1, 1 + after.gates.length)).toEqual(after.gates.map((g) => `${g.green ? '✓' : '✗'} ${g.text}`));
     expect(shownLines.at(-1)).toBe('go live: #mode paper-sma live override <reason>');
     const asked = await registry.execute(ctx, '#mode paper-sma live');
-    expect(asked).toEqual({ kind: 'confirm', input: '#mode paper-sma live', question: `Move agent paper-sma to LIVE? Its next orders go to test account with real money; ${red.length} of ${after.gates.length} readiness gates are red (${red.map((g) => g.text).join('; ')}). The host will refuse it without an override: #mode <agent> live override <reason>. It starts on a small share of its capital (the capital ramp, /ramp).` });
+    expect(asked).toMatchObject({ kind: 'confirm', input: '#mode paper-sma live' });
+    const question = asked.kind === 'confirm' ? asked.question : '';
+    expect(question.startsWith(`Move agent paper-sma to LIVE? Its next orders go to test account with real money; ${red.length} of ${after.gates.length} readiness gates are red (${red.map((g) => g.text).join('; ')}). The host will refuse it without an override: #mode <agent> live override <reason>. It starts on a small share of its capital (the capital ramp, /ramp). `)).toBe(true);
+    // At 1% of 10,000 its EURUSD entries round below the 1,000-unit minimum: the question says so and the ways out (tests/ramp check the numbers).
+    expect(question).toContain("The host will refuse it: at the ramp's first stage (1% of its capital of 10,000.00 = 100.00) an EURUSD entry would be about ");
+    expect(question).toContain("below EURUSD's minimum of 1,000 units");
+    expect(question).toContain('#mode paper-sma live ramp off');
     expect(await registry.execute(ctx, '#mode paper-sma live override')).toMatchObject({ kind: 'done', ok: false, lines: [expect.stringContaining('say why')] });
 
     // Going live with red gates: refused, each red gate named with its number; nothing changes.

@@ -4,6 +4,9 @@ import { OVERRIDE_REASON_MAX, REPLAY_IS_PAPER } from '../host/agent-mode.ts';
 import { READINESS_SETTING } from '../readiness/gates.ts';
 import type { EngineStore } from '../store/store.ts';
 import { send } from './actions.ts';
+import { guessInstrument } from '../market/instrument.ts';
+import { RAMP_SETTING, rampPlan, type RampPlan } from '../ramp/plan.ts';
+import { firstStageEntries, firstStageWords } from '../ramp/first-stage.ts';
 import { unknownAgent } from './queries.ts';
 import { CommandError, expect, type CommandContext, type CommandDef, type CommandRegistry } from './registry.ts';
 
@@ -100,7 +103,7 @@ const mode: CommandDef<ModeArgs> = {
     const red = r.gates.filter((g) => !g.green);
     const gates = red.length ? `${red.length} of ${r.gates.length} readiness gates are red (${red.map((g) => g.text).join('; ')})` : `all ${r.gates.length} readiness gates are green`;
     const outcome = red.length && !a.reason ? ' The host will refuse it without an override: #mode <agent> live override <reason>.' : a.reason ? ` Override recorded with its reason: "${a.reason}".` : '';
-    const ramp = a.rampOff ? ' Without the capital ramp: it sizes on its whole capital at once.' : ' It starts on a small share of its capital (the capital ramp, /ramp).';
+    const ramp = a.rampOff ? ' Without the capital ramp: it sizes on its whole capital at once.' : ` It starts on a small share of its capital (the capital ramp, /ramp).${await firstStageText(ctx, id, status)}`;
     return `Move agent ${id} to LIVE? Its next orders go to ${status.broker.name} with real money; ${gates}.${outcome}${ramp}`;
   },
   async run(ctx, a) {
@@ -108,6 +111,18 @@ const mode: CommandDef<ModeArgs> = {
     return send(ctx, { kind: 'agent.mode', agentId: id, mode: a.mode, ...(a.reason ? { override: { reason: a.reason } } : {}), ...(a.rampOff ? { ramp: 'off' as const } : {}) });
   },
 };
+
+/** What the host will say of the ramp's first stage (agent-mode.ts firstStageCheck), estimated from this surface's store. */
+async function firstStageText(ctx: CommandContext, id: string, status: HostStatus): Promise<string> {
+  const rec = await ctx.store.agents.get(id);
+  if (!rec) return '';
+  const settings = (ctx.store as Partial<Pick<EngineStore, 'settings'>>).settings;
+  const plan = rampPlan(await settings?.get<Partial<RampPlan>>(RAMP_SETTING));
+  const capital = Math.min(status.account.equity, rec.config.capital ?? Infinity);
+  const entries = await firstStageEntries({ config: rec.config, plan, capital, instrument: (s) => guessInstrument(s), bars: (s, tf) => ctx.store.bars.get(s, tf), events: await ctx.store.events.since(0) });
+  const w = firstStageWords(id, plan, capital, entries);
+  return !w.text ? '' : w.none ? ` The host will refuse it: ${w.text}.` : ` Warning: ${w.text}.`;
+}
 
 export function addReadiness(r: CommandRegistry): CommandRegistry {
   return r.add(readiness).add(mode);

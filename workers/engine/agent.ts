@@ -4,7 +4,7 @@ import type { Broker } from '../brokers/broker.ts';
 import { SIDE_WORD, type Position, type Side } from '../trading/orders.ts';
 import { INDICATORS } from '../features/indicators/index.ts';
 import type { StreamingIndicator } from '../features/indicators/types.ts';
-import { sizePosition } from '../risk/sizing.ts';
+import { scaledSizing, sizePosition } from '../risk/sizing.ts';
 import { orderProblem } from '../market/order-check.ts';
 import { trailingStop } from '../risk/trailing.ts';
 import { ruleStrategy, type Strategy } from '../strategies/index.ts';
@@ -370,7 +370,7 @@ export class AgentRunner {
     // A live agent's capital ramp sizes it on its stage's share of its capital: its risk, its cap and a fixed size alike.
     const f = this.deps.capitalFraction?.(c.id) ?? 1;
     const equity = Math.min(this.deps.broker.account().equity, c.capital ?? Infinity) * f;
-    const size = sizePosition({ sizing: f === 1 || sizing.kind === 'risk' ? sizing : { kind: 'fixed', units: sizing.units * f }, equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
+    const size = sizePosition({ sizing: scaledSizing(sizing, f), equity, price: bar.close, stopDistance, maxPositionPct: c.maxPositionPct, spec });
     const problem = size.ok ? orderProblem(spec, { volumeUnits: size.units, stopDistance, targetDistance }) : `skipped: ${size.reason}`;
     if (!size.ok || problem) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, size.ok ? `skipped: order refused: ${problem}` : problem!, models);
     const vetting = this.deps.risk.vet({ agentId: c.id, symbol, timeframe: c.timeframe, side, volumeUnits: size.units, baseUnits: size.units, riskPct: stopDistance === null ? null : (stopDistance * size.units * 100) / equity, maxUnits: (equity * c.maxPositionPct) / 100 / bar.close, price: bar.close, stopDistance, time: this.deps.now() });

@@ -8,6 +8,7 @@ import { defaultMode } from './agent-modes.ts';
 import { RAMP_SETTING, rampPlan, type RampPlan } from '../ramp/plan.ts';
 import { paperBaseline } from '../ramp/measures.ts';
 import { rampStartEvent } from '../ramp/keeper.ts';
+import { firstStageEntries, firstStageWords } from '../ramp/first-stage.ts';
 
 type ModeCommand = Extract<WorkspaceCommand, { kind: 'agent.mode' }>;
 
@@ -32,6 +33,7 @@ export const OVERRIDE_REASON_MAX = 500;
  */
 export async function applyAgentMode(d: CommandDeps, c: ModeCommand): Promise<string> {
   if (c.mode !== 'paper' && c.mode !== 'live') throw new CommandRefused(`mode must be paper or live (got ${JSON.stringify(c.mode)})`);
+  if (c.ramp !== undefined && c.ramp !== 'off') throw new CommandRefused(`ramp must be 'off' (live without the capital ramp) or absent (live with it) (got ${JSON.stringify(c.ramp)})`);
   const runner = d.engine.agent(c.agentId);
   if (!runner) throw new CommandRefused(`there is no agent ${c.agentId} (agents: ${d.engine.listAgents().map((x) => x.config.id).join(', ') || 'none'})`);
   const from = d.modes.of(c.agentId);
@@ -50,13 +52,15 @@ export async function applyAgentMode(d: CommandDeps, c: ModeCommand): Promise<st
 
   const config = runner.config;
   let overrode = '';
+  let rampCheck = '';
   if (c.mode === 'live') {
     const blockers = [...(await bundleMismatches(d.store, config)), ...accountProblems(d, config)];
     if (blockers.length) throw new CommandRefused(`agent ${c.agentId} cannot go live: ${blockers.join('; ')}`);
     const r = await agentReadiness(d.store, { config, workspace: d.workspace, startingCash: d.startingCash(), now: d.now() });
-    if (!r.ready) {
-      const red = redGatesText(r);
-      if (!reason) throw new CommandRefused(`agent ${c.agentId} is not ready for live: ${red}. To go live anyway, override with your reason (#mode ${c.agentId} live override <reason>)`);
+    const red = r.ready ? '' : redGatesText(r);
+    if (red && !reason) throw new CommandRefused(`agent ${c.agentId} is not ready for live: ${red}. To go live anyway, override with your reason (#mode ${c.agentId} live override <reason>)`);
+    if (c.ramp !== 'off') rampCheck = await firstStageCheck(d, c.agentId, config);
+    if (red) {
       overrode = red;
       const now = d.now();
       d.engine.journal.append({
@@ -73,7 +77,7 @@ export async function applyAgentMode(d: CommandDeps, c: ModeCommand): Promise<st
   const rec = await d.store.agents.get(c.agentId);
   if (rec) await d.store.agents.put({ ...rec, config: { ...rec.config, mode: c.mode }, updatedAt: d.now() });
   const where = c.mode === 'live' ? `its next orders go to ${d.broker.name} with real money` : `its next orders fill in the paper book on the same bars, never at ${d.broker.name}`;
-  const ramp = c.mode === 'live' ? await startRamp(d, c, config) : '';
+  const ramp = c.mode === 'live' ? (await startRamp(d, c, config)) + (rampCheck ? `; warning: ${rampCheck}` : '') : '';
   return `agent ${c.agentId} now trades ${c.mode}: ${where}${overrode ? ` (readiness overridden: ${overrode}; reason: ${reason})` : ''}${ramp}`;
 }
 
@@ -89,6 +93,21 @@ async function startRamp(d: CommandDeps, c: ModeCommand, config: AgentConfig): P
   const capital = Math.min(d.broker.account().equity, config.capital ?? Infinity);
   d.engine.journal.append(rampStartEvent(c.agentId, d.now(), plan, paper, capital));
   return `; capital ramp: it sizes on ${plan.stagesPct[0]}% of its capital, stepping up through ${plan.stagesPct.join(', ')}% while live keeps matching paper (/ramp ${c.agentId})`;
+}
+
+/**
+ * Whether the ramp's first stage can trade (first-stage.ts): refused when
+ * none of the agent's symbols can, since the stage could never complete and
+ * the agent would sit live without trading; the words of a partial problem
+ * otherwise ('' when every entry trades).
+ */
+async function firstStageCheck(d: CommandDeps, agentId: string, config: AgentConfig): Promise<string> {
+  const plan = rampPlan(await d.store.settings.get<Partial<RampPlan>>(RAMP_SETTING));
+  const capital = Math.min(d.broker.account().equity, config.capital ?? Infinity);
+  const entries = await firstStageEntries({ config, plan, capital, instrument: d.engine.deps.instrument, bars: (s, tf) => d.store.bars.get(s, tf), events: await d.store.events.since(0) });
+  const w = firstStageWords(agentId, plan, capital, entries);
+  if (w.none) throw new CommandRefused(`agent ${agentId} cannot go live with the capital ramp: ${w.text}`);
+  return w.text;
 }
 
 /** The symbols the account does not trade on the agent's timeframe (what the live feed delivers). */

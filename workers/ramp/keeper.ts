@@ -3,6 +3,7 @@ import type { Position } from '../trading/orders.ts';
 import { eventId, type EngineEvent, type EngineEventInput, type EngineEventOf, type RampStepPayload } from '../trading/events.ts';
 import type { RampPlan } from './plan.ts';
 import { rMeasures, tradeRisk, type RMeasures, type RTrade } from './measures.ts';
+import { belowMinimumOf, belowMinimumWords, type BelowMinimum } from './below-minimum.ts';
 import { judgeStage, type StageFigures, type Verdict } from './judge.ts';
 
 export interface RampKeeperDeps {
@@ -40,7 +41,10 @@ interface Ramp {
   maxDrawdownPct: number;
   /** Trading resumed by hand after a ramp halt: the ramp starts again at the next close. */
   restartDue: boolean;
+  /** Symbols whose last entry during the stage was skipped below their minimum volume: the stage cannot trade them. */
+  belowMinimum: Map<string, BelowMinimum>;
 }
+
 
 /** What the card and /ramp show of an agent's ramp. */
 export interface RampStatus {
@@ -54,6 +58,8 @@ export interface RampStatus {
   baseline: RMeasures;
   /** The next step, or why it is held, in words. */
   next: string;
+  /** Symbols the stage cannot trade: their last entry was below the minimum volume (absent: none). */
+  belowMinimum?: BelowMinimum[];
 }
 
 /**
@@ -99,7 +105,17 @@ export class RampKeeper {
       }
       case 'order.intent': {
         const r = this.ramps.get(e.agentId);
-        if (r && e.payload.purpose === 'open') this.entries.set(e.payload.clientOrderId, { agentId: e.agentId, period: r.period, stopDistance: e.payload.stopDistance });
+        if (r && e.payload.purpose === 'open') {
+          this.entries.set(e.payload.clientOrderId, { agentId: e.agentId, period: r.period, stopDistance: e.payload.stopDistance });
+          r.belowMinimum.delete(e.payload.symbol);
+        }
+        return;
+      }
+      case 'decision': {
+        const r = this.ramps.get(e.agentId);
+        if (!r || e.payload.action !== 'skip') return;
+        const small = belowMinimumOf(e.payload);
+        if (small) r.belowMinimum.set(small.symbol, small);
         return;
       }
       case 'position.closed': {
@@ -125,7 +141,7 @@ export class RampKeeper {
       // A stored record writes NaN (no paper trade) as null: read back as NaN, so a restart judges as before.
       const b = p.baseline;
       const baseline = { trades: b.trades, winRatePct: b.winRatePct ?? NaN, expectancyR: b.expectancyR ?? NaN };
-      const fresh: Ramp = { plan: p.plan, baseline, stage: 0, state: 'ramping', since: 0, stageCapital: 0, period: 0, realized: 0, trades: [], peak: 0, drawdownPct: 0, maxDrawdownPct: 0, restartDue: false };
+      const fresh: Ramp = { plan: p.plan, baseline, stage: 0, state: 'ramping', since: 0, stageCapital: 0, period: 0, realized: 0, trades: [], peak: 0, drawdownPct: 0, maxDrawdownPct: 0, restartDue: false, belowMinimum: new Map() };
       this.ramps.set(e.agentId, fresh);
       return this.newPeriod(fresh, p.stage - 1, e.time, p.stageCapital);
     }
@@ -136,7 +152,7 @@ export class RampKeeper {
   }
 
   private newPeriod(r: Ramp, stage: number, time: number, capital: number): void {
-    Object.assign(r, { stage, since: time, stageCapital: capital, period: ++this.periods, realized: 0, trades: [], peak: capital, drawdownPct: 0, maxDrawdownPct: 0, state: 'ramping', restartDue: false });
+    Object.assign(r, { stage, since: time, stageCapital: capital, period: ++this.periods, realized: 0, trades: [], peak: capital, drawdownPct: 0, maxDrawdownPct: 0, state: 'ramping', restartDue: false, belowMinimum: new Map() });
   }
 
   /** A bar closed: every ramping agent of that timeframe is judged, each at most one step per engine time. */
@@ -213,8 +229,10 @@ export class RampKeeper {
     const next =
       r.state === 'complete' ? 'ramp complete: it trades its whole capital'
       : r.state === 'halted' ? (r.restartDue ? 'trading resumed: the ramp starts again at its first stage at the next close' : 'halted by the ramp: resume its trading by hand to start again at the first stage')
+      : v!.kind === 'held' && r.belowMinimum.size ? `${belowMinimumWords([...r.belowMinimum.values()])}; ${v!.reason}`
       : v!.reason;
-    return { state: r.state, stage: r.stage + 1, stages: r.plan.stagesPct.length, fractionPct: r.state === 'complete' ? 100 : r.plan.stagesPct[r.stage], since: r.since, figures: f, plan: r.plan, baseline: r.baseline, next };
+    const small = r.state === 'ramping' && r.belowMinimum.size ? { belowMinimum: [...r.belowMinimum.values()] } : {};
+    return { state: r.state, stage: r.stage + 1, stages: r.plan.stagesPct.length, fractionPct: r.state === 'complete' ? 100 : r.plan.stagesPct[r.stage], since: r.since, figures: f, plan: r.plan, baseline: r.baseline, next, ...small };
   }
 }
 

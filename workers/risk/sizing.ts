@@ -43,3 +43,20 @@ export function sizePosition(x: SizingInput): SizingResult {
   }
   return { ok: true, units, capped };
 }
+
+/**
+ * The sizing an agent uses on a share of its capital (its capital ramp's
+ * stage): risk sizing takes the share through the equity it is given, a fixed
+ * size is scaled itself.
+ */
+export function scaledSizing(sizing: Sizing, fraction: number): Sizing {
+  return fraction === 1 || sizing.kind === 'risk' ? sizing : { kind: 'fixed', units: sizing.units * fraction };
+}
+
+const BELOW_MINIMUM = /^(?:skipped: )?size below minimum: ([\d.e+-]+) units < ([\d.e+-]+) units for (\S+)/;
+
+/** A skip reason of sizePosition's "size below minimum" read back (the capital ramp tells why a stage cannot trade), else null. */
+export function belowMinimumIn(reason: string): { units: number; minUnits: number; symbol: string } | null {
+  const m = BELOW_MINIMUM.exec(reason);
+  return m ? { units: Number(m[1]), minUnits: Number(m[2]), symbol: m[3] } : null;
+}
