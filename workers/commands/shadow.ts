@@ -74,6 +74,19 @@ export function modelVersions(events: readonly EngineEvent[], agentId: string): 
   return { current, shadow, previous };
 }
 
+/** What #promote and the PWA's Promote ask: the versions, and the comparison so far (null: nothing decided yet). */
+export function promoteQuestion(agentId: string, shadow: { role: Role; modelId: string }, current: Partial<Record<Role, string>>, r: ShadowComparison | null): string {
+  const so = r ? ` So far: decisions differ on ${r.decisions.differ} of ${r.decisions.bars} bars; P&L shadow ${cents(r.trades.pnl.backtestCents)} vs current ${cents(r.trades.pnl.liveCents)}.` : ' The shadow has decided nothing yet.';
+  return `Promote ${shadow.modelId} to be agent ${agentId}'s ${shadow.role} model in place of ${current[shadow.role]}? It decides from the next bar; open positions stay.${so}`;
+}
+
+/** What #rollback and the PWA's Roll back ask: each role's version now and after (the caller has checked there is a previous). */
+export function rollbackQuestion(agentId: string, v: ReturnType<typeof modelVersions>): string {
+  const back = v.previous.at(-1) ?? {};
+  const changes = (['alpha', 'risk', 'guard'] as const).filter((r) => back[r] !== v.current[r]).map((r) => `${r} ${v.current[r]} -> ${back[r]}`);
+  return `Roll agent ${agentId} back (${changes.join(', ')})? It decides with the previous version from the next bar; open positions stay.`;
+}
+
 async function agentOf(ctx: CommandContext, typed: string): Promise<string> {
   const s = await ctx.host.status();
   const hit = s.agents.find((a) => a.id === typed) ?? s.agents.find((a) => a.id.toLowerCase() === typed.toLowerCase());
@@ -132,9 +145,7 @@ const promote: CommandDef<{ agent: string }> = {
     const events = await wholeRecord(ctx.store);
     const v = modelVersions(events, agentId);
     if (!v.shadow) throw new CommandError(`agent ${agentId} has no model in shadow to promote: start one with #shadow ${agentId} <model id>`);
-    const r = await shadowComparison(ctx.store, agentId, events).catch(() => null);
-    const so = r ? ` So far: decisions differ on ${r.decisions.differ} of ${r.decisions.bars} bars; P&L shadow ${cents(r.trades.pnl.backtestCents)} vs current ${cents(r.trades.pnl.liveCents)}.` : ' The shadow has decided nothing yet.';
-    return `Promote ${v.shadow.modelId} to be agent ${agentId}'s ${v.shadow.role} model in place of ${v.current[v.shadow.role]}? It decides from the next bar; open positions stay.${so}`;
+    return promoteQuestion(agentId, v.shadow, v.current, await shadowComparison(ctx.store, agentId, events).catch(() => null));
   },
   async run(ctx, a) {
     return send(ctx, { kind: 'agent.promote-shadow', agentId: await agentOf(ctx, a.agent) });
@@ -151,10 +162,8 @@ const rollback: CommandDef<{ agent: string }> = {
   async confirm(ctx, a) {
     const agentId = await agentOf(ctx, a.agent);
     const v = modelVersions(await wholeRecord(ctx.store), agentId);
-    const back = v.previous.at(-1);
-    if (!back) throw new CommandError(`agent ${agentId} has nothing to roll back to: no promotion of a shadow since it was created (or each was rolled back)`);
-    const changes = (['alpha', 'risk', 'guard'] as const).filter((r) => back[r] !== v.current[r]).map((r) => `${r} ${v.current[r]} -> ${back[r]}`);
-    return `Roll agent ${agentId} back (${changes.join(', ')})? It decides with the previous version from the next bar; open positions stay.`;
+    if (!v.previous.length) throw new CommandError(`agent ${agentId} has nothing to roll back to: no promotion of a shadow since it was created (or each was rolled back)`);
+    return rollbackQuestion(agentId, v);
   },
   async run(ctx, a) {
     return send(ctx, { kind: 'agent.rollback', agentId: await agentOf(ctx, a.agent) });

@@ -20,6 +20,7 @@ import { ModeBadge } from './ModeBadge.tsx';
 import { Readiness } from './Readiness.tsx';
 import { AgentPerformance } from '../performance/AgentPerformance.tsx';
 import { LiveVsBacktest } from './LiveVsBacktest.tsx';
+import { ShadowPanel } from './ShadowPanel.tsx';
 
 /** One agent: its state and money, its chart with trades marked, and its controls. */
 export function AgentCard(props: { agent: AgentSummary }) {
@@ -218,6 +219,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
       <AgentPerformance agent={a()} />
       <Readiness agent={a()} />
       <LiveVsBacktest agent={a()} />
+      <ShadowPanel agent={a()} />
     </article>
   );
 }
