@@ -122,7 +122,7 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
       case 'agent.remove':
         return await agent(c.agentId, 'remove');
       case 'agent.mode':
-        return await post(`/api/agents/${encodeURIComponent(c.agentId)}/mode`, { mode: c.mode, ...(c.override ? { override: c.override } : {}) });
+        return await post(`/api/agents/${encodeURIComponent(c.agentId)}/mode`, { mode: c.mode, ...(c.override ? { override: c.override } : {}), ...(c.ramp ? { ramp: c.ramp } : {}) });
       case 'position.close':
         return await post('/api/positions/close', { agentId: c.agentId, symbol: c.symbol });
       case 'positions.close-all':

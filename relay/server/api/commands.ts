@@ -37,7 +37,7 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     return run(c, { kind: 'agent.stop', agentId: id, closePositions: close === true });
   });
   app.post('/api/agents/:id/remove', (c) => run(c, { kind: 'agent.remove', agentId: agentId(c) }));
-  // Paper or live; going live over red readiness gates takes override.reason (the host judges the gates and records it).
+  // Paper or live; going live over red readiness gates takes override.reason (the host judges the gates and records it); ramp: "off" goes live without the capital ramp.
   app.post('/api/agents/:id/mode', async (c) => {
     const id = agentId(c);
     const body = await jsonBody(c);
@@ -46,7 +46,10 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     if (o !== undefined && o !== null && (typeof o !== 'object' || Array.isArray(o))) throw new BadRequest('override', 'must be {"reason": "..."} or absent');
     const reason = o ? (o as Record<string, unknown>).reason : undefined;
     if (o && (typeof reason !== 'string' || !reason.trim() || reason.length > OVERRIDE_REASON_MAX)) throw new BadRequest('override.reason', `must say why in words, at most ${OVERRIDE_REASON_MAX} characters`);
-    return run(c, { kind: 'agent.mode', agentId: id, mode, ...(typeof reason === 'string' ? { override: { reason } } : {}) });
+    // "off": live without the capital ramp (the host starts one otherwise).
+    const ramp = body.ramp;
+    if (ramp !== undefined && ramp !== null && ramp !== 'off') throw new BadRequest('ramp', `must be "off" (live without the capital ramp) or absent (got ${JSON.stringify(ramp).slice(0, 40)})`);
+    return run(c, { kind: 'agent.mode', agentId: id, mode, ...(typeof reason === 'string' ? { override: { reason } } : {}), ...(ramp === 'off' ? { ramp } : {}) });
   });
 
   app.post('/api/positions/close', async (c) => {
