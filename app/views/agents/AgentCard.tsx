@@ -20,6 +20,7 @@ import { ModeBadge } from './ModeBadge.tsx';
 import { Readiness } from './Readiness.tsx';
 import { AgentPerformance } from '../performance/AgentPerformance.tsx';
 import { LiveVsBacktest } from './LiveVsBacktest.tsx';
+import { RampPanel } from './RampPanel.tsx';
 import { ShadowPanel } from './ShadowPanel.tsx';
 
 /** One agent: its state and money, its chart with trades marked, and its controls. */
@@ -217,6 +218,7 @@ export function AgentCard(props: { agent: AgentSummary }) {
         )}
       </Show>
       <AgentPerformance agent={a()} />
+      <RampPanel agent={a()} />
       <Readiness agent={a()} />
       <LiveVsBacktest agent={a()} />
       <ShadowPanel agent={a()} />
