@@ -20,6 +20,8 @@ export function Readiness(props: { agent: AgentSummary }) {
   const [reason, setReason] = createSignal('');
   const [askReason, setAskReason] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
+  // Going live starts the capital ramp (docs/RISK.md) unless the trader unticks it.
+  const [withRamp, setWithRamp] = createSignal(true);
   const [r] = createResource(
     () => (open() ? [ws.version(), props.agent.id] : false),
     async () => {
@@ -36,7 +38,8 @@ export function Readiness(props: { agent: AgentSummary }) {
   async function send(mode: 'paper' | 'live', override?: string) {
     setBusy(true);
     try {
-      const res = await ws.host.command({ kind: 'agent.mode', agentId: props.agent.id, mode, ...(override ? { override: { reason: override } } : {}) });
+      const noRamp = mode === 'live' && !withRamp();
+      const res = await ws.host.command({ kind: 'agent.mode', agentId: props.agent.id, mode, ...(override ? { override: { reason: override } } : {}), ...(noRamp ? { ramp: 'off' as const } : {}) });
       notify(res.ok ? 'ok' : 'error', res.ok ? res.message : res.reason);
       if (res.ok) {
         setAskReason(false);
@@ -55,7 +58,8 @@ export function Readiness(props: { agent: AgentSummary }) {
     }
     const why = reason().trim();
     const redText = gates.length ? ` ${gates.length} readiness gate(s) are red: ${gates.map((g) => g.text).join('; ')}. Override reason recorded: "${why}".` : ' Every readiness gate is green.';
-    if (!(await confirmAction(`Move agent ${props.agent.id} to LIVE? Its next orders go to ${broker()} with real money.${redText}`, { confirmLabel: 'Go live' }))) return;
+    const rampText = withRamp() ? ' It starts on the capital ramp: a small share of its capital, stepped up only while live keeps matching paper.' : ' The capital ramp is OFF: it trades its whole capital from the first order.';
+    if (!(await confirmAction(`Move agent ${props.agent.id} to LIVE? Its next orders go to ${broker()} with real money.${rampText}${redText}`, { confirmLabel: 'Go live' }))) return;
     await send('live', gates.length ? why : undefined);
   }
 
@@ -116,6 +120,9 @@ export function Readiness(props: { agent: AgentSummary }) {
                     <input id={`override-${props.agent.id}`} name="override-reason" maxLength={500} value={reason()} onInput={(e) => setReason(e.currentTarget.value)} data-override-reason />
                   </div>
                 </Show>
+                <label class="small">
+                  <input type="checkbox" checked={withRamp()} onChange={(e) => setWithRamp(e.currentTarget.checked)} data-ramp-choice /> Start on the capital ramp
+                </label>
                 <button class="danger" disabled={busy()} onClick={goLive} data-action="go-live">
                   {red().length && reason().trim() ? 'Go live with override' : 'Go live'}
                 </button>
