@@ -120,6 +120,22 @@ describe('an agent on its way to live', () => {
   });
 });
 
+describe('model versions', () => {
+  it("lists the versions the chain agent trades, per role, for a new one to run in shadow", async () => {
+    await page.click('nav a[href="#/agents"]');
+    const card = page.locator('[data-agent-card="demo-chain"]');
+    await card.waitFor({ timeout: 30_000 });
+    const panel = card.locator('[data-shadow="demo-chain"]');
+    await panel.locator('summary').click();
+    const roles = panel.locator('[data-shadow-versions] [data-shadow-role]');
+    await expect.poll(() => roles.evaluateAll((els) => els.map((e) => e.getAttribute('data-shadow-role'))), { timeout: 30_000 }).toEqual(['alpha', 'risk', 'guard']);
+    for (const role of ['alpha', 'risk', 'guard']) expect(await panel.locator(`[data-shadow-role="${role}"] dd`).textContent()).toMatch(new RegExp(`^${role}:demo-${role}@\\d+\\.\\d+\\.\\d+$`));
+    // One version of each demo bundle is stored: nothing to shadow yet, and no shadow running.
+    expect(await panel.locator('[data-shadow-pick]').count()).toBe(0);
+    expect(await panel.getAttribute('data-shadow-running')).toBeNull();
+  });
+});
+
 describe('model health', () => {
   it("shows the chain's models against their bundles: hit rate, calibration, drift per feature, the guard's block rate", async () => {
     await page.click('nav a[href="#/models"]');
