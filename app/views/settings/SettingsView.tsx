@@ -4,6 +4,7 @@ import { useWorkspace } from '../../state/workspace.ts';
 import { Field, errorText } from './form-fields.tsx';
 import { CTraderPanel } from './CTraderPanel.tsx';
 import { RiskLimitsForm } from './RiskLimitsForm.tsx';
+import { GoLivePanel } from './GoLivePanel.tsx';
 import { NotifyPanel } from './NotifyPanel.tsx';
 import { CommandUsagePanel } from './CommandUsagePanel.tsx';
 import { BrowserNotifyPanel } from '../../alerts/BrowserNotifyPanel.tsx';
@@ -136,6 +137,8 @@ export function SettingsView() {
       <CTraderPanel />
 
       <RiskLimitsForm />
+
+      <GoLivePanel />
 
       <NotifyPanel />
 
