@@ -74,12 +74,12 @@ class TestScheduler implements Scheduler {
   }
 }
 
-async function openHost(store: ReturnType<typeof createMemoryStore>, clock: { t: number }, broker: PaperBroker, feed: ScriptedFeed, scheduler: Scheduler, bind: (s: BrokerEventSink) => void) {
+async function openHost(store: ReturnType<typeof createMemoryStore>, clock: { t: number }, broker: PaperBroker, feed: ScriptedFeed, scheduler: Scheduler, bind: (s: BrokerEventSink) => void, log?: (line: string) => void) {
   const market = (s: BrokerEventSink): LiveMarket => {
     bind(s);
     return { name: 'paper-live', broker, feed, subscriptions: [{ symbol: 'GOOG', timeframe: 'D1' }], instrument: (x) => KNOWN_INSTRUMENTS[x], connect: async () => {}, disconnect: () => {}, status: () => ({ connected: true, lastHeartbeat: clock.t }) };
   };
-  const host = await LiveHost.open({ store, wallClock: { now: () => clock.t }, owner: 'relay', loadModel: loadModelNode, market, scheduler, staleAfterMs: 60_000 });
+  const host = await LiveHost.open({ store, wallClock: { now: () => clock.t }, owner: 'relay', loadModel: loadModelNode, market, scheduler, staleAfterMs: 60_000, log });
   await host.start();
   return host;
 }
@@ -135,5 +135,108 @@ describe('daily schedule on a live feed', () => {
     const bt = await runBacktest({ series: [goog], agent: AGENT, initialCash: 100_000, leverage: 1, costs: COSTS, instrument: (s) => KNOWN_INSTRUMENTS[s], from: goog.time[100] });
     const strip = (d: ReturnType<typeof decisionsOf>) => d.map((e) => ({ id: e.id, payload: e.payload }));
     expect(JSON.stringify(strip(live))).toBe(JSON.stringify(strip(decisionsOf(bt.events))));
+  });
+});
+
+/** 20:30 New York after the close of bar i: 01:30 UTC in winter (EST), 00:30 UTC in summer (EDT). */
+function dueOf(i: number): number {
+  const summer = new Date(goog.time[i]).toLocaleString('en-US', { timeZone: 'America/New_York', timeZoneName: 'short' }).endsWith('EDT');
+  return goog.time[i] + DAY + (summer ? 30 : 90) * 60_000;
+}
+
+/**
+ * How the host restarts after bar i arrived: before its decision time; 10 s
+ * after the decision (inside the 60 s staleness allowance, so only the record
+ * can tell it was decided); down across the decision time and back 30 s late
+ * (inside the allowance) or two hours late (outside it).
+ */
+type Restart = 'before-decision' | 'after-decision' | 'back-30s-late' | 'back-2h-late';
+
+/** Bars 100..159 on a live host restarted as `restarts` says; every decision write the host attempted, and its log. */
+async function runWithRestarts(restarts: Record<number, Restart>) {
+  const store = createMemoryStore();
+  const attempted: string[] = [];
+  const append = store.events.append.bind(store.events);
+  store.events.append = (events) => {
+    for (const e of events) if (e.type === 'decision') attempted.push(e.id);
+    return append(events);
+  };
+  const clock = { t: goog.time[0] };
+  let sink: BrokerEventSink = () => {};
+  const broker = new PaperBroker({ initialCash: 100_000, leverage: 1, costs: COSTS, instrument: (s) => KNOWN_INSTRUMENTS[s], now: () => clock.t }, (e) => sink(e));
+  await store.bars.put(sliceSeries(goog, 0, 100));
+  const scheduler = new TestScheduler(clock);
+  const logs: string[] = [];
+  const open = async () => {
+    const feed = new ScriptedFeed();
+    return { feed, host: await openHost(store, clock, broker, feed, scheduler, (s) => (sink = s), (l) => logs.push(l)) };
+  };
+  let { host, feed } = await open();
+  expect((await host.command({ kind: 'agent.create', config: AGENT })).ok).toBe(true);
+  await host.stop();
+  ({ host, feed } = await open());
+  const decidedAt = new Map<number, number>();
+  for (let i = 100; i < 160; i++) {
+    await scheduler.advanceTo(goog.time[i] + DAY);
+    await feed.push(barAt(goog, i));
+    expect(decisionsOf(await store.events.since(0)).some((e) => e.payload.barTime === goog.time[i])).toBe(false);
+    const r = restarts[i];
+    if (r && r !== 'after-decision') {
+      await host.stop();
+      if (r === 'back-30s-late') await scheduler.advanceTo(dueOf(i) + 30_000);
+      if (r === 'back-2h-late') await scheduler.advanceTo(dueOf(i) + 2 * 3_600_000);
+      ({ host, feed } = await open());
+    }
+    if (clock.t < dueOf(i)) await scheduler.advanceTo(dueOf(i));
+    if (r === 'after-decision') {
+      await scheduler.advanceTo(dueOf(i) + 10_000);
+      await host.stop();
+      ({ host, feed } = await open());
+    }
+    const mine = decisionsOf(await store.events.since(0)).filter((e) => e.payload.barTime === goog.time[i]);
+    if (mine.length) decidedAt.set(i, mine[0].time);
+    expect(mine.length).toBeLessThanOrEqual(1);
+  }
+  await host.stop();
+  return { all: await store.events.since(0), attempted, logs, decidedAt };
+}
+
+describe('daily schedule across live restarts', () => {
+  const strip = (d: ReturnType<typeof decisionsOf>) => d.map((e) => ({ id: e.id, payload: e.payload }));
+  const backtest = async () => decisionsOf((await runBacktest({ series: [goog], agent: AGENT, initialCash: 100_000, leverage: 1, costs: COSTS, instrument: (s) => KNOWN_INSTRUMENTS[s], from: goog.time[100] })).events);
+
+  it('a restart while a bar is held decides it once at 20:30 New York, and a restart after the decision does not decide it again: the backtest’s decisions, id for id', async () => {
+    const before = [103, 110, 111, 127, 140, 155];
+    const after = [104, 120, 141, 156];
+    const restarts: Record<number, Restart> = {};
+    for (const i of before) restarts[i] = 'before-decision';
+    for (const i of after) restarts[i] = 'after-decision';
+    const { all, attempted, decidedAt } = await runWithRestarts(restarts);
+    // Every bar decided once, at its decision time, whichever side of it the host restarted.
+    for (let i = 100; i < 160; i++) expect(decidedAt.get(i), new Date(goog.time[i]).toISOString()).toBe(dueOf(i));
+    // Written once each: the restart after a decision found it in the record and did not take it again.
+    expect(attempted.length).toBe(60);
+    expect(new Set(attempted).size).toBe(60);
+    const bt = await backtest();
+    expect(JSON.stringify(strip(decisionsOf(all)))).toBe(JSON.stringify(strip(bt)));
+    // The restarts fell on bars that trade: some of those decisions placed orders.
+    const ordered = decisionsOf(all).filter((e) => e.payload.clientOrderId).map((e) => goog.time.indexOf(e.payload.barTime));
+    expect(ordered.length).toBeGreaterThan(3);
+  });
+
+  it('a host down across the decision time decides at its restart within the staleness allowance, and misses the day beyond it, saying so', async () => {
+    const { all, attempted, logs, decidedAt } = await runWithRestarts({ 120: 'back-30s-late', 158: 'back-2h-late' });
+    // 30 s late: decided at the restart, the decision the backtest takes (its fill at the next open is the same).
+    expect(decidedAt.get(120)).toBe(dueOf(120) + 30_000);
+    const bt = await backtest();
+    const live = decisionsOf(all);
+    const at = (d: ReturnType<typeof decisionsOf>, i: number) => JSON.stringify(strip(d.filter((e) => e.payload.barTime === goog.time[i])));
+    for (let i = 100; i < 158; i++) expect(at(live, i), String(i)).toBe(at(bt, i));
+    // Two hours late: missed, in words; the next bar is decided at its time.
+    expect(decidedAt.has(158)).toBe(false);
+    expect(attempted.filter((id) => id === `dec:daily:GOOG:${goog.time[158]}`)).toEqual([]);
+    expect(logs).toContain(`agent daily missed its GOOG D1 bar of ${new Date(goog.time[158]).toISOString().slice(0, 10)}: its decision time (daily@20:30/America/New_York, ${new Date(dueOf(158)).toISOString()}) passed while the host was down`);
+    expect(decidedAt.get(159)).toBe(dueOf(159));
+    expect(new Set(attempted).size).toBe(attempted.length);
   });
 });

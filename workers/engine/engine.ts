@@ -268,13 +268,18 @@ export class Engine {
       if (a.daily && this.deps.holdDailyBars) {
         const due = dailyDecisionTime(bar.time, a.daily);
         if (due > this.deps.clock.now()) {
-          this.held.push({ due, agent: a, symbol, bar });
-          this.held.sort((x, y) => x.due - y.due);
+          this.hold({ due, agent: a, symbol, bar });
           continue;
         }
       }
       a.onBarClose(symbol, bar);
     }
+  }
+
+  /** Keeps a D1 bar for a daily agent until its decision time, earliest first. */
+  private hold(h: HeldBar): void {
+    this.held.push(h);
+    this.held.sort((x, y) => x.due - y.due);
   }
 
   /** The earliest decision time a held bar waits for (holdDailyBars), or null. */
@@ -297,11 +302,19 @@ export class Engine {
     return true;
   }
 
-  /** A bar of history for the agents on that symbol and timeframe to warm up on: no decision, no order, no fill. */
-  warmUp(symbol: string, timeframe: Timeframe, bar: Bar): void {
+  /**
+   * A bar of history for the agents on that symbol and timeframe to warm up on: no decision, no order, no fill.
+   * `holdFor`: daily agents that have not decided this bar yet (a live host restarted while it held it):
+   * it is held for them again instead, and releaseHeldBars decides it at its time (taken once, not twice).
+   */
+  warmUp(symbol: string, timeframe: Timeframe, bar: Bar, holdFor?: ReadonlySet<string>): void {
     this.risk.seeClose(symbol, timeframe, bar.close);
     if (this.trails.size) this.trails.feed(symbol, timeframe, bar);
-    for (const a of this.agentList) if (a.config.timeframe === timeframe) a.warmUp(symbol, bar);
+    for (const a of this.agentList) {
+      if (a.config.timeframe !== timeframe) continue;
+      if (a.daily && holdFor?.has(a.config.id)) this.hold({ due: dailyDecisionTime(bar.time, a.daily), agent: a, symbol, bar });
+      else a.warmUp(symbol, bar);
+    }
   }
 
   /**

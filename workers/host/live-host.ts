@@ -19,6 +19,7 @@ import { DEMO_ACCOUNT } from '../engine/demo.ts';
 import type { Timers } from '../trading/clock.ts';
 import { schedulerFromTimers, type Scheduler } from '../brokers/ctrader/scheduler.ts';
 import { RampKeeper } from '../ramp/keeper.ts';
+import { barsToHoldAgain } from './held-restart.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
 export interface LiveMarket {
@@ -192,6 +193,8 @@ export class LiveHost extends HostCore {
       await this.market.connect();
       await this.restoreAgents();
       await this.warmUp();
+      // A daily bar held again whose decision time came while the host started is decided now; a later one gets its wake-up.
+      await this.decideHeldBars();
     } catch (err) {
       return this.fail(`could not start: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -267,7 +270,11 @@ export class LiveHost extends HostCore {
     return null;
   }
 
-  /** The stored bars, in close-time order across symbols, through every agent's indicators. */
+  /**
+   * The stored bars, in close-time order across symbols, through every agent's
+   * indicators; a daily bar still to be decided is held again for its agents
+   * (held-restart.ts) instead of warming them.
+   */
   private async warmUp(): Promise<void> {
     const n = this.deps.warmUpBars ?? 500;
     const series: BarSeries[] = [];
@@ -279,15 +286,23 @@ export class LiveHost extends HostCore {
     for (const s of series) for (let i = Math.max(0, s.time.length - n); i < s.time.length; i++) items.push({ close: nextBarOpenTime(s.time[i], s.timeframe), s, i });
     for (const s of series) this.market.resumeAfter?.(s.symbol, s.timeframe, s.time[s.time.length - 1]);
     items.sort((a, b) => a.close - b.close);
+    const records = new Map((await this.deps.store.agents.list()).map((r) => [r.config.id, r.createdAt]));
+    const hold = await barsToHoldAgain({ agents: this.engine.listAgents(), series, createdAt: (id) => records.get(id), recorded: (id) => this.deps.store.events.has(id), now: this.clock.now(), lateBy: this.staleAfter('D1'), log: this.deps.log });
     for (const { s, i } of items) {
-      this.engine.warmUp(s.symbol, s.timeframe, { time: s.time[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
+      const holdFor = i === s.time.length - 1 && s.timeframe === 'D1' ? hold.get(s.symbol) : undefined;
+      this.engine.warmUp(s.symbol, s.timeframe, { time: s.time[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] }, holdFor);
       this.lastClose.set(s.symbol, s.close[i]);
     }
   }
 
+  /** How long after its close a bar (or a held daily bar after its decision time) may still be traded on (LiveHostDeps.staleAfterMs). */
+  private staleAfter(tf: Timeframe): number {
+    return this.deps.staleAfterMs ?? Math.min(60_000, TIMEFRAME_MS[tf]);
+  }
+
   private onBar(symbol: string, tf: Timeframe, bar: Bar): void {
     const close = nextBarOpenTime(bar.time, tf);
-    const staleAfter = this.deps.staleAfterMs ?? Math.min(60_000, TIMEFRAME_MS[tf]);
+    const staleAfter = this.staleAfter(tf);
     if (this.stopping) return;
     // A held daily bar whose time has come is decided before anything newer.
     this.engine.releaseHeldBars();
