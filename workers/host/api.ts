@@ -9,6 +9,8 @@ import type { PendingOrderView } from '../brokers/broker.ts';
 import type { TrailRule } from '../risk/trailing.ts';
 import type { Side } from '../trading/orders.ts';
 import type { RampStatus } from '../ramp/keeper.ts';
+import type { ReadinessGates } from '../readiness/gates.ts';
+import type { RampPlan } from '../ramp/plan.ts';
 
 /**
  * What a place that shows a workspace (a PWA tab, a Telegram chat, a relay
@@ -64,7 +66,14 @@ export type WorkspaceCommand =
   | { kind: 'agent.shadow'; agentId: string; role: 'alpha' | 'risk' | 'guard'; modelId: string }
   | { kind: 'agent.shadow-stop'; agentId: string }
   | { kind: 'agent.promote-shadow'; agentId: string }
-  | { kind: 'agent.rollback'; agentId: string };
+  | { kind: 'agent.rollback'; agentId: string }
+  /**
+   * The workspace's readiness gates (settings key readiness.gates) and capital
+   * ramp plan (ramp.plan), each a set of values over the defaults that
+   * replaces the stored one; null: back to the defaults; absent: unchanged.
+   * Checked with the rules the host reads them by (golive-config.ts).
+   */
+  | { kind: 'golive.configure'; gates?: Partial<ReadinessGates> | null; ramp?: Partial<RampPlan> | null };
 
 /** The first command of every workspace: its account and the series its replay feed plays. */
 export interface WorkspaceInit {
@@ -123,6 +132,8 @@ export interface HostStatus {
   pendingOrders: PendingOrderView[];
   /** Trading states, locks and limits; absent before the engine is up. */
   risk?: RiskSnapshot;
+  /** The stored readiness.gates and ramp.plan as the host reads them over the defaults (null: not set); absent until first read. */
+  goLive?: { gates: Partial<ReadinessGates> | null; ramp: Partial<RampPlan> | null };
   lastSeq: number;
 }
 

@@ -15,6 +15,7 @@ import type { AgentModes } from './agent-modes.ts';
 import type { CostModel } from '../market/costs.ts';
 import type { Shadows } from './shadows.ts';
 import { applyShadowCommand } from './shadow-commands.ts';
+import { applyGoLiveConfig } from './golive-config.ts';
 
 /** A command the workspace will not carry out; the message says why, in words. */
 export class CommandRefused extends Error {}
@@ -152,6 +153,8 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
     case 'agent.promote-shadow':
     case 'agent.rollback':
       return applyShadowCommand(d, c);
+    case 'golive.configure':
+      return applyGoLiveConfig(d, c);
   }
 }
 

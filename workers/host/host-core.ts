@@ -12,6 +12,7 @@ import { AgentTracker } from './agent-tracker.ts';
 import { AgentModes, defaultMode } from './agent-modes.ts';
 import { applyCommand, CommandRefused, type CommandDeps } from './apply-command.ts';
 import { Shadows } from './shadows.ts';
+import { storedGoLive } from './golive-config.ts';
 import { DEMO_ACCOUNT } from '../engine/demo.ts';
 import type { CostModel } from '../market/costs.ts';
 import type { AgentSummary, CommandResult, FeedState, HostStatus, HostUpdate, WorkspaceCommand, WorkspaceHostApi } from './api.ts';
@@ -58,6 +59,8 @@ export abstract class HostCore implements WorkspaceHostApi {
   protected commandCount = 0;
   protected lastSeq = 0;
   protected lastHeartbeat: number | null = null;
+  /** The stored go-live settings, read again at each status() and after each golive.configure: the pushed status carries the last read. */
+  private goLive: HostStatus['goLive'];
   protected done = 0;
   protected total = 0;
   protected lastBarTime: number | null = null;
@@ -105,6 +108,7 @@ export abstract class HostCore implements WorkspaceHostApi {
   }
 
   async status(): Promise<HostStatus> {
+    this.goLive = await storedGoLive(this.core.store);
     return this.snapshotStatus();
   }
 
@@ -129,6 +133,7 @@ export abstract class HostCore implements WorkspaceHostApi {
         this.outbox.push(commandEvent(this.commandCount + 1, q.command, this.commandStep(), q.source, this.clock.now()));
         try {
           const message = await applyCommand(this.commandDeps(), q.command);
+          if (q.command.kind === 'golive.configure') this.goLive = await storedGoLive(this.core.store);
           this.afterCommand();
           this.commandCount++;
           await this.flush();
@@ -244,6 +249,7 @@ export abstract class HostCore implements WorkspaceHostApi {
       agents: ready ? this.engine.listAgents().map((r) => this.summary(r.config.id)) : [],
       pendingOrders: ready ? [...this.broker.pendingOrders()] : [],
       ...(ready ? { risk: this.engine.risk.snapshot() } : {}),
+      ...(this.goLive ? { goLive: this.goLive } : {}),
       lastSeq: this.lastSeq,
     };
   }
