@@ -136,6 +136,9 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
       case 'risk.configure':
         // The wire form keeps a NaN limit NaN (refused, naming it): JSON would make it null, which means "limit off".
         return await post('/api/risk/config', { config: c.config }, true);
+      case 'golive.configure':
+        // Wire form, as for risk limits: a NaN stays NaN and is refused by name (JSON would send null).
+        return await post('/api/golive/config', { ...('gates' in c ? { gates: c.gates } : {}), ...('ramp' in c ? { ramp: c.ramp } : {}) }, true);
       case 'position.levels':
         return await post('/api/positions/levels', { symbol: c.symbol, ...('stopLoss' in c ? { stopLoss: c.stopLoss } : {}), ...('takeProfit' in c ? { takeProfit: c.takeProfit } : {}) });
       case 'position.trail':

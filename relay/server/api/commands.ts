@@ -8,6 +8,7 @@ import type { TradingState } from '../../../workers/trading/events.ts';
 import { parseAgentConfig } from './agent-body.ts';
 import type { AgentMode } from '../../../workers/engine/agent-config.ts';
 import { OVERRIDE_REASON_MAX } from '../../../workers/host/agent-mode.ts';
+import { goLiveConfigProblems } from '../../../workers/host/golive-config.ts';
 
 /**
  * Commands go to the workspace host, which applies them at the next step
@@ -76,6 +77,16 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     const problems = riskConfigProblems(body.config as RiskConfig);
     if (problems.length) return c.json({ error: `risk limits not changed: ${problems.join('; ')}`, field: configField(problems[0]), problems }, 400);
     return run(c, { kind: 'risk.configure', config: body.config as RiskConfig });
+  });
+  // Settings > Going live: gates and/or ramp (null: the defaults), checked here by the host's own rules, field by field.
+  app.post('/api/golive/config', async (c) => {
+    const body = await jsonBody(c, { wire: true });
+    const problems = goLiveConfigProblems(body);
+    if (problems.length) return c.json({ error: `going-live settings not changed: ${problems.map((p) => p.problem).join('; ')}`, field: problems[0].field, problems }, 400);
+    const cmd: WorkspaceCommand = { kind: 'golive.configure' };
+    if (body.gates !== undefined) cmd.gates = body.gates as typeof cmd.gates;
+    if (body.ramp !== undefined) cmd.ramp = body.ramp as typeof cmd.ramp;
+    return run(c, cmd);
   });
 
   app.post('/api/agents/:id/lease', async (c) => {
