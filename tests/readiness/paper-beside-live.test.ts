@@ -249,6 +249,72 @@ describe('a paper agent beside a live one', () => {
     await reopened.host.stop();
   });
 
+  it('a paper order in flight at a restart fills at the next bar as without the restart; one whose bar closed while the host was down is cancelled in words', async () => {
+    type Restart = 'none' | 'before-fill' | 'down-past-fill';
+    const run = async (restart: Restart) => {
+      const store = createMemoryStore();
+      const clock = { t: eurusd.time[100] };
+      const { market } = account(clock);
+      await store.bars.put(sliceSeries(eurusd, 0, 100));
+      const open = async () => {
+        const feed = new ScriptedFeed();
+        const host = await LiveHost.open({ store, wallClock: { now: () => clock.t }, owner: 'relay', loadModel: loadModelNode, market: market(feed) });
+        await host.start();
+        return { host, feed };
+      };
+      let { host, feed } = await open();
+      expect((await host.command({ kind: 'agent.create', config: PAPER })).ok).toBe(true);
+      // Created, then a restart in every run: the agent warms up on the stored bars alike.
+      await host.stop();
+      ({ host, feed } = await open());
+      const inFlight = async () => (await store.orders.list({ agentId: 'paper-sma' })).filter((o) => o.state === 'intent' || o.state === 'accepted');
+      // Bars until the paper agent has an order in flight (sent at a close, to fill at the next bar's open).
+      let k = 100;
+      for (; k < 400 && (await inFlight()).length === 0; k++) {
+        clock.t = eurusd.time[k] + H;
+        await feed.push(barAt(eurusd, k));
+      }
+      const orders = await inFlight();
+      expect(orders.length).toBe(1);
+      const next = k;
+      if (restart !== 'none') {
+        await host.stop();
+        // Down until two minutes after the next bar's close: past the host's 60 s staleness allowance for H1 bars.
+        if (restart === 'down-past-fill') clock.t = eurusd.time[next] + H + 120_000;
+        ({ host, feed } = await open());
+      }
+      for (let i = next; i < next + 40; i++) {
+        if (!(restart === 'down-past-fill' && i === next)) clock.t = eurusd.time[i] + H;
+        await feed.push(barAt(eurusd, i));
+      }
+      await host.stop();
+      return { events: await store.events.since(0), id: orders[0].clientOrderId, next };
+    };
+    const paperTrading = (ev: Awaited<ReturnType<typeof run>>['events']) =>
+      JSON.stringify(ev.filter((e) => e.agentId === 'paper-sma' && ['decision', 'order.intent', 'order.filled', 'order.cancelled', 'order.rejected', 'position.opened', 'position.closed'].includes(e.type)).map((e) => ({ id: e.id, time: e.time, payload: e.payload })));
+
+    const plain = await run('none');
+    const restarted = await run('before-fill');
+    expect(restarted.id).toBe(plain.id);
+    // The order put back fills at the next bar's open plus the demo costs (0.8 pip spread, 0.1 pip slippage) for a buy, minus the slippage for a sell.
+    const fills = restarted.events.filter((e) => e.type === 'order.filled' && e.payload.clientOrderId === restarted.id);
+    expect(fills.length).toBe(1);
+    const f = fills[0].payload as { price: number; side: number };
+    const o = eurusd.open[restarted.next];
+    expect(f.price).toBe(Math.round((f.side === 1 ? o + 0.00009 : o - 0.00001) * 1e5) / 1e5);
+    // And everything the paper agent did is what it did without the restart, id for id.
+    expect(paperTrading(restarted.events)).toBe(paperTrading(plain.events));
+
+    const down = await run('down-past-fill');
+    expect(down.id).toBe(plain.id);
+    expect(down.events.filter((e) => e.type === 'order.filled' && e.payload.clientOrderId === down.id)).toEqual([]);
+    const cancels = down.events.filter((e) => e.type === 'order.cancelled' && e.payload.clientOrderId === down.id);
+    expect(cancels.length).toBe(1);
+    expect(cancels[0].payload).toMatchObject({ reason: `host restarted before it filled: the bar it would have filled at (EURUSD H1 ${new Date(eurusd.time[down.next]).toISOString()}) closed while the host was down` });
+    // The agent trades on from the next live bars: a later order of it fills.
+    expect(down.events.some((e) => e.type === 'order.filled' && e.agentId === 'paper-sma' && e.time > cancels[0].time)).toBe(true);
+  });
+
   it('reads a record from before modes as it ran: an agent with no mode on a live workspace trades live; the defaults are the plan’s', async () => {
     expect(DEFAULT_READINESS_GATES).toMatchObject({ minTrades: 300, minTradesDaily: 30, minWinRatePct: 60, minProfitFactor: 1.5, maxDrawdownPct: 15, minSharpe: 1, errorFreeDays: 7 });
     const store = createMemoryStore();

@@ -368,6 +368,11 @@ export class Engine {
     return true;
   }
 
+  /** The timeframe whose bars fill this symbol's orders in a bar-driven broker (its finest traded), if any agent trades it. */
+  fillTimeframe(symbol: string): Timeframe | undefined {
+    return this.brokerTimeframe.get(symbol);
+  }
+
   /** The bars a position's trailing stop moves on: its agent's timeframe; the manual book's symbol's. */
   trailTimeframe(agentId: string, symbol: string): Timeframe | undefined {
     return this.agents.get(agentId)?.config.timeframe ?? this.brokerTimeframe.get(symbol);

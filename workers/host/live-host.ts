@@ -20,6 +20,7 @@ import type { Timers } from '../trading/clock.ts';
 import { schedulerFromTimers, type Scheduler } from '../brokers/ctrader/scheduler.ts';
 import { RampKeeper } from '../ramp/keeper.ts';
 import { barsToHoldAgain } from './held-restart.ts';
+import { RestoredPaperOrders } from './paper-restore.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
 export interface LiveMarket {
@@ -85,6 +86,13 @@ export class LiveHost extends HostCore {
   private flushQueued = false;
   /** The held daily bar the scheduler will wake for, and how to cancel that wake-up. */
   private heldWake: { due: number; cancel: () => void } | null = null;
+  /** Paper orders in flight at the restart, put back into the paper book (cancelled if their bar closed while the host was down). */
+  private readonly paperOrders = new RestoredPaperOrders({
+    isPaper: (id) => !!this.engine.agent(id) && this.modes.of(id) === 'paper',
+    fillTimeframe: (symbol) => this.engine.fillTimeframe(symbol),
+    holdsPaper: (id) => this.router.holdsPaper(id),
+    book: () => this.router.paper,
+  });
 
   private constructor(private readonly deps: LiveHostDeps) {
     super(deps);
@@ -248,6 +256,8 @@ export class LiveHost extends HostCore {
     for (const p of await this.deps.store.positions.open()) {
       if (this.engine.agent(p.agentId) && this.modes.of(p.agentId) === 'paper') this.router.paper.adopt({ id: p.positionId, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, entryTime: p.openedAt, stopLoss: p.stopLoss, takeProfit: p.takeProfit, entryCommissionCents: p.commissionCents });
     }
+    // So do paper orders in flight: they fill at the next live bar, or are cancelled in words if it closed while the host was down (paper-restore.ts).
+    this.paperOrders.restore(record);
     // Trailing stops set by hand on positions still open come back too (their commands are the record).
     await restoreTrails(this.commandDeps(), record);
     // So do model versions: a shadow still running and what a rollback goes back to.
@@ -307,8 +317,10 @@ export class LiveHost extends HostCore {
     // A held daily bar whose time has come is decided before anything newer.
     this.engine.releaseHeldBars();
     this.barDelivered(symbol, tf, bar);
-    if (this.clock.now() - close > staleAfter) this.engine.warmUp(symbol, tf, bar);
-    else {
+    if (this.clock.now() - close > staleAfter) {
+      this.engine.warmUp(symbol, tf, bar);
+      this.paperOrders.staleBar(symbol, tf, bar);
+    } else {
       this.engine.onBar(symbol, tf, bar);
       this.shadows.onBar(symbol, tf, bar);
     }
