@@ -3,13 +3,16 @@
  * round-trip through the form, the defaults are the plan's, text that is no
  * number never becomes a value, every rule the host applies when it reads the
  * keys (readinessGatesProblems, rampPlanProblems) lands at the field it names,
- * and a stored value the host ignores is shown ignored at its field.
+ * a stored value the host ignores is shown ignored at its field, Save's
+ * command is what the host stores and reads back as typed, and the host's
+ * refusal lands at the fields it names.
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { DEFAULT_READINESS_GATES, readinessGates, type ReadinessGates } from '../../workers/readiness/gates.ts';
 import { DEFAULT_RAMP_PLAN, rampPlan, type RampPlan } from '../../workers/ramp/plan.ts';
-import { DEFAULT_GO_LIVE_FORM, defaultText, GATE_NUMBERS, GATE_SWITCHES, goLiveFormFromStored, goLiveFormOf, goLiveValuesOf, RAMP_NUMBERS, resetGoLive, saveGoLive } from '../../app/views/settings/go-live-form.ts';
+import { DEFAULT_GO_LIVE_FORM, defaultText, GATE_NUMBERS, GATE_SWITCHES, goLiveFormFromStored, goLiveFormOf, goLiveValuesOf, GO_LIVE_DEFAULTS_COMMAND, goLiveCommandOf, goLiveRefusalByField, RAMP_NUMBERS } from '../../app/views/settings/go-live-form.ts';
+import { applyGoLiveConfig } from '../../workers/host/golive-config.ts';
 
 /** Every field key the panel shows (its data-field names). */
 const FIELDS = new Set<string>([...GATE_NUMBERS.map((f) => `gates.${f.key}`), ...GATE_SWITCHES.map((f) => `gates.${f.key}`), 'ramp.stagesPct', ...RAMP_NUMBERS.map((f) => `ramp.${f.key}`), 'ramp.onBreach']);
@@ -87,28 +90,49 @@ describe('the going-live form', () => {
     expect(Object.keys(goLiveValuesOf(g).problems)).toEqual(['ramp.stagesPct']);
   });
 
-  it('stores only what differs from the defaults, reads it back as the host does, and Reset removes both keys', async () => {
-    const store = createMemoryStore();
+  it('sends only what differs from the defaults, which the host reads back as typed, and Reset sends both back to the defaults', async () => {
     const f = DEFAULT_GO_LIVE_FORM();
     f.gates.minTrades = '100';
     f.rehearse.requireBreakerTrip = false;
     f.stagesPct = '25, 50, 100';
     f.onBreach = 'halt';
     const v = goLiveValuesOf(f);
-    await saveGoLive(store.settings, { gates: v.gates!, plan: v.plan! });
-    expect(await store.settings.get('readiness.gates')).toEqual({ minTrades: 100, requireBreakerTrip: false });
-    expect(await store.settings.get('ramp.plan')).toEqual({ stagesPct: [25, 50, 100], onBreach: 'halt' });
-    // What the host reads from the keys is what was typed.
+    const cmd = goLiveCommandOf({ gates: v.gates!, plan: v.plan! });
+    expect(cmd).toEqual({ kind: 'golive.configure', gates: { minTrades: 100, requireBreakerTrip: false }, ramp: { stagesPct: [25, 50, 100], onBreach: 'halt' } });
+    // Applied by the host's own code on a store: what it then reads from the keys is what was typed.
+    const store = createMemoryStore();
+    await applyGoLiveConfig({ store }, cmd);
     expect(readinessGates(await store.settings.get('readiness.gates'))).toEqual({ ...DEFAULT_READINESS_GATES, minTrades: 100, requireBreakerTrip: false });
     expect(rampPlan(await store.settings.get('ramp.plan'))).toEqual({ ...DEFAULT_RAMP_PLAN, stagesPct: [25, 50, 100], onBreach: 'halt' });
     // And the form opens on it again.
     expect(goLiveFormFromStored(await store.settings.get('readiness.gates'), await store.settings.get('ramp.plan'))).toEqual({ form: f, problems: {} });
-    // All defaults again: the keys go, rather than a copy of today's defaults.
-    await saveGoLive(store.settings, { gates: DEFAULT_READINESS_GATES, plan: DEFAULT_RAMP_PLAN });
-    expect(await store.settings.get('readiness.gates')).toBeUndefined();
-    expect(await store.settings.get('ramp.plan')).toBeUndefined();
-    await saveGoLive(store.settings, { gates: v.gates!, plan: v.plan! });
-    await resetGoLive(store.settings);
+    // All defaults typed: null for each key, so the keys go rather than a copy of today's defaults.
+    expect(goLiveCommandOf({ gates: DEFAULT_READINESS_GATES, plan: DEFAULT_RAMP_PLAN })).toEqual(GO_LIVE_DEFAULTS_COMMAND);
+    expect(GO_LIVE_DEFAULTS_COMMAND).toEqual({ kind: 'golive.configure', gates: null, ramp: null });
+    await applyGoLiveConfig({ store }, GO_LIVE_DEFAULTS_COMMAND);
+    expect(await store.settings.list()).toEqual([]);
+  });
+
+  it("puts the host's refusal, and the relay's 400, at the fields they name", async () => {
+    const store = createMemoryStore();
+    const bad = { kind: 'golive.configure', gates: { minTrades: 2.5, minWinRatePct: 101 }, ramp: { stagesPct: [5, 1, 100], onBreach: 'pause' } } as never;
+    const reason = await applyGoLiveConfig({ store }, bad).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(reason.startsWith('going-live settings not changed: ')).toBe(true);
+    const expected = {
+      'gates.minTrades': ['minTrades must be a whole number, 0 or more (got 2.5)'],
+      'gates.minWinRatePct': ['minWinRatePct must be a number from 0 to 100 (got 101)'],
+      'ramp.stagesPct': ['stagesPct must be rising percentages above 0 ending at 100 (got [5,1,100])'],
+      'ramp.onBreach': ['onBreach must be step-down or halt (got "pause")'],
+    };
+    expect(goLiveRefusalByField(reason)).toEqual(expected);
+    // The relay's client puts the 400's field first: the same fields.
+    expect(goLiveRefusalByField(`gates.minTrades: ${reason}`)).toEqual(expected);
+    // What names no field of the form stays whole, for the form's line.
+    expect(goLiveRefusalByField('going-live settings not changed: gates.minTrade is not a readiness gate (they are minTrades, ...)')).toEqual({ form: ['gates.minTrade is not a readiness gate (they are minTrades, ...)'] });
+    expect(goLiveRefusalByField('the workspace is stopped: no bars')).toEqual({ form: ['the workspace is stopped: no bars'] });
     expect(await store.settings.list()).toEqual([]);
   });
 

@@ -1,8 +1,9 @@
 /**
  * Settings > Going live saved, then used by the host: the readiness gates and
- * the ramp plan written by the form's own save (go-live-form.ts saveGoLive)
- * are what a live host judges the next promotion by and what the ramp it
- * starts runs on. A paper agent on a scripted EURUSD H1 feed with paper fills
+ * the ramp plan sent as the form's own command (go-live-form.ts
+ * goLiveCommandOf, golive.configure) are what a live host judges the next
+ * promotion by and what the ramp it starts runs on; a refused value is named
+ * and changes nothing. A paper agent on a scripted EURUSD H1 feed with paper fills
  * (tests/live-vs-backtest's harness): with the defaults it is refused for its
  * red gates; with the form's gates its checklist carries the typed thresholds
  * and it goes live without an override; the ramp's start event carries the
@@ -19,7 +20,7 @@ import type { LiveHost } from '../../workers/host/live-host.ts';
 import { agentReadiness } from '../../workers/host/agent-readiness.ts';
 import { DEFAULT_READINESS_GATES } from '../../workers/readiness/gates.ts';
 import { DEFAULT_RAMP_PLAN } from '../../workers/ramp/plan.ts';
-import { DEFAULT_GO_LIVE_FORM, goLiveFormFromStored, goLiveValuesOf, saveGoLive } from '../../app/views/settings/go-live-form.ts';
+import { DEFAULT_GO_LIVE_FORM, goLiveCommandOf, goLiveFormFromStored, goLiveValuesOf } from '../../app/views/settings/go-live-form.ts';
 import { eurusd, H, paperLive } from '../live-vs-backtest/paper-live.ts';
 
 const DAY = 24 * H;
@@ -28,7 +29,7 @@ const AGENT: AgentConfig = { ...DEMO_AGENT, id: 'golive-sma', name: 'Go-live SMA
 const flat = async (host: LiveHost, store: ReturnType<typeof createMemoryStore>) =>
   (await store.positions.open({ agentId: AGENT.id })).length === 0 && !(await host.status()).pendingOrders.some((o) => o.agentId === AGENT.id);
 
-describe('going-live settings saved from the form', () => {
+describe('going-live settings sent from the form', () => {
   it('are the gates the next promotion is judged by and the plan the ramp it starts runs on', async () => {
     const store = createMemoryStore();
     const live = paperLive(store);
@@ -55,12 +56,25 @@ describe('going-live settings saved from the form', () => {
     expect(await threshold('sharpe')).toBe(-50);
     expect(Object.keys(goLiveFormFromStored(await store.settings.get('readiness.gates'), undefined).problems)).toEqual(['gates.minTrades']);
 
-    // The form's gates, saved as the panel saves them: every gate this record can pass, no rehearsal.
+    // A value the host would ignore, sent as a command: refused naming the field, nothing stored or recorded.
+    const commands = async () => (await store.events.since(0)).filter((e) => e.type === 'command').length;
+    const before = await commands();
+    const bad = await host.command({ kind: 'golive.configure', gates: { minTrades: 2.5 }, ramp: { stagesPct: [50, 25, 100] } });
+    expect(bad).toEqual({ ok: false, reason: 'going-live settings not changed: gates.minTrades must be a whole number, 0 or more (got 2.5); ramp.stagesPct must be rising percentages above 0 ending at 100 (got [50,25,100])' });
+    expect(await store.settings.get('readiness.gates')).toEqual({ minTrades: -3, minSharpe: -50 });
+    expect(await store.settings.get('ramp.plan')).toBeUndefined();
+    expect(await commands()).toBe(before);
+
+    // The form's gates, sent as the panel sends them: every gate this record can pass, no rehearsal.
     const f = DEFAULT_GO_LIVE_FORM();
     Object.assign(f.gates, { minTrades: String(paperTrades), minWinRatePct: '0', minProfitFactor: '0', maxDrawdownPct: '100', minSharpe: '-100', errorFreeDays: '0' });
     f.rehearse = { requireEmergencyStop: false, requireBreakerTrip: false };
     let v = goLiveValuesOf(f);
-    await saveGoLive(store.settings, { gates: v.gates!, plan: v.plan! });
+    const saved = await host.command(goLiveCommandOf({ gates: v.gates!, plan: v.plan! }));
+    expect(saved).toMatchObject({ ok: true, message: expect.stringContaining('going-live settings saved: readiness.gates minTrades') });
+    expect(await commands()).toBe(before + 1);
+    // The status the panel opens on says what the host now stores.
+    expect((await host.status()).goLive).toEqual({ gates: { minTrades: paperTrades, minWinRatePct: 0, minProfitFactor: 0, maxDrawdownPct: 100, minSharpe: -100, errorFreeDays: 0, requireEmergencyStop: false, requireBreakerTrip: false }, ramp: null });
     const r = await checklist();
     expect(r.gates.map((g) => [g.key, g.threshold])).toEqual([['trades', paperTrades], ['win-rate', 0], ['profit-factor', 0], ['max-drawdown', 100], ['sharpe', -100], ['errors', 0]]);
     expect(r.ready).toBe(true);
@@ -74,7 +88,7 @@ describe('going-live settings saved from the form', () => {
     f.ramp.minTrades = '0';
     f.onBreach = 'halt';
     v = goLiveValuesOf(f);
-    await saveGoLive(store.settings, { gates: v.gates!, plan: v.plan! });
+    expect(await host.command(goLiveCommandOf({ gates: v.gates!, plan: v.plan! }))).toMatchObject({ ok: true });
     const went = await host.command({ kind: 'agent.mode', agentId: AGENT.id, mode: 'live' });
     expect(went).toMatchObject({ ok: true, message: expect.stringContaining('capital ramp: it sizes on 25% of its capital, stepping up through 25, 50, 100%') });
     expect(went.ok && went.message).not.toContain('readiness overridden');

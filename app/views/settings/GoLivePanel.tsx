@@ -1,53 +1,61 @@
-import { createSignal, For, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, For, Show } from 'solid-js';
 import { createStore, unwrap } from 'solid-js/store';
-import { READINESS_SETTING } from '../../../workers/readiness/gates.ts';
-import { RAMP_SETTING, type RampPlan } from '../../../workers/ramp/plan.ts';
+import type { RampPlan } from '../../../workers/ramp/plan.ts';
+import type { WorkspaceCommand } from '../../../workers/host/api.ts';
 import { useWorkspace } from '../../state/workspace.ts';
-import { attachedToRelay } from '../../remote/attach.ts';
 import { errorText, Field } from './form-fields.tsx';
-import { DEFAULT_GO_LIVE_FORM, defaultText, GATE_NUMBERS, GATE_SWITCHES, goLiveFormFromStored, goLiveValuesOf, RAMP_NUMBERS, resetGoLive, saveGoLive, type GoLiveForm, type GoLiveProblems } from './go-live-form.ts';
+import { DEFAULT_GO_LIVE_FORM, defaultText, GATE_NUMBERS, GATE_SWITCHES, GO_LIVE_DEFAULTS_COMMAND, goLiveCommandOf, goLiveFormFromStored, goLiveRefusalByField, goLiveValuesOf, RAMP_NUMBERS, type GoLiveForm, type GoLiveProblems } from './go-live-form.ts';
 
 type Msg = { ok: boolean; text: string } | null;
 
 /**
  * Settings > Going live: the readiness gates an agent's paper record must
- * pass before it trades live, and the capital ramp it starts on. Saved in
- * this workspace's settings (readiness.gates, ramp.plan), which the host reads
- * at the next /readiness, the next #mode live and the next ramp start. Each
- * problem is the host's own rule (go-live-form.ts), shown at its field.
- *
- * A page attached to a relay shows the defaults read-only: this page's
- * settings are this browser's, and the relay's engine reads its own store,
- * which no route of the relay writes settings into.
+ * pass before it trades live, and the capital ramp it starts on. Saving sends
+ * `golive.configure` to the engine (this browser's, or the relay's when
+ * attached), which checks the values by the rules it reads them by, stores
+ * them in its workspace's settings (readiness.gates, ramp.plan) and records
+ * the command; it reads them at the next /readiness, the next #mode live and
+ * the next ramp start. The form opens on what the engine reports it stores
+ * (HostStatus.goLive); each problem, typed here or refused there, shows at
+ * its field.
  */
 export function GoLivePanel() {
   const ws = useWorkspace();
-  const settings = ws.store.settings;
-  const relay = () => attachedToRelay(ws);
   const [form, setForm] = createStore<GoLiveForm>(DEFAULT_GO_LIVE_FORM());
+  const [loaded, setLoaded] = createSignal(false);
   const [problems, setProblems] = createSignal<GoLiveProblems>({});
   const [msg, setMsg] = createSignal<Msg>(null);
   const [busy, setBusy] = createSignal(false);
 
-  onMount(async () => {
-    if (relay()) return;
-    try {
-      const r = goLiveFormFromStored(await settings.get(READINESS_SETTING), await settings.get(RAMP_SETTING));
+  // What the engine stores fills the form once; later updates must not overwrite what is being typed.
+  createEffect(() => {
+    const g = ws.status()?.goLive;
+    if (g && !loaded()) {
+      setLoaded(true);
+      const r = goLiveFormFromStored(g.gates, g.ramp);
       setForm(r.form);
       setProblems(r.problems);
-    } catch (e) {
-      setMsg({ ok: false, text: `The stored go-live settings could not be read: ${errorText(e)}` });
     }
   });
 
   const errorOf = (k: string) => problems()[k]?.join(' · ') || null;
   const edited = () => setMsg(null);
-  const locked = () => relay() || busy();
+  const locked = () => !loaded() || busy();
 
-  const run = async (what: string, work: () => Promise<string>) => {
+  /** Sends the command; the engine's refusal lands at the fields it names. */
+  const send = async (what: string, cmd: WorkspaceCommand, done: (message: string) => string) => {
     setBusy(true);
     try {
-      setMsg({ ok: true, text: await work() });
+      const r = await ws.host.command(cmd);
+      if (r.ok) setMsg({ ok: true, text: done(r.message) });
+      else {
+        const byField = goLiveRefusalByField(r.reason);
+        setProblems(byField);
+        const n = Object.entries(byField).filter(([k]) => k !== 'form').flatMap(([, ps]) => ps).length;
+        // A refusal naming no field (a stopped workspace, an unknown name) is said whole.
+        const whole = byField.form ? ` ${byField.form.join('; ')}` : '';
+        setMsg({ ok: false, text: n ? `${what}: the engine refused ${n} value${n === 1 ? '' : 's'}, shown at ${n === 1 ? 'its field' : 'their fields'}.${whole}` : `${what}:${whole}` });
+      }
     } catch (e) {
       setMsg({ ok: false, text: `${what}: ${errorText(e)}` });
     } finally {
@@ -63,20 +71,17 @@ export function GoLivePanel() {
       setMsg({ ok: false, text: 'Going-live settings not saved: fix the fields marked in red.' });
       return;
     }
-    const values = { gates: v.gates, plan: v.plan };
-    await run('Going-live settings not saved', async () => {
-      const stored = await saveGoLive(settings, values);
-      const n = Object.keys(stored.gates).length + Object.keys(stored.plan).length;
-      return `Saved${n ? ` (${n} value${n === 1 ? '' : 's'} differ from the defaults)` : ': all defaults'}. The readiness checklist uses them at once; a capital ramp takes the plan when its agent goes live.`;
-    });
+    const cmd = goLiveCommandOf({ gates: v.gates, plan: v.plan });
+    const n = Object.keys(cmd.gates ?? {}).length + Object.keys(cmd.ramp ?? {}).length;
+    await send('Going-live settings not saved', cmd, () => `Saved${n ? ` (${n} value${n === 1 ? '' : 's'} differ from the defaults)` : ': all defaults'}. The readiness checklist uses them at once; a capital ramp takes the plan when its agent goes live.`);
   };
 
   const reset = async () => {
-    await run('Defaults not restored', async () => {
-      await resetGoLive(settings);
+    setMsg(null);
+    await send('Defaults not restored', GO_LIVE_DEFAULTS_COMMAND, () => {
       setForm(DEFAULT_GO_LIVE_FORM());
       setProblems({});
-      return 'Defaults restored: readiness.gates and ramp.plan removed, so the host uses the defaults shown.';
+      return 'Defaults restored: readiness.gates and ramp.plan removed, so the engine uses the defaults shown.';
     });
   };
 
@@ -99,10 +104,8 @@ export function GoLivePanel() {
   return (
     <form class="panel" onSubmit={(e) => (e.preventDefault(), void save())} noValidate data-panel="go-live">
       <h3>Going live</h3>
-      <Show when={relay()}>
-        <p class="notice notice-warn" data-go-live-relay>
-          Attached to a relay: its engine judges readiness and runs the ramp with its own settings, which this page cannot read or change. Shown here: the defaults.
-        </p>
+      <Show when={!loaded()}>
+        <p class="muted">Waiting for the engine: the values are the ones it stores.</p>
       </Show>
       <p class="field-hint">
         An agent goes live from paper only when every readiness gate is green (or with an override and its reason), then trades a growing share of its capital while live keeps matching paper.

@@ -1,4 +1,4 @@
-import type { SettingsRepository } from '../../../workers/store/store.ts';
+import type { WorkspaceCommand } from '../../../workers/host/api.ts';
 import { DEFAULT_READINESS_GATES, READINESS_SETTING, readinessGates, readinessGatesProblems, type ReadinessGates } from '../../../workers/readiness/gates.ts';
 import { DEFAULT_RAMP_PLAN, RAMP_SETTING, rampPlan, rampPlanProblems, type RampPlan } from '../../../workers/ramp/plan.ts';
 
@@ -9,7 +9,9 @@ import { DEFAULT_RAMP_PLAN, RAMP_SETTING, rampPlan, rampPlanProblems, type RampP
  * rampPlanProblems: what readinessGates and rampPlan apply when the host reads
  * the keys), so the form refuses exactly what the host would ignore; this file
  * only reads what was typed (text that is no number never becomes one) and
- * puts each problem at the field it names.
+ * puts each problem at the field it names. Saving is the host's: the panel
+ * sends the golive.configure this file builds, and the host's refusal comes
+ * back at its fields (goLiveRefusalByField).
  */
 
 type GateNumber = Exclude<keyof ReadinessGates, 'requireEmergencyStop' | 'requireBreakerTrip'>;
@@ -137,29 +139,46 @@ export function goLiveValuesOf(f: GoLiveForm): { gates: ReadinessGates | null; p
   return { gates: ok ? gates : null, plan: ok ? plan : null, problems };
 }
 
-/** Only the values that differ from the defaults: what is stored, so an untouched value follows the plan's default. */
+/** Only the values that differ from the defaults. */
 export function changedFromDefaults<T extends object>(values: T, defaults: T): Partial<T> {
   const out: Partial<T> = {};
   for (const k of Object.keys(defaults) as (keyof T)[]) if (JSON.stringify(values[k]) !== JSON.stringify(defaults[k])) out[k] = values[k];
   return out;
 }
 
+type GoLiveConfigure = Extract<WorkspaceCommand, { kind: 'golive.configure' }>;
+
 /**
- * Writes both keys as the host reads them (a partial over the defaults); a
- * key with nothing changed from the defaults is removed.
+ * The command Save sends: each key as the host stores it, only the values
+ * that differ from the defaults (so an untouched value follows the plan's
+ * default), and null for a set with nothing changed (the key is removed).
  */
-export async function saveGoLive(settings: Pick<SettingsRepository, 'put' | 'delete'>, v: { gates: ReadinessGates; plan: RampPlan }): Promise<{ gates: Partial<ReadinessGates>; plan: Partial<RampPlan> }> {
+export function goLiveCommandOf(v: { gates: ReadinessGates; plan: RampPlan }): GoLiveConfigure {
   const gates = changedFromDefaults(v.gates, DEFAULT_READINESS_GATES);
-  const plan = changedFromDefaults(v.plan, DEFAULT_RAMP_PLAN);
-  if (Object.keys(gates).length) await settings.put(READINESS_SETTING, gates);
-  else await settings.delete(READINESS_SETTING);
-  if (Object.keys(plan).length) await settings.put(RAMP_SETTING, plan);
-  else await settings.delete(RAMP_SETTING);
-  return { gates, plan };
+  const ramp = changedFromDefaults(v.plan, DEFAULT_RAMP_PLAN);
+  return { kind: 'golive.configure', gates: Object.keys(gates).length ? gates : null, ramp: Object.keys(ramp).length ? ramp : null };
 }
 
 /** "Reset to defaults": both keys removed, so the host uses the plan's defaults. */
-export async function resetGoLive(settings: Pick<SettingsRepository, 'delete'>): Promise<void> {
-  await settings.delete(READINESS_SETTING);
-  await settings.delete(RAMP_SETTING);
+export const GO_LIVE_DEFAULTS_COMMAND: GoLiveConfigure = { kind: 'golive.configure', gates: null, ramp: null };
+
+/**
+ * The host's refusal (or the relay's 400, which may start with the field it
+ * names) at the fields it names: each problem starts 'gates.<key>' or
+ * 'ramp.<key>'; one naming no field of the form goes to 'form'.
+ */
+export function goLiveRefusalByField(reason: string): GoLiveProblems {
+  const out: GoLiveProblems = {};
+  const body = reason.replace(/^(?:(?:gates|ramp)(?:\.\w+)?: )?going-live settings not changed:\s*/, '');
+  for (const raw of body.split('; ')) {
+    const p = raw.trim();
+    if (!p) continue;
+    const m = /^(gates|ramp)\.(\w+) /.exec(p);
+    const key = m && FORM_FIELDS.has(`${m[1]}.${m[2]}`) ? `${m[1]}.${m[2]}` : 'form';
+    (out[key] ??= []).push(key === 'form' ? p : p.slice(m![1].length + 1));
+  }
+  return out;
 }
+
+/** Every field key the panel shows. */
+const FORM_FIELDS = new Set<string>([...GATE_NUMBERS, ...GATE_SWITCHES].map((f) => `gates.${f.key}`).concat('ramp.stagesPct', 'ramp.onBreach', ...RAMP_NUMBERS.map((f) => `ramp.${f.key}`)));
