@@ -120,6 +120,28 @@ describe('an agent on its way to live', () => {
   });
 });
 
+describe('going-live rules', () => {
+  it('Settings > Going live changes what the readiness checklist asks, through the engine; a bad value is refused at its field', async () => {
+    await page.click('nav a[href="#/settings"]');
+    const panel = page.locator('[data-panel="go-live"]');
+    await panel.waitFor({ timeout: 30_000 });
+    const trades = panel.locator('[data-field="gates.minTrades"] input');
+    await expect.poll(() => trades.isEnabled(), { timeout: 30_000 }).toBe(true);
+    await trades.fill('2.5');
+    await panel.locator('[data-action="save-go-live"]').click();
+    await expect.poll(() => panel.locator('[data-field="gates.minTrades"] .field-error').textContent(), { timeout: 15_000 }).toMatch(/whole number/);
+    await trades.fill('5');
+    await panel.locator('[data-action="save-go-live"]').click();
+    await expect.poll(() => page.locator('[data-saved="go-live"]').textContent(), { timeout: 15_000 }).toMatch(/saved/i);
+    await shot(panel, 'go-live-settings');
+    // The checklist now asks for 5 paper trades.
+    await page.click('nav a[href="#/agents"]');
+    const ready = page.locator('[data-agent-card="demo-sma"] [data-readiness="demo-sma"]');
+    if (!(await ready.getAttribute('open').then((v) => v !== null))) await ready.locator('summary').click();
+    await expect.poll(() => ready.locator('[data-gate="trades"]').textContent(), { timeout: 30_000 }).toMatch(/≥ 5\b/);
+  });
+});
+
 describe('model versions', () => {
   it("lists the versions the chain agent trades, per role, for a new one to run in shadow", async () => {
     await page.click('nav a[href="#/agents"]');

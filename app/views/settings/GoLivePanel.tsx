@@ -73,7 +73,7 @@ export function GoLivePanel() {
     }
     const cmd = goLiveCommandOf({ gates: v.gates, plan: v.plan });
     const n = Object.keys(cmd.gates ?? {}).length + Object.keys(cmd.ramp ?? {}).length;
-    await send('Going-live settings not saved', cmd, () => `Saved${n ? ` (${n} value${n === 1 ? '' : 's'} differ from the defaults)` : ': all defaults'}. The readiness checklist uses them at once; a capital ramp takes the plan when its agent goes live.`);
+    await send('Going-live settings not saved', cmd, () => `Saved${n ? ` (${n} value${n === 1 ? ' differs' : 's differ'} from the defaults)` : ': all defaults'}. The readiness checklist uses them at once; a capital ramp takes the plan when its agent goes live.`);
   };
 
   const reset = async () => {
