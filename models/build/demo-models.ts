@@ -331,8 +331,10 @@ function buildGuard(d: DemoDataset): BuiltModel {
     log_loss: binaryLogLoss(p, te.win),
     baseline_log_loss_train_rate: binaryLogLoss(te.win.map(() => trainRate), te.win),
   };
-  // What a guard threshold lets through: at the chain's default 0.5, and at the training base rate.
-  for (const [tag, threshold] of [['0_5', 0.5], ['train_base_rate', trainRate]] as const) {
+  // What a guard threshold lets through: at the chain's default 0.5, at the training base rate, and at the
+  // threshold the manifest declares (its rounded base rate): model health compares the live block rate with it.
+  const declared = round2(trainRate);
+  for (const [tag, threshold] of [['0_5', 0.5], ['train_base_rate', trainRate], [String(declared).replace('.', '_'), declared]] as const) {
     const allowed = te.win.filter((_, r) => p[r] >= threshold);
     metrics[`allowed_share_at_${tag}`] = allowed.length / te.n;
     if (allowed.length > 0) metrics[`win_rate_allowed_at_${tag}`] = mean(allowed);

@@ -304,7 +304,8 @@ describe('demo model bundles (public/models/demo)', () => {
       log_loss: ll(g, yWin),
       baseline_log_loss_train_rate: ll(yWin.map(() => trainWin), yWin),
     };
-    for (const [tag, th] of [['0_5', 0.5], ['train_base_rate', trainWin]] as const) {
+    const declared = Math.round(trainWin * 100) / 100;
+    for (const [tag, th] of [['0_5', 0.5], ['train_base_rate', trainWin], [String(declared).replace('.', '_'), declared]] as const) {
       const allowed = yWin.filter((_, k) => g[k] >= th);
       got[`allowed_share_at_${tag}`] = allowed.length / test.length;
       if (allowed.length) got[`win_rate_allowed_at_${tag}`] = avg(allowed);
