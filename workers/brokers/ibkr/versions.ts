@@ -1,7 +1,7 @@
 /**
  * The TWS API server versions this client speaks (docs/IBKR.md, Versions).
  *
- * The client announces exactly one version, 176 (MIN_SERVER_VER_BOND_ISSUERID,
+ * The client announces exactly one version, 176 (`v176` in the handshake) (MIN_SERVER_VER_BOND_ISSUERID,
  * the highest version of IB's TWS API 10.19 client). TWS and IB Gateway answer
  * min(their newest, the client's newest), so every build since 10.19 answers
  * 176 and the client has ONE field layout per message, each checked against
@@ -37,8 +37,12 @@ export const SERVER_VERSION = {
   PROTOBUF: 201,
 } as const;
 
-/** The handshake's version range text, `v176..176`. */
-export const VERSION_RANGE = `v${CLIENT_MIN_VERSION}..${CLIENT_MAX_VERSION}`;
+/** The handshake's version text as IB's clients build it (EClient.buildVersionString): `v176`, or `vMIN..MAX` for a range. */
+export function versionText(min: number, max: number): string {
+  return min < max ? `v${min}..${max}` : `v${min}`;
+}
+
+export const VERSION_RANGE = versionText(CLIENT_MIN_VERSION, CLIENT_MAX_VERSION);
 
 /** Why a server version the handshake answered cannot be used, or null when it can. */
 export function serverVersionProblem(version: number): string | null {
