@@ -4,6 +4,7 @@ import { replayCommand } from './commands-replay.ts';
 import { modelsCommand } from './commands-models.ts';
 import { backtestsCommand } from './commands-backtests.ts';
 import { datasetCommand } from './commands-dataset.ts';
+import { ibkrCommand } from './commands-ibkr.ts';
 import { UserError } from './load-bars.ts';
 import { ownEntry } from '../../workers/util/own.ts';
 import { printable } from './format.ts';
@@ -38,6 +39,8 @@ const HELP = `tradeguard: TradeGuard's command line
                          (the relay: PWA, API, stream and the workspace run headless; settings in docs/RELAY.md)
   tradeguard models      validate --model F.onnx --manifest F.json [--json]
   tradeguard models      import --model F.onnx --manifest F.json [--dir DIR] [--replace] | list [--dir DIR] [--json]
+  tradeguard ibkr        check [--host H] [--port P] [--client-id N] [--symbol S [--sec-type STK|CASH|FUT] [--exchange X] [--currency C]]
+                         (connects to TWS or IB Gateway: server version, accounts, market data type, the contract's details)
 
 --data defaults to the bundled real EURUSD hourly bars. Times are UTC.`;
 
@@ -53,6 +56,7 @@ const COMMANDS: Record<string, Command> = {
   // Loaded on use: the relay pulls in SQLite and the server, which other commands do not need.
   serve: async (argv, log) => (await import('./commands-serve.ts')).serveCommand(argv, log),
   models: modelsCommand,
+  ibkr: (argv, log) => ibkrCommand(argv, log),
 };
 
 /**

@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CTRADER_DEFAULTS, CTRADER_ENV_VARS, ctraderEndpoints, hostPortText, type CTraderEndpoints } from './ctrader-endpoints.ts';
+import { IBKR_ENV_VARS, ibkrSettings, type IbkrSettings } from './ibkr-settings.ts';
 import { parseIdList } from '../telegram/allow-list.ts';
 import { discordWebhookProblem } from '../notify/discord.ts';
 import { LOG_LEVELS, type LogLevel } from '../ops/log.ts';
@@ -38,6 +39,8 @@ export interface RelayConfig {
   discordWebhookUrl: string | null;
   /** What the relay runs: the demo replay, or agents on the cTrader account chosen in Settings. */
   workspace: 'demo' | 'live';
+  /** TWS or IB Gateway (TG_IBKR_*): parsed and checked; used by `tradeguard ibkr check` so far. */
+  ibkr: IbkrSettings;
 }
 
 export const MIN_RELAY_TOKEN_LENGTH = 32;
@@ -75,6 +78,7 @@ export const ENV_VARS = {
   TG_TELEGRAM_API_ROOT: `a self-hosted Telegram Bot API server (${TELEGRAM_API_ROOT})`,
   TG_DISCORD_WEBHOOK_URL: 'Discord webhook URL that receives the same alerts (none)',
   TG_WORKSPACE: 'demo (the replay, default) or live (agents on the cTrader account chosen under Settings > cTrader)',
+  ...IBKR_ENV_VARS,
 } as const;
 
 /** Names whose values are secrets: never printed, never logged. */
@@ -167,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
   const workspace = get('TG_WORKSPACE') ?? 'demo';
   if (workspace !== 'demo' && workspace !== 'live') problems.push(`TG_WORKSPACE: must be demo or live, got "${workspace}"`);
   if (workspace === 'live' && !ctrader) problems.push('TG_WORKSPACE=live needs a cTrader application: set TG_CTRADER_CLIENT_ID and TG_CTRADER_CLIENT_SECRET');
+  const ibkr = ibkrSettings(get, problems);
 
   if (problems.length) return { ok: false, problems };
   return {
@@ -190,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
       telegram,
       discordWebhookUrl,
       workspace: workspace as 'demo' | 'live',
+      ibkr,
     },
   };
 }
