@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { CONTRACTS, barsFor, findContract, type FakeBar, type FakeContract } from './fake-market.ts';
+import { FakeOrders, execution, commissionReport, openOrder, position, type OrdersOptions } from './fake-orders.ts';
 
 /**
  * A fake TWS on loopback speaking the TWS API text protocol: the handshake (it
@@ -22,6 +23,10 @@ export interface FakeTwsOptions {
   busyClientIds?: number[];
   /** Answer historical requests with 162 (a pacing violation). */
   pacing?: boolean;
+  /** The order book and account (fake-orders.ts): cash, commission rate, scripted fills, a rejection. */
+  orders?: Partial<OrdersOptions>;
+  /** Take the order that transmits a bracket, say nothing, and drop the connection: its outcome is unknown to the client. */
+  dropAfterTransmit?: boolean;
 }
 
 export const FARM_MESSAGES: [number, string][] = [
@@ -48,8 +53,19 @@ export class FakeTws {
   private readonly sockets = new Set<Socket>();
   private last: Socket | null = null;
   private conns = 0;
+  private clientId = 0;
+  readonly orders: FakeOrders;
 
-  constructor(readonly o: FakeTwsOptions = {}) {}
+  constructor(readonly o: FakeTwsOptions = {}) {
+    this.orders = new FakeOrders({ account: (o.accounts ?? ['DU111111'])[0], ...o.orders });
+  }
+
+  /** A bar on the fake's market: market orders fill at its open, stops and limits it crosses fill. */
+  bar(symbol: string, b: { time: number; open: number; high: number; low: number; close: number }): void {
+    const c = CONTRACTS.find((x) => x.symbol === symbol);
+    if (!c) throw new Error(`the fake has no ${symbol}`);
+    this.orders.bar(c.conId, b, b.time, (f) => this.send(f));
+  }
 
   async listen(): Promise<number> {
     this.server = createServer((s) => this.serve(s));
@@ -138,9 +154,51 @@ export class FakeTws {
     if (id === 9) return this.contractDetails(f);
     if (id === 20) return this.history(f);
     if (id === 25) this.streams.delete(Number(f[2]));
+    if (id === 3) return this.placeOrder(f);
+    if (id === 4) return this.orders.cancel(Number(f[2]), (m) => this.send(m));
+    if (id === 61) return this.positionsAnswer();
+    if (id === 62) return this.accountSummary(Number(f[2]), f[4].split(','));
+    if (id === 7) return this.executions(f);
+    if (id === 16) return this.openOrders();
+  }
+
+  private placeOrder(f: string[]): void {
+    const now = this.o.now?.() ?? Date.UTC(2024, 0, 2, 14, 30);
+    const silent = this.o.dropAfterTransmit && f[27] === '1';
+    this.orders.place(f, this.clientId, silent ? () => {} : (m) => this.send(m), now);
+    if (silent) this.dropConnection();
+  }
+
+  private positionsAnswer(): void {
+    for (const p of this.orders.positions.values()) this.send(position(this.orders.o.account, p));
+    this.send([62, 1]);
+  }
+
+  private accountSummary(reqId: number, tags: string[]): void {
+    for (const [tag, value] of this.orders.summary()) if (tags.includes(tag)) this.send([63, 1, reqId, this.orders.o.account, tag, value, 'USD']);
+    if (tags.includes('Currency')) this.send([63, 1, reqId, this.orders.o.account, 'Currency', 'USD', 'USD']);
+    this.send([64, 1, reqId]);
+  }
+
+  /** [7, 3, reqId, clientId, acctCode, time "yyyymmdd-hh:mm:ss" UTC, symbol, secType, exchange, side]: fills after `time`. */
+  private executions(f: string[]): void {
+    const reqId = Number(f[2]);
+    const m = /^(\d{4})(\d\d)(\d\d)-(\d\d):(\d\d):(\d\d)$/.exec(f[5]);
+    const since = m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : -Infinity;
+    for (const x of this.orders.fills.filter((x) => x.time > since && (!f[6] || x.order.contract.symbol === f[6]))) {
+      this.send(execution(reqId, x));
+      this.send(commissionReport(x));
+    }
+    this.send([55, 1, reqId]);
+  }
+
+  private openOrders(): void {
+    for (const o of this.orders.working()) this.send(openOrder(o));
+    this.send([53, 1]);
   }
 
   private startApi(clientId: number): void {
+    this.clientId = clientId;
     if (this.o.busyClientIds?.includes(clientId)) {
       this.error(-1, 326, 'Unable to connect as the client id is already in use. Retry with a unique client id.');
       return void setTimeout(() => this.last?.destroy(), 5);

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Contract, Order } from '@stoqey/ib';
 import { fxPair, future, stock, type IbContract } from '../../workers/brokers/ibkr/contract.ts';
 import { ACCOUNT_TAGS, bracketOrders, cancelAccountSummary, cancelOrder, placeOrder, reqAccountSummary, reqAllOpenOrders, reqExecutions, reqPositions, type Bracket, type IbOrder } from '../../workers/brokers/ibkr/order-requests.ts';
+import { decodeIncoming } from '../../workers/brokers/ibkr/responses.ts';
 import { frame } from '../../workers/brokers/ibkr/wire.ts';
-import { stoqeyBytes } from './oracle.ts';
+import { CONTRACTS } from './fake-market.ts';
+import { commissionReport, execution, openOrder, orderStatus, position, type FakeFill, type FakeOrder } from './fake-orders.ts';
+import { DECODE_PROBLEM, stoqeyBytes, stoqeyDecode } from './oracle.ts';
 
 const V = 176;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -57,5 +60,60 @@ describe(`order and account requests are byte for byte what @stoqey/ib sends at 
     expect(ours(reqExecutions(9))).toBe(hex(stoqeyBytes(V, (e) => e.reqExecutions(9, {}))));
     const x = { clientId: 17, acctCode: 'DU111111', time: '20240102-14:30:00', symbol: 'GOOG', secType: 'STK', exchange: 'SMART', side: 'BUY' } as const;
     expect(ours(reqExecutions(9, x))).toBe(hex(stoqeyBytes(V, (e) => e.reqExecutions(9, x as never))));
+  });
+});
+
+describe('order messages the fake sends decode cleanly with @stoqey/ib at 176, to the values the client reads', () => {
+  const goog = CONTRACTS[0];
+  const es = CONTRACTS[2];
+  const base: FakeOrder = { orderId: 5002, contract: goog, action: 'SELL', qty: 10, type: 'STP', lmt: undefined, aux: 138.5, tif: 'DAY', ocaGroup: 'oca:agent-1/o-7', ocaType: 1, account: 'DU111111', orderRef: 'agent-1/o-7:sl', parentId: 5000, clientId: 7, permId: 9000003, status: 'Submitted', filled: 0, avgPrice: 0 };
+  const filled: FakeOrder = { ...base, orderId: 5000, type: 'MKT', aux: undefined, action: 'BUY', parentId: 0, ocaGroup: '', ocaType: 0, orderRef: 'agent-1/o-7', status: 'Filled', filled: 10, avgPrice: 140.12 };
+  const fill: FakeFill = { execId: '0000e0d5.65710001.01.01', order: filled, price: 140.12, time: Date.UTC(2024, 0, 2, 14, 35), commission: 1 };
+
+  const cases: [string, (string | number)[]][] = [
+    ['openOrder of a working stop child', openOrder(base)],
+    ['openOrder of a limit child of a future', openOrder({ ...base, contract: es, type: 'LMT', lmt: 6050.25, aux: undefined })],
+    ['openOrder of a filled market parent', openOrder(filled)],
+    ['orderStatus filled', orderStatus(filled)],
+    ['orderStatus cancelled', orderStatus({ ...base, status: 'Cancelled' })],
+    ['execution', execution(1_000_000_009, fill)],
+    ['commission report', commissionReport(fill)],
+    ['position', position('DU111111', { contract: goog, qty: 10, avgCost: 140.12 })],
+    ['account summary row', [63, 1, 1_000_000_003, 'DU111111', 'NetLiquidation', '100012.34', 'USD']],
+    ['account summary end', [64, 1, 1_000_000_003]],
+    ['position end', [62, 1]],
+    ['open order end', [53, 1]],
+    ['executions end', [55, 1, 1_000_000_009]],
+  ];
+
+  it.each(cases)('%s', (_, msg) => {
+    const fields = msg.map(String);
+    const d = stoqeyDecode(V, fields);
+    expect(d.errors.filter((e) => DECODE_PROBLEM.test(e.message))).toEqual([]);
+    expect(d.events.length).toBe(1);
+    const m = decodeIncoming(fields);
+    const args = d.events[0].args;
+    if (m.type === 'openOrder') {
+      const [id, c, o, st] = args as [number, Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+      expect([id, c.conId, c.symbol, o.action, o.totalQuantity, o.orderType, o.lmtPrice, o.auxPrice, o.tif, o.ocaGroup, o.ocaType, o.orderRef, o.parentId, o.permId, st.status]).toEqual([m.order.orderId, m.order.contract.conId, m.order.contract.symbol, m.order.action, m.order.totalQuantity, m.order.orderType, m.order.lmtPrice, m.order.auxPrice, m.order.tif, m.order.ocaGroup, m.order.ocaType, m.order.orderRef, m.order.parentId, m.order.permId, m.order.status]);
+    } else if (m.type === 'orderStatus') expect(args.slice(0, 10)).toEqual([m.orderId, m.status, m.filled, m.remaining, m.avgFillPrice, m.permId, m.parentId, m.lastFillPrice, m.clientId, m.whyHeld]);
+    else if (m.type === 'execution') {
+      const [reqId, c, x] = args as [number, Record<string, unknown>, Record<string, unknown>];
+      const e = m.execution;
+      expect([reqId, c.conId, x.orderId, x.execId, x.time, x.acctNumber, x.side, x.shares, x.price, x.permId, x.cumQty, x.avgPrice, x.orderRef]).toEqual([e.reqId, e.contract.conId, e.orderId, e.execId, e.time, e.account, e.side, e.shares, e.price, e.permId, e.cumQty, e.avgPrice, e.orderRef]);
+    } else if (m.type === 'commission') {
+      const r = args[0] as Record<string, unknown>;
+      expect([r.execId, r.commission, r.currency]).toEqual([m.execId, m.commission, m.currency]);
+      expect(m.realizedPnl).toBeUndefined();
+    } else if (m.type === 'position') expect([args[0], (args[1] as { conId: number }).conId, args[2], args[3]]).toEqual([m.account, m.contract.conId, m.position, m.avgCost]);
+    else if (m.type === 'accountSummary') expect(args).toEqual([m.reqId, m.account, m.tag, m.value, m.currency]);
+    else if (m.type === 'accountSummaryEnd' || m.type === 'executionEnd') expect(args).toEqual([m.reqId]);
+    else expect(['positionEnd', 'openOrderEnd']).toContain(m.type);
+  });
+
+  it('an OPEN_ORDER one field short or long is refused, not misread', () => {
+    const fields = openOrder(base).map(String);
+    expect(() => decodeIncoming(fields.slice(0, -1))).toThrow(/OPEN_ORDER: the message ended/);
+    expect(() => decodeIncoming([...fields, ''])).toThrow(/OPEN_ORDER: 1 fields left over/);
   });
 });

@@ -1,4 +1,5 @@
 import type { ContractDetails, SecType } from './contract.ts';
+import { ORDER_IN, readOrderMessage, type OrderIncoming } from './order-responses.ts';
 
 /**
  * TWS -> client messages at server version 176 (versions.ts), decoded from
@@ -41,11 +42,13 @@ export type Incoming =
   | { type: 'marketDataType'; reqId: number; marketDataType: number }
   | { type: 'historicalData'; reqId: number; start: string; end: string; bars: IbBar[] }
   | { type: 'historicalDataUpdate'; reqId: number; bar: IbBar }
+  /** Orders, executions, positions and account values (order-responses.ts). */
+  | OrderIncoming
   /** A message this client does not read yet: skipped whole, which framing makes safe. */
   | { type: 'other'; msgId: number };
 
 /** Reads fields in order; running out, or leaving some unread, means the layout is not the one expected. */
-class Fields {
+export class Fields {
   private at = 0;
   constructor(
     private readonly fs: readonly string[],
@@ -73,7 +76,7 @@ class Fields {
 }
 
 /** TWS writes non-ASCII text as \uXXXX escapes (ENCODE_MSG_ASCII7). */
-function unescape(s: string): string {
+export function unescape(s: string): string {
   return s.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
@@ -81,9 +84,10 @@ function unescape(s: string): string {
 export function decodeIncoming(fields: readonly string[]): Incoming {
   const id = new Fields(fields, 'message id').int();
   const name = Object.entries(IN).find(([, v]) => v === id)?.[0];
-  if (!name) return { type: 'other', msgId: id };
-  const r = new Fields(fields.slice(1), name);
-  const msg = read(id, r);
+  const orderName = Object.entries(ORDER_IN).find(([, v]) => v === id)?.[0];
+  if (!name && !orderName) return { type: 'other', msgId: id };
+  const r = new Fields(fields.slice(1), (name ?? orderName)!);
+  const msg = name ? read(id, r) : readOrderMessage(id, r);
   r.end();
   return msg;
 }
