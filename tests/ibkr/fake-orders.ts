@@ -76,9 +76,11 @@ export class FakeOrders {
       this.o.rejectNext = undefined;
       return send(err(orderId, 201, text));
     }
+    const parentId = Number(f[28] || 0);
+    if (parentId && !this.orders.has(parentId)) return send(err(orderId, 201, 'Order rejected - reason:The parent order is being canceled.'));
     const contract = findContract({ conId: f[2], symbol: f[3], secType: f[4], currency: f[11], localSymbol: f[12] });
     if (!contract) return send(err(orderId, 200, 'No security definition has been found for the request'));
-    const o: FakeOrder = { orderId, contract, action: f[16] as 'BUY', qty: Number(f[17]), type: f[18], lmt: num(f[19]), aux: num(f[20]), tif: f[21], ocaGroup: f[22], ocaType: Number(f[47] || 0), account: f[23] || this.o.account, orderRef: f[26], parentId: Number(f[28] || 0), clientId, permId: this.nextPerm++, status: 'Held', filled: 0, avgPrice: 0 };
+    const o: FakeOrder = { orderId, contract, action: f[16] as 'BUY', qty: Number(f[17]), type: f[18], lmt: num(f[19]), aux: num(f[20]), tif: f[21], ocaGroup: f[22], ocaType: Number(f[47] || 0), account: f[23] || this.o.account, orderRef: f[26], parentId, clientId, permId: this.nextPerm++, status: 'Held', filled: 0, avgPrice: 0 };
     this.orders.set(orderId, o);
     if (f[27] !== '1') return;
     for (const h of [...this.orders.values()].filter((x) => x.status === 'Held')) {

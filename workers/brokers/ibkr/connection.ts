@@ -4,6 +4,7 @@ import { CLIENT_CODES, IbkrError, PORTS_HINT, codeKind, describeCode, type CodeK
 import type { ContractDetails, IbContract } from './contract.ts';
 import { cancelHistoricalData, reqContractDetails, reqCurrentTime, reqHistoricalData, reqIds, reqManagedAccts, reqMarketDataType, startApi, type HistoryRequest, type MarketDataType } from './requests.ts';
 import { PendingRequests, type HistoryResult, type WaitType } from './pending.ts';
+import { ORDER_MESSAGE_TYPES, type OrderIncoming } from './order-responses.ts';
 import { decodeIncoming, type IbBar, type Incoming } from './responses.ts';
 import type { IbkrTransport } from './transport.ts';
 import { serverVersionProblem } from './versions.ts';
@@ -59,6 +60,7 @@ export class IbkrSession {
   private readonly requests: PendingRequests;
   private readonly noticeHandlers: ((n: Notice) => void)[] = [];
   private readonly closeHandlers: ((reason: string) => void)[] = [];
+  private readonly orderHandlers: ((m: OrderIncoming) => void)[] = [];
   private orderId = 0;
   private start: { version: number; time: string; accounts?: string[]; nextId?: number } | null = null;
   private connecting: { resolve: (i: SessionInfo) => void; reject: (e: Error) => void; stopTimer: () => void } | null = null;
@@ -77,6 +79,22 @@ export class IbkrSession {
 
   onClose(h: (reason: string) => void): void {
     this.closeHandlers.push(h);
+  }
+
+  /** Order, execution, position and account messages go to the order layer (orders.ts), which matches them itself. */
+  onOrderMessage(h: (m: OrderIncoming) => void): void {
+    this.orderHandlers.push(h);
+  }
+
+  /** Sends a request the order layer built; false (and a warning) when the connection is not open. */
+  send(fields: string[], what: string): boolean {
+    if (this.state !== 'ready') throw this.notReady(what);
+    return this.write(fields, what);
+  }
+
+  /** A request id for a request answered outside this class (account summary, executions): never reused, above every order id. */
+  reserveRequestId(): number {
+    return this.requests.reserve();
   }
 
   /** Opens the socket and starts the API; resolves when ready, rejects with what failed. */
@@ -161,8 +179,10 @@ export class IbkrSession {
     return answer;
   }
 
-  private write(fields: string[], what: string): void {
-    if (!this.o.transport.send(frame(fields))) this.o.log?.('warn', `${what} not sent: the connection to TWS is not open`);
+  private write(fields: string[], what: string): boolean {
+    const sent = this.o.transport.send(frame(fields));
+    if (!sent) this.o.log?.('warn', `${what} not sent: the connection to TWS is not open`);
+    return sent;
   }
 
   private notReady(what: string): IbkrError {
@@ -200,6 +220,10 @@ export class IbkrSession {
   }
   private dispatch(m: Incoming): void {
     if (m.type === 'error') return this.onError(m.id, m.code, m.message);
+    if (ORDER_MESSAGE_TYPES.has(m.type)) {
+      for (const h of this.orderHandlers) h(m as OrderIncoming);
+      return;
+    }
     if (this.state === 'starting' && this.start && (m.type === 'managedAccounts' || m.type === 'nextValidId')) {
       if (m.type === 'managedAccounts') this.start.accounts = m.accounts;
       else this.start.nextId = m.orderId;

@@ -84,6 +84,8 @@ export type OrderIncoming =
   | { type: 'accountSummary'; reqId: number; account: string; tag: string; value: string; currency: string }
   | { type: 'accountSummaryEnd'; reqId: number };
 
+export const ORDER_MESSAGE_TYPES: ReadonlySet<string> = new Set<OrderIncoming['type']>(['orderStatus', 'openOrder', 'openOrderEnd', 'execution', 'executionEnd', 'commission', 'position', 'positionEnd', 'accountSummary', 'accountSummaryEnd']);
+
 /** IB writes an unset double as empty or as Double.MAX_VALUE. */
 const UNSET = 1.7976931348623157e308;
 function optNum(r: Fields): number | undefined {

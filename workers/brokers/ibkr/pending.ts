@@ -46,6 +46,11 @@ export class PendingRequests {
     return reqId;
   }
 
+  /** An id from the same sequence for a request tracked elsewhere. */
+  reserve(): number {
+    return this.nextId++;
+  }
+
   /** Takes a request out (answered, failed or cancelled). */
   settle(reqId: number): Pending | undefined {
     const p = this.byId.get(reqId);
