@@ -93,8 +93,11 @@ export class FakeOrders {
   cancel(orderId: number, send: Out): void {
     const o = this.orders.get(orderId);
     if (!o || o.status === 'Filled' || o.status === 'Cancelled') return send(err(orderId, 10148, `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: ${o?.status ?? 'unknown'}.`));
-    this.cancelled(o, send);
-    send(err(orderId, 202, 'Order Canceled - reason:'));
+    // Cancelling a parent cancels its children, as at IB.
+    for (const x of [o, ...this.working().filter((c) => c.parentId === orderId)]) {
+      this.cancelled(x, send);
+      send(err(x.orderId, 202, 'Order Canceled - reason:'));
+    }
   }
 
   /** A bar of a contract: market orders fill at its open, then stops and limits it crosses (the stop first when both are). */

@@ -109,3 +109,26 @@ describe('orders and account against the fake TWS', () => {
     again.close();
   });
 });
+
+describe('cancel and refusals', () => {
+  it('cancelling the parent before it fills cancels the bracket: statuses, no rejection, nothing open', async () => {
+    const { session, orders, events } = await setup();
+    orders.placeBracket({ ...bracket, orderRef: 'o-5' });
+    await until(() => of(events, 'status', 'o-5:sl').length > 0);
+    orders.cancel(100);
+    await until(() => ['o-5', 'o-5:tp', 'o-5:sl'].every((r) => of(events, 'status', r).some((e) => e.kind === 'status' && e.status === 'Cancelled')));
+    expect(events.filter((e) => e.kind === 'rejected')).toEqual([]);
+    expect(fake!.received.filter((r) => r.fields[0] === '4').map((r) => r.fields)).toEqual([['4', '1', '100', '']]);
+    expect(await orders.openOrders()).toEqual([]);
+    session.close();
+    expect(events.filter((e) => e.kind === 'unknown')).toEqual([]);
+  });
+
+  it('a closed session refuses orders and lists with words', async () => {
+    const { session, orders } = await setup();
+    session.close();
+    expect(() => orders.placeBracket({ ...bracket, orderRef: 'o-6' })).toThrow(/needs a ready session/);
+    await expect(orders.positions()).rejects.toThrow(/needs a ready session/);
+    await expect(orders.accountSummary()).rejects.toThrow(/needs a ready session/);
+  });
+});

@@ -1,5 +1,5 @@
 import type { SecType } from './contract.ts';
-import { unescape, type Fields } from './responses.ts';
+import { unescape, type Fields } from './fields.ts';
 
 /**
  * Order and account messages from TWS at server version 176, decoded from the

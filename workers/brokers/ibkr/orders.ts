@@ -111,9 +111,15 @@ export class IbkrOrders {
   private listRequest(kind: 'positions' | 'openOrders' | 'summary' | 'executions', reqId: number, fields: string[]): Promise<unknown[]> {
     const run = () =>
       new Promise<unknown[]>((done, fail) => {
-        const stop = this.scheduler.after(this.timeoutMs, () => this.endList(new Error(`TWS did not finish the ${kind} list within ${this.timeoutMs / 1000} s`)));
-        this.list = { kind, reqId, rows: [], done, fail, stop };
-        this.session.send(fields, kind);
+        // Registered before sending: the answer may arrive in the same turn. A session that is not ready throws, and nothing stays registered.
+        this.list = { kind, reqId, rows: [], done, fail, stop: () => {} };
+        try {
+          this.session.send(fields, kind);
+        } catch (e) {
+          this.list = null;
+          return fail(e as Error);
+        }
+        this.list.stop = this.scheduler.after(this.timeoutMs, () => this.endList(new Error(`TWS did not finish the ${kind} list within ${this.timeoutMs / 1000} s`)));
       });
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => {});
