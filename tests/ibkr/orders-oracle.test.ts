@@ -117,3 +117,32 @@ describe('order messages the fake sends decode cleanly with @stoqey/ib at 176, t
     expect(() => decodeIncoming([...fields, ''])).toThrow(/OPEN_ORDER: 1 fields left over/);
   });
 });
+
+describe('an OPEN_ORDER with every optional group IB may send (as TWS reports orders placed elsewhere)', () => {
+  it('is walked to its end by both decoders, which agree', () => {
+    const o: FakeOrder = { orderId: 77, contract: CONTRACTS[0], action: 'BUY', qty: 100, type: 'LMT', lmt: 150.25, aux: undefined, tif: 'GTC', ocaGroup: '', ocaType: 3, account: 'DU111111', orderRef: 'manual', parentId: 0, clientId: 0, permId: 123456, status: 'Submitted', filled: 0, avgPrice: 0 };
+    const f = openOrder(o).map(String);
+    expect(f.length).toBe(128);
+    // Indexes of the zero-extras layout (counted in IB's read order); edited from the back so earlier ones hold.
+    f[100] = 'Order will be held until the price condition is met';
+    f.splice(103, 1, '1', '1', 'a', '1', '150.5', '208813720', 'SMART', '0', '0', '0'); // one price condition, then ignoreRth, cancelOrder
+    f.splice(83, 1, 'Adaptive', '1', 'adaptivePriority', 'Normal'); // an algo with one parameter
+    f.splice(82, 1, '1', '12087792', '0.5', '1.1'); // a delta-neutral contract
+    f.splice(77, 1, 'D', '0.5'); // a hedge with its parameter
+    f.splice(76, 1, '0.1', '', '', '', '0', '', '', '0'); // scale price increment > 0 and its seven fields
+    f.splice(73, 1, '1', 'NonGuaranteed', '1'); // smart combo routing parameter
+    f.splice(71, 2, '1', '208813720', '1', 'BUY', 'SMART', '0', '0', '', '-1', '1', '150.1'); // one combo leg, one order combo leg price
+    f.splice(62, 2, 'LMT', '1.5', '12087792', '', '', '', '', '0', '0', ''); // delta-neutral order type, aux price and its eight fields
+    const d = stoqeyDecode(V, f);
+    expect(d.errors.filter((e) => DECODE_PROBLEM.test(e.message))).toEqual([]);
+    const [, , order, state] = d.events[0].args as [number, unknown, Record<string, unknown>, Record<string, unknown>];
+    expect([order.algoStrategy, (order.conditions as unknown[]).length, order.hedgeType, order.scalePriceIncrement, order.orderRef]).toEqual(['Adaptive', 1, 'D', 0.1, 'manual']);
+    const m = decodeIncoming(f);
+    expect(m.type === 'openOrder' && [m.order.orderRef, m.order.lmtPrice, m.order.ocaType, m.order.status, m.order.warningText]).toEqual(['manual', 150.25, 3, 'Submitted', 'Order will be held until the price condition is met']);
+    expect(state.warningText).toBe('Order will be held until the price condition is met');
+    // Another condition type than IB defines is refused, not skipped by guess.
+    const bad = [...f];
+    bad[bad.indexOf('150.5') - 3] = '2';
+    expect(() => decodeIncoming(bad)).toThrow(/order condition type 2/);
+  });
+});
