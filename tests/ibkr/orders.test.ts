@@ -132,3 +132,17 @@ describe('cancel and refusals', () => {
     await expect(orders.accountSummary()).rejects.toThrow(/needs a ready session/);
   });
 });
+
+describe('codes about an order that are not rejections', () => {
+  it("IB's order warning (399) and a refused cancel (10148) leave the order working and reject nothing", async () => {
+    const { session, orders, events } = await setup({ orders: { marketFillPrice: 140 } });
+    orders.placeBracket({ ...bracket, orderRef: 'o-7' });
+    await until(() => of(events, 'fill', 'o-7').length === 1);
+    fake!.error(102, 399, 'Order Message:\nSELL 10 GOOG NASDAQ.NMS\nWarning: your order will not be placed at the exchange until 2024-01-03 09:30:00 US/Eastern.');
+    orders.cancel(100); // already filled: IB refuses with 10148
+    await until(() => fake!.sent.some((f) => f[0] === '4' && f[3] === '10148'));
+    expect(await orders.openOrders()).toHaveLength(2);
+    expect(events.filter((e) => e.kind === 'rejected')).toEqual([]);
+    session.close();
+  });
+});

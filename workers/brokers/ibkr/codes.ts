@@ -18,7 +18,8 @@ export type CodeKind =
   | 'warning';
 
 const INFO = new Set([2104, 2106, 2107, 2108, 2119, 2158]);
-const WARNING = new Set([2100, 2103, 2105, 2109, 2110, 2137, 2157, 10167]);
+/** 399: IB's "Order Message" warnings about an order that stays working (e.g. held until the open). */
+const WARNING = new Set([399, 2100, 2103, 2105, 2109, 2110, 2137, 2157, 10167]);
 
 export function codeKind(code: number): CodeKind {
   if (INFO.has(code)) return 'info';

@@ -33,6 +33,8 @@ export interface ExecutionWithCommission extends Execution {
 }
 
 const FINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+/** Codes naming an order that do not reject it: 202 cancelled (a status follows), 161 and 10148 a cancel refused (the order is unchanged). */
+const NOT_A_REJECTION = new Set([161, 202, 10148]);
 
 /**
  * Orders and account over a ready IbkrSession: brackets with order ids counted
@@ -187,9 +189,9 @@ export class IbkrOrders {
 
   /** IB names the order id in its error: 201 rejected (with IB's reason), 202 cancelled. */
   private onNotice(n: Notice): void {
-    if (this.list && n.reqId === this.list.reqId && n.kind === 'request-failed') return this.endList(new IbkrError(n.code, n.ibText, n.reqId));
+    if (this.list && this.list.reqId >= 0 && n.reqId === this.list.reqId && n.kind === 'request-failed') return this.endList(new IbkrError(n.code, n.ibText, n.reqId));
     const orderRef = this.refById.get(n.reqId);
-    if (orderRef === undefined || codeKind(n.code) !== 'request-failed' || n.code === 202) return;
+    if (orderRef === undefined || codeKind(n.code) !== 'request-failed' || NOT_A_REJECTION.has(n.code)) return;
     this.statusById.set(n.reqId, 'Inactive');
     this.emit({ kind: 'rejected', orderRef, orderId: n.reqId, code: n.code, reason: n.text });
   }
