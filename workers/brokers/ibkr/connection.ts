@@ -4,6 +4,7 @@ import { CLIENT_CODES, IbkrError, PORTS_HINT, codeKind, describeCode, type CodeK
 import type { ContractDetails, IbContract } from './contract.ts';
 import { cancelHistoricalData, reqContractDetails, reqCurrentTime, reqHistoricalData, reqIds, reqManagedAccts, reqMarketDataType, startApi, type HistoryRequest, type MarketDataType } from './requests.ts';
 import { PendingRequests, type HistoryResult, type WaitType } from './pending.ts';
+import { HistoryPacing } from './pacing.ts';
 import { ORDER_MESSAGE_TYPES, type OrderIncoming } from './order-responses.ts';
 import { decodeIncoming, type IbBar, type Incoming } from './responses.ts';
 import type { IbkrTransport } from './transport.ts';
@@ -58,6 +59,7 @@ export class IbkrSession {
   lastMessageAt: number | null = null;
   private readonly decoder = new MessageDecoder();
   private readonly requests: PendingRequests;
+  private readonly pacing: HistoryPacing;
   private readonly noticeHandlers: ((n: Notice) => void)[] = [];
   private readonly closeHandlers: ((reason: string) => void)[] = [];
   private readonly orderHandlers: ((m: OrderIncoming) => void)[] = [];
@@ -69,6 +71,7 @@ export class IbkrSession {
 
   constructor(private readonly o: IbkrSessionOptions) {
     this.requests = new PendingRequests(o.scheduler, o.requestTimeoutMs ?? 60_000);
+    this.pacing = new HistoryPacing(o.clock, o.scheduler);
     o.transport.onData((chunk) => this.onData(chunk));
     o.transport.onClose((reason) => this.ended(reason));
   }
@@ -157,8 +160,12 @@ export class IbkrSession {
   history(req: HistoryRequest, onUpdate?: (bar: IbBar) => void): Promise<HistoryResult> {
     return new Promise((resolve, reject) => {
       if (this.state !== 'ready') return reject(this.notReady('historical data'));
-      const reqId = this.requests.add((stop) => ({ kind: 'history', resolve, reject, stop, onUpdate, streaming: false }));
-      this.write(reqHistoricalData(reqId, req), 'historical data');
+      // Paced (pacing.ts): sent now if IB's limits allow, else later; the request timeout starts when it is sent.
+      const paced = this.pacing.ask(req, () => {
+        const reqId = this.requests.add((stop) => ({ kind: 'history', resolve, reject, stop, onUpdate, streaming: false }));
+        this.write(reqHistoricalData(reqId, req), 'historical data');
+      }, (why) => reject(new Error(why)));
+      if (paced.refused) reject(new Error(paced.refused));
     });
   }
 
@@ -298,6 +305,7 @@ export class IbkrSession {
       this.connecting = null;
     }
     this.requests.failAll(why);
+    this.pacing.clear(why);
     for (const h of this.closeHandlers) h(why);
   }
 }
