@@ -6,17 +6,16 @@
  * agent.mode to the route, arriving at the host as sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { openHeldHost, type HeldHost } from '../commands/held-host.ts';
 import { api, login, RELAY_TOKEN, startFakeRelay, testConfig } from './helpers.ts';
 import { startRelay, type RunningRelay } from '../../relay/ops/start-relay.ts';
 import { createMemoryLog } from '../../relay/ops/log.ts';
 import { createRedactor } from '../../relay/config/redact.ts';
 import { createRemoteWorkspace } from '../../app/remote/remote-workspace.ts';
-import { RelayClient } from '../../app/remote/relay-client.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { DEMO_AGENT } from '../../workers/engine/demo.ts';
 import type { WorkspaceCommand } from '../../workers/host/api.ts';
+import { TokenClient, TokenSocket } from './token-client.ts';
 
 let held: HeldHost;
 let relay: RunningRelay;
@@ -87,17 +86,6 @@ describe('the agent mode route', () => {
   });
 });
 
-class TokenClient extends RelayClient {
-  override json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    return super.json<T>(path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${RELAY_TOKEN}` } });
-  }
-}
-class TokenSocket extends WebSocket {
-  constructor(url: string | URL) {
-    super(url, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
-    this.on('error', () => {});
-  }
-}
 
 describe("the PWA's relay client", () => {
   const saved = (globalThis as { WebSocket?: unknown }).WebSocket;

@@ -8,16 +8,15 @@
  * value coming back naming its field.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { openHeldHost, type HeldHost } from '../commands/held-host.ts';
 import { api, login, RELAY_TOKEN, testConfig } from './helpers.ts';
 import { startRelay, type RunningRelay } from '../../relay/ops/start-relay.ts';
 import { createMemoryLog } from '../../relay/ops/log.ts';
 import { createRedactor } from '../../relay/config/redact.ts';
 import { createRemoteWorkspace } from '../../app/remote/remote-workspace.ts';
-import { RelayClient } from '../../app/remote/relay-client.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { toWireJson } from '../../workers/store/wire-json.ts';
+import { TokenClient, TokenSocket } from './token-client.ts';
 
 let held: HeldHost;
 let relay: RunningRelay;
@@ -88,17 +87,6 @@ describe('the going-live settings route', () => {
   });
 });
 
-class TokenClient extends RelayClient {
-  override json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    return super.json<T>(path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${RELAY_TOKEN}` } });
-  }
-}
-class TokenSocket extends WebSocket {
-  constructor(url: string | URL) {
-    super(url, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
-    this.on('error', () => {});
-  }
-}
 
 describe("the PWA's relay client", () => {
   const saved = (globalThis as { WebSocket?: unknown }).WebSocket;

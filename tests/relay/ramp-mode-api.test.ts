@@ -6,13 +6,12 @@
  * words naming the field.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { api, login, RELAY_TOKEN, startFakeRelay } from './helpers.ts';
 import { createRemoteWorkspace } from '../../app/remote/remote-workspace.ts';
-import { RelayClient } from '../../app/remote/relay-client.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { WorkspaceCommand } from '../../workers/host/api.ts';
 import { openHeldHost } from '../commands/held-host.ts';
+import { TokenClient, TokenSocket } from './token-client.ts';
 
 let fake: Awaited<ReturnType<typeof startFakeRelay>>;
 let h: ReturnType<typeof api>;
@@ -48,17 +47,6 @@ describe('ramp in the agent mode route', () => {
   });
 });
 
-class TokenClient extends RelayClient {
-  override json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    return super.json<T>(path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${RELAY_TOKEN}` } });
-  }
-}
-class TokenSocket extends WebSocket {
-  constructor(url: string | URL) {
-    super(url, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
-    this.on('error', () => {});
-  }
-}
 
 describe("the PWA's relay client and the host", () => {
   const saved = (globalThis as { WebSocket?: unknown }).WebSocket;

@@ -9,18 +9,17 @@
  * Then the PWA's relay client: each kind goes to its route as sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { openHeldHost, type HeldHost } from '../commands/held-host.ts';
 import { api, login, RELAY_TOKEN, startFakeRelay, testConfig } from './helpers.ts';
 import { startRelay, type RunningRelay } from '../../relay/ops/start-relay.ts';
 import { createMemoryLog } from '../../relay/ops/log.ts';
 import { createRedactor } from '../../relay/config/redact.ts';
 import { createRemoteWorkspace } from '../../app/remote/remote-workspace.ts';
-import { RelayClient } from '../../app/remote/relay-client.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { modelId } from '../../workers/models/bundle/registry.ts';
 import type { WorkspaceCommand } from '../../workers/host/api.ts';
 import type { EngineEvent } from '../../workers/trading/events.ts';
+import { TokenClient, TokenSocket } from './token-client.ts';
 
 const CHAIN = 'demo-chain';
 const OLD = 'alpha:demo-alpha@1.1.0';
@@ -169,18 +168,6 @@ describe('on the demo workspace, held between bars', () => {
   });
 });
 
-/** The PWA's relay client as a browser tab uses it, with the relay token as its credential (Node has no cookie jar). */
-class TokenClient extends RelayClient {
-  override json<T>(p: string, init: RequestInit = {}): Promise<T> {
-    return super.json<T>(p, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${RELAY_TOKEN}` } });
-  }
-}
-class TokenSocket extends WebSocket {
-  constructor(url: string | URL) {
-    super(url, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
-    this.on('error', () => {});
-  }
-}
 
 describe("the PWA's relay client", () => {
   const saved = (globalThis as { WebSocket?: unknown }).WebSocket;

@@ -8,18 +8,17 @@
  * client: each kind goes to its route and arrives at the host as sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { openHeldHost, type HeldHost } from '../commands/held-host.ts';
 import { api, login, RELAY_TOKEN, startFakeRelay, testConfig } from './helpers.ts';
 import { startRelay, type RunningRelay } from '../../relay/ops/start-relay.ts';
 import { createMemoryLog } from '../../relay/ops/log.ts';
 import { createRedactor } from '../../relay/config/redact.ts';
 import { createRemoteWorkspace } from '../../app/remote/remote-workspace.ts';
-import { RelayClient } from '../../app/remote/relay-client.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { DEFAULT_RISK_CONFIG, NO_LIMITS } from '../../workers/risk/limits.ts';
 import type { HostStatus, WorkspaceCommand } from '../../workers/host/api.ts';
 import type { EngineEvent } from '../../workers/trading/events.ts';
+import { TokenClient, TokenSocket } from './token-client.ts';
 
 let held: HeldHost;
 let relay: RunningRelay;
@@ -197,18 +196,6 @@ describe('on the demo workspace, held between bars', () => {
   });
 });
 
-/** The PWA's relay client as a browser tab uses it, with the relay token as its credential (Node has no cookie jar). */
-class TokenClient extends RelayClient {
-  override json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    return super.json<T>(path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${RELAY_TOKEN}` } });
-  }
-}
-class TokenSocket extends WebSocket {
-  constructor(url: string | URL) {
-    super(url, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
-    this.on('error', () => {});
-  }
-}
 
 describe("the PWA's relay client", () => {
   const saved = (globalThis as { WebSocket?: unknown }).WebSocket;
