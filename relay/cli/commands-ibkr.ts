@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util';
-import { wallScheduler } from '../../workers/brokers/ctrader/scheduler.ts';
-import { IbkrSession, type Notice } from '../../workers/brokers/ibkr/connection.ts';
 import { fxPair, future, stock, type ContractDetails, type IbContract, type SecType } from '../../workers/brokers/ibkr/contract.ts';
 import { MARKET_DATA_TYPES, type MarketDataType } from '../../workers/brokers/ibkr/requests.ts';
-import { wallClock } from '../../workers/trading/wall-clock.ts';
 import { ibkrSettings, IBKR_DEFAULTS } from '../config/ibkr-settings.ts';
-import { TcpTransport } from '../ibkr/tcp-transport.ts';
+import { checkIbkr } from '../ibkr/check.ts';
 import { UserError } from './load-bars.ts';
 
 type Log = (s: string) => void;
@@ -41,29 +38,23 @@ export async function ibkrCommand(argv: string[], log: Log, env: Record<string, 
   const marketData = (o['market-data'] ?? 'live') as MarketDataType;
   if (!(marketData in MARKET_DATA_TYPES)) problems.push(`--market-data: must be one of ${Object.keys(MARKET_DATA_TYPES).join(', ')}, got "${marketData}"`);
   const contract = o.symbol ? contractOf(o.symbol, o['sec-type'] ?? 'STK', o.exchange, o.currency, problems) : null;
+  const timeoutText = o['timeout-ms'];
+  if (timeoutText !== undefined && !(/^\d+$/.test(timeoutText) && Number(timeoutText) >= 1 && Number(timeoutText) <= 10_000)) problems.push(`--timeout-ms: must be a whole number of milliseconds from 1 to 10000, got "${timeoutText}"`);
   if (problems.length) throw new UserError(problems.join('\n'));
 
-  const notes: Notice[] = [];
-  const session = new IbkrSession({ transport: new TcpTransport({ host: at.host, port: at.port }), clock: wallClock, scheduler: wallScheduler, clientId: at.clientId, handshakeTimeoutMs: Number(o['timeout-ms'] ?? 10_000), requestTimeoutMs: Number(o['timeout-ms'] ?? 10_000) });
-  session.onNotice((n) => notes.push(n));
   try {
-    const info = await session.connect();
-    session.setMarketDataType(marketData);
-    // TWS does not answer the market data type; a current time request behind it shows TWS read it, and its clock.
-    const twsTime = await session.currentTime();
+    const r = await checkIbkr({ ...at, marketDataType: marketData, contracts: contract ? [contract] : [], timeoutMs: timeoutText === undefined ? undefined : Number(timeoutText) });
     log(`Connected to TWS at ${at.host}:${at.port} as client id ${at.clientId}`);
-    log(`server version     ${info.serverVersion} (TWS time ${info.connectionTime})`);
-    log(`managed accounts   ${info.accounts.join(', ') || '(none)'}`);
-    log(`market data type   ${MARKET_DATA_TYPES[marketData]} ${marketData} (requested; IB applies it to market data requests)`);
-    log(`next order id      ${info.nextValidId}`);
-    log(`TWS clock          ${new Date(twsTime * 1000).toISOString()}`);
-    if (contract) for (const d of await session.contractDetails(contract)) log(describeDetails(d));
-    for (const n of notes) log(`${n.kind === 'info' ? 'info' : 'notice'}: ${n.text}`);
+    log(`server version     ${r.serverVersion} (TWS time ${r.connectionTime})`);
+    log(`managed accounts   ${r.accounts.join(', ') || '(none)'}`);
+    log(`market data type   ${r.marketDataType.code} ${r.marketDataType.name} (requested; IB applies it to market data requests)`);
+    log(`next order id      ${r.nextValidId}`);
+    log(`TWS clock          ${new Date(r.twsTime).toISOString()}`);
+    for (const d of r.contracts.flat()) log(describeDetails(d));
+    for (const n of r.notes) log(`${n.kind}: ${n.text}`);
     return 0;
   } catch (e) {
     throw new UserError((e as Error).message);
-  } finally {
-    session.close('check done');
   }
 }
 

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 
-/** Where the relay reaches TWS or IB Gateway (docs/IBKR.md). Parsed and checked here; the live workspace uses them in a later step. */
+/** Where the relay reaches TWS or IB Gateway (docs/IBKR.md): the defaults of Settings > Interactive Brokers, and the tunnel's allow-list entry. */
 export interface IbkrSettings {
   host: string;
   port: number;
@@ -9,6 +9,20 @@ export interface IbkrSettings {
 }
 
 export const IBKR_DEFAULTS: IbkrSettings = { host: '127.0.0.1', port: 7497, clientId: 17 };
+
+/** The API ports TWS and IB Gateway listen on by default; the paper ones trade a paper account. */
+export const IBKR_PORTS = [
+  { port: 7497, label: 'TWS paper', paper: true },
+  { port: 7496, label: 'TWS live', paper: false },
+  { port: 4002, label: 'IB Gateway paper', paper: true },
+  { port: 4001, label: 'IB Gateway live', paper: false },
+] as const;
+
+/** A host name or IP address (no port, no scheme), or why not. */
+export function ibkrHostProblem(host: string): string | null {
+  if (isIP(host) !== 0 || /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(host)) return null;
+  return `"${host.slice(0, 80)}" is not a host name or IP address (no port, no http://)`;
+}
 
 export const IBKR_ENV_VARS = {
   TG_IBKR_HOST: `the machine running TWS or IB Gateway (${IBKR_DEFAULTS.host})`,
@@ -19,7 +33,7 @@ export const IBKR_ENV_VARS = {
 /** Reads TG_IBKR_*; each bad value is a problem in words, and its default is kept. */
 export function ibkrSettings(get: (k: keyof typeof IBKR_ENV_VARS) => string | undefined, problems: string[]): IbkrSettings {
   const host = get('TG_IBKR_HOST') ?? IBKR_DEFAULTS.host;
-  if (isIP(host) === 0 && !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(host)) problems.push(`TG_IBKR_HOST: "${host}" is not a host name or IP address (no port: that is TG_IBKR_PORT)`);
+  if (ibkrHostProblem(host)) problems.push(`TG_IBKR_HOST: "${host}" is not a host name or IP address (no port: that is TG_IBKR_PORT)`);
   const whole = (k: 'TG_IBKR_PORT' | 'TG_IBKR_CLIENT_ID', def: number, min: number, max: number, hint: string): number => {
     const raw = get(k);
     if (raw === undefined) return def;
