@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CTRADER_DEFAULTS, CTRADER_ENV_VARS, ctraderEndpoints, hostPortText, type CTraderEndpoints } from './ctrader-endpoints.ts';
-import { IBKR_ENV_VARS, ibkrSettings, type IbkrSettings } from './ibkr-settings.ts';
+import { IBKR_DEFAULTS, IBKR_ENV_VARS, ibkrHostProblem, ibkrSettings, type IbkrSettings } from './ibkr-settings.ts';
 import { parseIdList } from '../telegram/allow-list.ts';
 import { discordWebhookProblem } from '../notify/discord.ts';
 import { LOG_LEVELS, type LogLevel } from '../ops/log.ts';
@@ -39,7 +39,7 @@ export interface RelayConfig {
   discordWebhookUrl: string | null;
   /** What the relay runs: the demo replay, or agents on the cTrader account chosen in Settings. */
   workspace: 'demo' | 'live';
-  /** TWS or IB Gateway (TG_IBKR_*): parsed and checked; used by `tradeguard ibkr check` so far. */
+  /** TWS or IB Gateway (TG_IBKR_*): `tradeguard ibkr check`'s defaults, Settings > Interactive Brokers' before it is saved, and a tunnel allow-list entry. */
   ibkr: IbkrSettings;
 }
 
@@ -51,7 +51,7 @@ export const TELEGRAM_API_ROOT = 'https://api.telegram.org';
 /** More proxies than this in a row is a misconfiguration, not a deployment. */
 export const MAX_PROXY_HOPS = 10;
 
-export const DEFAULT_TUNNEL_ALLOW = [hostPortText(CTRADER_DEFAULTS.demo), hostPortText(CTRADER_DEFAULTS.live)];
+export const DEFAULT_TUNNEL_ALLOW = [hostPortText(CTRADER_DEFAULTS.demo), hostPortText(CTRADER_DEFAULTS.live), `${IBKR_DEFAULTS.host}:${IBKR_DEFAULTS.port}`];
 
 /** The variables, their defaults and what they mean: .env.example and docs/RELAY.md say the same. */
 export const ENV_VARS = {
@@ -67,7 +67,7 @@ export const ENV_VARS = {
   TG_LOG_MAX_BYTES: 'log file size before rotation (10485760)',
   TG_LOG_FILES: 'rotated log files kept (5)',
   TG_LOG_LEVEL: `the least severe log level written: ${LOG_LEVELS.join(', ')} (info)`,
-  TG_TUNNEL_ALLOW: `comma-separated host:port the tunnel may reach (${DEFAULT_TUNNEL_ALLOW.join(',')}, or the TG_CTRADER_*_HOST servers)`,
+  TG_TUNNEL_ALLOW: `comma-separated host:port the tunnel may reach (${DEFAULT_TUNNEL_ALLOW.join(',')}, or the TG_CTRADER_*_HOST servers and TG_IBKR_HOST:TG_IBKR_PORT)`,
   TG_MAX_UPLOAD_MB: 'largest model upload or CSV import (64)',
   TG_CTRADER_CLIENT_ID: 'cTrader Open API application id (with the secret)',
   TG_CTRADER_CLIENT_SECRET: 'cTrader Open API application secret (with the id)',
@@ -150,8 +150,9 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
   const maxUploadBytes = int('TG_MAX_UPLOAD_MB', 64, 1, 1024) * 1024 * 1024;
 
   const ctraderAt = ctraderEndpoints(get, opts.cwd ?? process.cwd(), problems);
-  // By default the tunnel reaches the cTrader servers the relay itself uses.
-  const tunnelAllow = (get('TG_TUNNEL_ALLOW')?.split(',') ?? [hostPortText(ctraderAt.demo), hostPortText(ctraderAt.live)]).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const ibkr = ibkrSettings(get, problems);
+  // By default the tunnel reaches the cTrader servers the relay itself uses, and TWS or IB Gateway where the relay would.
+  const tunnelAllow = (get('TG_TUNNEL_ALLOW')?.split(',') ?? [hostPortText(ctraderAt.demo), hostPortText(ctraderAt.live), ...ibkrTunnelEntry(ibkr)]).map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const hp of tunnelAllow) {
     const m = /^([a-z0-9.-]+|\[[0-9a-f:]+\]):(\d{1,5})$/.exec(hp);
     if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) problems.push(`TG_TUNNEL_ALLOW: "${hp}" is not host:port (e.g. demo.ctraderapi.com:5035)`);
@@ -171,7 +172,6 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
   const workspace = get('TG_WORKSPACE') ?? 'demo';
   if (workspace !== 'demo' && workspace !== 'live') problems.push(`TG_WORKSPACE: must be demo or live, got "${workspace}"`);
   if (workspace === 'live' && !ctrader) problems.push('TG_WORKSPACE=live needs a cTrader application: set TG_CTRADER_CLIENT_ID and TG_CTRADER_CLIENT_SECRET');
-  const ibkr = ibkrSettings(get, problems);
 
   if (problems.length) return { ok: false, problems };
   return {
@@ -251,6 +251,12 @@ function pair(a: string | undefined, b: string | undefined, an: string, bn: stri
     return null;
   }
   return [a, b];
+}
+
+/** TG_IBKR_HOST:TG_IBKR_PORT as an allow-list entry; none when the host was refused (that problem is already listed). */
+function ibkrTunnelEntry(at: IbkrSettings): string[] {
+  if (ibkrHostProblem(at.host)) return [];
+  return [`${isIP(at.host) === 6 ? `[${at.host}]` : at.host}:${at.port}`];
 }
 
 export function isLoopback(host: string): boolean {

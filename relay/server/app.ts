@@ -22,6 +22,7 @@ import { tunnelRoute } from './tunnel/tunnel.ts';
 import { healthRoutes } from './health.ts';
 import { ctraderRoutes } from './ctrader.ts';
 import { ctraderAccountRoutes } from './api/ctrader-account.ts';
+import { ibkrRoutes } from './api/ibkr.ts';
 import { notifyRoutes } from './api/notify.ts';
 import { telegramWebhookRoute, type TelegramWebhookSlot } from '../telegram/webhook.ts';
 
@@ -86,6 +87,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
   tunnelRoute(app, d, ws.upgradeWebSocket);
   ctraderRoutes(app, d);
   ctraderAccountRoutes(app, d);
+  ibkrRoutes(app, d);
   notifyRoutes(app, d);
   telegramWebhookRoute(app, o.telegramWebhook ?? null);
   app.all('/api/*', (c) => c.json({ error: 'not found', field: 'path', message: `no route ${c.req.method} ${c.req.path}` }, 404));

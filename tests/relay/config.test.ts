@@ -83,7 +83,7 @@ describe('relay configuration', () => {
     expect(ok.config.ctraderEndpoints).toMatchObject({ demo: { host: 'sandbox.example', port: 5999 }, live: { host: '::1', port: 6000 }, caFile: ca, authUrl: 'https://sandbox.example/apps/auth', tokenUrl: 'http://127.0.0.1:9000/apps/token' });
     expect(ok.config.ctraderEndpoints.ca).toContain('BEGIN CERTIFICATE');
     // The tunnel reaches the servers the relay uses, unless TG_TUNNEL_ALLOW says otherwise.
-    expect(ok.config.tunnelAllow).toEqual(['sandbox.example:5999', '[::1]:6000']);
+    expect(ok.config.tunnelAllow).toEqual(['sandbox.example:5999', '[::1]:6000', '127.0.0.1:7497']);
     expect(describeConfig(ok.config).join('\n')).toContain('cTrader at    demo sandbox.example:5999, live [::1]:6000');
     const plain = loadConfig({}, { cwd: d });
     expect(plain.ok && plain.config.ctraderEndpoints).toMatchObject({ demo: { host: 'demo.ctraderapi.com', port: 5035 }, live: { host: 'live.ctraderapi.com', port: 5035 }, ca: null, tokenUrl: 'https://openapi.ctrader.com/apps/token' });
