@@ -38,8 +38,25 @@ export const CONTRACTS: FakeContract[] = [
 ];
 
 /** The contract a request names: by conId, local symbol, or symbol + type (+ currency). */
-export function findContract(q: { conId: string; symbol: string; secType: string; currency: string; localSymbol: string }): FakeContract | undefined {
-  return CONTRACTS.find((c) => (q.conId && q.conId !== '0' ? String(c.conId) === q.conId : (q.localSymbol ? c.localSymbol === q.localSymbol : c.symbol === q.symbol) && c.secType === q.secType && (!q.currency || c.currency === q.currency)));
+export function findContract(q: ContractQuery): FakeContract | undefined {
+  return CONTRACTS.find((c) => matches(c, q));
+}
+
+type ContractQuery = { conId: string; symbol: string; secType: string; currency: string; localSymbol: string };
+
+function matches(c: FakeContract, q: ContractQuery): boolean {
+  return q.conId && q.conId !== '0' ? String(c.conId) === q.conId : (q.localSymbol ? c.localSymbol === q.localSymbol : c.symbol === q.symbol) && c.secType === q.secType && (!q.currency || c.currency === q.currency);
+}
+
+/** Listings only contract details know: one stock on two primary exchanges, so an unqualified request matches both, as IB answers such a symbol. */
+export const DUAL_LISTINGS: FakeContract[] = [
+  { ...CONTRACTS[0], conId: 900000001, symbol: 'DUAL', localSymbol: 'DUAL', primaryExch: 'NYSE', tradingClass: 'DUAL', marketName: 'DUAL', longName: 'DUAL LISTED CORP' },
+  { ...CONTRACTS[0], conId: 900000002, symbol: 'DUAL', localSymbol: 'DUAL', primaryExch: 'NASDAQ', tradingClass: 'NMS', marketName: 'NMS', longName: 'DUAL LISTED CORP' },
+];
+
+/** Every contract a contract-details request matches: findContract's rules over all listings, narrowed by the primary exchange when given. */
+export function findContracts(q: ContractQuery & { primaryExch: string }): FakeContract[] {
+  return [...CONTRACTS, ...DUAL_LISTINGS].filter((c) => matches(c, q) && (!q.primaryExch || c.primaryExch === q.primaryExch));
 }
 
 export interface FakeBar {

@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { CONTRACTS, barsFor, findContract, type FakeBar, type FakeContract } from './fake-market.ts';
+import { CONTRACTS, barsFor, findContract, findContracts, type FakeBar, type FakeContract } from './fake-market.ts';
 import { FakeOrders, execution, commissionReport, openOrder, position, type OrdersOptions } from './fake-orders.ts';
 
 /**
@@ -211,9 +211,9 @@ export class FakeTws {
   /** [9, 8, reqId, conId, symbol, secType, lastTrade, strike, right, multiplier, exchange, primaryExch, currency, localSymbol, ...]. */
   private contractDetails(f: string[]): void {
     const reqId = Number(f[2]);
-    const c = findContract({ conId: f[3], symbol: f[4], secType: f[5], currency: f[12], localSymbol: f[13] });
-    if (!c) return this.error(reqId, 200, 'No security definition has been found for the request');
-    this.send(contractData(reqId, c));
+    const found = findContracts({ conId: f[3], symbol: f[4], secType: f[5], currency: f[12], localSymbol: f[13], primaryExch: f[11] });
+    if (found.length === 0) return this.error(reqId, 200, 'No security definition has been found for the request');
+    for (const c of found) this.send(contractData(reqId, c));
     this.send([52, 1, reqId]);
   }
 

@@ -21,6 +21,8 @@ export interface InstrumentSpec {
   minVolumeUnits: number;
   /** Orders are whole multiples of this, in units. */
   volumeStepUnits: number;
+  /** The smallest price step a broker accepts (ES futures 0.25, EURUSD at IB 0.00005): prices round to it. Absent: to `digits`. */
+  tickSize?: number;
 }
 
 /** Rules for the bundled symbols; anything else gets `guessInstrument`. */
@@ -56,9 +58,11 @@ export function formatPrice(symbol: string, price: number, spec: Pick<Instrument
   return price.toFixed(spec.digits);
 }
 
-/** A price rounded to the instrument's digits. */
+/** A price rounded to the instrument's tick when it has one (ES: 4501.13 -> 4501.25), else to its digits. */
 export function roundPrice(spec: InstrumentSpec, price: number): number {
   const f = 10 ** spec.digits;
+  const tick = spec.tickSize;
+  if (tick !== undefined && tick > 0) return Math.round(Math.round(price / tick) * tick * f) / f;
   return Math.round(price * f) / f;
 }
 
