@@ -1,4 +1,5 @@
 import type { ContractDetails } from '../../workers/brokers/ibkr/contract.ts';
+import { localDate, parseTradingHours } from '../../workers/brokers/ibkr/trading-hours.ts';
 
 /** One trading day as IB lists it, in the contract's own time zone (no conversion: IB's words). */
 export interface SessionView {
@@ -49,29 +50,26 @@ export function contractView(d: ContractDetails): ContractView {
     minSize: d.minSize,
     sizeIncrement: d.sizeIncrement,
     timeZoneId: d.timeZoneId,
-    sessions: sessionsOf(d.tradingHours).slice(0, SESSIONS_SHOWN),
-    liquidSessions: sessionsOf(d.liquidHours).slice(0, SESSIONS_SHOWN),
+    sessions: sessionsOf(d.tradingHours, d.timeZoneId).slice(0, SESSIONS_SHOWN),
+    liquidSessions: sessionsOf(d.liquidHours, d.timeZoneId).slice(0, SESSIONS_SHOWN),
   };
 }
 
 /**
- * IB's hours text: "20240102:0400-20240102:2000;20240106:CLOSED" (a range
- * may end the next day: "20240101:1715-20240102:1700"). Entries that do not
- * read are left out rather than guessed.
+ * The sessions of IB's hours text, read by the engine's own parser
+ * (trading-hours.ts) and written back in the contract's zone: a range may end
+ * the next day (FX "17:15-17:00 next day"), a CLOSED date is shown closed.
+ * Hours the parser refuses show nothing rather than a guess.
  */
-export function sessionsOf(hours: string): SessionView[] {
-  const out: SessionView[] = [];
-  const day = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
-  const hm = (s: string) => `${s.slice(0, 2)}:${s.slice(2, 4)}`;
-  for (const part of hours.split(';')) {
-    const closed = /^(\d{8}):CLOSED$/.exec(part);
-    if (closed) {
-      out.push({ day: day(closed[1]), hours: 'closed' });
-      continue;
-    }
-    const m = /^(\d{8}):(\d{4})-(\d{8}):(\d{4})$/.exec(part);
-    if (!m) continue;
-    out.push({ day: day(m[1]), hours: `${hm(m[2])}-${hm(m[4])}${m[3] !== m[1] ? ' next day' : ''}` });
-  }
-  return out;
+export function sessionsOf(hours: string, ibZone: string): SessionView[] {
+  const h = parseTradingHours(hours, ibZone);
+  if ('problem' in h) return [];
+  const day = (n: number) => `${String(n).slice(0, 4)}-${String(n).slice(4, 6)}-${String(n).slice(6, 8)}`;
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: h.timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' });
+  const open = h.sessions.map((x) => {
+    const from = localDate(x.start, h.timeZone);
+    return { date: from, view: { day: day(from), hours: `${clock.format(x.start)}-${clock.format(x.end)}${localDate(x.end, h.timeZone) !== from ? ' next day' : ''}` } };
+  });
+  const closed = [...h.closed].map((date) => ({ date, view: { day: day(date), hours: 'closed' } }));
+  return [...open, ...closed].sort((a, b) => a.date - b.date).map((x) => x.view);
 }

@@ -1,6 +1,6 @@
 import type { EngineStore } from '../../workers/store/store.ts';
 import { ibkrHostProblem, type IbkrSettings } from '../config/ibkr-settings.ts';
-import { parseIbkrSpec } from './symbol-spec.ts';
+import { parseSymbolSpec } from '../../workers/brokers/ibkr/instruments.ts';
 
 /** Settings > Interactive Brokers, kept in the relay's settings; the live workspace reads them when it starts. */
 export const IBKR_SETTINGS_KEY = 'ibkr.settings';
@@ -25,7 +25,7 @@ export interface IbkrStoredSettings {
   account: string | null;
   marketDataType: IbkrMarketDataCode;
   timeframe: IbkrTimeframe;
-  /** Symbol specs (symbol-spec.ts): GOOG, GOOG:NASDAQ, EURUSD, ES:CME:202512, ESZ5@CME. */
+  /** Symbol specs as the engine reads them (parseSymbolSpec in workers/brokers/ibkr/instruments.ts): GOOG, GOOG:NASDAQ, EURUSD, ES:CME:202512, ESZ5@CME. */
   symbols: string[];
 }
 
@@ -81,8 +81,8 @@ export function checkIbkrSettings(v: unknown): { settings: IbkrStoredSettings | 
         no('symbols', `${shown(s)} is not a symbol spec`);
         continue;
       }
-      const spec = parseIbkrSpec(s);
-      if (!spec.ok) no('symbols', spec.problem);
+      const spec = parseSymbolSpec(s);
+      if ('problem' in spec) no('symbols', spec.problem);
       else if (symbols.includes(s.trim().toUpperCase())) no('symbols', `${s.trim().toUpperCase()} is listed twice`);
       else symbols.push(s.trim().toUpperCase());
     }

@@ -5,7 +5,7 @@ import { IbkrError } from '../../../workers/brokers/ibkr/codes.ts';
 import { checkIbkr, marketDataTypeName, type IbkrCheckResult, type IbkrTarget } from '../../ibkr/check.ts';
 import { contractView } from '../../ibkr/contract-view.ts';
 import { ibkrHealthOf } from '../../ibkr/live-status.ts';
-import { parseIbkrSpec } from '../../ibkr/symbol-spec.ts';
+import { parseSymbolSpec } from '../../../workers/brokers/ibkr/instruments.ts';
 import { checkIbkrSettings, IBKR_MARKET_DATA_TYPES, IBKR_SETTINGS_KEY, LIVE_BROKER_SETTING, LIVE_BROKERS, readIbkrSettings, readLiveBroker, type IbkrMarketDataCode, type FieldProblem, type LiveBroker } from '../../ibkr/settings-store.ts';
 import { ibkrHostProblem } from '../../config/ibkr-settings.ts';
 
@@ -88,8 +88,8 @@ export function ibkrRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
 
   // GET /api/ibkr/contract?symbol=GOOG[&host=&port=&clientId=]: the stored connection unless the form's is given.
   app.get('/api/ibkr/contract', async (c) => {
-    const spec = parseIbkrSpec(c.req.query('symbol') ?? '');
-    if (!spec.ok) throw new BadRequest('symbol', spec.problem);
+    const spec = parseSymbolSpec(c.req.query('symbol') ?? '');
+    if ('problem' in spec) throw new BadRequest('symbol', spec.problem);
     const stored = await readIbkrSettings(d.store, d.config.ibkr);
     const q = (k: string) => c.req.query(k);
     const target = q('host') || q('port') || q('clientId') ? targetOf(q('host') ?? stored.host, Number(q('port') ?? stored.port), Number(q('clientId') ?? stored.clientId)) : stored;
