@@ -60,6 +60,8 @@ export class FakeOrders {
   readonly positions = new Map<number, { contract: FakeContract; qty: number; avgCost: number }>();
   cash: number;
   readonly last = new Map<number, number>();
+  /** Order ids modified (PLACE_ORDER again with the same id), in order. */
+  readonly modified: number[] = [];
   private nextPerm = 9_000_001;
   private execSeq = 0;
 
@@ -71,6 +73,8 @@ export class FakeOrders {
   place(f: string[], clientId: number, send: Out, now: number): void {
     const orderId = Number(f[1]);
     if (f.length !== 115) return send(err(orderId, 320, `Error reading request: ${f.length} fields, 115 expected at server version 176`));
+    const existing = this.orders.get(orderId);
+    if (existing) return this.modify(existing, f, send);
     if (this.o.rejectNext) {
       const text = this.o.rejectNext;
       this.o.rejectNext = undefined;
@@ -88,6 +92,14 @@ export class FakeOrders {
       this.report(h, send);
     }
     if (this.o.marketFillPrice !== undefined) for (const h of this.working()) if (h.type === 'MKT') this.fill(h, this.o.marketFillPrice, now, send);
+  }
+
+  /** PLACE_ORDER with the id of an order it has: a modification, as at TWS (price and quantity change, the rest stays). */
+  private modify(o: FakeOrder, f: string[], send: Out): void {
+    if (o.status === 'Filled' || o.status === 'Cancelled') return send(err(o.orderId, 104, `Can't modify a ${o.status === 'Filled' ? 'filled' : 'cancelled'} order.`));
+    Object.assign(o, { qty: Number(f[17]), lmt: num(f[19]), aux: num(f[20]) });
+    this.modified.push(o.orderId);
+    if (o.status !== 'Held') this.report(o, send);
   }
 
   cancel(orderId: number, send: Out): void {

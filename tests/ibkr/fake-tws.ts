@@ -100,11 +100,39 @@ export class FakeTws {
     this.last?.destroy();
   }
 
+  /**
+   * A scripted gateway restart: every connection dropped, new ones accepted and
+   * closed at once (refused) until `accept()` (or `refuseFor` of them). Orders
+   * and positions survive it, as at IB; bars during it fill what they cross.
+   */
+  restart(o: { refuseFor?: number } = {}): void {
+    this.refusing = o.refuseFor ?? Infinity;
+    this.refused = 0;
+    for (const s of this.sockets) s.destroy();
+    this.last = null;
+  }
+
+  accept(): void {
+    this.refusing = 0;
+  }
+
+  /** Connections refused since the last restart. */
+  refused = 0;
+  private refusing = 0;
+
   private serve(s: Socket): void {
+    if (this.refusing > 0) {
+      this.refusing--;
+      this.refused++;
+      return void s.destroy();
+    }
     const conn = ++this.conns;
     this.sockets.add(s);
     this.last = s;
-    s.on('close', () => this.sockets.delete(s));
+    s.on('close', () => {
+      this.sockets.delete(s);
+      if (this.last === s) this.last = null;
+    });
     s.on('error', () => {});
     let buf = Buffer.alloc(0);
     let shaken = false;

@@ -109,6 +109,8 @@ export class IbkrSession {
       const stopTimer = this.o.scheduler.after(ms, () => this.close(this.state === 'handshake' ? `no answer to the API handshake within ${ms / 1000} s: is this port TWS or IB Gateway? (${PORTS_HINT})` : `TWS accepted the API connection but did not send the managed accounts and next order id within ${ms / 1000} s`));
       this.connecting = { resolve, reject, stopTimer };
     });
+    // A close while the socket is still opening rejects `done` before it is returned: not an unhandled rejection.
+    done.catch(() => {});
     try {
       await this.o.transport.open();
     } catch (e) {

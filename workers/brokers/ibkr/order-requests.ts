@@ -74,34 +74,51 @@ export function placeOrder(orderId: number, c: IbContract, o: IbOrder): string[]
   ];
 }
 
-/** IB's bracket: three orders, ids parent, parent+1, parent+2. */
+/** IB's bracket: a market parent and up to two children, ids counted up from the parent's. */
 export interface Bracket {
   contract: IbContract;
   action: 'BUY' | 'SELL';
   quantity: number;
-  takeProfit: number;
-  stopLoss: number;
+  /** The take-profit limit price, or null for none (no child sent). */
+  takeProfit: number | null;
+  /** The stop-loss trigger price, or null for none (no child sent). */
+  stopLoss: number | null;
   tif: 'DAY' | 'GTC';
   account?: string;
   /** The engine's client order id; the children carry it with :tp and :sl. */
   orderRef: string;
 }
 
-/**
- * The three PLACE_ORDER messages of a bracket: a market parent and its two
- * children held (transmit false) until the last child transmits all three, so
- * TWS never works a parent without its stop. The children share an OCA group
- * named after the orderRef, so one filled cancels the other.
- */
-export function bracketOrders(parentId: number, b: Bracket): { orderId: number; order: IbOrder; fields: string[] }[] {
+export interface PlacedOrder {
+  orderId: number;
+  order: IbOrder;
+  fields: string[];
+}
+
+/** A bracket's exit order (take profit or stop loss): opposite side, one OCA group named after the entry's orderRef. */
+export function exitOrder(kind: 'tp' | 'sl', b: Pick<Bracket, 'action' | 'quantity' | 'tif' | 'account' | 'orderRef'>, price: number, parentId: number | undefined, transmit: boolean): IbOrder {
   const exit = b.action === 'BUY' ? 'SELL' : 'BUY';
-  const common = { totalQuantity: b.quantity, tif: b.tif, account: b.account } as const;
-  const orders: [number, IbOrder][] = [
-    [parentId, { ...common, action: b.action, orderType: 'MKT', orderRef: b.orderRef, transmit: false }],
-    [parentId + 1, { ...common, action: exit, orderType: 'LMT', lmtPrice: b.takeProfit, parentId, ocaGroup: `oca:${b.orderRef}`, ocaType: 1, orderRef: `${b.orderRef}:tp`, transmit: false }],
-    [parentId + 2, { ...common, action: exit, orderType: 'STP', auxPrice: b.stopLoss, parentId, ocaGroup: `oca:${b.orderRef}`, ocaType: 1, orderRef: `${b.orderRef}:sl`, transmit: true }],
-  ];
-  return orders.map(([orderId, order]) => ({ orderId, order, fields: placeOrder(orderId, b.contract, order) }));
+  const common = { action: exit, totalQuantity: b.quantity, tif: b.tif, account: b.account, parentId, ocaGroup: `oca:${b.orderRef}`, ocaType: 1, orderRef: `${b.orderRef}:${kind}`, transmit } as const;
+  return kind === 'tp' ? { ...common, orderType: 'LMT', lmtPrice: price } : { ...common, orderType: 'STP', auxPrice: price };
+}
+
+/**
+ * The PLACE_ORDER messages of a bracket: a market parent and its children held
+ * (transmit false) until the last one transmits them all, so TWS never works a
+ * parent without its stop. The children share an OCA group named after the
+ * orderRef, so one filled cancels the other. Without a stop or a target that
+ * child is left out; a parent alone transmits itself.
+ */
+export function bracketOrders(parentId: number, b: Bracket): PlacedOrder[] {
+  const children = ([['tp', b.takeProfit], ['sl', b.stopLoss]] as const).filter((c): c is ['tp' | 'sl', number] => c[1] !== null);
+  const orders: IbOrder[] = [{ action: b.action, totalQuantity: b.quantity, tif: b.tif, account: b.account, orderType: 'MKT', orderRef: b.orderRef, transmit: children.length === 0 }];
+  children.forEach(([kind, price], i) => orders.push(exitOrder(kind, b, price, parentId, i === children.length - 1)));
+  return orders.map((order, i) => ({ orderId: parentId + i, order, fields: placeOrder(parentId + i, b.contract, order) }));
+}
+
+/** A market order on its own, transmitted at once: a close (the other side of a position). */
+export function marketOrder(o: { action: 'BUY' | 'SELL'; quantity: number; tif: 'DAY' | 'GTC'; account?: string; orderRef: string }): IbOrder {
+  return { action: o.action, totalQuantity: o.quantity, orderType: 'MKT', tif: o.tif, account: o.account, orderRef: o.orderRef, transmit: true };
 }
 
 /** CANCEL_ORDER at 176: no version field; manualOrderCancelTime empty. */

@@ -1,7 +1,8 @@
 import type { Scheduler } from '../ctrader/scheduler.ts';
 import { IbkrError, codeKind } from './codes.ts';
 import type { IbkrSession, Notice } from './connection.ts';
-import { ACCOUNT_TAGS, bracketOrders, cancelAccountSummary, cancelOrder, reqAccountSummary, reqAllOpenOrders, reqExecutions, reqPositions, type Bracket } from './order-requests.ts';
+import type { IbContract } from './contract.ts';
+import { ACCOUNT_TAGS, bracketOrders, cancelAccountSummary, cancelOrder, placeOrder, reqAccountSummary, reqAllOpenOrders, reqExecutions, reqPositions, type Bracket, type IbOrder } from './order-requests.ts';
 import type { Execution, OpenOrder, OrderContract, OrderIncoming } from './order-responses.ts';
 
 /** What happened to an order, keyed by its orderRef (the engine's client order id; children :tp and :sl). */
@@ -10,6 +11,8 @@ export type OrderEvent =
   | { kind: 'fill'; orderRef: string; orderId: number; execId: string; side: string; shares: number; price: number; time: string }
   | { kind: 'commission'; orderRef: string; execId: string; commission: number; currency: string }
   | { kind: 'rejected'; orderRef: string; orderId: number; code: number; reason: string }
+  /** TWS described a working order (OPEN_ORDER): after placing or modifying it, or in an open-orders list; its prices as TWS holds them. */
+  | { kind: 'working'; orderRef: string; orderId: number; status: string; lmtPrice?: number; auxPrice?: number; quantity: number }
   /** The connection closed before the order reached a final state: it may have filled. Reconcile (executions, open orders); it is never sent again by this layer. */
   | { kind: 'unknown'; orderRef: string; orderId: number; acknowledged: boolean; reason: string };
 
@@ -66,19 +69,38 @@ export class IbkrOrders {
     this.handlers.push(h);
   }
 
-  /** Sends a bracket as three orders (parent, take profit, stop loss); refuses an orderRef already sent. */
+  /** Sends a bracket (parent, take profit, stop loss; a null level sends no child); refuses an orderRef already sent. */
   placeBracket(b: Bracket): { parentId: number; orderIds: number[] } {
     if (this.sentRefs.has(b.orderRef)) throw new Error(`order ${b.orderRef} was already sent to TWS: it is not sent twice (reconcile decides what happened to it)`);
     const parentId = this.session.nextOrderId();
-    this.session.nextOrderId();
-    this.session.nextOrderId();
     const orders = bracketOrders(parentId, b);
+    for (let i = 1; i < orders.length; i++) this.session.nextOrderId();
     this.sentRefs.add(b.orderRef);
     for (const o of orders) {
       this.refById.set(o.orderId, o.order.orderRef);
       this.session.send(o.fields, `order ${o.order.orderRef}`);
     }
     return { parentId, orderIds: orders.map((o) => o.orderId) };
+  }
+
+  /** Sends one new order (a close at market, a stop added later); refuses an orderRef already sent. */
+  placeOrder(contract: IbContract, order: IbOrder): number {
+    if (this.sentRefs.has(order.orderRef)) throw new Error(`order ${order.orderRef} was already sent to TWS: it is not sent twice (reconcile decides what happened to it)`);
+    const orderId = this.session.nextOrderId();
+    this.sentRefs.add(order.orderRef);
+    this.refById.set(orderId, order.orderRef);
+    this.session.send(placeOrder(orderId, contract, order), `order ${order.orderRef}`);
+    return orderId;
+  }
+
+  /**
+   * Changes a working order: IB's way is PLACE_ORDER again with the same order
+   * id and the whole order as it should now be (a stop moved, a target moved).
+   * TWS answers with OPEN_ORDER at the new price ('working'), or an error.
+   */
+  modify(orderId: number, contract: IbContract, order: IbOrder): void {
+    this.refById.set(orderId, order.orderRef);
+    this.session.send(placeOrder(orderId, contract, { ...order, transmit: true }), `change of order ${order.orderRef}`);
   }
 
   cancel(orderId: number): void {
@@ -154,6 +176,7 @@ export class IbkrOrders {
         // An order of an earlier session (or of TWS itself) becomes known by its orderRef.
         if (m.order.orderRef !== '') this.refById.set(m.order.orderId, m.order.orderRef);
         this.statusById.set(m.order.orderId, m.order.status);
+        if (m.order.orderRef !== '') this.emit({ kind: 'working', orderRef: m.order.orderRef, orderId: m.order.orderId, status: m.order.status, lmtPrice: m.order.lmtPrice, auxPrice: m.order.auxPrice, quantity: m.order.totalQuantity });
         if (l?.kind === 'openOrders') l.rows.push(m.order);
         return;
       case 'openOrderEnd':
