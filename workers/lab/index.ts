@@ -1,0 +1,15 @@
+/**
+ * The strategy lab's language: parse and check a program (`compile`), run it
+ * over a whole series (`runBatch`) or bar by bar (`LabStream`, or
+ * `LabStrategy` as an engine Strategy). docs/LANGUAGE.md is the reference.
+ */
+export { compile, checkSource, MAX_SOURCE_CHARS, type CompileResult } from './compile.ts';
+export { parse } from './parser.ts';
+export { check, type CheckedProgram } from './check.ts';
+export { formatDiagnostic, type Diagnostic, type Diagnostics } from './errors.ts';
+export { FUNCTIONS, SERIES, SERIES_DOCS, MAX_PERIOD, functionSpec, type FunctionSpec } from './functions.ts';
+export { runBatch, type BatchResult } from './batch.ts';
+export { LabStream, type Levels } from './stream.ts';
+export { LabStrategy, labStrategyDef, LEVEL_INPUTS } from './strategy.ts';
+export { decideDirection, type Direction } from './decide.ts';
+export { BUILTIN_CELLS, type BuiltinCell, type CellCategory } from './builtin-cells.ts';

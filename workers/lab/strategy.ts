@@ -1,0 +1,91 @@
+import type { Bar } from '../market/bar.ts';
+import type { AlphaSignal, RuleStrategyDef, Strategy } from '../strategies/strategy.ts';
+import { compile } from './compile.ts';
+import type { CheckedProgram } from './check.ts';
+import { formatDiagnostic } from './errors.ts';
+import { LabStream, type Levels } from './stream.ts';
+
+const NO_SIGNAL: AlphaSignal = { direction: null, confidence: 0 };
+const LONG: AlphaSignal = { direction: 1, confidence: 1 };
+const SHORT: AlphaSignal = { direction: -1, confidence: 1 };
+const FLAT: AlphaSignal = { direction: 0, confidence: 1 };
+
+/**
+ * Names under which a program's price distances appear in a decision's inputs,
+ * for the risk step: the engine has no per-bar distance hook for rule
+ * strategies yet, so they travel with the inputs (and are recorded with each
+ * decision). Present only when the program sets them.
+ */
+export const LEVEL_INPUTS = { stop: 'lab_stop', target: 'lab_target', trail: 'lab_trail' } as const;
+
+/**
+ * A lab program as an engine Strategy: fed one closed bar at a time, it
+ * records close, every indicator the program uses (by its call, e.g.
+ * "ema(close, 9)") and its stop / target / trail distances as inputs, and
+ * decides long, short, flat (its exit rule) or nothing.
+ */
+export class LabStrategy implements Strategy {
+  readonly warmup: number;
+  readonly stream: LabStream;
+  private readonly recorded: { name: string; id: number }[];
+  private readonly lv: Levels = { stop: NaN, target: NaN, trail: NaN };
+  private close = NaN;
+
+  constructor(readonly program: CheckedProgram) {
+    this.stream = new LabStream(program);
+    // `warmup` counts bars, the program's is a bar index.
+    this.warmup = program.warmup + 1;
+    this.recorded = program.nodes.filter((n) => n.op === 'output' && !n.stateful && n.label).map((n) => ({ name: n.label!, id: n.id }));
+  }
+
+  update(bar: Bar): void {
+    this.stream.update(bar);
+    this.close = bar.close;
+  }
+
+  inputs(out: Record<string, number>): void {
+    out.close = this.close;
+    for (const r of this.recorded) out[r.name] = this.stream.value(r.id);
+    this.stream.levels(this.lv);
+    const { stop, target, trail } = this.program.levels;
+    if (stop >= 0) out[LEVEL_INPUTS.stop] = this.lv.stop;
+    if (target >= 0) out[LEVEL_INPUTS.target] = this.lv.target;
+    if (trail >= 0) out[LEVEL_INPUTS.trail] = this.lv.trail;
+  }
+
+  /** The stop, target and trailing distances (price units) of the latest bar; NaN for those the program does not set. */
+  levels(): Levels {
+    return this.stream.levels({ stop: NaN, target: NaN, trail: NaN });
+  }
+
+  /** The real position and its age, when the engine knows better than the program's own signals (a stop was hit). */
+  sync(position: 1 | -1 | 0, barsInTrade: number): void {
+    this.stream.sync(position, barsInTrade);
+  }
+
+  decide(): AlphaSignal {
+    const d = this.stream.decide();
+    return d === null ? NO_SIGNAL : d === 1 ? LONG : d === -1 ? SHORT : FLAT;
+  }
+}
+
+/**
+ * A program as a rule strategy the engine can look up by name. The source is
+ * fixed (a cell); it takes no parameters (a changed parameter is a fork with
+ * another source). Throws, listing every error with its line and column, when
+ * the source does not compile.
+ */
+export function labStrategyDef(name: string, description: string, source: string): RuleStrategyDef<Record<string, never>> {
+  const result = compile(source);
+  if (!result.program) {
+    throw new Error(`lab program "${name}" does not compile:\n${result.errors.map((d) => formatDiagnostic(d)).join('\n')}`);
+  }
+  const program = result.program;
+  return {
+    name,
+    description,
+    defaults: {},
+    check: () => null,
+    create: () => new LabStrategy(program),
+  };
+}
