@@ -15,6 +15,10 @@ import { endpointTransport } from '../ctrader/transport.node.ts';
 import type { RelayConfig } from '../config/config.ts';
 import { loadModelNode } from '../host/node-host.ts';
 import { timeOrdersOnWire } from './order-wire.ts';
+import { ibkrMarketSetup, ibkrSetupProblem, type IbkrMarketFactory } from '../ibkr/market-setup.ts';
+import { registerIbkrHealth, type IbkrLiveHealth } from '../ibkr/live-status.ts';
+import { readIbkrSettings, readLiveBroker } from '../ibkr/settings-store.ts';
+import type { IbkrTransport } from '../../workers/brokers/ibkr/transport.ts';
 
 /** The bar timeframe live agents trade (Settings > cTrader); M5 unless set. */
 export const LIVE_TIMEFRAME_SETTING = 'ctrader.timeframe';
@@ -31,17 +35,21 @@ export interface LiveWorkspaceOptions {
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Each entry's bar close to order on the wire, in seconds on `clock` (the relay's metrics: server/trading-metrics.ts barCloseToWire). */
   orderOnWire?: (seconds: number) => void;
+  /** Interactive Brokers (Settings: 'live.broker' = 'ibkr'): the market (workers/host/ibkr-market.ts ibkrMarket) and, for tests, the transport. */
+  ibkr?: { market?: IbkrMarketFactory; transport?: () => IbkrTransport };
 }
 
 /**
  * The relay's live workspace (TG_WORKSPACE=live): agents on the cTrader
- * account chosen under Settings > cTrader, trading the symbols picked there,
- * on the wall clock. Until that is set up the workspace still opens, stopped,
- * with the step that is missing as its reason, so the PWA can be used to do it.
+ * account chosen under Settings > cTrader, or at Interactive Brokers when
+ * Settings says so ('live.broker'), trading the symbols picked there, on the
+ * wall clock. Until that is set up the workspace still opens, stopped, with
+ * the step that is missing as its reason, so the PWA can be used to do it.
  */
 export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHost> {
   const clock = o.clock ?? wallClock;
   const scheduler = o.scheduler ?? wallScheduler;
+  if ((await readLiveBroker(o.store)) === 'ibkr') return openIbkrWorkspace(o, clock, scheduler);
   const tokens = o.tokens;
   const stored = await tokens.store.get().then(
     (t) => ({ ok: t !== null, problem: null as string | null }),
@@ -81,6 +89,33 @@ export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHo
 }
 
 /**
+ * The live workspace at Interactive Brokers, from Settings > Interactive
+ * Brokers: TWS or IB Gateway over TCP with the stored client id, account,
+ * market data type and symbols. GET /api/ibkr shows the market's own health.
+ */
+async function openIbkrWorkspace(o: LiveWorkspaceOptions, clock: Clock, scheduler: Scheduler): Promise<LiveHost> {
+  const settings = await readIbkrSettings(o.store, o.config.ibkr);
+  const make = o.ibkr?.market ?? IBKR_MARKET;
+  const problem = ibkrSetupProblem(settings) ?? (make ? null : 'Interactive Brokers trading is not wired into this relay yet (workers/host/ibkr-market.ts)');
+  let health: (() => IbkrLiveHealth) | null = null as (() => IbkrLiveHealth) | null;
+  const market =
+    problem || !make
+      ? unavailable(problem ?? 'not set up', 'IBKR (not connected)')
+      : (sink: BrokerEventSink) => {
+          const m = make(ibkrMarketSetup(settings, { clock, scheduler, log: o.log, transport: o.ibkr?.transport }))(sink);
+          health = () => m.health();
+          return m;
+        };
+  const host = await LiveHost.open({ store: o.store, wallClock: clock, owner: 'relay', loadModel: loadModelNode, market, scheduler, log: (line) => o.log('info', line) });
+  // The market is built when the host opens; until then the client has not started.
+  if (!problem) registerIbkrHealth(host, () => health?.() ?? { state: 'idle', lastMessageAt: null });
+  return host;
+}
+
+/** ibkrMarket (workers/host/ibkr-market.ts) once it is in the tree: the lead wires this one line. Until then the workspace says so. */
+const IBKR_MARKET: IbkrMarketFactory | null = null;
+
+/**
  * The cTrader market, whose status says what a connection that is not up is
  * doing and what went wrong last (cTrader unreachable, a refused login), so
  * the relay can serve and show it while it keeps retrying.
@@ -107,10 +142,10 @@ function withConnectionStatus(o: CTraderMarketOptions): (sink: BrokerEventSink) 
 }
 
 /** A market that is not set up yet: connecting fails with what to do, and any order is refused with it. */
-function unavailable(reason: string): (sink: BrokerEventSink) => LiveMarket {
+function unavailable(reason: string, name = 'cTrader (not connected)'): (sink: BrokerEventSink) => LiveMarket {
   return (sink) => {
     const broker: Broker = {
-      name: 'cTrader (not connected)',
+      name,
       submit: (o) => sink({ id: eventId.order('rejected', o.clientOrderId), type: 'order.rejected', agentId: o.agentId, time: o.decidedAt, payload: { clientOrderId: o.clientOrderId, symbol: o.symbol, reason } }),
       closePosition: () => {},
       amendPosition: () => {},
@@ -122,7 +157,7 @@ function unavailable(reason: string): (sink: BrokerEventSink) => LiveMarket {
       account: () => ({ balanceCents: 0, equity: 0, usedMargin: 0, freeMargin: 0, peakEquity: 0, drawdown: 0, leverage: 1 }),
     };
     return {
-      name: 'cTrader (not connected)',
+      name,
       broker,
       feed: { run: () => new Promise(() => {}), stop: () => {} },
       subscriptions: [],

@@ -1,7 +1,14 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTws } from '../ibkr/fake-tws.ts';
-import { api, login, startFakeRelay, type TestRelay } from './helpers.ts';
+import { api, login, startFakeRelay, testConfig, type TestRelay } from './helpers.ts';
+import { createMemoryStore } from '../../workers/store/memory-store.ts';
+import { wallScheduler } from '../../workers/brokers/ctrader/scheduler.ts';
+import { wallClock } from '../../workers/trading/wall-clock.ts';
+import { openLiveWorkspace } from '../../relay/ops/live-workspace.ts';
+import { openRelayTokens } from '../../relay/ctrader/relay-tokens.ts';
+import { ibkrHealthOf } from '../../relay/ibkr/live-status.ts';
+import { ibkrMarketSetup, ibkrSetupProblem } from '../../relay/ibkr/market-setup.ts';
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -149,5 +156,45 @@ describe('Settings > Interactive Brokers on the relay (/api/ibkr) against the fa
     const off = await call.get(`/api/ibkr/contract?symbol=GOOG&host=127.0.0.1&port=${closed}&clientId=1`);
     expect([off.status, off.json.field]).toEqual([502, 'connection']);
     expect(off.json.error).toContain('connection refused');
+  });
+});
+
+describe('the live workspace on Interactive Brokers (live.broker = ibkr)', () => {
+  const open = async (settings: Record<string, unknown> | null) => {
+    const store = createMemoryStore();
+    const config = testConfig();
+    await store.settings.put('live.broker', 'ibkr');
+    if (settings) await store.settings.put('ibkr.settings', settings);
+    const host = await openLiveWorkspace({ config, store, tokens: await openRelayTokens({ config, store }), log: () => {} });
+    await host.start();
+    return host;
+  };
+
+  it('says the missing step, pointing at Settings > Interactive Brokers, and refuses commands until then', async () => {
+    const host = await open(null);
+    const st = await host.status();
+    expect(st.broker).toMatchObject({ name: 'IBKR (not connected)', connected: false });
+    expect(st.feed.state).toBe('error');
+    expect(st.feed.message).toContain('pick the symbols to trade under Settings > Interactive Brokers');
+    expect((await host.command({ kind: 'emergency-stop' })).ok).toBe(false);
+    // Not trading at IB: GET /api/ibkr's status comes from the last check, not from this host.
+    expect(ibkrHealthOf(host)).toBeNull();
+    await host.stop();
+  });
+
+  it('with symbols but no IB market in this build, says so rather than trading at cTrader', async () => {
+    const host = await open({ host: '127.0.0.1', port: 4002, clientId: 3, account: null, marketDataType: 3, timeframe: 'D1', symbols: ['GOOG'] });
+    const st = await host.status();
+    expect(st.broker.name).toBe('IBKR (not connected)');
+    expect(st.feed.message).toMatch(/Interactive Brokers trading is not wired into this relay yet/);
+    await host.stop();
+  });
+
+  it('builds the market options from the stored settings: paper by port, every symbol on the timeframe', () => {
+    const s = { host: 'gw.lan', port: 4002, clientId: 3, account: 'DU1', marketDataType: 3 as const, timeframe: 'D1' as const, symbols: ['GOOG', 'EURUSD'] };
+    const o = ibkrMarketSetup(s, { clock: wallClock, scheduler: wallScheduler, log: () => {} });
+    expect(o).toMatchObject({ clientId: 3, account: 'DU1', marketDataType: 3, paper: true, subscriptions: [{ symbol: 'GOOG', timeframe: 'D1' }, { symbol: 'EURUSD', timeframe: 'D1' }] });
+    expect(ibkrMarketSetup({ ...s, port: 7496 }, { clock: wallClock, scheduler: wallScheduler, log: () => {} }).paper).toBe(false);
+    expect(ibkrSetupProblem({ ...s, symbols: [] })).toMatch(/Settings > Interactive Brokers/);
   });
 });
