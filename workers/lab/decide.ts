@@ -29,13 +29,20 @@ export class TradeState {
 
 /**
  * The decision on one bar from the three rules:
- * flat: long if the long rule holds, short if the short rule holds (both: no signal);
- * in a trade: the opposite entry rule reverses it, else the exit rule closes it.
+ *  - flat: long if the long rule holds, short if the short rule holds (both: no signal);
+ *  - in a trade: the opposite entry rule reverses it; else the exit rule closes it;
+ *    else its own entry rule, still holding, repeats the signal (the engine keeps
+ *    the position, or re-enters when a stop closed it behind the program's back,
+ *    as the TypeScript rule strategies do).
  */
 export function decideDirection(long: boolean, short: boolean, exit: boolean, position: 1 | -1 | 0): Direction {
   if (position === 0) return long === short ? null : long ? 1 : -1;
-  if (position === 1) return short && !long ? -1 : exit ? 0 : null;
-  return long && !short ? 1 : exit ? 0 : null;
+  const same = position === 1 ? long : short;
+  const opposite = position === 1 ? short : long;
+  if (opposite && !same) return position === 1 ? -1 : 1;
+  if (exit) return 0;
+  if (same && !opposite) return position;
+  return null;
 }
 
 /**
