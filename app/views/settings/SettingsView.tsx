@@ -3,6 +3,7 @@ import { Page } from '../../components/Page.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
 import { Field, errorText } from './form-fields.tsx';
 import { CTraderPanel } from './CTraderPanel.tsx';
+import { IbkrPanel } from './IbkrPanel.tsx';
 import { RiskLimitsForm } from './RiskLimitsForm.tsx';
 import { GoLivePanel } from './GoLivePanel.tsx';
 import { NotifyPanel } from './NotifyPanel.tsx';
@@ -125,7 +126,7 @@ export function SettingsView() {
             <For each={[
               ['Paper', 'Built in: every agent trades a simulated account with spread, slippage and commission.'],
               ['cTrader', 'Connected through the relay: see cTrader below.'],
-              ['Interactive Brokers', 'Planned; not available yet.'],
+              ['Interactive Brokers', 'TWS or IB Gateway through the relay: see Interactive Brokers below.'],
             ]}>
               {([name, status]) => <tr><td>{name}</td><td>{status}</td></tr>}
             </For>
@@ -135,6 +136,8 @@ export function SettingsView() {
       </div>
 
       <CTraderPanel />
+
+      <IbkrPanel />
 
       <RiskLimitsForm />
 
