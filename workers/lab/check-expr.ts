@@ -13,7 +13,7 @@ export interface Typed {
 
 const ALL_FUNCTION_NAMES = FUNCTIONS.map((f) => f.name);
 const TIME_UNITS = ['hour', 'minute', 'day_of_week'] as const;
-const ARITH_CAN_FOLD = (fn: string, a: number, b: number): number => (fn === '+' ? a + b : fn === '-' ? a - b : fn === '*' ? a * b : a / b);
+const foldArith = (fn: string, a: number, b: number): number => (fn === '+' ? a + b : fn === '-' ? a - b : fn === '*' ? a * b : a / b);
 
 /**
  * Turns expressions into graph nodes, checking types as it goes: numbers
@@ -79,7 +79,7 @@ export class ExprChecker {
       case 'name':
         return this.name(e.name, e.span);
       case 'unary':
-        return this.unary(e.op, e.arg, e.span);
+        return this.unary(e.op, e.arg);
       case 'binary':
         return this.binary(e);
       case 'call':
@@ -101,7 +101,7 @@ export class ExprChecker {
     return this.err(at, `unknown name "${name}"`, close ? `did you mean "${close}"?` : `the series are ${SERIES.join(', ')}; a name of your own needs "let ${name} = ..." before it is used`);
   }
 
-  private unary(op: '-' | 'not', arg: Expr, at: Span): Typed | null {
+  private unary(op: '-' | 'not', arg: Expr): Typed | null {
     if (op === 'not') {
       const a = this.condition(arg, '"not" applies to a condition; its operand');
       if (!a) return null;
@@ -111,7 +111,6 @@ export class ExprChecker {
     const a = this.number(arg, 'the operand of unary minus');
     if (!a) return null;
     const c = this.graph.constant(a.id);
-    void at;
     return c !== null ? this.constant(-c, 'number') : this.add({ op: 'neg', a: a.id }, 'number', this.node(a.id).warmup);
   }
 
@@ -127,7 +126,7 @@ export class ExprChecker {
       return this.add({ op: 'logic', fn: op, a: a.id, b: b.id }, 'bool', Math.max(this.node(a.id).warmup, this.node(b.id).warmup));
     }
     const isCompare = !['+', '-', '*', '/'].includes(op);
-    const what = isCompare ? `each side of "${op}"` : `each side of "${op}"`;
+    const what = `each side of "${op}"`;
     const a = this.number(e.left, what);
     const b = this.number(e.right, what);
     if (!a || !b) return null;
@@ -141,7 +140,7 @@ export class ExprChecker {
       return this.add({ op: 'cmp', fn, a: a.id, b: b.id }, 'bool', warmup);
     }
     const fn = op as '+' | '-' | '*' | '/';
-    if (ca !== null && cb !== null) return this.constant(ARITH_CAN_FOLD(fn, ca, cb), 'number');
+    if (ca !== null && cb !== null) return this.constant(foldArith(fn, ca, cb), 'number');
     if (fn === '/' && cb === null && !this.positive(b.id)) {
       this.warnings.push(diagnostic(e.right.span, `${render(this.graph.nodes, b.id)} can be 0, and a division by 0 gives no signal on that bar`, 'divide by something that is never 0 (a price, or max(x, 0.0001))'));
     }
