@@ -171,7 +171,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { cwd?
 
   const workspace = get('TG_WORKSPACE') ?? 'demo';
   if (workspace !== 'demo' && workspace !== 'live') problems.push(`TG_WORKSPACE: must be demo or live, got "${workspace}"`);
-  if (workspace === 'live' && !ctrader) problems.push('TG_WORKSPACE=live needs a cTrader application: set TG_CTRADER_CLIENT_ID and TG_CTRADER_CLIENT_SECRET');
+  // A live workspace without a cTrader application may trade at Interactive Brokers; the workspace itself names what is missing.
 
   if (problems.length) return { ok: false, problems };
   return {

@@ -14,7 +14,7 @@ export const CTRADER_ACCOUNT_SETTING = 'ctrader.account';
 /** The symbols the user picked in Settings. */
 export const CTRADER_SYMBOLS_SETTING = 'ctrader.symbols';
 
-export const NOT_CONFIGURED = 'no cTrader application is configured on the relay: set TG_CTRADER_CLIENT_ID and TG_CTRADER_CLIENT_SECRET and restart it';
+export const NOT_CONFIGURED = 'no cTrader application is configured on the relay: set TG_CTRADER_CLIENT_ID and TG_CTRADER_CLIENT_SECRET and restart it, or trade at Interactive Brokers (Settings > Interactive Brokers)';
 export const NO_TOKENS = 'connect your cTrader account first: Settings > cTrader > Connect';
 export const NOT_CONNECTED = 'no cTrader account is connected: pick one under Settings > cTrader';
 

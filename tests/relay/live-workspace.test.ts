@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { openLiveWorkspace, LIVE_TIMEFRAME_SETTING } from '../../relay/ops/live-workspace.ts';
-import { CTRADER_ACCOUNT_SETTING, CTRADER_SYMBOLS_SETTING, NO_TOKENS } from '../../relay/ctrader/account-manager.ts';
+import { CTRADER_ACCOUNT_SETTING, CTRADER_SYMBOLS_SETTING, NO_TOKENS, NOT_CONFIGURED } from '../../relay/ctrader/account-manager.ts';
 import { openRelayTokens } from '../../relay/ctrader/relay-tokens.ts';
 import { createMemoryLog } from '../../relay/ops/log.ts';
 import { createRedactor } from '../../relay/config/redact.ts';
@@ -50,7 +50,11 @@ describe('the relay running a live cTrader workspace', () => {
   const log = () => createMemoryLog(createRedactor(() => [RELAY_TOKEN, CLIENT.clientSecret, TOKEN]));
 
   it('says what is missing before the account is set up', async () => {
-    expect(() => testConfig({ TG_WORKSPACE: 'live' })).toThrow(/TG_WORKSPACE=live needs a cTrader application/);
+    // Without a cTrader application the relay starts, and the live workspace says what is missing (or Interactive Brokers can be picked).
+    const noApp = await openLiveWorkspace({ config: testConfig({ TG_WORKSPACE: 'live' }), store: createMemoryStore(), tokens: await openRelayTokens({ config: testConfig({ TG_WORKSPACE: 'live' }), store: createMemoryStore() }), log: () => {} });
+    await noApp.start();
+    expect((await noApp.status()).feed.message).toContain(NOT_CONFIGURED);
+    await noApp.stop();
     expect(() => testConfig({ TG_WORKSPACE: 'paper' })).toThrow(/TG_WORKSPACE: must be demo or live, got "paper"/);
     const store = createMemoryStore();
     const cfg = config();
