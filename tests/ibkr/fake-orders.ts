@@ -36,6 +36,8 @@ export interface FakeFill {
   price: number;
   time: number;
   commission: number;
+  /** The time as EXECUTION_DATA writes it (OrdersOptions.execTimes); absent: in UTC. */
+  timeText?: string;
 }
 
 export interface OrdersOptions {
@@ -47,6 +49,12 @@ export interface OrdersOptions {
   marketFillPrice?: number;
   /** Reject the next order placed with 201 and this text. */
   rejectNext?: string;
+  /**
+   * How execution times are written: 'utc' (default, "yyyymmdd hh:mm:ss UTC"),
+   * 'tws' (TWS's own zone, New York as the handshake says, no zone: "yyyymmdd  hh:mm:ss"),
+   * 'zoned' (New York with IB's zone name: "yyyymmdd hh:mm:ss US/Eastern").
+   */
+  execTimes?: 'utc' | 'tws' | 'zoned';
 }
 
 type Out = (fields: (string | number)[]) => void;
@@ -136,7 +144,7 @@ export class FakeOrders {
     const signed = o.action === 'BUY' ? o.qty : -o.qty;
     const commission = Math.max(1, Math.round(o.qty * (this.o.commissionPerUnit ?? 0.005) * 100) / 100);
     const execId = `0000e0d5.6571${String(++this.execSeq).padStart(4, '0')}.01.01`;
-    const fill: FakeFill = { execId, order: o, price, time: now, commission };
+    const fill: FakeFill = { execId, order: o, price, time: now, commission, timeText: timeText(now, this.o.execTimes ?? 'utc') };
     this.fills.push(fill);
     Object.assign(o, { status: 'Filled', filled: o.qty, avgPrice: price });
     const mult = Number(o.contract.multiplier || 1);
@@ -194,8 +202,21 @@ export function orderStatus(o: FakeOrder): (string | number)[] {
 /** EXECUTION_DATA at 176: no version; reqId, orderId, contract (11), execId, time, account, exchange, side, shares, price, permId, clientId, liquidation, cumQty, avgPrice, orderRef, evRule, evMultiplier, modelCode, lastLiquidity. */
 export function execution(reqId: number, x: FakeFill): (string | number)[] {
   const o = x.order;
-  const t = new Date(x.time).toISOString();
-  return [11, reqId, o.orderId, ...contractOf(o.contract), x.execId, `${t.slice(0, 10).replaceAll('-', '')} ${t.slice(11, 19)} UTC`, o.account, o.contract.exchange === 'SMART' ? 'ISLAND' : o.contract.exchange, o.action === 'BUY' ? 'BOT' : 'SLD', o.qty, x.price, o.permId, o.clientId, 0, o.qty, x.price, o.orderRef, '', '', '', 1];
+  return [11, reqId, o.orderId, ...contractOf(o.contract), x.execId, x.timeText ?? timeText(x.time, 'utc'), o.account, o.contract.exchange === 'SMART' ? 'ISLAND' : o.contract.exchange, o.action === 'BUY' ? 'BOT' : 'SLD', o.qty, x.price, o.permId, o.clientId, 0, o.qty, x.price, o.orderRef, '', '', '', 1];
+}
+
+const newYork = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** An execution time as TWS writes it: in UTC, or in its own zone (New York here) with or without IB's zone name. */
+export function timeText(ms: number, form: 'utc' | 'tws' | 'zoned'): string {
+  if (form === 'utc') {
+    const t = new Date(ms).toISOString();
+    return `${t.slice(0, 10).replaceAll('-', '')} ${t.slice(11, 19)} UTC`;
+  }
+  const p = Object.fromEntries(newYork.formatToParts(ms).map((x) => [x.type, x.value]));
+  const day = `${p.year}${p.month}${p.day}`;
+  const clock = `${p.hour}:${p.minute}:${p.second}`;
+  return form === 'tws' ? `${day}  ${clock}` : `${day} ${clock} US/Eastern`;
 }
 
 /** COMMISSION_REPORT: version 1, execId, commission, currency, realized P&L (Double.MAX: none), yield, yield redemption date. */

@@ -98,12 +98,6 @@ export function agentOfCoid(coid: string): string | null {
   return parts.length >= 4 && /^\d+$/.test(parts[parts.length - 2]) ? parts.slice(0, -3).join(':') : null;
 }
 
-/** IB's execution time ("yyyymmdd hh:mm:ss", optionally " UTC") in ms; another zone is not guessed (undefined). */
-export function execTime(s: string): number | undefined {
-  const m = /^(\d{4})(\d\d)(\d\d)[ -](\d\d):(\d\d):(\d\d)(?: (UTC|GMT))?$/.exec(s.trim());
-  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : undefined;
-}
-
 /** '2 min 10 s', '45 s', '1 h 05 min': how long the connection was down. */
 export function outageText(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

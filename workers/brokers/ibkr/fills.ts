@@ -1,7 +1,7 @@
 import { roundPrice, toCents } from '../../market/instrument.ts';
 import { eventId } from '../../trading/events.ts';
 import type { CloseReason, Side } from '../../trading/orders.ts';
-import { averagePrice, commissionCents, commissionsKnown, execTime, lastTime, noFills, totalShares, type Fills, type Held, type OrderRec } from './book.ts';
+import { averagePrice, commissionCents, commissionsKnown, lastTime, noFills, totalShares, type Fills, type Held, type OrderRec } from './book.ts';
 import type { IbkrBroker } from './ibkr-broker.ts';
 import type { OrderEvent } from './orders.ts';
 
@@ -22,7 +22,7 @@ export class IbkrFills {
   /** An execution of an entry or close order. */
   onFill(r: OrderRec, execId: string, shares: number, price: number, time: string): void {
     if (r.fills.byExec.has(execId)) return;
-    r.fills.byExec.set(execId, { shares, price, time: execTime(time) ?? this.b.o.clock.now() });
+    r.fills.byExec.set(execId, { shares, price, time: this.b.execTime(time) ?? this.b.o.clock.now() });
     this.maybeComplete(r);
   }
 
@@ -111,7 +111,7 @@ export class IbkrFills {
     if (e.kind === 'fill') {
       p.exit ??= { kind, fills: noFills() };
       if (p.exit.kind !== kind || p.exit.fills.byExec.has(e.execId)) return;
-      p.exit.fills.byExec.set(e.execId, { shares: e.shares, price: e.price, time: execTime(e.time) ?? this.b.o.clock.now() });
+      p.exit.fills.byExec.set(e.execId, { shares: e.shares, price: e.price, time: this.b.execTime(e.time) ?? this.b.o.clock.now() });
       return this.exitMaybeDone(p);
     }
     if (e.kind === 'commission' && p.exit) return this.onCommission(p.exit.fills, e.execId, e.commission, () => this.exitMaybeDone(p));

@@ -12,6 +12,7 @@ import { exitOrder, marketOrder } from './order-requests.ts';
 import type { IbkrOrders, OrderEvent } from './orders.ts';
 import { reconcile, type ReconcileReport } from './reconcile.ts';
 import { IbkrFills } from './fills.ts';
+import { execTime, twsZone } from './exec-time.ts';
 
 export interface IbkrContractBook {
   /** The resolved contract of a symbol (throws with words if it was not resolved). */
@@ -65,6 +66,8 @@ export class IbkrBroker implements Broker {
   /** @internal the newest execution time seen (ms UTC): the next reconcile asks from a little before it. */
   lastExecAt: number | undefined;
   private amendCount = 0;
+  /** TWS's time zone, from the latest session's connection time: execution times without a zone are in it. */
+  private twsZone: string | undefined;
 
   constructor(
     readonly o: IbkrBrokerOptions,
@@ -252,6 +255,13 @@ export class IbkrBroker implements Broker {
 
   account(): AccountState {
     return this.accountBook_.state(this.positions(), this.o.markPrice);
+  }
+
+  /** @internal an execution time in ms UTC (in TWS's zone when it names none); undefined when it cannot be read. */
+  execTime(s: string): number | undefined {
+    const connected = this.o.client.session?.info?.connectionTime;
+    if (connected) this.twsZone = twsZone(connected) ?? this.twsZone;
+    return execTime(s, this.twsZone);
   }
 
   /** One line for the status screen. */

@@ -1,6 +1,6 @@
 import { eventId } from '../../trading/events.ts';
 import type { Side } from '../../trading/orders.ts';
-import { agentOfCoid, childOf, execTime, outageText, type Child, type Held } from './book.ts';
+import { agentOfCoid, childOf, outageText, type Child, type Held } from './book.ts';
 import type { ReadyContext } from './client.ts';
 import { NOT_RECEIVED, type IbkrBroker } from './ibkr-broker.ts';
 import type { IbOrder } from './order-requests.ts';
@@ -44,9 +44,9 @@ export async function reconcile(b: IbkrBroker, ctx: ReadyContext): Promise<Recon
 
   adopt(b, open, ibPositions, execs, report);
   // Entries before their children: a stop cannot close a position not yet opened.
-  const ordered = [...execs].sort((x, y) => (execTime(x.time) ?? 0) - (execTime(y.time) ?? 0) || Number(childOf(x.orderRef) !== null) - Number(childOf(y.orderRef) !== null));
+  const ordered = [...execs].sort((x, y) => (b.execTime(x.time) ?? 0) - (b.execTime(y.time) ?? 0) || Number(childOf(x.orderRef) !== null) - Number(childOf(y.orderRef) !== null));
   for (const x of ordered) {
-    const t = execTime(x.time);
+    const t = b.execTime(x.time);
     if (t !== undefined) b.lastExecAt = Math.max(b.lastExecAt ?? t, t);
     if (replay(b, x)) report.fillsWhileAway++;
   }
@@ -170,7 +170,7 @@ function adopt(b: IbkrBroker, open: OpenOrder[], ibPositions: IbPosition[], exec
       volumeUnits: first.totalQuantity * per,
       // IB's average cost is per contract, multiplier included.
       entryPrice: entry?.avgPrice ?? at.avgCost / per,
-      entryTime: (entry && execTime(entry.time)) ?? b.o.clock.now(),
+      entryTime: (entry && b.execTime(entry.time)) ?? b.o.clock.now(),
       stopLoss: sl ? priceOf(sl, 'sl') : null,
       takeProfit: tp ? priceOf(tp, 'tp') : null,
       entryCommissionCents: entry?.commission !== undefined ? Math.round(Math.abs(entry.commission) * 100) : 0,
