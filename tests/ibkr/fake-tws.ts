@@ -27,6 +27,10 @@ export interface FakeTwsOptions {
   orders?: Partial<OrdersOptions>;
   /** Take the order that transmits a bracket, say nothing, and drop the connection: its outcome is unknown to the client. */
   dropAfterTransmit?: boolean;
+  /** The market's time: history ends with the bar opening at or before it (the forming one), as IB's does. Absent: all the bundled bars. */
+  historyUntil?: () => number;
+  /** Symbols (IB's: GOOG, EUR) without a live subscription: history answers 354 until the connection asks for delayed data (type 3 or 4). */
+  noLiveSubscription?: string[];
 }
 
 export const FARM_MESSAGES: [number, string][] = [
@@ -92,8 +96,8 @@ export class FakeTws {
   }
 
   /** A keepUpToDate update; IB's order: open, close, high, low, WAP, volume. */
-  pushUpdate(reqId: number, bar: FakeBar, count = 1): void {
-    this.send([90, reqId, count, Math.floor(bar.time / 1000), bar.open, bar.close, bar.high, bar.low, bar.close, bar.volume]);
+  pushUpdate(reqId: number, bar: FakeBar, count = 1, time = String(Math.floor(bar.time / 1000))): void {
+    this.send([90, reqId, count, time, bar.open, bar.close, bar.high, bar.low, bar.close, bar.volume]);
   }
 
   dropConnection(): void {
@@ -118,6 +122,8 @@ export class FakeTws {
 
   /** Connections refused since the last restart. */
   refused = 0;
+  /** The market data types the latest connection asked for (reqMarketDataType), in order. */
+  readonly marketDataTypes: number[] = [];
   private refusing = 0;
 
   private serve(s: Socket): void {
@@ -127,6 +133,7 @@ export class FakeTws {
       return void s.destroy();
     }
     const conn = ++this.conns;
+    this.marketDataTypes.length = 0;
     this.sockets.add(s);
     this.last = s;
     s.on('close', () => {
@@ -181,6 +188,7 @@ export class FakeTws {
     if (id === 17) return this.send([15, 1, (this.o.accounts ?? ['DU111111']).join(',')]);
     if (id === 9) return this.contractDetails(f);
     if (id === 20) return this.history(f);
+    if (id === 59) return void this.marketDataTypes.push(Number(f[2]));
     if (id === 25) this.streams.delete(Number(f[2]));
     if (id === 3) return this.placeOrder(f);
     if (id === 4) return this.orders.cancel(Number(f[2]), (m) => this.send(m));
@@ -251,11 +259,14 @@ export class FakeTws {
     if (this.o.pacing) return this.error(reqId, 162, 'Historical Market Data Service error message:Historical data request pacing violation');
     const c = findContract({ conId: f[2], symbol: f[3], secType: f[4], currency: f[11], localSymbol: f[12] });
     const [barSize, duration, formatDate, keepUpToDate] = [f[16], f[17], f[20], f[21]];
-    const all = c && barsFor(c.symbol, barSize);
-    if (!all) return this.error(reqId, 162, 'Historical Market Data Service error message:HMDS query returned no data');
+    const delayed = [3, 4].includes(this.marketDataTypes.at(-1) ?? 1);
+    if (c && this.o.noLiveSubscription?.includes(c.symbol) && !delayed) return this.error(reqId, 354, `Requested market data is not subscribed. Delayed market data is available.${c.symbol} ${c.primaryExch || c.exchange}/TOP/ALL`);
+    const until = this.o.historyUntil?.() ?? Infinity;
+    const all = c && barsFor(c.symbol, barSize)?.filter((b) => b.time <= until);
+    if (!c || !all?.length) return this.error(reqId, 162, 'Historical Market Data Service error message:HMDS query returned no data');
     const span = durationMs(duration);
     const endT = all[all.length - 1].time;
-    const bars = all.filter((b) => b.time > endT - span);
+    const bars = all.filter((b) => b.time > (Number.isFinite(until) ? until : endT) - span);
     if (bars.length === 0) return this.error(reqId, 162, `Historical Market Data Service error message:invalid duration "${duration}"`);
     const daily = barSize === '1 day';
     const t = (ms: number) => (daily ? ymd(ms) : formatDate === '2' ? String(Math.floor(ms / 1000)) : `${ymd(ms)} ${new Date(ms).toISOString().slice(11, 19)}`);

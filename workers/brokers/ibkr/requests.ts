@@ -56,7 +56,7 @@ export interface HistoryRequest {
   endDateTime: string;
   /** "1 D", "2 W", "1 Y"... */
   duration: string;
-  barSize: '5 mins' | '1 hour' | '1 day';
+  barSize: '1 min' | '5 mins' | '15 mins' | '30 mins' | '1 hour' | '4 hours' | '1 day';
   /** TRADES for stocks and futures; MIDPOINT (or BID/ASK) for FX, which has no trades. */
   whatToShow: 'TRADES' | 'MIDPOINT' | 'BID' | 'ASK';
   /** Regular trading hours only. */
