@@ -180,6 +180,34 @@ describe('IBKR live bars (fake TWS on loopback, simulated time)', () => {
     onceInOrder(h.got);
   });
 
+  it('162 on a request and on a running stream: named in the status with IB\'s text, asked again a minute later', async () => {
+    const t0 = Date.UTC(2013, 2, 2, 0, 5);
+    const h = await feedOnFake(t0, [{ symbol: 'GOOG', timeframe: 'D1' }], { historyBars: 5 }, { pacing: true });
+    await until(() => h.feed.status().includes('162'));
+    expect(h.feed.status()).toMatch(/^GOOG D1: IB 162: Historical Market Data Service error message:Historical data request pacing violation \(historical data request refused/);
+    h.fake.o.pacing = false;
+    h.time.advanceTo(t0 + 59_999);
+    expect(h.fake.received.filter((r) => r.fields[0] === '20')).toHaveLength(1);
+    h.time.advanceTo(t0 + 60_000);
+    await until(() => h.got.length === 5);
+    expect(h.feed.status()).toBe('GOOG D1 live, last bar 2013-03-01');
+    // The stream then ends with IB's error: named, and asked again from the last bar (nothing twice).
+    h.fake.error(h.stream('GOOG')!, 366, 'No historical data query found for ticker id');
+    await until(() => h.feed.status().includes('366'));
+    expect(h.feed.status()).toMatch(/^GOOG D1: IB 366: No historical data query found for ticker id/);
+    h.time.advanceTo(t0 + 120_000);
+    await until(() => h.feed.status() === 'GOOG D1 live, last bar 2013-03-01');
+    expect(h.fake.received.filter((r) => r.fields[0] === '20')).toHaveLength(3);
+    expect(h.got).toHaveLength(5);
+  });
+
+  it('a symbol IB does not know is named with IB\'s 200 text; the others still deliver', async () => {
+    const h = await feedOnFake(Date.UTC(2013, 2, 2, 0, 5), [{ symbol: 'NOSUCH', timeframe: 'D1' }, { symbol: 'GOOG', timeframe: 'D1' }], { historyBars: 5 });
+    await until(() => h.got.length === 5);
+    expect(h.feed.status()).toMatch(/^NOSUCH D1: IB 200: No security definition has been found for the request \(IB has no contract.*\); GOOG D1 live, last bar 2013-03-01$/);
+    expect(new Set(h.got.map((g) => g.symbol))).toEqual(new Set(['GOOG']));
+  });
+
   it('1101 (IB back, data lost): the old stream cancelled, the gap backfilled from history, nothing twice; updates of the old stream ignored', async () => {
     const k = five.length - 600;
     const h = await feedOnFake(five[k].time + MIN, [{ symbol: 'EURUSD', timeframe: 'M5' }], { historyBars: 3 });

@@ -194,7 +194,8 @@ export class IbkrLiveFeed implements BarFeed {
   private async request(s: Sub, stream: number, session: IbkrSession): Promise<Bar[]> {
     const details = this.o.instruments.details(s.symbol);
     if (!details) {
-      s.problem = this.o.instruments.problem(s.symbol);
+      const why = this.o.instruments.problem(s.symbol) ?? 'not resolved at IB';
+      s.problem = why.startsWith(`${s.symbol}: `) ? why.slice(s.symbol.length + 2) : why;
       return [];
     }
     const now = this.o.clock.now();
