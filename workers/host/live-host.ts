@@ -7,6 +7,8 @@ import type { Broker, BrokerEventSink } from '../brokers/broker.ts';
 import { Engine } from '../engine/engine.ts';
 import { EventJournal } from '../engine/journal.ts';
 import type { EngineEvent } from '../trading/events.ts';
+import type { Position } from '../trading/orders.ts';
+import type { OpenPositionRecord } from '../store/store.ts';
 import { HostCore, type HostCoreDeps } from './host-core.ts';
 import type { HostStatus, RecordedCommandEvent } from './api.ts';
 import { DEFAULT_RISK_CONFIG } from '../risk/limits.ts';
@@ -21,6 +23,7 @@ import { schedulerFromTimers, type Scheduler } from '../brokers/ctrader/schedule
 import { RampKeeper } from '../ramp/keeper.ts';
 import { barsToHoldAgain } from './held-restart.ts';
 import { RestoredPaperOrders } from './paper-restore.ts';
+import { defaultMode } from './agent-modes.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
 export interface LiveMarket {
@@ -32,6 +35,8 @@ export interface LiveMarket {
   instrument(symbol: string): InstrumentSpec;
   /** Resolves once the account is authorised and its positions reconciled. */
   connect(): Promise<void>;
+  /** The live positions the record holds open, given before connect: the reconcile closes those the broker closed while the host was down. */
+  expectOpen?(positions: readonly Position[]): void;
   disconnect(): void;
   /** What the feed has verified per symbol, e.g. "EURUSD M5 live; GBPUSD: no spots since reconnect"; absent: the subscriptions are listed. */
   feedStatus?(): string;
@@ -198,6 +203,7 @@ export class LiveHost extends HostCore {
     if (this.running) return;
     this.setState('starting', `connecting to ${this.market.name}`);
     try {
+      await this.expectLiveOpen();
       await this.market.connect();
       await this.restoreAgents();
       await this.warmUp();
@@ -233,6 +239,19 @@ export class LiveHost extends HostCore {
     this.models.clear();
   }
 
+  /**
+   * The live agents' positions the record holds open, told to the market
+   * before it connects: one whose stop filled while the host was down is
+   * closed by the reconcile instead of staying open in the record. Paper
+   * agents' positions are the paper book's (restoreAgents).
+   */
+  private async expectLiveOpen(): Promise<void> {
+    if (!this.market.expectOpen) return;
+    const modes = new Map((await this.deps.store.agents.list()).map((r) => [r.config.id, r.config.mode]));
+    const live = (await this.deps.store.positions.open()).filter((p) => (modes.get(p.agentId) ?? defaultMode(this.mode)) === 'live');
+    this.market.expectOpen(live.map(recordedPosition));
+  }
+
   /** Agents of the stored workspace come back in their state; a fault pause stays a pause. */
   private async restoreAgents(): Promise<void> {
     // Limits, halts and locks survive a restart: the last configured limits, then every state change and lock on record.
@@ -254,7 +273,7 @@ export class LiveHost extends HostCore {
     }
     // Paper positions come back into the paper book (the live broker reconciled its own on connect).
     for (const p of await this.deps.store.positions.open()) {
-      if (this.engine.agent(p.agentId) && this.modes.of(p.agentId) === 'paper') this.router.paper.adopt({ id: p.positionId, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, entryTime: p.openedAt, stopLoss: p.stopLoss, takeProfit: p.takeProfit, entryCommissionCents: p.commissionCents });
+      if (this.engine.agent(p.agentId) && this.modes.of(p.agentId) === 'paper') this.router.paper.adopt(recordedPosition(p));
     }
     // So do paper orders in flight: they fill at the next live bar, or are cancelled in words if it closed while the host was down (paper-restore.ts).
     this.paperOrders.restore(record);
@@ -368,4 +387,9 @@ export class LiveHost extends HostCore {
     if (this.engine.releaseHeldBars()) await this.engine.endStep();
     this.wakeForHeldBar();
   }
+}
+
+/** An open position of the record as the engine's Position. */
+function recordedPosition(p: OpenPositionRecord): Position {
+  return { id: p.positionId, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, entryTime: p.openedAt, stopLoss: p.stopLoss, takeProfit: p.takeProfit, entryCommissionCents: p.commissionCents };
 }

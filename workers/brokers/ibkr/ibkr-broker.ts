@@ -63,6 +63,8 @@ export class IbkrBroker implements Broker {
   /** @internal */
   readonly fills: IbkrFills;
   lastReconcile: ReconcileReport | null = null;
+  /** @internal positions the record holds open, until the next reconcile settles them (expected.ts). */
+  readonly expected: Position[] = [];
   /** @internal the newest execution time seen (ms UTC): the next reconcile asks from a little before it. */
   lastExecAt: number | undefined;
   private amendCount = 0;
@@ -80,6 +82,18 @@ export class IbkrBroker implements Broker {
       for (const r of this.recs.values()) if (r.state === 'sent' || r.state === 'accepted') r.state = 'unknown';
     });
     o.client.onOrderEvent((e) => this.onOrderEvent(e));
+  }
+
+  /**
+   * The positions the engine's record holds open, given before connecting
+   * after a restart of TradeGuard: the first reconcile keeps each one IB still
+   * holds (with its stop and target as IB has them), closes each one IB's
+   * executions closed while away (its stop, target or a close order: reason,
+   * price, time and commission from them), and closes at the last price, in
+   * words, one IB holds nothing of.
+   */
+  expectOpen(positions: readonly Position[]): void {
+    this.expected.push(...positions.filter((p) => !this.held.has(p.id) && !this.expected.some((x) => x.id === p.id)));
   }
 
   submit(order: OrderIntent): void {

@@ -3,6 +3,7 @@ import type { Side } from '../../trading/orders.ts';
 import { agentOfCoid, childOf, outageText, type Child, type Held } from './book.ts';
 import type { ReadyContext } from './client.ts';
 import { NOT_RECEIVED, type IbkrBroker } from './ibkr-broker.ts';
+import { closedUnseen, expectedIntoBook, settleLevels } from './expected.ts';
 import type { IbOrder } from './order-requests.ts';
 import type { OpenOrder } from './order-responses.ts';
 import type { ExecutionWithCommission, Position as IbPosition } from './orders.ts';
@@ -15,6 +16,8 @@ export interface ReconcileReport {
   unknownResolved: { clientOrderId: string; outcome: 'filled' | 'working' | 'not received' }[];
   /** Positions taken over from IB's open orders (after a restart of TradeGuard). */
   adopted: string[];
+  /** Positions the record held open (IbkrBroker.expectOpen): still open at IB, or closed while TradeGuard was away. */
+  fromRecord: { kept: string[]; closed: string[] };
   /** Positions at IB that are not TradeGuard's: left alone. */
   foreign: { symbol: string; conId: number; position: number }[];
   positions: number;
@@ -40,8 +43,10 @@ export async function reconcile(b: IbkrBroker, ctx: ReadyContext): Promise<Recon
   const execs = (await orders.executions(since === undefined ? undefined : since - EXEC_MARGIN_MS)).filter((x) => !account || x.account === account);
   const open = (await orders.openOrders()).filter((o) => !account || o.account === account || o.account === '');
   const ibPositions = (await orders.positions()).filter((p) => (!account || p.account === account) && p.position !== 0);
-  const report: ReconcileReport = { at: b.o.clock.now(), fillsWhileAway: 0, unknownResolved: [], adopted: [], foreign: [], positions: 0, workingOrders: 0 };
+  const report: ReconcileReport = { at: b.o.clock.now(), fillsWhileAway: 0, unknownResolved: [], adopted: [], fromRecord: { kept: [], closed: [] }, foreign: [], positions: 0, workingOrders: 0 };
 
+  // The record's open positions go back in the book first: adoption leaves them be, their executions while away close them.
+  const fromRecord = expectedIntoBook(b, execs);
   adopt(b, open, ibPositions, execs, report);
   // Entries before their children: a stop cannot close a position not yet opened.
   const ordered = [...execs].sort((x, y) => (b.execTime(x.time) ?? 0) - (b.execTime(y.time) ?? 0) || Number(childOf(x.orderRef) !== null) - Number(childOf(y.orderRef) !== null));
@@ -89,11 +94,10 @@ export async function reconcile(b: IbkrBroker, ctx: ReadyContext): Promise<Recon
       }
     }
     const at = ibPositions.find((x) => x.contract.conId === p.conId);
-    if (!at && !p.exit) {
-      b.o.log?.('warn', `position ${p.id} (${p.symbol}) is no longer open at IB and no execution of ours closed it: booked closed at the last price`);
-      b.fills.closed(p, b.o.markPrice(p.symbol) ?? p.entryPrice, b.o.clock.now(), 'manual', 0);
-    }
+    if (!at && !p.exit) closedUnseen(b, p);
+    else if (fromRecord.has(p.id) && !p.exit) settleLevels(b, p);
   }
+  for (const id of fromRecord) report.fromRecord[b.held.has(id) ? 'kept' : 'closed'].push(id);
 
   const ours = new Map<number, number>();
   for (const p of b.held.values()) ours.set(p.conId, (ours.get(p.conId) ?? 0) + p.side * p.quantity);

@@ -1,0 +1,79 @@
+import { eventId } from '../../trading/events.ts';
+import type { CloseReason, Position, Side } from '../../trading/orders.ts';
+import { agentOfCoid, childOf, type Held } from './book.ts';
+import type { IbkrBroker } from './ibkr-broker.ts';
+import type { ExecutionWithCommission } from './orders.ts';
+
+/**
+ * Positions the engine's record holds open when TradeGuard starts
+ * (IbkrBroker.expectOpen). IB's open orders alone would bring back only those
+ * whose stop or target still works; one whose stop filled while TradeGuard
+ * was down would stay open in the record forever. So before the first
+ * reconcile each one is put back in the book as the record has it, and the
+ * reconcile decides: its executions while away close it (the stop, the target,
+ * or a close order of its agent), its working children keep it, and IB
+ * holding nothing of it closes it at the last price, said in words.
+ */
+
+/** The leg of an engine close order's client order id (events.ts clientOrderId) -> why it closed. */
+const CLOSE_LEG: Record<string, CloseReason> = { X: 'signal', M: 'manual', Z: 'emergency' };
+
+/** Into the broker's book, before the first reconcile: the ids put back. */
+export function expectedIntoBook(b: IbkrBroker, execs: readonly ExecutionWithCommission[]): Set<string> {
+  const back = new Set<string>();
+  const expected = b.expected.splice(0);
+  const entries = new Set(expected.map((p) => p.id));
+  for (const p of expected) {
+    if (b.held.has(p.id)) continue;
+    let conId: number;
+    let per: number;
+    try {
+      conId = b.o.contracts.contract(p.symbol).conId;
+      per = b.o.contracts.unitsPerContract(p.symbol);
+    } catch (e) {
+      b.o.log?.('warn', `position ${p.id} (${p.symbol}) that the record holds open cannot be checked at IB: ${(e as Error).message}; it stays as the record has it`);
+      continue;
+    }
+    const held: Held = { ...pick(p), conId, quantity: p.volumeUnits / per, children: {} };
+    b.held.set(p.id, held);
+    back.add(p.id);
+    closeOrderOf(b, held, execs, entries);
+  }
+  return back;
+}
+
+/** The engine Position fields of one the record gives (which may carry more). */
+const pick = (p: Position): Position => ({ id: p.id, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, entryTime: p.entryTime, stopLoss: p.stopLoss, takeProfit: p.takeProfit, entryCommissionCents: p.entryCommissionCents });
+
+/**
+ * A close order of the position's agent that executed while away (same
+ * contract, the other side, not a stop or target, not an entry): registered as
+ * the position's close, so the executions' replay books it through the live path.
+ */
+function closeOrderOf(b: IbkrBroker, p: Held, execs: readonly ExecutionWithCommission[], entries: Set<string>): void {
+  const side = p.side === 1 ? 'SLD' : 'BOT';
+  const x = execs.find((e) => e.contract.conId === p.conId && e.side === side && !childOf(e.orderRef) && !entries.has(e.orderRef) && !b.recs.has(e.orderRef) && agentOfCoid(e.orderRef) === p.agentId && (b.execTime(e.time) ?? Infinity) >= p.entryTime);
+  if (!x) return;
+  const leg = /:([XMZ])\d*$/.exec(x.orderRef)?.[1] ?? 'M';
+  const rec = b.record(x.orderRef, 'close', p.agentId, p.symbol, (-p.side) as Side, p.quantity);
+  Object.assign(rec, { positionId: p.id, reason: CLOSE_LEG[leg], state: 'accepted', orderId: x.orderId });
+  p.closing = rec.coid;
+}
+
+/** After the children were matched: the stop and target as IB holds them, and a position left without either said in words. */
+export function settleLevels(b: IbkrBroker, p: Held): void {
+  const sl = p.children.sl?.confirmed ?? null;
+  const tp = p.children.tp?.confirmed ?? null;
+  if (sl === null && tp === null && (p.stopLoss !== null || p.takeProfit !== null)) b.o.log?.('warn', `position ${p.id} (${p.symbol}) is open at IB with no stop or target working: it is kept, unprotected`);
+  b.amended(p, sl, tp, 'as IB holds them (found on restarting)');
+}
+
+/** IB holds none of it and no execution of ours closed it: booked closed at the last price (the entry's when none is known), in words. */
+export function closedUnseen(b: IbkrBroker, p: Held): void {
+  const mark = b.o.markPrice(p.symbol);
+  const price = mark ?? p.entryPrice;
+  const message = `${p.symbol} ${p.side === 1 ? 'long' : 'short'} ${p.id} of agent ${p.agentId} is no longer open at IB and no execution of TradeGuard's closed it (closed in TWS, or by IB): booked closed at ${mark === undefined ? `its entry price ${price} (no recent price known)` : `the last price ${price}`} with reason manual; check the trade in TWS`;
+  b.o.log?.('warn', message);
+  b.fills.closed(p, price, b.o.clock.now(), 'manual', 0);
+  b.emit({ id: eventId.riskNotice('position-gone-at-broker', p.id), type: 'risk.notice', agentId: p.agentId, time: b.o.clock.now(), payload: { code: 'position-gone-at-broker', message } });
+}
