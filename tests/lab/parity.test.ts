@@ -55,9 +55,9 @@ function streamed(program: CheckedProgram, s: BarSeries) {
     strategy.inputs(inputs);
     if (i >= program.warmup && Object.values(inputs).some((x) => !Number.isFinite(x))) nonFiniteAfterWarmup++;
     const lv = strategy.levels();
-    stop[i] = lv.stop;
-    target[i] = lv.target;
-    trail[i] = lv.trail;
+    stop[i] = lv.stop ?? NaN;
+    target[i] = lv.target ?? NaN;
+    trail[i] = lv.trail ?? NaN;
     const d = strategy.decide().direction;
     signal[i] = d === null ? NaN : d;
     position[i] = strategy.stream.state.position;

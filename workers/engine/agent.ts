@@ -8,6 +8,8 @@ import { scaledSizing, sizePosition } from '../risk/sizing.ts';
 import { orderProblem } from '../market/order-check.ts';
 import { trailingStop } from '../risk/trailing.ts';
 import { ruleStrategy, type Strategy } from '../strategies/index.ts';
+import type { StrategyLevels } from '../strategies/strategy.ts';
+import { entryDistances } from './entry-levels.ts';
 import { getFeatureSpec, StreamingFeatureBuilder, type ContextField, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
 import { DEFAULT_CHAIN, chainVerdict, type ChainSettings } from '../models/chain/chain-policy.ts';
 import { ModelStage, type LoadedModel } from '../models/chain/model-stage.ts';
@@ -165,13 +167,15 @@ export class AgentRunner {
     s.strategy?.update(bar);
     s.atr?.update(bar.open, bar.high, bar.low, bar.close, bar.volume);
     const position = this.deps.broker.positionOf(this.config.id, symbol);
-    if (s.features || this.deps.recordContext) {
+    if (s.features || this.deps.recordContext || s.strategy?.sync) {
       if (position?.id !== s.positionId) {
         s.positionId = position?.id ?? null;
         s.barsInPosition = 0;
       } else if (position) s.barsInPosition++;
-      s.context = this.context(s, position);
-      s.features?.update(bar, s.context);
+      if (s.features || this.deps.recordContext) {
+        s.context = this.context(s, position);
+        s.features?.update(bar, s.context);
+      }
     }
     return { s, position };
   }
@@ -210,10 +214,7 @@ export class AgentRunner {
 
     const trading = this.deps.risk.effectiveState(this.config.id);
     // Halted sends nothing of its own, stop moves included; reducing still trails (it only lowers risk).
-    if (position && this.config.trailAtr !== null && trading.state !== 'halted') {
-      const stop = trailingStop(position.side, position.stopLoss, bar.close, atr, this.config.trailAtr);
-      if (stop !== null) this.deps.broker.amendPosition(position.id, stop, position.takeProfit, `trailing ${this.config.trailAtr} x ATR`);
-    }
+    if (position && trading.state !== 'halted') this.trail(s, position, bar, atr);
 
     if (this.daily) {
       // One decision per trading day: a second bar of a day already decided (irregular data) is skipped in words.
@@ -235,6 +236,8 @@ export class AgentRunner {
       this.pending.push({ symbol, bar, position, atr, inputs: { ...inputs }, alpha: null });
       return;
     }
+    // The position as it really is (1 bar old at the close of the bar it filled on): a stop may have closed it.
+    s.strategy.sync?.(position?.side ?? 0, position ? s.barsInPosition + 1 : 0);
     const signal = s.strategy.decide();
     const dir = signal.direction;
     if (dir === null) return this.decide(symbol, bar, 'hold', position ? HELD_NO_SIGNAL[position.side] : 'held flat: no signal', dir, inputs);
@@ -250,7 +253,23 @@ export class AgentRunner {
       this.pending.push({ symbol, bar, position, atr, inputs: { ...inputs }, alpha: { direction: dir, confidence: signal.confidence, probabilities: {} } });
       return;
     }
-    this.enter(symbol, bar, dir as Side, inputs, atr, position);
+    this.enter(symbol, bar, dir as Side, inputs, atr, position, undefined, s.strategy.levels?.());
+  }
+
+  /**
+   * Moves the stop behind the close: by the strategy's own trailing distance
+   * when it sets one (a cell's `trail`), else by the agent's trailAtr x ATR.
+   */
+  private trail(s: SymbolState, position: Position, bar: Bar, atr: number): void {
+    const own = s.strategy?.levels?.().trail ?? null;
+    if (own !== null) {
+      const stop = trailingStop(position.side, position.stopLoss, bar.close, own, 1);
+      if (stop !== null) this.deps.broker.amendPosition(position.id, stop, position.takeProfit, `trailing ${own} behind the close (the strategy's trail)`);
+      return;
+    }
+    if (this.config.trailAtr === null) return;
+    const stop = trailingStop(position.side, position.stopLoss, bar.close, atr, this.config.trailAtr);
+    if (stop !== null) this.deps.broker.amendPosition(position.id, stop, position.takeProfit, `trailing ${this.config.trailAtr} x ATR`);
   }
 
   /**
@@ -299,7 +318,7 @@ export class AgentRunner {
         if (v.kind !== 'trade') return this.decide(p.symbol, p.bar, v.kind === 'blocked' ? 'skip' : 'hold', v.kind === 'blocked' ? `skipped: ${v.reason}` : `held: ${v.reason}`, a.direction, p.inputs, undefined, models);
         // The first model's row: the alpha's (no side in context), else the proposal's that risk and guard read.
         const features = chain.alpha ? this.entryFeatures(chain.alpha, alphaRows!, items.indexOf(p)) : this.entryFeatures((chain.risk ?? chain.guard)!, rows!, k);
-        this.enter(p.symbol, p.bar, v.direction, p.inputs, p.atr, p.position, { slMult: v.risk?.slMult, tpMult: v.risk?.tpMult, riskScale: v.risk?.size, notes: v.notes, models, features });
+        this.enter(p.symbol, p.bar, v.direction, p.inputs, p.atr, p.position, { slMult: v.risk?.slMult, tpMult: v.risk?.tpMult, riskScale: v.risk?.size, notes: v.notes, models, features }, this.state.get(p.symbol)!.strategy?.levels?.());
       });
     } catch (e) {
       const reason = `model error: ${(e as Error).message}`;
@@ -353,14 +372,13 @@ export class AgentRunner {
   }
 
   /** An entry, or a reversal when `current` (the opposite position) is given: its exit goes first. */
-  private enter(symbol: string, bar: Bar, side: Side, inputs: Record<string, number>, atr: number, current: Position | undefined, risk?: RiskOverride): void {
+  private enter(symbol: string, bar: Bar, side: Side, inputs: Record<string, number>, atr: number, current: Position | undefined, risk?: RiskOverride, own?: StrategyLevels): void {
     const c = this.config;
     const spec = this.deps.instrument(symbol);
-    const stopMult = risk?.slMult ?? c.stopAtr;
-    const targetMult = risk?.tpMult ?? c.targetAtr;
-    const stopDistance = stopMult === null ? null : stopMult * atr;
-    const targetDistance = targetMult === null ? null : targetMult * atr;
     const exitId = current ? clientOrderId(c.id, symbol, bar.time, 'X') : undefined;
+    const distances = entryDistances(c, atr, risk, own);
+    if (typeof distances === 'string') return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: ${distances}`, risk?.models);
+    const { stopDistance, targetDistance } = distances;
     const scale = risk?.riskScale ?? 1;
     const sizing = scale === 1 ? c.sizing : c.sizing.kind === 'risk' ? { kind: 'risk' as const, riskPct: c.sizing.riskPct * scale } : { kind: 'fixed' as const, units: c.sizing.units * scale };
     const models = risk?.models;
@@ -378,7 +396,7 @@ export class AgentRunner {
     if (vetting.refusal) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: refused by ${vetting.refusal.rule}: ${vetting.refusal.reason}`, models, riskNotes);
     const units = vetting.volumeUnits;
     const id = clientOrderId(c.id, symbol, bar.time, 'E');
-    const notes = [...(risk?.notes ?? []), ...(size.capped ? [`size capped at ${c.maxPositionPct}% of equity`] : []), ...vetting.notes.map((n) => `${n.rule}: ${n.reason}`)];
+    const notes = [...distances.notes, ...(risk?.notes ?? []), ...(size.capped ? [`size capped at ${c.maxPositionPct}% of equity`] : []), ...vetting.notes.map((n) => `${n.rule}: ${n.reason}`)];
     const what = current ? `reversed to ${SIDE_WORD[side]}` : `entered ${SIDE_WORD[side]}`;
     this.decide(symbol, bar, current ? 'reverse' : 'enter', notes.length ? `${what} (${notes.join('; ')})` : what, side, inputs, {
       clientOrderId: id,

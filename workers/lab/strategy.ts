@@ -1,5 +1,5 @@
 import type { Bar } from '../market/bar.ts';
-import type { AlphaSignal, RuleStrategyDef, Strategy } from '../strategies/strategy.ts';
+import type { AlphaSignal, RuleStrategyDef, Strategy, StrategyLevels } from '../strategies/strategy.ts';
 import { compile } from './compile.ts';
 import type { CheckedProgram } from './check.ts';
 import { formatDiagnostic } from './errors.ts';
@@ -11,10 +11,9 @@ const SHORT: AlphaSignal = { direction: -1, confidence: 1 };
 const FLAT: AlphaSignal = { direction: 0, confidence: 1 };
 
 /**
- * Names under which a program's price distances appear in a decision's inputs,
- * for the risk step: the engine has no per-bar distance hook for rule
- * strategies yet, so they travel with the inputs (and are recorded with each
- * decision). Present only when the program sets them.
+ * Names under which a program's price distances appear in a decision's inputs
+ * (recorded with each decision; the engine reads them through `levels()`).
+ * Present only when the program sets them.
  */
 export const LEVEL_INPUTS = { stop: 'lab_stop', target: 'lab_target', trail: 'lab_trail' } as const;
 
@@ -53,9 +52,15 @@ export class LabStrategy implements Strategy {
     if (trail >= 0) out[LEVEL_INPUTS.trail] = this.lv.trail;
   }
 
-  /** The stop, target and trailing distances (price units) of the latest bar; NaN for those the program does not set. */
-  levels(): Levels {
-    return this.stream.levels({ stop: NaN, target: NaN, trail: NaN });
+  /**
+   * The stop, target and trailing distances (price units) of the latest bar:
+   * null for those the program does not set (the agent's ATR multiples apply),
+   * NaN while they warm up.
+   */
+  levels(): StrategyLevels {
+    const lv = this.stream.levels(this.lv);
+    const set = this.program.levels;
+    return { stop: set.stop >= 0 ? lv.stop : null, target: set.target >= 0 ? lv.target : null, trail: set.trail >= 0 ? lv.trail : null };
   }
 
   /** The real position and its age, when the engine knows better than the program's own signals (a stop was hit). */

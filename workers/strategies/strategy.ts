@@ -20,6 +20,26 @@ export interface Strategy {
   /** The numbers the next decision reads, by name (recorded with the decision, checked for NaN). */
   inputs(out: Record<string, number>): void;
   decide(): AlphaSignal;
+  /**
+   * The strategy's own stop, target and trailing distances for an entry on the
+   * latest bar, in price units (a cell's `stop 2 * atr(14)`). null: it sets
+   * none, the agent's ATR multiple applies; NaN or not positive on a bar: no
+   * entry on it. Absent: the agent's ATR multiples apply throughout.
+   */
+  levels?(): StrategyLevels;
+  /**
+   * The real position and how many bars it has been held (1 at the close of
+   * the bar it filled on), told before each `decide`: a stop or target may have
+   * closed what the strategy's own signals opened.
+   */
+  sync?(side: Side | 0, barsInPosition: number): void;
+}
+
+/** Price distances a strategy sets itself; null for those it leaves to the agent's config. */
+export interface StrategyLevels {
+  stop: number | null;
+  target: number | null;
+  trail: number | null;
 }
 
 /** A rule strategy available by name, with its parameters and their defaults. */
