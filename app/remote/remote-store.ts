@@ -78,6 +78,13 @@ export function createRemoteStore(relay: RelayClient, localSettings: SettingsRep
       get: async (id) => (await call('tradeNotes', 'get', id)) ?? undefined,
       list: (q) => call('tradeNotes', 'list', q ?? {}),
     },
+    cells: {
+      put: async () => {
+        throw new Error("cells are created through the relay's cells API (POST /api/cells), which checks and tests them");
+      },
+      get: async (id) => (await call('cells', 'get', id)) ?? undefined,
+      list: () => call('cells', 'list'),
+    },
     settings: localSettings,
   };
 }

@@ -56,6 +56,12 @@ export const DEXIE_SCHEMA: readonly SchemaVersion[] = [
     version: 3,
     stores: { backtestRuns: 'id, createdAt', backtestResults: 'id' },
   },
+  {
+    // v4: the strategy lab's cells (workers/lab/cell.ts). One new table, nothing else changes, so the
+    // upgrade keeps every existing row as it is; a cell's children are found by parentId.
+    version: 4,
+    stores: { cells: 'id, createdAt, parentId' },
+  },
 ];
 
 /** Declares versions 1..upTo on `db` (upTo < latest only in migration tests). */

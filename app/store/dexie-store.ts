@@ -1,7 +1,8 @@
 import Dexie, { type Table } from 'dexie';
 import type { StoredModel } from '../../workers/models/bundle/registry.ts';
 import { settingValue } from '../../workers/store/settings.ts';
-import { normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type TradeNote } from '../../workers/store/store.ts';
+import { cellOrder, normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type TradeNote } from '../../workers/store/store.ts';
+import type { Cell } from '../../workers/lab/cell.ts';
 import { dexieBars } from './dexie-bars.ts';
 import { dexieBacktests } from './dexie-backtests.ts';
 import type { BacktestHistory } from '../../workers/backtest/stored-run.ts';
@@ -79,6 +80,12 @@ export function createDexieStore(name = 'tradeguard', opts: DexieStoreOptions = 
       put: (n) => put(notes, `the note on trade ${n.tradeId}`, { tradeId: n.tradeId, note: n.note, tags: normalizeTags(n.tags), updatedAt: n.updatedAt }),
       get: (id) => notes.get(id),
       list: (q = {}) => (q.tag === undefined ? notes.toArray() : notes.where('tags').equals(q.tag).toArray()),
+    },
+    cells: {
+      // Looked up on use: a database opened at an older schema (migration tests) has no cells table.
+      put: (c) => put(db.table<Cell, string>('cells'), `cell ${c.id}`, c),
+      get: (id) => db.table<Cell, string>('cells').get(id),
+      list: async () => (await db.table<Cell, string>('cells').toArray()).sort(cellOrder),
     },
     settings: {
       get: async <T>(key: string) => (await settings.get(key))?.value as T | undefined,

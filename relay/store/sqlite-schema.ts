@@ -47,6 +47,8 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
         UNIQUE (channel, alert_id));
       CREATE INDEX alert_outbox_state ON alert_outbox (channel, state, seq);
     `),
+  // 4: the strategy lab's cells (workers/lab/cell.ts), one exact-JSON record each; a new table, nothing else changes.
+  (db) => db.exec('CREATE TABLE cells (id TEXT PRIMARY KEY, created_at REAL NOT NULL, record TEXT NOT NULL);'),
 ];
 
 /** Brings the file to `target` (default: the latest version); refuses a file from a newer TradeGuard. */

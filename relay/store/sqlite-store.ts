@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import type { StoredModel } from '../../workers/models/bundle/registry.ts';
 import { fromExactJson as parse, toExactJson as json } from '../../workers/store/exact-json.ts';
 import { settingValue } from '../../workers/store/settings.ts';
-import { normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type TradeNote } from '../../workers/store/store.ts';
+import { cellOrder, normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type TradeNote } from '../../workers/store/store.ts';
+import type { Cell } from '../../workers/lab/cell.ts';
 import { sqliteBars } from './sqlite-bars.ts';
 import { sqliteEvents } from './sqlite-events.ts';
 import { checkDatabaseFile, migrate } from './sqlite-schema.ts';
@@ -92,6 +93,11 @@ export function openSqliteStore(file: string, opts: { schemaVersion?: number } =
       },
       get: async (id) => record<TradeNote>('trade_notes', 'trade_id', id),
       list: async (q = {}) => byId(records<TradeNote>('trade_notes'), (n) => n.tradeId).filter((n) => q.tag === undefined || n.tags.includes(q.tag)),
+    },
+    cells: {
+      put: async (c) => run(`cell ${c.id}`, 'INSERT OR REPLACE INTO cells (id, created_at, record) VALUES (?, ?, ?)', c.id, c.createdAt, json(c)),
+      get: async (id) => record<Cell>('cells', 'id', id),
+      list: async () => records<Cell>('cells').sort(cellOrder),
     },
     settings: {
       async get<T>(key: string) {

@@ -4,7 +4,9 @@
  * on the bundled data in batch and streaming form.
  */
 
-export type CellCategory = 'momentum' | 'mean reversion' | 'breakout' | 'regime' | 'other';
+export type CellCategory = 'momentum' | 'mean-reversion' | 'breakout' | 'regime' | 'other';
+
+export const CELL_CATEGORIES: readonly CellCategory[] = ['momentum', 'mean-reversion', 'breakout', 'regime', 'other'];
 
 export interface BuiltinCell {
   name: string;
@@ -62,7 +64,7 @@ trail 3 * atr(14)
 
 export const BUILTIN_CELLS: readonly BuiltinCell[] = [
   { name: 'sma-cross', category: 'momentum', hypothesis: 'A faster average crossing a slower one marks the start of a trend worth following.', source: SMA_CROSS },
-  { name: 'mean-reversion', category: 'mean reversion', hypothesis: 'An RSI extreme at a Bollinger band is an overreaction that returns to the middle band.', source: MEAN_REVERSION },
+  { name: 'mean-reversion', category: 'mean-reversion', hypothesis: 'An RSI extreme at a Bollinger band is an overreaction that returns to the middle band.', source: MEAN_REVERSION },
   { name: 'breakout', category: 'breakout', hypothesis: 'A close beyond the recent range on heavy volume starts a move that a trailing stop can ride.', source: BREAKOUT },
   { name: 'regime-switch', category: 'regime', hypothesis: 'No single style works in every market: follow trends, fade ranges, ride volatility, and stand aside when it is calm.', source: REGIME_SWITCH },
 ];

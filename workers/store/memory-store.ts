@@ -3,10 +3,11 @@ import { sliceSeries } from '../market/bar.ts';
 import { lowerBound, mergeSeries } from '../market/merge.ts';
 import type { EngineEvent, EngineEventInput } from '../trading/events.ts';
 import { decisionFrom, foldOpenPositions, foldOrder, tradeFrom, type DecisionRecord, type OrderRecord, type TradeRecord } from './projections.ts';
-import { normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type OpenPositionRecord, type StoredBarsInfo, type TradeNote } from './store.ts';
+import { cellOrder, normalizeTags, type AccountSnapshot, type AgentRecord, type EngineStore, type OpenPositionRecord, type StoredBarsInfo, type TradeNote } from './store.ts';
 import { createMemoryModelStorage } from '../models/bundle/registry.ts';
 import { checkSeries, seriesKey } from './bar-chunks.ts';
 import { settingValue } from './settings.ts';
+import type { Cell } from '../lab/cell.ts';
 
 /** The store in memory: unit tests, backtests, and the reference the other stores are tested against. */
 export function createMemoryStore(): EngineStore {
@@ -21,6 +22,7 @@ export function createMemoryStore(): EngineStore {
   const snapshots: AccountSnapshot[] = [];
   const notes = new Map<string, TradeNote>();
   const settings = new Map<string, unknown>();
+  const cells = new Map<string, Cell>();
   const byKey = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => structuredClone(v));
   const key = seriesKey;
 
@@ -144,6 +146,18 @@ export function createMemoryStore(): EngineStore {
       },
       async list(q = {}) {
         return byKey(notes).filter((n) => q.tag === undefined || n.tags.includes(q.tag));
+      },
+    },
+    cells: {
+      async put(c) {
+        cells.set(c.id, structuredClone(c));
+      },
+      async get(id) {
+        const c = cells.get(id);
+        return c && structuredClone(c);
+      },
+      async list() {
+        return [...cells.values()].sort(cellOrder).map((c) => structuredClone(c));
       },
     },
     settings: {

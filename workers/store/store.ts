@@ -5,6 +5,7 @@ import type { EngineEvent, EngineEventInput } from '../trading/events.ts';
 import type { PositionOpenedPayload } from '../trading/events.ts';
 import type { DecisionRecord, OrderRecord, OrderState, TradeRecord } from './projections.ts';
 import type { ModelStorage } from '../models/bundle/registry.ts';
+import type { Cell } from '../lab/cell.ts';
 
 /**
  * The engine's storage seam. Implementations: in memory (tests, backtests),
@@ -27,6 +28,8 @@ export interface EngineStore {
   tradeNotes: TradeNoteRepository;
   /** Small JSON settings: relay address, risk limits, notifications, replay speed ... */
   settings: SettingsRepository;
+  /** The strategy lab's cells: sources, lineage, results and status (workers/lab/cell.ts). */
+  cells: CellRepository;
 }
 
 export interface StoredBarsInfo {
@@ -136,6 +139,19 @@ export interface TradeNoteRepository {
   get(tradeId: string): Promise<TradeNote | undefined>;
   /** Ordered by trade id; with `tag`, only the notes carrying it. */
   list(q?: { tag?: string }): Promise<TradeNote[]>;
+}
+
+export interface CellRepository {
+  /** Stores a cell or replaces the one with its id (a re-test updates its results and status; its source never changes). */
+  put(cell: Cell): Promise<void>;
+  get(id: string): Promise<Cell | undefined>;
+  /** Oldest first (by creation time, then id): parents before their children. */
+  list(): Promise<Cell[]>;
+}
+
+/** The order every store lists cells in. */
+export function cellOrder(a: Cell, b: Cell): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export interface SettingsRepository {

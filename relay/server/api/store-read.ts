@@ -23,6 +23,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   snapshots: ['list'],
   models: ['get', 'list'],
   tradeNotes: ['get', 'list', 'put'],
+  cells: ['get', 'list'],
 };
 
 export function storeReadRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
