@@ -12,6 +12,7 @@ export class TcpTransport implements IbkrTransport {
   private socket: Socket | null = null;
   private readonly dataHandlers: ((chunk: Uint8Array) => void)[] = [];
   private readonly closeHandlers: ((reason: string) => void)[] = [];
+  private abortOpen: ((reason: string) => void) | null = null;
 
   constructor(private readonly o: TcpTransportOptions) {}
 
@@ -29,10 +30,13 @@ export class TcpTransport implements IbkrTransport {
     return new Promise((resolve, reject) => {
       const s = connect({ host, port, timeout: this.o.connectTimeoutMs ?? 10_000 });
       this.socket = s;
+      // Closed by us before it connected (a handshake timeout during a slow connect): the open fails in words, so a caller never waits on it forever.
+      this.abortOpen = (reason) => reject(new Error(`cannot connect to TWS at ${host}:${port}: ${reason}`));
       let opened = false;
       let why = '';
       s.once('connect', () => {
         opened = true;
+        this.abortOpen = null;
         // Orders must leave at once: no Nagle delay.
         s.setNoDelay(true);
         s.setTimeout(0);
@@ -66,6 +70,10 @@ export class TcpTransport implements IbkrTransport {
     if (!s) return;
     this.socket = null;
     s.destroy();
+    const abort = this.abortOpen;
+    this.abortOpen = null;
+    // An open still under way fails (onClose is only for connections that opened).
+    if (abort) return abort(reason);
     for (const h of this.closeHandlers) h(reason);
   }
 }

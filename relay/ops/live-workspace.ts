@@ -14,6 +14,7 @@ import type { RelayTokens } from '../ctrader/relay-tokens.ts';
 import { endpointTransport } from '../ctrader/transport.node.ts';
 import type { RelayConfig } from '../config/config.ts';
 import { loadModelNode } from '../host/node-host.ts';
+import { ibkrMarket } from '../../workers/host/ibkr-market.ts';
 import { timeOrdersOnWire } from './order-wire.ts';
 import { ibkrMarketSetup, ibkrSetupProblem, type IbkrMarketFactory } from '../ibkr/market-setup.ts';
 import { registerIbkrHealth, type IbkrLiveHealth } from '../ibkr/live-status.ts';
@@ -95,11 +96,11 @@ export async function openLiveWorkspace(o: LiveWorkspaceOptions): Promise<LiveHo
  */
 async function openIbkrWorkspace(o: LiveWorkspaceOptions, clock: Clock, scheduler: Scheduler): Promise<LiveHost> {
   const settings = await readIbkrSettings(o.store, o.config.ibkr);
-  const make = o.ibkr?.market ?? IBKR_MARKET;
-  const problem = ibkrSetupProblem(settings) ?? (make ? null : 'Interactive Brokers trading is not wired into this relay yet (workers/host/ibkr-market.ts)');
+  const make = o.ibkr?.market ?? ibkrMarket;
+  const problem = ibkrSetupProblem(settings);
   let health: (() => IbkrLiveHealth) | null = null as (() => IbkrLiveHealth) | null;
   const market =
-    problem || !make
+    problem
       ? unavailable(problem ?? 'not set up', 'IBKR (not connected)')
       : (sink: BrokerEventSink) => {
           const m = make(ibkrMarketSetup(settings, { clock, scheduler, log: o.log, transport: o.ibkr?.transport }))(sink);
@@ -112,8 +113,6 @@ async function openIbkrWorkspace(o: LiveWorkspaceOptions, clock: Clock, schedule
   return host;
 }
 
-/** ibkrMarket (workers/host/ibkr-market.ts) once it is in the tree: the lead wires this one line. Until then the workspace says so. */
-const IBKR_MARKET: IbkrMarketFactory | null = null;
 
 /**
  * The cTrader market, whose status says what a connection that is not up is

@@ -182,12 +182,21 @@ describe('the live workspace on Interactive Brokers (live.broker = ibkr)', () =>
     await host.stop();
   });
 
-  it('with symbols but no IB market in this build, says so rather than trading at cTrader', async () => {
-    const host = await open({ host: '127.0.0.1', port: 4002, clientId: 3, account: null, marketDataType: 3, timeframe: 'D1', symbols: ['GOOG'] });
-    const st = await host.status();
-    expect(st.broker.name).toBe('IBKR (not connected)');
-    expect(st.feed.message).toMatch(/Interactive Brokers trading is not wired into this relay yet/);
-    await host.stop();
+  it('with symbols, connects to TWS and shows what IB verified: the broker connected, the health ready at 176', async () => {
+    const tws = new FakeTws({ accounts: ['DU333333'] });
+    const twsPort = await tws.listen();
+    try {
+      const host = await open({ host: '127.0.0.1', port: twsPort, clientId: 3, account: null, marketDataType: 3, timeframe: 'D1', symbols: ['GOOG'] });
+      const st = await host.status();
+      expect(st.broker).toMatchObject({ name: 'IBKR live', connected: true });
+      expect(ibkrHealthOf(host)?.()).toMatchObject({ state: 'ready', serverVersion: 176, accounts: ['DU333333'] });
+      // startApi with the stored client id, delayed data asked for as stored.
+      expect(tws.received.some((r) => r.fields[0] === '71' && r.fields[2] === '3')).toBe(true);
+      await host.stop();
+      expect(ibkrHealthOf(host)?.()).toMatchObject({ state: 'stopped' });
+    } finally {
+      await tws.close();
+    }
   });
 
   it('builds the market options from the stored settings: paper by port, every symbol on the timeframe', () => {

@@ -12,17 +12,10 @@ import { exitOrder, marketOrder } from './order-requests.ts';
 import type { IbkrOrders, OrderEvent } from './orders.ts';
 import { reconcile, type ReconcileReport } from './reconcile.ts';
 import { IbkrFills } from './fills.ts';
+import type { IbkrContractBook } from './instruments.ts';
 import { execTime, twsZone } from './exec-time.ts';
 
-export interface IbkrContractBook {
-  /** The resolved contract of a symbol (throws with words if it was not resolved). */
-  contract(symbol: string): IbContract & { conId: number };
-  /** Tick, digits, min size, size step, in ENGINE units. */
-  instrument(symbol: string): InstrumentSpec;
-  /** Engine units per IB quantity unit: futures' multiplier (ES 50), else 1. */
-  unitsPerContract(symbol: string): number;
-  symbolOf(conId: number): string | undefined;
-}
+export type { IbkrContractBook } from './instruments.ts';
 
 export interface IbkrBrokerOptions {
   client: IbkrClient;
