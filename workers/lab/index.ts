@@ -13,3 +13,8 @@ export { LabStream, type Levels } from './stream.ts';
 export { LabStrategy, labStrategyDef, LEVEL_INPUTS } from './strategy.ts';
 export { decideDirection, type Direction } from './decide.ts';
 export { BUILTIN_CELLS, type BuiltinCell, type CellCategory } from './builtin-cells.ts';
+export { CELL_CATEGORIES } from './builtin-cells.ts';
+export { cellDraftProblems, cellStrategyName, cellIdOf, TRADEGUARD, AUTHOR_KINDS, type Cell, type CellAuthor, type CellDraft, type CellMetrics, type CellResult, type CellStatus } from './cell.ts';
+export { judgeCell, statusText, fitnessOf, viabilityProblems, DEFAULT_VIABILITY, FITNESS_WORDS, type Fitness, type ViabilityCriteria } from './viability.ts';
+export { testCell, CELL_TEST_AGENT, type CellTest } from './cell-test.ts';
+export { createCell, forkCell, registerStoredCells, seedBuiltinCells, DEFAULT_TEST_PLAN, type CellLabDeps, type CellOutcome, type CellTestPlan } from './cells.ts';
