@@ -117,3 +117,20 @@ export function barsFor(symbol: string, barSize: string): FakeBar[] | undefined 
   }
   return cache[`${symbol} ${barSize}`];
 }
+
+/**
+ * More FX pairs for the latency bench (5 symbols): GBP, AUD, NZD and CHF
+ * against USD as IDEALPRO contracts, their bars EURUSD's scaled, so history
+ * and streams behave exactly as EURUSD's. Added only by the bench's fake.
+ */
+export function addBenchPairs(): string[] {
+  const scale: Record<string, number> = { GBP: 1.16, AUD: 0.6, NZD: 0.55, CHF: 0.9 };
+  barsFor('EUR', '5 mins');
+  for (const [cur, k] of Object.entries(scale)) {
+    if (CONTRACTS.some((c) => c.symbol === cur)) continue;
+    CONTRACTS.push({ ...CONTRACTS[1], conId: 12087792 + CONTRACTS.length, symbol: cur, localSymbol: `${cur}.USD`, tradingClass: `${cur}.USD`, marketName: `${cur}.USD`, longName: cur });
+    for (const size of ['1 hour', '5 mins']) cache![`${cur} ${size}`] = cache![`EUR ${size}`].map((b) => ({ ...b, open: round5(b.open * k), high: round5(b.high * k), low: round5(b.low * k), close: round5(b.close * k) }));
+  }
+  return ['EURUSD', ...Object.keys(scale).map((c) => `${c}USD`)];
+}
+

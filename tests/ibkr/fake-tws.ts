@@ -15,6 +15,8 @@ export interface FakeTwsOptions {
   accounts?: string[];
   nextValidId?: number;
   now?: () => number;
+  /** Every message the fake receives, as it arrives (the latency bench times placeOrder by it). */
+  onReceive?: (fields: string[]) => void;
   /** Never answer the handshake. */
   silent?: boolean;
   /** Close the socket when this arrives: the handshake, or a message id. */
@@ -133,6 +135,8 @@ export class FakeTws {
       return void s.destroy();
     }
     const conn = ++this.conns;
+    // Each message leaves at once, as TWS's do: Nagle would hold a second message for the client's delayed ACK (40 ms).
+    s.setNoDelay(true);
     this.marketDataTypes.length = 0;
     this.sockets.add(s);
     this.last = s;
@@ -162,6 +166,7 @@ export class FakeTws {
         const fields = buf.subarray(4, 4 + n).toString('utf8').split('\0').slice(0, -1);
         buf = buf.subarray(4 + n);
         this.received.push({ conn, fields });
+        this.o.onReceive?.(fields);
         if (this.o.dropOn === Number(fields[0])) return void s.destroy();
         this.handle(fields);
       }
@@ -184,7 +189,7 @@ export class FakeTws {
     const id = Number(f[0]);
     if (id === 71) return this.startApi(Number(f[2]));
     if (id === 49) return this.send([49, 1, Math.floor((this.o.now?.() ?? Date.UTC(2024, 0, 2, 14, 30)) / 1000)]);
-    if (id === 8) return this.send([9, 1, this.o.nextValidId ?? 1]);
+    if (id === 8) return this.send([9, 1, this.orders.nextValidId(this.o.nextValidId ?? 1)]);
     if (id === 17) return this.send([15, 1, (this.o.accounts ?? ['DU111111']).join(',')]);
     if (id === 9) return this.contractDetails(f);
     if (id === 20) return this.history(f);
@@ -240,7 +245,7 @@ export class FakeTws {
       return void setTimeout(() => this.last?.destroy(), 5);
     }
     this.send([15, 1, (this.o.accounts ?? ['DU111111']).join(',')]);
-    this.send([9, 1, this.o.nextValidId ?? 1]);
+    this.send([9, 1, this.orders.nextValidId(this.o.nextValidId ?? 1)]);
     for (const [code, text] of FARM_MESSAGES) this.error(-1, code, text);
   }
 
