@@ -17,6 +17,7 @@ import { tradeCommandRoutes } from './api/trade-commands.ts';
 import { shadowCommandRoutes } from './api/shadow-commands.ts';
 import { dataRoutes } from './api/data.ts';
 import { backtestRoutes } from './api/backtests.ts';
+import { cellRoutes } from './api/cells.ts';
 import { streamRoute } from './stream/route.ts';
 import { tunnelRoute } from './tunnel/tunnel.ts';
 import { healthRoutes } from './health.ts';
@@ -83,6 +84,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
   shadowCommandRoutes(app, d);
   dataRoutes(app, d);
   backtestRoutes(app, d);
+  cellRoutes(app, d);
   streamRoute(app, d, ws.upgradeWebSocket, o.heartbeatMs ?? 20_000);
   tunnelRoute(app, d, ws.upgradeWebSocket);
   ctraderRoutes(app, d);

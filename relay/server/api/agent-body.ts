@@ -1,8 +1,7 @@
 import { DEFAULT_AGENT, agentConfigProblems, type AgentConfig, type AlphaSource } from '../../../workers/engine/agent-config.ts';
 import { DEFAULT_CHAIN, type ChainSettings } from '../../../workers/models/chain/chain-policy.ts';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../../workers/market/timeframe.ts';
-import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
-import { ownEntry } from '../../../workers/util/own.ts';
+import { isRuleStrategy, RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
 import type { Sizing } from '../../../workers/risk/sizing.ts';
 import type { CostModel } from '../../../workers/market/costs.ts';
 import { BadRequest, num, oneOf, str, AGENT_ID, SYMBOL } from '../http/validate.ts';
@@ -52,7 +51,8 @@ function parseAlphaIn(v: unknown, field: string): AlphaSource {
   if (a.kind === 'model') return { kind: 'model', modelId: str(a, 'modelId') as string };
   if (a.kind !== 'rule') throw new BadRequest(`${field}.kind`, 'must be "rule" or "model"');
   const strategy = a.strategy;
-  if (typeof strategy !== 'string' || !ownEntry(RULE_STRATEGIES, strategy)) throw new BadRequest(`${field}.strategy`, `must be one of ${Object.keys(RULE_STRATEGIES).join(', ')}`);
+  // A stored cell is lab:<its id> (registered from the store by the cells API).
+  if (typeof strategy !== 'string' || !isRuleStrategy(strategy)) throw new BadRequest(`${field}.strategy`, `must be one of ${Object.keys(RULE_STRATEGIES).join(', ')} or lab:<cell id> of a stored cell`);
   const params = obj(a.params ?? {}, `${field}.params`);
   for (const [k, x] of Object.entries(params)) if (typeof x !== 'number' && typeof x !== 'boolean') throw new BadRequest(`${field}.params.${k}`, 'must be a number or true/false');
   return { kind: 'rule', strategy, params: params as Record<string, number | boolean> };
