@@ -135,6 +135,11 @@ export class FakeOrders {
     this.last.set(conId, b.close);
   }
 
+  /** NEXT_VALID_ID as TWS sends it: above every order id already used (a reconnect never gets an id of an earlier order). */
+  nextValidId(floor: number): number {
+    return Math.max(floor, ...[...this.orders.keys()].map((id) => id + 1));
+  }
+
   working(): FakeOrder[] {
     return [...this.orders.values()].filter((o) => o.status === 'PreSubmitted' || o.status === 'Submitted');
   }

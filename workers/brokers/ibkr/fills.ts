@@ -63,7 +63,8 @@ export class IbkrFills {
   /** The entry filled: the position at the fill price, its stop and target moved to fill ± distance. */
   private opened(r: OrderRec, price: number, commission: number, volumeUnits: number): void {
     const spec = this.b.o.contracts.instrument(r.symbol);
-    const level = (d: number | null | undefined, sign: number) => (d === null || d === undefined ? null : roundPrice(spec, price + sign * r.side * d));
+    // Distances from the engine's intent; an entry taken over after a restart has none: its children stay where IB holds them.
+    const level = (kind: 'tp' | 'sl', d: number | null | undefined, sign: number) => (!r.intent ? (r.children[kind]?.sent ?? null) : d === null || d === undefined ? null : roundPrice(spec, price + sign * r.side * d));
     const p: Held = {
       id: r.coid,
       agentId: r.agentId,
@@ -72,8 +73,8 @@ export class IbkrFills {
       volumeUnits,
       entryPrice: price,
       entryTime: lastTime(r.fills, this.b.o.clock.now()),
-      stopLoss: level(r.intent?.stopDistance, -1),
-      takeProfit: level(r.intent?.targetDistance, 1),
+      stopLoss: level('sl', r.intent?.stopDistance, -1),
+      takeProfit: level('tp', r.intent?.targetDistance, 1),
       entryCommissionCents: commission,
       conId: this.b.o.contracts.contract(r.symbol).conId,
       quantity: r.quantity,

@@ -93,9 +93,12 @@ export async function reconcile(b: IbkrBroker, ctx: ReadyContext): Promise<Recon
         b.amended(p, kind === 'sl' ? null : p.stopLoss, kind === 'tp' ? null : p.takeProfit, 'no longer working at IB (found on reconnecting)');
       }
     }
-    const at = ibPositions.find((x) => x.contract.conId === p.conId);
-    if (!at && !p.exit) closedUnseen(b, p);
-    else if (fromRecord.has(p.id) && !p.exit) settleLevels(b, p);
+  }
+  const gone = goneAtIb(b, ibPositions);
+  for (const p of [...b.held.values()]) {
+    if (p.exit) continue;
+    if (gone.has(p.id)) closedUnseen(b, p);
+    else if (fromRecord.has(p.id)) settleLevels(b, p);
   }
   for (const id of fromRecord) report.fromRecord[b.held.has(id) ? 'kept' : 'closed'].push(id);
 
@@ -111,6 +114,30 @@ export async function reconcile(b: IbkrBroker, ctx: ReadyContext): Promise<Recon
   await b.refreshAccount(orders);
   if (ctx.again) notice(b, ctx, report);
   return report;
+}
+
+/**
+ * The held positions IB no longer holds. IB nets an account's positions per
+ * contract (two agents long and short one ES each: IB shows none), so IB's
+ * position alone cannot say which is gone: one whose stop or target still
+ * works at IB is there (those orders go when it closes), and the others are
+ * kept while IB's remaining position covers them, in the order they opened.
+ */
+function goneAtIb(b: IbkrBroker, ibPositions: IbPosition[]): Set<string> {
+  const gone = new Set<string>();
+  const byContract = new Map<number, Held[]>();
+  for (const p of b.held.values()) if (!p.exit) byContract.set(p.conId, [...(byContract.get(p.conId) ?? []), p]);
+  for (const [conId, held] of byContract) {
+    let rest = ibPositions.find((x) => x.contract.conId === conId)?.position ?? 0;
+    const guarded = (p: Held) => !!(p.children.sl || p.children.tp);
+    for (const p of held.filter(guarded)) rest -= p.side * p.quantity;
+    for (const p of held.filter((x) => !guarded(x))) {
+      const q = p.side * p.quantity;
+      if (Math.sign(rest) === Math.sign(q) && Math.abs(q) <= Math.abs(rest) + 1e-9) rest -= q;
+      else gone.add(p.id);
+    }
+  }
+  return gone;
 }
 
 const priceOf = (o: OpenOrder, kind: 'tp' | 'sl') => (kind === 'tp' ? o.lmtPrice : o.auxPrice) ?? null;
@@ -146,6 +173,7 @@ function replay(b: IbkrBroker, x: ExecutionWithCommission): boolean {
  * opened with the same event id as before (stores that have it keep one copy).
  */
 function adopt(b: IbkrBroker, open: OpenOrder[], ibPositions: IbPosition[], execs: ExecutionWithCommission[], report: ReconcileReport): void {
+  takeOverEntries(b, open);
   const byCoid = new Map<string, OpenOrder[]>();
   for (const o of open) {
     const c = childOf(o.orderRef);
@@ -186,6 +214,29 @@ function adopt(b: IbkrBroker, open: OpenOrder[], ibPositions: IbPosition[], exec
     report.adopted.push(coid);
     b.o.log?.('info', `position ${coid} found at IB with its ${[tp && 'target', sl && 'stop'].filter(Boolean).join(' and ')}: taken over`);
     b.emit({ id: eventId.positionOpened(coid), type: 'position.opened', agentId, time: b.o.clock.now(), payload: { positionId: coid, symbol, side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents: p.entryCommissionCents, entryTime: p.entryTime } });
+  }
+}
+
+/**
+ * An entry of ours still working at IB that this broker does not know (sent
+ * before a restart of TradeGuard, not filled yet): taken over with its
+ * children, so its fill opens the position through the live path, and its
+ * children are not mistaken for a position's while the parent waits.
+ */
+function takeOverEntries(b: IbkrBroker, open: OpenOrder[]): void {
+  for (const o of open) {
+    const agentId = agentOfCoid(o.orderRef);
+    const symbol = b.o.contracts.symbolOf(o.contract.conId);
+    if (childOf(o.orderRef) || !/:E\d*$/.test(o.orderRef) || agentId === null || !symbol || b.recs.has(o.orderRef) || b.held.has(o.orderRef)) continue;
+    const r = b.record(o.orderRef, 'open', agentId, symbol, o.action === 'SELL' ? -1 : 1, o.totalQuantity);
+    r.state = 'accepted';
+    r.orderId = o.orderId;
+    for (const kind of ['tp', 'sl'] as const) {
+      const c = open.find((x) => x.orderRef === `${o.orderRef}:${kind}`);
+      if (c) r.children[kind] = childFrom(c, kind);
+    }
+    b.o.log?.('info', `entry ${o.orderRef} found working at IB: taken over (its fill opens the position)`);
+    b.accepted(r);
   }
 }
 
