@@ -96,7 +96,8 @@ export function agentFromOptions(o: Parsed): { agent: Omit<AgentConfig, 'symbols
     agent: {
       chain: { ...DEFAULT_CHAIN, minConfidence: minConfidence ?? DEFAULT_CHAIN.minConfidence, guardThreshold: guardThreshold ?? DEFAULT_CHAIN.guardThreshold },
       id: 'cli',
-      name: `${def.name} ${params.fast}/${params.slow}`,
+      // sma-cross is named with its periods; a cell (lab:...) by its name alone.
+      name: 'fast' in params ? `${def.name} ${params.fast}/${params.slow}` : def.name,
       alpha: { kind: 'rule', strategy: def.name, params },
       sizing,
       maxPositionPct: number('max-position', o['max-position'])!,

@@ -20,20 +20,28 @@ import type { ModelRole } from '../../workers/models/bundle/manifest.ts';
 import { datasetProblem, DatasetRefusal } from '../../workers/dataset/dataset.ts';
 import { datasetFromBacktest } from '../../workers/dataset/from-backtest.ts';
 import { writeDataset } from './commands-dataset.ts';
+import { cellStrategyFromFile } from './commands-cells.ts';
 
 type Log = (s: string) => void;
 
 /** Exit code of a backtest that ran but in which an agent stopped deciding (a model fault paused it): its numbers are not the strategy's. */
 export const EXIT_AGENT_STOPPED = 3;
 
-/** `tradeguard backtest [--data F] --strategy sma-cross --fast 10 --slow 20 [--size U | --risk P] [--max-daily-loss PCT ...] ... [--json] [--save [--backtests-dir DIR]]` */
+/** `tradeguard backtest [--data F] (--strategy sma-cross --fast 10 --slow 20 | --cell FILE) [--size U | --risk P] [--max-daily-loss PCT ...] ... [--json] [--save [--backtests-dir DIR]]` */
 export async function backtestCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
-    options: { ...agentOptions, ...riskOptions, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' }, 'backtests-dir': { type: 'string' } },
+    options: { ...agentOptions, ...riskOptions, cell: { type: 'string' }, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' }, 'backtests-dir': { type: 'string' } },
     strict: true,
   });
   const quiet = o.json ? () => {} : log;
+  if (o.cell !== undefined) {
+    // A cell's parameters are in its source: a change is an edit (or a fork), not an option.
+    const given = (['fast', 'slow', 'long-only'] as const).filter((k) => o[k] !== undefined);
+    if (given.length) throw new UserError(`--cell runs the program as written; ${given.map((k) => `--${k}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} for --strategy sma-cross (change the numbers in ${o.cell})`);
+    if (argv.some((a) => a === '--strategy' || a.startsWith('--strategy='))) throw new UserError('give either --cell FILE or --strategy NAME, not both');
+    o.strategy = cellStrategyFromFile(o.cell, quiet);
+  }
   const { agent, cash, leverage, costs, riskBundle, from, to } = agentFromOptions(o);
   const risk = riskFromOptions(o);
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, quiet);

@@ -50,7 +50,7 @@ export function writeDataset(data: Dataset, out: string): string[] {
 }
 
 /** The record to read: the named workspace's, or the only one there is. */
-function recordFile(dir: string, workspace: string | undefined): string {
+export function recordFile(dir: string, workspace: string | undefined): string {
   if (workspace !== undefined && workspace !== 'demo' && workspace !== 'live') throw new UserError(`--workspace must be demo or live (got ${workspace})`);
   const present = (Object.keys(DB_FILES) as (keyof typeof DB_FILES)[]).filter((w) => existsSync(join(dir, DB_FILES[w])));
   const chosen = (workspace as keyof typeof DB_FILES | undefined) ?? (present.length === 1 ? present[0] : undefined);

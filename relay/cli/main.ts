@@ -5,6 +5,7 @@ import { modelsCommand } from './commands-models.ts';
 import { backtestsCommand } from './commands-backtests.ts';
 import { datasetCommand } from './commands-dataset.ts';
 import { ibkrCommand } from './commands-ibkr.ts';
+import { cellsCommand } from './commands-cells.ts';
 import { UserError } from './load-bars.ts';
 import { ownEntry } from '../../workers/util/own.ts';
 import { printable } from './format.ts';
@@ -16,6 +17,7 @@ const HELP = `tradeguard: TradeGuard's command line
   tradeguard features    --spec risk-obs-v1 --data F.csv --out F.csv [--with-context [agent options] [--direction none|long|short]]
                          (--with-context: the ctx_* columns as the engine fed them in a backtest of the agent the options describe)
   tradeguard backtest    [--data F.csv] [--from DATE] [--to DATE] [--strategy sma-cross] [--fast 10] [--slow 20] [--long-only]
+                         [--cell FILE] (a strategy-lab program instead of --strategy; its own stop/target/trail apply; docs/LANGUAGE.md)
                          [--size UNITS | --risk PCT] [--sl-atr K] [--tp-atr K] [--trail-atr K] [--max-position PCT]
                          [--commission FRACTION | --commission-per-lot MONEY] [--spread-pips P] [--slippage-pips P]
                          [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--decisions F.csv] [--json]
@@ -30,6 +32,8 @@ const HELP = `tradeguard: TradeGuard's command line
                          registry id such as alpha:my-alpha@1.0.0 from --models-dir, default .tradeguard/models; --from/--to:
                          YYYY-MM-DD[ HH:mm] UTC, earlier bars only warm up; exit code 3 when an agent stopped deciding;
                          --min-confidence/--guard-threshold default to the thresholds the bundles' manifests declare)
+  tradeguard cells       check FILE [--json] (errors and warnings at line and column; exit 2 on an error)
+                         | list [--data-dir DIR] [--workspace demo|live] [--json] (the relay's cells with lineage and status)
   tradeguard backtests   list [--dir DIR] [--json] | show ID [--dir DIR] [--models-dir DIR] [--json]
   tradeguard dataset     --agent ID [--from DATE] [--to DATE] --out F.csv [--data-dir DIR] [--workspace demo|live]
                          (an agent's entries with the feature vectors its models read and the trades' outcomes, from the
@@ -57,6 +61,7 @@ const COMMANDS: Record<string, Command> = {
   serve: async (argv, log) => (await import('./commands-serve.ts')).serveCommand(argv, log),
   models: modelsCommand,
   ibkr: (argv, log) => ibkrCommand(argv, log),
+  cells: cellsCommand,
 };
 
 /**
