@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
-import { createCell, forkCell, registerStoredCells, seedBuiltinCells } from '../../workers/lab/cells.ts';
+import { createCell, forkCell, loadCellStrategy, registerStoredCells, seedBuiltinCells } from '../../workers/lab/cells.ts';
 import { statusText } from '../../workers/lab/viability.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
 import { isRuleStrategy, ruleStrategy } from '../../workers/strategies/index.ts';
@@ -116,5 +116,19 @@ describe('cells: create, fork, seed, deploy', () => {
     const def = ruleStrategy(`lab:${c.id}`);
     expect(def.create({}).warmup).toBe(21);
     expect(() => ruleStrategy('lab:never-stored')).toThrow('unknown cell "never-stored"');
+  });
+
+  it('an agent on a cell this process never registered: its program is read from the store before the agent is built', async () => {
+    const other = createMemoryStore();
+    const parent = (await store.cells.list()).find((x) => x.name === 'My cross')!;
+    // Stored by another process (a copy under a new id, as a relay would hold it).
+    await other.cells.put({ ...parent, id: 'from-another-process', source: CROSS(7) });
+    expect(isRuleStrategy('lab:from-another-process')).toBe(false);
+    await loadCellStrategy(other, { kind: 'rule', strategy: 'lab:from-another-process' });
+    expect(ruleStrategy('lab:from-another-process').create({}).warmup).toBe(21);
+    // Nothing to load: a built-in, a model, a name no cell has (the engine refuses that one in words).
+    await loadCellStrategy(other, { kind: 'rule', strategy: 'lab:nobody' });
+    expect(isRuleStrategy('lab:nobody')).toBe(false);
+    await loadCellStrategy(other, { kind: 'model' });
   });
 });

@@ -15,6 +15,7 @@ import type { AgentModes } from './agent-modes.ts';
 import type { CostModel } from '../market/costs.ts';
 import type { Shadows } from './shadows.ts';
 import { applyShadowCommand } from './shadow-commands.ts';
+import { loadCellStrategy } from '../lab/cells.ts';
 import { applyGoLiveConfig } from './golive-config.ts';
 
 /** A command the workspace will not carry out; the message says why, in words. */
@@ -51,6 +52,8 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
     case 'workspace.init':
       throw new CommandRefused('a workspace is initialised once');
     case 'agent.create': {
+      // An agent on a stored cell (lab:<id>): its program comes from the store, as a model's bundle does.
+      await loadCellStrategy(d.store, c.config.alpha);
       await checkNewAgent(d, c.config);
       d.engine.addAgent(c.config);
       const now = d.now();

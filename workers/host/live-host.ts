@@ -23,6 +23,7 @@ import { schedulerFromTimers, type Scheduler } from '../brokers/ctrader/schedule
 import { RampKeeper } from '../ramp/keeper.ts';
 import { barsToHoldAgain } from './held-restart.ts';
 import { RestoredPaperOrders } from './paper-restore.ts';
+import { loadCellStrategy } from '../lab/cells.ts';
 import { defaultMode } from './agent-modes.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */
@@ -267,6 +268,7 @@ export class LiveHost extends HostCore {
         this.deps.log?.(`agent ${rec.config.id} not restored: ${problem}`);
         continue;
       }
+      await loadCellStrategy(this.deps.store, rec.config.alpha);
       this.engine.addAgent(rec.config);
       if (rec.state === 'paused') this.engine.pause(rec.config.id, 'paused before the restart');
       if (rec.state === 'stopped') this.engine.stop(rec.config.id, 'stopped before the restart');

@@ -3,7 +3,7 @@ import type { EngineStore } from '../store/store.ts';
 import { crc32 } from '../store/crc32.ts';
 import { isRuleStrategy, registerCellStrategy } from '../strategies/index.ts';
 import { BUILTIN_CELLS } from './builtin-cells.ts';
-import { cellDraftProblems, cellStrategyName, TRADEGUARD, type Cell, type CellDraft, type CellResult } from './cell.ts';
+import { cellDraftProblems, cellIdOf, cellStrategyName, TRADEGUARD, type Cell, type CellDraft, type CellResult } from './cell.ts';
 import { testCell } from './cell-test.ts';
 import { compile } from './compile.ts';
 import type { Diagnostic } from './errors.ts';
@@ -142,4 +142,17 @@ async function freeId(deps: CellLabDeps, name: string, source: string, createdAt
     const id = k === 1 ? `${slug}-${hash}` : `${slug}-${hash}-${k}`;
     if (!(await deps.store.cells.get(id)) && !isRuleStrategy(cellStrategyName(id))) return id;
   }
+}
+
+/**
+ * Before an agent is built: a rule alpha naming a stored cell (lab:<id>) that
+ * this process has not registered yet is read from the store and registered,
+ * so the engine builds it through the same path as every rule strategy. A name
+ * no stored cell has is left for the engine to refuse in words.
+ */
+export async function loadCellStrategy(store: Pick<EngineStore, 'cells'>, alpha: { kind: string; strategy?: string }): Promise<void> {
+  if (alpha.kind !== 'rule' || !alpha.strategy || isRuleStrategy(alpha.strategy)) return;
+  const id = cellIdOf(alpha.strategy);
+  const cell = id === null ? undefined : await store.cells.get(id);
+  if (cell) registerCellStrategy(alpha.strategy, cell.hypothesis, cell.source);
 }

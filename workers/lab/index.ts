@@ -17,4 +17,4 @@ export { CELL_CATEGORIES } from './builtin-cells.ts';
 export { cellDraftProblems, cellStrategyName, cellIdOf, TRADEGUARD, AUTHOR_KINDS, type Cell, type CellAuthor, type CellDraft, type CellMetrics, type CellResult, type CellStatus } from './cell.ts';
 export { judgeCell, statusText, fitnessOf, viabilityProblems, DEFAULT_VIABILITY, FITNESS_WORDS, type Fitness, type ViabilityCriteria } from './viability.ts';
 export { testCell, CELL_TEST_AGENT, type CellTest } from './cell-test.ts';
-export { createCell, forkCell, registerStoredCells, seedBuiltinCells, DEFAULT_TEST_PLAN, type CellLabDeps, type CellOutcome, type CellTestPlan } from './cells.ts';
+export { createCell, forkCell, loadCellStrategy, registerStoredCells, seedBuiltinCells, DEFAULT_TEST_PLAN, type CellLabDeps, type CellOutcome, type CellTestPlan } from './cells.ts';
