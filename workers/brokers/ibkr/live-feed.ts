@@ -306,9 +306,15 @@ export class IbkrLiveFeed implements BarFeed {
   /** IB repeats the forming bar; one with a later time closes it. */
   private update(s: Sub, bar: Bar): void {
     if (bar.time <= s.lastDelivered) return;
-    if (s.forming && bar.time > s.forming.time && this.deliver(s, s.forming)) this.stats.live++;
+    let delivered = false;
+    if (s.forming && bar.time > s.forming.time && this.deliver(s, s.forming)) {
+      this.stats.live++;
+      delivered = true;
+    }
     if (!s.forming || bar.time >= s.forming.time) s.forming = bar;
     this.arm(s);
+    // The status names the last bar: a host showing it must hear of each live one, not only of those the clock closes.
+    if (delivered) this.statusChanged();
   }
 
   /** Closes the forming bar when it is complete plus grace, unless a later bar closes it first. */
