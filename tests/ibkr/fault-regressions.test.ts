@@ -14,6 +14,7 @@ afterEach(async () => {
 
 const ES_LONG = 'a1:ES:1704205800000:E';
 const ES_SHORT = 'a2:ES:1704205800001:E';
+const GOOG = 'a1:GOOG:1704205800000:E';
 
 describe('found by the fault runs', () => {
   it('seed 16089: two agents long and short one ES each (IB nets them to no position) are not booked closed on reconnecting', async () => {
@@ -67,5 +68,73 @@ describe('found by the fault runs', () => {
     expect(second.of('position.opened')[0].payload).toMatchObject({ positionId: ES_SHORT, side: -1, entryPrice: 4702, stopLoss: 4710, takeProfit: 4680 });
     expect(second.fake.orders.working().map((o) => o.orderRef).sort()).toEqual([`${ES_LONG}:sl`, `${ES_LONG}:tp`, `${ES_SHORT}:sl`, `${ES_SHORT}:tp`]);
     expect(second.broker.positions().map((p) => p.id)).toEqual([ES_LONG, ES_SHORT]);
+  });
+
+  it('seed 16143: a close sent just before a restart of TradeGuard and still working at IB is taken over: no second close goes, and its fill closes the position once', async () => {
+    const first = await brokerOnFake();
+    fake = first.fake;
+    clients.push(first.client);
+    await first.client.start();
+    first.broker.submit(intent());
+    await until(() => first.of('order.accepted').length === 1);
+    first.time.advanceTo(T0 + 5 * MIN);
+    first.fake.bar('GOOG', { time: T0 + 5 * MIN, open: 140.5, high: 141, low: 140.2, close: 140.8 });
+    await until(() => first.broker.positions().length === 1 && first.fake.orders.orders.get(102)?.aux === 138.5);
+    const close = 'a1:GOOG:1704206400000:M';
+    first.broker.closePosition(GOOG, 'manual', close);
+    await until(() => first.placed().some((r) => r.fields[26] === close));
+    first.client.stop();
+
+    const second = await brokerOnFake({}, first.time, first.fake);
+    clients.push(second.client);
+    second.broker.expectOpen(first.broker.positions());
+    await second.client.start();
+    expect(second.logs).toContain(`info: close ${close} of position ${GOOG} found working at IB: taken over`);
+    second.broker.closePosition(GOOG, 'manual', 'a1:GOOG:1704206500000:M');
+    expect(second.of('order.rejected').map((e) => (e.payload as { reason: string }).reason)).toEqual([`position ${GOOG} is already being closed (order ${close})`]);
+    second.fake.bar('GOOG', { time: T0 + 15 * MIN, open: 141, high: 141.2, low: 140.9, close: 141.1 });
+    await until(() => second.of('position.closed').length === 1);
+    expect(second.of('position.closed')[0].payload).toMatchObject({ positionId: GOOG, reason: 'manual', exitPrice: 141, commissionCents: 200 });
+    expect([...second.fake.orders.positions.values()].map((p) => p.qty)).toEqual([0]);
+  });
+
+  it('seed 16105: IB nets +19 -8 -4 to +7; with the -4 guarded by its stop, the +19 and -8 (no stop, a close working) are both kept', async () => {
+    const h = await brokerOnFake();
+    fake = h.fake;
+    clients.push(h.client);
+    await h.client.start();
+    const ids = ['a1:GOOG:1704205800000:E', 'a2:GOOG:1704205800000:E', 'a3:GOOG:1704205800000:E'];
+    h.broker.submit(intent({ clientOrderId: ids[0], agentId: 'a1', volumeUnits: 19, stopDistance: null, targetDistance: null }));
+    h.broker.submit(intent({ clientOrderId: ids[1], agentId: 'a2', side: -1, volumeUnits: 8, stopDistance: null, targetDistance: null }));
+    h.broker.submit(intent({ clientOrderId: ids[2], agentId: 'a3', side: -1, volumeUnits: 4 }));
+    await until(() => h.of('order.accepted').length === 3);
+    h.time.advanceTo(T0 + 5 * MIN);
+    h.fake.bar('GOOG', { time: T0 + 5 * MIN, open: 140.5, high: 141, low: 140.2, close: 140.8 });
+    await until(() => h.broker.positions().length === 3);
+    expect([...h.fake.orders.positions.values()].map((p) => p.qty)).toEqual([7]);
+    h.fake.dropConnection();
+    await until(() => h.client.health().state === 'reconnecting');
+    h.time.advanceTo(h.time.nextDue()!);
+    await until(() => h.of('risk.notice').length === 1);
+    expect(h.of('position.closed')).toEqual([]);
+    expect(h.broker.positions().map((p) => p.id)).toEqual(ids);
+  });
+
+  it('seed 16011: an entry without stop or target sent before a restart of TradeGuard and filled while it was down is found by its execution: taken over, unprotected, said so', async () => {
+    const first = await brokerOnFake();
+    fake = first.fake;
+    clients.push(first.client);
+    await first.client.start();
+    first.broker.submit(intent({ stopDistance: null, targetDistance: null }));
+    await until(() => first.of('order.accepted').length === 1);
+    first.client.stop();
+    first.fake.bar('GOOG', { time: T0 + 5 * MIN, open: 140.5, high: 141, low: 140.2, close: 140.8 });
+
+    const second = await brokerOnFake({}, first.time, first.fake);
+    clients.push(second.client);
+    await second.client.start();
+    expect(second.of('position.opened').map((e) => e.payload)).toEqual([{ positionId: GOOG, symbol: 'GOOG', side: 1, volumeUnits: 10, entryPrice: 140.5, stopLoss: null, takeProfit: null, commissionCents: 100, entryTime: T0 + 5 * MIN }]);
+    expect(second.broker.lastReconcile).toMatchObject({ adopted: [GOOG], foreign: [] });
+    expect(second.logs).toContain(`warn: position ${GOOG} (GOOG) filled at IB while TradeGuard was away and has no stop or target there: taken over, unprotected`);
   });
 });

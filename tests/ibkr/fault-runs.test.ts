@@ -10,7 +10,7 @@ import { FaultRun } from './fault-script.ts';
  * payload), nothing left unknown, and no unhandled rejection.
  */
 const RUNS = Number(process.env.FAULT_RUNS ?? 200);
-const STEPS = 14;
+const STEPS = 20;
 const only = process.env.FAULT_SEED ? [Number(process.env.FAULT_SEED)] : null;
 
 const unhandled: unknown[] = [];
@@ -21,6 +21,7 @@ afterAll(() => void process.off('unhandledRejection', onUnhandled));
 describe('IBKR under random faults', () => {
   it(`${only ? `seed ${only[0]}` : `${RUNS} seeded runs`}: nothing doubled, positions as IB holds them, every event once, no unhandled rejection`, async () => {
     const failures: string[] = [];
+    const reached = new Map<string, number>();
     const seeds = only ?? Array.from({ length: RUNS }, (_, i) => 16_000 + i);
     for (const seed of seeds) {
       const run = new FaultRun(seed);
@@ -30,6 +31,7 @@ describe('IBKR under random faults', () => {
         await run.finish();
         await new Promise((r) => setImmediate(r));
         const problems = run.check();
+        for (const [k, n] of run.seenKinds) reached.set(k, (reached.get(k) ?? 0) + n);
         if (unhandled.length) problems.push(`unhandled rejection: ${unhandled.splice(0).map(String).join('; ')}`);
         if (problems.length && only) console.log([...run.logs, ...run.events.map((e) => `${e.type} ${JSON.stringify(e.payload)}`)].join('\n'));
         if (problems.length) failures.push(`seed ${seed} (replay: FAULT_SEED=${seed}): ${problems.join('; ')}\n  steps: ${run.steps.join(' | ')}`);
@@ -41,5 +43,11 @@ describe('IBKR under random faults', () => {
       if (failures.length >= 5) break;
     }
     expect(failures.join('\n\n')).toBe('');
+    // The runs together went through every outcome (a script that stopped reaching one would pass for nothing).
+    if (!only) {
+      const kinds = ['fill while away', 'unknown order filled', 'unknown order working', 'unknown order not received', 'adopted from open orders', 'record position kept', 'record position closed', 'closed stop', 'closed target', 'closed manual', 'amended', 'rejected 201', 'not received', 'cancelled', 'broker-reconnected'];
+      expect(Object.fromEntries(kinds.map((k) => [k, (reached.get(k) ?? 0) > 0]))).toEqual(Object.fromEntries(kinds.map((k) => [k, true])));
+      console.log(`fault runs reached: ${[...reached].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    }
   }, 120_000);
 });

@@ -93,7 +93,16 @@ export class FaultRun {
     client.onDown(() => void this.downs++);
     const broker = new IbkrBroker({ client, contracts: this.contracts, account: null, markPrice: (s) => this.prices[s as Sym], clock: this.time, scheduler: this.time, log }, (e) => this.onEvent(e));
     // After the broker's handler: counts reconciles finished.
-    client.onReady(() => void this.handled++);
+    client.onReady(() => {
+      this.handled++;
+      const r = broker.lastReconcile;
+      if (!r) return;
+      this.count('fill while away', r.fillsWhileAway);
+      for (const u of r.unknownResolved) this.count(`unknown order ${u.outcome}`);
+      this.count('adopted from open orders', r.adopted.length);
+      this.count('record position kept', r.fromRecord.kept.length);
+      this.count('record position closed', r.fromRecord.closed.length);
+    });
     broker.expectOpen(expected);
     this.client = client;
     this.broker = broker;
@@ -101,8 +110,19 @@ export class FaultRun {
     await this.settle();
   }
 
+  /** How often each kind of outcome happened in this run: the test checks the runs together reached every one. */
+  readonly seenKinds = new Map<string, number>();
+  private count(kind: string, n = 1): void {
+    if (n > 0) this.seenKinds.set(kind, (this.seenKinds.get(kind) ?? 0) + n);
+  }
+
   private onEvent(e: EngineEventInput): void {
     this.events.push(e);
+    if (e.type === 'position.closed') this.count(`closed ${e.payload.reason}`);
+    if (e.type === 'position.amended') this.count('amended');
+    if (e.type === 'order.rejected') this.count(e.payload.reason.startsWith('IB 201') ? 'rejected 201' : e.payload.reason === 'not received by IB' ? 'not received' : 'refused');
+    if (e.type === 'order.cancelled') this.count('cancelled');
+    if (e.type === 'risk.notice') this.count(e.payload.code);
     const before = this.seen.get(e.id);
     if (before !== undefined && !isDeepStrictEqual(before, e.payload)) this.problems.push(`event ${e.id} emitted again with another payload: ${JSON.stringify(before)} then ${JSON.stringify(e.payload)}`);
     if (before === undefined) this.seen.set(e.id, e.payload);
@@ -232,6 +252,13 @@ export class FaultRun {
     this.entry();
   }
 
+  /** The order never reaches TWS: the connection drops as it arrives. */
+  lostInTransit(): void {
+    this.steps.push('lost in transit');
+    this.fake.o.dropOn = 3;
+    this.entry();
+  }
+
   async gatewayRestart(): Promise<void> {
     this.steps.push('gateway restart');
     this.fake.restart();
@@ -242,6 +269,10 @@ export class FaultRun {
 
   async ourRestart(): Promise<void> {
     this.steps.push(`our restart (record: ${[...this.record.keys()].join(', ') || 'nothing'} open)`);
+    // TradeGuard down for a few seconds, or for some bars (stops and targets fill meanwhile).
+    this.client.stop();
+    await this.advance(this.time.now() + 5000);
+    for (let i = this.int(0, 2); i > 0; i--) await this.bar();
     await this.newSide([...this.record.values()].map((p) => ({ ...p })));
   }
 
@@ -259,18 +290,21 @@ export class FaultRun {
     else if (r < 0.7) this.closeOne();
     else if (r < 0.75) this.cancelOne();
     else if (r < 0.79) this.rejectNext();
-    else if (r < 0.85) this.drop();
-    else if (r < 0.9) this.dropAfterTransmit();
+    else if (r < 0.83) this.drop();
+    else if (r < 0.87) this.dropAfterTransmit();
+    else if (r < 0.9) this.lostInTransit();
     else if (r < 0.95) await this.gatewayRestart();
     else await this.ourRestart();
     await this.settle();
     this.fake.o.dropAfterTransmit = false;
+    this.fake.o.dropOn = undefined;
     this.fake.orders.o.rejectNext = undefined;
   }
 
   /** The end of a run: TWS accepting again, one more reconnect and reconcile, everything settled. */
   async finish(): Promise<void> {
     this.fake.accept();
+    this.fake.o.dropOn = undefined;
     await this.settle();
     const target = this.handled + 1;
     if (this.client.health().state === 'ready') this.fake.dropConnection();

@@ -2,6 +2,7 @@ import { eventId } from '../../trading/events.ts';
 import type { CloseReason, Position, Side } from '../../trading/orders.ts';
 import { agentOfCoid, childOf, type Held } from './book.ts';
 import type { IbkrBroker } from './ibkr-broker.ts';
+import type { OpenOrder } from './order-responses.ts';
 import type { ExecutionWithCommission } from './orders.ts';
 
 /**
@@ -19,7 +20,7 @@ import type { ExecutionWithCommission } from './orders.ts';
 const CLOSE_LEG: Record<string, CloseReason> = { X: 'signal', M: 'manual', Z: 'emergency' };
 
 /** Into the broker's book, before the first reconcile: the ids put back. */
-export function expectedIntoBook(b: IbkrBroker, execs: readonly ExecutionWithCommission[]): Set<string> {
+export function expectedIntoBook(b: IbkrBroker, execs: readonly ExecutionWithCommission[], open: readonly OpenOrder[]): Set<string> {
   const back = new Set<string>();
   const expected = b.expected.splice(0);
   const entries = new Set(expected.map((p) => p.id));
@@ -37,7 +38,7 @@ export function expectedIntoBook(b: IbkrBroker, execs: readonly ExecutionWithCom
     const held: Held = { ...pick(p), conId, quantity: p.volumeUnits / per, children: {} };
     b.held.set(p.id, held);
     back.add(p.id);
-    closeOrderOf(b, held, execs, entries);
+    closeOrderOf(b, held, execs, open, entries);
   }
   return back;
 }
@@ -46,18 +47,22 @@ export function expectedIntoBook(b: IbkrBroker, execs: readonly ExecutionWithCom
 const pick = (p: Position): Position => ({ id: p.id, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, entryTime: p.entryTime, stopLoss: p.stopLoss, takeProfit: p.takeProfit, entryCommissionCents: p.entryCommissionCents });
 
 /**
- * A close order of the position's agent that executed while away (same
- * contract, the other side, not a stop or target, not an entry): registered as
- * the position's close, so the executions' replay books it through the live path.
+ * A close order of the position's agent that executed while away, or still
+ * works at IB (same contract, the other side, not a stop or target, not an
+ * entry): registered as the position's close, so the executions' replay or
+ * its later fill books it through the live path, and no second close is sent.
  */
-function closeOrderOf(b: IbkrBroker, p: Held, execs: readonly ExecutionWithCommission[], entries: Set<string>): void {
-  const side = p.side === 1 ? 'SLD' : 'BOT';
-  const x = execs.find((e) => e.contract.conId === p.conId && e.side === side && !childOf(e.orderRef) && !entries.has(e.orderRef) && !b.recs.has(e.orderRef) && agentOfCoid(e.orderRef) === p.agentId && (b.execTime(e.time) ?? Infinity) >= p.entryTime);
-  if (!x) return;
-  const leg = /:([XMZ])\d*$/.exec(x.orderRef)?.[1] ?? 'M';
-  const rec = b.record(x.orderRef, 'close', p.agentId, p.symbol, (-p.side) as Side, p.quantity);
-  Object.assign(rec, { positionId: p.id, reason: CLOSE_LEG[leg], state: 'accepted', orderId: x.orderId });
+function closeOrderOf(b: IbkrBroker, p: Held, execs: readonly ExecutionWithCommission[], open: readonly OpenOrder[], entries: Set<string>): void {
+  const ours = (ref: string, conId: number) => conId === p.conId && !childOf(ref) && !entries.has(ref) && !b.recs.has(ref) && agentOfCoid(ref) === p.agentId;
+  const x = execs.find((e) => ours(e.orderRef, e.contract.conId) && e.side === (p.side === 1 ? 'SLD' : 'BOT') && (b.execTime(e.time) ?? Infinity) >= p.entryTime);
+  const o = x ? undefined : open.find((w) => ours(w.orderRef, w.contract.conId) && w.action === (p.side === 1 ? 'SELL' : 'BUY'));
+  const found = x ?? o;
+  if (!found) return;
+  const leg = /:([XMZ])\d*$/.exec(found.orderRef)?.[1] ?? 'M';
+  const rec = b.record(found.orderRef, 'close', p.agentId, p.symbol, (-p.side) as Side, p.quantity);
+  Object.assign(rec, { positionId: p.id, reason: CLOSE_LEG[leg], state: 'accepted', orderId: found.orderId });
   p.closing = rec.coid;
+  if (o) b.o.log?.('info', `close ${o.orderRef} of position ${p.id} found working at IB: taken over`);
 }
 
 /** After the children were matched: the stop and target as IB holds them, and a position left without either said in words. */

@@ -1,11 +1,9 @@
 import { eventId } from '../../trading/events.ts';
-import type { Side } from '../../trading/orders.ts';
-import { agentOfCoid, childOf, outageText, type Child, type Held } from './book.ts';
+import { childOf, outageText, type Held } from './book.ts';
+import { adopt, childFrom, priceOf } from './adopt.ts';
 import type { ReadyContext } from './client.ts';
 import { NOT_RECEIVED, type IbkrBroker } from './ibkr-broker.ts';
 import { closedUnseen, expectedIntoBook, settleLevels } from './expected.ts';
-import type { IbOrder } from './order-requests.ts';
-import type { OpenOrder } from './order-responses.ts';
 import type { ExecutionWithCommission, Position as IbPosition } from './orders.ts';
 
 export interface ReconcileReport {
@@ -46,7 +44,7 @@ export async function reconcile(b: IbkrBroker, ctx: ReadyContext): Promise<Recon
   const report: ReconcileReport = { at: b.o.clock.now(), fillsWhileAway: 0, unknownResolved: [], adopted: [], fromRecord: { kept: [], closed: [] }, foreign: [], positions: 0, workingOrders: 0 };
 
   // The record's open positions go back in the book first: adoption leaves them be, their executions while away close them.
-  const fromRecord = expectedIntoBook(b, execs);
+  const fromRecord = expectedIntoBook(b, execs, open);
   adopt(b, open, ibPositions, execs, report);
   // Entries before their children: a stop cannot close a position not yet opened.
   const ordered = [...execs].sort((x, y) => (b.execTime(x.time) ?? 0) - (b.execTime(y.time) ?? 0) || Number(childOf(x.orderRef) !== null) - Number(childOf(y.orderRef) !== null));
@@ -119,9 +117,10 @@ export async function reconcile(b: IbkrBroker, ctx: ReadyContext): Promise<Recon
 /**
  * The held positions IB no longer holds. IB nets an account's positions per
  * contract (two agents long and short one ES each: IB shows none), so IB's
- * position alone cannot say which is gone: one whose stop or target still
- * works at IB is there (those orders go when it closes), and the others are
- * kept while IB's remaining position covers them, in the order they opened.
+ * position alone cannot say which is gone. One whose stop, target or close
+ * still works at IB is there (those orders go when it closes); of the others,
+ * the most that IB's remaining position is exactly made of are kept (every
+ * combination of a few tried), else those it covers in the order they opened.
  */
 function goneAtIb(b: IbkrBroker, ibPositions: IbPosition[]): Set<string> {
   const gone = new Set<string>();
@@ -129,26 +128,32 @@ function goneAtIb(b: IbkrBroker, ibPositions: IbPosition[]): Set<string> {
   for (const p of b.held.values()) if (!p.exit) byContract.set(p.conId, [...(byContract.get(p.conId) ?? []), p]);
   for (const [conId, held] of byContract) {
     let rest = ibPositions.find((x) => x.contract.conId === conId)?.position ?? 0;
-    const guarded = (p: Held) => !!(p.children.sl || p.children.tp);
-    for (const p of held.filter(guarded)) rest -= p.side * p.quantity;
-    for (const p of held.filter((x) => !guarded(x))) {
+    const working = (p: Held) => !!(p.children.sl || p.children.tp || (p.closing && b.recs.get(p.closing)?.state !== 'done'));
+    for (const p of held.filter(working)) rest -= p.side * p.quantity;
+    const free = held.filter((x) => !working(x));
+    const exact = largestExactSet(free.map((p) => p.side * p.quantity), rest);
+    free.forEach((p, i) => {
       const q = p.side * p.quantity;
-      if (Math.sign(rest) === Math.sign(q) && Math.abs(q) <= Math.abs(rest) + 1e-9) rest -= q;
-      else gone.add(p.id);
-    }
+      if (exact ? exact.has(i) : Math.sign(rest) === Math.sign(q) && Math.abs(q) <= Math.abs(rest) + 1e-9) {
+        if (!exact) rest -= q;
+      } else gone.add(p.id);
+    });
   }
   return gone;
 }
 
-const priceOf = (o: OpenOrder, kind: 'tp' | 'sl') => (kind === 'tp' ? o.lmtPrice : o.auxPrice) ?? null;
-
-function childFrom(o: OpenOrder, kind: 'tp' | 'sl'): Child {
-  const order: IbOrder = { action: o.action as 'BUY', totalQuantity: o.totalQuantity, orderType: o.orderType as 'LMT', lmtPrice: o.lmtPrice, auxPrice: o.auxPrice, tif: o.tif as 'GTC', ocaGroup: o.ocaGroup || undefined, ocaType: (o.ocaType || undefined) as 1 | undefined, account: o.account || undefined, orderRef: o.orderRef, transmit: true, parentId: o.parentId || undefined };
-  const price = priceOf(o, kind) ?? 0;
-  return { orderId: o.orderId, order, sent: price, confirmed: price };
+/** The indices of the largest subset of `qs` summing to `total` (up to 12 of them), or null when none does or there are too many to try. */
+function largestExactSet(qs: number[], total: number): Set<number> | null {
+  if (qs.length > 12) return null;
+  let best: number[] | null = null;
+  for (let mask = 0; mask < 1 << qs.length; mask++) {
+    const idx = qs.map((_, i) => i).filter((i) => mask & (1 << i));
+    const sum = idx.reduce((s, i) => s + qs[i], 0);
+    if (Math.abs(sum - total) < 1e-9 && (!best || idx.length > best.length)) best = idx;
+  }
+  return best ? new Set(best) : null;
 }
 
-/** An execution into the broker through the live path; true when it was new to it. */
 function replay(b: IbkrBroker, x: ExecutionWithCommission): boolean {
   const child = childOf(x.orderRef);
   const fill = { kind: 'fill', orderRef: x.orderRef, orderId: x.orderId, execId: x.execId, side: x.side, shares: x.shares, price: x.price, time: x.time } as const;
@@ -167,80 +172,6 @@ function replay(b: IbkrBroker, x: ExecutionWithCommission): boolean {
   return true;
 }
 
-/**
- * After a restart of TradeGuard (nothing held in memory): a position at IB
- * whose stop or target carries one of our client order ids is ours again,
- * opened with the same event id as before (stores that have it keep one copy).
- */
-function adopt(b: IbkrBroker, open: OpenOrder[], ibPositions: IbPosition[], execs: ExecutionWithCommission[], report: ReconcileReport): void {
-  takeOverEntries(b, open);
-  const byCoid = new Map<string, OpenOrder[]>();
-  for (const o of open) {
-    const c = childOf(o.orderRef);
-    if (!c || b.held.has(c.coid) || b.recs.has(c.coid)) continue;
-    byCoid.set(c.coid, [...(byCoid.get(c.coid) ?? []), o]);
-  }
-  for (const [coid, children] of byCoid) {
-    const first = children[0];
-    const symbol = b.o.contracts.symbolOf(first.contract.conId);
-    const at = ibPositions.find((x) => x.contract.conId === first.contract.conId);
-    const agentId = agentOfCoid(coid);
-    if (!symbol || !at || agentId === null) {
-      b.o.log?.('warn', `open orders ${children.map((c) => c.orderRef).join(', ')} look like TradeGuard's but ${!symbol ? 'their contract is not resolved' : !at ? 'IB holds no position in it' : 'the client order id names no agent'}: left alone`);
-      continue;
-    }
-    const side: Side = first.action === 'SELL' ? 1 : -1;
-    const per = b.o.contracts.unitsPerContract(symbol);
-    const entry = execs.find((x) => x.orderRef === coid);
-    const tp = children.find((c) => childOf(c.orderRef)?.kind === 'tp');
-    const sl = children.find((c) => childOf(c.orderRef)?.kind === 'sl');
-    const p: Held = {
-      id: coid,
-      agentId,
-      symbol,
-      side,
-      volumeUnits: first.totalQuantity * per,
-      // IB's average cost is per contract, multiplier included.
-      entryPrice: entry?.avgPrice ?? at.avgCost / per,
-      entryTime: (entry && b.execTime(entry.time)) ?? b.o.clock.now(),
-      stopLoss: sl ? priceOf(sl, 'sl') : null,
-      takeProfit: tp ? priceOf(tp, 'tp') : null,
-      entryCommissionCents: entry?.commission !== undefined ? Math.round(Math.abs(entry.commission) * 100) : 0,
-      conId: first.contract.conId,
-      quantity: first.totalQuantity,
-      children: { ...(tp ? { tp: childFrom(tp, 'tp') } : {}), ...(sl ? { sl: childFrom(sl, 'sl') } : {}) },
-    };
-    b.held.set(coid, p);
-    report.adopted.push(coid);
-    b.o.log?.('info', `position ${coid} found at IB with its ${[tp && 'target', sl && 'stop'].filter(Boolean).join(' and ')}: taken over`);
-    b.emit({ id: eventId.positionOpened(coid), type: 'position.opened', agentId, time: b.o.clock.now(), payload: { positionId: coid, symbol, side, volumeUnits: p.volumeUnits, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit, commissionCents: p.entryCommissionCents, entryTime: p.entryTime } });
-  }
-}
-
-/**
- * An entry of ours still working at IB that this broker does not know (sent
- * before a restart of TradeGuard, not filled yet): taken over with its
- * children, so its fill opens the position through the live path, and its
- * children are not mistaken for a position's while the parent waits.
- */
-function takeOverEntries(b: IbkrBroker, open: OpenOrder[]): void {
-  for (const o of open) {
-    const agentId = agentOfCoid(o.orderRef);
-    const symbol = b.o.contracts.symbolOf(o.contract.conId);
-    if (childOf(o.orderRef) || !/:E\d*$/.test(o.orderRef) || agentId === null || !symbol || b.recs.has(o.orderRef) || b.held.has(o.orderRef)) continue;
-    const r = b.record(o.orderRef, 'open', agentId, symbol, o.action === 'SELL' ? -1 : 1, o.totalQuantity);
-    r.state = 'accepted';
-    r.orderId = o.orderId;
-    for (const kind of ['tp', 'sl'] as const) {
-      const c = open.find((x) => x.orderRef === `${o.orderRef}:${kind}`);
-      if (c) r.children[kind] = childFrom(c, kind);
-    }
-    b.o.log?.('info', `entry ${o.orderRef} found working at IB: taken over (its fill opens the position)`);
-    b.accepted(r);
-  }
-}
-
-/** The one alert of a gateway restart: how long, and what the reconcile found. */
 function notice(b: IbkrBroker, ctx: ReadyContext, r: ReconcileReport): void {
   const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
   const parts = [n(r.positions, 'position'), n(r.workingOrders, 'working order'), `${n(r.fillsWhileAway, 'fill')} while away reconciled`];
