@@ -12,6 +12,7 @@ import { DEXIE_SCHEMA } from '../../app/store/dexie-schema.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import type { Cell } from '../../workers/lab/cell.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
+import { exportWorkspace, importWorkspace, readBackup } from '../../workers/store/backup.ts';
 
 const parent: Cell = {
   id: 'sma-cross',
@@ -122,5 +123,20 @@ describe('cells in the engine store', () => {
     expect((await now.tradeNotes.get('p1'))!.note).toBe('kept');
     expect(await now.cells.get(child.id)).toEqual(child);
     await now.close();
+  });
+
+  it('a workspace backup carries the cells: memory -> SQLite exactly, and a restore into a store holding cells is refused', async () => {
+    const from = createMemoryStore();
+    await from.cells.put(parent);
+    await from.cells.put(child);
+    const bytes = await exportWorkspace(from, { now: () => 0 });
+    expect(readBackup(bytes).header.cells).toEqual([child, parent]);
+    const to = openSqliteStore(tmp());
+    await importWorkspace(to, bytes);
+    expect(await to.cells.list()).toEqual(await from.cells.list());
+    to.close();
+    const busy = createMemoryStore();
+    await busy.cells.put(parent);
+    await expect(importWorkspace(busy, bytes)).rejects.toThrow('it holds 1 cells');
   });
 });

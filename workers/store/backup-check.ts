@@ -2,6 +2,7 @@ import type { EngineEvent } from '../trading/events.ts';
 import { TIMEFRAMES, type Timeframe } from '../market/timeframe.ts';
 import type { ModelManifest } from '../models/bundle/manifest.ts';
 import type { AccountSnapshot, AgentRecord, TradeNote } from './store.ts';
+import type { Cell } from '../lab/cell.ts';
 
 /** The backup's header (backup.ts), and the check that a file's header really is one. */
 export interface BackupHeader {
@@ -18,6 +19,8 @@ export interface BackupHeader {
   snapshots: AccountSnapshot[];
   tradeNotes: TradeNote[];
   settings: { key: string; value: unknown }[];
+  /** The strategy lab's cells; absent in backups made before cells. */
+  cells?: Cell[];
   bodyLength: number;
 }
 
@@ -60,5 +63,6 @@ export function checkHeader(raw: unknown, fail: Fail): BackupHeader {
   list<AccountSnapshot>('snapshots', (s) => (['time', 'balance', 'equity', 'usedMargin', 'freeMargin', 'drawdown'].every((k) => isNum((s as unknown as Record<string, unknown>)[k])) ? null : 'lacks a number'));
   list<TradeNote>('tradeNotes', (n) => (!isStr(n.tradeId) || !isStr(n.note) || !Array.isArray(n.tags) || !n.tags.every(isStr) || !isNum(n.updatedAt) ? 'lacks a trade id, note, tags or time' : null));
   list<{ key: string; value: unknown }>('settings', (s) => (!isStr(s.key) || !('value' in s) ? 'lacks a key or value' : null));
+  if (raw.cells !== undefined) list<Cell>('cells', (c) => (!isStr(c.id) || !isStr(c.source) || !isNum(c.createdAt) || !isNum(c.generation) || !Array.isArray(c.results) || !isObj(c.status) ? 'lacks an id, source, creation time, generation, results or status' : null));
   return h;
 }

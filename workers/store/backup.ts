@@ -56,6 +56,7 @@ export async function exportWorkspace(store: EngineStore, opts: { includeSecrets
     snapshots: await store.snapshots.list(),
     tradeNotes: await store.tradeNotes.list(),
     settings: settings.filter((s) => !secret.includes(s.key)),
+    cells: await store.cells.list(),
     bodyLength: at,
   };
   const json = new TextEncoder().encode(toExactJson(header));
@@ -122,6 +123,7 @@ export async function importWorkspace(store: EngineStore, bytes: Uint8Array): Pr
     ['models', async () => { for (const m of models) await store.models.put(m); }],
     ['trade notes', async () => { for (const n of header.tradeNotes) await store.tradeNotes.put(n); }],
     ['settings', async () => { for (const s of header.settings) await store.settings.put(s.key, s.value); }],
+    ['cells', async () => { for (const c of header.cells ?? []) await store.cells.put(c); }],
   ];
   for (const [what, step] of steps) {
     try {
@@ -142,6 +144,7 @@ async function contents(s: EngineStore): Promise<string[]> {
     [(await s.models.list()).length, 'models'],
     [(await s.tradeNotes.list()).length, 'trade notes'],
     [(await s.settings.list()).length, 'settings'],
+    [(await s.cells.list()).length, 'cells'],
   ];
   return counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
 }
