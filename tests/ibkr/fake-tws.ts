@@ -33,6 +33,8 @@ export interface FakeTwsOptions {
   historyUntil?: () => number;
   /** Symbols (IB's: GOOG, EUR) without a live subscription: history answers 354 until the connection asks for delayed data (type 3 or 4). */
   noLiveSubscription?: string[];
+  /** IB's hours per fake symbol ('GOOG'), in place of the contract's own: a test's dates, its holidays CLOSED. */
+  hours?: Record<string, { tradingHours: string; liquidHours: string }>;
 }
 
 export const FARM_MESSAGES: [number, string][] = [
@@ -254,7 +256,7 @@ export class FakeTws {
     const reqId = Number(f[2]);
     const found = findContracts({ conId: f[3], symbol: f[4], secType: f[5], currency: f[12], localSymbol: f[13], primaryExch: f[11] });
     if (found.length === 0) return this.error(reqId, 200, 'No security definition has been found for the request');
-    for (const c of found) this.send(contractData(reqId, c));
+    for (const c of found) this.send(contractData(reqId, { ...c, ...this.o.hours?.[c.symbol] }));
     this.send([52, 1, reqId]);
   }
 
