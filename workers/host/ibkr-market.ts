@@ -25,9 +25,14 @@ export interface IbkrMarketOptions {
   /** No bar for this long during a session: an alert (the feed's default when absent). */
   noBarAfterMs?: number;
   backoff?: { firstMs?: number; maxMs?: number };
+  /** Bars asked from IB when the store holds none of a subscription (default 500). */
+  historyBars?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   onAlert?: (text: string) => void;
 }
+
+/** How often the contracts' details (trading hours, tick rules) are asked again on one connection. */
+export const HOURS_REFRESH_MS = 12 * 3_600_000;
 
 export interface IbkrMarket extends LiveMarket {
   health(): IbkrHealth;
@@ -48,7 +53,18 @@ export function ibkrMarket(o: IbkrMarketOptions): (sink: BrokerEventSink) => Ibk
     const client = new IbkrClient({ transport: o.transport, clock: o.clock, scheduler: o.scheduler, clientId: o.clientId, backoff: o.backoff, log: o.log });
     const instruments = new IbkrInstruments();
     const symbols = [...new Set(o.subscriptions.map((s) => s.symbol))];
+    // IB sends about a week of trading hours with the contract: asked again every 12 h on a long-lived connection, so daily bars keep completing at the session's end.
+    let stopRefresh: (() => void) | null = null;
+    const refreshHours = () => {
+      stopRefresh?.();
+      stopRefresh = o.scheduler.after(HOURS_REFRESH_MS, () => {
+        const session = client.session;
+        if (session) void instruments.resolve(session, symbols).catch((e: Error) => o.log?.('warn', `IBKR: contract details not refreshed: ${e.message}`));
+        refreshHours();
+      });
+    };
     client.onReady(async ({ session }) => {
+      refreshHours();
       await instruments.resolve(session, symbols);
     });
     let feed: IbkrLiveFeed | null = null;
@@ -63,6 +79,8 @@ export function ibkrMarket(o: IbkrMarketOptions): (sink: BrokerEventSink) => Ibk
       clock: o.clock,
       scheduler: o.scheduler,
       marketDataType: o.marketDataType,
+      // Bars since the last stored one when there is one (resumeAfter); an empty store gets this many from IB to warm its agents on.
+      historyBars: o.historyBars ?? 500,
       ...(o.noBarAfterMs !== undefined ? { noBarAfterMs: o.noBarAfterMs } : {}),
       onAlert: o.onAlert,
       log: o.log,
@@ -79,6 +97,7 @@ export function ibkrMarket(o: IbkrMarketOptions): (sink: BrokerEventSink) => Ibk
       expectOpen: (positions) => broker.expectOpen(positions),
       connect: () => client.start(),
       disconnect: () => {
+        stopRefresh?.();
         liveFeed.stop();
         client.stop();
       },
