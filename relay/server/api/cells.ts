@@ -26,17 +26,18 @@ export function cellRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     queue = job.catch(() => undefined);
     return job;
   };
-  // Stored cells become rule strategies (lab:<id>) so agents deployed on them can be built; built-ins are seeded once.
-  let ready: Promise<void> | null = null;
+  // At start, the stored cells become rule strategies (lab:<id>), so the agent and backtest routes accept them
+  // (compiling a few lines each; the hosts also read an agent's cell themselves when they build it).
+  const registered = oneAtATime(() => registerStoredCells(d.store)).catch((e) => d.log.warn(`cells: could not load the stored cells: ${(e as Error).message}`));
+  // The built-in cells are seeded (each tested) on the lab's first use, not at start: a relay that never opens the lab runs no test.
+  let ready: Promise<unknown> | null = null;
   const prepare = () =>
-    (ready ??= oneAtATime(async () => {
-      await registerStoredCells(d.store);
-      await seedBuiltinCells(lab);
-    }).catch((e) => {
-      ready = null;
-      throw e;
-    }));
-  void prepare().catch((e) => d.log.warn(`cells: could not load the stored cells: ${(e as Error).message}`));
+    (ready ??= registered
+      .then(() => oneAtATime(() => seedBuiltinCells(lab)))
+      .catch((e) => {
+        ready = null;
+        throw e;
+      }));
 
   app.post('/api/cells', async (c) => {
     await prepare();
