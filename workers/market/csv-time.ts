@@ -3,9 +3,11 @@
  * reads zone-less date-times as LOCAL time in some engines, which would make an
  * import depend on the machine's time zone.
  *
- * Parsers take a string and a [a, b) range (no slicing per field) and return
- * NaN when the text is malformed or names an impossible date.
+ * Parsers take the file's bytes and a [a, b) range (no string per field) and
+ * return NaN when the text is malformed or names an impossible date; the
+ * string forms run the same code over the text's characters.
  */
+import { asciiBytes } from './csv-scan.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -31,11 +33,11 @@ function daysInMonth(year: number, month: number): number {
 let at = 0;
 
 /** Reads minDigits..maxDigits decimal digits at `at`; -1 when there are too few. */
-function readDigits(s: string, b: number, minDigits: number, maxDigits: number): number {
+function readDigits(s: Uint8Array, b: number, minDigits: number, maxDigits: number): number {
   let v = 0;
   let k = 0;
   while (at < b && k < maxDigits) {
-    const d = s.charCodeAt(at) - 48;
+    const d = s[at] - 48;
     if (d < 0 || d > 9) break;
     v = v * 10 + d;
     at++;
@@ -49,14 +51,14 @@ function isDateSeparator(c: number): boolean {
 }
 
 /** `YYYY-MM-DD` (or with `.` or `/`, as MetaTrader writes) at `at`: ms of that midnight UTC, or NaN. */
-function readDate(s: string, b: number): number {
+function readDate(s: Uint8Array, b: number): number {
   const year = readDigits(s, b, 4, 4);
   if (year < 0 || at >= b) return NaN;
-  const sep = s.charCodeAt(at);
+  const sep = s[at];
   if (!isDateSeparator(sep)) return NaN;
   at++;
   const month = readDigits(s, b, 1, 2);
-  if (month < 1 || month > 12 || at >= b || s.charCodeAt(at) !== sep) return NaN;
+  if (month < 1 || month > 12 || at >= b || s[at] !== sep) return NaN;
   at++;
   const day = readDigits(s, b, 1, 2);
   if (day < 1 || day > daysInMonth(year, month)) return NaN;
@@ -64,19 +66,19 @@ function readDate(s: string, b: number): number {
 }
 
 /** `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff` at `at`: ms since midnight, or NaN. */
-function readTimeOfDay(s: string, b: number): number {
+function readTimeOfDay(s: Uint8Array, b: number): number {
   const hh = readDigits(s, b, 1, 2);
-  if (hh < 0 || hh > 23 || at >= b || s.charCodeAt(at) !== 58 /* : */) return NaN;
+  if (hh < 0 || hh > 23 || at >= b || s[at] !== 58 /* : */) return NaN;
   at++;
   const mm = readDigits(s, b, 2, 2);
   if (mm < 0 || mm > 59) return NaN;
   let ms = hh * HOUR_MS + mm * MINUTE_MS;
-  if (at < b && s.charCodeAt(at) === 58) {
+  if (at < b && s[at] === 58) {
     at++;
     const ss = readDigits(s, b, 2, 2);
     if (ss < 0 || ss > 59) return NaN;
     ms += ss * 1000;
-    const c = at < b ? s.charCodeAt(at) : 0;
+    const c = at < b ? s[at] : 0;
     if (c === 46 /* . */ || c === 44 /* , */) {
       at++;
       const from = at;
@@ -90,9 +92,9 @@ function readTimeOfDay(s: string, b: number): number {
 }
 
 /** Optional zone suffix at `at`: `Z`, `+HH`, `+HHMM`, `+HH:MM` (or `-`). Returns the offset in ms (local - UTC), or NaN. */
-function readZone(s: string, b: number): number {
+function readZone(s: Uint8Array, b: number): number {
   if (at >= b) return 0;
-  const c = s.charCodeAt(at);
+  const c = s[at];
   if (c === 90 /* Z */ || c === 122 /* z */) {
     at++;
     return 0;
@@ -103,7 +105,7 @@ function readZone(s: string, b: number): number {
   if (hh < 0 || hh > 23) return NaN;
   let mm = 0;
   if (at < b) {
-    if (s.charCodeAt(at) === 58) at++;
+    if (s[at] === 58) at++;
     mm = readDigits(s, b, 2, 2);
     if (mm < 0 || mm > 59) return NaN;
   }
@@ -116,12 +118,12 @@ function readZone(s: string, b: number): number {
  * No zone means UTC. Accepts `2017-04-19`, `2017.04.19 09:00`, `2017-04-19T09:00:00.000Z`,
  * `2017-04-19 11:00:00+02:00`.
  */
-export function parseDateTime(s: string, a: number, b: number): number {
+export function parseDateTimeBytes(s: Uint8Array, a: number, b: number): number {
   at = a;
   const day = readDate(s, b);
   if (day !== day) return NaN;
   if (at === b) return day;
-  const c = s.charCodeAt(at);
+  const c = s[at];
   if (c !== 32 /* space */ && c !== 84 /* T */ && c !== 116 /* t */) return NaN;
   at++;
   const tod = readTimeOfDay(s, b);
@@ -131,17 +133,32 @@ export function parseDateTime(s: string, a: number, b: number): number {
 }
 
 /** A date alone (`2017.04.19`): ms of its midnight UTC, or NaN. */
-export function parseDate(s: string, a: number, b: number): number {
+export function parseDateBytes(s: Uint8Array, a: number, b: number): number {
   at = a;
   const day = readDate(s, b);
   return at === b ? day : NaN;
 }
 
 /** A time of day alone (`09:00` or `09:00:00`): ms since midnight, or NaN. */
-export function parseTimeOfDay(s: string, a: number, b: number): number {
+export function parseTimeOfDayBytes(s: Uint8Array, a: number, b: number): number {
   at = a;
   const tod = readTimeOfDay(s, b);
   return at === b ? tod : NaN;
+}
+
+/** parseDateTimeBytes for text. */
+export function parseDateTime(s: string, a: number, b: number): number {
+  return parseDateTimeBytes(asciiBytes(s, a, b), 0, b - a);
+}
+
+/** parseDateBytes for text. */
+export function parseDate(s: string, a: number, b: number): number {
+  return parseDateBytes(asciiBytes(s, a, b), 0, b - a);
+}
+
+/** parseTimeOfDayBytes for text. */
+export function parseTimeOfDay(s: string, a: number, b: number): number {
+  return parseTimeOfDayBytes(asciiBytes(s, a, b), 0, b - a);
 }
 
 const PAD2: string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);

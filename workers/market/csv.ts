@@ -1,5 +1,5 @@
 /** Bar CSV import and export: the public face of the csv-*.ts modules. */
-export { importBarsCsv } from './csv-import.ts';
+export { importBarsCsv, importBarsCsvBytes } from './csv-import.ts';
 export type { ImportOptions, ImportResult } from './csv-import.ts';
 export { describeImport, BAD_ROW_REASONS, MAX_DETAILED_BAD_ROWS } from './csv-report.ts';
 export type { BadRow, BadRowReason, GapStats, ImportReport } from './csv-report.ts';
