@@ -8,6 +8,7 @@ import { HOURS_REFRESH_MS, ibkrMarket, type IbkrMarket } from '../../workers/hos
 import { TcpTransport } from '../../relay/ibkr/tcp-transport.ts';
 import { ManualTime } from '../ctrader/helpers.ts';
 import { barsFor } from './fake-market.ts';
+import type { EngineEventInput } from '../../workers/trading/events.ts';
 import { FakeTws } from './fake-tws.ts';
 import { until } from './helpers.ts';
 
@@ -21,13 +22,13 @@ afterEach(async () => {
   fake = null;
 });
 
-async function start(): Promise<{ time: ManualTime; bars: number[] }> {
+async function start(events: EngineEventInput[] = []): Promise<{ time: ManualTime; bars: number[] }> {
   const last = barsFor('EUR', '5 mins')!.at(-1)!;
   // Just after the last bar of the fake's history closed.
   const time = new ManualTime(last.time + FIVE_MIN + 1000);
   fake = new FakeTws();
   const port = await fake.listen();
-  market = ibkrMarket({ transport: () => new TcpTransport({ host: '127.0.0.1', port }), clock: time, scheduler: time, clientId: 4, account: null, marketDataType: 1, subscriptions: [{ symbol: 'EURUSD', timeframe: 'M5' }], paper: true })(() => {});
+  market = ibkrMarket({ transport: () => new TcpTransport({ host: '127.0.0.1', port }), clock: time, scheduler: time, clientId: 4, account: null, marketDataType: 1, subscriptions: [{ symbol: 'EURUSD', timeframe: 'M5' }], paper: true, noBarAfterMs: 15 * 60_000 })((e) => void events.push(e));
   await market.connect();
   const bars: number[] = [];
   void market.feed.run((_s, _tf, bar) => void bars.push(bar.time));
@@ -58,5 +59,18 @@ describe('ibkrMarket', () => {
     time.advanceTo(time.now() + 3 * HOURS_REFRESH_MS);
     await new Promise((r) => setTimeout(r, 50));
     expect(contractRequests()).toBe(3);
+  });
+
+  it('records the feed alert of a subscription with no bar for too long as a market-data notice about its symbol (every alert channel reads the record)', async () => {
+    const events: EngineEventInput[] = [];
+    const { time, bars } = await start(events);
+    await until(() => bars.length >= 500);
+    expect(events.filter((e) => e.type === 'risk.notice')).toEqual([]);
+    // No update from IB for 20 minutes of an open session.
+    time.advanceTo(time.now() + 20 * 60_000);
+    const notices = events.filter((e) => e.type === 'risk.notice');
+    expect(notices).toHaveLength(1);
+    expect(notices[0].payload).toMatchObject({ code: 'market-data', symbol: 'EURUSD' });
+    expect((notices[0].payload as { message: string }).message).toMatch(/no EURUSD M5 bar for/);
   });
 });

@@ -7,6 +7,7 @@ import { IbkrLiveFeed } from '../brokers/ibkr/live-feed.ts';
 import type { IbkrTransport } from '../brokers/ibkr/transport.ts';
 import type { Timeframe } from '../market/timeframe.ts';
 import type { Clock } from '../trading/clock.ts';
+import { eventId } from '../trading/events.ts';
 import type { LiveMarket } from './live-host.ts';
 
 export interface IbkrMarketOptions {
@@ -68,6 +69,7 @@ export function ibkrMarket(o: IbkrMarketOptions): (sink: BrokerEventSink) => Ibk
       await instruments.resolve(session, symbols);
     });
     let feed: IbkrLiveFeed | null = null;
+    let alerts = 0;
     const broker = new IbkrBroker(
       { client, contracts: instruments, account: o.account, markPrice: (s) => feed?.lastClose(s), clock: o.clock, scheduler: o.scheduler, log: o.log },
       sink,
@@ -82,7 +84,12 @@ export function ibkrMarket(o: IbkrMarketOptions): (sink: BrokerEventSink) => Ibk
       // Bars since the last stored one when there is one (resumeAfter); an empty store gets this many from IB to warm its agents on.
       historyBars: o.historyBars ?? 500,
       ...(o.noBarAfterMs !== undefined ? { noBarAfterMs: o.noBarAfterMs } : {}),
-      onAlert: o.onAlert,
+      // The feed's alerts (no bar for too long, delayed data) go into the record, where every alert channel reads them.
+      onAlert: (text, symbol) => {
+        o.onAlert?.(text);
+        const time = o.clock.now();
+        sink({ id: eventId.riskNotice('market-data', `ibkr:${symbol ?? ''}:${time}:${++alerts}`), type: 'risk.notice', agentId: '', time, payload: { code: 'market-data', message: text, ...(symbol ? { symbol } : {}) } });
+      },
       log: o.log,
     });
     const liveFeed = feed;

@@ -19,7 +19,7 @@ import { sideWord } from '../trading/orders.ts';
  */
 
 const CLOSE_WORD: Record<CloseReason, string> = { stop: 'at its stop', target: 'at its target', signal: 'on a signal', manual: 'by hand', emergency: 'by the emergency stop' };
-const NOTICE_TITLE: Record<string, string> = { 'late-fill-closed': 'late fill closed at market', 'broker-reconnected': 'broker connection restored' };
+const NOTICE_TITLE: Record<string, string> = { 'late-fill-closed': 'late fill closed at market', 'broker-reconnected': 'broker connection restored', 'market-data': 'market data' };
 
 interface OpenTrade {
   symbol: string;

@@ -39,7 +39,7 @@ export class NoBarWatch {
       noBarAfterMs?: number;
       hours: (w: Watched) => TradingHours | null;
       connected: () => boolean;
-      alert: (text: string) => void;
+      alert: (text: string, symbol?: string) => void;
     },
   ) {}
 
@@ -90,6 +90,6 @@ export class NoBarWatch {
     if (s.alerted) return;
     s.alerted = true;
     const last = w.lastDelivered > -Infinity ? ` (last bar ${barLabel(w.tf, w.lastDelivered, now)})` : '';
-    this.o.alert(`IBKR feed: no ${w.symbol} ${w.tf} bar for ${durationWords(quiet)} of trading time${last}`);
+    this.o.alert(`IBKR feed: no ${w.symbol} ${w.tf} bar for ${durationWords(quiet)} of trading time${last}`, w.symbol);
   }
 }

@@ -36,7 +36,8 @@ export interface IbkrLiveFeedOptions {
   graceMs?: number;
   /** Closed bars of history delivered at the first subscription (the agents' warm-up); 0 = only new bars. */
   historyBars?: number;
-  onAlert?: (text: string) => void;
+  /** Something the trader must hear (no bar for too long, delayed data): the text, and the symbol it is about. */
+  onAlert?: (text: string, symbol?: string) => void;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -80,7 +81,7 @@ export class IbkrLiveFeed implements BarFeed {
     const unserved = o.subscriptions.filter((s) => !IB_BAR_SIZES[s.timeframe]);
     if (unserved.length) throw new Error(`the IB feed serves M1, M5, M15, M30, H1, H4 and D1 bars, not ${unserved.map((s) => `${s.symbol} ${s.timeframe}`).join(', ')}`);
     this.subs = o.subscriptions.map((s) => ({ symbol: s.symbol.trim().toUpperCase(), tf: s.timeframe, lastDelivered: -Infinity, lastClose: undefined, forming: null, closeTimer: null, retryTimer: null, stream: 0, reqId: null, verified: false, buffer: null, problem: null, sentType: TYPE_NAME[o.marketDataType], delayed: null, retried354: false }));
-    this.watch = new NoBarWatch({ clock: o.clock, scheduler: o.scheduler, noBarAfterMs: o.noBarAfterMs, hours: (s) => this.hoursOf(s), connected: () => this.session !== null, alert: (t) => this.alert(t) });
+    this.watch = new NoBarWatch({ clock: o.clock, scheduler: o.scheduler, noBarAfterMs: o.noBarAfterMs, hours: (s) => this.hoursOf(s), connected: () => this.session !== null, alert: (t, symbol) => this.alert(t, symbol) });
     // Registered here, after the broker's (the market wiring builds the broker first): it reconciles before bars flow.
     o.client.onReady(({ session }) => {
       this.session = session;
@@ -236,7 +237,7 @@ export class IbkrLiveFeed implements BarFeed {
       s.delayed = `no live subscription for ${s.symbol}`;
       this.fellBack = true;
       session.setMarketDataType('delayed');
-      this.alert(`IBKR feed: ${s.symbol} ${s.tf} has no live market data subscription at IB (${e.message}); it now trades on delayed data`);
+      this.alert(`IBKR feed: ${s.symbol} ${s.tf} has no live market data subscription at IB (${e.message}); it now trades on delayed data`, s.symbol);
       // IB refuses an identical request within 15 s: the retry waits that long.
       return this.retry(s, session, IB_HISTORY_LIMITS.identicalMs);
     }
@@ -351,8 +352,8 @@ export class IbkrLiveFeed implements BarFeed {
     return true;
   }
 
-  private alert(text: string): void {
-    if (this.o.onAlert) this.o.onAlert(text);
+  private alert(text: string, symbol?: string): void {
+    if (this.o.onAlert) this.o.onAlert(text, symbol);
     else this.o.log?.('error', text);
   }
 
