@@ -137,4 +137,35 @@ describe('found by the fault runs', () => {
     expect(second.broker.lastReconcile).toMatchObject({ adopted: [GOOG], foreign: [] });
     expect(second.logs).toContain(`warn: position ${GOOG} (GOOG) filled at IB while TradeGuard was away and has no stop or target there: taken over, unprotected`);
   });
+
+  it("seeds 17044/17101: the agent's next entry (the other way) or another close is not taken as the close of a position the record holds open; its stop closes it, the entry opens its own", async () => {
+    const first = await brokerOnFake();
+    fake = first.fake;
+    clients.push(first.client);
+    await first.client.start();
+    first.broker.submit(intent());
+    await until(() => first.of('order.accepted').length === 1);
+    first.time.advanceTo(T0 + 5 * MIN);
+    first.fake.bar('GOOG', { time: T0 + 5 * MIN, open: 140.5, high: 141, low: 140.2, close: 140.8 });
+    await until(() => first.broker.positions().length === 1 && first.fake.orders.orders.get(102)?.aux === 138.5);
+    const recorded = first.broker.positions().map((p) => ({ ...p }));
+    // The stop fills while TradeGuard is still up but the record is all the next one gets; then a short entry of the same agent and size.
+    first.fake.bar('GOOG', { time: T0 + 10 * MIN, open: 139, high: 139.1, low: 138.2, close: 138.4 });
+    await until(() => first.of('position.closed').length === 1);
+    const short = 'a1:GOOG:1704206700000:E';
+    first.broker.submit(intent({ clientOrderId: short, side: -1 }));
+    await until(() => first.of('order.accepted').length === 2);
+    first.time.advanceTo(T0 + 15 * MIN);
+    first.fake.bar('GOOG', { time: T0 + 15 * MIN, open: 138.4, high: 138.6, low: 138.1, close: 138.3 });
+    await until(() => first.of('position.opened').length === 2);
+    first.client.stop();
+
+    const second = await brokerOnFake({}, first.time, first.fake);
+    clients.push(second.client);
+    second.broker.expectOpen(recorded);
+    await second.client.start();
+    expect(second.of('position.closed').map((e) => e.payload)).toMatchObject([{ positionId: GOOG, reason: 'stop', exitPrice: 138.5 }]);
+    expect(second.of('order.filled')).toEqual([]);
+    expect(second.broker.positions().map((p) => [p.id, p.side, p.volumeUnits])).toEqual([[short, -1, 10]]);
+  });
 });

@@ -191,6 +191,8 @@ export class FaultRun {
     const volumeUnits = symbol === 'GOOG' ? this.int(1, 20) : symbol === 'EURUSD' ? 1000 * this.int(1, 40) : 50 * this.int(1, 2);
     const d = () => (this.rng() < 0.2 ? null : SCALE[symbol] * (1 + 2 * this.rng()));
     const [stopDistance, targetDistance] = [d(), d()];
+    // As the engine: no second order for an agent and symbol while one is in flight (a held position the broker refuses itself).
+    if (this.broker.hasPendingOrder(agent, symbol)) return void this.steps.push(`no entry for ${agent} ${symbol}: an order is in flight`);
     const clientOrderId = this.coid(agent, symbol, 'E');
     this.steps.push(`entry ${clientOrderId} ${side} ${volumeUnits} sl ${stopDistance?.toFixed(5)} tp ${targetDistance?.toFixed(5)}`);
     this.broker.submit({ clientOrderId, agentId: agent, symbol, side, volumeUnits, stopDistance, targetDistance, decidedAt: this.time.now() });
@@ -252,6 +254,20 @@ export class FaultRun {
     this.entry();
   }
 
+  /** The trader flattens one of our positions in TWS by hand while TradeGuard is not looking: its stop and target cancelled, IB's position reduced, no execution of ours. */
+  closedInTws(): void {
+    const p = this.pickHeld();
+    // A position with our close working is not one the trader closes by hand as well.
+    if (!p || this.client.health().state === 'ready' || (p as { closing?: string }).closing) return;
+    const conId = this.contracts.contract(p.symbol).conId;
+    const at = this.fake.orders.positions.get(conId);
+    // Only one IB surely still holds: its stop or target still works there (not filled while away).
+    if (!at || !this.fake.orders.working().some((o) => o.orderRef.startsWith(`${p.id}:`))) return;
+    this.steps.push(`closed in TWS ${p.id}`);
+    for (const o of this.fake.orders.working()) if (o.orderRef.startsWith(`${p.id}:`)) o.status = 'Cancelled';
+    at.qty -= (p.side * p.volumeUnits) / this.contracts.unitsPerContract(p.symbol);
+  }
+
   /** The order never reaches TWS: the connection drops as it arrives. */
   lostInTransit(): void {
     this.steps.push('lost in transit');
@@ -264,6 +280,7 @@ export class FaultRun {
     this.fake.restart();
     await this.settle();
     for (let i = this.int(0, 3); i > 0; i--) await this.bar();
+    if (this.rng() < 0.3) this.closedInTws();
     this.fake.accept();
   }
 

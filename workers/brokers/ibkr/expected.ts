@@ -1,6 +1,6 @@
 import { eventId } from '../../trading/events.ts';
 import type { CloseReason, Position, Side } from '../../trading/orders.ts';
-import { agentOfCoid, childOf, type Held } from './book.ts';
+import { agentOfCoid, type Held } from './book.ts';
 import type { IbkrBroker } from './ibkr-broker.ts';
 import type { OpenOrder } from './order-responses.ts';
 import type { ExecutionWithCommission } from './orders.ts';
@@ -18,6 +18,8 @@ import type { ExecutionWithCommission } from './orders.ts';
 
 /** The leg of an engine close order's client order id (events.ts clientOrderId) -> why it closed. */
 const CLOSE_LEG: Record<string, CloseReason> = { X: 'signal', M: 'manual', Z: 'emergency' };
+/** An engine close order's client order id: a signal exit, a manual or an emergency close (never an entry, a stop or a target). */
+const CLOSE_REF = /:[XMZ]\d*$/;
 
 /** Into the broker's book, before the first reconcile: the ids put back. */
 export function expectedIntoBook(b: IbkrBroker, execs: readonly ExecutionWithCommission[], open: readonly OpenOrder[]): Set<string> {
@@ -53,12 +55,14 @@ const pick = (p: Position): Position => ({ id: p.id, agentId: p.agentId, symbol:
  * its later fill books it through the live path, and no second close is sent.
  */
 function closeOrderOf(b: IbkrBroker, p: Held, execs: readonly ExecutionWithCommission[], open: readonly OpenOrder[], entries: Set<string>): void {
-  const ours = (ref: string, conId: number) => conId === p.conId && !childOf(ref) && !entries.has(ref) && !b.recs.has(ref) && agentOfCoid(ref) === p.agentId;
-  const x = execs.find((e) => ours(e.orderRef, e.contract.conId) && e.side === (p.side === 1 ? 'SLD' : 'BOT') && (b.execTime(e.time) ?? Infinity) >= p.entryTime);
-  const o = x ? undefined : open.find((w) => ours(w.orderRef, w.contract.conId) && w.action === (p.side === 1 ? 'SELL' : 'BUY'));
+  const ours = (ref: string, conId: number) => conId === p.conId && CLOSE_REF.test(ref) && !entries.has(ref) && !b.recs.has(ref) && agentOfCoid(ref) === p.agentId;
+  // A close order closes the whole position: the same quantity (an agent holds one position per symbol at a time, so after its entry that names it).
+  const shares = (ref: string) => execs.filter((e) => e.orderRef === ref).reduce((n, e) => n + e.shares, 0);
+  const x = execs.find((e) => ours(e.orderRef, e.contract.conId) && e.side === (p.side === 1 ? 'SLD' : 'BOT') && (b.execTime(e.time) ?? Infinity) >= p.entryTime && Math.abs(shares(e.orderRef) - p.quantity) < 1e-9);
+  const o = x ? undefined : open.find((w) => ours(w.orderRef, w.contract.conId) && w.action === (p.side === 1 ? 'SELL' : 'BUY') && Math.abs(w.totalQuantity - p.quantity) < 1e-9);
   const found = x ?? o;
   if (!found) return;
-  const leg = /:([XMZ])\d*$/.exec(found.orderRef)?.[1] ?? 'M';
+  const leg = /:([XMZ])\d*$/.exec(found.orderRef)![1];
   const rec = b.record(found.orderRef, 'close', p.agentId, p.symbol, (-p.side) as Side, p.quantity);
   Object.assign(rec, { positionId: p.id, reason: CLOSE_LEG[leg], state: 'accepted', orderId: found.orderId });
   p.closing = rec.coid;
