@@ -2,26 +2,15 @@ import type { BrokerEventSink } from '../../workers/brokers/broker.ts';
 import type { Scheduler } from '../../workers/brokers/ctrader/scheduler.ts';
 import type { IbkrTransport } from '../../workers/brokers/ibkr/transport.ts';
 import type { LiveMarket } from '../../workers/host/live-host.ts';
-import type { Timeframe } from '../../workers/market/timeframe.ts';
 import type { Clock } from '../../workers/trading/clock.ts';
 import { IBKR_PORTS } from '../config/ibkr-settings.ts';
 import type { IbkrLiveHealth } from './live-status.ts';
+import type { IbkrMarketOptions } from '../../workers/host/ibkr-market.ts';
 import type { IbkrStoredSettings } from './settings-store.ts';
 import { TcpTransport } from './tcp-transport.ts';
 
-/** What workers/host/ibkr-market.ts's ibkrMarket takes (the fields the relay sets). */
-export interface IbkrMarketSetup {
-  transport: () => IbkrTransport;
-  clock: Clock;
-  scheduler: Scheduler;
-  clientId: number;
-  account: string | null;
-  marketDataType: 1 | 3 | 4;
-  subscriptions: readonly { symbol: string; timeframe: Timeframe }[];
-  paper: boolean;
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
-  onAlert?: (text: string) => void;
-}
+/** What workers/host/ibkr-market.ts's ibkrMarket takes: its own options, one definition. */
+export type IbkrMarketSetup = IbkrMarketOptions;
 
 /** ibkrMarket's shape: the live market around the engine's sink, with the client's health. */
 export type IbkrMarketFactory = (o: IbkrMarketSetup) => (sink: BrokerEventSink) => LiveMarket & { health(): IbkrLiveHealth };
@@ -47,6 +36,7 @@ export function ibkrMarketSetup(s: IbkrStoredSettings, o: { clock: Clock; schedu
     marketDataType: s.marketDataType,
     subscriptions: s.symbols.map((symbol) => ({ symbol, timeframe: s.timeframe })),
     paper: isPaperPort(s.port),
+    ...(s.noBarMinutes !== null ? { noBarAfterMs: s.noBarMinutes * 60_000 } : {}),
     log: o.log,
     onAlert: (m) => o.log('error', m),
   };

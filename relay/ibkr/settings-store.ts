@@ -27,6 +27,8 @@ export interface IbkrStoredSettings {
   timeframe: IbkrTimeframe;
   /** Symbol specs as the engine reads them (parseSymbolSpec in workers/brokers/ibkr/instruments.ts): GOOG, GOOG:NASDAQ, EURUSD, ES:CME:202512, ESZ5@CME. */
   symbols: string[];
+  /** An alert when a symbol has had no bar for this many minutes of its trading session; null: three bar lengths (26 hours of sessions for daily bars). */
+  noBarMinutes: number | null;
 }
 
 export interface FieldProblem {
@@ -36,7 +38,7 @@ export interface FieldProblem {
 
 /** Before anything is saved: TG_IBKR_* (or their defaults), live data, 5-minute bars, no symbols yet. */
 export function ibkrDefaults(env: IbkrSettings): IbkrStoredSettings {
-  return { host: env.host, port: env.port, clientId: env.clientId, account: null, marketDataType: 1, timeframe: 'M5', symbols: [] };
+  return { host: env.host, port: env.port, clientId: env.clientId, account: null, marketDataType: 1, timeframe: 'M5', symbols: [], noBarMinutes: null };
 }
 
 /** What is stored, over the defaults; a stored value the rules now refuse falls back to its default rather than being used. */
@@ -86,9 +88,10 @@ export function checkIbkrSettings(v: unknown): { settings: IbkrStoredSettings | 
       else if (symbols.includes(s.trim().toUpperCase())) no('symbols', `${s.trim().toUpperCase()} is listed twice`);
       else symbols.push(s.trim().toUpperCase());
     }
+  if (o.noBarMinutes !== null && o.noBarMinutes !== undefined && !whole(o.noBarMinutes, 1, 20_160)) no('noBarMinutes', `must be a whole number of minutes from 1 to 20160 (two weeks), or empty for three bar lengths, got ${shown(o.noBarMinutes)}`);
   if (problems.length) return { settings: null, problems };
   return {
-    settings: { host: (o.host as string).trim(), port: o.port as number, clientId: o.clientId as number, account: (o.account as string | null | undefined) ?? null, marketDataType: o.marketDataType as IbkrMarketDataCode, timeframe: o.timeframe as IbkrTimeframe, symbols },
+    settings: { host: (o.host as string).trim(), port: o.port as number, clientId: o.clientId as number, account: (o.account as string | null | undefined) ?? null, marketDataType: o.marketDataType as IbkrMarketDataCode, timeframe: o.timeframe as IbkrTimeframe, symbols, noBarMinutes: (o.noBarMinutes as number | null | undefined) ?? null },
     problems,
   };
 }

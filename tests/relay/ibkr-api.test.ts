@@ -19,7 +19,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const valid = (port: number) => ({ host: '127.0.0.1', port, clientId: 7, account: 'DU222222', marketDataType: 3, timeframe: 'M5', symbols: ['GOOG', 'eurusd', 'ESZ5@CME', 'ES:CME:202512', 'GOOG:NASDAQ'] });
+const valid = (port: number) => ({ host: '127.0.0.1', port, clientId: 7, account: 'DU222222', marketDataType: 3, timeframe: 'M5', symbols: ['GOOG', 'eurusd', 'ESZ5@CME', 'ES:CME:202512', 'GOOG:NASDAQ'], noBarMinutes: 30 });
 
 describe('Settings > Interactive Brokers on the relay (/api/ibkr) against the fake TWS', () => {
   let fake: FakeTws;
@@ -51,7 +51,7 @@ describe('Settings > Interactive Brokers on the relay (/api/ibkr) against the fa
   it('starts from TG_IBKR_*, cTrader for the live workspace, nothing verified, and the IBKR port on the tunnel allow-list', async () => {
     const r = await call.get('/api/ibkr');
     expect(r.status).toBe(200);
-    expect(r.json.settings).toEqual({ host: '127.0.0.1', port, clientId: 5, account: null, marketDataType: 1, timeframe: 'M5', symbols: [] });
+    expect(r.json.settings).toEqual({ host: '127.0.0.1', port, clientId: 5, account: null, marketDataType: 1, timeframe: 'M5', symbols: [], noBarMinutes: null });
     expect(r.json.broker).toBe('ctrader');
     expect(r.json.workspace).toBe('demo');
     expect(r.json.tunnelAllowed).toBe(true);
@@ -72,7 +72,7 @@ describe('Settings > Interactive Brokers on the relay (/api/ibkr) against the fa
 
   it('refuses bad settings in words at each field, and stores nothing', async () => {
     const before = await call.get('/api/ibkr');
-    const bad = { host: 'http://gw:4002', port: 0, clientId: 1.5, account: 'du 1', marketDataType: 2, timeframe: 'H1', symbols: ['GOOG', 'ES:CME:2025', 'X@', 'GOOG'] };
+    const bad = { host: 'http://gw:4002', port: 0, clientId: 1.5, account: 'du 1', marketDataType: 2, timeframe: 'H1', symbols: ['GOOG', 'ES:CME:2025', 'X@', 'GOOG'], noBarMinutes: 0 };
     const r = await call.call('PUT', '/api/ibkr/settings', { settings: bad, broker: 'schwab' });
     expect(r.status).toBe(400);
     const at = (f: string) => r.json.problems.filter((p: { field: string }) => p.field === f).map((p: { message: string }) => p.message);
@@ -82,6 +82,7 @@ describe('Settings > Interactive Brokers on the relay (/api/ibkr) against the fa
     expect(at('account')).toEqual([expect.stringMatching(/managed accounts/)]);
     expect(at('marketDataType')).toEqual(['must be 1 (live), 3 (delayed) or 4 (delayed-frozen), got 2']);
     expect(at('timeframe')).toEqual(['must be M5 (5-minute bars) or D1 (daily bars), got "H1"']);
+    expect(at('noBarMinutes')).toEqual([expect.stringMatching(/whole number of minutes from 1 to 20160.*got 0/)]);
     expect(at('symbols')).toEqual([expect.stringContaining('"ES:CME:2025"'), expect.stringContaining('"X@"'), 'GOOG is listed twice']);
     expect(at('broker')).toEqual(['must be ctrader or ibkr, got "schwab"']);
     expect(r.json.error).toBe(`host: ${at('host')[0]}`);
@@ -200,9 +201,12 @@ describe('the live workspace on Interactive Brokers (live.broker = ibkr)', () =>
   });
 
   it('builds the market options from the stored settings: paper by port, every symbol on the timeframe', () => {
-    const s = { host: 'gw.lan', port: 4002, clientId: 3, account: 'DU1', marketDataType: 3 as const, timeframe: 'D1' as const, symbols: ['GOOG', 'EURUSD'] };
+    const s = { host: 'gw.lan', port: 4002, clientId: 3, account: 'DU1', marketDataType: 3 as const, timeframe: 'D1' as const, symbols: ['GOOG', 'EURUSD'], noBarMinutes: null };
     const o = ibkrMarketSetup(s, { clock: wallClock, scheduler: wallScheduler, log: () => {} });
     expect(o).toMatchObject({ clientId: 3, account: 'DU1', marketDataType: 3, paper: true, subscriptions: [{ symbol: 'GOOG', timeframe: 'D1' }, { symbol: 'EURUSD', timeframe: 'D1' }] });
+    // The no-bar alert: the feed's default unless Settings set minutes.
+    expect(o).not.toHaveProperty('noBarAfterMs');
+    expect(ibkrMarketSetup({ ...s, noBarMinutes: 45 }, { clock: wallClock, scheduler: wallScheduler, log: () => {} }).noBarAfterMs).toBe(45 * 60_000);
     expect(ibkrMarketSetup({ ...s, port: 7496 }, { clock: wallClock, scheduler: wallScheduler, log: () => {} }).paper).toBe(false);
     expect(ibkrSetupProblem({ ...s, symbols: [] })).toMatch(/Settings > Interactive Brokers/);
   });

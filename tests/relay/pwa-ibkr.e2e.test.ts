@@ -71,6 +71,7 @@ describe('Settings > Interactive Brokers in the PWA attached to a relay', () => 
     await panel.locator('input[name="ibkr-mdt"][value="3"]').check();
     expect(await panel.textContent()).toContain('15 to 20 minutes behind the market');
 
+    await panel.locator('[data-input="ibkr-no-bar"]').fill('30');
     await panel.locator('[data-input="ibkr-symbol"]').fill('GOOG');
     await panel.locator('[data-action="ibkr-lookup"]').click();
     const found = panel.locator('[data-ibkr-lookup="ok"]');
@@ -95,7 +96,7 @@ describe('Settings > Interactive Brokers in the PWA attached to a relay', () => 
     const saved = panel.locator('[data-saved="ibkr"]');
     await saved.waitFor({ timeout: 10_000 });
     expect(await saved.textContent()).toBe('Saved. This relay runs the demo workspace; Interactive Brokers is used when it starts with TG_WORKSPACE=live.');
-    expect(await relay.store.settings.get('ibkr.settings')).toEqual({ host: '127.0.0.1', port, clientId: 21, account: 'DU222222', marketDataType: 3, timeframe: 'M5', symbols: ['GOOG'] });
+    expect(await relay.store.settings.get('ibkr.settings')).toEqual({ host: '127.0.0.1', port, clientId: 21, account: 'DU222222', marketDataType: 3, timeframe: 'M5', symbols: ['GOOG'], noBarMinutes: 30 });
     expect(await relay.store.settings.get('live.broker')).toBe('ibkr');
   }, 120_000);
 

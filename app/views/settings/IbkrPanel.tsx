@@ -163,6 +163,11 @@ export function IbkrPanel() {
           <label class="field-unit"><input type="radio" name="ibkr-tf" value="M5" checked={f().timeframe === 'M5'} onChange={() => edit({ timeframe: 'M5' })} /> 5-minute (intraday)</label>
           <label class="field-unit"><input type="radio" name="ibkr-tf" value="D1" checked={f().timeframe === 'D1'} onChange={() => edit({ timeframe: 'D1' })} /> Daily</label>
         </fieldset>
+        <div class="form-grid">
+          <Field name="noBarMinutes" label="No-bar alert after (minutes)" error={problems().noBarMinutes ?? null} hint="of a symbol's trading session without a bar; empty: three bar lengths (26 hours of sessions for daily bars)">
+            {(id, d) => <input id={id} class="num" inputMode="numeric" aria-describedby={d} value={f().noBarMinutes} placeholder="3 bars" onInput={(e) => edit({ noBarMinutes: e.currentTarget.value })} data-input="ibkr-no-bar" />}
+          </Field>
+        </div>
         <h3 style={{ 'margin-top': '14px' }}>Symbols</h3>
         <div class="actions">
           <input type="text" autocomplete="off" placeholder="GOOG, EURUSD, ESZ5@CME" value={spec()} onInput={(e) => setSpec(e.currentTarget.value)} onKeyDown={(e) => e.key === 'Enter' && (e.preventDefault(), void lookUp())} data-input="ibkr-symbol" style={{ 'max-width': '220px' }} aria-label="Symbol to look up" />

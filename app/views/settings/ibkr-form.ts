@@ -11,6 +11,8 @@ export interface IbkrForm {
   marketDataType: '1' | '3' | '4';
   timeframe: 'M5' | 'D1';
   symbols: string[];
+  /** '' = the default (three bar lengths). */
+  noBarMinutes: string;
   broker: LiveBroker;
 }
 
@@ -31,7 +33,7 @@ export const MARKET_DATA_CHOICES = [
 ] as const;
 
 export function ibkrFormOf(s: IbkrStoredSettings, broker: LiveBroker): IbkrForm {
-  return { host: s.host, port: String(s.port), clientId: String(s.clientId), account: s.account ?? '', marketDataType: String(s.marketDataType) as IbkrForm['marketDataType'], timeframe: s.timeframe, symbols: [...s.symbols], broker };
+  return { host: s.host, port: String(s.port), clientId: String(s.clientId), account: s.account ?? '', marketDataType: String(s.marketDataType) as IbkrForm['marketDataType'], timeframe: s.timeframe, symbols: [...s.symbols], noBarMinutes: s.noBarMinutes === null || s.noBarMinutes === undefined ? '' : String(s.noBarMinutes), broker };
 }
 
 /** The connection part of the form, or the problems at their fields. */
@@ -49,13 +51,15 @@ export function connectionOf(f: IbkrForm): { at: { host: string; port: number; c
 /** What Save sends; the relay checks it again by its own rules and its refusal lands at the field it names. */
 export function settingsOfForm(f: IbkrForm): { settings: IbkrStoredSettings | null; problems: IbkrProblems } {
   const { at, problems } = connectionOf(f);
-  if (!at) return { settings: null, problems };
-  return { settings: { ...at, account: f.account || null, marketDataType: Number(f.marketDataType) as 1 | 3 | 4, timeframe: f.timeframe, symbols: f.symbols }, problems };
+  const noBar = f.noBarMinutes.trim() === '' ? null : parseNumber(f.noBarMinutes, 'No-bar alert', { min: 1, max: 20_160, integer: true });
+  if (noBar && !noBar.ok) problems.noBarMinutes = noBar.error;
+  if (!at || (noBar && !noBar.ok)) return { settings: null, problems };
+  return { settings: { ...at, account: f.account || null, marketDataType: Number(f.marketDataType) as 1 | 3 | 4, timeframe: f.timeframe, symbols: f.symbols, noBarMinutes: noBar ? (noBar as { value: number }).value : null }, problems };
 }
 
 /** The relay's 400 names a field: show it there (its message starts with the field name). */
 export function refusalAt(field: string | undefined, message: string): IbkrProblems {
-  const known: (keyof IbkrForm)[] = ['host', 'port', 'clientId', 'account', 'marketDataType', 'timeframe', 'symbols', 'broker'];
+  const known: (keyof IbkrForm)[] = ['host', 'port', 'clientId', 'account', 'marketDataType', 'timeframe', 'symbols', 'noBarMinutes', 'broker'];
   const at = known.includes(field as keyof IbkrForm) ? (field as keyof IbkrForm) : 'settings';
   return { [at]: message.replace(new RegExp(`^${field}: `), '') };
 }
