@@ -55,6 +55,8 @@ export interface OrdersOptions {
    * 'zoned' (New York with IB's zone name: "yyyymmdd hh:mm:ss US/Eastern").
    */
   execTimes?: 'utc' | 'tws' | 'zoned';
+  /** Live fills send no COMMISSION_REPORT (TWS sends it late, or only in the executions list after a reconnect). */
+  withholdCommissions?: boolean;
 }
 
 type Out = (fields: (string | number)[]) => void;
@@ -160,7 +162,7 @@ export class FakeOrders {
     this.positions.set(o.contract.conId, p);
     this.last.set(o.contract.conId, price);
     send(execution(-1, fill));
-    send(commissionReport(fill));
+    if (!this.o.withholdCommissions) send(commissionReport(fill));
     this.report(o, send);
     for (const child of this.working().filter((x) => x.parentId === o.orderId && x.status === 'PreSubmitted')) {
       child.status = 'Submitted';

@@ -169,3 +169,24 @@ describe('found by the fault runs', () => {
     expect(second.broker.positions().map((p) => [p.id, p.side, p.volumeUnits])).toEqual([[short, -1, 10]]);
   });
 });
+
+describe('found reading fills.ts beside the fault runs', () => {
+  it('a stop whose commission report never comes is booked after the same 5 s wait as an entry, without it, and said so (it stayed open for ever)', async () => {
+    const h = await brokerOnFake({ orders: { marketFillPrice: 140 } });
+    fake = h.fake;
+    clients.push(h.client);
+    await h.client.start();
+    h.broker.submit(intent());
+    await until(() => h.broker.positions().length === 1 && h.fake.orders.working().length === 2);
+    h.fake.orders.o.withholdCommissions = true;
+    h.time.advanceTo(T0 + 5 * MIN);
+    h.fake.bar('GOOG', { time: T0 + 5 * MIN, open: 139, high: 139.1, low: 137.5, close: 137.8 });
+    await until(() => h.fake.orders.fills.length === 2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.of('position.closed')).toEqual([]);
+    h.time.advanceTo(T0 + 5 * MIN + 5000);
+    await until(() => h.of('position.closed').length === 1);
+    expect(h.of('position.closed')[0].payload).toMatchObject({ positionId: GOOG, reason: 'stop', exitPrice: 138, exitTime: T0 + 5 * MIN, commissionCents: 100 });
+    expect(h.logs).toContain(`warn: stop of ${GOOG}: IB sent no commission report within 5 s; booked without it`);
+  });
+});

@@ -17,6 +17,9 @@ const COMMISSION_WAIT_MS = 5000;
  * closes it with the reason the engine gave.
  */
 export class IbkrFills {
+  /** Stops and targets filled whose commission reports are awaited: the wait's cancel, by position id. */
+  private readonly exitWaits = new Map<string, () => void>();
+
   constructor(private readonly b: IbkrBroker) {}
 
   /** An execution of an entry or close order. */
@@ -139,9 +142,20 @@ export class IbkrFills {
     this.b.amended(p, kind === 'sl' ? null : p.stopLoss, kind === 'tp' ? null : p.takeProfit, why);
   }
 
+  /** A stop or target filled whole: closed once its commissions are known, or after the same wait as an entry's (booked without them, said so). */
   private exitMaybeDone(p: Held): void {
     const x = p.exit;
-    if (!x || !this.b.held.has(p.id) || totalShares(x.fills) < p.quantity - 1e-9 || !commissionsKnown(x.fills)) return;
+    if (!x || !this.b.held.has(p.id) || totalShares(x.fills) < p.quantity - 1e-9) return;
+    if (commissionsKnown(x.fills)) return this.exitDone(p);
+    if (!this.exitWaits.has(p.id)) this.exitWaits.set(p.id, this.b.o.scheduler.after(COMMISSION_WAIT_MS, () => this.exitDone(p)));
+  }
+
+  private exitDone(p: Held): void {
+    this.exitWaits.get(p.id)?.();
+    this.exitWaits.delete(p.id);
+    const x = p.exit;
+    if (!x || !this.b.held.has(p.id)) return;
+    if (!commissionsKnown(x.fills)) this.b.o.log?.('warn', `${x.kind === 'sl' ? 'stop' : 'target'} of ${p.id}: IB sent no commission report within ${COMMISSION_WAIT_MS / 1000} s; booked without it`);
     this.closed(p, averagePrice(x.fills), lastTime(x.fills, this.b.o.clock.now()), x.kind === 'sl' ? 'stop' : 'target', commissionCents(x.fills));
   }
 
