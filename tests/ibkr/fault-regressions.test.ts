@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IbkrClient } from '../../workers/brokers/ibkr/client.ts';
+import { averagePrice, noFills } from '../../workers/brokers/ibkr/book.ts';
 import type { FakeTws } from './fake-tws.ts';
 import { until } from './helpers.ts';
 import { MIN, T0, brokerOnFake, intent } from './broker-setup.ts';
@@ -188,5 +189,20 @@ describe('found reading fills.ts beside the fault runs', () => {
     await until(() => h.of('position.closed').length === 1);
     expect(h.of('position.closed')[0].payload).toMatchObject({ positionId: GOOG, reason: 'stop', exitPrice: 138, exitTime: T0 + 5 * MIN, commissionCents: 100 });
     expect(h.logs).toContain(`warn: stop of ${GOOG}: IB sent no commission report within 5 s; booked without it`);
+  });
+});
+
+describe('found by the fault runs checking exit prices and times against IB fills', () => {
+  it('seed 16189: one execution (or several at one price) is booked at IB price exactly, not 4000 x 1.1006 / 4000 = 1.1005999999999998; different prices weighted by shares', () => {
+    const one = noFills();
+    one.byExec.set('e1', { shares: 4_000, price: 1.1006, time: 0 });
+    expect((4_000 * 1.1006) / 4_000).not.toBe(1.1006);
+    expect(averagePrice(one)).toBe(1.1006);
+    one.byExec.set('e2', { shares: 5_000, price: 1.1006, time: 0 });
+    expect(averagePrice(one)).toBe(1.1006);
+    const two = noFills();
+    two.byExec.set('e1', { shares: 30, price: 140, time: 0 });
+    two.byExec.set('e2', { shares: 10, price: 142, time: 0 });
+    expect(averagePrice(two)).toBe(140.5);
   });
 });

@@ -68,7 +68,9 @@ export class FaultRun {
 
   constructor(readonly seed: number) {
     this.rng = seededRandom(seed);
-    this.fake = new FakeTws({ accounts: ['DU111111'], nextValidId: 100, now: () => this.time.now() });
+    // Execution times as TWS may write them: UTC, its own zone without a name, or with IB's zone name.
+    const execTimes = this.pick(['utc', 'tws', 'zoned'] as const);
+    this.fake = new FakeTws({ accounts: ['DU111111'], nextValidId: 100, now: () => this.time.now(), orders: { execTimes } });
   }
 
   async open(): Promise<void> {
@@ -363,6 +365,12 @@ export class FaultRun {
     const recorded = [...this.record.keys()].sort();
     const held = this.broker.positions().map((p) => p.id).sort();
     if (!isDeepStrictEqual(recorded, held)) out.push(`the record holds ${recorded.join(', ') || 'nothing'} open, the broker ${held.join(', ') || 'nothing'}`);
+    // Stops and targets are booked at IB's execution price and time, however TWS wrote the time.
+    for (const e of this.events) {
+      if (e.type !== 'position.closed' || (e.payload.reason !== 'stop' && e.payload.reason !== 'target')) continue;
+      const fill = this.fake.orders.fills.find((f) => f.order.orderRef === `${e.payload.positionId}:${e.payload.reason === 'stop' ? 'sl' : 'tp'}`);
+      if (!fill || fill.price !== e.payload.exitPrice || fill.time !== e.payload.exitTime) out.push(`${e.payload.positionId} closed by its ${e.payload.reason} at ${e.payload.exitPrice} ${e.payload.exitTime}, IB filled it at ${fill?.price} ${fill?.time} (${fill?.timeText})`);
+    }
     if (this.broker.unknownOrders().length) out.push(`orders still unknown after the last reconcile: ${this.broker.unknownOrders().join(', ')}`);
     return out;
   }

@@ -76,6 +76,8 @@ export interface Held extends Position {
 export const totalShares = (f: Fills) => [...f.byExec.values()].reduce((s, x) => s + x.shares, 0);
 export const averagePrice = (f: Fills) => {
   const xs = [...f.byExec.values()];
+  // One price (one execution, or several at it) is IB's price exactly: 20000 x 1.1006 / 20000 is 1.1005999999999998.
+  if (xs.length && xs.every((x) => x.price === xs[0].price)) return xs[0].price;
   const n = xs.reduce((s, x) => s + x.shares, 0);
   return n > 0 ? xs.reduce((s, x) => s + x.shares * x.price, 0) / n : 0;
 };
