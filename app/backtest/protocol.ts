@@ -22,6 +22,11 @@ export interface BacktestJob {
   risk?: RiskConfig;
   /** Progress every this many bars (default: about 1 % of the bars, 250 to 20,000). */
   yieldEvery?: number;
+  /**
+   * Strategy-lab programs the agent's rule alpha may name (lab:<id>), registered
+   * in the worker before the run: the worker is fresh and knows only the built-in cells.
+   */
+  cells?: { strategy: string; description: string; source: string }[];
 }
 
 export interface BacktestOutcome {

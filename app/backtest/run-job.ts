@@ -1,6 +1,7 @@
 import { drawdownCurve } from '../../workers/backtest/metrics.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
 import { wallClock } from '../../workers/trading/wall-clock.ts';
+import { registerCellStrategy } from '../../workers/strategies/index.ts';
 import type { LoadedModel } from '../../workers/models/chain/model-stage.ts';
 import type { InferenceSession } from '../../workers/models/inference/session.ts';
 import type { BacktestJob, BacktestOutcome } from './protocol.ts';
@@ -22,6 +23,7 @@ export async function runBacktestJob(job: BacktestJob, hooks: JobHooks): Promise
   const loaded = new Map<string, LoadedModel>();
   let barsDone = 0;
   try {
+    for (const c of job.cells ?? []) registerCellStrategy(c.strategy, c.description, c.source);
     for (const m of job.models) loaded.set(m.id, { id: m.id, manifest: m.manifest, session: await hooks.createSession(m.bytes, m.id) });
     const result = await runBacktest({
       series: [job.series],
