@@ -26,6 +26,7 @@ const RiskView = lazy(() => import('./views/risk/RiskView.tsx'));
 const TradesView = lazy(() => import('./views/trades/TradesView.tsx'));
 const DecisionsView = lazy(() => import('./views/decisions/DecisionsView.tsx'));
 const BacktestView = lazy(() => import('./views/backtest/BacktestView.tsx'));
+const LabView = lazy(() => import('./views/lab/LabView.tsx'));
 const ModelsView = lazy(() => import('./views/models/ModelsView.tsx'));
 const DataView = lazy(() => import('./views/data/DataView.tsx'));
 const SettingsView = lazy(() => import('./views/settings/SettingsView.tsx'));
@@ -123,6 +124,9 @@ export function App(props: { choice?: WorkspaceChoice }) {
                 </Match>
                 <Match when={route().view === 'backtest'}>
                   <BacktestView />
+                </Match>
+                <Match when={route().view === 'lab'}>
+                  <LabView />
                 </Match>
                 <Match when={route().view === 'models'}>
                   <ModelsView />

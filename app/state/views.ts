@@ -7,6 +7,7 @@ export const VIEWS = [
   { id: 'trades', label: 'Trades', key: '3' },
   { id: 'decisions', label: 'Decisions', key: '4' },
   { id: 'backtest', label: 'Backtest', key: '5' },
+  { id: 'lab', label: 'Lab', key: '0' },
   { id: 'models', label: 'Models', key: '6' },
   { id: 'data', label: 'Data', key: '7' },
   { id: 'settings', label: 'Settings', key: '8' },
