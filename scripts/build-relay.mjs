@@ -32,6 +32,8 @@ const ENTRIES = {
   cli: 'relay/cli/main.ts',
   // csv-import-pool.ts starts `./csv-import.worker.mjs` next to itself: in the build that is this file.
   'csv-import.worker': 'relay/ops/csv-import-worker.ts',
+  // evolution-pool.ts starts `./evolution.worker.mjs` next to itself, likewise.
+  'evolution.worker': 'relay/lab/evolution-worker.ts',
 };
 
 /** The sources whose change makes the build stale. */

@@ -5,6 +5,7 @@ import { parseTimeframeField } from './agent-body.ts';
 import { createCell, DEFAULT_TEST_PLAN, forkCell, registerStoredCells, seedBuiltinCells, type CellLabDeps, type CellOutcome, type CellTestPlan } from '../../../workers/lab/cells.ts';
 import { statusText } from '../../../workers/lab/viability.ts';
 import type { Cell } from '../../../workers/lab/cell.ts';
+import { evolutionRoutes } from '../../lab/evolution-routes.ts';
 
 /**
  * The strategy lab's cells over HTTP, for the PWA and for external tools (a
@@ -16,6 +17,7 @@ import type { Cell } from '../../../workers/lab/cell.ts';
  *  POST /api/cells/:id/fork {mutation, source, author, name?, hypothesis?, category?, ...test plan}: a child, generation + 1.
  *  GET /api/cells: every cell, oldest first, with its status in words (the built-in cells are seeded on first use).
  *  GET /api/cells/:id: one cell with its source and results, its parent and its children.
+ *  /api/cells/evolve...: evolution runs (relay/lab/evolution-routes.ts).
  * Tests run one at a time (CPU work beside a live engine), as backtests do.
  */
 export function cellRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
@@ -38,6 +40,8 @@ export function cellRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
         ready = null;
         throw e;
       }));
+
+  evolutionRoutes(app, lab, prepare);
 
   app.post('/api/cells', async (c) => {
     await prepare();

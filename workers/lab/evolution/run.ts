@@ -85,7 +85,7 @@ export type EvolutionOutcome =
   | { ok: true; progress: EvolutionProgress; survivors: Cell[]; cells: Cell[] }
   | { ok: false; field: string; message: string; status: 400 | 404 };
 
-interface Breeder {
+export interface Breeder {
   cell: Cell;
   ast: ProgramAst;
 }
@@ -97,7 +97,10 @@ interface Member extends Breeder {
 
 /** The run id a spec gets when started at `now` (ms): readable (seed) and unique (a hash of the spec and the time). */
 export function evolutionRunId(spec: EvolutionSpec, now: number): string {
-  const hash = crc32(new TextEncoder().encode(`${JSON.stringify(spec)}\n${now}`)).toString(16).padStart(8, '0');
+  const s = spec;
+  // The fields in a fixed order, so the same spec gives the same id however its object was written.
+  const canonical = [s.parents, s.seed, s.population, s.generations, s.keep, s.fitness, s.minTrades, s.symbol, s.timeframe, s.inSample.from, s.inSample.to, s.outOfSample.from, s.outOfSample.to, s.minFitness ?? 0, s.oosFraction ?? 0.5];
+  const hash = crc32(new TextEncoder().encode(`${JSON.stringify(canonical)}\n${now}`)).toString(16).padStart(8, '0');
   return `evo-${spec.seed}-${hash}`;
 }
 
@@ -106,7 +109,13 @@ export async function runCells(store: CellLabDeps['store'], runId: string): Prom
   return (await store.cells.list()).filter((c) => c.author.kind === 'evolution' && c.author.name === runId);
 }
 
-export async function runEvolution(deps: CellLabDeps, spec: EvolutionSpec, opts: EvolutionOptions = {}): Promise<EvolutionOutcome> {
+/** What a run starts from, or why it cannot start (a field and words, 400 or 404). */
+export type EvolutionStart =
+  | { ok: true; parents: Breeder[]; series: BarSeries }
+  | { ok: false; field: string; message: string; status: 400 | 404 };
+
+/** Checks a spec against the store before a run starts: the fields, the parents, the bars of both periods. */
+export async function checkEvolution(deps: Pick<CellLabDeps, 'store'>, spec: EvolutionSpec): Promise<EvolutionStart> {
   const problems = evolutionSpecProblems(spec as unknown as Record<string, unknown>);
   if (problems.length) return { ok: false, field: problems[0].field, message: problems.map((p) => `${p.field} ${p.message}`).join('; '), status: 400 };
   const parents: Breeder[] = [];
@@ -123,7 +132,13 @@ export async function runEvolution(deps: CellLabDeps, spec: EvolutionSpec, opts:
     const p = spec[field];
     if (!series.time.some((t) => t >= p.from && t <= p.to)) return { ok: false, field, message: `holds no stored ${spec.symbol} ${spec.timeframe} bar`, status: 400 };
   }
+  return { ok: true, parents, series };
+}
 
+export async function runEvolution(deps: CellLabDeps, spec: EvolutionSpec, opts: EvolutionOptions = {}): Promise<EvolutionOutcome> {
+  const start = await checkEvolution(deps, spec);
+  if (!start.ok) return start;
+  const { parents, series } = start;
   const runId = opts.runId ?? evolutionRunId(spec, deps.now());
   const stored = new Map((await runCells(deps.store, runId)).map((c) => [c.id, c]));
   const evaluate = opts.evaluate ?? inProcessEvaluator(series);

@@ -24,6 +24,9 @@ export interface EvolutionSpec {
   oosFraction?: number | null;
 }
 
+/** What a caller (API, CLI) may leave out. */
+export const EVOLUTION_DEFAULTS = { population: 20, generations: 5, keep: 5, fitness: 'sharpe', minTrades: 10, symbol: 'EURUSD', timeframe: 'H1' } as const satisfies Partial<EvolutionSpec>;
+
 export const EVOLUTION_LIMITS = { parents: 10, population: 500, generations: 100 } as const;
 
 /** Each problem with a spec, by field, in words (symbol and timeframe are checked where the bars are read). */
