@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAppHarness, type AppHarness } from './app-harness.ts';
+import { startRelayInBrowser, type RelayInBrowser } from '../relay/relay-browser.ts';
 import { importBarsCsv } from '../../workers/market/csv.ts';
 import { demoReplayBars } from '../../workers/engine/demo.ts';
 import { testCell } from '../../workers/lab/cell-test.ts';
@@ -202,5 +203,55 @@ describe('Strategy lab', () => {
       )
       .toBeGreaterThan(0);
     expect(harness.errors).toEqual([]);
+  });
+});
+
+describe('Strategy lab attached to a relay', () => {
+  let session: RelayInBrowser;
+  let rpage: Page;
+  beforeAll(async () => {
+    session = await startRelayInBrowser(36_000);
+    rpage = session.page;
+    await rpage.setViewportSize({ width: 1280, height: 900 });
+  }, 300_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it("creates, forks and deploys through the relay's cells API: the cells are in the relay's store, the agent on the relay", async () => {
+    const { relay } = session;
+    await rpage.goto(`${relay.url}/#login=${relay.oneTimeToken}`);
+    await expect.poll(() => rpage.textContent('.engine-badge'), { timeout: 30_000 }).toContain('Engine: relay');
+    await rpage.click('nav a[href="#/lab"]');
+    // GET /api/cells seeded the built-in cells on the relay, tested on its EURUSD H1.
+    await rpage.locator('[data-cell="breakout"]').waitFor({ timeout: 120_000 });
+    expect(await rpage.textContent('[data-view="lab"] h2 .muted')).toContain('on the relay');
+    expect((await relay.store.cells.get('breakout'))?.results.length).toBe(1);
+
+    await rpage.locator('[data-lab-source]').fill(GOOD);
+    await rpage.fill('[data-input="cell-name"]', 'Relay cross');
+    await rpage.fill('[data-input="cell-hypothesis"]', 'made on the relay');
+    await rpage.click('[data-action="create-cell"]');
+    const row = rpage.locator('[data-cell^="relay-cross-"]');
+    await row.waitFor({ timeout: 60_000 });
+    const id = (await row.getAttribute('data-cell'))!;
+    const stored = await relay.store.cells.get(id);
+    expect(stored?.source).toBe(GOOD);
+    expect(stored?.author).toEqual({ kind: 'person', name: 'Trader' });
+
+    await row.locator('[data-action="fork"]').click();
+    await rpage.locator('[data-lab-source]').fill(FORKED);
+    await rpage.fill('[data-input="cell-mutation"]', 'fast average 8 -> 6');
+    await rpage.click('[data-action="create-cell"]');
+    const lineage = rpage.locator('[data-lab-lineage]');
+    await lineage.locator('[data-depth="1"]').waitFor({ timeout: 60_000 });
+    const child = (await lineage.locator('[data-depth="1"]').getAttribute('data-node'))!;
+    expect((await relay.store.cells.get(child))).toMatchObject({ parentId: id, generation: 1, mutation: 'fast average 8 -> 6', source: FORKED });
+
+    await rpage.locator(`[data-cell="${child}"] [data-action="deploy"]`).click();
+    await rpage.locator(`[data-agent-card="lab-${child}"]`).waitFor({ timeout: 60_000 });
+    const agent = (await relay.host.status()).agents.find((a) => a.id === `lab-${child}`);
+    expect(agent).toBeDefined();
+    expect(agent!.mode).toBe('paper');
   });
 });
