@@ -34,8 +34,10 @@ export default function LabView() {
   // Not before the engine runs: the first start stores the demo bars the built-in cells are seeded and tested on
   // (a resource's source of false waits; 0 would not).
   const ready = () => (ws.status() ? true : false);
-  const [cells, { refetch }] = createResource(ready, () => cellsApi.list());
-  const [stored] = createResource(ready, () => ws.store.bars.list());
+  // A failed read is said in the view (a resource's error would throw where the list is read).
+  const [listed, { refetch }] = createResource(ready, () => cellsApi.list().then((cells) => ({ cells, error: '' }), (e: unknown) => ({ cells: [] as Cell[], error: errorText(e) })));
+  const cells = () => listed.latest?.cells ?? [];
+  const [stored] = createResource(ready, () => ws.store.bars.list().catch(() => []));
 
   const [source, setSource] = createSignal(SMA_CROSS);
   const [name, setName] = createSignal('My cell');
@@ -207,12 +209,12 @@ export default function LabView() {
 
       <div class="panel">
         <h2>Cells <span class="muted">({cellsApi.where === 'relay' ? 'on the relay' : 'in this browser'})</span></h2>
-        <Show when={cells.error}><div class="notice notice-error" role="alert">The cells could not be read: {errorText(cells.error)}</div></Show>
-        <CellList cells={cells.latest ?? []} selected={selected()} onSelect={setSelected} onFork={fork} onDeploy={(c) => void deploy(c)} busy={busy()} />
+        <Show when={listed.latest?.error}><div class="notice notice-error" role="alert">The cells could not be read: {listed.latest?.error}</div></Show>
+        <CellList cells={cells()} selected={selected()} onSelect={setSelected} onFork={fork} onDeploy={(c) => void deploy(c)} busy={busy()} />
       </div>
 
-      <Show when={selected() && (cells.latest ?? []).some((c) => c.id === selected())}>
-        <Lineage cells={cells.latest ?? []} selected={selected()!} onSelect={setSelected} />
+      <Show when={selected() && cells().some((c) => c.id === selected())}>
+        <Lineage cells={cells()} selected={selected()!} onSelect={setSelected} />
       </Show>
     </Page>
   );
