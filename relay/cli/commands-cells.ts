@@ -13,6 +13,7 @@ type Log = (s: string) => void;
 
 export const CELLS_HELP = `tradeguard cells check FILE [--json]
 tradeguard cells list [--data-dir DIR] [--workspace demo|live] [--json]
+tradeguard cells evolve --parent ID|FILE --seed S [--population N] [--generations G] ... (tradeguard cells evolve --help)
 
 check: the program's errors and warnings, each at its line and column with a hint (exit 0 when it has no error, 2 when it has).
 list: the cells in the relay's record (--data-dir, default ./data), oldest first, with their lineage, last test and status.
@@ -58,6 +59,14 @@ export function cellStrategyFromFile(file: string, log: Log): string {
 /** `tradeguard cells check|list ...`; returns the exit code. */
 export async function cellsCommand(argv: string[], log: Log): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'evolve') {
+    const { evolveCommand, EVOLVE_HELP } = await import('./commands-evolve.ts');
+    if (rest.includes('--help') || rest.includes('-h')) {
+      log(EVOLVE_HELP);
+      return 0;
+    }
+    return evolveCommand(rest, log);
+  }
   const { values: o, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' }, workspace: { type: 'string' } }, strict: true, allowPositionals: true });
   switch (sub) {
     case 'check': {

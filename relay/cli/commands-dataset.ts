@@ -9,7 +9,7 @@ import { UserError } from './load-bars.ts';
 type Log = (s: string) => void;
 
 /** The relay's records in its data dir, by workspace (commands-serve.ts names them so). */
-const DB_FILES = { demo: 'tradeguard.sqlite', live: 'tradeguard-live.sqlite' } as const;
+export const DB_FILES = { demo: 'tradeguard.sqlite', live: 'tradeguard-live.sqlite' } as const;
 
 /**
  * `tradeguard dataset --agent ID [--from DATE] [--to DATE] --out F.csv [--data-dir DIR] [--workspace demo|live]`:

@@ -34,6 +34,8 @@ const HELP = `tradeguard: TradeGuard's command line
                          --min-confidence/--guard-threshold default to the thresholds the bundles' manifests declare)
   tradeguard cells       check FILE [--json] (errors and warnings at line and column; exit 2 on an error)
                          | list [--data-dir DIR] [--workspace demo|live] [--json] (the relay's cells with lineage and status)
+                         | evolve --parent ID|FILE --seed S [--population N] [--generations G] [--keep K] [--fitness F]
+                           [--in-sample FROM..TO] [--out-of-sample FROM..TO] (breeds cells; cells evolve --help)
   tradeguard backtests   list [--dir DIR] [--json] | show ID [--dir DIR] [--models-dir DIR] [--json]
   tradeguard dataset     --agent ID [--from DATE] [--to DATE] --out F.csv [--data-dir DIR] [--workspace demo|live]
                          (an agent's entries with the feature vectors its models read and the trades' outcomes, from the

@@ -68,16 +68,9 @@ describe('evolution: mutation', () => {
         expect(shape(ast(printed))).toEqual(shape(m.ast));
         if (compile(printed).program) compiled++;
         for (const c of m.changes) {
-          expect(c).toMatch(/^(long when|short when|exit when|stop|target|trail|let \w+): /);
-          if (/added "and /.test(c)) seenKinds.add++;
-          else if (/ (<|<=|>|>=) .* -> /.test(c) && c.split(' -> ').length === 2 && /(<=?|>=?)/.test(c)) {
-            const [before, after] = c.split(': ').slice(1).join(': ').split(' -> ');
-            if (before.replace(/[<>]=?/g, '') === after.replace(/[<>]=?/g, '')) seenKinds.compare++;
-            else if (before.replace(/\b(sma|ema|crosses_above|crosses_below|min|max)\(/g, 'f(') === after.replace(/\b(sma|ema|crosses_above|crosses_below|min|max)\(/g, 'f(')) seenKinds.function++;
-            else if (after.length < before.length - 4) seenKinds.drop++;
-            else seenKinds.number++;
-          } else if (after(c).length < before(c).length - 4) seenKinds.drop++;
-          else seenKinds.number++;
+          const kind = changeKind(c);
+          if (!kind) throw new Error(`a change of no known kind: ${c}`);
+          seenKinds[kind]++;
         }
       }
       // The original tree is untouched.
@@ -108,8 +101,20 @@ describe('evolution: mutation', () => {
   });
 });
 
-const before = (c: string) => c.split(' -> ')[0] ?? '';
-const after = (c: string) => c.split(' -> ')[1] ?? '';
+/** What kind of mutation a change line describes, from its words alone ("where: before -> after"). */
+function changeKind(c: string): 'number' | 'compare' | 'function' | 'drop' | 'add' | null {
+  const m = /^(long when|short when|exit when|stop|target|trail|let \w+): (.*)$/.exec(c);
+  if (!m) return null;
+  if (/^added "and .+"$/.test(m[2])) return 'add';
+  const [before, after] = m[2].split(' -> ');
+  if (before === undefined || after === undefined || before === after) return null;
+  const same = (f: (x: string) => string) => f(before) === f(after);
+  if (same((x) => x.replace(/[<>]=?/g, '~'))) return 'compare';
+  if (same((x) => x.replace(/\b(sma|ema|crosses_above|crosses_below|min|max|stoch_k|stoch_d|macd_signal|macd)\(/g, 'f('))) return 'function';
+  if (same((x) => x.replace(/\d+(\.\d+)?/g, '#'))) return 'number';
+  if (before.includes(after) && after.length < before.length) return 'drop';
+  return null;
+}
 
 describe('evolution: crossover', () => {
   it('takes the long rule from one parent and the short, exit and levels from the other', () => {

@@ -1,7 +1,7 @@
 import type { CompareOp, Expr, ProgramAst, Stmt } from '../ast.ts';
 import { functionSpec } from '../functions.ts';
 import { parse } from '../parser.ts';
-import { printProgram, printStatement } from './print.ts';
+import { printExpr, printProgram } from './print.ts';
 
 /**
  * Mutations of a program's syntax tree, each drawn from a seeded random
@@ -59,6 +59,8 @@ interface Site {
   replace: (e: Expr) => void;
   stmt: Stmt;
   period: boolean;
+  /** The nearest enclosing call or comparison (what a change is shown within), null when there is none. */
+  owner: Expr | null;
 }
 
 /** Applies `count` random mutations to a copy of `ast`; null when the program offers nothing to mutate. */
@@ -103,14 +105,17 @@ function mutateOnce(ast: ProgramAst, random: Random): string | null {
   const chosen = list[Math.floor(random() * list.length)];
   if (kind === 'add') return addClause(chosen as Extract<Stmt, { kind: 'rule' }>, random);
   const site = chosen as Site;
-  const where = head(site.stmt);
-  const before = printStatement(site.stmt);
   const e = site.expr;
-  if (e.kind === 'num') site.replace({ ...e, value: nudge(e.value, site.period || Number.isInteger(e.value), random) });
-  else if (e.kind === 'binary' && kind === 'compare') site.replace({ ...e, op: COMPARE_SWAP[e.op as CompareOp]! });
-  else if (e.kind === 'call') site.replace({ ...e, name: SIBLINGS[e.name] });
-  else if (e.kind === 'binary') site.replace(random() < 0.5 ? e.left : e.right);
-  return `${where}: ${shorten(before)} -> ${shorten(printStatement(site.stmt))}`;
+  // Shown within its call or comparison ("sma(close, 10) -> sma(close, 7)"), or whole when it is one.
+  const shown = kind === 'number' && site.owner ? site.owner : e;
+  const before = printExpr(shown);
+  let next: Expr = e;
+  if (e.kind === 'num') next = { ...e, value: nudge(e.value, site.period || Number.isInteger(e.value), random) };
+  else if (e.kind === 'binary' && kind === 'compare') next = { ...e, op: COMPARE_SWAP[e.op as CompareOp]! };
+  else if (e.kind === 'call') next = { ...e, name: SIBLINGS[e.name] };
+  else if (e.kind === 'binary') next = random() < 0.5 ? e.left : e.right;
+  site.replace(next);
+  return `${head(site.stmt)}: ${shorten(before)} -> ${shorten(printExpr(shown === e ? next : shown))}`;
 }
 
 /** A new value near v: whole numbers stay whole (periods, lags, levels like 70) and always move; others scale by 0.8 to 1.25, 4 significant digits. */
@@ -145,29 +150,31 @@ function shorten(text: string): string {
 function collect(ast: ProgramAst): Site[] {
   const out: Site[] = [];
   for (const stmt of ast.statements) {
-    const visit = (e: Expr, replace: (x: Expr) => void, period: boolean) => {
-      out.push({ expr: e, replace, stmt, period });
+    const visit = (e: Expr, replace: (x: Expr) => void, period: boolean, owner: Expr | null) => {
+      out.push({ expr: e, replace, stmt, period, owner });
       switch (e.kind) {
         case 'unary':
-          visit(e.arg, (x) => (e.arg = x), false);
+          visit(e.arg, (x) => (e.arg = x), false, owner);
           break;
-        case 'binary':
-          visit(e.left, (x) => (e.left = x), false);
-          visit(e.right, (x) => (e.right = x), false);
+        case 'binary': {
+          const inner = COMPARE_SWAP[e.op as CompareOp] !== undefined || e.op === '==' || e.op === '!=' ? e : owner;
+          visit(e.left, (x) => (e.left = x), false, inner);
+          visit(e.right, (x) => (e.right = x), false, inner);
           break;
+        }
         case 'lag':
-          visit(e.target, (x) => (e.target = x), false);
-          visit(e.bars, (x) => (e.bars = x), true);
+          visit(e.target, (x) => (e.target = x), false, owner);
+          visit(e.bars, (x) => (e.bars = x), true, e);
           break;
         case 'call': {
           const spec = functionSpec(e.name);
           const kinds = spec ? (e.args.length < spec.args.length && spec.defaultSeries ? spec.args.slice(1) : spec.args) : [];
-          e.args.forEach((a, i) => visit(a, (x) => (e.args[i] = x), kinds[i]?.kind === 'period'));
+          e.args.forEach((a, i) => visit(a, (x) => (e.args[i] = x), kinds[i]?.kind === 'period', e));
           break;
         }
       }
     };
-    visit(stmt.expr, (x) => (stmt.expr = x), false);
+    visit(stmt.expr, (x) => (stmt.expr = x), false, null);
   }
   return out;
 }
