@@ -7,8 +7,9 @@ import { FakeOrders, execution, commissionReport, openOrder, position, type Orde
  * picks the highest version inside the client's range, up to its own maxVersion),
  * startApi, managed accounts, next valid id, the farm messages, current time,
  * contract details, historical bars with keepUpToDate updates the test pushes,
- * and faults on demand. It frames and parses bytes itself (not with the client's
- * wire.ts), and records everything it receives and sends.
+ * real-time 5-second bars the test pushes (or IB's refusal), and faults on
+ * demand. It frames and parses bytes itself (not with the client's wire.ts),
+ * and records everything it receives and sends.
  */
 export interface FakeTwsOptions {
   maxVersion?: number;
@@ -35,6 +36,8 @@ export interface FakeTwsOptions {
   noLiveSubscription?: string[];
   /** IB's hours per fake symbol ('GOOG'), in place of the contract's own: a test's dates, its holidays CLOSED. */
   hours?: Record<string, { tradingHours: string; liquidHours: string }>;
+  /** Symbols (IB's) whose real-time bars IB refuses with 10089 (no API subscription); noLiveSubscription ones get 354. */
+  noRealTimeBars?: string[];
 }
 
 export const FARM_MESSAGES: [number, string][] = [
@@ -56,6 +59,8 @@ export class FakeTws {
   readonly handshakes: string[] = [];
   /** keepUpToDate subscriptions: request id -> symbol. */
   readonly streams = new Map<number, string>();
+  /** Real-time bar subscriptions: request id -> symbol. */
+  readonly realTimeStreams = new Map<number, string>();
   version = 0;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
@@ -102,6 +107,11 @@ export class FakeTws {
   /** A keepUpToDate update; IB's order: open, close, high, low, WAP, volume. */
   pushUpdate(reqId: number, bar: FakeBar, count = 1, time = String(Math.floor(bar.time / 1000))): void {
     this.send([90, reqId, count, time, bar.open, bar.close, bar.high, bar.low, bar.close, bar.volume]);
+  }
+
+  /** A 5-second bar: [50, 3, reqId, start (epoch s), open, high, low, close, volume, WAP, count]. */
+  pushRealTimeBar(reqId: number, bar: FakeBar, count = 1): void {
+    this.send([50, 3, reqId, Math.floor(bar.time / 1000), bar.open, bar.high, bar.low, bar.close, bar.volume, bar.close, count]);
   }
 
   dropConnection(): void {
@@ -197,12 +207,24 @@ export class FakeTws {
     if (id === 20) return this.history(f);
     if (id === 59) return void this.marketDataTypes.push(Number(f[2]));
     if (id === 25) this.streams.delete(Number(f[2]));
+    if (id === 50) return this.realTimeBars(f);
+    if (id === 51) return void this.realTimeStreams.delete(Number(f[2]));
     if (id === 3) return this.placeOrder(f);
     if (id === 4) return this.orders.cancel(Number(f[2]), (m) => this.send(m));
     if (id === 61) return this.positionsAnswer();
     if (id === 62) return this.accountSummary(Number(f[2]), f[4].split(','));
     if (id === 7) return this.executions(f);
     if (id === 16) return this.openOrders();
+  }
+
+  /** [50, 3, reqId, conId, symbol, secType, ..., currency, localSymbol, tradingClass, barSize, whatToShow, useRTH, options]: bars the test pushes. */
+  private realTimeBars(f: string[]): void {
+    const reqId = Number(f[2]);
+    const c = findContract({ conId: f[3], symbol: f[4], secType: f[5], currency: f[12], localSymbol: f[13] });
+    if (!c) return this.error(reqId, 200, 'No security definition has been found for the request');
+    if (this.o.noLiveSubscription?.includes(c.symbol)) return this.error(reqId, 354, `Requested market data is not subscribed.${c.localSymbol}/TOP/ALL`);
+    if (this.o.noRealTimeBars?.includes(c.symbol)) return this.error(reqId, 10089, `Requested market data requires additional subscription for API. See link in 'Market Data Connections' dialog for more details.${c.localSymbol}/TOP/ALL`);
+    this.realTimeStreams.set(reqId, c.symbol);
   }
 
   private placeOrder(f: string[]): void {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Contract } from '@stoqey/ib';
 import { fxPair, future, stock, type IbContract } from '../../workers/brokers/ibkr/contract.ts';
-import { MARKET_DATA_TYPES, cancelHistoricalData, reqContractDetails, reqCurrentTime, reqHistoricalData, reqIds, reqManagedAccts, reqMarketDataType, startApi, type HistoryRequest, type MarketDataType } from '../../workers/brokers/ibkr/requests.ts';
+import { MARKET_DATA_TYPES, cancelHistoricalData, cancelRealTimeBars, reqContractDetails, reqCurrentTime, reqHistoricalData, reqIds, reqManagedAccts, reqMarketDataType, reqRealTimeBars, startApi, type HistoryRequest, type MarketDataType, type RealTimeBarsRequest } from '../../workers/brokers/ibkr/requests.ts';
 import { decodeIncoming } from '../../workers/brokers/ibkr/responses.ts';
 import { CLIENT_MAX_VERSION, CLIENT_MIN_VERSION } from '../../workers/brokers/ibkr/versions.ts';
 import { frame, handshakeBytes } from '../../workers/brokers/ibkr/wire.ts';
@@ -25,6 +25,12 @@ const HISTORY: [string, HistoryRequest][] = [
   ['EURUSD 5-minute midpoints kept up to date', { contract: fxPair('EURUSD'), endDateTime: '', duration: '2 D', barSize: '5 mins', whatToShow: 'MIDPOINT', useRTH: false, keepUpToDate: true }],
   ['GOOG daily trades in regular hours, ending at a UTC time', { contract: { ...stock('GOOG'), conId: 208813720 }, endDateTime: '20240102-21:00:00', duration: '1 Y', barSize: '1 day', whatToShow: 'TRADES', useRTH: true, keepUpToDate: false }],
   ['ES hourly trades of an expired month', { contract: { ...future('ES', 'CME', 'USD', '202412'), includeExpired: true }, endDateTime: '', duration: '1 W', barSize: '1 hour', whatToShow: 'TRADES', useRTH: false, keepUpToDate: false }],
+];
+
+const REAL_TIME: [string, RealTimeBarsRequest][] = [
+  ['EURUSD midpoints at all hours, as the feed asks them', { contract: { ...fxPair('EURUSD'), conId: 12087792, localSymbol: 'EUR.USD', tradingClass: 'EUR.USD' }, whatToShow: 'MIDPOINT', useRTH: false }],
+  ['GOOG trades in regular hours', { contract: { ...stock('GOOG', 'USD', 'NASDAQ'), conId: 208813720 }, whatToShow: 'TRADES', useRTH: true }],
+  ['ES trades by local symbol, multiplier set', { contract: { ...future('ES', 'CME', 'USD', '202512', 'ESZ5'), multiplier: 50 }, whatToShow: 'TRADES', useRTH: false }],
 ];
 
 describe(`requests are byte for byte what @stoqey/ib sends at server version ${V}`, () => {
@@ -64,6 +70,21 @@ describe(`requests are byte for byte what @stoqey/ib sends at server version ${V
   });
 });
 
+describe(`real-time bar requests are byte for byte what @stoqey/ib sends at server version ${V}`, () => {
+  it.each(REAL_TIME)('reqRealTimeBars: %s', (_, r) => {
+    const theirs = stoqeyBytes(V, (e) => e.reqRealTimeBars(1_000_000_003, r.contract as Contract, 5, r.whatToShow as never, r.useRTH, []));
+    expect(ours(reqRealTimeBars(1_000_000_003, r))).toBe(hex(theirs));
+    expect(ours(cancelRealTimeBars(1_000_000_003))).toBe(hex(stoqeyBytes(V, (e) => e.cancelRealTimeBars(1_000_000_003))));
+  });
+
+  it('the layout brokers.md captured from TWS: id 50, version 3, the contract, bar size 5, what to show, useRTH, empty options', () => {
+    const fields = reqRealTimeBars(7, REAL_TIME[1][1]);
+    expect([fields[0], fields[1], fields[2], fields[3]]).toEqual(['50', '3', '7', '208813720']);
+    expect(fields.slice(-4)).toEqual(['5', 'TRADES', '1', '']);
+    expect(fields).toHaveLength(3 + 12 + 4);
+  });
+});
+
 describe('everything the fake TWS sends decodes cleanly with @stoqey/ib at the version it announced', () => {
   let fake: FakeTws | null = null;
   afterEach(async () => void (await fake?.close()));
@@ -81,6 +102,13 @@ describe('everything the fake TWS sends decodes cleanly with @stoqey/ib at the v
     h.fake.pushUpdate(streamed.reqId, { time: Date.UTC(2024, 0, 2, 15), open: 1.1, high: 1.2, low: 1.05, close: 1.15, volume: 10 });
     for (const code of [1100, 1101, 1102]) h.fake.error(-1, code, `Connectivity code ${code}`);
     h.fake.error(streamed.reqId, 162, 'Historical Market Data Service error message:Historical data request pacing violation');
+    const bars: string[] = [];
+    const rt = s.realTimeBars(REAL_TIME[0][1], (b) => void bars.push(b.time), () => {});
+    h.fake.pushRealTimeBar(rt, { time: Date.UTC(2024, 0, 2, 15, 4, 55), open: 1.10005, high: 1.1002, low: 1.09995, close: 1.10015, volume: -1 }, 7);
+    h.fake.o.noRealTimeBars = ['GOOG'];
+    const refused = new Promise<string>((r) => s.realTimeBars(REAL_TIME[1][1], () => {}, (e) => r(e.message)));
+    expect(await refused).toMatch(/^IB 10089: Requested market data requires additional subscription for API/);
+    expect(bars).toEqual([String(Date.UTC(2024, 0, 2, 15, 4, 55) / 1000)]);
     await s.managedAccounts();
     expect(h.fake.version).toBe(V);
     const [hello, ...rest] = h.fake.sent;
@@ -108,6 +136,9 @@ function crossCheck(m: ReturnType<typeof decodeIncoming>, d: ReturnType<typeof s
     expect(d.events[m.bars.length - 1].args.slice(0, 8)).toEqual([m.reqId, b.time, b.open, b.high, b.low, b.close, b.volume, b.count]);
   } else if (m.type === 'historicalDataUpdate') {
     expect(ev.args.slice(0, 9)).toEqual([m.reqId, m.bar.time, m.bar.open, m.bar.high, m.bar.low, m.bar.close, m.bar.volume, m.bar.count, m.bar.wap]);
+  } else if (m.type === 'realTimeBar') {
+    expect(ev.name).toBe('realtimeBar');
+    expect(ev.args).toEqual([m.reqId, Number(m.bar.time), m.bar.open, m.bar.high, m.bar.low, m.bar.close, m.bar.volume, m.bar.wap, m.bar.count]);
   } else if (m.type === 'error') {
     const said = m.id === -1 ? d.infos[0] : d.errors[0];
     expect([said.code, said.message]).toEqual([m.code, m.message]);

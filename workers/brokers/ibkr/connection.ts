@@ -2,7 +2,7 @@ import type { Clock } from '../../trading/clock.ts';
 import type { Scheduler } from '../ctrader/scheduler.ts';
 import { CLIENT_CODES, IbkrError, PORTS_HINT, codeKind, describeCode, type CodeKind } from './codes.ts';
 import type { ContractDetails, IbContract } from './contract.ts';
-import { cancelHistoricalData, reqContractDetails, reqCurrentTime, reqHistoricalData, reqIds, reqManagedAccts, reqMarketDataType, startApi, type HistoryRequest, type MarketDataType } from './requests.ts';
+import { cancelHistoricalData, cancelRealTimeBars, reqContractDetails, reqCurrentTime, reqHistoricalData, reqIds, reqManagedAccts, reqMarketDataType, reqRealTimeBars, startApi, type HistoryRequest, type MarketDataType, type RealTimeBarsRequest } from './requests.ts';
 import { PendingRequests, type HistoryResult, type WaitType } from './pending.ts';
 import { HistoryPacing } from './pacing.ts';
 import { ORDER_MESSAGE_TYPES, type OrderIncoming } from './order-responses.ts';
@@ -63,6 +63,8 @@ export class IbkrSession {
   private readonly noticeHandlers: ((n: Notice) => void)[] = [];
   private readonly closeHandlers: ((reason: string) => void)[] = [];
   private readonly orderHandlers: ((m: OrderIncoming) => void)[] = [];
+  /** Real-time bar subscriptions: IB never acknowledges one, it sends bars or an error naming it. */
+  private readonly realTime = new Map<number, { onBar: (bar: IbBar) => void; onRefused: (e: IbkrError) => void }>();
   private orderId = 0;
   private start: { version: number; time: string; accounts?: string[]; nextId?: number } | null = null;
   private connecting: { resolve: (i: SessionInfo) => void; reject: (e: Error) => void; stopTimer: () => void } | null = null;
@@ -175,6 +177,23 @@ export class IbkrSession {
     if (this.requests.settle(reqId)) this.write(cancelHistoricalData(reqId), 'cancel historical data');
   }
 
+  /**
+   * 5-second bars until cancelRealTimeBars; the request id. `onRefused` hears
+   * IB's error naming it (no subscription, no permission...), after which no
+   * bar comes. Not paced with history: a handful per connection.
+   */
+  realTimeBars(req: RealTimeBarsRequest, onBar: (bar: IbBar) => void, onRefused: (e: IbkrError) => void): number {
+    if (this.state !== 'ready') throw this.notReady('real-time bars');
+    const reqId = this.requests.reserve();
+    this.realTime.set(reqId, { onBar, onRefused });
+    this.write(reqRealTimeBars(reqId, req), 'real-time bars');
+    return reqId;
+  }
+
+  cancelRealTimeBars(reqId: number): void {
+    if (this.realTime.delete(reqId) && this.state === 'ready') this.write(cancelRealTimeBars(reqId), 'cancel real-time bars');
+  }
+
   close(reason = 'closed by TradeGuard'): void {
     if (this.state === 'closed') return;
     this.o.transport.close(reason);
@@ -244,6 +263,7 @@ export class IbkrSession {
       if (m.type === 'managedAccounts' && this.info) this.info.accounts = m.accounts;
       return;
     }
+    if (m.type === 'realTimeBar') return this.realTime.get(m.reqId)?.onBar(m.bar);
     const p = 'reqId' in m ? this.requests.byId.get(m.reqId) : undefined;
     if (!p) return;
     if (m.type === 'contractDetails' && p.kind === 'contract') p.rows.push(m.details);
@@ -272,6 +292,12 @@ export class IbkrSession {
 
   private onError(id: number, code: number, ibText: string): void {
     const kind = codeKind(code);
+    const rt = id >= 0 && kind === 'request-failed' ? this.realTime.get(id) : undefined;
+    if (rt) {
+      // The subscriber says what it does about it (the feed falls back to keepUpToDate alone).
+      this.realTime.delete(id);
+      return rt.onRefused(new IbkrError(code, ibText, id));
+    }
     const p = id >= 0 ? this.requests.byId.get(id) : undefined;
     if (p && kind === 'request-failed') {
       this.requests.settle(id);
@@ -308,6 +334,8 @@ export class IbkrSession {
     }
     this.requests.failAll(why);
     this.pacing.clear(why);
+    // Real-time bars end with the connection; their subscribers hear it through onClose.
+    this.realTime.clear();
     for (const h of this.closeHandlers) h(why);
   }
 }

@@ -12,6 +12,8 @@ export const OUT = {
   REQ_HISTORICAL_DATA: 20,
   CANCEL_HISTORICAL_DATA: 25,
   REQ_CURRENT_TIME: 49,
+  REQ_REAL_TIME_BARS: 50,
+  CANCEL_REAL_TIME_BARS: 51,
   REQ_MARKET_DATA_TYPE: 59,
   START_API: 71,
 } as const;
@@ -78,4 +80,24 @@ export function reqHistoricalData(reqId: number, r: HistoryRequest): string[] {
 
 export function cancelHistoricalData(reqId: number): string[] {
   return f(OUT.CANCEL_HISTORICAL_DATA, 1, reqId);
+}
+
+/** Real-time 5-second bars (REAL_TIME_BARS every 5 s while the market trades); IB serves them for live data only. */
+export interface RealTimeBarsRequest {
+  contract: IbContract;
+  /** As for history: MIDPOINT for FX, TRADES otherwise. */
+  whatToShow: HistoryRequest['whatToShow'];
+  useRTH: boolean;
+}
+
+/** IB's only real-time bar size: 5 seconds (the field is sent, IB ignores any other). */
+export const REAL_TIME_BAR_SECONDS = 5;
+
+/** includeExpired is not part of this request; realTimeBarsOptions stay empty. */
+export function reqRealTimeBars(reqId: number, r: RealTimeBarsRequest): string[] {
+  return [...f(OUT.REQ_REAL_TIME_BARS, 3, reqId), ...contractFields(r.contract), ...f(REAL_TIME_BAR_SECONDS, r.whatToShow, r.useRTH, '')];
+}
+
+export function cancelRealTimeBars(reqId: number): string[] {
+  return f(OUT.CANCEL_REAL_TIME_BARS, 1, reqId);
 }

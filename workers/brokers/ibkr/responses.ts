@@ -16,6 +16,7 @@ export const IN = {
   MANAGED_ACCTS: 15,
   HISTORICAL_DATA: 17,
   CURRENT_TIME: 49,
+  REAL_TIME_BARS: 50,
   CONTRACT_DATA_END: 52,
   MARKET_DATA_TYPE: 58,
   HISTORICAL_DATA_UPDATE: 90,
@@ -43,6 +44,8 @@ export type Incoming =
   | { type: 'marketDataType'; reqId: number; marketDataType: number }
   | { type: 'historicalData'; reqId: number; start: string; end: string; bars: IbBar[] }
   | { type: 'historicalDataUpdate'; reqId: number; bar: IbBar }
+  /** A 5-second bar; `time` is its start, epoch seconds. */
+  | { type: 'realTimeBar'; reqId: number; bar: IbBar }
   /** Orders, executions, positions and account values (order-responses.ts). */
   | OrderIncoming
   /** A message this client does not read yet: skipped whole, which framing makes safe. */
@@ -85,6 +88,13 @@ function read(id: number, r: Fields): Incoming {
       const bars: IbBar[] = [];
       for (let i = 0; i < n; i++) bars.push({ time: r.str(), open: r.num(), high: r.num(), low: r.num(), close: r.num(), volume: r.num(), wap: r.num(), count: r.int() });
       return { type: 'historicalData', reqId, start, end, bars };
+    }
+    case IN.REAL_TIME_BARS: {
+      r.int(); // version 3
+      const reqId = r.int();
+      const time = String(r.int());
+      const [open, high, low, close, volume, wap] = [r.num(), r.num(), r.num(), r.num(), r.num(), r.num()];
+      return { type: 'realTimeBar', reqId, bar: { time, open, high, low, close, volume, wap, count: r.int() } };
     }
     default: {
       // HISTORICAL_DATA_UPDATE: note IB's order here is open, close, high, low, then WAP before volume.
