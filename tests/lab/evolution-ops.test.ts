@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ProgramAst } from '../../workers/lab/ast.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
@@ -129,6 +130,13 @@ describe('evolution: crossover', () => {
     expect(printProgram(a)).toContain('let fast = ema(close, 9)');
     const same = printProgram(crossover(ast('let n = 20\nlong when close > highest(high, n)[1]'), ast('let n = 20\nshort when close < lowest(low, n)[1]')));
     expect(same).toBe('let n = 20\nlong when close > highest(high, n)[1]\nshort when close < lowest(low, n)[1]\n');
+  });
+
+  it("gives docs/LANGUAGE.md's example: sma-cross's long rule with breakout's short, lets and levels", () => {
+    const cell = (n: string) => ast(BUILTIN_CELLS.find((c) => c.name === n)!.source);
+    const child = printProgram(crossover(cell('sma-cross'), cell('breakout')));
+    const doc = readFileSync(new URL('../../docs/LANGUAGE.md', import.meta.url), 'utf8');
+    expect(doc).toContain(child.replace('sma(close, 10)', 'sma(close, 8)'));
   });
 
   it('crosses the built-in cells into programs that compile or are refused in words', () => {
