@@ -26,6 +26,8 @@ export interface Sub {
   /** Why delayed data (354 on this symbol), null when not. */
   delayed: string | null;
   retried354: boolean;
+  /** IB's refusal of real-time 5-second bars (realtime-bars.ts), null while none. */
+  noRealTime: string | null;
 }
 
 /**
@@ -37,6 +39,6 @@ export function statusLine(s: Sub, now: number): string {
   const name = `${s.symbol} ${s.tf}`;
   if (s.problem) return `${name}: ${s.problem}`;
   if (!s.verified) return `${name}: waiting for IB`;
-  const mode = s.delayed ? `delayed data (${s.delayed})` : s.sentType;
+  const mode = s.delayed ? `delayed data (${s.delayed})` : `${s.sentType}${s.noRealTime ? ` (no real-time bars: ${s.noRealTime})` : ''}`;
   return `${name} ${mode}, ${s.lastDelivered > -Infinity ? `last bar ${barLabel(s.tf, s.lastDelivered, now)}` : 'no bar yet'}`;
 }

@@ -10,6 +10,7 @@ import { statusLine, type Sub } from './feed-status.ts';
 import { NoBarWatch } from './feed-watch.ts';
 import type { IbkrInstruments } from './instruments.ts';
 import { IB_HISTORY_LIMITS } from './pacing.ts';
+import { RealTimeBars } from './realtime-bars.ts';
 import type { MarketDataType } from './requests.ts';
 import type { IbBar } from './responses.ts';
 import type { TradingHours } from './trading-hours.ts';
@@ -54,7 +55,9 @@ const TYPE_NAME: Record<1 | 3 | 4, MarketDataType> = { 1: 'live', 3: 'delayed', 
  * delivers the closed bars since the last delivered one in close-time order
  * across symbols; then IB's updates, which repeat the forming bar: it is
  * closed when an update for a later bar arrives, or by the clock when it is
- * complete plus a grace period. Every bar once, in order; a bar IB sent with a
+ * complete plus a grace period. Intraday on live data, IB's real-time 5-second
+ * bars ride beside (realtime-bars.ts): the one ending at a bar's end closes it
+ * at once. Every bar once, in order; a bar IB sent with a
  * value that is not a number is refused in the log, never delivered.
  */
 export class IbkrLiveFeed implements BarFeed {
@@ -76,11 +79,23 @@ export class IbkrLiveFeed implements BarFeed {
   private readonly statusListeners = new Set<(text: string) => void>();
   /** Bars delivered from history, by a later update, and by the clock (tests, logs). */
   readonly stats = { backfilled: 0, live: 0, closedByTimer: 0, refused: 0 };
+  /** Real-time 5-second bars beside the streams (intraday, live data): they close a bar the moment its last 5 s are in. */
+  readonly realTime: RealTimeBars;
 
   constructor(private readonly o: IbkrLiveFeedOptions) {
     const unserved = o.subscriptions.filter((s) => !IB_BAR_SIZES[s.timeframe]);
     if (unserved.length) throw new Error(`the IB feed serves M1, M5, M15, M30, H1, H4 and D1 bars, not ${unserved.map((s) => `${s.symbol} ${s.timeframe}`).join(', ')}`);
-    this.subs = o.subscriptions.map((s) => ({ symbol: s.symbol.trim().toUpperCase(), tf: s.timeframe, lastDelivered: -Infinity, lastClose: undefined, forming: null, closeTimer: null, retryTimer: null, stream: 0, reqId: null, verified: false, buffer: null, problem: null, sentType: TYPE_NAME[o.marketDataType], delayed: null, retried354: false }));
+    this.subs = o.subscriptions.map((s) => ({ symbol: s.symbol.trim().toUpperCase(), tf: s.timeframe, lastDelivered: -Infinity, lastClose: undefined, forming: null, closeTimer: null, retryTimer: null, stream: 0, reqId: null, verified: false, buffer: null, problem: null, sentType: TYPE_NAME[o.marketDataType], delayed: null, retried354: false, noRealTime: null }));
+    this.realTime = new RealTimeBars({
+      close: (s, bar) => {
+        if (!this.deliver(s, bar)) return false;
+        this.statusChanged();
+        return true;
+      },
+      open: (s) => s.buffer === null && s.verified,
+      statusChanged: () => this.statusChanged(),
+      log: o.log,
+    });
     this.watch = new NoBarWatch({ clock: o.clock, scheduler: o.scheduler, noBarAfterMs: o.noBarAfterMs, hours: (s) => this.hoursOf(s), connected: () => this.session !== null, alert: (t, symbol) => this.alert(t, symbol) });
     // Registered here, after the broker's (the market wiring builds the broker first): it reconciles before bars flow.
     o.client.onReady(({ session }) => {
@@ -168,6 +183,7 @@ export class IbkrLiveFeed implements BarFeed {
   /** Asks IB for each sub's bars since its last one with keepUpToDate; delivers the closed ones merged by close time, then the updates held meanwhile. */
   private async subscribe(subs: Sub[], session: IbkrSession): Promise<void> {
     const asked = subs.map((s) => {
+      this.realTime.stop(s);
       s.retryTimer?.();
       s.retryTimer = null;
       s.stream = ++this.streams;
@@ -187,6 +203,9 @@ export class IbkrLiveFeed implements BarFeed {
       s.buffer = null;
       for (const bar of held) this.update(s, bar);
       this.arm(s);
+      // Real-time bars once IB answered the stream (never during the backfill): intraday on live data only.
+      const c = this.o.instruments.details(s.symbol)?.contract;
+      if (s.verified && c && this.session === session) this.realTime.start(s, session, c);
     }
     this.statusChanged();
   }
@@ -275,6 +294,7 @@ export class IbkrLiveFeed implements BarFeed {
 
   /** Forgets the current stream (its updates are dropped from now on) and the forming bar. */
   private endStream(s: Sub): void {
+    this.realTime.stop(s);
     s.stream = ++this.streams;
     s.reqId = null;
     s.verified = false;
