@@ -129,6 +129,21 @@ describe('evolution run on the bundled EURUSD', () => {
     expect(resumed.cells).toEqual(first.cells);
   }, 120_000);
 
+  it('keeps no survivor when no child has enough trades: every child unfit and dead, said in words', async () => {
+    const out = await runEvolution(deps(await lab()), spec({ population: 3, generations: 2, keep: 2, minTrades: 100_000 }));
+    if (!out.ok) throw new Error(out.message);
+    expect(out.progress).toMatchObject({ status: 'done', best: null, survivors: [] });
+    expect(out.survivors).toEqual([]);
+    expect(out.cells).toHaveLength(6);
+    for (const c of out.cells) {
+      expect(c.results).toHaveLength(1);
+      expect(c.status.alive).toBe(false);
+      expect(c.status.failing).toMatch(/^(only \d+ trades on EURUSD H1, fewer than 100000|no trades on EURUSD H1)$/);
+    }
+    // With no survivor the second generation bred from the parents again.
+    expect(out.cells.filter((c) => c.id.includes('-g2-')).every((c) => c.parentId === 'my-sma-cross' || c.parentId === 'my-breakout')).toBe(true);
+  });
+
   it('refuses a missing parent, missing bars and an empty period in words', async () => {
     const store = await lab();
     expect(await runEvolution(deps(store), spec({ parents: ['nope'] }))).toEqual({ ok: false, field: 'parents', message: 'no cell nope', status: 404 });
