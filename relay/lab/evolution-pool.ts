@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { BarSeries } from '../../workers/market/bar.ts';
-import type { CellTest } from '../../workers/lab/cell-test.ts';
-import type { Evaluate, EvaluationJob } from '../../workers/lab/evolution/run.ts';
+import type { CellTest } from '../../workers/cells/cell-test.ts';
+import type { Evaluate, EvaluationJob } from '../../workers/cells/evolution-run.ts';
 
 export interface EvolutionRequest {
   id: number;

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import type { RelayEnv } from '../server/context.ts';
 import { BadRequest, jsonBody } from '../server/http/validate.ts';
 import { parseTimeframeField } from '../server/api/agent-body.ts';
-import type { CellLabDeps } from '../../workers/lab/cells.ts';
+import type { CellLabDeps } from '../../workers/cells/cells.ts';
 import type { Cell } from '../../workers/lab/cell.ts';
 import { statusText } from '../../workers/lab/viability.ts';
 import { EVOLUTION_DEFAULTS, evolutionSpecProblems, type EvolutionSpec } from '../../workers/lab/evolution/spec.ts';

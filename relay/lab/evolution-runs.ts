@@ -1,6 +1,6 @@
 import type { BarSeries } from '../../workers/market/bar.ts';
-import type { CellLabDeps } from '../../workers/lab/cells.ts';
-import { checkEvolution, evolutionRunId, inProcessEvaluator, runCells, runEvolution, type Evaluate, type EvolutionProgress } from '../../workers/lab/evolution/run.ts';
+import type { CellLabDeps } from '../../workers/cells/cells.ts';
+import { checkEvolution, evolutionRunId, inProcessEvaluator, runCells, runEvolution, type Evaluate, type EvolutionProgress } from '../../workers/cells/evolution-run.ts';
 import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { sharedEvolutionPool } from './evolution-pool.ts';
 

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import type { BarSeries } from '../../workers/market/bar.ts';
-import { inProcessEvaluator, type Evaluate } from '../../workers/lab/evolution/run.ts';
+import { inProcessEvaluator, type Evaluate } from '../../workers/cells/evolution-run.ts';
 import type { EvolutionReply, EvolutionRequest } from './evolution-pool.ts';
 
 /**

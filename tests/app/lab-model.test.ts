@@ -11,7 +11,7 @@ import { agentIdForCell, familyOf, familyTree, fitnessByGeneration, highlight, l
 import { runBacktestJob } from '../../app/backtest/run-job.ts';
 import { checkSource } from '../../workers/lab/compile.ts';
 import { SMA_CROSS } from '../../workers/lab/builtin-cells.ts';
-import { testCell, CELL_TEST_AGENT } from '../../workers/lab/cell-test.ts';
+import { testCell, CELL_TEST_AGENT } from '../../workers/cells/cell-test.ts';
 import { registerCellStrategy } from '../../workers/strategies/index.ts';
 import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
 import { importBarsCsv } from '../../workers/market/csv.ts';

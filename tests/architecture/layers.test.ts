@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   risk: 3,
   brokers: 3,
   strategies: 3,
+  lab: 3, // the strategy language: parser, checker, compiler, evaluators over features; a cell's type and viability. Built-in cells are rule strategies
   engine: 4,
   store: 5,
   'model-health': 5.5, // models' drift, hit rate and calibration from the bars and the record (reads the store, engine's context names and agent configs); read by commands, notify and the PWA
@@ -27,6 +28,8 @@ const RANK: Record<string, number> = {
   ramp: 6, // a live agent's capital ramp: win rate and expectancy by the backtest's metrics, the paper trades as readiness reads them; kept by the live host
   // Closed trades measured (win rate, profit factor, expectancy, periods, an agent's equity) for the commands and the PWA alike:
   // above the backtest whose metrics it uses, below the commands that word it.
+  // Cells kept in the store, tested through the backtest, evolved; a host loads a deployed cell's program from the store.
+  cells: 6,
   performance: 6.5,
   dataset: 6.75, // retraining rows from the record (entries' feature vectors and outcomes): uses performance's R and the labeler; read by the CLI
   commands: 7,
@@ -44,6 +47,11 @@ const SIBLINGS = new Set<string>([
   'ramp->backtest',
   'ramp->readiness',
   'host->ramp',
+  // The built-in cells are rule strategies written in the language; the language never imports the strategies' registry.
+  'strategies->lab',
+  // A cell is tested by the backtest; a host loads a deployed cell (cells never import host).
+  'cells->backtest',
+  'host->cells',
 ]);
 
 const ROOT = resolve(__dirname, '../..');

@@ -21,7 +21,7 @@ import { startAppHarness, type AppHarness } from './app-harness.ts';
 import { startRelayInBrowser, type RelayInBrowser } from '../relay/relay-browser.ts';
 import { importBarsCsv } from '../../workers/market/csv.ts';
 import { demoReplayBars } from '../../workers/engine/demo.ts';
-import { testCell } from '../../workers/lab/cell-test.ts';
+import { testCell } from '../../workers/cells/cell-test.ts';
 import { registerCellStrategy } from '../../workers/strategies/index.ts';
 import { checkSource } from '../../workers/lab/compile.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './run-cli.ts';
 import { openSqliteStore } from '../../relay/store/sqlite-store.ts';
-import { createCell, seedBuiltinCells } from '../../workers/lab/cells.ts';
+import { createCell, seedBuiltinCells } from '../../workers/cells/cells.ts';
 import { SMA_CROSS } from '../../workers/lab/builtin-cells.ts';
 import { bundled } from '../helpers/bundled.ts';
 

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
-import { createCell, forkCell, loadCellStrategy, registerStoredCells, seedBuiltinCells } from '../../workers/lab/cells.ts';
+import { createCell, forkCell, loadCellStrategy, registerStoredCells, seedBuiltinCells } from '../../workers/cells/cells.ts';
 import { statusText } from '../../workers/lab/viability.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
 import { isRuleStrategy, ruleStrategy } from '../../workers/strategies/index.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
 import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
-import { CELL_TEST_AGENT } from '../../workers/lab/cell-test.ts';
+import { CELL_TEST_AGENT } from '../../workers/cells/cell-test.ts';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { bundled } from '../helpers/bundled.ts';
 

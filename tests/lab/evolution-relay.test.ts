@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startFakeRelay, type TestRelay } from '../relay/helpers.ts';
 import { openSqliteStore, type SqliteEngineStore } from '../../relay/store/sqlite-store.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
-import { runEvolution } from '../../workers/lab/evolution/run.ts';
+import { runEvolution } from '../../workers/cells/evolution-run.ts';
 import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { bundled } from '../helpers/bundled.ts';

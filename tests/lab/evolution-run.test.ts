@@ -4,7 +4,7 @@ import type { EngineStore } from '../../workers/store/store.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
 import { TRADEGUARD, type Cell } from '../../workers/lab/cell.ts';
 import { compile } from '../../workers/lab/compile.ts';
-import { inProcessEvaluator, runEvolution, type EvolutionProgress } from '../../workers/lab/evolution/run.ts';
+import { inProcessEvaluator, runEvolution, type EvolutionProgress } from '../../workers/cells/evolution-run.ts';
 import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { isRuleStrategy } from '../../workers/strategies/index.ts';
 import { bundled } from '../helpers/bundled.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_CELLS, LEVEL_INPUTS, LabStrategy, compile, runBatch, type CheckedProgram } from '../../workers/lab/index.ts';
+import { BUILTIN_CELLS, compile, runBatch, type CheckedProgram } from '../../workers/lab/index.ts';
+import { LEVEL_INPUTS, LabStrategy } from '../../workers/strategies/lab-strategy.ts';
 import { barAt, type BarSeries } from '../../workers/market/bar.ts';
 import { bundled } from '../helpers/bundled.ts';
 

@@ -5,7 +5,8 @@ import { NO_COSTS } from '../../workers/market/costs.ts';
 import { barAt, type BarSeries } from '../../workers/market/bar.ts';
 import { RULE_STRATEGIES } from '../../workers/strategies/index.ts';
 import { smaCross } from '../../workers/strategies/sma-cross.ts';
-import { BUILTIN_CELLS, LabStrategy, compile, labStrategyDef, runBatch } from '../../workers/lab/index.ts';
+import { BUILTIN_CELLS, compile, runBatch } from '../../workers/lab/index.ts';
+import { LabStrategy, labStrategyDef } from '../../workers/strategies/lab-strategy.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 const source = (fast: number, slow: number, longOnly: boolean) =>

@@ -15,7 +15,7 @@ import type { AgentModes } from './agent-modes.ts';
 import type { CostModel } from '../market/costs.ts';
 import type { Shadows } from './shadows.ts';
 import { applyShadowCommand } from './shadow-commands.ts';
-import { loadCellStrategy } from '../lab/cells.ts';
+import { loadCellStrategy } from '../cells/cells.ts';
 import { applyGoLiveConfig } from './golive-config.ts';
 
 /** A command the workspace will not carry out; the message says why, in words. */

@@ -23,7 +23,7 @@ import { schedulerFromTimers, type Scheduler } from '../brokers/ctrader/schedule
 import { RampKeeper } from '../ramp/keeper.ts';
 import { barsToHoldAgain } from './held-restart.ts';
 import { RestoredPaperOrders } from './paper-restore.ts';
-import { loadCellStrategy } from '../lab/cells.ts';
+import { loadCellStrategy } from '../cells/cells.ts';
 import { defaultMode } from './agent-modes.ts';
 
 /** A broker account with its live bars: cTrader, IBKR, or paper fills on a live feed. */

@@ -10,11 +10,8 @@ export { formatDiagnostic, type Diagnostic, type Diagnostics } from './errors.ts
 export { FUNCTIONS, SERIES, SERIES_DOCS, MAX_PERIOD, functionSpec, type FunctionSpec } from './functions.ts';
 export { runBatch, type BatchResult } from './batch.ts';
 export { LabStream, type Levels } from './stream.ts';
-export { LabStrategy, labStrategyDef, LEVEL_INPUTS } from './strategy.ts';
 export { decideDirection, type Direction } from './decide.ts';
 export { BUILTIN_CELLS, type BuiltinCell, type CellCategory } from './builtin-cells.ts';
 export { CELL_CATEGORIES } from './builtin-cells.ts';
 export { cellDraftProblems, cellStrategyName, cellIdOf, TRADEGUARD, AUTHOR_KINDS, type Cell, type CellAuthor, type CellDraft, type CellMetrics, type CellResult, type CellStatus } from './cell.ts';
 export { judgeCell, statusText, fitnessOf, viabilityProblems, DEFAULT_VIABILITY, FITNESS_WORDS, type Fitness, type ViabilityCriteria } from './viability.ts';
-export { testCell, CELL_TEST_AGENT, type CellTest } from './cell-test.ts';
-export { createCell, forkCell, loadCellStrategy, registerStoredCells, seedBuiltinCells, DEFAULT_TEST_PLAN, type CellLabDeps, type CellOutcome, type CellTestPlan } from './cells.ts';

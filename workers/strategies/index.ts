@@ -2,7 +2,7 @@ import { smaCross } from './sma-cross.ts';
 import type { RuleStrategyDef } from './strategy.ts';
 import { lookupTable, ownEntry } from '../util/own.ts';
 import { BUILTIN_CELLS } from '../lab/builtin-cells.ts';
-import { labStrategyDef } from '../lab/strategy.ts';
+import { labStrategyDef } from './lab-strategy.ts';
 
 export type { AlphaSignal, Strategy, RuleStrategyDef, StrategyLevels } from './strategy.ts';
 

@@ -1,7 +1,7 @@
 import type { Workspace } from '../../state/workspace.ts';
 import { attachedToRelay } from '../../remote/attach.ts';
 import { RelayClient, RelayError } from '../../remote/relay-client.ts';
-import { createCell, forkCell, seedBuiltinCells, type CellLabDeps, type CellTestPlan } from '../../../workers/lab/cells.ts';
+import { createCell, forkCell, seedBuiltinCells, type CellLabDeps, type CellTestPlan } from '../../../workers/cells/cells.ts';
 import type { Cell, CellDraft } from '../../../workers/lab/cell.ts';
 import type { Diagnostic } from '../../../workers/lab/errors.ts';
 

@@ -1,7 +1,7 @@
 import { startBacktest, type RunningBacktest } from '../../backtest/client.ts';
 import type { BacktestJob } from '../../backtest/protocol.ts';
 import type { BarSeries } from '../../../workers/market/bar.ts';
-import { CELL_TEST_AGENT } from '../../../workers/lab/cell-test.ts';
+import { CELL_TEST_AGENT } from '../../../workers/cells/cell-test.ts';
 import { DEMO_ACCOUNT } from '../../../workers/engine/demo.ts';
 import { judgeCell, statusText } from '../../../workers/lab/viability.ts';
 import type { BacktestOutcome } from '../../backtest/protocol.ts';
@@ -17,7 +17,7 @@ const DRAFT = 'lab:draft';
 /**
  * "Test": the draft program backtested in the backtest worker (progress and
  * Cancel as in the Backtest view) on the account and agent settings a cell is
- * judged on (workers/lab/cell-test.ts), so the verdict shown is the one
+ * judged on (workers/cells/cell-test.ts), so the verdict shown is the one
  * "Create cell" will store for the same bars.
  */
 export function testDraft(source: string, description: string, series: BarSeries, onProgress: (done: number, total: number) => void): RunningBacktest {

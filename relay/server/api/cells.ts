@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import type { RelayDeps, RelayEnv } from '../context.ts';
 import { BadRequest, jsonBody, num, str } from '../http/validate.ts';
 import { parseTimeframeField } from './agent-body.ts';
-import { createCell, DEFAULT_TEST_PLAN, forkCell, registerStoredCells, seedBuiltinCells, type CellLabDeps, type CellOutcome, type CellTestPlan } from '../../../workers/lab/cells.ts';
+import { createCell, DEFAULT_TEST_PLAN, forkCell, registerStoredCells, seedBuiltinCells, type CellLabDeps, type CellOutcome, type CellTestPlan } from '../../../workers/cells/cells.ts';
 import { statusText } from '../../../workers/lab/viability.ts';
 import type { Cell } from '../../../workers/lab/cell.ts';
 import { evolutionRoutes } from '../../lab/evolution-routes.ts';

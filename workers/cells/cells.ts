@@ -2,12 +2,12 @@ import type { Timeframe } from '../market/timeframe.ts';
 import type { EngineStore } from '../store/store.ts';
 import { crc32 } from '../store/crc32.ts';
 import { isRuleStrategy, registerCellStrategy } from '../strategies/index.ts';
-import { BUILTIN_CELLS } from './builtin-cells.ts';
-import { cellDraftProblems, cellIdOf, cellStrategyName, TRADEGUARD, type Cell, type CellDraft, type CellResult } from './cell.ts';
+import { BUILTIN_CELLS } from '../lab/builtin-cells.ts';
+import { cellDraftProblems, cellIdOf, cellStrategyName, TRADEGUARD, type Cell, type CellDraft, type CellResult } from '../lab/cell.ts';
 import { testCell } from './cell-test.ts';
-import { compile } from './compile.ts';
-import type { Diagnostic } from './errors.ts';
-import { DEFAULT_VIABILITY, judgeCell, type ViabilityCriteria } from './viability.ts';
+import { compile } from '../lab/compile.ts';
+import type { Diagnostic } from '../lab/errors.ts';
+import { DEFAULT_VIABILITY, judgeCell, type ViabilityCriteria } from '../lab/viability.ts';
 
 /**
  * Creating, forking and seeding cells over the engine's store: the source is

@@ -1,19 +1,19 @@
-import type { ProgramAst } from '../ast.ts';
-import type { BarSeries } from '../../market/bar.ts';
-import { crc32 } from '../../store/crc32.ts';
-import { registerCellStrategy } from '../../strategies/index.ts';
-import { seededRandom } from '../../util/seeded-random.ts';
-import { cellStrategyName, type Cell, type CellResult } from '../cell.ts';
-import { testCell, type CellTest } from '../cell-test.ts';
-import type { CellLabDeps } from '../cells.ts';
-import { compile } from '../compile.ts';
-import { parse } from '../parser.ts';
-import { judgeCell, type ViabilityCriteria } from '../viability.ts';
-import { crossover } from './crossover.ts';
-import { fittestFirst, scoreOf, type Score } from './fitness.ts';
-import { mutate } from './mutate.ts';
-import { printProgram } from './print.ts';
-import { evolutionSpecProblems, type EvolutionSpec } from './spec.ts';
+import type { ProgramAst } from '../lab/ast.ts';
+import type { BarSeries } from '../market/bar.ts';
+import { crc32 } from '../store/crc32.ts';
+import { registerCellStrategy } from '../strategies/index.ts';
+import { seededRandom } from '../util/seeded-random.ts';
+import { cellStrategyName, type Cell, type CellResult } from '../lab/cell.ts';
+import { testCell, type CellTest } from './cell-test.ts';
+import type { CellLabDeps } from './cells.ts';
+import { compile } from '../lab/compile.ts';
+import { parse } from '../lab/parser.ts';
+import { judgeCell, type ViabilityCriteria } from '../lab/viability.ts';
+import { crossover } from '../lab/evolution/crossover.ts';
+import { fittestFirst, scoreOf, type Score } from '../lab/evolution/fitness.ts';
+import { mutate } from '../lab/evolution/mutate.ts';
+import { printProgram } from '../lab/evolution/print.ts';
+import { evolutionSpecProblems, type EvolutionSpec } from '../lab/evolution/spec.ts';
 
 /**
  * An evolution run: from the parent cells, G generations of N children each

@@ -4,7 +4,7 @@ import { DEMO_ACCOUNT } from '../engine/demo.ts';
 import { barAt, type BarSeries } from '../market/bar.ts';
 import { ruleStrategy } from '../strategies/index.ts';
 import { lowerBound } from '../market/merge.ts';
-import type { CellResult } from './cell.ts';
+import type { CellResult } from '../lab/cell.ts';
 
 /**
  * How a cell is tested: the demo account (10,000, 1:30, retail EURUSD costs),

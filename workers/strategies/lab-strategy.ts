@@ -1,9 +1,9 @@
 import type { Bar } from '../market/bar.ts';
-import type { AlphaSignal, RuleStrategyDef, Strategy, StrategyLevels } from '../strategies/strategy.ts';
-import { compile } from './compile.ts';
-import type { CheckedProgram } from './check.ts';
-import { formatDiagnostic } from './errors.ts';
-import { LabStream, type Levels } from './stream.ts';
+import type { AlphaSignal, RuleStrategyDef, Strategy, StrategyLevels } from './strategy.ts';
+import { compile } from '../lab/compile.ts';
+import type { CheckedProgram } from '../lab/check.ts';
+import { formatDiagnostic } from '../lab/errors.ts';
+import { LabStream, type Levels } from '../lab/stream.ts';
 
 const NO_SIGNAL: AlphaSignal = { direction: null, confidence: 0 };
 const LONG: AlphaSignal = { direction: 1, confidence: 1 };
