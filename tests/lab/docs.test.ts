@@ -38,4 +38,24 @@ describe('docs/LANGUAGE.md', () => {
       expect(compile(program).errors, f.example).toEqual([]);
     }
   });
+
+  it('the README teaches the language with programs that compile and the same generated table of every function (TG_WRITE_DOCS=1 rewrites it)', () => {
+    const readmeUrl = new URL('../../README.md', import.meta.url);
+    let readme = readFileSync(readmeUrl, 'utf8');
+    const from = readme.indexOf(REFERENCE_BEGIN) + REFERENCE_BEGIN.length;
+    const to = readme.indexOf(REFERENCE_END);
+    expect(from).toBeGreaterThan(REFERENCE_BEGIN.length - 1);
+    expect(to).toBeGreaterThan(from);
+    if (process.env.TG_WRITE_DOCS === '1') {
+      readme = `${readme.slice(0, from)}\n${functionReference()}\n${readme.slice(to)}`;
+      writeFileSync(readmeUrl, readme);
+    }
+    expect(readme.slice(from, to).trim()).toBe(functionReference());
+    const blocks = [...readme.matchAll(/```lab\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const b of blocks) expect(compile(b).errors, b).toEqual([]);
+    const wrong = compile('long when close > 1\nshort when emaa(close, 9) > 1').errors[0];
+    expect(readme).toContain(`line ${wrong.line}, column ${wrong.column}: ${wrong.message}`);
+  });
 });
+
