@@ -30,16 +30,8 @@ export interface BatchResult {
  */
 export function runBatch(program: CheckedProgram, series: BarSeries): BatchResult {
   const len = series.time.length;
-  const nodes = program.nodes;
-  const cols: (Float64Array | null)[] = new Array(nodes.length).fill(null);
-  const instances = new Map<number, Float64Array[]>();
-  for (const n of nodes) {
-    if (n.stateful) continue;
-    if (n.op === 'indicator') instances.set(n.id, indicatorColumns(n, nodes, cols, series, len));
-    else cols[n.id] = column(n, cols, instances, series, len);
-  }
-
-  const v = new Float64Array(nodes.length).fill(NaN);
+  const cols = marketColumns(program, series);
+  const v = new Float64Array(program.nodes.length).fill(NaN);
   const state = new TradeState();
   const stage = new RuleStage(program, v, state);
   const reads = stage.reads;
@@ -60,6 +52,24 @@ export function runBatch(program: CheckedProgram, series: BarSeries): BatchResul
   };
   const { stop, target, trail } = program.levels;
   return { signal, position, stop: level(stop), target: level(target), trail: level(trail), columns: cols };
+}
+
+/**
+ * Every market node of the program (what does not depend on the trade) as a
+ * column over the series; null for the trade-dependent nodes and indicator
+ * instances. The fast cell test runs its own trade loop over these.
+ */
+export function marketColumns(program: CheckedProgram, series: BarSeries): (Float64Array | null)[] {
+  const len = series.time.length;
+  const nodes = program.nodes;
+  const cols: (Float64Array | null)[] = new Array(nodes.length).fill(null);
+  const instances = new Map<number, Float64Array[]>();
+  for (const n of nodes) {
+    if (n.stateful) continue;
+    if (n.op === 'indicator') instances.set(n.id, indicatorColumns(n, nodes, cols, series, len));
+    else cols[n.id] = column(n, cols, instances, series, len);
+  }
+  return cols;
 }
 
 function column(n: IrNode, cols: (Float64Array | null)[], instances: Map<number, Float64Array[]>, s: BarSeries, len: number): Float64Array {

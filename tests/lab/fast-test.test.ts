@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../workers/backtest/run-backtest.ts';
+import { CELL_TEST_AGENT, testCell } from '../../workers/cells/cell-test.ts';
+import { fastTestCell, simulate } from '../../workers/cells/fast-test.ts';
+import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
+import type { BarSeries } from '../../workers/market/bar.ts';
+import { lowerBound } from '../../workers/market/merge.ts';
+import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
+import { compile } from '../../workers/lab/compile.ts';
+import { registerCellStrategy } from '../../workers/strategies/index.ts';
+import { bundled } from '../helpers/bundled.ts';
+
+// The fast cell test (evolution's in-sample screen) against the engine's backtest
+// through testCell: the same trades, one for one, and the same metrics and error.
+
+const eurusd = bundled('EURUSD');
+let n = 0;
+
+/** The engine's trades for a program under testCell's own settings (testCell gives only their metrics). */
+async function engineTrades(strategy: string, series: BarSeries, from: number, to: number) {
+  const r = await runBacktest({
+    series: [series],
+    agent: { ...CELL_TEST_AGENT, id: 'cell', name: strategy, alpha: { kind: 'rule', strategy, params: {} } },
+    initialCash: DEMO_ACCOUNT.initialCash,
+    leverage: DEMO_ACCOUNT.leverage,
+    costs: DEMO_ACCOUNT.costs,
+    from,
+    to,
+  });
+  return r.trades;
+}
+
+const strip = (ts: readonly { side: number; volumeUnits: number; entryTime: number; entryPrice: number; exitTime: number; exitPrice: number; reason: string; netPnl: number }[]) =>
+  ts.map(({ side, volumeUnits, entryTime, entryPrice, exitTime, exitPrice, reason, netPnl }) => ({ side, volumeUnits, entryTime, entryPrice, exitTime, exitPrice, reason, netPnl }));
+
+async function compare(source: string, series: BarSeries, from: number, to: number) {
+  const strategy = `lab:fast-test-${++n}`;
+  registerCellStrategy(strategy, 'test', source);
+  const program = compile(source).program!;
+  const slow = await testCell(strategy, series, { from, to, sample: 'in' });
+  const fast = fastTestCell(program, series, { from, to, sample: 'in' });
+  const trades = simulate(program, series, lowerBound(series.time, from), lowerBound(series.time, to + 1)).trades;
+  return { slow, fast, fastTrades: strip(trades), slowTrades: strip(await engineTrades(strategy, series, from, to)) };
+}
+
+const first = eurusd.time[0];
+const last = eurusd.time[eurusd.time.length - 1];
+const split = eurusd.time[Math.floor(eurusd.time.length * 0.7)];
+
+describe('fastTestCell equals testCell trade for trade', () => {
+  for (const cell of BUILTIN_CELLS) {
+    it(`built-in ${cell.name} on EURUSD H1, whole series and in sample (70 %)`, async () => {
+      for (const [from, to] of [[first, last], [first, split], [split, last]]) {
+        const r = await compare(cell.source, eurusd, from, to);
+        expect(r.slowTrades.length).toBeGreaterThan(5);
+        expect(r.fastTrades).toEqual(r.slowTrades);
+        expect(r.fast).toEqual(r.slow);
+      }
+    }, 60_000);
+  }
+
+  const programs: Record<string, string> = {
+    'a target, a bars_in_trade exit, long only': 'long when crosses_above(ema(close, 9), ema(close, 21)) and rsi(14) < 70\nexit when bars_in_trade > 12\ntarget 1.5 * atr(14)\n',
+    'no stop of its own: the agent 2 x ATR stop; a trail': 'long when close > highest(high, 20)[1]\nshort when close < lowest(low, 20)[1]\ntrail 1 * atr(10)\n',
+    'an exit that reads the position': 'long when rsi(14) < 35\nshort when rsi(14) > 65\nexit when position > 0 and rsi(14) > 55 or position < 0 and rsi(14) < 45\nstop 0.004\ntarget 0.006\n',
+  };
+  for (const [what, source] of Object.entries(programs)) {
+    it(`${what}`, async () => {
+      const r = await compare(source, eurusd, eurusd.time[300], split);
+      expect(r.slowTrades.length).toBeGreaterThan(5);
+      expect(r.fastTrades).toEqual(r.slowTrades);
+      expect(r.fast).toEqual(r.slow);
+    }, 60_000);
+  }
+
+  it('a stop that is not a positive distance is the same run-time error at the same bar', async () => {
+    const r = await compare('long when crosses_above(sma(close, 5), sma(close, 20))\nstop close - close\n', eurusd, first, split);
+    expect(r.slow.error).not.toBeNull();
+    expect(r.fast.error).toEqual(r.slow.error);
+    expect(r.fast.result).toEqual(r.slow.result);
+  }, 60_000);
+
+  it('a value that is not a number is the same run-time error at the same bar', async () => {
+    const r = await compare('long when sma(close / (high - high), 3) > 1\n', eurusd, first, split);
+    expect(r.slow.error?.message).toMatch(/invalid features/);
+    expect(r.fast.error).toEqual(r.slow.error);
+  }, 60_000);
+
+  it('a period with no bars is refused in words', () => {
+    const t = fastTestCell(compile(BUILTIN_CELLS[0].source).program!, eurusd, { from: last + 1, to: last + 1000 });
+    expect(t.error?.message).toMatch(/^no bars between/);
+    expect(t.result.metrics.trades).toBe(0);
+  });
+});
