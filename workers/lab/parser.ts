@@ -66,6 +66,27 @@ export function parse(source: string): { ast: ProgramAst; errors: Diagnostic[] }
   return { ast: { statements }, errors };
 }
 
+/**
+ * Parses one value expression on its own (a feature of a custom feature spec,
+ * a screener's filter): no statement word in front, nothing after it. Errors
+ * carry line and column within the expression's own text.
+ */
+export function parseExpression(source: string): { expr: Expr | null; errors: Diagnostic[] } {
+  const { tokens, errors } = tokenize(source);
+  if (errors.length > 0) return { expr: null, errors };
+  const p = new Parser(tokens);
+  p.skipNewlines();
+  try {
+    const expr = p.wholeExpression();
+    p.skipNewlines();
+    p.endOfStatement();
+    return { expr, errors: [] };
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    return { expr: null, errors: [e.diagnostic] };
+  }
+}
+
 class Parser {
   private pos = 0;
   /** Open parentheses and brackets: newlines inside them do not end the statement. */
@@ -170,6 +191,11 @@ class Parser {
     const close = closestName(t.text, STATEMENT_WORDS);
     const hint = alias ? `write "${alias}"` : close ? `did you mean "${close}"?` : 'start it with long when, short when, exit when, stop, target, trail or let';
     this.fail(t.span, `"${t.text}" does not start a statement`, hint);
+  }
+
+  /** An expression standing alone (parseExpression). */
+  wholeExpression(): Expr {
+    return this.expression('the expression is empty');
   }
 
   /** A whole expression; `missing` is the message when there is none at all. */

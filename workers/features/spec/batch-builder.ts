@@ -46,6 +46,7 @@ export function buildFeatureMatrix(spec: FeatureSpec, series: BarColumns, contex
   for (const f of BAR_FIELDS) {
     if (series[f].length !== n) throw new Error(`buildFeatureMatrix: column "${f}" has ${series[f].length} rows, time has ${n}`);
   }
+  if (spec.program) return customMatrix(spec, series, opts);
   const S = L.slots.length;
   /** Column each slot reads and how many bars back: a lag slot reads its base's column. */
   const col: Float64Array[] = Array.from({ length: S }, () => NO_COLUMN);
@@ -75,6 +76,16 @@ export function buildFeatureMatrix(spec: FeatureSpec, series: BarColumns, contex
     fillBlock(block, col, lag, S, i0, m);
     for (let j = 0; j < F; j++) kernels[j](block, m, values, i0 * F + j, F);
   }
+  return { specId: spec.id, version: spec.version, names: spec.features.map((f) => f.name), rows: n, cols: F, warmup: spec.warmup, values };
+}
+
+/** A custom spec (strategy-language expressions): its own batch evaluator; the trade context does not enter it. */
+function customMatrix(spec: FeatureSpec, series: BarColumns, opts: BatchOptions): FeatureMatrix {
+  const n = series.time.length;
+  const F = spec.features.length;
+  const values = opts.into ? opts.into.subarray(0, n * F) : new Float64Array(n * F);
+  if (values.length < n * F) throw new Error(`buildFeatureMatrix: "into" holds ${opts.into!.length} values, ${n} bars need ${n * F}`);
+  spec.program!.batch(series, values);
   return { specId: spec.id, version: spec.version, names: spec.features.map((f) => f.name), rows: n, cols: F, warmup: spec.warmup, values };
 }
 

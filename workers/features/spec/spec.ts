@@ -11,6 +11,8 @@
  * ring buffers; the feature functions never know which.
  */
 
+import type { Bar, BarSeries } from '../../market/bar.ts';
+
 /** Bar fields a spec reads (`time` is the bar's open time, ms UTC). */
 export const BAR_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 export type BarField = (typeof BAR_FIELDS)[number];
@@ -54,7 +56,9 @@ export type FeatureGroup =
   | 'candle'
   | 'volume'
   | 'time'
-  | 'context';
+  | 'context'
+  /** A feature of a custom spec, written in the strategy language. */
+  | 'custom';
 
 /**
  * A formula over a block of `n` consecutive bars held slot-major in `x` (the
@@ -155,6 +159,19 @@ export interface InputLayout {
   lateLags: Int32Array;
 }
 
+/**
+ * How a custom spec computes (workers/lab/feature-spec.ts): its features are
+ * expressions of the strategy language, evaluated by the language's own batch
+ * and streaming evaluators rather than by slots and kernels. Market data only:
+ * the trade context does not enter them.
+ */
+export interface FeatureProgram {
+  /** Every feature of bars [0, n) into `out` row-major (n × features), NaN before each feature's warm-up. */
+  batch(series: Pick<BarSeries, BarField>, out: Float64Array): void;
+  /** A fresh bar-by-bar evaluator: after `update(bar)`, `read` gives what `batch` gives for that bar, bit for bit. */
+  stream(): { update(bar: Bar): void; read(out: Float64Array): void };
+}
+
 export interface FeatureSpec {
   id: string;
   version: number;
@@ -165,4 +182,6 @@ export interface FeatureSpec {
   layout: InputLayout;
   series: readonly SeriesDecl[];
   indicators: readonly IndicatorDecl[];
+  /** Set for a custom spec: the builders run it instead of the layout (which is then empty). */
+  program?: FeatureProgram;
 }

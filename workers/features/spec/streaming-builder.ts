@@ -1,6 +1,6 @@
 import type { Bar } from '../../market/bar.ts';
 import type { StreamingIndicator } from '../indicators/types.ts';
-import type { FeatureSpec, Kernel, TradeContext } from './spec.ts';
+import type { FeatureProgram, FeatureSpec, Kernel, TradeContext } from './spec.ts';
 import { indicatorDef } from './indicator-source.ts';
 import { buildKernels } from './define.ts';
 
@@ -31,6 +31,8 @@ export class StreamingFeatureBuilder {
   /** The last bar, kept (copied, not referenced) so `setContext` can redo it. */
   private readonly last: Bar = { time: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
   private bars = 0;
+  /** A custom spec's own evaluator (null for a slot-and-kernel spec). */
+  private custom: ReturnType<FeatureProgram['stream']> | null = null;
 
   constructor(spec: FeatureSpec) {
     const L = spec.layout;
@@ -38,7 +40,8 @@ export class StreamingFeatureBuilder {
     this.names = spec.features.map((f) => f.name);
     this.x = new Float64Array(L.slots.length);
     this.out = new Float64Array(spec.features.length);
-    this.kernels = buildKernels(L, spec.features.map((f) => f.build), 1);
+    // A custom spec has no kernels: its program computes the vector (see update).
+    this.kernels = spec.program ? [] : buildKernels(L, spec.features.map((f) => f.build), 1);
     this.seriesKernels = buildKernels(L, L.series.map((s) => s.build), 1);
     this.seriesSlots = Int32Array.from(L.series.map((s) => s.slot));
     this.streams = L.indicators.map((ind) => indicatorDef(ind.key).stream(ind.params));
@@ -65,6 +68,7 @@ export class StreamingFeatureBuilder {
     this.earlyBases = bases(L.earlyLags);
     this.lateBases = bases(L.lateLags);
     this.vectorFill();
+    if (spec.program) this.custom = spec.program.stream();
   }
 
   /** Bars received so far. */
@@ -80,17 +84,26 @@ export class StreamingFeatureBuilder {
   /** Appends a new bar (closed, or the first tick of a forming one). */
   update(bar: Bar, ctx?: TradeContext): void {
     this.bars++;
+    if (this.custom) {
+      this.custom.update(bar);
+      this.custom.read(this.out);
+      return;
+    }
     this.step(bar, ctx, false);
   }
 
   /** Redoes the bar last given to `update` (the forming bar) as if `update` had received this one. */
   replace(bar: Bar, ctx?: TradeContext): void {
     if (this.bars === 0) return this.update(bar, ctx);
+    // The language's evaluators step on closed bars only, which is all the engine gives a model chain.
+    if (this.custom) throw new Error(`feature spec ${this.spec.id} is written in the strategy language and is computed on closed bars only; a forming bar cannot be redone`);
     this.step(bar, ctx, true);
   }
 
   /** New context for the current bar (e.g. trying the other direction): the bar is redone with it. */
   setContext(ctx?: TradeContext): void {
+    // A custom spec's features are market data only: the context changes none of them.
+    if (this.custom) return;
     if (this.bars > 0) this.step(this.last, ctx, true);
   }
 
@@ -117,6 +130,7 @@ export class StreamingFeatureBuilder {
     for (const r of this.rings) r.fill(0);
     this.bars = 0;
     this.vectorFill();
+    if (this.spec.program) this.custom = this.spec.program.stream();
   }
 
   private vectorFill(): void {
