@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatBarsCsv, formatColumnsCsv } from '../../workers/market/csv.ts';
 import { computeIndicatorColumns, parseIndicatorSet } from '../../workers/features/indicators/index.ts';
-import { buildFeatureMatrix, getFeatureSpec, type ContextColumns } from '../../workers/features/spec/index.ts';
+import { buildFeatureMatrix, FEATURE_SPECS, getFeatureSpec, type ContextColumns, type FeatureSpec } from '../../workers/features/spec/index.ts';
+import { compileFeatureSpecText } from '../../workers/lab/feature-spec.ts';
 import { loadBars, optionValue, UserError } from './load-bars.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
 import { recordedContext } from '../../workers/backtest/context-columns.ts';
@@ -45,6 +46,9 @@ export function indicatorsCommand(argv: string[], log: Log): number {
 
 /**
  * `tradeguard features --spec risk-obs-v1 --data F --out F.csv [--with-context [agent options] [--direction long|short]]`.
+ * --spec is a built-in spec's id or a custom spec file (my-features.json: features as
+ * expressions of the strategy language, docs/FEATURES.md), whose columns are exactly what
+ * the engine computes live for a model declaring those features.
  * Plain, the context columns are 0 (pure market data). With --with-context the agent the
  * options describe (the same options as backtest: a rule strategy or --alpha, --risk-model,
  * --guard, sizing, costs, --from/--to) is backtested on the data with its context recorded,
@@ -56,7 +60,8 @@ export function indicatorsCommand(argv: string[], log: Log): number {
 export async function featuresCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({ args: argv, options: { ...agentOptions, ...dataOptions, spec: { type: 'string' }, 'with-context': { type: 'boolean' }, direction: { type: 'string' } }, strict: true });
   if (!o.out) throw new UserError('features needs --out FILE.csv');
-  const spec = optionValue('--spec', () => getFeatureSpec(o.spec ?? 'risk-obs-v1'));
+  const spec = specOption(o.spec ?? 'risk-obs-v1', log);
+  if (spec.program && o['with-context']) throw new UserError(`--with-context: ${spec.id} is a custom spec of market data only; the trade context changes none of its features, so leave --with-context out`);
   const series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe, skipBadRows: o['skip-bad-rows'] }, log);
   const agentFlags = argv.filter((a) => a.startsWith('--') && a.slice(2).split('=')[0] in agentOptions && !(a.slice(2).split('=')[0] in dataOptions));
   if (!o['with-context'] && (agentFlags.length || o.direction)) throw new UserError(`${[...agentFlags, ...(o.direction ? ['--direction'] : [])].join(', ')} describe${agentFlags.length + (o.direction ? 1 : 0) > 1 ? '' : 's'} the agent whose context --with-context records; add --with-context, or leave them out`);
@@ -86,4 +91,20 @@ export async function featuresCommand(argv: string[], log: Log): Promise<number>
   writeFileSync(o.out, formatColumnsCsv(series.time, columns));
   log(`wrote ${spec.id} (${width} features, warm-up ${spec.warmup} bars) for ${n} bars to ${o.out}`);
   return 0;
+}
+
+/** --spec: a built-in spec's id, or a custom spec file (JSON) checked and compiled, every problem in words. */
+function specOption(value: string, log: Log): FeatureSpec {
+  if (Object.hasOwn(FEATURE_SPECS, value) || (!value.toLowerCase().endsWith('.json') && !existsSync(value))) return optionValue('--spec', () => getFeatureSpec(value));
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`--spec ${value}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a spec file' : `cannot read it (${(e as Error).message})`}`);
+  }
+  const r = compileFeatureSpecText(text);
+  for (const w of r.warnings) log(`warning: ${value}: ${w}`);
+  if (!r.spec) throw new UserError(`--spec ${value} is not a usable feature spec:\n  ${r.errors.join('\n  ')}`);
+  return r.spec;
 }

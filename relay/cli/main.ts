@@ -14,7 +14,7 @@ const HELP = `tradeguard: TradeGuard's command line
 
   tradeguard import      --data F.csv [--symbol S] [--timeframe TF] [--skip-bad-rows] [--out clean.csv]
   tradeguard indicators  --data F.csv --out F.csv [--set ema:9,rsi:14,macd:12:26:9,bb:20:2,stoch:14:3:3,adx:14]
-  tradeguard features    --spec risk-obs-v1 --data F.csv --out F.csv [--with-context [agent options] [--direction none|long|short]]
+  tradeguard features    --spec risk-obs-v1|my-features.json --data F.csv --out F.csv [--with-context [agent options] [--direction none|long|short]]
                          (--with-context: the ctx_* columns as the engine fed them in a backtest of the agent the options describe)
   tradeguard backtest    [--data F.csv] [--from DATE] [--to DATE] [--strategy sma-cross] [--fast 10] [--slow 20] [--long-only]
                          [--cell FILE] (a strategy-lab program instead of --strategy; its own stop/target/trail apply; docs/LANGUAGE.md)
