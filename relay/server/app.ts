@@ -18,6 +18,7 @@ import { shadowCommandRoutes } from './api/shadow-commands.ts';
 import { dataRoutes } from './api/data.ts';
 import { backtestRoutes } from './api/backtests.ts';
 import { cellRoutes } from './api/cells.ts';
+import { screenerRoutes } from './api/screener.ts';
 import { streamRoute } from './stream/route.ts';
 import { tunnelRoute } from './tunnel/tunnel.ts';
 import { healthRoutes } from './health.ts';
@@ -85,6 +86,7 @@ export function createRelayApp(d: RelayDeps, o: RelayAppOptions = {}) {
   dataRoutes(app, d);
   backtestRoutes(app, d);
   cellRoutes(app, d);
+  screenerRoutes(app, d);
   streamRoute(app, d, ws.upgradeWebSocket, o.heartbeatMs ?? 20_000);
   tunnelRoute(app, d, ws.upgradeWebSocket);
   ctraderRoutes(app, d);

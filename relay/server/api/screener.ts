@@ -1,0 +1,74 @@
+import type { Context, Hono } from 'hono';
+import type { RelayDeps, RelayEnv } from '../context.ts';
+import { BadRequest, jsonBody, str } from '../http/validate.ts';
+import { loadScreenerSettings, runStoredScreen, screenerSettingsFrom, SCREENER_LAST_KEY, SCREENER_SETTINGS_KEY, type LastScreen, type ScreenerProblem } from '../../../workers/cells/screens.ts';
+import { changeByHand, loadWatchlist, watchlistSymbols, WATCHLIST_KEY, type Watchlist } from '../../../workers/cells/watchlist.ts';
+import { startScreenerService } from '../../lab/screener-schedule.ts';
+
+/**
+ * The screener over HTTP (issue 17 item 11):
+ *  POST /api/screener/run {filter?, rank?, top?, timeframe?, who?}: screens the stored series now
+ *    (what is left out comes from the settings), keeps the top N on the watchlist: 200 {last, watchlist}.
+ *  GET /api/screener: {settings, next (the next daily run, ms UTC, or null), last (or null), watchlist}.
+ *  PUT /api/screener/settings {filter?, rank?, top?, at?, timeZone?, timeframe?}: checked by field, stored, the daily run planned again.
+ *  POST /api/screener/watchlist {add: SYMBOL} or {remove: SYMBOL}, who?: a change by hand, logged.
+ * A broken filter or rank is 400 with every error's field, line, column, message and hint.
+ */
+export function screenerRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
+  const service = startScreenerService({ store: d.store, host: d.host, log: d.log });
+  const now = () => (d.now ?? Date.now)();
+  const who = (body: Record<string, unknown>) => str(body, 'who', { optional: true, max: 60 })?.trim() || 'trader';
+  const watchlistView = (w: Watchlist) => ({ symbols: watchlistSymbols(w), entries: w.entries, log: w.log });
+
+  app.get('/api/screener', async (c) => {
+    const [settings, last, watchlist] = await Promise.all([loadScreenerSettings(d.store), d.store.settings.get<LastScreen>(SCREENER_LAST_KEY), loadWatchlist(d.store.settings)]);
+    return c.json({ settings, next: service.next(), last: last ?? null, watchlist: watchlistView(watchlist) });
+  });
+
+  app.post('/api/screener/run', async (c) => {
+    const body = await jsonBody(c, { optional: true });
+    const by = who(body);
+    const out = await service.serial(async () => {
+      const s = screenerSettingsFrom(await loadScreenerSettings(d.store), pick(body, ['filter', 'rank', 'top', 'timeframe']));
+      if (!s.ok) return s;
+      return runStoredScreen(d.store, s.settings, by, now());
+    });
+    if (!out.ok) return refuse(c, out);
+    return c.json({ last: out.last, watchlist: watchlistView(out.watchlist) });
+  });
+
+  app.put('/api/screener/settings', async (c) => {
+    const body = await jsonBody(c);
+    const out = await service.serial(async () => {
+      const s = screenerSettingsFrom(await loadScreenerSettings(d.store), pick(body, ['filter', 'rank', 'top', 'at', 'timeZone', 'timeframe']));
+      if (s.ok) await d.store.settings.put(SCREENER_SETTINGS_KEY, s.settings);
+      return s;
+    });
+    if (!out.ok) return refuse(c, out);
+    service.replan(out.settings);
+    return c.json({ settings: out.settings, next: service.next() });
+  });
+
+  app.post('/api/screener/watchlist', async (c) => {
+    const body = await jsonBody(c);
+    const by = who(body);
+    const out = await service.serial(async () => {
+      const r = changeByHand(await loadWatchlist(d.store.settings), body, by, now());
+      if (r.ok && r.changed) await d.store.settings.put(WATCHLIST_KEY, r.watchlist);
+      return r;
+    });
+    if (!out.ok) throw new BadRequest(out.field, out.message, out.message.endsWith('is not on the watchlist') ? 404 : 400);
+    return c.json({ changed: out.changed, watchlist: watchlistView(out.watchlist) });
+  });
+}
+
+function pick(body: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (body[k] !== undefined) out[k] = body[k];
+  return out;
+}
+
+function refuse(c: Context<RelayEnv>, p: ScreenerProblem) {
+  if (p.errors) return c.json({ error: p.message, field: p.field, errors: p.errors }, 400);
+  throw new BadRequest(p.field, p.message.startsWith(`${p.field} `) ? p.message.slice(p.field.length + 1) : p.message);
+}
