@@ -8,6 +8,10 @@ import { lowerBound } from '../../workers/market/merge.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
 import { compile } from '../../workers/lab/compile.ts';
 import { registerCellStrategy } from '../../workers/strategies/index.ts';
+import { inProcessEvaluator, runEvolution, type EvaluationJob } from '../../workers/cells/evolution-run.ts';
+import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
+import { TRADEGUARD, type Cell } from '../../workers/lab/cell.ts';
+import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 // The fast cell test (evolution's in-sample screen) against the engine's backtest
@@ -90,5 +94,63 @@ describe('fastTestCell equals testCell trade for trade', () => {
     const t = fastTestCell(compile(BUILTIN_CELLS[0].source).program!, eurusd, { from: last + 1, to: last + 1000 });
     expect(t.error?.message).toMatch(/^no bars between/);
     expect(t.result.metrics.trades).toBe(0);
+  });
+});
+
+describe("evolution's in-sample screen", () => {
+  const T0 = Date.UTC(2026, 11, 4, 9);
+  const lab = async () => {
+    const store = createMemoryStore();
+    await store.bars.put(eurusd);
+    for (const name of ['sma-cross', 'mean-reversion']) {
+      const b = BUILTIN_CELLS.find((c) => c.name === name)!;
+      const cell: Cell = { id: `my-${name}`, name: `my ${name}`, source: b.source, parentId: null, mutation: null, author: TRADEGUARD, category: b.category, hypothesis: b.hypothesis, createdAt: T0, generation: 0, results: [], status: { alive: false, failing: 'never tested' } };
+      await store.cells.put(cell);
+    }
+    return store;
+  };
+  const spec = (over: Partial<EvolutionSpec> = {}): EvolutionSpec => ({
+    parents: ['my-sma-cross', 'my-mean-reversion'],
+    seed: 5,
+    population: 8,
+    generations: 2,
+    keep: 3,
+    fitness: 'sharpe',
+    minTrades: 5,
+    symbol: 'EURUSD',
+    timeframe: 'H1',
+    inSample: { from: Date.UTC(2017, 3, 19), to: Date.UTC(2017, 10, 30) },
+    outOfSample: { from: Date.UTC(2017, 11, 1), to: Date.UTC(2018, 1, 8) },
+    ...over,
+  });
+
+  it("'fast' (the default) breeds and judges the same cells as 'full', children fast and survivors by testCell in sample and out", async () => {
+    const jobs: EvaluationJob[] = [];
+    const seen = () => {
+      const inner = inProcessEvaluator(eurusd);
+      return (job: EvaluationJob) => {
+        jobs.push(job);
+        return inner(job);
+      };
+    };
+    const fastStore = await lab();
+    const fast = await runEvolution({ store: fastStore, now: () => T0 }, spec(), { evaluate: seen() });
+    const fastJobs = jobs.splice(0);
+    const full = await runEvolution({ store: await lab(), now: () => T0 }, spec({ evaluation: 'full' }), { evaluate: seen() });
+    if (!fast.ok || !full.ok) throw new Error('the runs did not start');
+    expect(fast.cells.length).toBeGreaterThan(10);
+    expect(fast.cells).toEqual(full.cells);
+    expect(fast.survivors.length).toBeGreaterThan(0);
+    expect(fast.survivors).toEqual(full.survivors);
+    // Children fast; each survivor one testCell job: out of sample with its in-sample period again.
+    expect(fastJobs.filter((j) => j.sample === 'in').every((j) => j.mode === 'fast')).toBe(true);
+    expect(fastJobs.filter((j) => j.sample === 'out').map((j) => [j.mode, j.inSampleAgain])).toEqual(fast.survivors.map(() => ['full', spec().inSample]));
+    expect(jobs.every((j) => j.mode === 'full' && j.inSampleAgain === undefined)).toBe(true);
+  }, 120_000);
+
+  it('a spec asking another evaluation is refused at its field', async () => {
+    const out = await runEvolution({ store: await lab(), now: () => T0 }, { ...spec(), evaluation: 'quick' as 'fast' });
+    expect(out).toMatchObject({ ok: false, field: 'evaluation', status: 400 });
+    if (!out.ok) expect(out.message).toBe(`evaluation must be 'fast' or 'full' (got "quick")`);
   });
 });

@@ -5,6 +5,7 @@ import { registerCellStrategy } from '../strategies/index.ts';
 import { seededRandom } from '../util/seeded-random.ts';
 import { cellStrategyName, type Cell, type CellResult } from '../lab/cell.ts';
 import { testCell, type CellTest } from './cell-test.ts';
+import { fastTestCell } from './fast-test.ts';
 import type { CellLabDeps } from './cells.ts';
 import { compile } from '../lab/compile.ts';
 import { parse } from '../lab/parser.ts';
@@ -36,18 +37,45 @@ export interface EvaluationJob {
   source: string;
   period: { from: number; to: number };
   sample: 'in' | 'out';
+  /** 'fast': fastTestCell (the engine's fills without the engine); 'full' or absent: testCell, the judge. */
+  mode?: 'fast' | 'full';
+  /** A survivor's in-sample period, tested again by testCell in the same job before it is judged (its fast figures replaced). */
+  inSampleAgain?: { from: number; to: number };
 }
 
+/** A job's test, with the in-sample re-test when the job asked for one. */
+export type EvaluationResult = CellTest & { inSample?: CellTest };
+
 /** Runs evaluation jobs: in this thread (tests, the browser) or on a pool of worker threads (the relay). */
-export type Evaluate = (job: EvaluationJob) => Promise<CellTest>;
+export type Evaluate = (job: EvaluationJob) => Promise<EvaluationResult>;
 
 /** Evaluation in this thread over one series. */
 export function inProcessEvaluator(series: BarSeries): Evaluate {
   return async (job) => {
+    if (job.mode === 'fast') {
+      const fast = fastTest(job, series);
+      if (fast) return fast;
+    }
     registerCellStrategy(job.strategy, job.name, job.source);
-    return testCell(job.strategy, series, { ...job.period, sample: job.sample });
+    const test: EvaluationResult = await testCell(job.strategy, series, { ...job.period, sample: job.sample });
+    if (job.inSampleAgain) test.inSample = await testCell(job.strategy, series, { ...job.inSampleAgain, sample: 'in' });
+    return test;
   };
 }
+
+/** The fast test, or null when only testCell can tell (a source that does not compile, a program that throws: testCell finds the bar). */
+function fastTest(job: EvaluationJob, series: BarSeries): CellTest | null {
+  const program = compile(job.source).program;
+  if (!program) return null;
+  try {
+    return fastTestCell(program, series, { ...job.period, sample: job.sample });
+  } catch {
+    return null;
+  }
+}
+
+/** Fast jobs in flight per worker of a pool, so the pool can send each worker a batch of them in one message. */
+const FAST_JOBS_PER_WORKER = 8;
 
 export interface EvolutionProgress {
   runId: string;
@@ -143,6 +171,9 @@ export async function runEvolution(deps: CellLabDeps, spec: EvolutionSpec, opts:
   const stored = new Map((await runCells(deps.store, runId)).map((c) => [c.id, c]));
   const evaluate = opts.evaluate ?? inProcessEvaluator(series);
   const concurrency = Math.max(1, opts.concurrency ?? 1);
+  const mode = spec.evaluation ?? 'fast';
+  // In this thread one at a time; on a pool of N workers, fast jobs N x 8 at once (batched per message).
+  const lanes = mode === 'fast' && concurrency > 1 ? concurrency * FAST_JOBS_PER_WORKER : concurrency;
   const cancelled = opts.isCancelled ?? (() => false);
   const criteria: ViabilityCriteria = { minTrades: spec.minTrades, fitness: spec.fitness, minFitness: spec.minFitness === undefined ? 0 : spec.minFitness, oosFraction: spec.oosFraction === undefined ? 0.5 : spec.oosFraction };
   const rule = { fitness: spec.fitness, minTrades: spec.minTrades };
@@ -210,7 +241,7 @@ export async function runEvolution(deps: CellLabDeps, spec: EvolutionSpec, opts:
         let cell = stored.get(child.id);
         if (!cell) {
           const strategy = cellStrategyName(child.id);
-          const test = await evaluate({ strategy, name: child.id, source: child.source, period: spec.inSample, sample: 'in' });
+          const test = await evaluate({ strategy, name: child.id, source: child.source, period: spec.inSample, sample: 'in', mode });
           const p = child.parent.cell;
           cell = {
             id: child.id,
@@ -236,7 +267,7 @@ export async function runEvolution(deps: CellLabDeps, spec: EvolutionSpec, opts:
         emit();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, children.length)) }, lane));
+    await Promise.all(Array.from({ length: Math.min(lanes, Math.max(1, children.length)) }, lane));
     if (done < children.length || (children.length === 0 && cancelled())) return stop();
     all.push(...members.map((m) => m.cell));
     survivors = fittestFirst([...survivors, ...members].filter((m) => m.score.fit)).slice(0, spec.keep);
@@ -245,22 +276,36 @@ export async function runEvolution(deps: CellLabDeps, spec: EvolutionSpec, opts:
     emit();
   }
 
-  // The survivors on bars they never saw: judged alive or dead on both periods.
-  for (const m of survivors) {
-    if (m.cell.results.some((r) => r.sample === 'out')) {
+  // The survivors on bars they never saw, judged alive or dead on both periods by testCell (a fast
+  // screen's in-sample figures are replaced by testCell's own, in the same job). One job per survivor,
+  // as many at once as the pool has workers.
+  let nextSurvivor = 0;
+  let stopped = false;
+  const judge = async () => {
+    while (nextSurvivor < survivors.length) {
+      const m = survivors[nextSurvivor++];
+      if (m.cell.results.some((r) => r.sample === 'out')) {
+        progress.evaluated++;
+        continue;
+      }
+      if (cancelled()) {
+        stopped = true;
+        return;
+      }
+      const again = mode === 'fast' ? { inSampleAgain: spec.inSample } : {};
+      const test = await evaluate({ strategy: cellStrategyName(m.cell.id), name: m.cell.id, source: m.cell.source, period: spec.outOfSample, sample: 'out', mode: 'full', ...again });
+      const inSample = test.inSample ?? { result: m.cell.results[0], error: m.cell.status.error ?? null };
+      const results: CellResult[] = [inSample.result, test.result];
+      m.cell = { ...m.cell, results, status: judgeCell(results, inSample.error ?? test.error, criteria) };
+      await deps.store.cells.put(m.cell);
+      const at = all.findIndex((c) => c.id === m.cell.id);
+      if (at >= 0) all[at] = m.cell;
       progress.evaluated++;
-      continue;
+      emit();
     }
-    if (cancelled()) return stop();
-    const test = await evaluate({ strategy: cellStrategyName(m.cell.id), name: m.cell.id, source: m.cell.source, period: spec.outOfSample, sample: 'out' });
-    const results: CellResult[] = [...m.cell.results, test.result];
-    m.cell = { ...m.cell, results, status: judgeCell(results, m.cell.status.error ?? test.error, criteria) };
-    await deps.store.cells.put(m.cell);
-    const at = all.findIndex((c) => c.id === m.cell.id);
-    if (at >= 0) all[at] = m.cell;
-    progress.evaluated++;
-    emit();
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, survivors.length)) }, judge));
+  if (stopped) return stop();
   progress.status = 'done';
   progress.total = progress.evaluated; // fewer when generations could not fill their population
   emit();
