@@ -49,6 +49,8 @@ const SIBLINGS = new Set<string>([
   'host->ramp',
   // The built-in cells are rule strategies written in the language; the language never imports the strategies' registry.
   'strategies->lab',
+  // A model bundle may declare its features in the language: the manifest compiles them (the language never imports models).
+  'models->lab',
   // A cell is tested by the backtest; a host loads a deployed cell (cells never import host).
   'cells->backtest',
   'host->cells',

@@ -10,10 +10,11 @@ import { trailingStop } from '../risk/trailing.ts';
 import { ruleStrategy, type Strategy } from '../strategies/index.ts';
 import type { StrategyLevels } from '../strategies/strategy.ts';
 import { entryDistances } from './entry-levels.ts';
-import { getFeatureSpec, StreamingFeatureBuilder, type ContextField, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
+import { StreamingFeatureBuilder, type ContextField, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
 import { DEFAULT_CHAIN, chainVerdict, type ChainSettings } from '../models/chain/chain-policy.ts';
 import { ModelStage, type LoadedModel } from '../models/chain/model-stage.ts';
 import { scaleRows } from '../models/chain/scaler.ts';
+import { manifestSpec } from '../models/bundle/manifest-spec.ts';
 import type { AlphaReading } from '../models/chain/read-outputs.ts';
 import type { AgentConfig } from './agent-config.ts';
 import { clientOrderId, eventId, type DecisionAction, type DecisionFeatures, type DecisionModels, type DecisionPayload, type RiskNote } from '../trading/events.ts';
@@ -491,7 +492,11 @@ function buildChain(c: AgentConfig, deps: AgentDeps): Chain | null {
   const stages = { alpha: stage('alpha'), risk: stage('risk'), guard: stage('guard') };
   const specs = new Set([stages.alpha, stages.risk, stages.guard].flatMap((s) => (s ? [s.model.manifest.featureSpec] : [])));
   if (specs.size > 1) throw new Error(`agent ${c.id}: its models read different feature specs (${[...specs].join(', ')}); one agent builds one observation`);
-  return { spec: getFeatureSpec([...specs][0]), settings: c.chain ?? DEFAULT_CHAIN, ...stages };
+  // A built-in spec by id, or the features the bundle declares in the strategy language.
+  const first = [stages.alpha, stages.risk, stages.guard].find((s) => s !== null)!;
+  const declared = manifestSpec(first.model.manifest);
+  if (!declared.spec) throw new Error(`agent ${c.id}: model ${first.model.id}: ${declared.problems.join('; ')}`);
+  return { spec: declared.spec, settings: c.chain ?? DEFAULT_CHAIN, ...stages };
 }
 
 /** yyyymmdd as YYYY-MM-DD. */

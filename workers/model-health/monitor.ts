@@ -2,7 +2,8 @@ import type { Bar } from '../market/bar.ts';
 import type { InstrumentSpec } from '../market/instrument.ts';
 import type { CostModel } from '../market/costs.ts';
 import type { DecisionPayload } from '../trading/events.ts';
-import { getFeatureSpec, StreamingFeatureBuilder, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
+import { StreamingFeatureBuilder, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
+import { manifestSpec } from '../models/bundle/manifest-spec.ts';
 import type { ModelManifest } from '../models/bundle/manifest.ts';
 import { binCount, binIndex } from '../models/bundle/feature-distribution.ts';
 import { StreamingTripleBarrier, type StreamedLabel } from '../models/labels/streaming-triple-barrier.ts';
@@ -94,7 +95,8 @@ export class AgentHealthMonitor {
     this.thresholds = o.thresholds ?? DEFAULT_HEALTH_THRESHOLDS;
     const w = this.thresholds.windows;
     this.models = o.models.map((m) => {
-      const spec = m.manifest.featureSpec ? safeSpec(m.manifest.featureSpec) : null;
+      // A built-in spec by id, or the features the bundle declares in the strategy language (null when neither is sound).
+      const spec = manifestSpec(m.manifest).spec;
       const dist = m.manifest.training?.distribution;
       const edges = spec && dist ? spec.features.map((f) => dist[f.name]?.edges ?? null) : null;
       const labels = m.manifest.training?.labels;
@@ -230,13 +232,5 @@ export class AgentHealthMonitor {
         p.model.outcomes.push(prob, won, -1);
       }
     }
-  }
-}
-
-function safeSpec(id: string): FeatureSpec | null {
-  try {
-    return getFeatureSpec(id);
-  } catch {
-    return null;
   }
 }

@@ -7,7 +7,7 @@
 
 /** Keys the manifest reads, per object. */
 const KNOWN: Record<string, readonly string[]> = {
-  '': ['format', 'role', 'name', 'version', 'description', 'featureSpec', 'input', 'scaler', 'outputs', 'timeframe', 'symbols', 'training', 'metrics', 'producer', 'thresholds'],
+  '': ['format', 'role', 'name', 'version', 'description', 'featureSpec', 'features', 'input', 'scaler', 'outputs', 'timeframe', 'symbols', 'training', 'metrics', 'producer', 'thresholds'],
   input: ['name', 'shape'],
   scaler: ['mean', 'std'],
   outputs: ['kind', 'output', 'labels', 'actions', 'slMult', 'tpMult', 'size', 'column', 'logits'],

@@ -1,5 +1,5 @@
 import { isTimeframe, type Timeframe } from '../../market/timeframe.ts';
-import { FEATURE_SPECS } from '../../features/spec/index.ts';
+import { manifestSpec, withFeatureSpecId, type ManifestFeatures } from './manifest-spec.ts';
 import { nonFiniteNumbers } from './finite-numbers.ts';
 import { keyHints } from './key-hints.ts';
 import { stdFloorProblem } from './std-floor.ts';
@@ -47,8 +47,10 @@ export interface ModelManifest {
   name: string;
   version: string;
   description?: string;
-  /** The feature spec id the model reads, e.g. 'risk-obs-v1'. */
+  /** The feature spec id the model reads, e.g. 'risk-obs-v1' (features.id when the manifest declares its features). */
   featureSpec: string;
+  /** Features declared in the strategy language instead of a built-in spec (manifest-spec.ts). */
+  features?: ManifestFeatures;
   /** The model's input tensor: its name and shape [batch, features]; batch is 'N' (any) or a number. */
   input: { name: string; shape: [number | 'N', number] };
   /** Standardisation applied before the model: (x - mean) / std per feature; null when the model takes raw features. */
@@ -118,7 +120,8 @@ export function declaredThresholds(bundles: { alpha?: Pick<ModelManifest, 'thres
  */
 export function manifestProblems(m: unknown): string[] {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return ['manifest.json must hold a JSON object'];
-  const x = m as Record<string, unknown>;
+  // Declared features name the spec: featureSpec reads as their id when left out.
+  const x = withFeatureSpecId(m) as Record<string, unknown>;
   const out: string[] = keyHints(x);
   const str = (k: string) => typeof x[k] === 'string' && (x[k] as string).trim() !== '';
   if (x.format !== MANIFEST_FORMAT) out.push(`format must be "${MANIFEST_FORMAT}" (got ${JSON.stringify(x.format)})`);
@@ -126,8 +129,9 @@ export function manifestProblems(m: unknown): string[] {
   // Names and versions make the model id role:name@version, so they may not hold ':' or '@'.
   for (const k of ['name', 'version']) if (!str(k) || !/^[A-Za-z0-9._-]+$/.test(x[k] as string)) out.push(`${k} must be a non-empty string of letters, digits, '.', '_' or '-'`);
 
-  const spec = typeof x.featureSpec === 'string' ? FEATURE_SPECS[x.featureSpec] : undefined;
-  if (!spec) out.push(`featureSpec ${JSON.stringify(x.featureSpec)} is not a known feature spec (known: ${Object.keys(FEATURE_SPECS).join(', ')})`);
+  const resolved = manifestSpec(x);
+  out.push(...resolved.problems);
+  const spec = resolved.spec ?? undefined;
   const width = spec?.features.length;
 
   const input = x.input as { name?: unknown; shape?: unknown } | undefined;
@@ -206,10 +210,12 @@ function featureRangeProblems(r: unknown, names: string[] | undefined): string[]
  * training.featureRanges) while the engine feeds it live values.
  */
 export function manifestWarnings(m: ModelManifest): string[] {
-  const ranges = m.training?.featureRanges;
-  if (!ranges || typeof ranges !== 'object') return [];
   const out: string[] = [];
-  for (const f of FEATURE_SPECS[m.featureSpec]?.features ?? []) {
+  const given = m.training?.featureRanges;
+  const ranges: Record<string, unknown> = typeof given === 'object' && given !== null ? given : {};
+  const declared = manifestSpec(m);
+  out.push(...declared.warnings);
+  for (const f of declared.spec?.features ?? []) {
     const r = ranges[f.name];
     if (f.group !== 'context' || !Array.isArray(r) || r[0] !== r[1]) continue;
     // The alpha always sees direction 0 (so adds_to_position 0 too): constant by design.

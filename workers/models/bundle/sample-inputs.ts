@@ -24,7 +24,8 @@ const cache = new Map<string, SampleInputs>();
 
 export function sampleInputs(spec: FeatureSpec, role: ModelRole): SampleInputs {
   const key = `${spec.id}:${role === 'alpha' ? 'alpha' : 'proposal'}`;
-  const hit = cache.get(key);
+  // A custom spec's id is the trader's: two bundles may give one id other expressions, so it is not cached.
+  const hit = spec.program ? undefined : cache.get(key);
   if (hit) return hit;
   bars ??= importBarsCsv(SAMPLE_BARS_CSV, { symbol: 'EURUSD', timeframe: 'H1' }).series!;
   const n = bars.time.length;
@@ -41,6 +42,6 @@ export function sampleInputs(spec: FeatureSpec, role: ModelRole): SampleInputs {
   const count = out.length / width;
   const what = `${count} sample rows (the bundled EURUSD H1 bars ${utcDate(bars.time[spec.warmup])} to ${utcDate(bars.time[n - 1])} through ${spec.id}${role === 'alpha' ? '' : ', proposing long and short'})`;
   const s: SampleInputs = { rows: Float64Array.from(out), count, what };
-  cache.set(key, s);
+  if (!spec.program) cache.set(key, s);
   return s;
 }

@@ -3,7 +3,7 @@ import { ML_DOMAIN } from '../onnx/graph-builder.ts';
 import type { Dim } from '../onnx/model.ts';
 import { createOrtSession } from '../inference/session.ort.ts';
 import { ModelLoadError, type CreateSession, type InferenceSession, type OutputTensor } from '../inference/session.ts';
-import { FEATURE_SPECS } from '../../features/spec/index.ts';
+import { manifestSpec, withFeatureSpecId } from './manifest-spec.ts';
 import { manifestProblems, manifestWarnings, type ModelManifest } from './manifest.ts';
 import { modelId } from './registry.ts';
 import { sampleInputs } from './sample-inputs.ts';
@@ -63,6 +63,7 @@ export async function validateBundle(onnxBytes: Uint8Array, manifestJson: string
       problems.push(`manifest.json is not valid JSON (${(e as Error).message})${nan}; fix its syntax, e.g. write it with json.dump(manifest, f, indent=2, allow_nan=False).`);
     }
   }
+  raw = withFeatureSpecId(raw);
   const isObject = parsed && typeof raw === 'object' && raw !== null && !Array.isArray(raw);
   if (parsed) for (const p of manifestProblems(raw)) problems.push(`manifest.json: ${p}.`);
   const manifest = isObject ? (raw as ModelManifest) : undefined;
@@ -142,7 +143,7 @@ function zipMapProblems(info: OnnxModelInfo): string[] {
 function inputProblems(info: OnnxModelInfo, m: ModelManifest): string[] {
   const out: string[] = [];
   const declared = typeof m.input?.name === 'string' && m.input.name ? m.input.name : undefined;
-  const spec = typeof m.featureSpec === 'string' ? FEATURE_SPECS[m.featureSpec] : undefined;
+  const spec = manifestSpec(m).spec;
   const width = spec?.features.length;
   const input = declared ? info.inputs.find((i) => i.name === declared) : undefined;
 
@@ -349,7 +350,7 @@ async function smokeRun(session: InferenceSession, m: ModelManifest): Promise<st
  * outside [-1, 1], NaN) is refused here instead, with the readers' own words.
  */
 async function sampleRun(session: InferenceSession, m: ModelManifest): Promise<{ problems: string[]; warnings: string[] }> {
-  const spec = FEATURE_SPECS[m.featureSpec];
+  const spec = manifestSpec(m).spec;
   if (!spec || typeof m.input.shape[0] === 'number') return { problems: [], warnings: [] }; // a fixed batch: the zeros run is all we can do
   const sample = sampleInputs(spec, m.role);
   const stage = new ModelStage({ id: modelId(m), manifest: m, session });
