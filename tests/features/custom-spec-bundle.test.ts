@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,17 @@ describe('a model bundle declaring its features in the strategy language', () =>
     expect(manifestProblems(manifest({ features: { ...FEATURES, scaler: { mean: [0, 0], std: [1, 1] } } }))).toContain('features.scaler: a bundle keeps its scaler in the manifest\'s own "scaler" field; move it there');
     expect(manifestProblems(manifest({ input: { name: 'features', shape: ['N', 3] } }))).toContain('input.shape says 3 features but gap-v1 has 2');
     expect(manifestProblems(manifest({ features: 'gap' }))[0]).toMatch(/^features must be \{ "id": /);
+  });
+
+  it('is taught in models/README.md with a fragment that validates and the refusal as validation words it', async () => {
+    const readme = readFileSync(new URL('../../models/README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Your own features'), readme.indexOf('### `training`'));
+    const fragment = JSON.parse(`{${/```json\n([\s\S]*?)```/.exec(section)![1].trim().replace(/,$/, '')}}`);
+    expect(manifestProblems(manifest(fragment))).toEqual([]);
+    const bad = manifest({ features: { id: 'gap-v1', features: [{ name: 'gap', expr: '(close - sma(close, 20) / atr(14)' }, { name: 'ret_1', expr: 'close - close[1]' }] } });
+    const r = await validateBundle(gapAlpha(), JSON.stringify(bad));
+    expect(r.problems.length).toBeGreaterThan(0);
+    expect(section.replace(/\s+/g, ' ')).toContain(r.problems[0]);
   });
 
   it('trades in a backtest on what the batch builder computes: each entry\'s features equal the training row of its bar', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildFeatureMatrix, StreamingFeatureBuilder } from '../../workers/features/spec/index.ts';
 import { compileFeatureSpec, compileFeatureSpecText } from '../../workers/lab/feature-spec.ts';
@@ -126,5 +127,25 @@ describe('a custom feature spec in the strategy language', () => {
     expect(r.errors).toEqual([]);
     expect(r.spec).not.toBeNull();
     expect(r.warnings.join('\n')).toMatch(/^feature "ratio": line 1, column 9: warning: /);
+  });
+});
+
+describe('docs/FEATURES.md, custom specs', () => {
+  const doc = readFileSync(new URL('../../docs/FEATURES.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## Custom specs'), doc.indexOf('## risk-obs-v1'));
+
+  it('shows a spec that compiles, with the warm-ups it states', () => {
+    const json = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]);
+    const r = compileFeatureSpec(json);
+    expect(r.errors).toEqual([]);
+    expect(r.scaler).toEqual(json.scaler);
+    expect(r.spec!.features.map((f) => f.name)).toEqual(['ema_gap', 'ret_1', 'ret_1_prev', 'range_pos']);
+    expect(r.spec!.features[1].warmup).toBe(1);
+  });
+
+  it('shows the errors as the compiler words them', () => {
+    const r = compileFeatureSpec({ id: 'doc-v1', features: [{ name: 'ema_gap', expr: '(emaa(close, 9) - ema(close, 21)) / atr(14)' }, { name: 'oversold', expr: 'rsi(14) < 30' }] });
+    expect(r.errors).toHaveLength(2);
+    for (const e of r.errors) expect(section).toContain(e);
   });
 });
