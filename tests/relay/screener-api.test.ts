@@ -5,6 +5,7 @@ import type { HostUpdate } from '../../workers/host/api.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { bundled } from '../helpers/bundled.ts';
+import { DEMO_AGENT } from '../../workers/engine/demo.ts';
 
 /** A host whose status the test moves: live or replay, at a clock time it chooses. */
 class ClockHost extends FakeHost {
@@ -126,5 +127,14 @@ describe('the screener API on a relay over the bundled EURUSD H1, GOOG D1 and BT
     // Turning the daily run off: no next run.
     r = await h.call('PUT', '/api/screener/settings', { at: null });
     expect(r.json.next).toBeNull();
+  });
+
+  it('accepts @watchlist among an agent\'s symbols (in any case) and hands it to the host, which puts the watchlist in its place', async () => {
+    const r = await h.post('/api/agents', { config: { ...DEMO_AGENT, id: 'watcher', symbols: ['@WatchList'] } });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const sent = host.commands.at(-1)!;
+    expect(sent.kind === 'agent.create' && sent.config.symbols).toEqual(['@watchlist']);
+    const bad = await h.post('/api/agents', { config: { ...DEMO_AGENT, id: 'w2', symbols: ['@watch'] } });
+    expect(bad).toMatchObject({ status: 400, json: { field: 'config.symbols[0]' } });
   });
 });

@@ -103,3 +103,22 @@ export function changeByHand(w: Watchlist, change: { add?: unknown; remove?: unk
   const entries = w.entries.filter((e) => e.symbol !== symbol);
   return { ok: true, changed: true, watchlist: { entries, log: [...w.log, { at, who, action: 'remove' as const, symbol, what: 'removed by hand' }].slice(-WATCHLIST_LOG_MAX) } };
 }
+
+/** An agent symbol that stands for the watchlist: replaced by its symbols when the agent is created. */
+export const WATCHLIST_SYMBOL = '@watchlist';
+
+export const isWatchlistSymbol = (s: string): boolean => s.toLowerCase() === WATCHLIST_SYMBOL;
+
+/**
+ * An agent's symbols with `@watchlist` replaced by the watchlist's symbols
+ * (each once, those listed beside it kept): the symbols, or the reason in words
+ * when the watchlist is empty. Unchanged when it is not there.
+ */
+export async function resolveWatchlistSymbols(symbols: readonly string[], settings: Pick<SettingsRepository, 'get'>): Promise<{ ok: true; symbols: string[] } | { ok: false; reason: string }> {
+  if (!symbols.some(isWatchlistSymbol)) return { ok: true, symbols: [...symbols] };
+  const watched = watchlistSymbols(await loadWatchlist(settings));
+  if (watched.length === 0) return { ok: false, reason: `${WATCHLIST_SYMBOL} stands for the screener's watchlist, which is empty: run the screener (Lab > Screener) or add symbols by hand first` };
+  const out: string[] = [];
+  for (const s of symbols.flatMap((x) => (isWatchlistSymbol(x) ? watched : [x]))) if (!out.includes(s)) out.push(s);
+  return { ok: true, symbols: out };
+}

@@ -12,6 +12,7 @@ import { AgentTracker } from './agent-tracker.ts';
 import { AgentModes, defaultMode } from './agent-modes.ts';
 import { applyCommand, CommandRefused, type CommandDeps } from './apply-command.ts';
 import { Shadows } from './shadows.ts';
+import { resolveWatchlistSymbols } from '../cells/watchlist.ts';
 import { storedGoLive } from './golive-config.ts';
 import { DEMO_ACCOUNT } from '../engine/demo.ts';
 import type { CostModel } from '../market/costs.ts';
@@ -129,6 +130,13 @@ export abstract class HostCore implements WorkspaceHostApi {
           q.done({ ok: false, reason: `the workspace is stopped: ${this.message}` });
           continue;
         }
+        // @watchlist becomes the watchlist's symbols before the command is recorded: a restart replays what was traded.
+        const watch = q.command.kind === 'agent.create' ? await resolveWatchlistSymbols(q.command.config.symbols, this.core.store.settings).catch((e: unknown) => ({ ok: false as const, reason: `the watchlist could not be read: ${e instanceof Error ? e.message : String(e)}` })) : null;
+        if (watch && !watch.ok) {
+          q.done({ ok: false, reason: watch.reason });
+          continue;
+        }
+        if (watch && q.command.kind === 'agent.create') q.command = { ...q.command, config: { ...q.command.config, symbols: watch.symbols } };
         const mark = this.outbox.length;
         this.outbox.push(commandEvent(this.commandCount + 1, q.command, this.commandStep(), q.source, this.clock.now()));
         try {

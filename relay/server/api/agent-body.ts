@@ -5,6 +5,7 @@ import { isRuleStrategy, RULE_STRATEGIES } from '../../../workers/strategies/ind
 import type { Sizing } from '../../../workers/risk/sizing.ts';
 import type { CostModel } from '../../../workers/market/costs.ts';
 import { BadRequest, num, oneOf, str, AGENT_ID, SYMBOL } from '../http/validate.ts';
+import { isWatchlistSymbol, WATCHLIST_SYMBOL } from '../../../workers/cells/watchlist.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -37,6 +38,7 @@ export function parseTimeframeField(v: unknown, field: string): Timeframe {
 export function parseSymbols(v: unknown, field: string): string[] {
   if (!Array.isArray(v) || v.length === 0) throw new BadRequest(field, 'must be a non-empty array of symbols');
   return v.map((s, i) => {
+    if (typeof s === 'string' && isWatchlistSymbol(s)) return WATCHLIST_SYMBOL; // the host puts the watchlist's symbols in its place
     if (typeof s !== 'string' || !SYMBOL.test(s)) throw new BadRequest(`${field}[${i}]`, `is not a symbol (got ${JSON.stringify(s)})`);
     return s.toUpperCase();
   });
