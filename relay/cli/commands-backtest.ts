@@ -27,14 +27,17 @@ type Log = (s: string) => void;
 /** Exit code of a backtest that ran but in which an agent stopped deciding (a model fault paused it): its numbers are not the strategy's. */
 export const EXIT_AGENT_STOPPED = 3;
 
-/** `tradeguard backtest [--data F] (--strategy sma-cross --fast 10 --slow 20 | --cell FILE) [--size U | --risk P] [--max-daily-loss PCT ...] ... [--json] [--save [--backtests-dir DIR]]` */
+/** `tradeguard backtest [--data F] (--strategy sma-cross --fast 10 --slow 20 | --cell FILE) [--size U | --risk P] [--max-daily-loss PCT ...] ... [--json] [--save [--backtests-dir DIR]] [--record trades]` */
 export async function backtestCommand(argv: string[], log: Log): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
-    options: { ...agentOptions, ...riskOptions, cell: { type: 'string' }, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' }, 'backtests-dir': { type: 'string' } },
+    options: { ...agentOptions, ...riskOptions, cell: { type: 'string' }, trades: { type: 'string' }, equity: { type: 'string' }, decisions: { type: 'string' }, dataset: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'boolean' }, 'backtests-dir': { type: 'string' } },
     strict: true,
   });
   const quiet = o.json ? () => {} : log;
+  // 'trades': orders, fills and positions only (sweeps, evolution); the same trades and equity, no decisions to write.
+  if (o.record !== undefined && o.record !== 'all' && o.record !== 'trades') throw new UserError(`--record must be all or trades (got ${o.record})`);
+  if (o.record === 'trades' && (o.decisions || o.dataset)) throw new UserError(`--record trades keeps no decisions: ${o.decisions ? '--decisions' : '--dataset'} needs --record all (the default)`);
   if (o.cell !== undefined) {
     // A cell's parameters are in its source: a change is an edit (or a fork), not an option.
     const given = (['fast', 'slow', 'long-only'] as const).filter((k) => o[k] !== undefined);
@@ -56,7 +59,7 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   // --dataset needs models (their feature vectors): refused before the run, not after it.
   const noDataset = o.dataset ? datasetProblem(withModels) : null;
   if (noDataset) throw new UserError(`--dataset: ${noDataset}`);
-  const cfg: BacktestConfig = { series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, risk };
+  const cfg: BacktestConfig = { series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, risk, record: o.record === 'trades' ? 'trades' : 'all' };
   const result = await runBacktest(cfg)
     .catch((e: Error) => {
       throw /^no bars between/.test(e.message) ? new UserError(`${e.message} in ${o.data ?? 'the bundled data'} (${utc(series.time[0])} .. ${utc(series.time[series.time.length - 1])})`) : e;

@@ -36,6 +36,13 @@ export interface BacktestConfig {
   recordContext?: boolean;
   /** The account's risk limits: the same rules as live (absent: every rule off). */
   risk?: RiskConfig;
+  /**
+   * What the run records: 'all' (the default) every decision, order and fill; 'trades' only
+   * orders, fills, positions and risk events, for sweeps and evolution that read trades and
+   * equity alone. The trades, equity and metrics are the same either way; a decision is kept
+   * only when it carries risk notes (the risk report reads them).
+   */
+  record?: 'all' | 'trades';
   /** Progress and cancel for long runs in a worker: yield every N bars through `timers`. */
   yieldEvery?: number;
   timers?: Timers;
@@ -48,7 +55,7 @@ export interface BacktestResult {
   /** Equity after each bar close (time = the bar's close). */
   equity: { time: Float64Array; equity: Float64Array };
   trades: TradeRecord[];
-  /** The full record: every decision, order and fill. */
+  /** The full record: every decision, order and fill (with record 'trades': orders and fills, no decisions). */
   events: EngineEvent[];
   openPositions: readonly Position[];
   cancelled: boolean;
@@ -90,7 +97,7 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
   if (traded.every((s) => s.time.length === 0)) throw new Error(`no bars between ${cfg.from === undefined ? 'the start' : new Date(cfg.from).toISOString()} and ${cfg.to === undefined ? 'the end' : new Date(cfg.to).toISOString()}`);
 
   const clock = new SimulatedClock(traded.reduce((t, s) => Math.min(t, s.time[0] ?? Infinity), Infinity));
-  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: cfg.models, recordContext: cfg.recordContext, risk: cfg.risk });
+  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: cfg.models, recordContext: cfg.recordContext, risk: cfg.risk, record: cfg.record });
   engine.addAgent({ ...cfg.agent, symbols: cfg.series.map((s) => s.symbol), timeframe });
   cfg.series.forEach((s, k) => {
     for (let i = 0; i < start[k]; i++) engine.warmUp(s.symbol, timeframe, barAt(s, i));

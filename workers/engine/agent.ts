@@ -159,8 +159,11 @@ export class AgentRunner {
     }
   }
 
+  /** The agent's position in the symbol last taken (take's second answer, kept here: no object per bar). */
+  private takenPosition: Position | undefined;
+
   /** Feeds a new bar to the symbol's indicators and features; null for a bar already taken. */
-  private take(symbol: string, bar: Bar): { s: SymbolState; position: Position | undefined } | null {
+  private take(symbol: string, bar: Bar): SymbolState | null {
     const s = this.state.get(symbol);
     if (!s || bar.time <= s.lastBarTime) return null;
     s.lastBarTime = bar.time;
@@ -178,7 +181,8 @@ export class AgentRunner {
         s.features?.update(bar, s.context);
       }
     }
-    return { s, position };
+    this.takenPosition = position;
+    return s;
   }
 
   /** One of this agent's trades closed: a loss lengthens the streak the context features read, anything else ends it. */
@@ -201,9 +205,9 @@ export class AgentRunner {
   }
 
   onBarClose(symbol: string, bar: Bar): void {
-    const taken = this.take(symbol, bar);
-    if (!taken) return;
-    const { s, position } = taken;
+    const s = this.take(symbol, bar);
+    if (!s) return;
+    const position = this.takenPosition;
     if (this.status === 'stopped') return;
 
     const inputs = s.inputs;
@@ -397,9 +401,14 @@ export class AgentRunner {
     if (vetting.refusal) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: refused by ${vetting.refusal.rule}: ${vetting.refusal.reason}`, models, riskNotes);
     const units = vetting.volumeUnits;
     const id = clientOrderId(c.id, symbol, bar.time, 'E');
-    const notes = [...distances.notes, ...(risk?.notes ?? []), ...(size.capped ? [`size capped at ${c.maxPositionPct}% of equity`] : []), ...vetting.notes.map((n) => `${n.rule}: ${n.reason}`)];
-    const what = current ? `reversed to ${SIDE_WORD[side]}` : `entered ${SIDE_WORD[side]}`;
-    this.decide(symbol, bar, current ? 'reverse' : 'enter', notes.length ? `${what} (${notes.join('; ')})` : what, side, inputs, {
+    // The reason in words only when the decision is recorded (record 'trades' keeps none without risk notes).
+    let reason = '';
+    if (this.deps.journal.recordsDecisions || riskNotes) {
+      const notes = [...distances.notes, ...(risk?.notes ?? []), ...(size.capped ? [`size capped at ${c.maxPositionPct}% of equity`] : []), ...vetting.notes.map((n) => `${n.rule}: ${n.reason}`)];
+      const what = current ? `reversed to ${SIDE_WORD[side]}` : `entered ${SIDE_WORD[side]}`;
+      reason = notes.length ? `${what} (${notes.join('; ')})` : what;
+    }
+    this.decide(symbol, bar, current ? 'reverse' : 'enter', reason, side, inputs, {
       clientOrderId: id,
       volumeUnits: units,
       stopDistance,
@@ -447,6 +456,8 @@ export class AgentRunner {
     models?: DecisionModels,
     risk?: RiskNote[],
   ): void {
+    // Recording only orders and trades: a decision is kept only for its risk notes (what the risk report reads).
+    if (!risk && !this.deps.journal.recordsDecisions) return;
     const time = this.deps.now();
     if (!order && !models && !risk) {
       // Holds and skips: nearly every bar. The journal may keep them as columns.

@@ -22,9 +22,18 @@ export class EventJournal {
   private readonly tape = new DecisionTape();
   private merged: EngineEvent[] | null = null;
 
-  constructor(private readonly opts: { startSeq?: number; retain?: boolean } = {}) {
+  /**
+   * `decisions: false` (a sweep's or an evolution's backtest, record 'trades'): the
+   * agents record no decision that places no order nor carries a risk note, and
+   * build none; orders, fills, positions and risk events are recorded as always.
+   */
+  constructor(private readonly opts: { startSeq?: number; retain?: boolean; decisions?: boolean } = {}) {
     this.seq = opts.startSeq ?? 0;
+    this.recordsDecisions = opts.decisions ?? true;
   }
+
+  /** False when only orders and trades are recorded: the agents then skip building their decisions. */
+  readonly recordsDecisions: boolean;
 
   get lastSeq(): number {
     return this.seq;
@@ -85,6 +94,7 @@ export class EventJournal {
    * the caller reuses: it is copied, never kept.
    */
   appendDecision(key: number, agentId: string, time: number, p: Omit<DecisionPayload, 'inputs'>, inputs: Record<string, number>): void {
+    if (!this.recordsDecisions) return;
     if (this.listeners.length === 0 && this.opts.retain !== false) {
       this.tape.push(++this.seq, key, time, p.barTime, p.action as DecisionAction, p.reason, p.direction, inputs);
       this.merged = null;

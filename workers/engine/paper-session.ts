@@ -21,11 +21,13 @@ export interface PaperSessionConfig {
   recordContext?: boolean;
   /** The account's risk limits (absent: every rule off). */
   risk?: RiskConfig;
+  /** 'trades': only orders, fills, positions and risk events are recorded, no decisions (EventJournal's `decisions`). */
+  record?: 'all' | 'trades';
 }
 
 /** An engine wired to a paper account: what backtests, replays and the demo all run. */
 export function createPaperSession(cfg: PaperSessionConfig): { engine: Engine; broker: PaperBroker; journal: EventJournal } {
-  const journal = new EventJournal({ retain: cfg.retainEvents ?? true });
+  const journal = new EventJournal({ retain: cfg.retainEvents ?? true, decisions: cfg.record !== 'trades' });
   const broker = new PaperBroker(
     { initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument: cfg.instrument, now: () => cfg.clock.now() },
     (e) => journal.append(e),
