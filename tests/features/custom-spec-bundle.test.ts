@@ -35,6 +35,24 @@ function gapAlpha(): Uint8Array {
   return encodeModel(g.build());
 }
 
+/** A guard allowing everything: sigmoid(0 x features + 5). */
+function allowAllGuard(): Uint8Array {
+  const g = new GraphBuilder({ name: 'allow-guard' });
+  g.input('features', DataType.FLOAT, ['N', 2]);
+  g.node('Gemm', ['features', g.initializer(floatTensor('w', [1, 2], [0, 0])), g.initializer(floatTensor('b', [1], [5]))], ['z'], { transB: attr.int(1) });
+  g.node('Sigmoid', ['z'], ['allow']);
+  g.output('allow', DataType.FLOAT, ['N', 1]);
+  return encodeModel(g.build());
+}
+
+function bundle(parent: string, name: string, onnx: Uint8Array, m: Record<string, unknown>): string {
+  const dir = join(parent, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'model.onnx'), onnx);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+  return dir;
+}
+
 function manifest(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     format: 'tradeguard-model/1',
@@ -106,5 +124,17 @@ describe('a model bundle declaring its features in the strategy language', () =>
       // The alpha's sign is the gap's: long above the average, short below.
       expect(e.payload.direction).toBe(Math.sign(m.values[i * 2]));
     }
+  });
+
+  it('refuses an agent whose models declare one feature spec id two ways', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'tg-custom-bundles-'));
+    const alpha = bundle(parent, 'alpha', gapAlpha(), manifest());
+    const otherFeatures = { id: 'gap-v1', features: [{ name: 'gap', expr: '(close - sma(close, 30)) / atr(14)' }, FEATURES.features[1]] };
+    const guard = bundle(parent, 'guard', allowAllGuard(), manifest({ role: 'guard', name: 'allow-guard', features: otherFeatures, outputs: { kind: 'allow-probability', output: 'allow' } }));
+    const chain = await loadChain({ alpha, guard });
+    const agent: AgentConfig = { ...DEFAULT_AGENT, id: 'two-ways', name: 'two-ways', symbols: ['EURUSD'], timeframe: 'H1', alpha: chain.attach.alpha!, guardModel: chain.attach.guardModel };
+    await expect(runBacktest({ series: [loadEurusd()], agent, initialCash: 10_000, leverage: 30, costs: NO_COSTS, models: chain.models }).finally(chain.release)).rejects.toThrow(
+      'agent two-ways: its models declare feature spec gap-v1 differently; one agent builds one observation (a changed feature list needs a new id)',
+    );
   });
 });

@@ -505,6 +505,9 @@ function buildChain(c: AgentConfig, deps: AgentDeps): Chain | null {
   if (specs.size > 1) throw new Error(`agent ${c.id}: its models read different feature specs (${[...specs].join(', ')}); one agent builds one observation`);
   // A built-in spec by id, or the features the bundle declares in the strategy language.
   const first = [stages.alpha, stages.risk, stages.guard].find((s) => s !== null)!;
+  // Declared features are the trader's: one id written two ways would feed one model the other's features.
+  const declarations = new Set([stages.alpha, stages.risk, stages.guard].flatMap((s) => (s ? [JSON.stringify(s.model.manifest.features ?? null)] : [])));
+  if (declarations.size > 1) throw new Error(`agent ${c.id}: its models declare feature spec ${[...specs][0]} differently; one agent builds one observation (a changed feature list needs a new id)`);
   const declared = manifestSpec(first.model.manifest);
   if (!declared.spec) throw new Error(`agent ${c.id}: model ${first.model.id}: ${declared.problems.join('; ')}`);
   return { spec: declared.spec, settings: c.chain ?? DEFAULT_CHAIN, ...stages };
