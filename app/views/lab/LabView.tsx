@@ -17,6 +17,7 @@ import { Editor } from './Editor.tsx';
 import { CellList } from './CellList.tsx';
 import { CellDiff } from './CellDiff.tsx';
 import { Lineage } from './Lineage.tsx';
+import { Screener } from './Screener.tsx';
 import { labCells, firstError, type LabOutcome } from './lab-api.ts';
 import { agentForCell, draftVerdict, testDraft } from './lab-test.ts';
 import './lab.css';
@@ -216,6 +217,8 @@ export default function LabView() {
       <Show when={selected() && cells().some((c) => c.id === selected())}>
         <Lineage cells={cells()} selected={selected()!} onSelect={setSelected} />
       </Show>
+
+      <Screener />
     </Page>
   );
 }
