@@ -81,7 +81,7 @@ describe('screener input refused with field, line and column', () => {
     expect(first('position == 0', 'close')).toMatchObject({ field: 'filter', message: 'the filter cannot use position or bars_in_trade' });
     expect(first('  ', 'close')).toMatchObject({ field: 'filter', message: 'the filter is empty' });
     expect(first('close > 1', 42)).toMatchObject({ field: 'rank', message: 'the rank is not text' });
-    expect(first('close > 1\nlong when close > 2', 'close')).toMatchObject({ field: 'filter', message: 'the filter must be one expression, not several statements' });
+    expect(first('close > 1\nlong when close > 2', 'close')).toMatchObject({ field: 'filter', line: 2, column: 1, message: '"long" starts a new statement' });
   });
   it('reports both fields at once', () => {
     expect(compileScreen('close >', 'foo').errors.map((e) => e.field)).toEqual(['filter', 'rank']);

@@ -4,7 +4,7 @@ import type { CheckedProgram } from './check.ts';
 import { ExprChecker } from './check-expr.ts';
 import { diagnostic, type Diagnostic } from './errors.ts';
 import { render } from './ir.ts';
-import { parse } from './parser.ts';
+import { parseExpression } from './parser.ts';
 import { MAX_SOURCE_CHARS } from './compile.ts';
 import type { BarSeries } from '../market/bar.ts';
 import type { Timeframe } from '../market/timeframe.ts';
@@ -62,8 +62,6 @@ export interface ScreenResult {
   refused: ScreenRefusal[];
 }
 
-/** A statement keyword the expression is parsed after, so the language's own parser reads it; columns are shifted back. */
-const PREFIX = 'stop ';
 /** Recursive averages (ema, rsi, atr) forget their start: ten lookbacks and a margin give the full history's value to ~1e-5. */
 const TAIL_LOOKBACKS = 10;
 const TAIL_MARGIN = 100;
@@ -79,14 +77,9 @@ export function compileScreen(filter: unknown, rank: unknown): { screen: Compile
     if (typeof text !== 'string') return fail(`the ${field} is not text`, 'give the expression as a string'), null;
     if (text.trim() === '') return fail(`the ${field} is empty`, field === 'filter' ? 'for example: close > 10 and sma(volume, 20) > 1000000' : 'for example: roc(close, 20)'), null;
     if (text.length > MAX_SOURCE_CHARS) return fail(`the ${field} is ${text.length} characters long, more than ${MAX_SOURCE_CHARS}`, 'a screen is one expression'), null;
-    const parsed = parse(PREFIX + text);
-    const shift = (d: Diagnostic): ScreenDiagnostic => ({ field, ...d, column: d.line === 1 ? Math.max(1, d.column - PREFIX.length) : d.column });
-    if (parsed.errors.length > 0) return errors.push(...parsed.errors.map(shift)), null;
-    if (parsed.ast.statements.length !== 1) return fail(`the ${field} must be one expression, not several statements`, 'join conditions with "and" or "or"'), null;
-    const s = parsed.ast.statements[0];
-    const expr = s.kind === 'level' ? s.expr : null;
-    if (!expr) return fail(`the ${field} must be one expression`, 'join conditions with "and" or "or"'), null;
-    return shiftExpr(expr);
+    const parsed = parseExpression(text);
+    if (!parsed.expr) return errors.push(...parsed.errors.map((d) => ({ field, ...d }))), null;
+    return parsed.expr;
   };
   const filterExpr = read('filter', filter);
   const rankExpr = read('rank', rank);
@@ -174,24 +167,6 @@ function comparedValues(nodes: CheckedProgram['nodes'], id: number): number[] {
   if (n.op === 'logic') return [...comparedValues(nodes, n.a), ...comparedValues(nodes, n.b)];
   if (n.op === 'not') return comparedValues(nodes, n.a);
   return [];
-}
-
-/** Spans on the expression's first line shifted back by the parse prefix, so errors point into the user's text. */
-function shiftExpr(e: Expr): Expr {
-  const span = e.span.line === 1 ? { ...e.span, column: e.span.column - PREFIX.length } : e.span;
-  switch (e.kind) {
-    case 'num':
-    case 'name':
-      return { ...e, span };
-    case 'unary':
-      return { ...e, arg: shiftExpr(e.arg), span };
-    case 'binary':
-      return { ...e, left: shiftExpr(e.left), right: shiftExpr(e.right), span };
-    case 'call':
-      return { ...e, args: e.args.map(shiftExpr), span };
-    case 'lag':
-      return { ...e, target: shiftExpr(e.target), bars: shiftExpr(e.bars), span };
-  }
 }
 
 function tail(s: BarSeries, from: number): BarSeries {
