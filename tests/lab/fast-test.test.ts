@@ -7,6 +7,9 @@ import type { BarSeries } from '../../workers/market/bar.ts';
 import { lowerBound } from '../../workers/market/merge.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
 import { compile } from '../../workers/lab/compile.ts';
+import { marketColumns } from '../../workers/lab/batch.ts';
+import { rankIn } from '../../workers/lab/ops.ts';
+import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { registerCellStrategy } from '../../workers/strategies/index.ts';
 import { inProcessEvaluator, runEvolution, type EvaluationJob } from '../../workers/cells/evolution-run.ts';
 import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
@@ -152,5 +155,22 @@ describe("evolution's in-sample screen", () => {
     const out = await runEvolution({ store: await lab(), now: () => T0 }, { ...spec(), evaluation: 'quick' as 'fast' });
     expect(out).toMatchObject({ ok: false, field: 'evaluation', status: 400 });
     if (!out.ok) expect(out.message).toBe(`evaluation must be 'fast' or 'full' (got "quick")`);
+  });
+});
+
+describe('batch columns', () => {
+  it('percentile_rank over a sorted window equals the streaming scan (rankIn), with ties, gaps (NaN) and infinities', () => {
+    const random = seededRandom(3);
+    const volume = Float64Array.from(eurusd.volume, (v) => {
+      const u = random();
+      return u < 0.05 ? NaN : u < 0.3 ? Math.floor(u * 20) : u < 0.31 ? Infinity : v;
+    });
+    const s = { ...eurusd, volume };
+    for (const n of [1, 2, 7, 100, 333]) {
+      const program = compile(`long when percentile_rank(volume, ${n}) > 50\n`).program!;
+      const got = marketColumns(program, s)[program.nodes.find((x) => x.op === 'rank')!.id]!;
+      const want = Array.from(got, (_, i) => (i < n ? NaN : rankIn(volume, i - n, n, volume[i])));
+      expect(Array.from(got)).toEqual(want);
+    }
   });
 });

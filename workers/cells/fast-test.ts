@@ -95,6 +95,9 @@ export function simulate(program: CheckedProgram, full: BarSeries, start: number
   for (const k of ['stop', 'target', 'trail'] as const) if (lv[k] >= 0) inputs.set(LEVEL_INPUTS[k], cols[lv[k]]!);
   inputs.set(INDICATORS.atr.stream([agent.atrPeriod]).outputs[0], atrCol);
   const checked = [...inputs].map(([name, col]) => ({ name, col }));
+  // Bars with an input that is not a finite number, marked once (the names are only spelled out for such a bar).
+  const invalid = new Uint8Array(end);
+  for (const c of checked) for (let i = start; i < end; i++) if (!Number.isFinite(c.col[i])) invalid[i] = 1;
 
   const v = new Float64Array(program.nodes.length).fill(NaN);
   const state = new TradeState();
@@ -176,10 +179,8 @@ export function simulate(program: CheckedProgram, full: BarSeries, start: number
       if (stop !== null) p.stop = roundPrice(spec, stop);
     }
     if (i + 1 < warm) continue;
-    let bad = '';
-    for (const c of checked) if (!Number.isFinite(c.col[i])) bad += (bad ? ', ' : '') + c.name;
-    if (bad) {
-      error ??= { bar: i, message: `invalid features: ${bad}` };
+    if (invalid[i]) {
+      error ??= { bar: i, message: `invalid features: ${checked.filter((c) => !Number.isFinite(c.col[i])).map((c) => c.name).join(', ')}` };
       continue;
     }
     state.position = p ? p.side : 0;

@@ -5,7 +5,7 @@ import { ownEntry } from '../util/own.ts';
 import type { CheckedProgram } from './check.ts';
 import { RuleStage, TradeState } from './decide.ts';
 import type { IrNode } from './ir.ts';
-import { binaryOf, crossed, missing, rankIn, unaryOf } from './ops.ts';
+import { binaryOf, crossed, missing, unaryOf } from './ops.ts';
 
 /** A program run over a whole series at once. */
 export interface BatchResult {
@@ -99,19 +99,15 @@ function column(n: IrNode, cols: (Float64Array | null)[], instances: Map<number,
       }
       return out;
     }
-    case 'rank': {
-      const a = cols[n.a]!;
-      const out = new Float64Array(len).fill(NaN);
-      for (let i = n.n; i < len; i++) out[i] = rankIn(a, i - n.n, n.n, a[i]);
-      return out;
-    }
+    case 'rank':
+      return rankColumn(cols[n.a]!, n.n, len);
   }
   const bin = binaryOf(n);
   if (bin && 'b' in n) {
     const a = cols[n.a]!;
     const b = cols[n.b]!;
     const out = new Float64Array(len);
-    for (let i = 0; i < len; i++) out[i] = bin(a[i], b[i]);
+    if (!hotBinary(n, a, b, out)) for (let i = 0; i < len; i++) out[i] = bin(a[i], b[i]);
     return out;
   }
   const un = unaryOf(n);
@@ -122,6 +118,109 @@ function column(n: IrNode, cols: (Float64Array | null)[], instances: Map<number,
     return out;
   }
   throw new Error(`lab: no batch form for node ${n.op}`);
+}
+
+/**
+ * percentile_rank over a whole column: the window's numbers kept sorted, so
+ * each bar's count of values at or below it is a binary search instead of a
+ * scan of n values (rankIn, which the streaming form runs, scans). NaN never
+ * counts there (NaN <= x is false), so NaNs stay out of the sorted window; the
+ * count and the division are rankIn's, so the values are the same.
+ */
+function rankColumn(a: Float64Array, n: number, len: number): Float64Array {
+  const out = new Float64Array(len).fill(NaN);
+  const sorted = new Float64Array(n + 1);
+  let m = 0;
+  for (let i = 0; i < len; i++) {
+    const x = a[i];
+    if (i >= n && x === x) {
+      // Values at or below x: the first index above it.
+      let lo = 0;
+      let hi = m;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      out[i] = (100 * lo) / n;
+    }
+    const old = i >= n ? a[i - n] : NaN;
+    if (old === old) {
+      // The value leaving the window: found, then its slot moved to where x goes (x is close to it on most series).
+      let lo = 0;
+      let hi = m;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] < old) lo = mid + 1;
+        else hi = mid;
+      }
+      let k = lo;
+      if (x === x) {
+        if (x > old) {
+          for (; k + 1 < m && sorted[k + 1] < x; k++) sorted[k] = sorted[k + 1];
+        } else {
+          for (; k > 0 && sorted[k - 1] > x; k--) sorted[k] = sorted[k - 1];
+        }
+        sorted[k] = x;
+      } else {
+        for (; k + 1 < m; k++) sorted[k] = sorted[k + 1];
+        m--;
+      }
+    } else if (x === x) {
+      let k = m++;
+      for (; k > 0 && sorted[k - 1] > x; k--) sorted[k] = sorted[k - 1];
+      sorted[k] = x;
+    }
+  }
+  return out;
+}
+
+/**
+ * The common two-operand nodes as their own loops: one shared loop calling
+ * the node's function (ops.ts) sees every operation at one call site and
+ * cannot inline any, which made these columns most of an evolution child's
+ * test. Each loop is that function's body written out: the same IEEE
+ * operation on the same operands, so the values are bit for bit ops.ts's
+ * (tests/lab/parity.test.ts checks batch against streaming). False when the
+ * node has no loop here.
+ */
+function hotBinary(n: IrNode, a: Float64Array, b: Float64Array, out: Float64Array): boolean {
+  const len = out.length;
+  const key = n.op === 'arith' || n.op === 'cmp' || n.op === 'logic' ? n.fn : '';
+  switch (key) {
+    case '+':
+      for (let i = 0; i < len; i++) out[i] = a[i] + b[i];
+      return true;
+    case '-':
+      for (let i = 0; i < len; i++) out[i] = a[i] - b[i];
+      return true;
+    case '*':
+      for (let i = 0; i < len; i++) out[i] = a[i] * b[i];
+      return true;
+    case '/':
+      for (let i = 0; i < len; i++) out[i] = a[i] / b[i];
+      return true;
+    case '<':
+      for (let i = 0; i < len; i++) out[i] = a[i] < b[i] ? 1 : 0;
+      return true;
+    case '<=':
+      for (let i = 0; i < len; i++) out[i] = a[i] <= b[i] ? 1 : 0;
+      return true;
+    case '>':
+      for (let i = 0; i < len; i++) out[i] = a[i] > b[i] ? 1 : 0;
+      return true;
+    case '>=':
+      for (let i = 0; i < len; i++) out[i] = a[i] >= b[i] ? 1 : 0;
+      return true;
+    case 'and':
+      for (let i = 0; i < len; i++) out[i] = a[i] === 1 && b[i] === 1 ? 1 : 0;
+      return true;
+    case 'or':
+      for (let i = 0; i < len; i++) out[i] = a[i] === 1 || b[i] === 1 ? 1 : 0;
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**
