@@ -11,7 +11,7 @@ import { EvolutionRuns, type EvolutionEvaluator, type StartAnswer } from './evol
 /**
  * Evolution over HTTP:
  *  POST /api/cells/evolve {parents: [ids], seed, population?, generations?, keep?, fitness?, minTrades?,
- *                          inSample: {from, to}, outOfSample: {from, to}, symbol?, timeframe?, minFitness?, oosFraction?, resume?: runId}
+ *                          inSample: {from, to}, outOfSample: {from, to}, symbol?, timeframe?, minFitness?, oosFraction?, evaluation?, resume?: runId}
  *    checks it (400 by field, 404 for a missing parent) and starts the run in the background: 202 {runId, progress}.
  *  GET /api/cells/evolve/:runId: {progress, survivors} (survivors with their status in words once validated).
  *  POST /api/cells/evolve/:runId/cancel: stops after the backtests under way (409 when it is not running).
@@ -82,6 +82,7 @@ function evolutionSpec(body: Record<string, unknown>): EvolutionSpec {
     outOfSample: body.outOfSample,
     ...(body.minFitness !== undefined ? { minFitness: body.minFitness } : {}),
     ...(body.oosFraction !== undefined ? { oosFraction: body.oosFraction } : {}),
+    ...(body.evaluation !== undefined ? { evaluation: body.evaluation } : {}),
   };
   if (typeof spec.symbol !== 'string' || !/^[A-Za-z0-9._:@/-]{1,40}$/.test(spec.symbol)) throw new BadRequest('symbol', `is not a symbol (got ${JSON.stringify(spec.symbol)})`);
   const problems = evolutionSpecProblems(spec);
