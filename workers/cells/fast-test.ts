@@ -33,7 +33,7 @@ import { CELL_TEST_AGENT, type CellTest } from './cell-test.ts';
  * The fill, sizing, trailing and metrics functions are the engine's own, so
  * the trades and metrics equal testCell's (tests/lab/fast-test.test.ts checks
  * every built-in cell on EURUSD H1 trade for trade). No journal, no events, no
- * risk rules (testCell has none): about 20x faster. testCell stays the judge:
+ * risk rules (testCell has none): about 10x less CPU. testCell stays the judge:
  * evolution re-tests its survivors with it, and a program that throws here is
  * handed to it to find the bar.
  */

@@ -24,7 +24,7 @@ export interface EvolutionSpec {
   oosFraction?: number | null;
   /**
    * How children are tested in sample: 'fast' (default) by fastTestCell, the
-   * engine's fills without the engine (the same trades, ~20x quicker), or
+   * engine's fills without the engine (the same trades, about 10x less CPU), or
    * 'full' by testCell. Survivors are always re-tested by testCell before they are judged.
    */
   evaluation?: 'fast' | 'full';
