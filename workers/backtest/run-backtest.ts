@@ -105,6 +105,8 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
 
   // One equity sample per distinct close time (several symbols may close together).
   const total = traded.reduce((n, s) => n + s.time.length, 0);
+  // About one decision per bar: the tape is sized once instead of doubling (each growth is a full collection).
+  journal.reserveDecisions(total);
   const eqTime = new Float64Array(total);
   const eqValue = new Float64Array(total);
   let samples = 0;

@@ -463,7 +463,7 @@ export class AgentRunner {
       // Holds and skips: nearly every bar. The journal may keep them as columns.
       const s = this.state.get(symbol)!;
       if (s.decisionKey < 0) s.decisionKey = this.deps.journal.decisionKey(this.config.id, symbol, Object.keys(inputs));
-      return this.deps.journal.appendDecision(s.decisionKey, this.config.id, time, { symbol, barTime: bar.time, action, reason, direction }, inputs);
+      return this.deps.journal.appendDecision(s.decisionKey, this.config.id, time, symbol, bar.time, action, reason, direction, inputs);
     }
     this.deps.journal.append({
       id: eventId.decision(this.config.id, symbol, bar.time),

@@ -39,11 +39,23 @@ export class DecisionTape {
     return this.keys.length - 1;
   }
 
+  /**
+   * Room for `rows` decisions, made at once: a backtest knows its bar count,
+   * and growing by doubling allocates ~2x the columns off-heap, each growth a full collection.
+   */
+  reserve(rows: number): void {
+    if (rows > this.cap) this.grow(rows);
+    this.reserved = rows;
+  }
+
+  /** Rows reserved: the inputs' column is sized for them at the first push (when their width is known). */
+  private reserved = 0;
+
   push(seq: number, key: number, time: number, barTime: number, action: DecisionAction, reason: string, direction: DecisionPayload['direction'], inputs: Record<string, number>): void {
     if (this.n === this.cap) this.grow();
     const names = this.keys[key].names;
     if (this.used + names.length > this.values.length) {
-      const v = new Float64Array(Math.max(this.values.length * 2, this.used + names.length, 1024));
+      const v = new Float64Array(Math.max(this.values.length * 2, this.used + names.length, 1024, this.reserved * names.length));
       v.set(this.values);
       this.values = v;
     }
@@ -84,8 +96,8 @@ export class DecisionTape {
     } as EngineEventOf<'decision'>;
   }
 
-  private grow(): void {
-    this.cap = Math.max(1024, this.cap * 2);
+  private grow(atLeast = 0): void {
+    this.cap = Math.max(1024, this.cap * 2, atLeast);
     const g = <T extends Float64Array | Int32Array | Uint8Array | Int8Array>(a: T, C: new (n: number) => T): T => {
       const b = new C(this.cap);
       b.set(a);

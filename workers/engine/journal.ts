@@ -84,6 +84,11 @@ export class EventJournal {
     this.openedWatchers.push(fn);
   }
 
+  /** Room on the tape for `decisions` order-less decisions (a backtest: about one per bar and agent). */
+  reserveDecisions(decisions: number): void {
+    if (this.recordsDecisions && this.listeners.length === 0 && this.opts.retain !== false) this.tape.reserve(decisions);
+  }
+
   /** A key for `appendDecision`: who decides and the names of the inputs they record. */
   decisionKey(agentId: string, symbol: string, inputNames: readonly string[]): number {
     return this.tape.register(agentId, symbol, inputNames);
@@ -93,14 +98,15 @@ export class EventJournal {
    * Appends a decision that places no order. `inputs` may be a scratch object
    * the caller reuses: it is copied, never kept.
    */
-  appendDecision(key: number, agentId: string, time: number, p: Omit<DecisionPayload, 'inputs'>, inputs: Record<string, number>): void {
+  appendDecision(key: number, agentId: string, time: number, symbol: string, barTime: number, action: DecisionAction, reason: string, direction: DecisionPayload['direction'], inputs: Record<string, number>): void {
+    // The payload's fields one by one: on the tape (nearly every bar of a backtest) no object is built at all.
     if (!this.recordsDecisions) return;
     if (this.listeners.length === 0 && this.opts.retain !== false) {
-      this.tape.push(++this.seq, key, time, p.barTime, p.action as DecisionAction, p.reason, p.direction, inputs);
+      this.tape.push(++this.seq, key, time, barTime, action, reason, direction, inputs);
       this.merged = null;
       return;
     }
-    this.append({ id: eventId.decision(agentId, p.symbol, p.barTime), type: 'decision', agentId, time, payload: { ...p, inputs: { ...inputs } } });
+    this.append({ id: eventId.decision(agentId, symbol, barTime), type: 'decision', agentId, time, payload: { symbol, barTime, action, reason, direction, inputs: { ...inputs } } });
   }
 
   subscribe(fn: EventListener): () => void {

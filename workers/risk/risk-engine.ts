@@ -82,7 +82,9 @@ export class RiskEngine {
   private readonly closedTrades: ClosedTrade[] = [];
   private readonly tradesByAgent = new Map<string, ClosedTrade[]>();
   private readonly history = new CloseHistory();
-  private readonly lastClose = new Map<string, number>();
+  /** The last close per symbol, in a box updated in place: a number set into a Map is a new heap object every bar. */
+  private readonly lastClose = new Map<string, { close: number }>();
+  private lastBox: { symbol: string; box: { close: number } } = { symbol: '', box: { close: NaN } };
   private inFlight: ProposedEntry[] = [];
   /** The book as the entry being vetted sees it, or null outside vet. */
   private vetBook: { positions: readonly Position[] | null; inFlight: readonly ProposedEntry[] | null } | null = null;
@@ -134,7 +136,13 @@ export class RiskEngine {
   /** A close of history (warm-up): kept for the correlation rule, judged by nothing. */
   seeClose(symbol: string, timeframe: Timeframe, close: number): void {
     this.history.push(symbol, timeframe, close);
-    this.lastClose.set(symbol, close);
+    let last = this.lastBox;
+    if (last.symbol !== symbol) {
+      let box = this.lastClose.get(symbol);
+      if (!box) this.lastClose.set(symbol, (box = { close }));
+      last = this.lastBox = { symbol, box };
+    }
+    last.box.close = close;
   }
 
   /** A bar closed (after the broker marked it): closes for the rules, the day boundary, resumes due, then the breakers. */
@@ -362,7 +370,7 @@ export class RiskEngine {
 
   /** A position's open P&L at the last close seen of its symbol (the same marks the day's start was taken at). */
   private openPnl(p: Position): number {
-    return p.side * ((this.lastClose.get(p.symbol) ?? p.entryPrice) - p.entryPrice) * p.volumeUnits;
+    return p.side * ((this.lastClose.get(p.symbol)?.close ?? p.entryPrice) - p.entryPrice) * p.volumeUnits;
   }
 
   private makeView(): RiskView {
@@ -394,7 +402,7 @@ export class RiskEngine {
       },
       closes: (symbol, tf, n) => this.history.last(symbol, tf, n),
       watched: (tf) => this.history.symbols(tf),
-      lastClose: (symbol) => this.lastClose.get(symbol) ?? NaN,
+      lastClose: (symbol) => this.lastClose.get(symbol)?.close ?? NaN,
       trades: (agentId) => (agentId === null ? this.closedTrades : (this.tradesByAgent.get(agentId) ?? [])),
       dayStartEquity: () => this.day.startEquity,
       agentDayPnl: (agentId) => {

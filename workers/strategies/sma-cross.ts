@@ -26,6 +26,9 @@ class SmaCross implements Strategy {
   private readonly slow: StreamingIndicator;
   private prevFast = NaN;
   private prevSlow = NaN;
+  /** This bar's averages, read once in update: decide and inputs use them without asking the streams again. */
+  private fastNow = NaN;
+  private slowNow = NaN;
   private close = NaN;
   private readonly fastName: string;
   private readonly slowName: string;
@@ -40,22 +43,27 @@ class SmaCross implements Strategy {
   }
 
   update(bar: Bar): void {
-    this.prevFast = this.fast.value();
-    this.prevSlow = this.slow.value();
-    this.fast.update(bar.open, bar.high, bar.low, bar.close, bar.volume);
-    this.slow.update(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.prevFast = this.fastNow;
+    this.prevSlow = this.slowNow;
+    // The averages read the close alone: one number handed over, not five (each double passed to a call
+    // that is not inlined is a new heap object, and this runs on every bar).
+    const c = bar.close;
+    this.fast.update(c, c, c, c, c);
+    this.slow.update(c, c, c, c, c);
+    this.fastNow = this.fast.value();
+    this.slowNow = this.slow.value();
     this.close = bar.close;
   }
 
   inputs(out: Record<string, number>): void {
     out.close = this.close;
-    out[this.fastName] = this.fast.value();
-    out[this.slowName] = this.slow.value();
+    out[this.fastName] = this.fastNow;
+    out[this.slowName] = this.slowNow;
   }
 
   decide(): AlphaSignal {
-    const f = this.fast.value();
-    const s = this.slow.value();
+    const f = this.fastNow;
+    const s = this.slowNow;
     if (this.prevFast < this.prevSlow && f > s) return LONG;
     if (this.prevFast > this.prevSlow && f < s) return this.p.longOnly ? FLAT : SHORT;
     return NO_SIGNAL;

@@ -18,6 +18,13 @@ export interface PaperBrokerConfig {
   now: () => number;
 }
 
+interface SymbolMark {
+  symbol: string;
+  /** NaN until the symbol's first bar or quote. */
+  bid: number;
+  barTime: number;
+}
+
 type PendingOrder =
   | { kind: 'open'; intent: OrderIntent }
   | { kind: 'close'; clientOrderId: string; positionId: string; reason: CloseReason };
@@ -36,8 +43,14 @@ export class PaperBroker implements BarDrivenBroker {
   private readonly open = new Map<string, Position>();
   private readonly pending: PendingOrder[] = [];
   private readonly seenOrders = new Set<string>();
-  private readonly lastBid = new Map<string, number>();
-  private readonly lastBarTime = new Map<string, number>();
+  /**
+   * Per symbol, the last bid and bar time in a box updated in place (a number set into a Map is a
+   * new heap object every bar); the box of the last symbol is kept at hand.
+   */
+  private readonly marks = new Map<string, SymbolMark>();
+  private lastMark: SymbolMark = { symbol: '', bid: NaN, barTime: -Infinity };
+  /** The open positions as a list too: scanned every bar (positionOf, equity) without an iterator. */
+  private openList: Position[] = [];
   private peakEquity: number;
   private amendCount = 0;
   private markedEquity: number;
@@ -108,7 +121,7 @@ export class PaperBroker implements BarDrivenBroker {
   }
 
   positions(): readonly Position[] {
-    return [...this.open.values()];
+    return this.openList.slice();
   }
 
   /**
@@ -118,12 +131,13 @@ export class PaperBroker implements BarDrivenBroker {
    * Its entry commission was booked in the record, not again here.
    */
   adopt(p: Position): void {
-    this.open.set(p.id, { ...p });
+    this.opened({ ...p });
     this.seenOrders.add(p.id);
   }
 
   positionOf(agentId: string, symbol: string): Position | undefined {
-    for (const p of this.open.values()) if (p.agentId === agentId && p.symbol === symbol) return p;
+    const list = this.openList;
+    for (let i = 0; i < list.length; i++) if (list[i].agentId === agentId && list[i].symbol === symbol) return list[i];
     return undefined;
   }
 
@@ -172,21 +186,23 @@ export class PaperBroker implements BarDrivenBroker {
   /** Equity alone, without building an AccountState: the backtest samples it every bar. */
   equity(): number {
     let open = 0;
-    for (const p of this.open.values()) open += this.openPnl(p);
+    const list = this.openList;
+    for (let i = 0; i < list.length; i++) open += this.openPnl(list[i]);
     return fromCents(this.balanceCents) + open;
   }
 
   onBar(symbol: string, bar: Bar): void {
     // A bar delivered again (a reconnecting feed, a restart) must not fill or stop anything a second time.
-    if (bar.time <= (this.lastBarTime.get(symbol) ?? -Infinity)) return;
-    this.lastBarTime.set(symbol, bar.time);
+    const mark = this.markOf(symbol);
+    if (bar.time <= mark.barTime) return;
+    mark.barTime = bar.time;
     this.trade(symbol, bar);
   }
 
   private trade(symbol: string, bar: Bar): void {
     if (this.pending.length > 0) this.fillPendingAtOpen(symbol, bar);
     if (this.open.size > 0) this.checkStopsAndTargets(symbol, bar);
-    this.lastBid.set(symbol, bar.close);
+    this.markOf(symbol).bid = bar.close;
     const eq = this.open.size > 0 ? this.equity() : fromCents(this.balanceCents);
     this.markedEquity = eq;
     if (eq > this.peakEquity) this.peakEquity = eq;
@@ -201,6 +217,23 @@ export class PaperBroker implements BarDrivenBroker {
   onQuote(symbol: string, time: number, bid: number): void {
     // Quotes are not bars: several may share a time, and none replaces the bar record.
     this.trade(symbol, { time, open: bid, high: bid, low: bid, close: bid, volume: 0 });
+  }
+
+  private markOf(symbol: string): SymbolMark {
+    if (this.lastMark.symbol === symbol) return this.lastMark;
+    let m = this.marks.get(symbol);
+    if (!m) this.marks.set(symbol, (m = { symbol, bid: NaN, barTime: -Infinity }));
+    return (this.lastMark = m);
+  }
+
+  private opened(p: Position): void {
+    this.open.set(p.id, p);
+    this.openList = [...this.open.values()];
+  }
+
+  private closed(p: Position): void {
+    this.open.delete(p.id);
+    this.openList = this.openList.filter((x) => x !== p);
   }
 
   private fillPendingAtOpen(symbol: string, bar: Bar): void {
@@ -245,7 +278,7 @@ export class PaperBroker implements BarDrivenBroker {
       takeProfit: entry.takeProfit,
       entryCommissionCents: commissionCents,
     };
-    this.open.set(p.id, p);
+    this.opened(p);
     this.emit({
       id: eventId.positionOpened(p.id),
       type: 'position.opened',
@@ -256,7 +289,7 @@ export class PaperBroker implements BarDrivenBroker {
   }
 
   private checkStopsAndTargets(symbol: string, bar: Bar): void {
-    for (const p of this.open.values()) {
+    for (const p of this.openList) {
       if (p.symbol !== symbol || (p.stopLoss === null && p.takeProfit === null)) continue;
       const exit = barrierExit(this.cfg.instrument(symbol), this.cfg.costs, p.side, p.stopLoss, p.takeProfit, bar.open, bar.high, bar.low);
       if (exit) this.realise(p, exit.price, bar.time, exit.reason);
@@ -269,7 +302,7 @@ export class PaperBroker implements BarDrivenBroker {
     const exitCommissionCents = this.commissionCents(spec, p.volumeUnits, exitPrice);
     const grossPnlCents = toCents(p.side * (exitPrice - p.entryPrice) * p.volumeUnits);
     this.balanceCents += grossPnlCents - exitCommissionCents;
-    this.open.delete(p.id);
+    this.closed(p);
     const commissionCents = p.entryCommissionCents + exitCommissionCents;
     this.emit({
       id: eventId.positionClosed(p.id),
@@ -294,14 +327,15 @@ export class PaperBroker implements BarDrivenBroker {
   }
 
   private openPnl(p: Position): number {
-    const bid = this.lastBid.get(p.symbol) ?? p.entryPrice;
+    const b = this.marks.get(p.symbol)?.bid;
+    const bid = b === undefined || Number.isNaN(b) ? p.entryPrice : b;
     const exit = p.side === 1 ? bid : askOf(this.cfg.instrument(p.symbol), this.cfg.costs, bid);
     return p.side * (exit - p.entryPrice) * p.volumeUnits;
   }
 
   private usedMargin(): number {
     let m = 0;
-    for (const p of this.open.values()) m += (p.entryPrice * p.volumeUnits) / this.cfg.leverage;
+    for (const p of this.openList) m += (p.entryPrice * p.volumeUnits) / this.cfg.leverage;
     return m;
   }
 
