@@ -51,6 +51,8 @@ export class EvolutionPool {
   private closed = false;
   /** Workers started so far (replacements included). */
   spawned = 0;
+  /** Batches of jobs sent so far (one message each). */
+  batches = 0;
 
   constructor(readonly size = Math.max(1, availableParallelism())) {}
 
@@ -113,6 +115,7 @@ export class EvolutionPool {
       worker.ref();
       const fresh = this.holds.get(worker) !== key;
       this.holds.set(worker, key);
+      this.batches++;
       worker.postMessage({ id: this.nextId++, seriesKey: key, ...(fresh ? { series: tasks[0].series } : {}), jobs: tasks.map((t) => t.job) } satisfies EvolutionRequest);
     }
   }

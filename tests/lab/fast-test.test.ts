@@ -16,6 +16,7 @@ import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { TRADEGUARD, type Cell } from '../../workers/lab/cell.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { bundled } from '../helpers/bundled.ts';
+import { EvolutionPool } from '../../relay/lab/evolution-pool.ts';
 
 // The fast cell test (evolution's in-sample screen) against the engine's backtest
 // through testCell: the same trades, one for one, and the same metrics and error.
@@ -173,4 +174,25 @@ describe('batch columns', () => {
       expect(Array.from(got)).toEqual(want);
     }
   });
+});
+
+describe('the evolution pool', () => {
+  it('answers jobs sent together in batches, each with its own test, equal to this thread', async () => {
+    const period = { from: first, to: split };
+    const sources = BUILTIN_CELLS.flatMap((c) => [c.source, c.source.replace(/14\)/g, '10)')]);
+    const jobs: EvaluationJob[] = sources.flatMap((source, k) => (['fast', 'full'] as const).map((mode) => ({ strategy: `lab:pool-${k}-${mode}`, name: `pool ${k}`, source, period, sample: 'in' as const, mode })));
+    const pool = new EvolutionPool(2);
+    try {
+      const evaluate = pool.evaluator(eurusd);
+      const got = await Promise.all(jobs.map(evaluate));
+      expect(pool.spawned).toBe(2);
+      expect(pool.batches).toBeLessThan(jobs.length);
+      const here = inProcessEvaluator(eurusd);
+      for (let k = 0; k < jobs.length; k++) expect(got[k]).toEqual(await here(jobs[k]));
+      // The fast and the full test of one source agree.
+      for (let k = 0; k < jobs.length; k += 2) expect(got[k]).toEqual(got[k + 1]);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
 });
