@@ -104,8 +104,9 @@ interface Chain {
 
 const CONTEXT_ENTRIES = Object.entries(CONTEXT_INPUTS) as [keyof typeof CONTEXT_INPUTS, string][];
 // Reasons of the bars that do nothing, built once: they are most bars of a backtest.
-const HELD_NO_SIGNAL = { 1: 'held long: no signal', '-1': 'held short: no signal' } as const;
-const ASSET_LOCKED = { 1: 'skipped: asset locked (already long)', '-1': 'skipped: asset locked (already short)' } as const;
+// Chosen by a comparison, not looked up by the side: -1 is no array index, so `table[-1]` turns it into a string on every bar.
+const heldNoSignal = (side: Side) => (side === 1 ? 'held long: no signal' : 'held short: no signal');
+const assetLocked = (side: Side) => (side === 1 ? 'skipped: asset locked (already long)' : 'skipped: asset locked (already short)');
 
 /**
  * One agent's decision loop, per closed bar and symbol:
@@ -245,8 +246,8 @@ export class AgentRunner {
     s.strategy.sync?.(position?.side ?? 0, position ? s.barsInPosition + 1 : 0);
     const signal = s.strategy.decide();
     const dir = signal.direction;
-    if (dir === null) return this.decide(symbol, bar, 'hold', position ? HELD_NO_SIGNAL[position.side] : 'held flat: no signal', dir, inputs);
-    if (position && position.side === dir) return this.decide(symbol, bar, 'hold', ASSET_LOCKED[position.side], dir, inputs);
+    if (dir === null) return this.decide(symbol, bar, 'hold', position ? heldNoSignal(position.side) : 'held flat: no signal', dir, inputs);
+    if (position && position.side === dir) return this.decide(symbol, bar, 'hold', assetLocked(position.side), dir, inputs);
     if (!position && dir === 0) return this.decide(symbol, bar, 'hold', 'held flat: signal is flat', dir, inputs);
 
     if (position && dir === 0) {
@@ -301,7 +302,7 @@ export class AgentRunner {
         const models = chain.alpha ? { alpha: { model: chain.alpha.model.id, ...a } } : undefined;
         // A model's "flat" means no edge, not "close": positions are left to their stops, targets and exits.
         if (chain.alpha && a.direction === 0) this.decide(it.symbol, it.bar, 'hold', `held: alpha says flat (confidence ${a.confidence.toFixed(2)})`, 0, it.inputs, undefined, models);
-        else if (it.position && it.position.side === a.direction) this.decide(it.symbol, it.bar, 'hold', ASSET_LOCKED[it.position.side], a.direction, it.inputs, undefined, models);
+        else if (it.position && it.position.side === a.direction) this.decide(it.symbol, it.bar, 'hold', assetLocked(it.position.side), a.direction, it.inputs, undefined, models);
         else {
           proposals.push(it);
           continue;
