@@ -10,6 +10,7 @@ import { manifestProblems } from '../../workers/models/bundle/manifest.ts';
 import { buildFeatureMatrix } from '../../workers/features/spec/index.ts';
 import { compileFeatureSpec } from '../../workers/lab/feature-spec.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
+import { datasetFromBacktest } from '../../workers/dataset/from-backtest.ts';
 import { loadChain } from '../../relay/cli/load-models.ts';
 import type { EngineEventOf } from '../../workers/trading/events.ts';
 import { DEFAULT_AGENT, agentConfigProblems, type AgentConfig } from '../../workers/engine/agent-config.ts';
@@ -124,6 +125,13 @@ describe('a model bundle declaring its features in the strategy language', () =>
       // The alpha's sign is the gap's: long above the average, short below.
       expect(e.payload.direction).toBe(Math.sign(m.values[i * 2]));
     }
+    // The retraining export reads the same vectors; the declared spec's columns are numbered in the manifest's order, and it says so.
+    const ds = datasetFromBacktest({ series: [series], agent, initialCash: 10_000, leverage: 30, costs: NO_COSTS, models: chain.models }, result);
+    expect(ds.header).toContain('raw_f0');
+    expect(ds.header).toContain('x_f1');
+    expect(ds.rows).toHaveLength(entries.length);
+    expect(ds.rows[0][ds.header.indexOf('raw_f0')]).toBe(entries[0].payload.features!.raw[0]);
+    expect(ds.notes.join(' ')).toMatch(/feature spec gap-v1 is declared by the model bundle: its 2 columns are numbered f0\.\.f1/);
   });
 
   it('refuses an agent whose models declare one feature spec id two ways', async () => {

@@ -4,7 +4,7 @@ import type { CostModel } from '../market/costs.ts';
 import type { InstrumentSpec } from '../market/instrument.ts';
 import { csvLine } from '../market/csv-write.ts';
 import { lowerBound } from '../market/merge.ts';
-import { getFeatureSpec } from '../features/spec/index.ts';
+import { FEATURE_SPECS, getFeatureSpec } from '../features/spec/index.ts';
 import { INDICATORS } from '../features/indicators/index.ts';
 import { outcomeAt, resolveBarrierOptions } from '../models/labels/triple-barrier.ts';
 import type { TrainingLabels } from '../models/bundle/training-labels.ts';
@@ -87,9 +87,12 @@ export function buildDataset(input: DatasetInput): Dataset {
   }
   const specs = [...new Set(kept.map((d) => d.features!.spec))];
   if (specs.length > 1) throw new DatasetRefusal(`agent ${agent.id}'s entries read ${specs.length} feature specs (${specs.join(', ')}): one file holds one spec's columns; export each period with --from/--to`);
-  const names = getFeatureSpec(specs[0]).features.map((f) => f.name);
-
   const notes: string[] = [];
+  // A spec a model bundle declares itself (its own expressions) is not in the built-in registry: its columns are numbered in the bundle's order.
+  const builtIn = Object.hasOwn(FEATURE_SPECS, specs[0]);
+  const width = kept[0].features!.raw.length;
+  const names = builtIn ? getFeatureSpec(specs[0]).features.map((f) => f.name) : Array.from({ length: width }, (_, i) => `f${i}`);
+  if (!builtIn) notes.push(`feature spec ${specs[0]} is declared by the model bundle: its ${width} columns are numbered f0..f${width - 1} in the order of the manifest's features`);
   if (kept.length < inRange.length) notes.push(`${inRange.length - kept.length} entries recorded before feature vectors were kept are left out`);
   const tradeOf = new Map(trades.map((t) => [t.id, t]));
   const risks = entryDecisions(decisions);
