@@ -9,6 +9,8 @@ const NO_SIGNAL: AlphaSignal = { direction: null, confidence: 0 };
 const LONG: AlphaSignal = { direction: 1, confidence: 1 };
 const SHORT: AlphaSignal = { direction: -1, confidence: 1 };
 const FLAT: AlphaSignal = { direction: 0, confidence: 1 };
+/** A program without stop, target or trail: the agent's ATR multiples apply (shared, so no object per bar). */
+const NO_LEVELS: StrategyLevels = Object.freeze({ stop: null, target: null, trail: null });
 
 /**
  * Names under which a program's price distances appear in a decision's inputs
@@ -26,7 +28,11 @@ export const LEVEL_INPUTS = { stop: 'lab_stop', target: 'lab_target', trail: 'la
 export class LabStrategy implements Strategy {
   readonly warmup: number;
   readonly stream: LabStream;
-  private readonly recorded: { name: string; id: number }[];
+  /** Recorded indicator outputs: names and their nodes, side by side (no object per entry to chase each bar). */
+  private readonly names: string[];
+  private readonly ids: Int32Array;
+  /** The program sets a stop, target or trail: only then are levels read and recorded. */
+  private readonly hasLevels: boolean;
   private readonly lv: Levels = { stop: NaN, target: NaN, trail: NaN };
   private close = NaN;
 
@@ -34,7 +40,11 @@ export class LabStrategy implements Strategy {
     this.stream = new LabStream(program);
     // `warmup` counts bars, the program's is a bar index.
     this.warmup = program.warmup + 1;
-    this.recorded = program.nodes.filter((n) => n.op === 'output' && !n.stateful && n.label).map((n) => ({ name: n.label!, id: n.id }));
+    const recorded = program.nodes.filter((n) => n.op === 'output' && !n.stateful && n.label);
+    this.names = recorded.map((n) => n.label!);
+    this.ids = Int32Array.from(recorded, (n) => n.id);
+    const { stop, target, trail } = program.levels;
+    this.hasLevels = stop >= 0 || target >= 0 || trail >= 0;
   }
 
   update(bar: Bar): void {
@@ -44,8 +54,10 @@ export class LabStrategy implements Strategy {
 
   inputs(out: Record<string, number>): void {
     out.close = this.close;
-    for (const r of this.recorded) out[r.name] = this.stream.value(r.id);
-    this.stream.levels(this.lv);
+    const { names, ids, stream } = this;
+    for (let i = 0; i < ids.length; i++) out[names[i]] = stream.value(ids[i]);
+    if (!this.hasLevels) return;
+    stream.levels(this.lv);
     const { stop, target, trail } = this.program.levels;
     if (stop >= 0) out[LEVEL_INPUTS.stop] = this.lv.stop;
     if (target >= 0) out[LEVEL_INPUTS.target] = this.lv.target;
@@ -58,6 +70,7 @@ export class LabStrategy implements Strategy {
    * NaN while they warm up.
    */
   levels(): StrategyLevels {
+    if (!this.hasLevels) return NO_LEVELS;
     const lv = this.stream.levels(this.lv);
     const set = this.program.levels;
     return { stop: set.stop >= 0 ? lv.stop : null, target: set.target >= 0 ? lv.target : null, trail: set.trail >= 0 ? lv.trail : null };
