@@ -21,14 +21,16 @@ type Log = (s: string) => void;
 export const EVOLVE_HELP = `tradeguard cells evolve --parent ID|FILE [--parent ID|FILE] --seed S [--population ${EVOLUTION_DEFAULTS.population}] [--generations ${EVOLUTION_DEFAULTS.generations}]
     [--keep ${EVOLUTION_DEFAULTS.keep}] [--fitness sharpe|profitFactor|returnOverDrawdown] [--min-trades ${EVOLUTION_DEFAULTS.minTrades}] [--min-fitness X|off] [--oos-fraction X|off]
     [--in-sample FROM..TO] [--out-of-sample FROM..TO] [--symbol EURUSD] [--timeframe H1] [--data F.csv]
-    [--data-dir DIR] [--workspace demo|live] [--threads N] [--resume RUN_ID] [--json]
+    [--data-dir DIR] [--workspace demo|live] [--threads N] [--evaluation fast|full] [--resume RUN_ID] [--json]
 
 Breeds children of the parent cells (a stored cell's id, a built-in cell's name, or a program file, stored first
 as a cell) on the in-sample period, keeps the fittest, and tests the survivors on the out-of-sample period.
 Every child is stored as a cell of the run in the relay's record (--data-dir, default ./data). Periods are
 YYYY-MM-DD[ HH:mm] UTC; by default the first 70 % of the bars are in sample and the rest out of sample.
 Bars: the record's stored ones, else --data (default the bundled EURUSD H1). --threads: backtests at once on
-worker threads (default: the cores), 0 in this thread. Ctrl-C stops after the backtests under way; --resume RUN_ID
+worker threads (default: the cores), 0 in this thread. --evaluation: how children are tested in sample, fast (default:
+the engine's fills without the engine, the same trades for about a tenth of the work) or full (the engine's
+backtest); survivors are always tested by the full backtest. Ctrl-C stops after the backtests under way; --resume RUN_ID
 with the same options continues the run.`;
 
 /** `tradeguard cells evolve ...`; returns the exit code (0 done, 1 stopped before the end). */
@@ -53,6 +55,7 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
       'data-dir': { type: 'string' },
       workspace: { type: 'string' },
       threads: { type: 'string' },
+      evaluation: { type: 'string' },
       resume: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -123,6 +126,8 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
       outOfSample,
       ...(minFitness !== undefined ? { minFitness } : {}),
       ...(oosFraction !== undefined ? { oosFraction } : {}),
+      // Checked with the rest of the spec below (a word other than fast or full is refused there).
+      ...(o.evaluation !== undefined ? { evaluation: o.evaluation as EvolutionSpec['evaluation'] } : {}),
     };
     const problems = evolutionSpecProblems({ ...spec, parents: ['checked below'] });
     if (problems.length) throw new UserError(problems.map((p) => `${flagOf(p.field)} ${p.message}`).join('; '));
@@ -135,7 +140,7 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
       pool = p;
       evaluate = p.evaluator(series);
     }
-    log(`evolving ${spec.parents.join(' x ')} on ${symbol} ${timeframe}: in sample ${utc(inSample.from)} to ${utc(inSample.to)}, out of sample ${utc(outOfSample.from)} to ${utc(outOfSample.to)}; seed ${spec.seed}, ${spec.generations} generations of ${spec.population}, keep ${spec.keep} by ${FITNESS_WORDS[spec.fitness]} (at least ${spec.minTrades} trades); ${threads > 0 ? `${threads} worker threads` : 'in this thread'}`);
+    log(`evolving ${spec.parents.join(' x ')} on ${symbol} ${timeframe}: in sample ${utc(inSample.from)} to ${utc(inSample.to)}, out of sample ${utc(outOfSample.from)} to ${utc(outOfSample.to)}; seed ${spec.seed}, ${spec.generations} generations of ${spec.population}, keep ${spec.keep} by ${FITNESS_WORDS[spec.fitness]} (at least ${spec.minTrades} trades), ${spec.evaluation === 'full' ? 'children backtested in full' : 'children tested fast'}; ${threads > 0 ? `${threads} worker threads` : 'in this thread'}`);
     process.on('SIGINT', onInt);
     let previous = -1;
     let bred = false;

@@ -36,7 +36,7 @@ describe('tradeguard cells evolve', () => {
     const text = r.out.join('\n');
     expect(text).toContain(`started a new record ${join(dir, 'tradeguard.sqlite')}`);
     expect(text).toMatch(/stored .*ema\.lab as cell ema-lab-[0-9a-f]{8} \((🟢 alive|💀 dead — .+)\)/);
-    expect(text).toMatch(/evolving sma-cross x ema-lab-[0-9a-f]{8} on EURUSD H1: in sample 2017-04-19 00:00 to 2017-11-30 23:59, out of sample 2017-12-01 00:00 to 2018-02-07 23:59; seed 3, 2 generations of 5, keep 2 by Sharpe \(at least 5 trades\); in this thread/);
+    expect(text).toMatch(/evolving sma-cross x ema-lab-[0-9a-f]{8} on EURUSD H1: in sample 2017-04-19 00:00 to 2017-11-30 23:59, out of sample 2017-12-01 00:00 to 2018-02-07 23:59; seed 3, 2 generations of 5, keep 2 by Sharpe \(at least 5 trades\), children tested fast; in this thread/);
     expect(r.out.filter((l) => /^generation [12]\/2: \d+\/12 backtests, \d+ discarded, \d+ duplicates; best evo-3-[0-9a-f]{8}-g[12]-\d Sharpe -?\d/.test(l))).toHaveLength(2);
     const done = /run (evo-3-[0-9a-f]{8}) done: 10 children/.exec(text);
     expect(done).not.toBeNull();
@@ -57,6 +57,19 @@ describe('tradeguard cells evolve', () => {
     expect(r.code).toBe(0);
     // Run ids differ (the CLI's clock is the wall clock), and so do the folders: nothing else.
     const norm = (lines: string[], d: string) => lines.map((l) => l.replaceAll(d, 'DIR').replace(/evo-3-[0-9a-f]{8}/g, 'RUN').replace(/ema-lab-[0-9a-f]{8}/g, 'EMA').replace(/; (in this thread|2 worker threads)$/, ''));
+    expect(norm(r.out, dir)).toEqual(norm(first.out, first.dir));
+  }, 120_000);
+
+  it('with --evaluation full (every child through the engine backtest) breeds the same children and survivors as the fast test', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'ema.lab'), EMA);
+    const r = await cli(['cells', 'evolve', '--parent', 'sma-cross', '--parent', join(dir, 'ema.lab'), ...RUN, '--data-dir', dir, '--threads', '0', '--evaluation', 'full']);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toContain('(at least 5 trades), children backtested in full; in this thread');
+    // The fast test gives the engine's trades, so the fitness that picks the parents of each generation is the same.
+    const norm = (lines: string[], d: string) =>
+      lines.map((l) => l.replaceAll(d, 'DIR').replace(/evo-3-[0-9a-f]{8}/g, 'RUN').replace(/ema-lab-[0-9a-f]{8}/g, 'EMA').replace(/children (tested fast|backtested in full)/, 'children tested'));
     expect(norm(r.out, dir)).toEqual(norm(first.out, first.dir));
   }, 120_000);
 
@@ -83,6 +96,7 @@ describe('tradeguard cells evolve', () => {
       [['--parent', 'sma-cross', ...RUN, '--in-sample', '2017-04-19'], /--in-sample must be FROM\.\.TO/],
       [['--parent', 'sma-cross', ...RUN, '--out-of-sample', '2017-05-01..2017-06-01'], /--out-of-sample overlaps the in-sample period/],
       [['--parent', 'sma-cross', ...RUN, '--fitness', 'luck'], /--fitness must be one of sharpe, profitFactor, returnOverDrawdown/],
+      [['--parent', 'sma-cross', ...RUN, '--evaluation', 'slow'], /--evaluation must be 'fast' or 'full' \(got "slow"\)/],
       [['--parent', join(dir, 'bad.lab'), ...RUN], /bad\.lab does not compile \(1 error\):\n.*bad\.lab: line 1, column 11: error: unknown function "rsii"/],
     ];
     for (const [args, message] of cases) {
