@@ -6,7 +6,8 @@ import { RULE_DEFAULTS } from '../../../workers/risk/limits.ts';
 import { fmt } from '../../components/format.ts';
 import { notify } from '../../components/toasts.tsx';
 import { useWorkspace } from '../../state/workspace.ts';
-import { checkForm, emptyForm, paramsText, slug, type AgentForm, type FieldKey, type FormContext } from './agent-form.ts';
+import { WATCHLIST_SYMBOL } from '../../../workers/cells/watchlist.ts';
+import { checkForm, emptyForm, paramsText, refusalField, slug, type AgentForm, type FieldKey, type FormContext } from './agent-form.ts';
 
 const STREAK = RULE_DEFAULTS.streakSizing;
 const KELLY = RULE_DEFAULTS.kelly;
@@ -29,9 +30,15 @@ export function CreateAgentForm(props: { ctx: FormContext; onCreated: (id: strin
   const touch = (k: FieldKey) => setTouched((s) => new Set(s).add(k));
 
   const symbols = createMemo(() => [...new Set(props.ctx.series.map((s) => s.symbol))]);
+  // With @watchlist the symbols are known when the agent is created: every stored timeframe is offered.
   const timeframes = createMemo(() =>
-    [...new Set(props.ctx.series.filter((s) => form.symbols.includes(s.symbol)).map((s) => s.timeframe))].sort((a, b) => TIMEFRAME_MS[a] - TIMEFRAME_MS[b]),
+    [...new Set(props.ctx.series.filter((s) => form.symbols.includes(s.symbol) || form.symbols.includes(WATCHLIST_SYMBOL)).map((s) => s.timeframe))].sort((a, b) => TIMEFRAME_MS[a] - TIMEFRAME_MS[b]),
   );
+  /** The host's refusal of @watchlist (an empty watchlist): shown at the symbols, not under the button. */
+  const symbolRefusal = () => {
+    const r = refusal();
+    return r && refusalField(r, form) === 'symbols' ? r : null;
+  };
   const modelsOf = (role: 'alpha' | 'risk' | 'guard') => props.ctx.models.filter((m) => m.role === role);
 
   const set = <K extends keyof AgentForm>(k: K, v: AgentForm[K]) => {
@@ -163,7 +170,7 @@ export function CreateAgentForm(props: { ctx: FormContext; onCreated: (id: strin
             <For each={modelsOf('guard')}>{(m) => <option value={m.id}>{m.id}</option>}</For>
           </select>
         </Field>
-        <fieldset class="field" classList={{ invalid: problemsOf('symbols').length > 0 }}>
+        <fieldset class="field" classList={{ invalid: problemsOf('symbols').length > 0 || symbolRefusal() !== null }}>
           <legend>Symbols</legend>
           <div class="choices">
             <For each={symbols()} fallback={<span class="hint">no bars stored: import some on the Data page</span>}>
@@ -179,8 +186,22 @@ export function CreateAgentForm(props: { ctx: FormContext; onCreated: (id: strin
                 </label>
               )}
             </For>
+            <label title="the screener's watchlist as it is when the agent is created (Lab > Screener)">
+              <input
+                type="checkbox"
+                name="symbol-@watchlist"
+                checked={form.symbols.includes(WATCHLIST_SYMBOL)}
+                onChange={(e) => set('symbols', e.currentTarget.checked ? [...form.symbols, WATCHLIST_SYMBOL] : form.symbols.filter((x) => x !== WATCHLIST_SYMBOL))}
+              />{' '}
+              Watchlist ({WATCHLIST_SYMBOL})
+            </label>
           </div>
           <Problems list={problemsOf('symbols')} />
+          <Show when={symbolRefusal()}>
+            <span class="problem" role="alert" data-symbols-refusal>
+              Not created: {symbolRefusal()}
+            </span>
+          </Show>
         </fieldset>
         <Field label="Timeframe" k="timeframe" problems={problemsOf('timeframe')}>
           <select name="timeframe" value={form.timeframe} onChange={(e) => set('timeframe', e.currentTarget.value as AgentForm['timeframe'])}>
@@ -277,7 +298,7 @@ export function CreateAgentForm(props: { ctx: FormContext; onCreated: (id: strin
         <button type="submit" class="primary" disabled={busy()} data-create-submit>
           {busy() ? 'Creating…' : 'Create agent'}
         </button>
-        <Show when={refusal()}>
+        <Show when={refusal() && !symbolRefusal()}>
           <p class="problem" role="alert" data-create-refusal>
             Not created: {refusal()}
           </p>

@@ -4,6 +4,7 @@ import { DEFAULT_CHAIN } from '../../../workers/models/chain/chain-policy.ts';
 import { declaredThresholds, type ModelManifest } from '../../../workers/models/bundle/manifest.ts';
 import { RULE_STRATEGIES } from '../../../workers/strategies/index.ts';
 import { RULE_DEFAULTS, type RiskLimits } from '../../../workers/risk/limits.ts';
+import { isWatchlistSymbol } from '../../../workers/cells/watchlist.ts';
 
 /**
  * The create-agent form as plain data, and its check. The rules of a valid
@@ -171,6 +172,15 @@ function optional(text: string): number | null {
   return text.trim() === '' ? null : Number(text);
 }
 
+/**
+ * The field a host's refusal of the create command is about: the symbols when
+ * it refused @watchlist (the watchlist is empty, or could not be read), else
+ * the form as a whole (shown under the button).
+ */
+export function refusalField(reason: string, f: Pick<AgentForm, 'symbols'>): 'symbols' | 'form' {
+  return f.symbols.some(isWatchlistSymbol) && /watchlist/i.test(reason) ? 'symbols' : 'form';
+}
+
 export interface CheckedForm {
   config: AgentConfig | null;
   schedule: AgentSchedule;
@@ -217,6 +227,8 @@ export function checkForm(f: AgentForm, ctx: FormContext): CheckedForm {
 
   const stored = (s: string) => ctx.series.filter((x) => x.symbol === s).map((x) => x.timeframe);
   for (const s of f.symbols) {
+    // @watchlist's symbols are known only when the host creates the agent (it refuses an empty watchlist then).
+    if (isWatchlistSymbol(s)) continue;
     if (!stored(s).includes(f.timeframe)) add('timeframe', `${s} has no ${f.timeframe} bars stored (stored: ${stored(s).join(', ') || 'none'})`);
   }
   if (f.mode === 'live' && !ctx.brokerConnected) add('mode', 'live trading needs a connected broker account (connect one in Settings)');
