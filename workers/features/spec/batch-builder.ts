@@ -4,6 +4,7 @@ import { BAR_FIELDS, CONTEXT_FIELDS } from './spec.ts';
 import type { BarField, ContextColumns, FeatureSpec, InputLayout, Kernel } from './spec.ts';
 import { indicatorDef } from './indicator-source.ts';
 import { buildKernels } from './define.ts';
+import { BatchWorkspace } from './batch-workspace.ts';
 
 /** Features of a whole series, row-major: feature `j` of bar `i` is `values[i * cols + j]`. */
 export interface FeatureMatrix {
@@ -27,6 +28,11 @@ export interface BatchOptions {
    * faulting in hundreds of fresh megabytes per million bars.
    */
   into?: Float64Array;
+  /**
+   * Columns to reuse between builds (see BatchWorkspace): without it each build
+   * allocates its own. The values are the same either way.
+   */
+  workspace?: BatchWorkspace;
 }
 
 /** Bars per block: the block's inputs (slots × BLOCK doubles) and its output rows stay in L2 while 60 kernels sweep them. */
@@ -52,9 +58,10 @@ export function buildFeatureMatrix(spec: FeatureSpec, series: BarColumns, contex
   const col: Float64Array[] = Array.from({ length: S }, () => NO_COLUMN);
   const lag = new Int32Array(S);
   const block = new Float64Array(S * BLOCK);
+  const ws = opts.workspace ?? new BatchWorkspace();
 
   BAR_FIELDS.forEach((f, k) => (col[L.barSlots[k]] = series[f]));
-  CONTEXT_FIELDS.forEach((f, k) => (col[L.contextSlots[k]] = contextColumn(context?.[f], f, n)));
+  CONTEXT_FIELDS.forEach((f, k) => (col[L.contextSlots[k]] = contextColumn(context?.[f], f, n, ws)));
   const bindLags = (lags: Int32Array) => {
     for (const s of lags) {
       col[s] = col[L.slots[s].base!];
@@ -63,18 +70,26 @@ export function buildFeatureMatrix(spec: FeatureSpec, series: BarColumns, contex
   };
   bindLags(L.earlyLags);
 
-  computeSeries(L, col, lag, block, n);
-  for (const ind of L.indicators) runIndicator(ind, series, col, n);
+  // A context field left out is all zeros: its block rows stay as allocated (0) instead of being copied every block.
+  const zeros = ws.zeros(n);
+  const copied = Int32Array.from(col.keys()).filter((s) => !(col[s] === zeros && lag[s] === 0));
+  computeSeries(L, col, lag, copied, block, n, ws);
+  for (const ind of L.indicators) runIndicator(ind, series, col, n, ws);
   bindLags(L.lateLags);
+  const all = Int32Array.from(col.keys()).filter((s) => !(col[s] === zeros && lag[s] === 0));
 
   const F = spec.features.length;
   const values = opts.into ? opts.into.subarray(0, n * F) : new Float64Array(n * F);
   if (values.length < n * F) throw new Error(`buildFeatureMatrix: "into" holds ${opts.into!.length} values, ${n} bars need ${n * F}`);
   const kernels = buildKernels(L, spec.features.map((f) => f.build), BLOCK);
+  // Kernels write feature-major into a block of their own (stride 1), then one pass turns it into
+  // rows: writing straight into the rows would touch a different cache line on every value.
+  const outBlock = new Float64Array(F * BLOCK);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const m = Math.min(BLOCK, n - i0);
-    fillBlock(block, col, lag, S, i0, m);
-    for (let j = 0; j < F; j++) kernels[j](block, m, values, i0 * F + j, F);
+    fillBlock(block, col, lag, all, i0, m);
+    for (let j = 0; j < F; j++) kernels[j](block, m, outBlock, j * BLOCK, 1);
+    blockToRows(outBlock, m, F, values, i0 * F);
   }
   return { specId: spec.id, version: spec.version, names: spec.features.map((f) => f.name), rows: n, cols: F, warmup: spec.warmup, values };
 }
@@ -91,9 +106,10 @@ function customMatrix(spec: FeatureSpec, series: BarColumns, opts: BatchOptions)
 
 const NO_COLUMN = new Float64Array(0);
 
-/** Slots [0, upTo) of bars [i0, i0 + m) into the slot-major block: what the streaming builder holds after each of those bars. */
-function fillBlock(block: Float64Array, col: Float64Array[], lag: Int32Array, upTo: number, i0: number, m: number): void {
-  for (let s = 0; s < upTo; s++) {
+/** Slots `slots` of bars [i0, i0 + m) into the slot-major block: what the streaming builder holds after each of those bars. */
+function fillBlock(block: Float64Array, col: Float64Array[], lag: Int32Array, slots: Int32Array, i0: number, m: number): void {
+  for (let k = 0; k < slots.length; k++) {
+    const s = slots[k];
     const at = s * BLOCK;
     const from = i0 - lag[s];
     // Bars before the series start have no lagged value yet.
@@ -105,15 +121,24 @@ function fillBlock(block: Float64Array, col: Float64Array[], lag: Int32Array, up
   }
 }
 
-/** Derived series block by block: series slots come right after bar, context and early lags, so a prefix fill suffices. */
-function computeSeries(L: InputLayout, col: Float64Array[], lag: Int32Array, block: Float64Array, n: number): void {
+/** Feature-major block (feature j of bar i at j * BLOCK + i) into m rows of F values from `at`. */
+function blockToRows(outBlock: Float64Array, m: number, F: number, values: Float64Array, at: number): void {
+  for (let i = 0; i < m; i++) {
+    const row = at + i * F;
+    for (let j = 0; j < F; j++) values[row + j] = outBlock[j * BLOCK + i];
+  }
+}
+
+/** Derived series block by block: series slots come right after bar, context and early lags, so filling the slots before them suffices. */
+function computeSeries(L: InputLayout, col: Float64Array[], lag: Int32Array, copied: Int32Array, block: Float64Array, n: number, ws: BatchWorkspace): void {
   if (L.series.length === 0) return;
   const first = L.series[0].slot;
+  const before = copied.filter((s) => s < first);
   const kernels: Kernel[] = buildKernels(L, L.series.map((s) => s.build), BLOCK);
-  const outs = L.series.map((s) => (col[s.slot] = new Float64Array(n)));
+  const outs = L.series.map((s) => (col[s.slot] = ws.column(s.slot, n)));
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const m = Math.min(BLOCK, n - i0);
-    fillBlock(block, col, lag, first, i0, m);
+    fillBlock(block, col, lag, before, i0, m);
     for (let k = 0; k < kernels.length; k++) {
       const at = (first + k) * BLOCK;
       kernels[k](block, m, block, at, 1); // into the block, where a later series may read it
@@ -122,7 +147,7 @@ function computeSeries(L: InputLayout, col: Float64Array[], lag: Int32Array, blo
   }
 }
 
-function runIndicator(ind: InputLayout['indicators'][number], series: BarColumns, col: Float64Array[], n: number): void {
+function runIndicator(ind: InputLayout['indicators'][number], series: BarColumns, col: Float64Array[], n: number, ws: BatchWorkspace): void {
   const def = indicatorDef(ind.key);
   const start = Math.min(ind.start, n);
   let input: OhlcvColumns = series;
@@ -132,22 +157,20 @@ function runIndicator(ind: InputLayout['indicators'][number], series: BarColumns
     const v = col[ind.on].subarray(start);
     input = { open: v, high: v, low: v, close: v, volume: v };
   }
-  const outs = def.batch(input, ind.params);
+  // Written in place: full columns, the indicator filling [start, n) and the bars before it NaN.
+  const full = Array.from(ind.outSlots, (slot) => ws.column(slot, n).fill(NaN, 0, start));
+  const outs = def.batch(input, ind.params, start === 0 ? full : full.map((c) => c.subarray(start)));
   ind.outSlots.forEach((slot, k) => {
     const o = outs[k];
     if (o.length !== n - start) throw new Error(`indicator ${ind.key} returned ${o.length} rows for ${n - start} bars`);
-    if (start === 0) {
-      col[slot] = o;
-    } else {
-      const full = new Float64Array(n).fill(NaN, 0, start);
-      full.set(o, start);
-      col[slot] = full;
-    }
+    // Every indicator honours `out`; one that returned its own array instead is copied in.
+    if (o.buffer !== full[k].buffer) full[k].set(o, start);
+    col[slot] = full[k];
   });
 }
 
-function contextColumn(c: ArrayLike<number> | undefined, field: string, n: number): Float64Array {
-  if (c === undefined) return new Float64Array(n);
+function contextColumn(c: ArrayLike<number> | undefined, field: string, n: number, ws: BatchWorkspace): Float64Array {
+  if (c === undefined) return ws.zeros(n);
   if (c.length !== n) throw new Error(`buildFeatureMatrix: context column "${field}" has ${c.length} rows, the series has ${n}`);
   return c instanceof Float64Array ? c : Float64Array.from(c);
 }

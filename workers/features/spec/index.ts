@@ -5,6 +5,7 @@ import { lookupTable } from '../../util/own.ts';
 export type { ContextColumns, ContextField, FeatureDef, FeatureGroup, FeatureSpec, TradeContext } from './spec.ts';
 export { BAR_FIELDS, CONTEXT_FIELDS } from './spec.ts';
 export { buildFeatureMatrix, type BarColumns, type BatchOptions, type FeatureMatrix } from './batch-builder.ts';
+export { BatchWorkspace } from './batch-workspace.ts';
 export { StreamingFeatureBuilder } from './streaming-builder.ts';
 export { describeSpec } from './describe.ts';
 export { RISK_OBS_V1 } from './risk-obs-v1.ts';

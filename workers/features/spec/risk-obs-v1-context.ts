@@ -11,13 +11,46 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const TWO_PI = 2 * Math.PI;
 
+const MINUTE_MS = 60_000;
+/** 2^52 ms (year 142,000): below it whole days times DAY_MS stay exact doubles. */
+const EXACT_MS = 2 ** 52;
+
+/*
+ * Bars open on whole minutes, so the angle takes at most 1,440 values a day and
+ * 7 a week: the sines and cosines come from tables filled with the very same
+ * expression on the same doubles (bit for bit what the formula gives), computed
+ * once. Anything else (zero or negative, fractional-minute, NaN or huge times: -0 keeps its sign) takes the
+ * formula itself. Math.sin/cos per bar cost more than all the ratio features together, and
+ * so does `%` on doubles (a call to fmod): the day and the time of day come from one
+ * division and a subtraction instead, which is exact in that range (fmod is exact too).
+ */
+const hourAngle = (t: number) => (TWO_PI * ((t % DAY_MS) / HOUR_MS)) / 24;
+const dowAngle = (t: number) => (TWO_PI * ((Math.floor(t / DAY_MS) + 3) % 7)) / 7;
+const tables = new Map<string, Float64Array>();
+function table(key: string, size: number, f: (k: number) => number): Float64Array {
+  let t = tables.get(key);
+  if (t === undefined) {
+    t = new Float64Array(size);
+    for (let k = 0; k < size; k++) t[k] = f(k);
+    tables.set(key, t);
+  }
+  return t;
+}
+
 /** Fractional UTC hour of the bar's open (M30 bars fall between whole hours), as an angle. */
 const hourFeature = (name: string, formula: string, trig: 'sin' | 'cos') =>
   feature(name, 'time', '-1..1', formula, (s) => {
     const T = s('time');
     const f = trig === 'sin' ? Math.sin : Math.cos;
+    // Entry m: the value at minute m of the day, i.e. for t % DAY_MS = m · MINUTE_MS exactly.
+    const byMinute = table('hour_' + trig, DAY_MS / MINUTE_MS, (m) => f(hourAngle(m * MINUTE_MS)));
     return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) out[o + i * os] = f((TWO_PI * ((x[T + i] % DAY_MS) / HOUR_MS)) / 24);
+      for (let i = 0; i < n; i++) {
+        const t = x[T + i];
+        const r = t - Math.floor(t / DAY_MS) * DAY_MS; // t % DAY_MS when 0 < t < EXACT_MS and 0 <= r < DAY_MS
+        const m = r / MINUTE_MS; // a whole minute m exactly when m · MINUTE_MS gives r back
+        out[o + i * os] = t > 0 && t < EXACT_MS && r >= 0 && r < DAY_MS && m === Math.floor(m) && m * MINUTE_MS === r ? byMinute[m] : f(hourAngle(t));
+      }
     };
   });
 
@@ -26,8 +59,14 @@ const dowFeature = (name: string, formula: string, trig: 'sin' | 'cos') =>
   feature(name, 'time', '-1..1', formula, (s) => {
     const T = s('time');
     const f = trig === 'sin' ? Math.sin : Math.cos;
+    // Entry d: the value for weekday d, i.e. for (floor(t / DAY_MS) + 3) % 7 = d (0..6 when t > 0).
+    const byDay = table('dow_' + trig, 7, (d) => f((TWO_PI * d) / 7));
     return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) out[o + i * os] = f((TWO_PI * ((Math.floor(x[T + i] / DAY_MS) + 3) % 7)) / 7);
+      for (let i = 0; i < n; i++) {
+        const t = x[T + i];
+        // Below EXACT_MS the day number fits an int32, so `%` here is an integer remainder.
+        out[o + i * os] = t > 0 && t < EXACT_MS ? byDay[((Math.floor(t / DAY_MS) + 3) | 0) % 7] : f(dowAngle(t));
+      }
     };
   });
 
