@@ -84,11 +84,11 @@ export function buildFeatureMatrix(spec: FeatureSpec, series: BarColumns, contex
   const kernels = buildKernels(L, spec.features.map((f) => f.build), BLOCK);
   // Kernels write feature-major into a block of their own (stride 1), then one pass turns it into
   // rows: writing straight into the rows would touch a different cache line on every value.
-  const outBlock = new Float64Array(F * BLOCK);
+  const outBlock = new Float64Array(F * OUT_STRIDE);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const m = Math.min(BLOCK, n - i0);
     fillBlock(block, col, lag, all, i0, m);
-    for (let j = 0; j < F; j++) kernels[j](block, m, outBlock, j * BLOCK, 1);
+    for (let j = 0; j < F; j++) kernels[j](block, m, outBlock, j * OUT_STRIDE, 1);
     blockToRows(outBlock, m, F, values, i0 * F);
   }
   return { specId: spec.id, version: spec.version, names: spec.features.map((f) => f.name), rows: n, cols: F, warmup: spec.warmup, values };
@@ -121,11 +121,17 @@ function fillBlock(block: Float64Array, col: Float64Array[], lag: Int32Array, sl
   }
 }
 
-/** Feature-major block (feature j of bar i at j * BLOCK + i) into m rows of F values from `at`. */
+/**
+ * Distance between two features in the feature-major output block: not BLOCK, whose 2 KB would
+ * put every feature of a bar in the same two L1 cache sets while a row is gathered from them.
+ */
+const OUT_STRIDE = BLOCK + 8;
+
+/** Feature-major block (feature j of bar i at j * OUT_STRIDE + i) into m rows of F values from `at`. */
 function blockToRows(outBlock: Float64Array, m: number, F: number, values: Float64Array, at: number): void {
   for (let i = 0; i < m; i++) {
     const row = at + i * F;
-    for (let j = 0; j < F; j++) values[row + j] = outBlock[j * BLOCK + i];
+    for (let j = 0; j < F; j++) values[row + j] = outBlock[j * OUT_STRIDE + i];
   }
 }
 

@@ -103,8 +103,12 @@ const context: FeatureDecl[] = [
   feature('ctx_bars_in_trade', 'context', '0..≈1.5', 'ln(1 + barsSinceEntry) / 5', (s) => {
     const B = s('barsSinceEntry');
     // Log scale: the first bars of a trade matter more than bar 300 vs 310; /5 puts ~150 bars at 1.
+    // Flat (0 bars, or ±0 with no context) needs no Math.log1p: log1p(±0) / 5 is that same ±0.
     return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) out[o + i * os] = Math.log1p(x[B + i]) / 5;
+      for (let i = 0; i < n; i++) {
+        const b = x[B + i];
+        out[o + i * os] = b === 0 ? b : Math.log1p(b) / 5;
+      }
     };
   }),
   feature('ctx_leverage', 'context', '0..≈5', 'gross open notional / equity', passthrough('leverage')),

@@ -12,10 +12,17 @@ const RETURN_LAGS = [1, 2, 3, 5, 10, 20] as const;
 const returns: FeatureDecl[] = RETURN_LAGS.map((k) =>
   feature('logret_' + k, 'returns', '≈ -2..2 (ATR units per √bar)', `ln(C / C[-${k}]) / (√${k} · ATR14 / C)`, (s) => {
     const C = s('close');
-    const L = s('close@' + k);
     const T = s('atr14');
     // A k-bar move grows like √k under a random walk: dividing by it keeps all lags on one scale.
     const root = Math.sqrt(k);
+    if (k === 1) {
+      // ln(C / C[-1]) is the series ret1, the very same expression already computed: not a second Math.log.
+      const R = s('ret1');
+      return (x, n, out, o, os) => {
+        for (let i = 0; i < n; i++) out[o + i * os] = (x[R + i] * x[C + i]) / (root * x[T + i]);
+      };
+    }
+    const L = s('close@' + k);
     return (x, n, out, o, os) => {
       for (let i = 0; i < n; i++) out[o + i * os] = (Math.log(x[C + i] / x[L + i]) * x[C + i]) / (root * x[T + i]);
     };
