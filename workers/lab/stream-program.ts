@@ -1,6 +1,7 @@
 import { INDICATORS } from '../features/indicators/index.ts';
 import type { StreamingIndicator } from '../features/indicators/types.ts';
 import { RingWindow } from '../features/indicators/window.ts';
+import { EmaStream, SmaStream } from '../features/indicators/ma.ts';
 import { ownEntry } from '../util/own.ts';
 import type { IrNode } from './ir.ts';
 import { binaryOf, missing, rankIn, unaryOf, type Binary, type Unary } from './ops.ts';
@@ -21,6 +22,10 @@ const enum Op {
   BarIndicator,
   SeriesIndicator,
   Output,
+  SmaSeries,
+  SmaOutput,
+  EmaSeries,
+  EmaOutput,
   Lag,
   CrossAbove,
   CrossBelow,
@@ -106,12 +111,14 @@ export class MarketProgram {
           slot.set(n.id, this.instances.length);
           this.instances.push(ownEntry(INDICATORS, n.key)!.stream(n.params));
           if (n.input < 0) emit(Op.BarIndicator, n, 0, 0, slot.get(n.id));
-          else emit(Op.SeriesIndicator, n, n.input, 0, slot.get(n.id), nodes[n.input].warmup);
+          else emit(seriesOp(this.instances[slot.get(n.id)!]), n, n.input, 0, slot.get(n.id), nodes[n.input].warmup);
           continue;
-        case 'output':
+        case 'output': {
           // The instance's node has a smaller id: its instruction came first.
-          emit(Op.Output, n, 0, 0, slot.get(n.a), n.k);
+          const inst = this.instances[slot.get(n.a)!];
+          emit(inst instanceof SmaStream ? Op.SmaOutput : inst instanceof EmaStream ? Op.EmaOutput : Op.Output, n, 0, 0, slot.get(n.a), n.k);
           continue;
+        }
         case 'lag':
           emit(Op.Lag, n, n.a, 0, ringWords, n.k, missing(n));
           ringWords += n.k + 1;
@@ -181,6 +188,25 @@ export class MarketProgram {
           break;
         case Op.Output:
           v[id] = this.instances[p].value(code[pc + 5]);
+          break;
+        // The averages have call sites of their own: each sees one class, so V8 inlines the update (see seriesOp).
+        case Op.SmaSeries:
+          if (index >= code[pc + 5]) {
+            const x = v[a];
+            (this.instances[p] as SmaStream).update(x, x, x, x, x);
+          }
+          break;
+        case Op.SmaOutput:
+          v[id] = (this.instances[p] as SmaStream).value(code[pc + 5]);
+          break;
+        case Op.EmaSeries:
+          if (index >= code[pc + 5]) {
+            const x = v[a];
+            (this.instances[p] as EmaStream).update(x, x, x, x, x);
+          }
+          break;
+        case Op.EmaOutput:
+          v[id] = (this.instances[p] as EmaStream).value(code[pc + 5]);
           break;
         case Op.Lag: {
           const k = code[pc + 5];
@@ -264,4 +290,15 @@ export class MarketProgram {
       }
     }
   }
+}
+
+/**
+ * The instruction feeding a series to an indicator. One call site for every
+ * indicator class goes megamorphic once a process has run a few programs (an
+ * evolution, the other cells): V8 then inlines none of them, and each update
+ * and value costs a call with boxed numbers. The moving averages, the most
+ * common inputs of a cell, get sites of their own.
+ */
+function seriesOp(inst: StreamingIndicator): Op {
+  return inst instanceof SmaStream ? Op.SmaSeries : inst instanceof EmaStream ? Op.EmaSeries : Op.SeriesIndicator;
 }
