@@ -39,10 +39,10 @@ describe('batch builds reusing a workspace and an output buffer', () => {
     }
   });
 
-  it('equal the streaming builder on every bar with context left out (the shared zero column)', () => {
+  it('equal the streaming builder on every bar with context left out, over a workspace a build with context filled', () => {
     const s = head(full, 600);
     const ws = new BatchWorkspace();
-    buildFeatureMatrix(spec, full, variedContext(full), { workspace: ws }); // leaves non-zero columns behind
+    buildFeatureMatrix(spec, full, variedContext(full), { workspace: ws }); // leaves non-zero context columns behind
     const m = buildFeatureMatrix(spec, s, undefined, { workspace: ws });
     const live = new StreamingFeatureBuilder(spec);
     for (let i = 0; i < s.time.length; i++) {
