@@ -192,8 +192,7 @@ export class MarketProgram {
         // The averages have call sites of their own: each sees one class, so V8 inlines the update (see seriesOp).
         case Op.SmaSeries:
           if (index >= code[pc + 5]) {
-            const x = v[a];
-            (this.instances[p] as SmaStream).update(x, x, x, x, x);
+            feedSma(this.instances[p] as SmaStream, v[a]);
           }
           break;
         case Op.SmaOutput:
@@ -201,8 +200,7 @@ export class MarketProgram {
           break;
         case Op.EmaSeries:
           if (index >= code[pc + 5]) {
-            const x = v[a];
-            (this.instances[p] as EmaStream).update(x, x, x, x, x);
+            feedEma(this.instances[p] as EmaStream, v[a]);
           }
           break;
         case Op.EmaOutput:
@@ -301,4 +299,18 @@ export class MarketProgram {
  */
 function seriesOp(inst: StreamingIndicator): Op {
   return inst instanceof SmaStream ? Op.SmaSeries : inst instanceof EmaStream ? Op.EmaSeries : Op.SeriesIndicator;
+}
+
+/*
+ * Each average's update in a function of its own: inlined into `run`, the
+ * updates of both classes used up V8's inlining budget and the shared BarStream
+ * update was called instead (its step dispatch megamorphic); here each is
+ * optimised with its class known.
+ */
+function feedSma(s: SmaStream, x: number): void {
+  s.update(x, x, x, x, x);
+}
+
+function feedEma(s: EmaStream, x: number): void {
+  s.update(x, x, x, x, x);
 }
