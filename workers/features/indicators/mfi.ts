@@ -55,7 +55,16 @@ export function mfi(high: Float64Array, low: Float64Array, close: Float64Array, 
     buf[slot + n] = p;
     buf[N + slot] = q;
     buf[N + slot + n] = q;
-    if (i >= n) col[i] = balance100(windowSum(buf, slot + 1, n), windowSum(buf, N + slot + 1, n));
+    if (i < n) continue;
+    // Both window sums in one loop, each still added oldest first from 0 as `windowSum` does (the
+    // same doubles): two independent chains instead of two loops one after the other.
+    let up = 0;
+    let down = 0;
+    for (let j = slot + 1, end = slot + 1 + n; j < end; j++) {
+      up += buf[j];
+      down += buf[N + j];
+    }
+    col[i] = balance100(up, down);
   }
   return col;
 }

@@ -3,7 +3,6 @@ import type { OhlcvColumns } from '../indicators/types.ts';
 import { BAR_FIELDS, CONTEXT_FIELDS } from './spec.ts';
 import type { BarField, ContextColumns, FeatureSpec, InputLayout, Kernel } from './spec.ts';
 import { indicatorDef } from './indicator-source.ts';
-import { buildKernels } from './define.ts';
 import { BatchWorkspace } from './batch-workspace.ts';
 
 /** Features of a whole series, row-major: feature `j` of bar `i` is `values[i * cols + j]`. */
@@ -40,9 +39,10 @@ const BLOCK = 256;
 
 /**
  * Batch form of a spec (training sets, backtests). Every input slot is a column
- * of one slot-major array (bar and context columns copied in, lags as shifted
- * copies, derived series and indicator outputs written in place by their batch
- * forms), so the feature kernels read the columns where they are; block by
+ * of one slot-major array (bar and context columns copied in, derived series and
+ * indicator outputs written in place by their batch forms, a lag its base's
+ * column read from further back: see `inputPlaces`), so the feature kernels read
+ * the columns where they are; block by
  * block each kernel writes its feature for the block, and the block is then
  * gathered into rows. The kernels are the very functions the streaming builder
  * runs on one bar, so the rows match it exactly. `context` columns (one value
@@ -63,26 +63,26 @@ export function buildFeatureMatrix(spec: FeatureSpec, series: BarColumns, contex
     if (c !== undefined && c.length !== n) throw new Error(`buildFeatureMatrix: context column "${f}" has ${c.length} rows, the series has ${n}`);
   }
 
-  const X = (opts.workspace ?? new BatchWorkspace()).inputs(L.slots.length * n);
-  const column = (slot: number) => X.subarray(slot * n, slot * n + n);
+  const { at, pad, size } = inputPlaces(L, n);
+  const X = (opts.workspace ?? new BatchWorkspace()).inputs(size);
+  const column = (slot: number) => X.subarray(at[slot], at[slot] + n);
+  for (let k = 0; k < L.slots.length; k++) if (L.slots[k].kind !== 'lag') X.fill(NaN, at[k] - pad, at[k]);
   BAR_FIELDS.forEach((f, k) => column(L.barSlots[k]).set(series[f]));
   CONTEXT_FIELDS.forEach((f, k) => {
     const c = context?.[f];
     if (c === undefined) column(L.contextSlots[k]).fill(0);
     else column(L.contextSlots[k]).set(c);
   });
-  copyLags(L, L.earlyLags, column, n);
-  computeSeries(L, X, n);
+  computeSeries(L, X, at, n);
   for (const ind of L.indicators) runIndicator(ind, series, column, n);
-  copyLags(L, L.lateLags, column, n);
 
-  const kernels = buildKernels(L, spec.features.map((f) => f.build), n);
+  const kernels = spec.features.map((f) => f.build((name) => at[L.index(name)]));
   // Kernels write feature-major into a block of their own (stride 1), then one pass turns it into
   // rows: writing straight into the rows would touch a different cache line on every value.
   const outBlock = new Float64Array(F * OUT_STRIDE);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const m = Math.min(BLOCK, n - i0);
-    const x = X.subarray(i0); // slot s of bar i0 + i at x[s * n + i]
+    const x = X.subarray(i0); // slot s of bar i0 + i at x[at[s] + i]
     for (let j = 0; j < F; j++) kernels[j](x, m, outBlock, j * OUT_STRIDE, 1);
     blockToRows(outBlock, m, F, values, i0 * F);
   }
@@ -99,14 +99,26 @@ function customMatrix(spec: FeatureSpec, series: BarColumns, opts: BatchOptions)
   return { specId: spec.id, version: spec.version, names: spec.features.map((f) => f.name), rows: n, cols: F, warmup: spec.warmup, values };
 }
 
-/** Lag slots as shifted copies of their base column: NaN before the series start, where there is no lagged value yet. */
-function copyLags(L: InputLayout, lags: Int32Array, column: (slot: number) => Float64Array, n: number): void {
-  for (const s of lags) {
-    const lag = L.slots[s].lag!;
-    const to = column(s);
-    to.fill(NaN, 0, Math.min(lag, n));
-    if (lag < n) to.set(column(L.slots[s].base!).subarray(0, n - lag), lag);
-  }
+/**
+ * Where slot s of bar 0 sits in the input array: the slots that hold values have
+ * columns one after the other, each after `pad` NaNs (the longest lag); a lag
+ * slot is its base's column `lag` bars further back, so its first bars fall in
+ * the pad and read NaN, no lagged value yet, with nothing copied.
+ */
+function inputPlaces(L: InputLayout, n: number): { at: number[]; pad: number; size: number } {
+  const shift = L.slots.map(() => 0);
+  L.slots.forEach((s, k) => s.kind === 'lag' && (shift[k] = shift[s.base!] + s.lag!));
+  const pad = Math.max(0, ...shift);
+  const at: number[] = [];
+  let size = 0;
+  L.slots.forEach((s, k) => {
+    if (s.kind === 'lag') at[k] = at[s.base!] - s.lag!;
+    else {
+      at[k] = size + pad;
+      size += pad + n;
+    }
+  });
+  return { at, pad, size };
 }
 
 /**
@@ -124,13 +136,13 @@ function blockToRows(outBlock: Float64Array, m: number, F: number, values: Float
 }
 
 /** Derived series block by block, each written into its own column, where a later series (same block) and the indicators read it. */
-function computeSeries(L: InputLayout, X: Float64Array, n: number): void {
+function computeSeries(L: InputLayout, X: Float64Array, at: readonly number[], n: number): void {
   if (L.series.length === 0) return;
-  const kernels: Kernel[] = buildKernels(L, L.series.map((s) => s.build), n);
+  const kernels: Kernel[] = L.series.map((s) => s.build((name) => at[L.index(name)]));
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const m = Math.min(BLOCK, n - i0);
     const x = X.subarray(i0);
-    for (let k = 0; k < kernels.length; k++) kernels[k](x, m, X, L.series[k].slot * n + i0, 1);
+    for (let k = 0; k < kernels.length; k++) kernels[k](x, m, X, at[L.series[k].slot] + i0, 1);
   }
 }
 
