@@ -18,6 +18,7 @@ import { CellList } from './CellList.tsx';
 import { CellDiff } from './CellDiff.tsx';
 import { Lineage } from './Lineage.tsx';
 import { Screener } from './Screener.tsx';
+import { Evolve } from './Evolve.tsx';
 import { labCells, firstError, type LabOutcome } from './lab-api.ts';
 import { agentForCell, draftVerdict, testDraft } from './lab-test.ts';
 import './lab.css';
@@ -217,6 +218,8 @@ export default function LabView() {
       <Show when={selected() && cells().some((c) => c.id === selected())}>
         <Lineage cells={cells()} selected={selected()!} onSelect={setSelected} />
       </Show>
+
+      <Evolve cells={cells()} onCells={() => void refetch()} />
 
       <Screener />
     </Page>
