@@ -86,9 +86,9 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
         (p) => {
           if (!p) return;
           setProgress(p);
-          // New children stored: the list and the lineage read them again.
-          if (p.evaluated !== seen || p.status !== 'running') props.onCells();
-          seen = p.evaluated;
+          // A generation's children stored: the list and the lineage read them again (not at every backtest: a busy tab would starve the run).
+          if (p.generation !== seen || p.status !== 'running') props.onCells();
+          seen = p.generation;
           if (p.status !== 'running') {
             stopPolling();
             if (p.status === 'done') notify('ok', `Evolution ${runId} done: ${p.evaluated} backtests, ${p.survivors.length} survivors`);
