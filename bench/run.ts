@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { cpus, totalmem, platform, release } from 'node:os';
+import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { advantage, type BenchRow } from './lib.ts';
@@ -21,7 +21,9 @@ if (process.argv[2] === '--one') {
   process.exit(0);
 }
 
-const filter = process.argv[2] ?? '';
+// `npm run bench -- ibkr --update`: run the matching files only and replace their sections of BENCHMARKS.md (the others stay as measured before).
+const update = process.argv.includes('--update');
+const filter = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '';
 const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
 
 // A measurement that could not be taken arrives as null (NaN through JSON): shown as n/a, never a crash of the table.
@@ -59,14 +61,27 @@ if (!filter) {
     `Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}. Run: ${new Date().toISOString()}.`,
     '',
   ];
-  for (const s of sections) {
-    lines.push(`## ${s.file}`, '', '| case | TradeGuard | peer | peer value | x | target |', '|---|---:|---|---:|---:|---|');
-    for (const r of s.rows) {
-      const target = r.target ? `${r.target} ${r.targetMet ? '(met)' : '(**missed**)'}` : '';
-      lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.peer} | ${fmt(r.peerValue)} ${r.unit} | ${ratio(r)} | ${target} |`);
-    }
-    lines.push('');
-  }
+  for (const s of sections) lines.push(...sectionLines(s));
   writeFileSync(join(here, '..', 'BENCHMARKS.md'), lines.join('\n'));
   process.stdout.write('\nBENCHMARKS.md written.\n');
+} else if (update) {
+  const path = join(here, '..', 'BENCHMARKS.md');
+  const doc = readFileSync(path, 'utf8');
+  const head = doc.slice(0, doc.indexOf('\n## ') + 1);
+  const kept = new Map(doc.slice(head.length).split(/\n(?=## )/).map((b) => [b.slice(3, b.indexOf('\n')).trim(), b.trimEnd()]));
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  for (const s of sections) kept.set(s.file, sectionLines(s, `Measured alone (\`npm run bench -- ${filter} --update\`), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, on ${cpu}, ${cpus().length} cores, Node ${process.version}; the machine's load average then: ${loadavg()[0].toFixed(1)}.`).join('\n').trimEnd());
+  writeFileSync(path, `${head}${[...kept.keys()].sort().map((k) => kept.get(k)).join('\n\n')}\n`);
+  process.stdout.write(`\nBENCHMARKS.md: ${sections.map((s) => s.file).join(', ')} replaced.\n`);
+}
+
+function sectionLines(s: { file: string; rows: BenchRow[] }, note?: string): string[] {
+  const lines = [`## ${s.file}`, '', '| case | TradeGuard | peer | peer value | x | target |', '|---|---:|---|---:|---:|---|'];
+  for (const r of s.rows) {
+    const target = r.target ? `${r.target} ${r.targetMet ? '(met)' : '(**missed**)'}` : '';
+    lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.peer} | ${fmt(r.peerValue)} ${r.unit} | ${ratio(r)} | ${target} |`);
+  }
+  if (note) lines.push('', note);
+  lines.push('');
+  return lines;
 }
