@@ -194,7 +194,7 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
         {(p) => (
           <p data-evolve-progress data-run={p().runId} data-status={p().status} data-generation={p().generation} data-evaluated={p().evaluated}>
             Run <span class="num">{p().runId}</span>: {p().status}, generation {p().generation} of {p().generations}, {p().evaluated} of {p().total} backtests
-            {p().best ? <>, best fitness {fitnessText(p().best!.fitness)} ({p().best!.cellId})</> : ', no fit child yet'}
+            <Show when={p().best} fallback={', no fit child yet'}>{(b) => <>, best fitness {fitnessText(b().fitness)} ({b().cellId})</>}</Show>
             {p().duplicates || p().discarded ? ` (${p().duplicates} duplicates and ${p().discarded} children that did not compile skipped)` : ''}
             <Show when={p().message}>. {p().message}</Show>
           </p>
