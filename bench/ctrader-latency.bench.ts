@@ -7,11 +7,10 @@ import { SymbolCatalog } from '../workers/brokers/ctrader/symbols.ts';
 import { Engine } from '../workers/engine/engine.ts';
 import { EventJournal } from '../workers/engine/journal.ts';
 import { wallClock } from '../workers/trading/wall-clock.ts';
-import { RULE_STRATEGIES } from '../workers/strategies/index.ts';
 import { NodeSocketTransport } from '../relay/ctrader/transport.node.ts';
-import { Worker } from 'node:worker_threads';
 import { CLIENT, ManualTime, SYMBOLS, TOKEN, tokenList } from '../tests/ctrader/helpers.ts';
 import { quantile, type BenchRow } from './lib.ts';
+import { benchWorker, echoRoundTrips, registerBenchFlip } from './latency-kit.ts';
 
 /**
  * Bar close to order on the wire, for 5 symbols over TLS on loopback: the
@@ -32,47 +31,19 @@ const PACE_MS = 250;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MIN = 60_000;
 
-RULE_STRATEGIES['bench-flip'] = {
-  name: 'bench-flip',
-  description: 'bench: long, short, long, ... one bar each',
-  defaults: {},
-  check: () => null,
-  create: () => {
-    let n = 0;
-    return { warmup: 1, update: () => void n++, inputs: (out) => void (out.n = n), decide: () => ({ direction: n % 2 ? 1 : -1, confidence: 1 }) };
-  },
-};
+registerBenchFlip();
 
 /** A client of the worker's bare TLS echo: the floor under any request/response path across the same loopback and threads. */
 async function echoPeer(port: number, ca: string) {
   const sock = tlsConnect({ host: '127.0.0.1', port, ca });
   await new Promise<void>((r) => sock.once('secureConnect', () => r()));
-  sock.setNoDelay(true);
-  const frame = Buffer.alloc(40, 7);
-  const roundTrip = () =>
-    new Promise<number>((r) => {
-      const t0 = performance.now();
-      let got = 0;
-      const on = (d: Buffer) => {
-        got += d.length;
-        if (got >= frame.length) {
-          sock.off('data', on);
-          r(performance.now() - t0);
-        }
-      };
-      sock.on('data', on);
-      sock.write(frame);
-    });
-  return { roundTrip, close: () => void sock.destroy() };
+  return echoRoundTrips(sock, 40);
 }
 
 export default async function (): Promise<BenchRow[]> {
   // The worker loads TypeScript through tsx's loader, registered inside the thread.
-  const entry = new URL('../tests/ctrader/fake/bench-worker.ts', import.meta.url).href;
-  const server = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
-  const inbox: ((m: any) => void)[] = [];
-  server.on('message', (m) => inbox.shift()?.(m));
-  const next = () => new Promise<any>((r) => inbox.push(r));
+  const entry = new URL('../tests/ctrader/fake/bench-worker.ts', import.meta.url);
+  const { worker: server, next } = benchWorker(entry);
   const hello = (await next()) as { port: number; echoPort: number; cert: { key: string; cert: string }; t0: number };
   const cert = hello.cert;
   const T0 = hello.t0;

@@ -1,12 +1,11 @@
 import { connect } from 'node:net';
-import { Worker } from 'node:worker_threads';
 import { Engine } from '../workers/engine/engine.ts';
 import { EventJournal } from '../workers/engine/journal.ts';
 import { ibkrMarket } from '../workers/host/ibkr-market.ts';
-import { RULE_STRATEGIES } from '../workers/strategies/index.ts';
 import { TcpTransport } from '../relay/ibkr/tcp-transport.ts';
 import { ManualTime } from '../tests/ctrader/helpers.ts';
 import { quantile, type BenchRow } from './lib.ts';
+import { benchWorker, echoRoundTrips, registerBenchFlip } from './latency-kit.ts';
 
 /**
  * Bar close to placeOrder on the wire, for 5 FX pairs at a fake TWS on its own
@@ -21,45 +20,17 @@ const PACE_MS = 100;
 const FIVE_MIN = 300_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-RULE_STRATEGIES['bench-flip'] ??= {
-  name: 'bench-flip',
-  description: 'bench: long, short, long, ... one bar each',
-  defaults: {},
-  check: () => null,
-  create: () => {
-    let n = 0;
-    return { warmup: 1, update: () => void n++, inputs: (out) => void (out.n = n), decide: () => ({ direction: n % 2 ? 1 : -1, confidence: 1 }) };
-  },
-};
+registerBenchFlip();
 
 async function echoPeer(port: number) {
   const sock = connect({ host: '127.0.0.1', port });
   await new Promise<void>((r) => sock.once('connect', () => r()));
-  sock.setNoDelay(true);
-  const frame = Buffer.alloc(120, 7);
-  const roundTrip = () =>
-    new Promise<number>((r) => {
-      const t0 = performance.now();
-      let got = 0;
-      const on = (d: Buffer) => {
-        got += d.length;
-        if (got >= frame.length) {
-          sock.off('data', on);
-          r(performance.now() - t0);
-        }
-      };
-      sock.on('data', on);
-      sock.write(frame);
-    });
-  return { roundTrip, close: () => void sock.destroy() };
+  return echoRoundTrips(sock, 120);
 }
 
 export default async function (): Promise<BenchRow[]> {
-  const entry = new URL('../tests/ibkr/bench-worker.ts', import.meta.url).href;
-  const server = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
-  const inbox: ((m: any) => void)[] = [];
-  server.on('message', (m) => inbox.shift()?.(m));
-  const next = () => new Promise<any>((r) => inbox.push(r));
+  const entry = new URL('../tests/ibkr/bench-worker.ts', import.meta.url);
+  const { worker: server, next } = benchWorker(entry);
   const hello = (await next()) as { port: number; echoPort: number; lastBarTime: number; symbols: string[] };
   // Market time: just after the history's last bar opened; the bench moves it bar by bar.
   const time = new ManualTime(hello.lastBarTime + 1000);
