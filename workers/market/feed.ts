@@ -1,5 +1,5 @@
 import type { Bar, BarSeries } from './bar.ts';
-import { nextBarOpenTime, type Timeframe } from './timeframe.ts';
+import { barOpenTime, nextBarOpenTime, type Timeframe } from './timeframe.ts';
 import type { SimulatedClock, Timers } from '../trading/clock.ts';
 
 /** Called once per CLOSED bar, in close-time order across symbols. */
@@ -102,5 +102,26 @@ export class ReplayFeed implements BarFeed {
       if (wait) await wait;
     }
     opts.onProgress?.(done, total);
+  }
+}
+
+/**
+ * The step end of a live feed (cTrader, IBKR): a step ends when every
+ * subscription with a bar closing at that instant has delivered it; one that
+ * is failing does not hold up the others. Each step ends once, in order, the
+ * next waiting for the last's promise (model inference).
+ */
+export class LiveStepEnds {
+  private last = -Infinity;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly log?: (level: 'error', message: string) => void) {}
+
+  /** After a bar closing at `close` was delivered. */
+  delivered<S extends { readonly tf: Timeframe; readonly lastDelivered: number }>(close: number, subs: readonly S[], failing: (s: S) => boolean, onStepEnd: StepEndHandler | undefined): void {
+    if (!onStepEnd || close <= this.last) return;
+    if (!subs.every((x) => failing(x) || barOpenTime(close, x.tf) !== close || nextBarOpenTime(x.lastDelivered, x.tf) >= close)) return;
+    this.last = close;
+    this.chain = this.chain.then(() => onStepEnd(close)).catch((e) => this.log?.('error', `step end failed: ${(e as Error).message}`));
   }
 }

@@ -1,5 +1,5 @@
 import type { Bar } from '../../market/bar.ts';
-import type { BarFeed, BarHandler, StepEndHandler } from '../../market/feed.ts';
+import { LiveStepEnds, type BarFeed, type BarHandler, type StepEndHandler } from '../../market/feed.ts';
 import { barOpenTime, nextBarOpenTime, TIMEFRAME_MS, type Timeframe } from '../../market/timeframe.ts';
 import type { Clock, Timers } from '../../trading/clock.ts';
 import type { CTraderMessage } from './codec.ts';
@@ -75,8 +75,7 @@ export class CTraderLiveFeed implements BarFeed {
   private onStepEnd: StepEndHandler | undefined;
   private stopResolve: (() => void) | null = null;
   private buffering: CTraderMessage[] | null = null;
-  private stepChain: Promise<void> = Promise.resolve();
-  private lastStepEnd = -Infinity;
+  private readonly stepEnds = new LiveStepEnds((level, message) => this.o.log?.(level, message));
   private hooked = false;
   private readonly registry: MarketSubscriptions;
   /** Subscribing and backfilling run one at a time (a resume, a retry of the missing). */
@@ -364,14 +363,7 @@ export class CTraderLiveFeed implements BarFeed {
     if (s.forming && s.forming.time <= bar.time) s.forming = null;
     this.onBar(s.symbol, s.tf, bar);
     const close = nextBarOpenTime(bar.time, s.tf);
-    // The step ends when every subscription with a bar closing at this instant has delivered it.
-    // A symbol found delivering nothing does not hold up the others.
-    const complete = this.subs.every((x) => x.broken || barOpenTime(close, x.tf) !== close || nextBarOpenTime(x.lastDelivered, x.tf) >= close);
-    if (complete && close > this.lastStepEnd && this.onStepEnd) {
-      this.lastStepEnd = close;
-      const end = this.onStepEnd;
-      this.stepChain = this.stepChain.then(() => end(close)).catch((e) => this.o.log?.('error', `step end failed: ${(e as Error).message}`));
-    }
+    this.stepEnds.delivered(close, this.subs, (x) => x.broken, this.onStepEnd);
     return true;
   }
 }

@@ -1,5 +1,5 @@
 import type { Bar } from '../../market/bar.ts';
-import type { BarFeed, BarHandler, StepEndHandler } from '../../market/feed.ts';
+import { LiveStepEnds, type BarFeed, type BarHandler, type StepEndHandler } from '../../market/feed.ts';
 import { barOpenTime, nextBarOpenTime, TIMEFRAME_MS, type Timeframe } from '../../market/timeframe.ts';
 import type { Clock } from '../../trading/clock.ts';
 import type { Scheduler } from '../ctrader/scheduler.ts';
@@ -73,8 +73,7 @@ export class IbkrLiveFeed implements BarFeed {
   private onBar: BarHandler | null = null;
   private onStepEnd: StepEndHandler | undefined;
   private stopResolve: (() => void) | null = null;
-  private stepChain: Promise<void> = Promise.resolve();
-  private lastStepEnd = -Infinity;
+  private readonly stepEnds = new LiveStepEnds((level, message) => this.o.log?.(level, message));
   private statusText = '';
   private readonly statusListeners = new Set<(text: string) => void>();
   /** Bars delivered from history, by a later update, and by the clock (tests, logs). */
@@ -362,13 +361,7 @@ export class IbkrLiveFeed implements BarFeed {
     this.watch.bar(s);
     this.onBar(s.symbol, s.tf, bar);
     const close = nextBarOpenTime(bar.time, s.tf);
-    // The step ends when every subscription with a bar closing at this instant has delivered it; a failing one does not hold up the others.
-    const complete = this.subs.every((x) => x.problem !== null || barOpenTime(close, x.tf) !== close || nextBarOpenTime(x.lastDelivered, x.tf) >= close);
-    if (complete && close > this.lastStepEnd && this.onStepEnd) {
-      this.lastStepEnd = close;
-      const end = this.onStepEnd;
-      this.stepChain = this.stepChain.then(() => end(close)).catch((e) => this.o.log?.('error', `step end failed: ${(e as Error).message}`));
-    }
+    this.stepEnds.delivered(close, this.subs, (x) => x.problem !== null, this.onStepEnd);
     return true;
   }
 
