@@ -1,4 +1,4 @@
-import { KNOWN_INSTRUMENTS } from './instrument.ts';
+import { FIAT_CURRENCIES, KNOWN_INSTRUMENTS } from './instrument.ts';
 import { isTimeframe, type Timeframe } from './timeframe.ts';
 
 /**
@@ -15,7 +15,7 @@ export interface FileNameGuess {
 }
 
 /** ISO codes (and the usual metals and coins) a six-letter FX-style symbol is made of (the risk layer's currency exposure reads them too). */
-export const CURRENCIES = new Set('USD EUR GBP JPY CHF AUD NZD CAD SEK NOK DKK HKD SGD CNH CNY MXN ZAR TRY PLN HUF CZK ILS INR KRW RUB BRL XAU XAG XPT XPD BTC ETH LTC XRP'.split(' '));
+export const CURRENCIES = new Set([...FIAT_CURRENCIES, ...'XAU XAG XPT XPD BTC ETH LTC XRP'.split(' ')]);
 
 /** Words exports put in names that are never the symbol. */
 const NOISE = new Set(['BID', 'ASK', 'MID', 'CANDLESTICK', 'CANDLES', 'BARS', 'OHLC', 'OHLCV', 'DATA', 'EXPORT', 'HISTORY', 'HISTORICAL', 'PRICES', 'QUOTES', 'COPY', 'FINAL', 'NEW', 'OLD', 'UTC', 'GMT', 'CSV', 'TXT']);

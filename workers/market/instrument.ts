@@ -32,10 +32,24 @@ export const KNOWN_INSTRUMENTS: Record<string, InstrumentSpec> = lookupTable({
   BTCUSD: { symbol: 'BTCUSD', digits: 2, pipSize: 1, lotUnits: 1, minVolumeUnits: 0.01, volumeStepUnits: 0.01 },
 });
 
-/** Rules for an unknown symbol from the prices seen: digits from the data, volumes in whole units. */
+/** Government currencies: a six-letter symbol of two of them trades as FX (lots of 100,000 of its base). */
+export const FIAT_CURRENCIES: ReadonlySet<string> = new Set('USD EUR GBP JPY CHF AUD NZD CAD SEK NOK DKK HKD SGD CNH CNY MXN ZAR TRY PLN HUF CZK ILS INR KRW RUB BRL'.split(' '));
+
+export const isFiatPair = (symbol: string): boolean => /^[A-Z]{6}$/.test(symbol) && FIAT_CURRENCIES.has(symbol.slice(0, 3)) && FIAT_CURRENCIES.has(symbol.slice(3));
+
+/**
+ * Rules for an unknown symbol from the prices seen: an FX pair (GBPUSD) trades
+ * as FX does (lots of 100,000, pips at the 4th decimal, 2nd for yen), so a
+ * per-lot commission is per 100,000 and not per unit; anything else takes its
+ * digits from the data and volumes in whole units.
+ */
 export function guessInstrument(symbol: string, samplePrices: ArrayLike<number> = []): InstrumentSpec {
   const known = KNOWN_INSTRUMENTS[symbol.toUpperCase()];
   if (known) return known;
+  if (isFiatPair(symbol.toUpperCase())) {
+    const yen = symbol.toUpperCase().endsWith('JPY');
+    return { symbol, digits: yen ? 3 : 5, pipSize: yen ? 0.01 : 0.0001, lotUnits: 100_000, minVolumeUnits: 1_000, volumeStepUnits: 1_000 };
+  }
   let digits = 2;
   const n = Math.min(samplePrices.length, 500);
   for (let i = 0; i < n; i++) digits = Math.max(digits, decimalsOf(samplePrices[i]));
