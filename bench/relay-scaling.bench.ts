@@ -1,0 +1,273 @@
+/**
+ * How the headless relay's cost grows with the symbols it carries: 20, 100 and
+ * 200 symbols of M5 bars over a week (2,016 steps), 50 agents spread over them
+ * (sma-cross, one in ten a model chain), replayed at full speed through the
+ * relay as it runs (SQLite store, workspace host, HTTP server, account poll).
+ * Per size: peak RSS, RSS growth over the second half, and per step the wall
+ * time from the step's first bar handed to the host to the last decision of
+ * that step stored and pushed to the relay's subscribers. The peer is the bare
+ * engine on the same bars and agents in memory (no store, host or server),
+ * timed the same way. Each run is its own Node process, so RSS is its own.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { quantile, type BenchRow } from './lib.ts';
+import { ACCOUNT, AGENTS, WEEK_M5, agentsOf, seriesOf, storedModels, symbolsPerAgent } from './scaling-workload.ts';
+import type { BarSeries } from '../workers/market/bar.ts';
+
+const SIZES = [20, 100, 200];
+const CHILD_FLAG = '--relay-scaling-child';
+/** As the Dockerfile and the systemd unit run the relay (NODE_OPTIONS). */
+const NODE_FLAGS = ['--max-semi-space-size=4'];
+/** Steps left out of the latency figures: JIT and indicator warm-up. */
+const WARM_STEPS = Math.round(WEEK_M5 / 10);
+
+interface ChildResult {
+  peakRssMb: number;
+  /** RSS and heap after a full GC half way through the bars and at the end. */
+  mid: { rssMb: number; heapMb: number; bars: number };
+  end: { rssMb: number; heapMb: number; bars: number };
+  /** Per step (after WARM_STEPS): ms from the first bar handed over to the step's last decision seen. */
+  latenciesMs: number[];
+  decisionsPerStep: number;
+  seconds: number;
+}
+
+/**
+ * Wall time per step, keyed by the bars' open time (one timeframe: a step is
+ * one bar time): the first bar handed over starts it, each decision for that
+ * bar time seen by the last listener moves its end.
+ */
+function stepTimer() {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let decisions = 0;
+  return {
+    bar(barTime: number) {
+      if (!first.has(barTime)) first.set(barTime, performance.now());
+    },
+    decision(barTime: number) {
+      last.set(barTime, performance.now());
+      decisions++;
+    },
+    result(): { latenciesMs: number[]; decisionsPerStep: number } {
+      const steps = [...first.keys()].sort((a, b) => a - b);
+      const missing = steps.filter((t) => !last.has(t));
+      if (missing.length) throw new Error(`${missing.length} steps recorded no decision (first at ${new Date(missing[0]).toISOString()})`);
+      return { latenciesMs: steps.slice(WARM_STEPS).map((t) => last.get(t)! - first.get(t)!), decisionsPerStep: decisions / steps.length };
+    },
+  };
+}
+
+function memory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('the child runs with --expose-gc');
+  let peak = 0;
+  const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const afterGc = (bars: number) => {
+    gc();
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    return { rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, bars };
+  };
+  return { afterGc, peakMb: () => (clearInterval(t), Math.max(peak, process.memoryUsage.rss()) / 2 ** 20) };
+}
+
+async function childRelay(n: number): Promise<ChildResult> {
+  const { openSqliteStore } = await import('../relay/store/sqlite-store.ts');
+  const { WorkspaceHost } = await import('../workers/host/workspace-host.ts');
+  const { wallClock } = await import('../workers/trading/wall-clock.ts');
+  const { startRelay } = await import('../relay/ops/start-relay.ts');
+  const { loadConfig } = await import('../relay/config/config.ts');
+  const { createRotatingLog } = await import('../relay/ops/log.ts');
+  const { loadModelNode } = await import('../relay/host/node-host.ts');
+  const { DEFAULT_RISK_CONFIG } = await import('../workers/risk/limits.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'tg-bench-scaling-'));
+  const cfg = loadConfig({ TG_PORT: '0', TG_DATA_DIR: dir, TG_POLL_INTERVAL_MS: '1000' });
+  if (!cfg.ok) throw new Error(cfg.problems.join());
+  const store = openSqliteStore(join(dir, 'tradeguard.sqlite'));
+  const mem = memory();
+  const t0 = performance.now();
+  let bars: BarSeries[] = seriesOf(n);
+  const host = await WorkspaceHost.open({
+    store,
+    timers: wallClock,
+    wallClock,
+    owner: 'relay',
+    loadModel: loadModelNode,
+    seed: async () => ({
+      bars,
+      models: storedModels(),
+      init: { kind: 'workspace.init', account: ACCOUNT, feed: { kind: 'replay', series: bars.map((s) => ({ symbol: s.symbol, timeframe: s.timeframe })) }, risk: DEFAULT_RISK_CONFIG },
+      commands: agentsOf(n, true).map((config) => ({ kind: 'agent.create' as const, config })),
+    }),
+    replaySpeed: 1e9,
+    maxWaitMs: 1,
+  });
+  bars = []; // the store holds them now; the seed's copy must not count
+  const log = createRotatingLog({ dir: join(dir, 'logs'), maxBytes: 1 << 20, files: 2, redact: (v) => v });
+  const relay = await startRelay({
+    config: cfg.config,
+    store,
+    host,
+    log,
+    staticDir: null,
+    loadModel: async (id) => {
+      const m = await store.models.get(id);
+      if (!m) throw new Error(`no model ${id}`);
+      return loadModelNode(m);
+    },
+  });
+  const timer = stepTimer();
+  host.watchBars((_s, _tf, bar) => timer.bar(bar.time));
+  const total = n * WEEK_M5;
+  let mid: ChildResult['mid'] | null = null;
+  host.subscribe((u) => {
+    for (const e of u.events) if (e.type === 'decision') timer.decision(e.payload.barTime);
+    // Between two steps (the feed sleeps before the next one), so no step is timed across it.
+    if (!mid && u.status.feed.done >= total / 2) setImmediate(() => (mid ??= mem.afterGc(u.status.feed.done)));
+  });
+  await host.start();
+  for (;;) {
+    const st = await host.status();
+    if (st.feed.state !== 'running' && st.feed.state !== 'rebuilding') {
+      if (st.feed.state !== 'finished') throw new Error(`the replay ended ${st.feed.state}: ${st.feed.message}`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const end = mem.afterGc(total);
+  await host.stop();
+  await relay.close();
+  store.close();
+  log.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (!mid) throw new Error('no sample half way');
+  return { peakRssMb: mem.peakMb(), mid, end, seconds, ...timer.result() };
+}
+
+/** The peer: the same bars and agents through the engine alone, events to a listener that only times them. */
+async function childEngine(n: number): Promise<ChildResult> {
+  const { createPaperSession } = await import('../workers/engine/paper-session.ts');
+  const { ReplayFeed } = await import('../workers/market/feed.ts');
+  const { SimulatedClock } = await import('../workers/trading/clock.ts');
+  const { guessInstrument } = await import('../workers/market/instrument.ts');
+  const { loadModelNode } = await import('../relay/host/node-host.ts');
+  const { DEFAULT_RISK_CONFIG } = await import('../workers/risk/limits.ts');
+  const mem = memory();
+  const t0 = performance.now();
+  const series = seriesOf(n);
+  const instruments = new Map(series.map((s) => [s.symbol, guessInstrument(s.symbol, s.close)]));
+  const models = new Map(await Promise.all(storedModels().map(async (m) => [m.id, await loadModelNode(m)] as const)));
+  const clock = new SimulatedClock(series[0].time[0]);
+  const { engine, journal } = createPaperSession({
+    clock,
+    ...ACCOUNT,
+    risk: DEFAULT_RISK_CONFIG,
+    instrument: (s) => instruments.get(s)!,
+    retainEvents: false,
+    models: (id) => models.get(id)!,
+  });
+  for (const a of agentsOf(n, true)) engine.addAgent(a);
+  const timer = stepTimer();
+  journal.subscribe((e) => {
+    if (e.type === 'decision') timer.decision(e.payload.barTime);
+  });
+  const total = n * WEEK_M5;
+  let done = 0;
+  let mid: ChildResult['mid'] | null = null;
+  const feed = new ReplayFeed(series, { speed: Infinity, clock });
+  await feed.run(
+    (symbol, tf, bar) => {
+      timer.bar(bar.time);
+      engine.onBar(symbol, tf, bar);
+      done++;
+    },
+    async () => {
+      await engine.endStep();
+      if (!mid && done >= total / 2) mid = mem.afterGc(done);
+    },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const end = mem.afterGc(total);
+  if (!mid) throw new Error('no sample half way');
+  return { peakRssMb: mem.peakMb(), mid, end, seconds, ...timer.result() };
+}
+
+if (process.argv[2] === CHILD_FLAG) {
+  const n = Number(process.argv[4]);
+  const r = process.argv[3] === 'relay' ? await childRelay(n) : await childEngine(n);
+  process.stdout.write(`\nRESULT ${JSON.stringify(r)}\n`);
+  process.exit(0);
+}
+
+function runChild(mode: 'relay' | 'engine', n: number): ChildResult {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, '--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), CHILD_FLAG, mode, String(n)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (r.status !== 0 || !line) throw new Error(`relay-scaling ${mode} ${n} child failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return JSON.parse(line.slice(7)) as ChildResult;
+}
+
+/** RSS after GC at the end minus half way, per 10,000 bars of the second half. */
+const growth = (r: ChildResult) => ((r.end.rssMb - r.mid.rssMb) / (r.end.bars - r.mid.bars)) * 10_000;
+
+export default async function (): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const only = process.env.TG_SCALING_SIZES?.split(',').map(Number) ?? SIZES;
+  for (const n of only) {
+    const relay = runChild('relay', n);
+    const peer = runChild('engine', n);
+    const pct = (r: ChildResult, q: number) => quantile(r.latenciesMs, q);
+    for (const [name, r] of [['relay', relay], ['engine', peer]] as const) {
+      console.log(
+        `${n} symbols, ${name}: ${r.seconds.toFixed(1)} s, ${r.decisionsPerStep.toFixed(0)} decisions a step, peak RSS ${r.peakRssMb.toFixed(0)} MB, after GC half way ${r.mid.rssMb.toFixed(0)} MB (heap ${r.mid.heapMb.toFixed(0)}), at the end ${r.end.rssMb.toFixed(0)} MB (heap ${r.end.heapMb.toFixed(0)}), step p50 ${pct(r, 0.5).toFixed(2)} ms p99 ${pct(r, 0.99).toFixed(2)} ms max ${Math.max(...r.latenciesMs).toFixed(1)} ms`,
+      );
+    }
+    const big = n === Math.max(...SIZES);
+    const what = `${n} symbols x ${WEEK_M5.toLocaleString('en-US')} M5 bars, ${AGENTS} agents x ${symbolsPerAgent(n)} symbols (5 model chains)`;
+    const peerName = 'the bare engine, same bars and agents, in memory (no store, host or server)';
+    const p99 = pct(relay, 0.99);
+    rows.push(
+      {
+        name: `headless relay, ${what}: peak RSS`,
+        value: relay.peakRssMb,
+        unit: 'MB',
+        higherIsBetter: false,
+        peer: peerName,
+        peerValue: peer.peakRssMb,
+        ...(big ? { target: '<= 500 MB', targetMet: relay.peakRssMb <= 500 } : {}),
+      },
+      {
+        name: `headless relay, ${what}: growth of RSS after GC over the second half`,
+        value: Math.max(growth(relay), 1e-3),
+        unit: 'MB per 10k bars',
+        higherIsBetter: false,
+        peer: peerName,
+        peerValue: Math.max(growth(peer), 1e-3),
+        ...(big ? { target: '<= 1 MB per 10k bars (flat after warm-up)', targetMet: growth(relay) <= 1 } : {}),
+      },
+      {
+        name: `headless relay, ${what}: step p50, first bar handed over to the step's last decision stored and pushed`,
+        value: pct(relay, 0.5),
+        unit: 'ms',
+        higherIsBetter: false,
+        peer: `${peerName}: first bar to last decision`,
+        peerValue: pct(peer, 0.5),
+      },
+      {
+        name: `headless relay, ${what}: step p99, first bar handed over to the step's last decision stored and pushed`,
+        value: p99,
+        unit: 'ms',
+        higherIsBetter: false,
+        peer: `${peerName}: first bar to last decision`,
+        peerValue: pct(peer, 0.99),
+        ...(big ? { target: '<= 50 ms', targetMet: p99 <= 50 } : {}),
+      },
+    );
+  }
+  return rows;
+}
