@@ -136,6 +136,10 @@ async function sendCommand(relay: RelayClient, c: WorkspaceCommand): Promise<Com
       case 'risk.configure':
         // The wire form keeps a NaN limit NaN (refused, naming it): JSON would make it null, which means "limit off".
         return await post('/api/risk/config', { config: c.config }, true);
+      case 'watchlist.sync':
+        return await post('/api/watchlist/sync');
+      case 'agents.watchlist':
+        return { ok: false, reason: 'the relay records a watchlist sync itself: send watchlist.sync' };
       case 'golive.configure':
         // Wire form, as for risk limits: a NaN stays NaN and is refused by name (JSON would send null).
         return await post('/api/golive/config', { ...('gates' in c ? { gates: c.gates } : {}), ...('ramp' in c ? { ramp: c.ramp } : {}) }, true);

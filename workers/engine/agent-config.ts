@@ -52,6 +52,18 @@ export interface AgentConfig {
    * a live workspace's are live. Changed only by the agent.mode command.
    */
   mode?: AgentMode;
+  /**
+   * Follows the screener's watchlist (created on `@watchlist`): its symbols are
+   * the watchlist's plus `pinned` (those listed beside it), changed by the
+   * host's watchlist sync (host/watchlist-sync.ts) as the watchlist changes.
+   */
+  watchlist?: { pinned: string[] };
+  /**
+   * Symbols it only exits: no new entry. A symbol that left the watchlist while
+   * the agent held a position or an order in it stays until the next sync finds
+   * it flat, its position managed (trailing, exits) but never added to.
+   */
+  exitOnly?: string[];
 }
 
 export type AgentMode = 'paper' | 'live';
@@ -109,6 +121,8 @@ export function agentConfigProblems(c: AgentConfig, instrument?: (symbol: string
   if (c.capital != null && !(c.capital > 0 && c.capital <= L.capital)) out.push(`capital must be a positive amount or none (got ${c.capital}), at most ${L.capital.toLocaleString('en-US')}`);
   if (c.schedule) out.push(...scheduleProblems(c.schedule, c.timeframe));
   if (c.risk != null) out.push(...riskLimitsProblems(c.risk, true).map((p) => `risk: ${p}`));
+  const strays = (c.exitOnly ?? []).filter((s) => !c.symbols.includes(s));
+  if (strays.length) out.push(`exit-only ${strays.join(', ')} must be among the agent's symbols`);
   if (c.mode !== undefined && c.mode !== 'paper' && c.mode !== 'live') out.push(`mode must be paper or live (got ${JSON.stringify(c.mode)})`);
   if (!Number.isInteger(c.atrPeriod) || c.atrPeriod < 1 || c.atrPeriod > L.atrPeriod) out.push(`ATR period must be a whole number from 1 to ${L.atrPeriod} bars (got ${c.atrPeriod})`);
   return out;

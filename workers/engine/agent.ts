@@ -380,8 +380,9 @@ export class AgentRunner {
   /** An entry, or a reversal when `current` (the opposite position) is given: its exit goes first. */
   private enter(symbol: string, bar: Bar, side: Side, inputs: Record<string, number>, atr: number, current: Position | undefined, risk?: RiskOverride, own?: StrategyLevels): void {
     const c = this.config;
-    const spec = this.deps.instrument(symbol);
     const exitId = current ? clientOrderId(c.id, symbol, bar.time, 'X') : undefined;
+    if (c.exitOnly?.includes(symbol)) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: ${symbol} left the watchlist: exits only, no new entry`, risk?.models);
+    const spec = this.deps.instrument(symbol);
     const distances = entryDistances(c, atr, risk, own);
     if (typeof distances === 'string') return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: ${distances}`, risk?.models);
     const { stopDistance, targetDistance } = distances;

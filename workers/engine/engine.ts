@@ -138,12 +138,16 @@ export class Engine {
     const runner = this.makeRunner(config);
     this.agents.set(config.id, runner);
     this.listChanged();
+    this.noteFillTimeframes(config);
+    this.setStatus(runner, 'running', 'started');
+    return runner;
+  }
+
+  private noteFillTimeframes(config: AgentConfig): void {
     for (const s of config.symbols) {
       const cur = this.brokerTimeframe.get(s);
       if (!cur || TIMEFRAME_MS[config.timeframe] < TIMEFRAME_MS[cur]) this.brokerTimeframe.set(s, config.timeframe);
     }
-    this.setStatus(runner, 'running', 'started');
-    return runner;
   }
 
   /**
@@ -166,6 +170,8 @@ export class Engine {
       for (const [id, a] of order) this.agents.set(id, id === config.id ? (runner ?? old) : a);
     }
     this.listChanged();
+    // A symbol new to the agent (a watchlist sync) fills like one it was created with.
+    this.noteFillTimeframes(config);
     return runner!;
   }
 

@@ -73,7 +73,25 @@ export type WorkspaceCommand =
    * replaces the stored one; null: back to the defaults; absent: unchanged.
    * Checked with the rules the host reads them by (golive-config.ts).
    */
-  | { kind: 'golive.configure'; gates?: Partial<ReadinessGates> | null; ramp?: Partial<RampPlan> | null };
+  | { kind: 'golive.configure'; gates?: Partial<ReadinessGates> | null; ramp?: Partial<RampPlan> | null }
+  /**
+   * Brings every agent that follows the watchlist onto its symbols as they are
+   * now (sent after a screen or a change by hand). The host reads the watchlist
+   * and records what it comes to as `agents.watchlist`, never this: a rebuild
+   * replays the symbols that were traded, not the watchlist of its own day.
+   */
+  | { kind: 'watchlist.sync' }
+  | { kind: 'agents.watchlist'; changes: WatchlistChange[] };
+
+/** One follower's new symbols (host/watchlist-sync.ts). */
+export interface WatchlistChange {
+  agentId: string;
+  symbols: string[];
+  /** Of `symbols`, those that left the watchlist while held: exits only until flat. */
+  exitOnly: string[];
+  /** On the watchlist but not tradable here (no series of the agent's timeframe): left out, in words. */
+  leftOut: string[];
+}
 
 /** The first command of every workspace: its account and the series its replay feed plays. */
 export interface WorkspaceInit {

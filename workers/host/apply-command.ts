@@ -17,6 +17,7 @@ import type { Shadows } from './shadows.ts';
 import { applyShadowCommand } from './shadow-commands.ts';
 import { loadCellStrategy } from '../cells/cells.ts';
 import { applyGoLiveConfig } from './golive-config.ts';
+import { applyWatchlistChanges } from './watchlist-sync.ts';
 
 /** A command the workspace will not carry out; the message says why, in words. */
 export class CommandRefused extends Error {}
@@ -156,6 +157,11 @@ export async function applyCommand(d: CommandDeps, c: RecordedCommand): Promise<
     case 'agent.promote-shadow':
     case 'agent.rollback':
       return applyShadowCommand(d, c);
+    case 'watchlist.sync':
+      // The host turns it into agents.watchlist before recording (host-core's drain): a record holds symbols, not a watchlist to read again.
+      throw new CommandRefused('a watchlist sync is applied by the workspace host, which records the symbols it comes to');
+    case 'agents.watchlist':
+      return applyWatchlistChanges(d, c);
     case 'golive.configure':
       return applyGoLiveConfig(d, c);
   }

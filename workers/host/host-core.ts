@@ -12,7 +12,8 @@ import { AgentTracker } from './agent-tracker.ts';
 import { AgentModes, defaultMode } from './agent-modes.ts';
 import { applyCommand, CommandRefused, type CommandDeps } from './apply-command.ts';
 import { Shadows } from './shadows.ts';
-import { resolveWatchlistSymbols } from '../cells/watchlist.ts';
+import { isWatchlistSymbol, resolveWatchlistSymbols } from '../cells/watchlist.ts';
+import { planWatchlistSync } from './watchlist-sync.ts';
 import { storedGoLive } from './golive-config.ts';
 import { DEMO_ACCOUNT } from '../engine/demo.ts';
 import type { CostModel } from '../market/costs.ts';
@@ -130,13 +131,13 @@ export abstract class HostCore implements WorkspaceHostApi {
           q.done({ ok: false, reason: `the workspace is stopped: ${this.message}` });
           continue;
         }
-        // @watchlist becomes the watchlist's symbols before the command is recorded: a restart replays what was traded.
-        const watch = q.command.kind === 'agent.create' ? await resolveWatchlistSymbols(q.command.config.symbols, this.core.store.settings).catch((e: unknown) => ({ ok: false as const, reason: `the watchlist could not be read: ${e instanceof Error ? e.message : String(e)}` })) : null;
-        if (watch && !watch.ok) {
-          q.done({ ok: false, reason: watch.reason });
+        // The watchlist is read here, and what it comes to recorded: a restart replays the symbols that were traded.
+        const resolved = await this.resolveWatchlist(q.command).catch((e: unknown) => ({ reason: `the watchlist could not be read: ${e instanceof Error ? e.message : String(e)}` }));
+        if ('reason' in resolved || 'message' in resolved) {
+          q.done('reason' in resolved ? { ok: false, reason: resolved.reason } : { ok: true, message: resolved.message });
           continue;
         }
-        if (watch && q.command.kind === 'agent.create') q.command = { ...q.command, config: { ...q.command.config, symbols: watch.symbols } };
+        q.command = resolved.command;
         const mark = this.outbox.length;
         this.outbox.push(commandEvent(this.commandCount + 1, q.command, this.commandStep(), q.source, this.clock.now()));
         try {
@@ -153,6 +154,25 @@ export abstract class HostCore implements WorkspaceHostApi {
       }
     });
     return this.drainChain;
+  }
+
+  /**
+   * `@watchlist` in a new agent's symbols becomes the watchlist's symbols (the
+   * agent then follows it); a watchlist sync becomes the followers' new symbols,
+   * or an answer when none changes.
+   */
+  private async resolveWatchlist(c: WorkspaceCommand): Promise<{ command: WorkspaceCommand } | { reason: string } | { message: string }> {
+    if (c.kind === 'agent.create') {
+      if (!c.config.symbols.some(isWatchlistSymbol)) return { command: c };
+      const watch = await resolveWatchlistSymbols(c.config.symbols, this.core.store.settings);
+      if (!watch.ok) return { reason: watch.reason };
+      return { command: { ...c, config: { ...c.config, symbols: watch.symbols, watchlist: { pinned: c.config.symbols.filter((s) => !isWatchlistSymbol(s)) } } } };
+    }
+    if (c.kind !== 'watchlist.sync') return { command: c };
+    const plan = await planWatchlistSync({ engine: this.engine, broker: this.broker, store: this.core.store, series: this.tradable() });
+    if (plan.changes.length) return { command: { kind: 'agents.watchlist', changes: plan.changes } };
+    const none = this.engine.listAgents().some((a) => a.config.watchlist && a.status !== 'stopped') ? 'every agent that follows the watchlist already trades it' : 'no running agent follows the watchlist';
+    return { message: [none, ...plan.notes].join('; ') };
   }
 
   /** What follows every applied command, the same way when it is applied again from the record. */

@@ -113,9 +113,9 @@ export async function applyShadowCommand(d: CommandDeps, c: ShadowCommand, resum
       const s = d.shadows.of(c.agentId);
       if (!s) throw new CommandRefused(`agent ${c.agentId} has no model in shadow to promote: start one with #shadow ${c.agentId} <model id>`);
       if (runner.hasModelWork) throw new CommandRefused(`agent ${c.agentId} is deciding this bar: try again after it`);
-      const next: AgentConfig = { ...s.config, mode: config.mode };
+      const next = keepingSymbols({ ...s.config, mode: config.mode }, config);
       if (config.mode === undefined) delete next.mode;
-      await swap(d, next);
+      await swapAgent(d, next);
       d.shadows.stop(c.agentId);
       d.shadows.pushPrevious(c.agentId, config);
       return `agent ${c.agentId} now trades ${s.modelId} as its ${s.role} model in place of ${s.currentModelId}, from the next bar; its positions stay as they are. #rollback ${c.agentId} goes back`;
@@ -130,13 +130,21 @@ export async function applyShadowCommand(d: CommandDeps, c: ShadowCommand, resum
         if (!stored) throw new CommandRefused(`agent ${c.agentId} cannot roll back: model ${id} is no longer stored`);
         d.models.set(id, await d.loadModel(stored));
       }
-      const next: AgentConfig = { ...prev, mode: config.mode };
+      const next = keepingSymbols({ ...prev, mode: config.mode }, config);
       if (config.mode === undefined) delete next.mode;
-      await swap(d, next);
+      await swapAgent(d, next);
       d.shadows.popPrevious(c.agentId);
       return `agent ${c.agentId} rolled back to ${changedModels(config, prev)}, from the next bar; its positions stay as they are`;
     }
   }
+}
+
+/** A version change swaps models, never what the agent trades: the symbols a watchlist sync gave it since stay. */
+function keepingSymbols(next: AgentConfig, now: AgentConfig): AgentConfig {
+  const out: AgentConfig = { ...next, symbols: [...now.symbols] };
+  if (now.exitOnly) out.exitOnly = [...now.exitOnly];
+  else delete out.exitOnly;
+  return out;
 }
 
 const rolesText = (c: AgentConfig) =>
@@ -162,7 +170,7 @@ async function history(d: CommandDeps, c: AgentConfig): Promise<BarSeries[]> {
 }
 
 /** The agent runs `next` from the next bar, warmed on the bars closed so far; the stored agent follows. */
-async function swap(d: CommandDeps, next: AgentConfig): Promise<void> {
+export async function swapAgent(d: CommandDeps, next: AgentConfig): Promise<void> {
   let runner;
   try {
     runner = d.engine.replaceAgent(next);

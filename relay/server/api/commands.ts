@@ -59,6 +59,8 @@ export function commandRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
   });
   app.post('/api/positions/close-all', (c) => run(c, { kind: 'positions.close-all' }));
   app.post('/api/emergency-stop', (c) => run(c, { kind: 'emergency-stop' }));
+  // The agents that follow the screener's watchlist take its symbols as they are now.
+  app.post('/api/watchlist/sync', (c) => run(c, { kind: 'watchlist.sync' }));
 
   app.post('/api/trading/state', async (c) => {
     const body = await jsonBody(c);
