@@ -191,6 +191,14 @@ export class CTraderAccountManager {
     return this.symbols;
   }
 
+  /** The connected account's ready connection and symbol catalog: the screener reads history here, not on the trading connection. */
+  screenSession(): { connection: CTraderConnection; symbols: SymbolCatalog; account: { id: number; live: boolean } } {
+    const [conn, catalog, account] = [this.conn, this.catalog, this.current];
+    if (!this.configured) throw new CTraderAccountError(NOT_CONFIGURED, 409);
+    if (!conn || !catalog || !account || !conn.ready) throw new CTraderAccountError(conn ? `the cTrader connection is ${conn.state}: try again when it is ready` : NOT_CONNECTED, 409);
+    return { connection: conn, symbols: catalog, account };
+  }
+
   async selectedSymbols(): Promise<string[]> {
     return (await this.o.store.settings.get<string[]>(CTRADER_SYMBOLS_SETTING)) ?? [];
   }

@@ -1,7 +1,9 @@
 import type { EngineStore } from '../../workers/store/store.ts';
 import type { HostUpdate } from '../../workers/host/api.ts';
 import { AlertSchedule } from '../../workers/notify/schedules.ts';
-import { loadScreenerSettings, runStoredScreen, type ScreenerSettings } from '../../workers/cells/screens.ts';
+import { loadScreenerSettings, runStoredScreen, type LastScreen, type ScreenerProblem, type ScreenerSettings } from '../../workers/cells/screens.ts';
+import { runBrokerScreen, type BrokerUniverse, type UniverseProblem } from '../../workers/cells/screen-universe.ts';
+import type { Watchlist } from '../../workers/cells/watchlist.ts';
 import type { Logger } from '../ops/log.ts';
 
 /**
@@ -19,10 +21,19 @@ export interface ScreenerService {
   replan(s: ScreenerSettings): void;
   /** Runs `fn` after any run under way (the API's on-demand runs and watchlist edits share the queue). */
   serial<T>(fn: () => Promise<T>): Promise<T>;
+  /** One screen of the settings' universe (not queued: call it inside serial). */
+  run(s: ScreenerSettings, who: string, at: number): Promise<{ ok: true; last: LastScreen; watchlist: Watchlist } | ({ ok: false } & ScreenerProblem)>;
   stop(): void;
 }
 
-export function startScreenerService(o: { store: EngineStore; host: { subscribe(fn: (u: HostUpdate) => void): unknown }; log: Logger }): ScreenerService {
+export function startScreenerService(o: {
+  store: EngineStore;
+  host: { subscribe(fn: (u: HostUpdate) => void): unknown };
+  log: Logger;
+  /** The live broker a 'broker' screen reads (relay/lab/screen-broker.ts), or why there is none. */
+  broker: () => Promise<BrokerUniverse | UniverseProblem>;
+}): ScreenerService {
+  const run = async (s: ScreenerSettings, who: string, at: number) => (s.universe === 'broker' ? runBrokerScreen(o.store, s, await o.broker(), who, at) : runStoredScreen(o.store, s, who, at));
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const job = queue.then(fn);
@@ -48,7 +59,7 @@ export function startScreenerService(o: { store: EngineStore; host: { subscribe(
     if (!due) return;
     const s = p.settings;
     const who = `screener (daily ${s.at} ${s.timeZone})`;
-    void serial(() => runStoredScreen(o.store, s, who, due.at))
+    void serial(() => run(s, who, due.at))
       .then((r) => {
         if (r.ok) o.log.info(`screener: daily run kept ${r.last.watchlist.join(', ') || 'no symbol'} (${r.last.result.rows.length} passed, ${r.last.result.refused.length} refused)`);
         else o.log.warn(`screener: daily run refused: ${r.message}`);
@@ -61,6 +72,7 @@ export function startScreenerService(o: { store: EngineStore; host: { subscribe(
     next: () => (plan ? plan.schedule.next().summary : null),
     replan: planFor,
     serial,
+    run,
     stop() {
       if (typeof unsubscribe === 'function') (unsubscribe as () => void)();
     },

@@ -18,6 +18,7 @@ import { ibkrMarket } from '../../workers/host/ibkr-market.ts';
 import { timeOrdersOnWire } from './order-wire.ts';
 import { ibkrMarketSetup, ibkrSetupProblem, type IbkrMarketFactory } from '../ibkr/market-setup.ts';
 import { registerIbkrHealth, type IbkrLiveHealth } from '../ibkr/live-status.ts';
+import { registerIbkrScreenMarket, type IbkrScreenMarket } from '../lab/screen-broker.ts';
 import { readIbkrSettings, readLiveBroker } from '../ibkr/settings-store.ts';
 import type { IbkrTransport } from '../../workers/brokers/ibkr/transport.ts';
 
@@ -99,17 +100,21 @@ async function openIbkrWorkspace(o: LiveWorkspaceOptions, clock: Clock, schedule
   const make = o.ibkr?.market ?? ibkrMarket;
   const problem = ibkrSetupProblem(settings);
   let health: (() => IbkrLiveHealth) | null = null as (() => IbkrLiveHealth) | null;
+  let built: { feed: object } | null = null;
   const market =
     problem
       ? unavailable(problem ?? 'not set up', 'IBKR (not connected)')
       : (sink: BrokerEventSink) => {
           const m = make(ibkrMarketSetup(settings, { clock, scheduler, log: o.log, transport: o.ibkr?.transport }))(sink);
           health = () => m.health();
+          built = m;
           return m;
         };
   const host = await LiveHost.open({ store: o.store, wallClock: clock, owner: 'relay', loadModel: loadModelNode, market, scheduler, log: (line) => o.log('info', line) });
   // The market is built when the host opens; until then the client has not started.
   if (!problem) registerIbkrHealth(host, () => health?.() ?? { state: 'idle', lastMessageAt: null });
+  // The screener's broker universe reads history on this session (relay/lab/screen-broker.ts); a test's market without a feed lends nothing.
+  if (!problem) registerIbkrScreenMarket(host, () => (built && 'instruments' in built && 'readySession' in built.feed ? (built as unknown as IbkrScreenMarket) : null));
   return host;
 }
 

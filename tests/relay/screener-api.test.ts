@@ -48,11 +48,22 @@ describe('the screener API on a relay over the bundled EURUSD H1, GOOG D1 and BT
     const r = await h.get('/api/screener');
     expect(r.status).toBe(200);
     expect(r.json).toEqual({
-      settings: { filter: 'close > 10 and sma(volume, 20) > 1000000 and atr(14) > 1', rank: 'roc(close, 20)', top: 10, at: null, timeZone: 'America/New_York', timeframe: null },
+      settings: { filter: 'close > 10 and sma(volume, 20) > 1000000 and atr(14) > 1', rank: 'roc(close, 20)', top: 10, at: null, timeZone: 'America/New_York', timeframe: null, universe: 'stored' },
       next: null,
       last: null,
       watchlist: { symbols: [], entries: [], log: [] },
+      broker: { name: null, note: null, problem: expect.stringMatching(/^no broker to screen: no cTrader application is configured/) },
     });
+  });
+
+  it('refuses a broker screen without a timeframe (400) and with no broker to read (409), in words, changing nothing', async () => {
+    let r = await h.post('/api/screener/run', { universe: 'broker' });
+    expect(r).toMatchObject({ status: 400, json: { field: 'timeframe', error: expect.stringContaining('timeframe: must be set for a broker screen') } });
+    r = await h.post('/api/screener/run', { universe: 'everything', timeframe: 'D1' });
+    expect(r).toMatchObject({ status: 400, json: { field: 'universe', error: expect.stringContaining('universe: must be stored') } });
+    r = await h.post('/api/screener/run', { universe: 'broker', timeframe: 'D1' });
+    expect(r).toMatchObject({ status: 409, json: { field: 'universe', error: expect.stringContaining('universe: no broker to screen: no cTrader application is configured') } });
+    expect((await h.get('/api/screener')).json.last).toBeNull();
   });
 
   it('runs on demand, ranks by the rate of change computed by hand, and keeps the top N', async () => {

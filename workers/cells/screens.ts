@@ -24,12 +24,17 @@ export interface ScreenerSettings {
   at: string | null;
   /** IANA zone of `at`. */
   timeZone: string;
-  /** Screen only the series of this timeframe, or null: every stored series. */
+  /** Screen only the series of this timeframe, or null: every stored series (a broker screen needs one). */
   timeframe: Timeframe | null;
+  /** What is screened: the stored series, or the live broker's symbols with history fetched from it (screen-universe.ts). */
+  universe: ScreenUniverse;
 }
 
+export const SCREEN_UNIVERSES = ['stored', 'broker'] as const;
+export type ScreenUniverse = (typeof SCREEN_UNIVERSES)[number];
+
 /** The issue's example; no daily run until the trader sets a time. */
-export const DEFAULT_SCREENER: ScreenerSettings = { filter: 'close > 10 and sma(volume, 20) > 1000000 and atr(14) > 1', rank: 'roc(close, 20)', top: 10, at: null, timeZone: 'America/New_York', timeframe: null };
+export const DEFAULT_SCREENER: ScreenerSettings = { filter: 'close > 10 and sma(volume, 20) > 1000000 and atr(14) > 1', rank: 'roc(close, 20)', top: 10, at: null, timeZone: 'America/New_York', timeframe: null, universe: 'stored' };
 
 /** A screen kept: when, by whom, the result, and the watchlist it left. */
 export interface LastScreen {
@@ -37,6 +42,10 @@ export interface LastScreen {
   who: string;
   top: number;
   timeframe: Timeframe | null;
+  /** Absent in screens kept before the choice existed: 'stored'. */
+  universe?: ScreenUniverse;
+  /** A broker screen's source, e.g. "cTrader demo account 44001: 5 symbols listed". */
+  source?: string;
   result: ScreenResult;
   watchlist: string[];
 }
@@ -70,6 +79,12 @@ export function screenerSettingsFrom(base: ScreenerSettings, change: Record<stri
     if (tf !== null && (typeof tf !== 'string' || !isTimeframe(tf))) return { ok: false, field: 'timeframe', message: `timeframe must be one of ${TIMEFRAMES.join(' ')}, or null for every stored series (got ${JSON.stringify(tf)})` };
     s.timeframe = tf as Timeframe | null;
   }
+  if (has('universe')) {
+    const u = change.universe;
+    if (!SCREEN_UNIVERSES.includes(u as ScreenUniverse)) return { ok: false, field: 'universe', message: `universe must be stored (the stored series) or broker (the live broker's symbols, history fetched) (got ${JSON.stringify(u)})` };
+    s.universe = u as ScreenUniverse;
+  }
+  if (s.universe === 'broker' && s.timeframe === null) return { ok: false, field: 'timeframe', message: 'timeframe must be set for a broker screen (e.g. D1): the history fetched from the broker is of one timeframe' };
   if (has('filter')) s.filter = change.filter as string;
   if (has('rank')) s.rank = change.rank as string;
   const compiled = compileScreen(s.filter, s.rank);
@@ -96,17 +111,30 @@ export async function runStoredScreen(
     const s = await store.bars.get(info.symbol, info.timeframe);
     if (s) series.push(s);
   }
-  const result = runScreen(compiled.screen, series);
+  return keepScreen(store, runScreen(compiled.screen, series), { ...spec, universe: 'stored' }, who, at);
+}
+
+/**
+ * Keeps a screen's result: its top N on the watchlist (each change logged
+ * with `who`) and the result as the last screen. Any universe's run ends here.
+ */
+export async function keepScreen(
+  store: Pick<EngineStore, 'settings'>,
+  result: ScreenResult,
+  spec: { top: number; timeframe: Timeframe | null; universe: ScreenUniverse; source?: string },
+  who: string,
+  at: number,
+): Promise<{ ok: true; last: LastScreen; watchlist: Watchlist }> {
   const ranked = topSymbols(result, spec.top).map((s) => s.toUpperCase());
   const place = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
   const watchlist = applyScreen(await loadWatchlist(store.settings), ranked, at, (_s, n) => `ranked ${place(n)} by ${result.rank} (${who})`);
   await store.settings.put(WATCHLIST_KEY, watchlist);
-  const last: LastScreen = { at, who, top: spec.top, timeframe: spec.timeframe, result, watchlist: ranked };
+  const last: LastScreen = { at, who, top: spec.top, timeframe: spec.timeframe, universe: spec.universe, ...(spec.source ? { source: spec.source } : {}), result, watchlist: ranked };
   await store.settings.put(SCREENER_LAST_KEY, last);
   return { ok: true, last, watchlist };
 }
 
-function problemOf(errors: ScreenDiagnostic[]): ScreenerProblem {
+export function problemOf(errors: ScreenDiagnostic[]): ScreenerProblem {
   const e = errors[0];
   return { field: e.field, message: `${e.field}: line ${e.line}, column ${e.column}: ${e.message}`, errors };
 }

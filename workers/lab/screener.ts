@@ -110,6 +110,11 @@ export function compileScreen(filter: unknown, rank: unknown): { screen: Compile
   return { screen: { filter: filter as string, rank: rank as string, program, filterNode: f.id, rankNode: r.id, shown, minBars: warmup + 1 }, errors: [], warnings };
 }
 
+/** Bars of a series the screen reads: its last bar and the tail before it that the lookbacks need (a broker screen fetches this many). */
+export function screenTailBars(screen: CompiledScreen): number {
+  return screen.minBars * TAIL_LOOKBACKS + TAIL_MARGIN;
+}
+
 /** Runs a compiled screen on each series' last bar (the tail of it that the lookbacks need). */
 export function runScreen(screen: CompiledScreen, series: readonly BarSeries[]): ScreenResult {
   const rows: ScreenRow[] = [];
@@ -122,7 +127,7 @@ export function runScreen(screen: CompiledScreen, series: readonly BarSeries[]):
       refused.push({ ...who, reason: `${s.symbol} ${s.timeframe} has ${len} bar${len === 1 ? '' : 's'}; the screen needs at least ${screen.minBars}` });
       continue;
     }
-    const from = Math.max(0, len - (screen.minBars * TAIL_LOOKBACKS + TAIL_MARGIN));
+    const from = Math.max(0, len - screenTailBars(screen));
     const cols = runBatch(screen.program, tail(s, from)).columns;
     const last = len - from - 1;
     const values: Record<string, number> = {};

@@ -8,7 +8,7 @@ import { feedLine, feedStatusText, type FeedVerdict } from './feed-status.ts';
 import { schedulerFromTimers, type Scheduler } from './scheduler.ts';
 import { subscriptionsOf, type MarketSubscriptions } from './subscriptions.ts';
 import { PRICE_SCALE, type CTraderSymbol, type SymbolCatalog } from './symbols.ts';
-import { decodeTrendbar, PERIOD, type WireTrendbar } from './trendbars.ts';
+import { decodeTrendbar, fetchTrendbars, PERIOD, type WireTrendbar } from './trendbars.ts';
 
 /**
  * How long after a (re)connect every traded symbol has to show its spots
@@ -161,20 +161,7 @@ export class CTraderLiveFeed implements BarFeed {
   /** Closed bars of `symbol` opening in [from, to), oldest first (paged through ProtoOAGetTrendbarsReq). */
   async history(symbol: string, tf: Timeframe, from: number, to: number): Promise<Bar[]> {
     const [sym] = await this.o.symbols.load([symbol]);
-    const out: Bar[] = [];
-    let start = from;
-    for (let page = 0; page < 1000 && start < to; page++) {
-      const res = await this.o.connection.request('ProtoOAGetTrendbarsReq', { symbolId: sym.symbolId, period: PERIOD[tf], fromTimestamp: start, toTimestamp: to }, { retryOnRateLimit: true });
-      const bars = ((res.payload.trendbar as WireTrendbar[] | undefined) ?? []).map((tb) => decodeTrendbar(tb, sym.spec));
-      let last = -Infinity;
-      for (const b of bars) {
-        if (b.time >= start && b.time < to && b.time > (out.length ? out[out.length - 1].time : -Infinity)) out.push(b);
-        last = Math.max(last, b.time);
-      }
-      if (!res.payload.hasMore || bars.length === 0) break;
-      start = last + 1;
-    }
-    return out;
+    return fetchTrendbars(this.o.connection, sym, tf, from, to);
   }
 
   /** After a (re)connect: subscribe what is missing, fill the gap from history, then let buffered live bars through; check every symbol. */

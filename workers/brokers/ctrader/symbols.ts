@@ -68,7 +68,7 @@ const key = (name: string) => name.replace(/[^A-Za-z0-9.]/g, '').toUpperCase();
  * per server, so a catalog belongs to one connection's environment).
  */
 export class SymbolCatalog {
-  private readonly ids = new Map<string, { symbolId: number; name: string }>();
+  private readonly ids = new Map<string, { symbolId: number; name: string; enabled: boolean }>();
   private readonly byId = new Map<number, CTraderSymbol>();
   private readonly byName = new Map<string, CTraderSymbol>();
   private listed: Promise<void> | null = null;
@@ -98,6 +98,12 @@ export class SymbolCatalog {
     return names.map((n) => this.must(n));
   }
 
+  /** The names of the account's enabled symbols, from the light list (no details asked). */
+  async names(): Promise<string[]> {
+    await (this.listed ??= this.list());
+    return [...this.ids.values()].filter((l) => l.enabled).map((l) => l.name);
+  }
+
   get(name: string): CTraderSymbol | undefined {
     return this.byName.get(key(name));
   }
@@ -121,7 +127,7 @@ export class SymbolCatalog {
     try {
       const res = await this.conn.request('ProtoOASymbolsListReq', {}, { retryOnRateLimit: true });
       for (const l of (res.payload.symbol as { symbolId: number; symbolName?: string; enabled?: boolean }[] | undefined) ?? []) {
-        if (l.symbolName) this.ids.set(key(l.symbolName), { symbolId: l.symbolId, name: l.symbolName });
+        if (l.symbolName) this.ids.set(key(l.symbolName), { symbolId: l.symbolId, name: l.symbolName, enabled: l.enabled !== false });
       }
     } catch (e) {
       this.listed = null;

@@ -115,6 +115,11 @@ export class IbkrLiveFeed implements BarFeed {
     this.statusText = this.status();
   }
 
+  /** The ready session the feed reads, or null: other history requests on it (the screener's) share its pacing. */
+  get readySession(): IbkrSession | null {
+    return this.session?.state === 'ready' ? this.session : null;
+  }
+
   /** Per subscription what IB has shown, e.g. "GOOG D1 delayed, last bar 2024-01-02; EURUSD M5 live, last bar 14:05 UTC", or "waiting for IB". */
   status(): string {
     if (!this.onBar) return 'live bars not started';
