@@ -79,7 +79,8 @@ const FAST_JOBS_PER_WORKER = 8;
 
 export interface EvolutionProgress {
   runId: string;
-  status: 'running' | 'done' | 'cancelled' | 'failed';
+  /** 'interrupted': saved as running by a page that is gone (a reload), never by a run itself (evolution-record.ts). */
+  status: 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted';
   generation: number;
   generations: number;
   /** Backtests done (children in sample, survivors out of sample), stored ones included on a resume. */
