@@ -6,7 +6,9 @@
  * the evolution run); the same seed breeds the same children again (ids that
  * differ only by the run id, same sources, parents, mutations and results);
  * a run cancelled between backtests is resumed from its stored cells and
- * completes.
+ * completes; a run cut by a reload is listed after it as interrupted (not
+ * running) and its Resume ends with the cells of an uninterrupted run of the
+ * same seed.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -175,5 +177,38 @@ describe('Lab evolution in the browser', () => {
     }
     expect(Math.max(...all.map((c) => c.generation))).toBeGreaterThanOrEqual(2);
     expect(all.some((c) => c.results.some((r) => r.sample === 'out'))).toBe(true);
+  });
+
+  it('lists a run cut by a reload as interrupted, and its Resume ends with the cells of an uninterrupted run of the same seed', async () => {
+    const o = { seed: 13, population: 60, generations: 3, keep: 3 };
+    const runId = await startRun(o, await progress.run());
+    await page.waitForFunction(() => Number(document.querySelector('[data-evolve-progress]')?.getAttribute('data-evaluated')) > 0);
+    await page.reload();
+    await page.locator('[data-shell-ready]').waitFor({ timeout: 60_000 });
+    const row = page.locator(`[data-evolve-run="${runId}"]`);
+    await row.waitFor({ timeout: 120_000 });
+    // Nothing runs it any more: said so, with the cells it stored (as many as IndexedDB holds), and no progress shown as running.
+    expect(await row.getAttribute('data-status')).toBe('interrupted');
+    const kept = (await storedCells()).filter((c) => c.author.name === runId);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(await row.textContent()).toMatch(new RegExp(`interrupted by a reload \\(or its tab was closed\\) (in generation \\d of 3|before its first backtest ended); ${kept.length} cells stored, resume continues from them`));
+    expect(await page.locator('[data-evolve-progress]').count()).toBe(0);
+    expect(await page.locator('[data-action="evolve-start"]').isEnabled()).toBe(true);
+
+    // Resumed with its kept spec (the form shows the defaults again).
+    await row.locator('[data-action="evolve-resume-run"]').click();
+    await page.waitForFunction((id) => document.querySelector('[data-evolve-progress]')?.getAttribute('data-run') === id, runId);
+    const end = await finished(runId);
+    expect(end.status).toBe('done');
+    await expect.poll(() => row.getAttribute('data-status')).toBe('done');
+
+    const whole = await startRun(o, runId);
+    expect((await finished(whole)).status).toBe('done');
+    const cells = await storedCells();
+    const resumed = bred(cells, runId);
+    expect(resumed.length).toBeGreaterThan(kept.length);
+    expect(resumed).toEqual(bred(cells, whole));
+    // The cells stored before the reload were kept, not bred again (the in-sample record unchanged).
+    for (const k of kept) expect(cells.find((c) => c.id === k.id)?.results[0]).toEqual(k.results[0]);
   });
 });

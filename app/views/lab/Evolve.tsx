@@ -8,7 +8,7 @@ import { EVOLUTION_DEFAULTS, type EvolutionSpec } from '../../../workers/lab/evo
 import type { EvolutionProgress } from '../../../workers/cells/evolution-run.ts';
 import type { Timeframe } from '../../../workers/market/timeframe.ts';
 import { fitnessText } from './CellList.tsx';
-import { labEvolution } from './evolve-api.ts';
+import { labEvolution, type EvolveRunListing } from './evolve-api.ts';
 
 const DAY = 86_400_000;
 const dayText = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -23,7 +23,9 @@ const dayMs = (text: string, end: boolean) => {
  * crossovers of two), test each on the in-sample period, keep the fittest,
  * validate the survivors out of sample; the progress as it goes, Cancel between
  * backtests, Resume from the run's stored cells. In this browser the backtests
- * run on one Web Worker per core; attached to a relay, on the relay's threads.
+ * run on one Web Worker per core and the runs are kept in the settings: after a
+ * reload the list shows a run that was running as interrupted, with Resume;
+ * attached to a relay, the backtests run on the relay's threads.
  * The children are cells like any other: the list and the lineage show them.
  */
 export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
@@ -45,6 +47,7 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
   const [outTo, setOutTo] = createSignal('');
   const [progress, setProgress] = createSignal<EvolutionProgress | null>(null);
   const [problem, setProblem] = createSignal('');
+  const [runs, { refetch: refetchRuns }] = createResource(() => (ws.status() ? true : false), () => api.runs().catch((): EvolveRunListing[] => []));
 
   // The periods default to the chosen bars: the first 70 % in sample, the rest out of sample.
   createEffect(() => {
@@ -91,6 +94,7 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
           seen = p.generation;
           if (p.status !== 'running') {
             stopPolling();
+            void refetchRuns();
             if (p.status === 'done') notify('ok', `Evolution ${runId} done: ${p.evaluated} backtests, ${p.survivors.length} survivors`);
           }
         },
@@ -99,18 +103,33 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
     }, 250);
   };
 
-  const start = async (resumeId?: string) => {
+  const begin = async (what: 'Evolution' | 'Resume', go: () => ReturnType<typeof api.start>) => {
     setProblem('');
-    if (parents().length === 0) return setProblem('Pick one or more parent cells (two or more to cross them).');
     try {
-      const out = await api.start(spec(), resumeId);
-      if (!out.ok) return setProblem(`${resumeId ? 'Resume' : 'Evolution'} refused: ${out.message}`);
+      const out = await go();
+      if (!out.ok) return setProblem(`${what} refused: ${out.message}`);
       setProgress(out.progress);
       follow(out.runId);
+      void refetchRuns();
     } catch (e) {
       setProblem(`The evolution could not start: ${errorText(e)}`);
     }
   };
+  const start = () => {
+    if (parents().length === 0) return setProblem('Pick one or more parent cells (two or more to cross them).');
+    return begin('Evolution', () => api.start(spec()));
+  };
+  // A run resumes with the spec it was started with, whatever the form shows now.
+  const resume = (runId: string) => begin('Resume', () => api.resume(runId));
+
+  // Back in the lab while a run of this page goes on: follow it again.
+  createEffect(() => {
+    const here = (runs.latest ?? []).find((r) => r.here && r.progress.status === 'running');
+    if (here && !progress()) {
+      setProgress(here.progress);
+      follow(here.progress.runId);
+    }
+  });
 
   const cancel = async () => {
     const p = progress();
@@ -123,10 +142,7 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
   };
 
   const running = () => progress()?.status === 'running';
-  const resumable = () => {
-    const s = progress()?.status;
-    return s === 'cancelled' || s === 'failed';
-  };
+  const resumable = (s = progress()?.status) => s === 'cancelled' || s === 'failed' || s === 'interrupted';
   const pct = () => {
     const p = progress();
     return p && p.total > 0 ? Math.min(100, Math.floor((p.evaluated / p.total) * 100)) : 0;
@@ -185,7 +201,7 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
       <div class="lab-actions">
         <button type="submit" class="primary" disabled={running()} data-action="evolve-start">Start</button>
         <Show when={running()}><button type="button" onClick={() => void cancel()} data-action="evolve-cancel">Cancel</button></Show>
-        <Show when={resumable()}><button type="button" onClick={() => void start(progress()!.runId)} data-action="evolve-resume">Resume</button></Show>
+        <Show when={resumable()}><button type="button" onClick={() => void resume(progress()!.runId)} data-action="evolve-resume">Resume</button></Show>
         <Show when={progress()}>
           <progress max="100" value={pct()} aria-label="Evolution progress" />
         </Show>
@@ -201,6 +217,22 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
         )}
       </Show>
       <Show when={problem()}><div class="notice notice-error" role="alert" data-evolve-problem>{problem()}</div></Show>
+      <Show when={(runs.latest ?? []).length > 0}>
+        <h3>Runs in this browser</h3>
+        <ul class="evolve-runs">
+          <For each={runs.latest}>
+            {(r) => (
+              <li data-evolve-run={r.progress.runId} data-status={r.progress.status}>
+                <span class="num">{r.progress.runId}</span> (seed {r.spec.seed}, {r.spec.population} a generation, {r.spec.parents.join(' x ')}):{' '}
+                {r.progress.status === 'interrupted' ? r.progress.message : `${r.progress.status}, generation ${r.progress.generation} of ${r.progress.generations}, ${r.progress.evaluated} of ${r.progress.total} backtests${r.progress.message ? `; ${r.progress.message}` : ''}`}{' '}
+                <Show when={resumable(r.progress.status) && !running()}>
+                  <button type="button" onClick={() => void resume(r.progress.runId)} data-action="evolve-resume-run">Resume</button>
+                </Show>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
     </form>
   );
 }
