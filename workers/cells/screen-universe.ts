@@ -28,6 +28,8 @@ export interface BrokerUniverse {
   history(symbol: string, timeframe: Timeframe, from: number, now: number): Promise<Bar[]>;
 }
 
+const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+
 /** A broker screen cannot start (no broker connected, no timeframe): why, in words. */
 export type UniverseProblem = { field: string; message: string };
 
@@ -54,17 +56,17 @@ export async function fetchUniverse(universe: BrokerUniverse, screen: CompiledSc
     let span = need * TIMEFRAME_MS[timeframe] * (SPAN_PER_BAR[timeframe] ?? INTRADAY_SPAN) + PAD_MS;
     let bars: Bar[] = [];
     try {
+      // Further back in proportion to what was missing; none at all in the first span (a week more than the tail needs) is no history.
       for (let ask = 0; ask < MAX_ASKS; ask++) {
         bars = await universe.history(symbol, timeframe, now - span, now);
-        if (bars.length >= need) break;
-        // Look further back in proportion to what was missing; none at all may be a young listing or a quiet market: four times.
-        span *= bars.length > 0 ? Math.min(8, (1.5 * need) / bars.length) : 4;
+        if (bars.length >= need || bars.length === 0) break;
+        span *= Math.min(8, (1.5 * need) / bars.length);
       }
     } catch (e) {
       refuse(symbol, `no history from ${universe.name}: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
-    if (bars.length === 0) refuse(symbol, `${universe.name} has no ${timeframe} bars of it closed by ${new Date(now).toISOString()}`);
+    if (bars.length === 0) refuse(symbol, `${universe.name} has no ${timeframe} bars of it from ${iso(now - span)} to ${iso(now)}`);
     else series.push(seriesFromBars(symbol, timeframe, bars));
   }
   return { series, refused, listed: symbols.length };
