@@ -1,4 +1,4 @@
-import { Root, type Type } from 'protobufjs/light.js';
+import { Root, Type } from 'protobufjs/light.js';
 import descriptor from './proto/openapi.generated.json' with { type: 'json' };
 
 /**
@@ -47,7 +47,28 @@ function load(): Schema {
     byName.set(t.name, enums[def]);
   }
   schema = { root, envelope: root.lookupType('ProtoMessage'), byPayloadType, byName };
+  for (const name of TRADING_PATH) setUp(root.lookupType(name), new Set());
   return schema;
+}
+
+/**
+ * The messages between a bar close and its order's fill. protobufjs writes a
+ * type's encoder, decoder, verifier and converters at its first use (28 ms
+ * for ProtoOANewOrderReq and the envelope, measured); left lazy, that lands on
+ * the first live order and its first execution event. They are written when
+ * the schema loads (the first connect) instead; the rest stay lazy.
+ */
+const TRADING_PATH = ['ProtoMessage', 'ProtoOANewOrderReq', 'ProtoOAClosePositionReq', 'ProtoOAAmendPositionSLTPReq', 'ProtoOAExecutionEvent', 'ProtoOAOrderErrorEvent', 'ProtoOAErrorRes', 'ProtoErrorRes', 'ProtoOASpotEvent', 'ProtoHeartbeatEvent', 'ProtoOAVersionReq', 'ProtoOAVersionRes'];
+
+/** Sets up a type and every message type its fields reach (a nested type is otherwise set up at its own first use). */
+function setUp(t: Type, done: Set<Type>): void {
+  if (done.has(t)) return;
+  done.add(t);
+  t.setup();
+  for (const f of t.fieldsArray) {
+    const r = f.resolve().resolvedType;
+    if (r instanceof Type) setUp(r, done);
+  }
 }
 
 const TO_OBJECT = { longs: Number, enums: Number, bytes: Array, defaults: false, arrays: true } as const;
@@ -72,9 +93,8 @@ export function encodeMessage(name: string, payload: Record<string, unknown>, cl
   const problem = type.verify(payload);
   if (problem) throw new Error(`cannot encode ${name}: ${problem}`);
   const body = type.encode(type.fromObject(payload)).finish();
-  const env: Record<string, unknown> = { payloadType, payload: body };
-  if (clientMsgId !== undefined) env.clientMsgId = clientMsgId;
-  return s.envelope.encode(s.envelope.fromObject(env)).finish();
+  // The envelope's fields already have their wire types (a number, bytes, a string): no conversion pass.
+  return s.envelope.encode(clientMsgId === undefined ? { payloadType, payload: body } : { payloadType, payload: body, clientMsgId }).finish();
 }
 
 /** Decodes one envelope; throws CTraderFrameError naming what is wrong. */
