@@ -86,5 +86,9 @@ describe('an agent on the screener watchlist', () => {
     await form.locator('[data-create-submit]').click();
     await page.locator('[data-agent-card="watchlist-trader"]').waitFor({ timeout: 60_000 });
     expect(await storedSymbols('watchlist-trader')).toEqual(['EURUSD']);
+    // The card says the symbols come from the watchlist (they change as it does).
+    const follows = page.locator('[data-agent-card="watchlist-trader"] [data-agent-watchlist]');
+    await follows.waitFor();
+    expect((await follows.textContent())?.trim()).toBe('(follows the watchlist)');
   });
 });

@@ -99,6 +99,7 @@ describe('an agent that follows the watchlist', () => {
     const synced = await host.command({ kind: 'watchlist.sync' }, 'screener');
     expect(synced).toEqual({ ok: true, message: 'agent follower now trades GBPUSD, EURUSD exits only until flat (left the watchlist while held)' });
     expect((await store.agents.get('follower'))!.config).toMatchObject({ symbols: ['GBPUSD', 'EURUSD'], exitOnly: ['EURUSD'] });
+    expect((await host.status()).agents.find((a) => a.id === 'follower')).toMatchObject({ symbols: ['GBPUSD', 'EURUSD'], watchlist: { exitOnly: ['EURUSD'] } });
     const syncedAt = (await host.status()).clockTime;
 
     // No new EURUSD entry from then on; GBPUSD is decided on.

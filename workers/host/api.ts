@@ -121,6 +121,8 @@ export interface AgentSummary {
   /** Why it is in that state ('paused: NaN in feature rsi_14', 'emergency stop'). */
   reason: string;
   symbols: string[];
+  /** Follows the screener's watchlist; `exitOnly`: its symbols that left it while held (exits only until flat). */
+  watchlist?: { exitOnly: string[] };
   timeframe: string;
   alpha: string;
   /** Paper (paper book, on the workspace's bars) or live (the account's broker). */

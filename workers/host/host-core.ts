@@ -302,6 +302,7 @@ export abstract class HostCore implements WorkspaceHostApi {
       trading: { state: trading.state, reason: trading.reason, resumeAt: trading.resumeAt },
       reason: t.reason,
       symbols: c.symbols,
+      ...(c.watchlist ? { watchlist: { exitOnly: c.exitOnly ?? [] } } : {}),
       timeframe: c.timeframe,
       alpha: c.alpha.kind === 'rule' ? `rule ${c.alpha.strategy}` : c.alpha.modelId,
       mode: this.modes.of(c.id),

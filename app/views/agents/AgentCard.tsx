@@ -105,6 +105,14 @@ export function AgentCard(props: { agent: AgentSummary }) {
           <dt>Symbols</dt>
           <dd>
             {a().symbols.join(', ')} {a().timeframe}
+            <Show when={a().watchlist}>
+              {(w) => (
+                <span class="muted small" data-agent-watchlist>
+                  {' '}
+                  (follows the watchlist{w().exitOnly.length ? `; ${w().exitOnly.join(', ')} exits only until flat` : ''})
+                </span>
+              )}
+            </Show>
           </dd>
         </div>
         <div>
