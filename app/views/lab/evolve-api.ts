@@ -47,6 +47,8 @@ interface BrowserRun {
   progress: EvolutionProgress;
   cancel: boolean;
   recorder: RunRecorder;
+  /** Settles once the run ended, its record was written and its lock let go. */
+  ended: Promise<void>;
 }
 
 /** This tab's runs (kept across visits to the lab view while the tab lives; a reload empties it, the settings keep them). */
@@ -55,13 +57,16 @@ const browserRuns = new Map<string, BrowserRun>();
 /** The Web Lock a page holds while it runs a run: another tab (or this one after a reload) can tell it runs. */
 const lockName = (runId: string) => `tradeguard evolution ${runId}`;
 
-/** Takes the run's lock if free and holds it until `done` settles; true when taken (or when this browser has no Web Locks). */
-function holdLock(runId: string, done: Promise<unknown>): Promise<boolean> {
-  if (!navigator.locks) return Promise.resolve(true);
-  return new Promise((taken) => {
-    void navigator.locks.request(lockName(runId), { ifAvailable: true }, async (lock) => {
-      taken(lock !== null);
-      if (lock) await done.catch(() => undefined);
+/**
+ * Takes the run's lock if free and holds it until `done` settles: whether it was
+ * taken (always, in a browser without Web Locks) and when it is let go.
+ */
+function holdLock(runId: string, done: Promise<unknown>): Promise<{ taken: boolean; released: Promise<unknown> }> {
+  if (!navigator.locks) return Promise.resolve({ taken: true, released: done });
+  return new Promise((answer) => {
+    const released: Promise<unknown> = navigator.locks.request(lockName(runId), { ifAvailable: true }, async (lock) => {
+      answer({ taken: lock !== null, released });
+      if (lock) await done;
     });
   });
 }
@@ -95,14 +100,19 @@ function browserEvolution(ws: Workspace): LabEvolution {
       const checked = await checkEvolution(deps, spec);
       if (!checked.ok) return { ok: false, message: `${checked.field}: ${checked.message.replace(new RegExp(`^${checked.field} `), '')}` };
       const runId = resumeId ?? evolutionRunId(spec, deps.now());
-      if (browserRuns.get(runId)?.progress.status === 'running') return { ok: false, message: `run ${runId} is still running` };
+      const before = browserRuns.get(runId);
+      if (before?.progress.status === 'running') return { ok: false, message: `run ${runId} is still running` };
+      // Cancelled in this page a moment ago: its last record write and its lock are let go first.
+      await before?.ended;
       let finish!: () => void;
       const over = new Promise<void>((resolve) => (finish = resolve));
-      if (!(await holdLock(runId, over))) return { ok: false, message: `run ${runId} is already running in this browser` };
+      const lock = await holdLock(runId, over);
+      if (!lock.taken) return { ok: false, message: `run ${runId} is already running in this browser` };
       const pool = sharedBrowserPool();
       const run: BrowserRun = {
         spec,
         recorder: recordRun(settings, runId, spec, deps.now),
+        ended: lock.released.then(() => undefined),
         cancel: false,
         progress: { runId, status: 'running', generation: 0, generations: spec.generations, evaluated: 0, total: spec.population * spec.generations + spec.keep, discarded: 0, duplicates: 0, best: null, survivors: [] },
       };
