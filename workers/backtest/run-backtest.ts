@@ -13,6 +13,7 @@ import { computeMetrics, type BacktestMetrics } from './metrics.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
 import type { RiskConfig } from '../risk/limits.ts';
 import { riskReport, type RiskReport } from './risk-report.ts';
+import { ChainBatch } from './chain-batch.ts';
 
 export interface BacktestConfig {
   /** One series per symbol, all in the agent's timeframe. */
@@ -43,6 +44,11 @@ export interface BacktestConfig {
    * only when it carries risk notes (the risk report reads them).
    */
   record?: 'all' | 'trades';
+  /**
+   * Run the alpha model on blocks of coming bars (ChainBatch), not bar by bar: the same
+   * decisions, bit for bit. On by default; off runs every model call as it comes.
+   */
+  batchModels?: boolean;
   /** Progress and cancel for long runs in a worker: yield every N bars through `timers`. */
   yieldEvery?: number;
   timers?: Timers;
@@ -97,7 +103,9 @@ export async function runBacktest(cfg: BacktestConfig): Promise<BacktestResult> 
   if (traded.every((s) => s.time.length === 0)) throw new Error(`no bars between ${cfg.from === undefined ? 'the start' : new Date(cfg.from).toISOString()} and ${cfg.to === undefined ? 'the end' : new Date(cfg.to).toISOString()}`);
 
   const clock = new SimulatedClock(traded.reduce((t, s) => Math.min(t, s.time[0] ?? Infinity), Infinity));
-  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: cfg.models, recordContext: cfg.recordContext, risk: cfg.risk, record: cfg.record });
+  const batched = cfg.batchModels === false ? null : ChainBatch.for(cfg.series, cfg.agent.alpha.kind === 'model' ? cfg.agent.alpha.modelId : null, cfg.models, instrument, cfg.costs);
+  const { engine, broker, journal } = createPaperSession({ clock, initialCash: cfg.initialCash, leverage: cfg.leverage, costs: cfg.costs, instrument, models: batched?.models ?? cfg.models, recordContext: cfg.recordContext, risk: cfg.risk, record: cfg.record });
+  batched?.batch.attach(clock, broker, journal, cfg.agent.id);
   engine.addAgent({ ...cfg.agent, symbols: cfg.series.map((s) => s.symbol), timeframe });
   cfg.series.forEach((s, k) => {
     for (let i = 0; i < start[k]; i++) engine.warmUp(s.symbol, timeframe, barAt(s, i));

@@ -105,7 +105,7 @@ function customMatrix(spec: FeatureSpec, series: BarColumns, opts: BatchOptions)
  * slot is its base's column `lag` bars further back, so its first bars fall in
  * the pad and read NaN, no lagged value yet, with nothing copied.
  */
-function inputPlaces(L: InputLayout, n: number): { at: number[]; pad: number; size: number } {
+export function inputPlaces(L: InputLayout, n: number): { at: number[]; pad: number; size: number } {
   const shift = L.slots.map(() => 0);
   L.slots.forEach((s, k) => s.kind === 'lag' && (shift[k] = shift[s.base!] + s.lag!));
   const pad = Math.max(0, ...shift);

@@ -9,7 +9,35 @@ export interface LoadedModel {
   id: string;
   manifest: ModelManifest;
   session: InferenceSession;
+  /** A backtest's view of the rows to come: one-row runs then go in blocks (see RowForecast). */
+  forecast?: RowForecast;
 }
+
+/**
+ * What a backtest knows ahead of a one-row run: the bar it is for, and the rows the next bars
+ * will bring if nothing changes (no order, no fill). A stage runs the row with those in one
+ * call and answers a later bar from that call only when its row is bit for bit the one
+ * computed then: a run's rows are independent of each other, so the answer is the one a
+ * run of that row alone gives. A forecast that turns out wrong only costs a run.
+ */
+export interface RowForecast {
+  /** The bar of the run being made, or -1 when this run cannot be told ahead. */
+  current(): number;
+  /** Up to `max` rows for the bars after `bar`, written into `out` from `o` (row-major); how many. */
+  ahead(bar: number, max: number, out: Float64Array, o: number): number;
+}
+
+/** One batched run of a row and its forecast successors (bars first .. first + count - 1). */
+interface Block {
+  first: number;
+  count: number;
+  rows: Float64Array;
+  out: Record<string, FloatTensor>;
+}
+
+/** Forecast rows per block: enough for a trade or a flat stretch, never so many that a wrong forecast costs much. */
+const MIN_SPAN = 8;
+const MAX_SPAN = 128;
 
 /**
  * One model of the chain: takes feature rows (row-major float64), scales them
@@ -19,12 +47,58 @@ export interface LoadedModel {
 export class ModelStage {
   private scratch = new Float32Array(0);
   readonly width: number;
+  private block: Block | null = null;
+  /** Block rows to ask for next: twice the bars the last block answered. */
+  private span = 16;
+  private answered = 0;
+  /** Off once the model's outputs are not one row per input row. */
+  private forecasting: boolean;
 
   constructor(readonly model: LoadedModel) {
     this.width = model.manifest.input.shape[1];
+    this.forecasting = model.forecast !== undefined;
   }
 
   private async run(rows: Float64Array): Promise<Record<string, FloatTensor>> {
+    if (this.forecasting && rows.length === this.width) {
+      const bar = this.model.forecast!.current();
+      if (bar >= 0) return this.runAhead(bar, rows);
+    }
+    return this.runRows(rows);
+  }
+
+  /** A one-row run answered from the block that forecast it, else run with the next bars' forecast rows. */
+  private async runAhead(bar: number, row: Float64Array): Promise<Record<string, FloatTensor>> {
+    const W = this.width;
+    const b = this.block;
+    if (b && bar > b.first && bar < b.first + b.count && sameRow(row, b.rows, (bar - b.first) * W)) {
+      this.answered++;
+      return rowOf(b.out, bar - b.first, b.count);
+    }
+    if (b) this.span = Math.min(MAX_SPAN, Math.max(MIN_SPAN, 2 * (this.answered + 1)));
+    this.answered = 0;
+    this.block = null;
+    const rows = new Float64Array(this.span * W);
+    rows.set(row);
+    let count = 1;
+    let out: Record<string, FloatTensor>;
+    try {
+      count += this.model.forecast!.ahead(bar, this.span - 1, rows, W);
+      out = await this.runRows(rows.subarray(0, count * W));
+    } catch {
+      // Only the row asked for may decide what a failure says: run it alone, as without a forecast.
+      this.forecasting = false;
+      return this.runRows(row);
+    }
+    if (!Object.values(out).every((t) => t.dims[0] === count && t.data.length % count === 0)) {
+      this.forecasting = false;
+      return count === 1 ? out : this.runRows(row);
+    }
+    this.block = { first: bar, count, rows, out };
+    return rowOf(out, 0, count);
+  }
+
+  private async runRows(rows: Float64Array): Promise<Record<string, FloatTensor>> {
     const n = rows.length / this.width;
     if (this.scratch.length < rows.length) this.scratch = new Float32Array(rows.length);
     const x = scaleRows(rows, this.width, this.model.manifest.scaler, this.scratch);
@@ -60,6 +134,23 @@ export class ModelStage {
     const t = this.output(await this.run(rows), o.output);
     return Array.from({ length: rows.length / this.width }, (_, r) => readGuard(o, t, r));
   }
+}
+
+/** Row r of every output of a block of `count` rows, as a one-row result. */
+function rowOf(out: Record<string, FloatTensor>, r: number, count: number): Record<string, FloatTensor> {
+  const one: Record<string, FloatTensor> = {};
+  for (const name in out) {
+    const t = out[name];
+    const w = t.data.length / count;
+    one[name] = { data: t.data.subarray(r * w, r * w + w), dims: [1, ...t.dims.slice(1)] };
+  }
+  return one;
+}
+
+/** Bit for bit (Object.is: -0 is not 0), row against rows[o..]. */
+function sameRow(row: Float64Array, rows: Float64Array, o: number): boolean {
+  for (let j = 0; j < row.length; j++) if (!Object.is(row[j], rows[o + j])) return false;
+  return true;
 }
 
 function isFloat(t: OutputTensor): t is OutputTensor & { data: Float32Array | Float64Array } {
