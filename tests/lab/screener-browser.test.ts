@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { Workspace } from '../../app/state/workspace.ts';
-import { screenerApi } from '../../app/views/lab/screener-api.ts';
+import { NO_BROKER_HERE, screenerApi } from '../../app/views/lab/screener-api.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 // The PWA's screener in a browser workspace (not on a relay): the same workers/cells functions over the workspace's store.
@@ -22,5 +22,18 @@ describe("the Lab view's screener in this browser's workspace", () => {
     expect(s.next).toBeNull();
     await expect(api.run({ filter: 'close >', rank: 'roc(close, 20)', top: 3, timeframe: null }, 'trader')).rejects.toThrow(/^filter: line 1, column \d+: /);
     await expect(api.watch({ remove: 'USDJPY' }, 'trader')).rejects.toThrow('USDJPY is not on the watchlist');
+  });
+
+  it('has no broker to screen: says why, refuses a broker run and saving the choice, and keeps the last screen', async () => {
+    const store = createMemoryStore();
+    await store.bars.put(bundled('GOOG'));
+    const api = screenerApi({ store } as unknown as Workspace);
+    const before = await api.run({ filter: 'close > 0', rank: 'roc(close, 20)', top: 1, timeframe: null }, 'trader');
+    expect(before.broker).toEqual({ name: null, note: null, problem: NO_BROKER_HERE });
+    await expect(api.run({ filter: 'close > 0', rank: 'roc(close, 20)', top: 1, timeframe: 'D1', universe: 'broker' }, 'trader')).rejects.toThrow(NO_BROKER_HERE);
+    await expect(api.save({ universe: 'broker', timeframe: 'D1' })).rejects.toThrow(NO_BROKER_HERE);
+    const after = await api.state();
+    expect(after.settings.universe).toBe('stored');
+    expect(after.last).toEqual(before.last);
   });
 });

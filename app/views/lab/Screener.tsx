@@ -4,11 +4,13 @@ import { notify } from '../../components/toasts.tsx';
 import { errorText } from '../settings/form-fields.tsx';
 import { TIMEFRAMES, type Timeframe } from '../../../workers/market/timeframe.ts';
 import { WATCHLIST_SYMBOL } from '../../../workers/cells/watchlist.ts';
+import type { ScreenUniverse } from '../../../workers/cells/screens.ts';
 import { screenerApi, type ScreenerState } from './screener-api.ts';
 
 /**
  * The screener: a filter and a rank in the lab's language over every stored
- * series, the ranked rows with their values, the symbols refused and why, the
+ * series or, on a relay, the live broker's symbols with history fetched from
+ * it (IBKR: the symbols set in its settings, TWS lists none), the ranked rows with their values, the symbols refused and why, the
  * watchlist (top N of the last screen plus the trader's own) with its change
  * log, and the daily run before the session opens (on a relay). An agent set
  * to the symbol @watchlist trades the watchlist as it is when it is created.
@@ -25,6 +27,7 @@ export function Screener() {
   const [rank, setRank] = createSignal<string | null>(null);
   const [top, setTop] = createSignal<string | null>(null);
   const [timeframe, setTimeframe] = createSignal<string | null>(null);
+  const [universe, setUniverse] = createSignal<string | null>(null);
   const [at, setAt] = createSignal<string | null>(null);
   const [zone, setZone] = createSignal<string | null>(null);
   const [symbol, setSymbol] = createSignal('');
@@ -36,9 +39,11 @@ export function Screener() {
   const rankText = field(rank, (s) => s.settings.rank);
   const topText = field(top, (s) => String(s.settings.top));
   const tfText = field(timeframe, (s) => s.settings.timeframe ?? '');
+  const universeText = field(universe, (s) => s.settings.universe ?? 'stored');
+  const broker = () => current()?.broker ?? null;
   const atText = field(at, (s) => s.settings.at ?? '');
   const zoneText = field(zone, (s) => s.settings.timeZone);
-  const spec = () => ({ filter: filterText(), rank: rankText(), top: Number(topText()), timeframe: (tfText() || null) as Timeframe | null });
+  const spec = () => ({ filter: filterText(), rank: rankText(), top: Number(topText()), timeframe: (tfText() || null) as Timeframe | null, universe: universeText() as ScreenUniverse });
 
   const act = async (what: string, fn: () => Promise<ScreenerState>) => {
     setProblem('');
@@ -70,9 +75,16 @@ export function Screener() {
         <div class="lab-fields">
           <label>Keep the top<input type="number" min="1" max="100" value={topText()} onInput={(e) => setTop(e.currentTarget.value)} data-input="screen-top" /></label>
           <label>
-            Series
+            Symbols
+            <select value={universeText()} onChange={(e) => setUniverse(e.currentTarget.value)} data-input="screen-universe">
+              <option value="stored">the stored series</option>
+              <option value="broker" disabled={api.where === 'browser'}>the live broker's symbols (history fetched)</option>
+            </select>
+          </label>
+          <label>
+            {universeText() === 'broker' ? 'Timeframe (fetched)' : 'Series'}
             <select value={tfText()} onChange={(e) => setTimeframe(e.currentTarget.value)} data-input="screen-timeframe">
-              <option value="">every stored series</option>
+              <option value="">{universeText() === 'broker' ? 'pick one' : 'every stored series'}</option>
               <For each={TIMEFRAMES}>{(t) => <option value={t}>{t} only</option>}</For>
             </select>
           </label>
@@ -81,6 +93,11 @@ export function Screener() {
             <label>Time zone<input value={zoneText()} onInput={(e) => setZone(e.currentTarget.value)} data-input="screen-zone" /></label>
           </Show>
         </div>
+        <p class="muted" data-screen-broker>
+          <Show when={broker()?.name} fallback={<>Broker screen: {broker()?.problem ?? 'not available'}</>}>
+            Broker screen reads {broker()!.name}{broker()!.note ? ` (${broker()!.note})` : ''}; each symbol's history is fetched at the broker's pace, so a long symbol list takes minutes. The watchlist's bars are stored for the agents.
+          </Show>
+        </p>
         <div class="lab-actions">
           <button type="submit" class="primary" disabled={busy()} data-action="run-screen">Run screen</button>
           <button type="button" disabled={busy()} onClick={() => void save()} data-action="save-screen">Save settings</button>
@@ -92,7 +109,7 @@ export function Screener() {
       <Show when={current()?.last}>
         {(last) => (
           <div data-screen-result>
-            <h3>Last screen <span class="muted">{when(last().at)} by {last().who}: {last().result.rows.length} passed, {last().result.excluded.length} left out, {last().result.refused.length} refused</span></h3>
+            <h3>Last screen <span class="muted">{when(last().at)} by {last().who}{last().source ? ` over ${last().source}` : ''}: {last().result.rows.length} passed, {last().result.excluded.length} left out, {last().result.refused.length} refused</span></h3>
             <table class="lab-cells">
               <thead><tr><th>#</th><th>Symbol</th><th>Bar</th><For each={Object.keys(last().result.rows[0]?.values ?? {})}>{(k) => <th class="num">{k}</th>}</For></tr></thead>
               <tbody>

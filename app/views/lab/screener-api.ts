@@ -11,7 +11,12 @@ export interface ScreenerState {
   next: number | null;
   last: LastScreen | null;
   watchlist: { symbols: string[]; entries: Watchlist['entries']; log: Watchlist['log'] };
+  /** What a broker screen would read now (name, and a note when the list is not the broker's whole one), or why nothing. */
+  broker: { name: string | null; note: string | null; problem: string | null };
 }
+
+/** The browser's workspace has no broker session: a broker screen runs on a relay. */
+export const NO_BROKER_HERE = 'this browser workspace has no broker: a broker screen runs on a relay with a live broker (attach to one under Settings)';
 
 /**
  * Where screens run: on the relay (its API, its stored series, its daily run)
@@ -22,7 +27,7 @@ export interface ScreenerState {
 export interface ScreenerApi {
   where: 'browser' | 'relay';
   state(): Promise<ScreenerState>;
-  run(spec: { filter: string; rank: string; top: number; timeframe: ScreenerSettings['timeframe'] }, who: string): Promise<ScreenerState>;
+  run(spec: { filter: string; rank: string; top: number; timeframe: ScreenerSettings['timeframe']; universe?: ScreenerSettings['universe'] }, who: string): Promise<ScreenerState>;
   save(change: Partial<ScreenerSettings>): Promise<ScreenerState>;
   watch(change: { add: string } | { remove: string }, who: string): Promise<ScreenerState>;
 }
@@ -40,6 +45,7 @@ function browserScreener(ws: Workspace): ScreenerApi {
     next: null,
     last: (await store.settings.get<LastScreen>(SCREENER_LAST_KEY)) ?? null,
     watchlist: view(await loadWatchlist(store.settings)),
+    broker: { name: null, note: null, problem: NO_BROKER_HERE },
   });
   return {
     where: 'browser',
@@ -47,6 +53,7 @@ function browserScreener(ws: Workspace): ScreenerApi {
     async run(spec, who) {
       const s = screenerSettingsFrom(await loadScreenerSettings(store), spec);
       if (!s.ok) throw new Error(s.message);
+      if (s.settings.universe === 'broker') throw new Error(NO_BROKER_HERE);
       const out = await runStoredScreen(store, s.settings, who, Date.now());
       if (!out.ok) throw new Error(out.message);
       return state();
@@ -54,6 +61,7 @@ function browserScreener(ws: Workspace): ScreenerApi {
     async save(change) {
       const s = screenerSettingsFrom(await loadScreenerSettings(store), change);
       if (!s.ok) throw new Error(s.message);
+      if (s.settings.universe === 'broker') throw new Error(NO_BROKER_HERE);
       await store.settings.put(SCREENER_SETTINGS_KEY, s.settings);
       return state();
     },
