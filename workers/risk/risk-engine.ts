@@ -59,6 +59,16 @@ export interface Vetting {
   refusal: RiskNote | null;
 }
 
+interface ArmedRules {
+  limits: RiskLimits | null;
+  agents: readonly RiskAgent[] | null;
+  checks: RiskRule[];
+  watchers: RiskRule[];
+  /** The actions of each watching rule, in `watchers` order: looked up once, used every bar. */
+  watcherActs: RiskActions[];
+  tradeWatchers: RiskRule[];
+}
+
 interface AgentIndex {
   source: readonly RiskAgent[] | null;
   ids: readonly string[];
@@ -95,13 +105,11 @@ export class RiskEngine {
   private barAccount: AccountState | null = null;
   private inBar = false;
   private readonly refusalCounts: Record<string, number> = {};
-  private readonly checks: RiskRule[];
-  private readonly watchers: RiskRule[];
-  private readonly tradeWatchers: RiskRule[];
+  private readonly rules: readonly RiskRule[];
   readonly view: RiskView;
   private readonly act: (rule: string) => RiskActions;
-  /** The actions of each watching rule, in `watchers` order: looked up once, used every bar. */
-  private readonly watcherActs: RiskActions[];
+  /** The rules armed under the limits and agents of now (RiskRule.armed), in pipeline order; found again when either changes. */
+  private armedSet: ArmedRules = { limits: null, agents: null, checks: [], watchers: [], watcherActs: [], tradeWatchers: [] };
 
   constructor(
     private readonly deps: RiskEngineDeps,
@@ -110,9 +118,7 @@ export class RiskEngine {
   ) {
     this.config = config;
     this.states = new TradingStates(() => deps.now(), (e) => deps.record(e));
-    this.checks = rules.filter((r) => r.check);
-    this.watchers = rules.filter((r) => r.afterStep);
-    this.tradeWatchers = rules.filter((r) => r.afterTrade);
+    this.rules = rules;
     this.view = this.makeView();
     const acts = new Map<string, RiskActions>();
     const makeAct = (rule: string): RiskActions => ({
@@ -120,7 +126,25 @@ export class RiskEngine {
       lock: (scope, target, code, reason, until) => this.lock(scope, target, rule, code, reason, until),
     });
     this.act = (rule) => acts.get(rule) ?? (acts.set(rule, makeAct(rule)), acts.get(rule)!);
-    this.watcherActs = this.watchers.map((r) => this.act(r.name));
+  }
+
+  /** The rules that can act for the account or some agent now: one look per change of the limits or the agents, not per bar. */
+  private armed(): ArmedRules {
+    const limits = this.config.limits;
+    const agents = this.agentIndex().source;
+    const a = this.armedSet;
+    if (a.limits === limits && a.agents === agents) return a;
+    const all = [limits, ...(agents ?? []).map((x) => limitsFor(limits, x.risk))];
+    const on = (r: RiskRule) => !r.armed || all.some((l) => r.armed!(l));
+    const watchers = this.rules.filter((r) => r.afterStep && on(r));
+    return (this.armedSet = {
+      limits,
+      agents,
+      checks: this.rules.filter((r) => r.check && on(r)),
+      watchers,
+      watcherActs: watchers.map((r) => this.act(r.name)),
+      tradeWatchers: this.rules.filter((r) => r.afterTrade && on(r)),
+    });
   }
 
   get settings(): RiskConfig {
@@ -154,11 +178,12 @@ export class RiskEngine {
     // At most one account read for the whole bar, and none when no breaker asks: every breaker judges the same state.
     this.inBar = true;
     try {
-      for (let i = 0; i < this.watchers.length; i++) {
+      const { watchers, watcherActs } = this.armed();
+      for (let i = 0; i < watchers.length; i++) {
         try {
-          this.watchers[i].afterStep!(this.view, this.watcherActs[i]);
+          watchers[i].afterStep!(this.view, watcherActs[i]);
         } catch (err) {
-          this.ruleFailed(this.watchers[i], null, err);
+          this.ruleFailed(watchers[i], null, err);
         }
       }
       this.mark();
@@ -175,7 +200,7 @@ export class RiskEngine {
     // A trade closed by the first bar of a new day (a stop inside it) is that day's: roll before booking it.
     this.rollDay(this.deps.now());
     this.day.booked(t.agentId, t.netPnlCents);
-    for (const r of this.tradeWatchers) {
+    for (const r of this.armed().tradeWatchers) {
       try {
         r.afterTrade!(t, this.view, this.act(r.name));
       } catch (err) {
@@ -237,7 +262,7 @@ export class RiskEngine {
     const notes: RiskNote[] = [];
     let units = entry.volumeUnits;
     const spec = this.deps.instrument(entry.symbol);
-    for (const rule of this.checks) {
+    for (const rule of this.armed().checks) {
       const proposal = units === entry.volumeUnits ? entry : { ...entry, volumeUnits: units };
       let refusal: RiskNote | null = null;
       try {

@@ -114,4 +114,10 @@ export interface RiskRule {
   afterStep?(view: RiskView, act: RiskActions): void;
   /** One of the account's trades closed: may lock (protections) or change states. */
   afterTrade?(trade: ClosedTrade, view: RiskView, act: RiskActions): void;
+  /**
+   * Whether the rule can act at all under these limits (its limit is set). The engine asks
+   * only the rules armed for the account or some agent: a rule left off costs a backtest's
+   * bars and entries nothing. Absent: always asked.
+   */
+  armed?(limits: RiskLimits): boolean;
 }

@@ -11,6 +11,7 @@ import { agentsWithOwn, alreadyAt, moneyText, resumeAtFor } from './breaker-comm
  */
 export const dailyLossRule: RiskRule = {
   name: 'breaker-daily-loss',
+  armed: (l) => l.maxDailyLossPct !== null,
   afterStep(view, act) {
     const account = view.config.limits;
     if (account.maxDailyLossPct !== null && !alreadyAt(view, 'account', account.dailyLossAction)) {

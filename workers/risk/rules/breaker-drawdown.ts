@@ -9,6 +9,7 @@ import { agentsWithOwn, alreadyAt, moneyText } from './breaker-common.ts';
  */
 export const drawdownRule: RiskRule = {
   name: 'breaker-drawdown',
+  armed: (l) => l.maxDrawdownPct !== null,
   afterStep(view, act) {
     const account = view.config.limits;
     const own = agentsWithOwn(view, 'maxDrawdownPct');

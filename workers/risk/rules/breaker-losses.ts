@@ -9,6 +9,7 @@ import { alreadyAt, moneyText, resumeAtFor } from './breaker-common.ts';
  */
 export const lossStreakRule: RiskRule = {
   name: 'breaker-losses',
+  armed: (l) => l.maxConsecutiveLosses !== null,
   afterTrade(trade, view, act) {
     const limits = view.limits(trade.agentId);
     const max = limits.maxConsecutiveLosses;

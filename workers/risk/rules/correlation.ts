@@ -17,6 +17,7 @@ const round = (x: number) => +x.toFixed(4);
  */
 export const correlationRule: RiskRule = {
   name: 'correlation',
+  armed: (l) => l.correlation !== null,
   check(e, v) {
     const c = v.limits(e.agentId).correlation;
     if (!c) return ALLOW;

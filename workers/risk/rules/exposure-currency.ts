@@ -13,6 +13,7 @@ const round = (x: number) => +x.toFixed(2);
  */
 export const currencyExposureRule: RiskRule = {
   name: 'currency-exposure',
+  armed: (l) => l.maxCurrencyExposurePct !== null,
   check(e, v) {
     const limit = v.limits(e.agentId).maxCurrencyExposurePct;
     const fx = fxLegs(e.symbol);

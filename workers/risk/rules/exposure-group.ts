@@ -13,6 +13,7 @@ const round = (x: number) => +x.toFixed(2);
  */
 export const groupExposureRule: RiskRule = {
   name: 'group-exposure',
+  armed: (l) => l.maxGroupPct !== null,
   check(e, v) {
     const limit = v.limits(e.agentId).maxGroupPct;
     if (limit === null) return ALLOW;

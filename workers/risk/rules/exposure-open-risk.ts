@@ -12,6 +12,7 @@ const round = (x: number) => +x.toFixed(2);
  */
 export const openRiskRule: RiskRule = {
   name: 'open-risk',
+  armed: (l) => l.maxOpenRiskPct !== null,
   check(e, v) {
     const limit = v.limits(e.agentId).maxOpenRiskPct;
     if (limit === null) return ALLOW;

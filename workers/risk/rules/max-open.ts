@@ -9,6 +9,7 @@ import { ALLOW, type RiskRule } from '../rule.ts';
  */
 export const maxOpenRule: RiskRule = {
   name: 'max-open',
+  armed: (l) => l.maxOpenPositions !== null || l.maxOpenPerAgent !== null,
   check(e, v) {
     const lim = v.limits(e.agentId);
     if (lim.maxOpenPositions === null && lim.maxOpenPerAgent === null) return ALLOW;

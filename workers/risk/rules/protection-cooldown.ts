@@ -14,6 +14,7 @@ import { barsMs } from './protection-window.ts';
  */
 export const cooldownRule: RiskRule = {
   name: 'cooldown',
+  armed: (l) => l.cooldown !== null,
   check(e, v) {
     const c = v.limits(e.agentId).cooldown;
     if (!c) return ALLOW;

@@ -11,6 +11,7 @@ import { barsMs, closedAfter, money } from './protection-window.ts';
  */
 export const drawdownLockRule: RiskRule = {
   name: 'drawdown-lock',
+  armed: (l) => l.drawdownLock !== null,
   afterTrade(t, v, act) {
     const d = v.limits(t.agentId).drawdownLock;
     if (!d) return;

@@ -10,6 +10,7 @@ import { barsMs, closedAfter, money } from './protection-window.ts';
  */
 export const lowProfitRule: RiskRule = {
   name: 'low-profit',
+  armed: (l) => l.lowProfit !== null,
   afterTrade(t, v, act) {
     const lp = v.limits(t.agentId).lowProfit;
     if (!lp) return;

@@ -11,6 +11,7 @@ import { barsMs, closedAfter } from './protection-window.ts';
  */
 export const stopLossGuardRule: RiskRule = {
   name: 'stoploss-guard',
+  armed: (l) => l.stopLossGuard !== null,
   afterTrade(t, v, act) {
     const g = v.limits(t.agentId).stopLossGuard;
     if (!g || t.reason !== 'stop' || t.netPnlCents >= 0) return;

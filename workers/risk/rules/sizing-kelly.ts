@@ -44,6 +44,7 @@ export function kellyStats(trades: readonly ClosedTrade[]): KellyStats {
  */
 export const kellyRule: RiskRule = {
   name: 'kelly',
+  armed: (l) => l.kelly !== null,
   check(e, v) {
     const k = v.limits(e.agentId).kelly;
     if (!k) return ALLOW;

@@ -21,6 +21,7 @@ export function currentStreak(trades: readonly ClosedTrade[]): number {
  */
 export const streakSizingRule: RiskRule = {
   name: 'streak-sizing',
+  armed: (l) => l.streakSizing !== null,
   check(e, v) {
     const s = v.limits(e.agentId).streakSizing;
     if (!s) return ALLOW;
