@@ -59,7 +59,10 @@ export async function backtestCommand(argv: string[], log: Log): Promise<number>
   // --dataset needs models (their feature vectors): refused before the run, not after it.
   const noDataset = o.dataset ? datasetProblem(withModels) : null;
   if (noDataset) throw new UserError(`--dataset: ${noDataset}`);
-  const cfg: BacktestConfig = { series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, risk, record: o.record === 'trades' ? 'trades' : 'all' };
+  // Decisions are kept only when an output reads them (--decisions, --dataset) or --record all asks: the report, trades
+  // and equity are the same without them, and a million-bar run spends a third of its time building them.
+  const record = o.record === 'all' || o.record === 'trades' ? o.record : o.decisions || o.dataset ? 'all' : 'trades';
+  const cfg: BacktestConfig = { series: [series], agent: withModels, initialCash: cash, leverage, costs, models: chain.models, from, to, risk, record };
   const result = await runBacktest(cfg)
     .catch((e: Error) => {
       throw /^no bars between/.test(e.message) ? new UserError(`${e.message} in ${o.data ?? 'the bundled data'} (${utc(series.time[0])} .. ${utc(series.time[series.time.length - 1])})`) : e;

@@ -21,7 +21,7 @@ const HELP = `tradeguard: TradeGuard's command line
                          [--size UNITS | --risk PCT] [--sl-atr K] [--tp-atr K] [--trail-atr K] [--max-position PCT]
                          [--commission FRACTION | --commission-per-lot MONEY] [--spread-pips P] [--slippage-pips P]
                          [--cash N] [--leverage N] [--trades F.csv] [--equity F.csv] [--decisions F.csv] [--json]
-                         [--record trades] (orders and trades only, no decisions: the same trades and equity, faster)
+                         [--record all|trades] (all: every decision too; the default only with --decisions or --dataset)
                          [--save [--backtests-dir DIR]] (store the run: .tradeguard/backtests/<id>.json by default)
                          [--dataset F.csv] (with models: each entry's feature vectors and outcome, as \`tradeguard dataset\` writes them)
                          [--alpha MODEL] [--risk-model MODEL] [--guard MODEL] [--models-dir DIR] [--min-confidence P] [--guard-threshold P]

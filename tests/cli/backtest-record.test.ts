@@ -8,13 +8,17 @@ import { runCli } from './run-cli.ts';
 describe('backtest --record trades', () => {
   it('prints the same metrics and writes the same trades as --record all', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-record-'));
-    const all = await runCli('backtest', '--size', '10000', '--trades', join(dir, 'all.csv'), '--json');
+    const all = await runCli('backtest', '--size', '10000', '--trades', join(dir, 'all.csv'), '--json', '--record', 'all');
+    const plain = await runCli('backtest', '--size', '10000', '--trades', join(dir, 'plain.csv'), '--json');
     const lean = await runCli('backtest', '--size', '10000', '--trades', join(dir, 'lean.csv'), '--json', '--record', 'trades');
     expect(all.code).toBe(0);
     expect(lean.code).toBe(0);
     expect(JSON.parse(lean.out)).toEqual(JSON.parse(all.out));
     expect(JSON.parse(all.out).metrics.trades).toBeGreaterThan(10);
     expect(readFileSync(join(dir, 'lean.csv'), 'utf8')).toBe(readFileSync(join(dir, 'all.csv'), 'utf8'));
+    // Without --record, nothing asked for reads decisions: the lean record, the same output.
+    expect(JSON.parse(plain.out)).toEqual(JSON.parse(all.out));
+    expect(readFileSync(join(dir, 'plain.csv'), 'utf8')).toBe(readFileSync(join(dir, 'all.csv'), 'utf8'));
   });
 
   it('refuses an unknown record and a decisions file it would not have', async () => {
