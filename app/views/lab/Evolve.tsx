@@ -224,7 +224,7 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
             {(r) => (
               <li data-evolve-run={r.progress.runId} data-status={r.progress.status}>
                 <span class="num">{r.progress.runId}</span> (seed {r.spec.seed}, {r.spec.population} a generation, {r.spec.parents.join(' x ')}):{' '}
-                {r.progress.status === 'interrupted' ? r.progress.message : `${r.progress.status}, generation ${r.progress.generation} of ${r.progress.generations}, ${r.progress.evaluated} of ${r.progress.total} backtests${r.progress.message ? `; ${r.progress.message}` : ''}`}{' '}
+                {r.here && r.progress.status === 'running' ? 'running in this page, its progress above' : r.progress.status === 'interrupted' ? r.progress.message : `${r.progress.status}, generation ${r.progress.generation} of ${r.progress.generations}, ${r.progress.evaluated} of ${r.progress.total} backtests${r.progress.message ? `; ${r.progress.message}` : ''}`}{' '}
                 <Show when={resumable(r.progress.status) && !running()}>
                   <button type="button" onClick={() => void resume(r.progress.runId)} data-action="evolve-resume-run">Resume</button>
                 </Show>
