@@ -10,10 +10,11 @@ import { screenerApi, type ScreenerState } from './screener-api.ts';
 /**
  * The screener: a filter and a rank in the lab's language over every stored
  * series or, on a relay, the live broker's symbols with history fetched from
- * it (IBKR: the symbols set in its settings, TWS lists none), the ranked rows with their values, the symbols refused and why, the
- * watchlist (top N of the last screen plus the trader's own) with its change
- * log, and the daily run before the session opens (on a relay). An agent set
- * to the symbol @watchlist trades the watchlist as it is when it is created.
+ * it (IBKR: the symbols set in its settings, TWS lists none), the ranked rows
+ * with their values, the symbols refused and why, the watchlist (top N of
+ * the last screen plus the trader's own) with its change log, and the daily
+ * run before the session opens (on a relay). An agent set to the symbol
+ * @watchlist trades the watchlist as it is when it is created.
  */
 export function Screener() {
   const ws = useWorkspace();
