@@ -60,6 +60,27 @@ describe('correlation helpers', () => {
     expect(m.symbols.map((s) => at('GOOG', s))).toEqual([null, null, null, null]);
     expect(correlationMatrix(view, 'D1', 100)).toEqual({ timeframe: 'D1', lookbackBars: 100, symbols: [], matrix: [] });
   });
+
+  it('the matrix holds exactly what pearson gives for each pair of returns (centred once per series, not per pair)', () => {
+    const series: Record<string, number[]> = {
+      A: closes(eurusd, 1000, 1101),
+      B: closes(usdeur, 1200, 1301),
+      C: closes(eurusd, 1400, 1501),
+      FLAT: new Array(101).fill(1.1),
+      BAD: [...closes(eurusd, 1600, 1650), 0, ...closes(eurusd, 1651, 1701)],
+      SHORT: closes(eurusd, 0, 50),
+    };
+    const view = { watched: () => Object.keys(series), closes: (s: string, _tf: Timeframe, n: number) => series[s].slice(-n) };
+    const m = correlationMatrix(view, 'H1', 100);
+    for (const a of m.symbols) {
+      for (const b of m.symbols) {
+        const ra = series[a].length >= 101 ? simpleReturns(series[a].slice(-101)) : null;
+        const rb = series[b].length >= 101 ? simpleReturns(series[b].slice(-101)) : null;
+        expect(m.matrix[m.symbols.indexOf(a)][m.symbols.indexOf(b)], `${a} x ${b}`).toBe(ra && rb ? pearson(ra, rb) : null);
+      }
+    }
+    expect(m.matrix[m.symbols.indexOf('A')][m.symbols.indexOf('C')]).not.toBeNull();
+  });
 });
 
 describe('the correlation rule in a backtest on the bundled EURUSD hours', () => {

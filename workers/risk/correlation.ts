@@ -46,9 +46,28 @@ export function pearson(x: readonly number[], y: readonly number[]): number | nu
     sxx += dx * dx;
     syy += dy * dy;
   }
+  return correlationOf(sxy, sxx, syy);
+}
+
+function correlationOf(sxy: number, sxx: number, syy: number): number | null {
   if (!(sxx > 0) || !(syy > 0)) return null;
   const r = sxy / Math.sqrt(sxx * syy);
   return Number.isFinite(r) ? Math.max(-1, Math.min(1, r)) : null;
+}
+
+/** A sample less its mean, and its sum of squares: pearson's first loop and its sxx, once per series. */
+function centre(x: readonly number[]): { d: Float64Array; ss: number } {
+  const n = x.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n;
+  const d = new Float64Array(n);
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    d[i] = x[i] - m;
+    ss += d[i] * d[i];
+  }
+  return { d, ss };
 }
 
 /**
@@ -77,19 +96,29 @@ export interface CorrelationMatrix {
   matrix: (number | null)[][];
 }
 
-/** The correlation matrix of every symbol with closes on `timeframe`: each series' returns taken once, each pair once. */
+/**
+ * The correlation matrix of every symbol with closes on `timeframe`: each series'
+ * returns taken and centred once, each pair once. The host builds it for every
+ * status it pushes (each step), so a pair costs one dot product; the numbers are
+ * pearson's exactly (the same sums in the same order).
+ */
 export function correlationMatrix(view: Pick<RiskView, 'closes' | 'watched'>, timeframe: Timeframe, lookbackBars: number): CorrelationMatrix {
   const symbols = [...view.watched(timeframe)].sort();
-  const returns = symbols.map((s) => {
+  const centred = symbols.map((s) => {
     const c = view.closes(s, timeframe, lookbackBars + 1);
-    return c.length < lookbackBars + 1 ? null : simpleReturns(c);
+    const r = c.length < lookbackBars + 1 ? null : simpleReturns(c);
+    return r && r.length >= 2 ? centre(r) : null;
   });
   const matrix = symbols.map(() => new Array<number | null>(symbols.length).fill(null));
   for (let i = 0; i < symbols.length; i++) {
+    const a = centred[i];
+    if (!a) continue;
     for (let j = i; j < symbols.length; j++) {
-      const ri = returns[i];
-      const rj = returns[j];
-      const r = ri && rj ? pearson(ri, rj) : null;
+      const b = centred[j];
+      if (!b || b.d.length !== a.d.length) continue;
+      let sxy = 0;
+      for (let k = 0; k < a.d.length; k++) sxy += a.d[k] * b.d[k];
+      const r = correlationOf(sxy, a.ss, b.ss);
       matrix[i][j] = r;
       matrix[j][i] = r;
     }
