@@ -1,5 +1,6 @@
 import type { EngineStore } from '../../workers/store/store.ts';
-import type { HostUpdate } from '../../workers/host/api.ts';
+import type { HostUpdate, WorkspaceHostApi } from '../../workers/host/api.ts';
+import { followWatchlist } from '../../workers/host/watchlist-sync.ts';
 import { AlertSchedule } from '../../workers/notify/schedules.ts';
 import { loadScreenerSettings, runStoredScreen, type LastScreen, type ScreenerProblem, type ScreenerSettings } from '../../workers/cells/screens.ts';
 import { runBrokerScreen, type BrokerUniverse, type UniverseProblem } from '../../workers/cells/screen-universe.ts';
@@ -28,7 +29,7 @@ export interface ScreenerService {
 
 export function startScreenerService(o: {
   store: EngineStore;
-  host: { subscribe(fn: (u: HostUpdate) => void): unknown };
+  host: { subscribe(fn: (u: HostUpdate) => void): unknown } & Pick<WorkspaceHostApi, 'command'>;
   log: Logger;
   /** The live broker a 'broker' screen reads (relay/lab/screen-broker.ts), or why there is none. */
   broker: () => Promise<BrokerUniverse | UniverseProblem>;
@@ -59,9 +60,13 @@ export function startScreenerService(o: {
     if (!due) return;
     const s = p.settings;
     const who = `screener (daily ${s.at} ${s.timeZone})`;
-    void serial(() => run(s, who, due.at))
+    // The agents that follow the watchlist take it after every daily run, changed or not: a symbol left exits only is let go once flat.
+    void serial(async () => {
+      const r = await run(s, who, due.at);
+      return r.ok ? { ...r, followers: await followWatchlist(o.host, who) } : r;
+    })
       .then((r) => {
-        if (r.ok) o.log.info(`screener: daily run kept ${r.last.watchlist.join(', ') || 'no symbol'} (${r.last.result.rows.length} passed, ${r.last.result.refused.length} refused)`);
+        if (r.ok) o.log.info(`screener: daily run kept ${r.last.watchlist.join(', ') || 'no symbol'} (${r.last.result.rows.length} passed, ${r.last.result.refused.length} refused); ${r.followers}`);
         else o.log.warn(`screener: daily run refused: ${r.message}`);
       })
       .catch((e: unknown) => o.log.error('screener: daily run failed', { error: e }));

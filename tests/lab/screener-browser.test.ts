@@ -9,13 +9,19 @@ describe("the Lab view's screener in this browser's workspace", () => {
   it('runs over the stored series, keeps the watchlist and its log, saves settings, and refuses in words', async () => {
     const store = createMemoryStore();
     for (const s of ['EURUSD', 'GOOG', 'BTCUSD'] as const) await store.bars.put(bundled(s));
-    const api = screenerApi({ store } as unknown as Workspace);
+    // The workspace host: told to bring the agents that follow the watchlist onto it after each change.
+    const sent: unknown[] = [];
+    const host = { command: async (c: unknown, source: string) => (sent.push([c, source]), sent.length === 1 ? { ok: true, message: 'agent w now trades GOOG' } : { ok: false, reason: 'the workspace is stopped' }) };
+    const api = screenerApi({ store, host } as unknown as Workspace);
     expect(api.where).toBe('browser');
     let s = await api.run({ filter: 'close > 10 and sma(volume, 20) > 1000000 and atr(14) > 1', rank: 'roc(close, 20)', top: 5, timeframe: null }, 'trader');
     expect(s.last!.result.rows.map((r) => r.symbol)).toEqual(['GOOG']);
     expect(s.watchlist.symbols).toEqual(['GOOG']);
+    expect(s.followers).toBe('agent w now trades GOOG');
     s = await api.watch({ add: 'EURUSD' }, 'trader');
     expect(s.watchlist.symbols).toEqual(['GOOG', 'EURUSD']);
+    expect(s.followers).toBe('the agents on the watchlist were not changed: the workspace is stopped');
+    expect(sent).toEqual([[{ kind: 'watchlist.sync' }, 'trader'], [{ kind: 'watchlist.sync' }, 'trader']]);
     expect(s.watchlist.log.map((c) => `${c.who} ${c.action} ${c.symbol}`)).toEqual(['screener add GOOG', 'trader add EURUSD']);
     s = await api.save({ top: 3, timeframe: 'D1' });
     expect(s.settings).toMatchObject({ top: 3, timeframe: 'D1' });

@@ -76,6 +76,9 @@ describe('the screener API on a relay over the bundled EURUSD H1, GOOG D1 and BT
     expect(r.json.watchlist.log[0]).toEqual({ at: clock.now(), who: 'screener', action: 'add', symbol: byHand[0].s, what: 'ranked 1st by roc(close, 20) (Ann)' });
     expect(r.json.last).toMatchObject({ at: clock.now(), who: 'Ann', top: 2 });
     expect((await h.get('/api/screener')).json.last).toEqual(r.json.last);
+    // The agents that follow the watchlist are told, and their answer comes back in words.
+    expect(host.commands.at(-1)).toEqual({ kind: 'watchlist.sync' });
+    expect(r.json.followers).toBe('applied watchlist.sync');
   });
 
   it('refuses a broken screen with its field, line and column, and bad fields by name', async () => {
@@ -95,14 +98,19 @@ describe('the screener API on a relay over the bundled EURUSD H1, GOOG D1 and BT
 
   it('adds and removes by hand, each change logged with who and when', async () => {
     clock.advanceTo(clock.now() + 60_000);
+    const before = host.commands.length;
     let r = await h.post('/api/screener/watchlist', { add: 'usdjpy', who: 'Bob' });
     expect(r.status).toBe(200);
+    expect(host.commands.slice(before)).toEqual([{ kind: 'watchlist.sync' }]);
+    expect(r.json.followers).toBe('applied watchlist.sync');
     expect(r.json.watchlist.symbols.at(-1)).toBe('USDJPY');
     expect(r.json.watchlist.log.at(-1)).toEqual({ at: clock.now(), who: 'Bob', action: 'add', symbol: 'USDJPY', what: 'added by hand' });
     r = await h.post('/api/screener/watchlist', { remove: 'USDJPY' });
     expect(r.json.watchlist.log.at(-1)).toEqual({ at: clock.now(), who: 'trader', action: 'remove', symbol: 'USDJPY', what: 'removed by hand' });
     r = await h.post('/api/screener/watchlist', { remove: 'USDJPY' });
     expect(r).toMatchObject({ status: 404, json: { field: 'remove', error: 'remove: USDJPY is not on the watchlist' } });
+    // Two changes, two syncs; a refused change asks nothing of the host.
+    expect(host.commands.slice(before)).toEqual([{ kind: 'watchlist.sync' }, { kind: 'watchlist.sync' }]);
     r = await h.post('/api/screener/watchlist', { add: 'EUR USD' });
     expect(r).toMatchObject({ status: 400, json: { field: 'add' } });
   });
@@ -117,8 +125,12 @@ describe('the screener API on a relay over the bundled EURUSD H1, GOOG D1 and BT
     const runs = async () => ((await h.get('/api/screener')).json.last?.who === 'screener (daily 08:30 America/New_York)' ? [1] : []);
     host.at(Date.UTC(2026, 11, 7, 13, 29));
     expect(await runs()).toEqual([]);
+    const syncs = () => host.commands.filter((c) => c.kind === 'watchlist.sync').length;
+    const syncsBefore = syncs();
     host.at(Date.UTC(2026, 11, 7, 13, 31));
     await until(async () => (await runs()).length > 0);
+    // The followers take the watchlist after the daily run, with the run's name as the source.
+    await until(async () => syncs() === syncsBefore + 1);
     const g = (await h.get('/api/screener')).json;
     expect(g.last).toMatchObject({ at: Date.UTC(2026, 11, 7, 13, 30), who: 'screener (daily 08:30 America/New_York)', timeframe: 'D1' });
     expect(g.last.result.rows.map((x: any) => x.symbol)).toEqual(['GOOG']);

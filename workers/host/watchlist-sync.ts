@@ -1,5 +1,5 @@
 import { agentConfigProblems, type AgentConfig } from '../engine/agent-config.ts';
-import type { WatchlistChange, WorkspaceCommand } from './api.ts';
+import type { WatchlistChange, WorkspaceCommand, WorkspaceHostApi } from './api.ts';
 import { CommandRefused, type CommandDeps } from './apply-command.ts';
 import { swapAgent } from './shadow-commands.ts';
 import { loadWatchlist, watchlistSymbols } from '../cells/watchlist.ts';
@@ -63,6 +63,20 @@ export async function applyWatchlistChanges(d: CommandDeps, c: Extract<Workspace
   if (problems.length) throw new CommandRefused(problems.join('; '));
   for (const config of next) await swapAgent(d, config);
   return c.changes.map(changeText).join('; ');
+}
+
+/**
+ * Asks `host` to bring the agents that follow the watchlist onto it (after a
+ * screen or a change by hand), and says what happened in words for the place
+ * that changed the watchlist: never an exception.
+ */
+export async function followWatchlist(host: Pick<WorkspaceHostApi, 'command'>, who: string): Promise<string> {
+  try {
+    const r = await host.command({ kind: 'watchlist.sync' }, who);
+    return r.ok ? r.message : `the agents on the watchlist were not changed: ${r.reason}`;
+  } catch (e) {
+    return `the agents on the watchlist were not changed: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
 
 function changeText(ch: WatchlistChange): string {

@@ -14,7 +14,8 @@ import { screenerApi, type ScreenerState } from './screener-api.ts';
  * with their values, the symbols refused and why, the watchlist (top N of
  * the last screen plus the trader's own) with its change log, and the daily
  * run before the session opens (on a relay). An agent set to the symbol
- * @watchlist trades the watchlist as it is when it is created.
+ * @watchlist follows the watchlist: after each screen or change its symbols
+ * become the watchlist's (host/watchlist-sync.ts), and the panel says how.
  */
 export function Screener() {
   const ws = useWorkspace();
@@ -131,7 +132,8 @@ export function Screener() {
         )}
       </Show>
 
-      <h3>Watchlist <span class="muted">(agents trade it with the symbol {WATCHLIST_SYMBOL}, read when the agent is created)</span></h3>
+      <h3>Watchlist <span class="muted">(agents created on the symbol {WATCHLIST_SYMBOL} follow it)</span></h3>
+      <Show when={current()?.followers}>{(f) => <p class="small" data-watchlist-followers>Agents: {f()}</p>}</Show>
       <ul class="lab-watchlist" data-watchlist>
         <For each={current()?.watchlist.entries ?? []} fallback={<li class="muted">empty: run a screen or add a symbol</li>}>
           {(e) => (

@@ -3,6 +3,7 @@ import { attachedToRelay } from '../../remote/attach.ts';
 import { RelayClient } from '../../remote/relay-client.ts';
 import { loadScreenerSettings, runStoredScreen, screenerSettingsFrom, SCREENER_LAST_KEY, SCREENER_SETTINGS_KEY, type LastScreen, type ScreenerSettings } from '../../../workers/cells/screens.ts';
 import { changeByHand, loadWatchlist, watchlistSymbols, WATCHLIST_KEY, type Watchlist } from '../../../workers/cells/watchlist.ts';
+import { followWatchlist } from '../../../workers/host/watchlist-sync.ts';
 
 /** What the screener panel shows: as GET /api/screener answers it. */
 export interface ScreenerState {
@@ -13,6 +14,8 @@ export interface ScreenerState {
   watchlist: { symbols: string[]; entries: Watchlist['entries']; log: Watchlist['log'] };
   /** What a broker screen would read now (name, and a note when the list is not the broker's whole one), or why nothing. */
   broker: { name: string | null; note: string | null; problem: string | null };
+  /** After a screen or a change by hand: what the agents that follow the watchlist did, in words. */
+  followers?: string;
 }
 
 /** The browser's workspace has no broker session: a broker screen runs on a relay. */
@@ -56,7 +59,7 @@ function browserScreener(ws: Workspace): ScreenerApi {
       if (s.settings.universe === 'broker') throw new Error(NO_BROKER_HERE);
       const out = await runStoredScreen(store, s.settings, who, Date.now());
       if (!out.ok) throw new Error(out.message);
-      return state();
+      return { ...(await state()), followers: await followWatchlist(ws.host, who) };
     },
     async save(change) {
       const s = screenerSettingsFrom(await loadScreenerSettings(store), change);
@@ -68,8 +71,9 @@ function browserScreener(ws: Workspace): ScreenerApi {
     async watch(change, who) {
       const r = changeByHand(await loadWatchlist(store.settings), change, who, Date.now());
       if (!r.ok) throw new Error(r.message);
-      if (r.changed) await store.settings.put(WATCHLIST_KEY, r.watchlist);
-      return state();
+      if (!r.changed) return state();
+      await store.settings.put(WATCHLIST_KEY, r.watchlist);
+      return { ...(await state()), followers: await followWatchlist(ws.host, who) };
     },
   };
 }
@@ -77,8 +81,8 @@ function browserScreener(ws: Workspace): ScreenerApi {
 function relayScreener(relay: RelayClient): ScreenerApi {
   const state = () => relay.json<ScreenerState>('/api/screener');
   const send = async (method: string, path: string, body: unknown) => {
-    await relay.json(path, { method, body: JSON.stringify(body) });
-    return state();
+    const r = await relay.json<{ followers?: string | null }>(path, { method, body: JSON.stringify(body) });
+    return { ...(await state()), ...(r.followers ? { followers: r.followers } : {}) };
   };
   return {
     where: 'relay',

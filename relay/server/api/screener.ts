@@ -5,6 +5,7 @@ import { loadScreenerSettings, screenerSettingsFrom, SCREENER_LAST_KEY, SCREENER
 import { changeByHand, loadWatchlist, watchlistSymbols, WATCHLIST_KEY, type Watchlist } from '../../../workers/cells/watchlist.ts';
 import { startScreenerService } from '../../lab/screener-schedule.ts';
 import { screenBroker } from '../../lab/screen-broker.ts';
+import { followWatchlist } from '../../../workers/host/watchlist-sync.ts';
 
 /**
  * The screener over HTTP (issue 17 item 11):
@@ -37,10 +38,11 @@ export function screenerRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     const out = await service.serial(async () => {
       const s = screenerSettingsFrom(await loadScreenerSettings(d.store), pick(body, ['filter', 'rank', 'top', 'timeframe', 'universe']));
       if (!s.ok) return s;
-      return service.run(s.settings, by, now());
+      const r = await service.run(s.settings, by, now());
+      return r.ok ? { ...r, followers: await followWatchlist(d.host, by) } : r;
     });
     if (!out.ok) return refuse(c, out);
-    return c.json({ last: out.last, watchlist: watchlistView(out.watchlist) });
+    return c.json({ last: out.last, watchlist: watchlistView(out.watchlist), followers: out.followers });
   });
 
   app.put('/api/screener/settings', async (c) => {
@@ -60,11 +62,12 @@ export function screenerRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
     const by = who(body);
     const out = await service.serial(async () => {
       const r = changeByHand(await loadWatchlist(d.store.settings), body, by, now());
-      if (r.ok && r.changed) await d.store.settings.put(WATCHLIST_KEY, r.watchlist);
-      return r;
+      if (!r.ok || !r.changed) return r;
+      await d.store.settings.put(WATCHLIST_KEY, r.watchlist);
+      return { ...r, followers: await followWatchlist(d.host, by) };
     });
     if (!out.ok) throw new BadRequest(out.field, out.message, out.message.endsWith('is not on the watchlist') ? 404 : 400);
-    return c.json({ changed: out.changed, watchlist: watchlistView(out.watchlist) });
+    return c.json({ changed: out.changed, watchlist: watchlistView(out.watchlist), followers: 'followers' in out ? out.followers : null });
   });
 }
 
