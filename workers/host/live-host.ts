@@ -90,6 +90,9 @@ export class LiveHost extends HostCore {
   private stopping = false;
   private readonly stepBars = new Map<string, Bar[]>();
   private flushQueued = false;
+  /** A step's bars are being decided: its record is written at the step's end (or after STEP_WRITE_WAIT_MS), not between its bars. */
+  private stepOpen = false;
+  private cancelStepWrite: (() => void) | null = null;
   /** The held daily bar the scheduler will wake for, and how to cancel that wake-up. */
   private heldWake: { due: number; cancel: () => void } | null = null;
   /** Paper orders in flight at the restart, put back into the paper book (cancelled if their bar closed while the host was down). */
@@ -185,13 +188,12 @@ export class LiveHost extends HostCore {
       this.keep(e);
       this.ramp.observe(e);
       // A live broker reports fills and closes between bars: they are written as they come, not at the next close.
-      if (!this.flushQueued) {
-        this.flushQueued = true;
-        queueMicrotask(() => {
-          this.flushQueued = false;
-          if (this.outbox.length) void this.flush();
-        });
-      }
+      // Within a step they wait for its end: a write between two of its bars (SQLite is synchronous in the relay,
+      // 0.3 to 1 ms a write and more at a checkpoint) would hold up the next bar's orders.
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      if (this.stepOpen && this.deps.scheduler) this.cancelStepWrite = schedulerFromTimers(this.deps.scheduler).after(STEP_WRITE_WAIT_MS, () => this.writeQueued());
+      else queueMicrotask(() => this.writeQueued());
     });
     const all = await store.events.since(0);
     for (const e of all) this.tracker.observe(e);
@@ -226,9 +228,24 @@ export class LiveHost extends HostCore {
     this.publish([]);
   }
 
+  /** The events the journal listener queued, written now. */
+  private writeQueued(): void {
+    this.dropQueuedWrite();
+    if (this.outbox.length) void this.flush();
+  }
+
+  /** Forgets the write the listener queued: the caller flushes the outbox itself. */
+  private dropQueuedWrite(): void {
+    this.cancelStepWrite?.();
+    this.cancelStepWrite = null;
+    this.flushQueued = false;
+  }
+
   /** Stops taking decisions, finishes the writes under way, disconnects. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stepOpen = false;
+    this.dropQueuedWrite();
     this.heldWake?.cancel();
     this.heldWake = null;
     this.market.feed.stop();
@@ -342,6 +359,7 @@ export class LiveHost extends HostCore {
       this.engine.warmUp(symbol, tf, bar);
       this.paperOrders.staleBar(symbol, tf, bar);
     } else {
+      this.stepOpen = true;
       this.engine.onBar(symbol, tf, bar);
       this.shadows.onBar(symbol, tf, bar);
     }
@@ -368,6 +386,8 @@ export class LiveHost extends HostCore {
     this.stepBars.clear();
     await this.snapshotAccount(this.clock.now());
     this.lastHeartbeat = this.clock.now();
+    this.stepOpen = false;
+    this.dropQueuedWrite();
     await this.flush();
   }
 
@@ -390,6 +410,9 @@ export class LiveHost extends HostCore {
     this.wakeForHeldBar();
   }
 }
+
+/** The longest a step's record waits for the step to end (a symbol's bar late, or lost with the connection until the backfill). */
+const STEP_WRITE_WAIT_MS = 1000;
 
 /** An open position of the record as the engine's Position. */
 function recordedPosition(p: OpenPositionRecord): Position {
