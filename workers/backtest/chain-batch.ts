@@ -6,9 +6,29 @@ import type { PaperBroker } from '../brokers/paper/paper-broker.ts';
 import type { EventJournal } from '../engine/journal.ts';
 import type { Clock } from '../trading/clock.ts';
 import { CONTEXT_FIELDS } from '../features/spec/spec.ts';
-import { ContextRows } from '../features/spec/batch-rows.ts';
+import { ContextRows, SeriesFeatureRows } from '../features/spec/batch-rows.ts';
 import { manifestSpec } from '../models/bundle/manifest-spec.ts';
 import type { LoadedModel, RowForecast } from '../models/chain/model-stage.ts';
+
+/**
+ * Above this many doubles (the rows plus the batch build's input columns, ~1 GB at a million
+ * bars of risk-obs-v1) a run decides bar by bar as before rather than hold them all.
+ */
+const MAX_DOUBLES = 2 ** 25;
+
+/** Built once per series and spec: a sweep backtests one series again and again. */
+const built = new WeakMap<BarSeries, Map<string, ContextRows | null>>();
+
+function rowsOf(series: BarSeries, alpha: LoadedModel): ContextRows | null {
+  const spec = manifestSpec(alpha.manifest).spec;
+  if (!spec || series.time.length * (spec.features.length + (spec.program ? 0 : spec.layout.slots.length)) > MAX_DOUBLES) return null;
+  // Keyed by the declared features too: one id may be declared two ways by different bundles.
+  const key = JSON.stringify([spec.id, alpha.manifest.features ?? null]);
+  let bySpec = built.get(series);
+  if (!bySpec) built.set(series, (bySpec = new Map()));
+  if (!bySpec.has(key)) bySpec.set(key, ContextRows.build(spec, series));
+  return bySpec.get(key)!;
+}
 
 /**
  * Batched model runs for a backtest's chain. The alpha model runs once per bar on the bar's
@@ -62,6 +82,17 @@ export class ChainBatch implements RowForecast {
     });
   }
 
+  features(symbol: string): SeriesFeatureRows | null {
+    const spec = manifestSpec(this.alpha.manifest).spec;
+    const rows = symbol === this.series.symbol && spec ? this.rowsOnce() : null;
+    return rows && spec ? new SeriesFeatureRows(spec, rows, this.series) : null;
+  }
+
+  private rowsOnce(): ContextRows | null {
+    if (this.rows === undefined) this.rows = rowsOf(this.series, this.alpha);
+    return this.rows;
+  }
+
   current(): number {
     // The bar closing now: the replay sets the clock to the close before the agents decide.
     return this.live ? lowerBound(this.series.time, this.live.clock.now()) - 1 : -1;
@@ -69,11 +100,7 @@ export class ChainBatch implements RowForecast {
 
   ahead(bar: number, max: number, out: Float64Array, o: number): number {
     const live = this.live!;
-    if (this.rows === undefined) {
-      const spec = manifestSpec(this.alpha.manifest).spec;
-      this.rows = spec ? ContextRows.build(spec, this.series) : null;
-    }
-    const rows = this.rows;
+    const rows = this.rowsOnce();
     if (!rows) return 0;
     const m = Math.min(max, rows.rows - 1 - bar);
     if (m <= 0) return 0;

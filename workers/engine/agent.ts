@@ -10,7 +10,7 @@ import { trailingStop } from '../risk/trailing.ts';
 import { ruleStrategy, type Strategy } from '../strategies/index.ts';
 import type { StrategyLevels } from '../strategies/strategy.ts';
 import { entryDistances } from './entry-levels.ts';
-import { StreamingFeatureBuilder, type ContextField, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
+import { StreamingFeatureBuilder, type ContextField, type FeatureRows, type FeatureSpec, type TradeContext } from '../features/spec/index.ts';
 import { DEFAULT_CHAIN, chainVerdict, type ChainSettings } from '../models/chain/chain-policy.ts';
 import { ModelStage, type LoadedModel } from '../models/chain/model-stage.ts';
 import { scaleRows } from '../models/chain/scaler.ts';
@@ -28,7 +28,7 @@ interface SymbolState {
   /** The rule strategy, or null when a model is the alpha. */
   strategy: Strategy | null;
   /** The observation the models read, when the agent runs any. */
-  features: StreamingFeatureBuilder | null;
+  features: FeatureRows | null;
   /** The position the context features describe, and how many bars it has been held. */
   positionId: string | null;
   barsInPosition: number;
@@ -144,7 +144,8 @@ export class AgentRunner {
       const atr = needsAtr ? INDICATORS.atr.stream([config.atrPeriod]) : null;
       this.state.set(symbol, {
         strategy: create ? create() : null,
-        features: this.chain ? new StreamingFeatureBuilder(this.chain.spec) : null,
+        // A backtest's alpha may bring its series' rows (ChainBatch): the same values, computed ahead.
+        features: this.chain ? (this.chain.alpha?.model.forecast?.features?.(symbol) ?? new StreamingFeatureBuilder(this.chain.spec)) : null,
         positionId: null,
         barsInPosition: 0,
         context: {},

@@ -7,6 +7,7 @@ export { BAR_FIELDS, CONTEXT_FIELDS } from './spec.ts';
 export { buildFeatureMatrix, type BarColumns, type BatchOptions, type FeatureMatrix } from './batch-builder.ts';
 export { BatchWorkspace } from './batch-workspace.ts';
 export { StreamingFeatureBuilder } from './streaming-builder.ts';
+export type { FeatureRows } from './batch-rows.ts';
 export { describeSpec } from './describe.ts';
 export { RISK_OBS_V1 } from './risk-obs-v1.ts';
 

@@ -2,6 +2,7 @@ import type { ModelManifest } from '../bundle/manifest.ts';
 import type { InferenceSession, OutputTensor } from '../inference/session.ts';
 import { readAlpha, readGuard, readRisk, ModelOutputError, type AlphaReading, type FloatTensor, type RiskReading } from './read-outputs.ts';
 import { scaleRows } from './scaler.ts';
+import type { FeatureRows } from '../../features/spec/index.ts';
 
 /** A validated bundle with its runtime session: what an agent's chain runs. */
 export interface LoadedModel {
@@ -25,6 +26,8 @@ export interface RowForecast {
   current(): number;
   /** Up to `max` rows for the bars after `bar`, written into `out` from `o` (row-major); how many. */
   ahead(bar: number, max: number, out: Float64Array, o: number): number;
+  /** The observation builder for a symbol's bars, computed ahead (the same values as streaming), or null. */
+  features?(symbol: string): FeatureRows | null;
 }
 
 /** One batched run of a row and its forecast successors (bars first .. first + count - 1). */
