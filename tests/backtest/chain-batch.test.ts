@@ -9,9 +9,11 @@ import { runBacktest, type BacktestConfig } from '../../workers/backtest/run-bac
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT } from '../../workers/engine/demo.ts';
 import { buildFeatureMatrix, CONTEXT_FIELDS, RISK_OBS_V1 } from '../../workers/features/spec/index.ts';
-import { ContextRows } from '../../workers/features/spec/batch-rows.ts';
+import { ContextRows, SeriesFeatureRows } from '../../workers/features/spec/batch-rows.ts';
+import { StreamingFeatureBuilder } from '../../workers/features/spec/streaming-builder.ts';
+import { barAt } from '../../workers/market/bar.ts';
 import { bundled } from '../helpers/bundled.ts';
-import { variedContext } from '../features/context.ts';
+import { contextAt, variedContext } from '../features/context.ts';
 
 /**
  * A backtest runs the alpha model on blocks of forecast rows (ChainBatch) instead of once per
@@ -64,6 +66,33 @@ describe('batched chain backtest', () => {
       for (let k = 0; k < got.length; k++) if (!Object.is(got[k], expected[k])) throw new Error(`row ${from + Math.floor(k / F)} feature ${RISK_OBS_V1.features[k % F].name}: ${got[k]} != ${expected[k]}`);
       expect(out[0]).toBe(7);
       expect(out[(m + 1) * F]).toBe(7);
+    }
+  });
+
+  it("SeriesFeatureRows gives the streaming builder's vectors, context changes included, and hands over to it at a bar that is not the series' next", () => {
+    const series = bundled('EURUSD');
+    const ctx = variedContext(series);
+    const rows = new SeriesFeatureRows(RISK_OBS_V1, ContextRows.build(RISK_OBS_V1, series)!, series);
+    const live = new StreamingFeatureBuilder(RISK_OBS_V1);
+    const same = (i: number, what: string) => {
+      const a = rows.vector();
+      const b = live.vector();
+      for (let j = 0; j < a.length; j++) if (!Object.is(a[j], b[j])) throw new Error(`bar ${i} (${what}) feature ${RISK_OBS_V1.features[j].name}: ${a[j]} != ${b[j]}`);
+      expect(rows.allFinite()).toBe(live.allFinite());
+      expect(rows.nonFinite()).toEqual(live.nonFinite());
+    };
+    for (let i = 0; i < 3000; i++) {
+      // At bar 2500 a bar with another close: from there on the rows are the streaming builder's own.
+      const bar = i === 2500 ? { ...barAt(series, i), close: series.close[i] * 1.001 } : barAt(series, i);
+      rows.update(bar, contextAt(ctx, i));
+      live.update(bar, contextAt(ctx, i));
+      same(i, 'update');
+      if (i % 7 === 0) {
+        const other = { ...contextAt(ctx, i), direction: -1 };
+        rows.setContext(other);
+        live.setContext(other);
+        same(i, 'setContext');
+      }
     }
   });
 

@@ -54,8 +54,9 @@ export class ModelStage {
   /** Block rows to ask for next: twice the bars the last block answered. */
   private span = 16;
   private answered = 0;
-  /** Off once the model's outputs are not one row per input row. */
+  /** Off once the model's outputs are not one row per input row, or a row alone differs from it in a block. */
   private forecasting: boolean;
+  private checked = false;
 
   constructor(readonly model: LoadedModel) {
     this.width = model.manifest.input.shape[1];
@@ -96,6 +97,17 @@ export class ModelStage {
     if (!Object.values(out).every((t) => t.dims[0] === count && t.data.length % count === 0)) {
       this.forecasting = false;
       return count === 1 ? out : this.runRows(row);
+    }
+    if (!this.checked && count > 1) {
+      // Once per stage: the first row alone must give what the block gave it (a runtime whose kernels
+      // depended on the batch size would differ on nearly every row), else no more blocks.
+      this.checked = true;
+      const alone = await this.runRows(row);
+      const first = rowOf(out, 0, count);
+      if (!Object.keys(first).every((name) => alone[name] && sameRow(alone[name].data, first[name].data, 0) && alone[name].data.length === first[name].data.length)) {
+        this.forecasting = false;
+        return alone;
+      }
     }
     this.block = { first: bar, count, rows, out };
     return rowOf(out, 0, count);
@@ -150,8 +162,8 @@ function rowOf(out: Record<string, FloatTensor>, r: number, count: number): Reco
   return one;
 }
 
-/** Bit for bit (Object.is: -0 is not 0), row against rows[o..]. */
-function sameRow(row: Float64Array, rows: Float64Array, o: number): boolean {
+/** Bit for bit (Object.is: -0 is not 0, NaN is NaN), row against rows[o..]. */
+function sameRow(row: ArrayLike<number>, rows: ArrayLike<number>, o: number): boolean {
   for (let j = 0; j < row.length; j++) if (!Object.is(row[j], rows[o + j])) return false;
   return true;
 }
