@@ -2,23 +2,25 @@ import type { Hono } from 'hono';
 import type { RelayEnv } from '../server/context.ts';
 import { BadRequest, jsonBody } from '../server/http/validate.ts';
 import { parseTimeframeField } from '../server/api/agent-body.ts';
-import type { CellLabDeps } from '../../workers/cells/cells.ts';
 import type { Cell } from '../../workers/lab/cell.ts';
 import { statusText } from '../../workers/lab/viability.ts';
 import { EVOLUTION_DEFAULTS, evolutionSpecProblems, type EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
-import { EvolutionRuns, type EvolutionEvaluator, type StartAnswer } from './evolution-runs.ts';
+import { EvolutionRuns, type EvolutionEvaluator, type EvolutionLab, type StartAnswer } from './evolution-runs.ts';
 
 /**
  * Evolution over HTTP:
  *  POST /api/cells/evolve {parents: [ids], seed, population?, generations?, keep?, fitness?, minTrades?,
  *                          inSample: {from, to}, outOfSample: {from, to}, symbol?, timeframe?, minFitness?, oosFraction?, evaluation?, resume?: runId}
  *    checks it (400 by field, 404 for a missing parent) and starts the run in the background: 202 {runId, progress}.
+ *  GET /api/cells/evolve: {runs: [{spec, progress}]}, the kept runs newest first; one kept running that this
+ *    relay does not run (it restarted) is 'interrupted', its message saying so with the generation last saved.
  *  GET /api/cells/evolve/:runId: {progress, survivors} (survivors with their status in words once validated).
  *  POST /api/cells/evolve/:runId/cancel: stops after the backtests under way (409 when it is not running).
- *  POST /api/cells/evolve/:runId/resume: continues a cancelled or failed run from its stored cells.
+ *  POST /api/cells/evolve/:runId/resume: continues a cancelled, failed or interrupted run from its stored cells,
+ *    with the spec kept for it (in the store's settings, so across restarts).
  * The backtests run on worker threads, one per core.
  */
-export function evolutionRoutes(app: Hono<RelayEnv>, lab: CellLabDeps, prepare: () => Promise<unknown>, evaluator?: EvolutionEvaluator): void {
+export function evolutionRoutes(app: Hono<RelayEnv>, lab: EvolutionLab, prepare: () => Promise<unknown>, evaluator?: EvolutionEvaluator): void {
   const runs = new EvolutionRuns(lab, evaluator);
 
   const started = (out: StartAnswer) => {
@@ -34,6 +36,10 @@ export function evolutionRoutes(app: Hono<RelayEnv>, lab: CellLabDeps, prepare: 
     if (resume !== undefined && (typeof resume !== 'string' || !/^evo-[0-9]+-[0-9a-f]{8}$/.test(resume))) throw new BadRequest('resume', 'must be a run id (evo-<seed>-<8 hex digits>)');
     const out = started(await runs.start(spec, resume as string | undefined));
     return c.json({ runId: out.runId, progress: out.progress }, 202);
+  });
+
+  app.get('/api/cells/evolve', async (c) => {
+    return c.json({ runs: (await runs.list()).map((r) => ({ spec: r.spec, progress: { ...r.progress, cells: r.cells } })) });
   });
 
   app.get('/api/cells/evolve/:runId', async (c) => {
@@ -58,9 +64,9 @@ export function evolutionRoutes(app: Hono<RelayEnv>, lab: CellLabDeps, prepare: 
   app.post('/api/cells/evolve/:runId/resume', async (c) => {
     await prepare();
     const runId = c.req.param('runId');
-    const again = runs.resume(runId);
-    if (!again) throw new BadRequest('runId', `this relay did not start run ${runId}: POST /api/cells/evolve with its spec and resume: "${runId}"`, 404);
-    const out = started(await again);
+    const again = await runs.resume(runId);
+    if (!again) throw new BadRequest('runId', `no run ${runId} is kept on this relay: POST /api/cells/evolve with its spec and resume: "${runId}"`, 404);
+    const out = started(again);
     return c.json({ runId: out.runId, progress: out.progress }, 202);
   });
 }

@@ -88,13 +88,14 @@ export async function pruneRunRecords(settings: SettingsRepository): Promise<voi
 
 /**
  * A run saved as running that nothing runs any more (the page that ran it was
- * reloaded or closed): said so, with what is known for sure, the cells it stored.
+ * reloaded or closed, the relay that ran it restarted: `by`): said so, with
+ * what is known for sure, the cells it stored.
  */
-export function interruptedProgress(record: EvolutionRunRecord, storedCells: number): EvolutionProgress {
+export function interruptedProgress(record: EvolutionRunRecord, storedCells: number, by = 'a reload (or its tab was closed)'): EvolutionProgress {
   const p = record.progress;
   return {
     ...p,
     status: 'interrupted',
-    message: `interrupted by a reload (or its tab was closed) ${p.generation ? `in generation ${p.generation} of ${p.generations}` : 'before its first backtest ended'}; ${storedCells} cells stored, resume continues from them`,
+    message: `interrupted by ${by} ${p.generation ? `in generation ${p.generation} of ${p.generations}` : 'before its first backtest ended'}; ${storedCells} cells stored, resume continues from them`,
   };
 }

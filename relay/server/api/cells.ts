@@ -41,7 +41,7 @@ export function cellRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
         throw e;
       }));
 
-  evolutionRoutes(app, lab, prepare);
+  evolutionRoutes(app, { ...lab, store: d.store }, prepare);
 
   app.post('/api/cells', async (c) => {
     await prepare();
