@@ -63,22 +63,23 @@ export class ModelStage {
     this.forecasting = model.forecast !== undefined;
   }
 
-  private async run(rows: Float64Array): Promise<Record<string, FloatTensor>> {
-    if (this.forecasting && rows.length === this.width) {
-      const bar = this.model.forecast!.current();
-      if (bar >= 0) return this.runAhead(bar, rows);
-    }
-    return this.runRows(rows);
-  }
-
-  /** A one-row run answered from the block that forecast it, else run with the next bars' forecast rows. */
-  private async runAhead(bar: number, row: Float64Array): Promise<Record<string, FloatTensor>> {
-    const W = this.width;
+  /** The outputs for these rows: from the block that forecast them when it did (no wait), else a run. */
+  private outputs(rows: Float64Array): Record<string, FloatTensor> | Promise<Record<string, FloatTensor>> {
+    if (!this.forecasting || rows.length !== this.width) return this.runRows(rows);
+    const bar = this.model.forecast!.current();
+    if (bar < 0) return this.runRows(rows);
     const b = this.block;
-    if (b && bar > b.first && bar < b.first + b.count && sameRow(row, b.rows, (bar - b.first) * W)) {
+    if (b && bar > b.first && bar < b.first + b.count && sameRow(rows, b.rows, (bar - b.first) * this.width)) {
       this.answered++;
       return rowOf(b.out, bar - b.first, b.count);
     }
+    return this.runAhead(bar, rows);
+  }
+
+  /** A one-row run with the next bars' forecast rows: one block, answering them later. */
+  private async runAhead(bar: number, row: Float64Array): Promise<Record<string, FloatTensor>> {
+    const W = this.width;
+    const b = this.block;
     if (b) this.span = Math.min(MAX_SPAN, Math.max(MIN_SPAN, 2 * (this.answered + 1)));
     this.answered = 0;
     this.block = null;
@@ -132,21 +133,21 @@ export class ModelStage {
   async alpha(rows: Float64Array): Promise<AlphaReading[]> {
     const o = this.model.manifest.outputs;
     if (!('kind' in o) || (o.kind !== 'classes' && o.kind !== 'actions' && o.kind !== 'score')) throw new ModelOutputError(`model ${this.model.id} is not an alpha model`);
-    const t = this.output(await this.run(rows), o.output);
+    const t = this.output(await this.outputs(rows), o.output);
     return Array.from({ length: rows.length / this.width }, (_, r) => readAlpha(o, t, r));
   }
 
   async risk(rows: Float64Array): Promise<RiskReading[]> {
     const o = this.model.manifest.outputs;
     if (o.kind !== 'heads' && o.kind !== 'tensor') throw new ModelOutputError(`model ${this.model.id} is not a risk model`);
-    const t = await this.run(rows);
+    const t = await this.outputs(rows);
     return Array.from({ length: rows.length / this.width }, (_, r) => readRisk(o, t, r));
   }
 
   async guard(rows: Float64Array): Promise<number[]> {
     const o = this.model.manifest.outputs;
     if (o.kind !== 'allow-probability') throw new ModelOutputError(`model ${this.model.id} is not a guard model`);
-    const t = this.output(await this.run(rows), o.output);
+    const t = this.output(await this.outputs(rows), o.output);
     return Array.from({ length: rows.length / this.width }, (_, r) => readGuard(o, t, r));
   }
 }
