@@ -51,6 +51,7 @@ export class ModelStage {
   private scratch = new Float32Array(0);
   readonly width: number;
   private block: Block | null = null;
+  private blockRows = new Float64Array(0);
   /** Block rows to ask for next: twice the bars the last block answered. */
   private span = 16;
   private answered = 0;
@@ -83,7 +84,9 @@ export class ModelStage {
     if (b) this.span = Math.min(MAX_SPAN, Math.max(MIN_SPAN, 2 * (this.answered + 1)));
     this.answered = 0;
     this.block = null;
-    const rows = new Float64Array(this.span * W);
+    // One buffer for every block: the block it held is over once a new one is built.
+    if (this.blockRows.length < this.span * W) this.blockRows = new Float64Array(MAX_SPAN * W);
+    const rows = this.blockRows;
     rows.set(row);
     let count = 1;
     let out: Record<string, FloatTensor>;
