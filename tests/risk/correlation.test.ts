@@ -143,5 +143,11 @@ describe('the correlation rule in a backtest on the bundled EURUSD hours', () =>
     expect(m.symbols).toEqual(['EURUSD', 'EURUSDX', 'USDEUR']);
     expect(m.matrix[0][1]).toBeCloseTo(1, 12);
     expect(m.matrix[0][2]).toBeLessThan(-0.999);
+    // Built when first read, then kept: every reader of one snapshot sees one matrix, and JSON (the relay's stream) carries it.
+    const s = r.engine.risk.snapshot();
+    expect(s.correlation).toBe(s.correlation);
+    expect(JSON.parse(JSON.stringify(s)).correlation).toEqual(s.correlation);
+    expect(structuredClone(s).correlation).toEqual(s.correlation);
+    expect({ ...s }.correlation).toEqual([m]);
   });
 });

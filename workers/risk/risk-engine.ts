@@ -325,8 +325,12 @@ export class RiskEngine {
     const agents: Record<string, ScopeState> = {};
     for (const a of this.deps.agents()) agents[a.id] = this.stateOf(a.id);
     const lookback = this.config.limits.correlation?.lookbackBars ?? RULE_DEFAULTS.correlation.lookbackBars;
-    const correlation = [...new Set(this.deps.agents().map((a) => a.timeframe))].map((tf) => correlationMatrix(this.view, tf, lookback));
-    return { config: this.config, account: this.stateOf('account'), agents, locks: [...this.locks()], dayStartEquity: this.day.startEquity, refusals: this.refusals(), exposure: exposureReport(this.view), correlation };
+    const snapshot = { config: this.config, account: this.stateOf('account'), agents, locks: [...this.locks()], dayStartEquity: this.day.startEquity, refusals: this.refusals(), exposure: exposureReport(this.view) };
+    // O(symbols^2) and in every status the host pushes (each step): built when first read (the relay's stream sends
+    // status at most 4 times a second, and only to connected clients), then kept, so every reader sees the same matrix.
+    let correlation: CorrelationMatrix[] | undefined;
+    const timeframes = [...new Set(this.deps.agents().map((a) => a.timeframe))];
+    return Object.defineProperty(snapshot, 'correlation', { enumerable: true, get: () => (correlation ??= timeframes.map((tf) => correlationMatrix(this.view, tf, lookback))) }) as RiskSnapshot;
   }
 
   /**
