@@ -24,6 +24,10 @@ export interface SqliteEngineStore extends EngineStore {
 /** Runs `fn` in one transaction; a full disk is reported as such, naming `what`. */
 export type SqliteWrite = <T>(what: string, fn: () => T) => T;
 
+/** WAL pages at which SQLite checkpoints inside a commit, should the checkpoints after writes not keep up (~40 MB). */
+const WAL_BACKSTOP_PAGES = 10_000;
+const CHECKPOINT_EVERY_MS = 250;
+
 const byId = <T>(xs: T[], id: (x: T) => string) => xs.sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
 
 export function openSqliteStore(file: string, opts: { schemaVersion?: number } = {}): SqliteEngineStore {
@@ -32,6 +36,8 @@ export function openSqliteStore(file: string, opts: { schemaVersion?: number } =
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Checkpoints run after a write, not inside it (see checkpointSoon); this is only the backstop.
+    db.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
     migrate(db, file, opts.schemaVersion);
   } catch (e) {
     db.close();
@@ -39,9 +45,33 @@ export function openSqliteStore(file: string, opts: { schemaVersion?: number } =
     if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw new Error(`${file} is not a usable TradeGuard database (${(e as Error).message}). The file was left as it is; move it away (or restore a backup) and start the relay again.`, { cause: e });
     throw e;
   }
+  /**
+   * SQLite's own checkpoint runs inside the commit that fills the WAL: a step's
+   * write (hundreds of decisions at 200 symbols) then pays for copying pages and
+   * two fsyncs, one step in a few. Here it runs once the write and what awaits it
+   * are done (setImmediate: after the step's decisions are stored and pushed), at
+   * most every CHECKPOINT_EVERY_MS.
+   */
+  let checkpointDue = false;
+  let lastCheckpoint = 0;
+  const checkpointSoon = () => {
+    if (checkpointDue || Date.now() - lastCheckpoint < CHECKPOINT_EVERY_MS) return;
+    checkpointDue = true;
+    setImmediate(() => {
+      checkpointDue = false;
+      lastCheckpoint = Date.now();
+      try {
+        if (db.open) db.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // The WAL keeps every commit: a checkpoint that failed (a full disk) is tried again after the next write.
+      }
+    });
+  };
   const write: SqliteWrite = (what, fn) => {
     try {
-      return db.transaction(fn)();
+      const out = db.transaction(fn)();
+      checkpointSoon();
+      return out;
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_FULL') throw new Error(`the disk holding ${file} is full: could not store ${what}. Nothing was stored.`, { cause: e });
       throw e;
