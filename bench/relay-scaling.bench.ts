@@ -24,16 +24,21 @@ const CHILD_FLAG = '--relay-scaling-child';
 const NODE_FLAGS = ['--max-semi-space-size=4'];
 /** Steps left out of the latency figures: JIT and indicator warm-up. */
 const WARM_STEPS = Math.round(WEEK_M5 / 10);
+/** Where the second half is sampled after a full GC (shares of the bars); the end is sampled too. */
+const AFTER_GC_AT = [0.5, 0.625, 0.75, 0.875];
+
+type AfterGc = { rssMb: number; heapMb: number; bars: number };
 
 interface ChildResult {
   peakRssMb: number;
-  /** RSS and heap after a full GC half way through the bars and at the end. */
-  mid: { rssMb: number; heapMb: number; bars: number };
-  end: { rssMb: number; heapMb: number; bars: number };
+  /** RSS and heap after a full GC, between two steps, at each of AFTER_GC_AT of the bars and at the end. */
+  afterGc: AfterGc[];
   /** Per step (after WARM_STEPS): ms from the first bar handed over to the step's last decision seen. */
   latenciesMs: number[];
   decisionsPerStep: number;
   seconds: number;
+  /** The relay: wall time in the store's event appends, all steps. */
+  appendMs?: number;
 }
 
 /**
@@ -89,6 +94,17 @@ async function childRelay(n: number): Promise<ChildResult> {
   const cfg = loadConfig({ TG_PORT: '0', TG_DATA_DIR: dir, TG_POLL_INTERVAL_MS: '1000' });
   if (!cfg.ok) throw new Error(cfg.problems.join());
   const store = openSqliteStore(join(dir, 'tradeguard.sqlite'));
+  // Where a step's time goes: the store's one append per step, timed apart.
+  let appendMs = 0;
+  const append = store.events.append.bind(store.events);
+  store.events.append = async (batch) => {
+    const t = performance.now();
+    try {
+      return await append(batch);
+    } finally {
+      appendMs += performance.now() - t;
+    }
+  };
   const mem = memory();
   const t0 = performance.now();
   let bars: BarSeries[] = seriesOf(n);
@@ -122,15 +138,28 @@ async function childRelay(n: number): Promise<ChildResult> {
     },
   });
   const timer = stepTimer();
-  host.watchBars((_s, _tf, bar) => timer.bar(bar.time));
   const total = n * WEEK_M5;
-  let mid: ChildResult['mid'] | null = null;
+  let delivered = 0;
+  host.watchBars((_s, _tf, bar) => {
+    timer.bar(bar.time);
+    delivered++;
+  });
+  const afterGc: AfterGc[] = [];
+  let gcDue = false;
   host.subscribe((u) => {
     for (const e of u.events) if (e.type === 'decision') timer.decision(e.payload.barTime);
     // Between two steps (the feed sleeps before the next one), so no step is timed across it.
-    if (!mid && u.status.feed.done >= total / 2) setImmediate(() => (mid ??= mem.afterGc(u.status.feed.done)));
+    if (!gcDue && afterGc.length < AFTER_GC_AT.length && delivered >= AFTER_GC_AT[afterGc.length] * total) {
+      gcDue = true;
+      setImmediate(() => {
+        afterGc.push(mem.afterGc(delivered));
+        gcDue = false;
+      });
+    }
   });
   await host.start();
+  // Asked only once every bar is out: each status() builds the risk snapshot, a cost the bench must not add.
+  while (delivered < total) await new Promise((r) => setTimeout(r, 50));
   for (;;) {
     const st = await host.status();
     if (st.feed.state !== 'running' && st.feed.state !== 'rebuilding') {
@@ -140,14 +169,13 @@ async function childRelay(n: number): Promise<ChildResult> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = (performance.now() - t0) / 1000;
-  const end = mem.afterGc(total);
+  afterGc.push(mem.afterGc(total));
   await host.stop();
   await relay.close();
   store.close();
   log.close();
   rmSync(dir, { recursive: true, force: true });
-  if (!mid) throw new Error('no sample half way');
-  return { peakRssMb: mem.peakMb(), mid, end, seconds, ...timer.result() };
+  return { peakRssMb: mem.peakMb(), afterGc, seconds, appendMs, ...timer.result() };
 }
 
 /** The peer: the same bars and agents through the engine alone, events to a listener that only times them. */
@@ -179,7 +207,7 @@ async function childEngine(n: number): Promise<ChildResult> {
   });
   const total = n * WEEK_M5;
   let done = 0;
-  let mid: ChildResult['mid'] | null = null;
+  const afterGc: AfterGc[] = [];
   const feed = new ReplayFeed(series, { speed: Infinity, clock });
   await feed.run(
     (symbol, tf, bar) => {
@@ -189,13 +217,12 @@ async function childEngine(n: number): Promise<ChildResult> {
     },
     async () => {
       await engine.endStep();
-      if (!mid && done >= total / 2) mid = mem.afterGc(done);
+      if (afterGc.length < AFTER_GC_AT.length && done >= AFTER_GC_AT[afterGc.length] * total) afterGc.push(mem.afterGc(done));
     },
   );
   const seconds = (performance.now() - t0) / 1000;
-  const end = mem.afterGc(total);
-  if (!mid) throw new Error('no sample half way');
-  return { peakRssMb: mem.peakMb(), mid, end, seconds, ...timer.result() };
+  afterGc.push(mem.afterGc(total));
+  return { peakRssMb: mem.peakMb(), afterGc, seconds, ...timer.result() };
 }
 
 if (process.argv[2] === CHILD_FLAG) {
@@ -212,8 +239,20 @@ function runChild(mode: 'relay' | 'engine', n: number): ChildResult {
   return JSON.parse(line.slice(7)) as ChildResult;
 }
 
-/** RSS after GC at the end minus half way, per 10,000 bars of the second half. */
-const growth = (r: ChildResult) => ((r.end.rssMb - r.mid.rssMb) / (r.end.bars - r.mid.bars)) * 10_000;
+/** Least-squares slope of RSS (or heap) after GC over bars done in the second half, MB per 10,000 bars. */
+function growth(r: ChildResult, what: 'rssMb' | 'heapMb' = 'rssMb'): number {
+  const xs = r.afterGc;
+  if (xs.length !== AFTER_GC_AT.length + 1) throw new Error(`${xs.length} samples after GC, ${AFTER_GC_AT.length + 1} expected`);
+  const mx = xs.reduce((a, x) => a + x.bars, 0) / xs.length;
+  const my = xs.reduce((a, x) => a + x[what], 0) / xs.length;
+  let num = 0;
+  let den = 0;
+  for (const x of xs) {
+    num += (x.bars - mx) * (x[what] - my);
+    den += (x.bars - mx) ** 2;
+  }
+  return (num / den) * 10_000;
+}
 
 export default async function (): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -224,7 +263,7 @@ export default async function (): Promise<BenchRow[]> {
     const pct = (r: ChildResult, q: number) => quantile(r.latenciesMs, q);
     for (const [name, r] of [['relay', relay], ['engine', peer]] as const) {
       console.log(
-        `${n} symbols, ${name}: ${r.seconds.toFixed(1)} s, ${r.decisionsPerStep.toFixed(0)} decisions a step, peak RSS ${r.peakRssMb.toFixed(0)} MB, after GC half way ${r.mid.rssMb.toFixed(0)} MB (heap ${r.mid.heapMb.toFixed(0)}), at the end ${r.end.rssMb.toFixed(0)} MB (heap ${r.end.heapMb.toFixed(0)}), step p50 ${pct(r, 0.5).toFixed(2)} ms p99 ${pct(r, 0.99).toFixed(2)} ms max ${Math.max(...r.latenciesMs).toFixed(1)} ms`,
+        `${n} symbols, ${name}: ${r.seconds.toFixed(1)} s, ${r.decisionsPerStep.toFixed(0)} decisions a step, peak RSS ${r.peakRssMb.toFixed(0)} MB, after GC over the second half ${r.afterGc.map((x) => x.rssMb.toFixed(0)).join(' ')} MB (heap ${r.afterGc.map((x) => x.heapMb.toFixed(0)).join(' ')}; ${growth(r, 'heapMb').toFixed(3)} MB per 10k bars), ${r.appendMs === undefined ? '' : `store appends ${(r.appendMs / WEEK_M5).toFixed(1)} ms a step, `}step p50 ${pct(r, 0.5).toFixed(2)} ms p99 ${pct(r, 0.99).toFixed(2)} ms max ${Math.max(...r.latenciesMs).toFixed(1)} ms`,
       );
     }
     const big = n === Math.max(...SIZES);
