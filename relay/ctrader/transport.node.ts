@@ -85,8 +85,22 @@ export class NodeSocketTransport extends TransportListeners implements CTraderTr
   send(message: Uint8Array): boolean {
     const s = this.socket;
     if (!s || s.destroyed || !s.writable) return false;
-    s.write(lengthPrefixed(message));
+    // Node's TLS socket finishes every write a turn of the event loop later and holds any write made
+    // meanwhile in memory: a second frame of the same run (an entry after its close, the next symbol's
+    // order) waited behind all the synchronous work left in that turn (the other bars, the step's store
+    // writes). The frames of one run leave together, in one write, as soon as the run is done.
+    if (this.outgoing.length === 0) queueMicrotask(() => this.writeOutgoing(s));
+    this.outgoing.push(lengthPrefixed(message));
     return true;
+  }
+
+  private outgoing: Uint8Array[] = [];
+
+  private writeOutgoing(s: Socket | TLSSocket): void {
+    const frames = this.outgoing;
+    this.outgoing = [];
+    if (s.destroyed || !s.writable) return;
+    s.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
   }
 
   close(reason = 'closed by client'): void {
