@@ -8,7 +8,8 @@ import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
 import { createCell, seedBuiltinCells, type CellLabDeps } from '../../workers/cells/cells.ts';
 import { checkSource } from '../../workers/lab/compile.ts';
 import { fitnessOf, FITNESS_WORDS, statusText, type Fitness } from '../../workers/lab/viability.ts';
-import { inProcessEvaluator, runEvolution, type EvolutionProgress } from '../../workers/cells/evolution-run.ts';
+import { evolutionRunId, inProcessEvaluator, runEvolution, type EvolutionProgress } from '../../workers/cells/evolution-run.ts';
+import { pruneRunRecords, recordRun, runRecord } from '../../workers/cells/evolution-record.ts';
 import { EVOLUTION_DEFAULTS, evolutionSpecProblems, type EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { parseUtcMinute } from '../../workers/util/utc-text.ts';
 import { diagnosticLines, readProgram } from './commands-cells.ts';
@@ -30,8 +31,13 @@ YYYY-MM-DD[ HH:mm] UTC; by default the first 70 % of the bars are in sample and 
 Bars: the record's stored ones, else --data (default the bundled EURUSD H1). --threads: backtests at once on
 worker threads (default: the cores), 0 in this thread. --evaluation: how children are tested in sample, fast (default:
 the engine's fills without the engine, the same trades for about a tenth of the work) or full (the engine's
-backtest); survivors are always tested by the full backtest. Ctrl-C stops after the backtests under way; --resume RUN_ID
-with the same options continues the run.`;
+backtest); survivors are always tested by the full backtest. Ctrl-C stops after the backtests under way. Each run is
+kept in the record with its options (as the relay keeps its own): --resume RUN_ID alone continues it from its stored cells
+(a relay's run too); given with the run's options, those are used.`;
+
+/** The options that make a run's spec: with --resume and none of these, the spec kept for the run is used. */
+const SPEC_OPTIONS = ['parent', 'seed', 'population', 'generations', 'keep', 'fitness', 'min-trades', 'min-fitness', 'oos-fraction', 'in-sample', 'out-of-sample', 'symbol', 'timeframe', 'evaluation'] as const;
+const RUN_BY = 'tradeguard cells evolve';
 
 /** `tradeguard cells evolve ...`; returns the exit code (0 done, 1 stopped before the end). */
 export async function evolveCommand(argv: string[], log: Log): Promise<number> {
@@ -63,23 +69,12 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length) throw new UserError(`evolve takes options only (got ${positionals.join(' ')})\n\n${EVOLVE_HELP}`);
-  if (!o.parent?.length) throw new UserError(`--parent is required: a cell id, a built-in cell's name or a program file\n\n${EVOLVE_HELP}`);
-  if (o.seed === undefined) throw new UserError('--seed is required: the same seed breeds the same cells');
-  const whole = (flag: string, v: string | undefined, fallback: number) => {
-    if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v)) throw new UserError(`--${flag} must be a whole number (got "${v}")`);
-    return Number(v);
-  };
-  const optional = (flag: string, v: string | undefined): number | null | undefined => {
-    if (v === undefined) return undefined;
-    if (v === 'off') return null;
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x)) throw new UserError(`--${flag} must be a number or off (got "${v}")`);
-    return x;
-  };
+  const fromKept = o.resume !== undefined && SPEC_OPTIONS.every((k) => o[k] === undefined);
+  if (fromKept) {
+    // Its spec comes from the record (read below).
+  } else if (!o.parent?.length) throw new UserError(`--parent is required: a cell id, a built-in cell's name or a program file\n\n${EVOLVE_HELP}`);
+  else if (o.seed === undefined) throw new UserError('--seed is required: the same seed breeds the same cells');
   const threads = whole('threads', o.threads, availableParallelism());
-  const symbol = (o.symbol ?? EVOLUTION_DEFAULTS.symbol).toUpperCase();
-  const timeframe = o.timeframe ? timeframeOption(o.timeframe) : EVOLUTION_DEFAULTS.timeframe;
 
   const dir = o['data-dir'] ?? './data';
   // A folder with no record yet (the CLI used before any relay): the demo workspace's record is started there.
@@ -96,42 +91,22 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
   };
   let pool: { close(): Promise<void> } | null = null;
   try {
+    const kept = fromKept ? await runRecord(store.settings, o.resume!) : null;
+    if (fromKept && !kept) throw new UserError(`no run ${o.resume} is kept in ${file}: give --resume with the options the run was started with (--parent, --seed, ...)`);
+    const symbol = kept ? kept.spec.symbol : (o.symbol ?? EVOLUTION_DEFAULTS.symbol).toUpperCase();
+    const timeframe = kept ? kept.spec.timeframe : o.timeframe ? timeframeOption(o.timeframe) : EVOLUTION_DEFAULTS.timeframe;
     const stored = o.data ? null : await store.bars.get(symbol, timeframe);
     let series: BarSeries;
     if (stored && stored.time.length) series = stored;
-    else if (o.data || (symbol === 'EURUSD' && timeframe === 'H1')) series = loadBars({ data: o.data, symbol: o.symbol, timeframe: o.timeframe }, log);
+    else if (o.data || (symbol === 'EURUSD' && timeframe === 'H1')) series = loadBars({ data: o.data, symbol: kept ? symbol : o.symbol, timeframe: kept ? timeframe : o.timeframe }, log);
     else throw new UserError(`no stored ${symbol} ${timeframe} bars in ${file}; give them with --data F.csv`);
     if (series.symbol !== symbol || series.timeframe !== timeframe) throw new UserError(`the bars are ${series.symbol} ${series.timeframe}, not ${symbol} ${timeframe}: give --symbol and --timeframe to match them`);
     // The run reads its bars through the store; those from a file are not written into the record.
     const bars = { get: async (s: string, tf: string) => (s === series.symbol && tf === series.timeframe ? series : store.bars.get(s, tf as typeof timeframe)) } as unknown as EngineStore['bars'];
     const deps: CellLabDeps = { store: { cells: store.cells, bars }, now: () => Date.now() };
 
-    const split = series.time[Math.floor(series.time.length * 0.7)];
-    const inSample = o['in-sample'] ? range('in-sample', o['in-sample']) : { from: series.time[0], to: split - 1 };
-    const outOfSample = o['out-of-sample'] ? range('out-of-sample', o['out-of-sample']) : { from: split, to: series.time[series.time.length - 1] };
-
-    const minFitness = optional('min-fitness', o['min-fitness']);
-    const oosFraction = optional('oos-fraction', o['oos-fraction']);
-    const spec: EvolutionSpec = {
-      parents: [],
-      seed: whole('seed', o.seed, 0),
-      population: whole('population', o.population, EVOLUTION_DEFAULTS.population),
-      generations: whole('generations', o.generations, EVOLUTION_DEFAULTS.generations),
-      keep: whole('keep', o.keep, EVOLUTION_DEFAULTS.keep),
-      fitness: (o.fitness ?? EVOLUTION_DEFAULTS.fitness) as Fitness,
-      minTrades: whole('min-trades', o['min-trades'], EVOLUTION_DEFAULTS.minTrades),
-      symbol,
-      timeframe,
-      inSample,
-      outOfSample,
-      ...(minFitness !== undefined ? { minFitness } : {}),
-      ...(oosFraction !== undefined ? { oosFraction } : {}),
-      // Checked with the rest of the spec below (a word other than fast or full is refused there).
-      ...(o.evaluation !== undefined ? { evaluation: o.evaluation as EvolutionSpec['evaluation'] } : {}),
-    };
-    const problems = evolutionSpecProblems({ ...spec, parents: ['checked below'] });
-    if (problems.length) throw new UserError(problems.map((p) => `${flagOf(p.field)} ${p.message}`).join('; '));
-    for (const p of o.parent) spec.parents.push(await parentId(deps, p, { symbol, timeframe, from: inSample.from, to: inSample.to }, log));
+    const spec = kept ? kept.spec : await specFromOptions(o, series, deps, log);
+    const { inSample, outOfSample } = spec;
 
     let evaluate = inProcessEvaluator(series);
     if (threads > 0) {
@@ -144,12 +119,16 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
     process.on('SIGINT', onInt);
     let previous = -1;
     let bred = false;
+    const runId = o.resume ?? evolutionRunId(spec, deps.now());
+    // Kept in the record at its milestones, as the relay keeps its runs: --resume alone continues it, and the relay lists it.
+    const recorder = recordRun(store.settings, runId, spec, deps.now, RUN_BY);
     const out = await runEvolution(deps, spec, {
-      ...(o.resume ? { runId: o.resume } : {}),
+      runId,
       evaluate,
       concurrency: Math.max(1, threads),
       isCancelled: () => stopping,
       onProgress: (p) => {
+        recorder.progress(p);
         // Every backtest moves `evaluated`; the emit that does not is a generation's end (its survivors chosen):
         // a line there, and one per survivor tested out of sample after the last generation.
         const generationEnd = p.evaluated === previous;
@@ -159,6 +138,9 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
         if (generationEnd && p.generation === spec.generations) bred = true;
       },
     });
+    await recorder.flushed();
+    if (recorder.problem()) log(`the run could not be kept in ${file} (--resume needs its options again): ${recorder.problem()}`);
+    await pruneRunRecords(store.settings).catch(() => undefined);
     if (!out.ok) throw new UserError(`${flagOf(out.field)} ${out.message}`);
     const p = out.progress;
     if (o.json) {
@@ -167,7 +149,8 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
     }
     if (p.status !== 'done') {
       log(p.message ?? `run ${p.runId} ${p.status}`);
-      log(`resume: tradeguard cells evolve --resume ${p.runId} with the same options`);
+      const where = [o['data-dir'] ? ` --data-dir ${dir}` : '', o.workspace ? ` --workspace ${o.workspace}` : '', o.data ? ` --data ${o.data}` : ''].join('');
+      log(`resume: tradeguard cells evolve --resume ${p.runId}${where} (its options are kept in the record)`);
       return 1;
     }
     log(`run ${p.runId} done: ${out.cells.length} children (${p.discarded} discarded: did not compile; ${p.duplicates} duplicates), stored in ${file}`);
@@ -178,6 +161,54 @@ export async function evolveCommand(argv: string[], log: Log): Promise<number> {
     await pool?.close();
     store.close();
   }
+}
+
+type SpecOptions = { parent?: string[] } & { [K in Exclude<(typeof SPEC_OPTIONS)[number], 'parent'>]?: string };
+
+/** The spec the options give (the defaults filled in, the periods from the bars), its parents resolved. */
+async function specFromOptions(o: SpecOptions, series: BarSeries, deps: CellLabDeps, log: Log): Promise<EvolutionSpec> {
+  const { symbol, timeframe } = series;
+  const split = series.time[Math.floor(series.time.length * 0.7)];
+  const inSample = o['in-sample'] ? range('in-sample', o['in-sample']) : { from: series.time[0], to: split - 1 };
+  const outOfSample = o['out-of-sample'] ? range('out-of-sample', o['out-of-sample']) : { from: split, to: series.time[series.time.length - 1] };
+
+  const minFitness = optional('min-fitness', o['min-fitness']);
+  const oosFraction = optional('oos-fraction', o['oos-fraction']);
+  const spec: EvolutionSpec = {
+    parents: [],
+    seed: whole('seed', o.seed, 0),
+    population: whole('population', o.population, EVOLUTION_DEFAULTS.population),
+    generations: whole('generations', o.generations, EVOLUTION_DEFAULTS.generations),
+    keep: whole('keep', o.keep, EVOLUTION_DEFAULTS.keep),
+    fitness: (o.fitness ?? EVOLUTION_DEFAULTS.fitness) as Fitness,
+    minTrades: whole('min-trades', o['min-trades'], EVOLUTION_DEFAULTS.minTrades),
+    symbol,
+    timeframe,
+    inSample,
+    outOfSample,
+    ...(minFitness !== undefined ? { minFitness } : {}),
+    ...(oosFraction !== undefined ? { oosFraction } : {}),
+    // Checked with the rest of the spec below (a word other than fast or full is refused there).
+    ...(o.evaluation !== undefined ? { evaluation: o.evaluation as EvolutionSpec['evaluation'] } : {}),
+  };
+  const problems = evolutionSpecProblems({ ...spec, parents: ['checked below'] });
+  if (problems.length) throw new UserError(problems.map((p) => `${flagOf(p.field)} ${p.message}`).join('; '));
+  for (const p of o.parent!) spec.parents.push(await parentId(deps, p, { symbol, timeframe, from: inSample.from, to: inSample.to }, log));
+  return spec;
+}
+
+function whole(flag: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v)) throw new UserError(`--${flag} must be a whole number (got "${v}")`);
+  return Number(v);
+}
+
+function optional(flag: string, v: string | undefined): number | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'off') return null;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new UserError(`--${flag} must be a number or off (got "${v}")`);
+  return x;
 }
 
 /** FROM..TO as UTC dates (TO a whole day) or date-times. */

@@ -38,8 +38,6 @@ export interface KeptRun {
   cells: number;
 }
 
-const RESTART = 'a relay restart';
-
 /**
  * The relay's evolution runs: started in the background (the caller gets the
  * run id at once), cancelled between evaluations, resumed from the run's stored
@@ -157,9 +155,10 @@ export class EvolutionRuns {
     return { ...run.progress, message: run.progress.message ? `${run.progress.message}; ${note}` : note };
   }
 
-  /** A kept run this relay does not run: as kept, or interrupted when it was kept running. */
+  /** A kept run this relay does not run: as kept, or interrupted when it was kept running (by this relay before a restart, or by the CLI). */
   private kept(record: EvolutionRunRecord, cells: number): EvolutionProgress {
-    return record.progress.status === 'running' ? interruptedProgress(record, cells, RESTART) : record.progress;
+    if (record.progress.status !== 'running') return record.progress;
+    return interruptedProgress(record, cells, record.by ? `the end of the ${record.by} that ran it (unless it still runs)` : 'a relay restart');
   }
 }
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../relay/cli/main.ts';
+import { openSqliteStore } from '../../relay/store/sqlite-store.ts';
+import { runRecord } from '../../workers/cells/evolution-record.ts';
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -84,6 +86,24 @@ describe('tradeguard cells evolve', () => {
     expect(again.out.slice(-4)).toEqual(first.out.slice(-4));
     const list = await cli(['cells', 'list', '--data-dir', first.dir]);
     expect(list.out.filter((l) => l.includes(`evolution: ${first.runId}`))).toHaveLength(10);
+  }, 120_000);
+
+  it('resumes a run by its id alone, from the options kept in the record; a run not kept needs its options', async () => {
+    const record = openSqliteStore(join(first.dir, 'tradeguard.sqlite'));
+    const kept = await runRecord(record.settings, first.runId);
+    record.close();
+    expect(kept).toMatchObject({ by: 'tradeguard cells evolve', spec: { seed: 3, population: 5, generations: 2, keep: 2, minTrades: 5 }, progress: { status: 'done' } });
+    const again = await cli(['cells', 'evolve', '--resume', first.runId, '--data-dir', first.dir, '--threads', '0']);
+    expect(again.err).toEqual([]);
+    expect(again.code).toBe(0);
+    const evolving = (lines: string[]) => lines.find((l) => l.startsWith('evolving '));
+    expect(evolving(again.out)).toBe(evolving(first.out));
+    expect(again.out.slice(-4)).toEqual(first.out.slice(-4));
+    const list = await cli(['cells', 'list', '--data-dir', first.dir]);
+    expect(list.out.filter((l) => l.includes(`evolution: ${first.runId}`))).toHaveLength(10);
+    const unknown = await cli(['cells', 'evolve', '--resume', 'evo-3-00000000', '--data-dir', first.dir, '--threads', '0']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err.join('\n')).toContain(`no run evo-3-00000000 is kept in ${join(first.dir, 'tradeguard.sqlite')}: give --resume with the options the run was started with`);
   }, 120_000);
 
   it('refuses bad options, a missing parent and a program that does not compile, in words (exit 2)', async () => {

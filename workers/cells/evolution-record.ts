@@ -17,6 +17,8 @@ export interface EvolutionRunRecord {
   progress: EvolutionProgress;
   /** When it was saved (ms, the caller's clock). */
   savedAt: number;
+  /** Who ran it, in words, when not the store's own runner (the page, the relay): 'tradeguard cells evolve'. */
+  by?: string;
 }
 
 export const EVOLUTION_RUN_KEY_PREFIX = 'lab.evolution.run.';
@@ -41,7 +43,7 @@ export interface RunRecorder {
 }
 
 /** Keeps a run's record as it goes: one write after the other, at its milestones only (never every backtest). */
-export function recordRun(settings: SettingsRepository, runId: string, spec: EvolutionSpec, now: () => number): RunRecorder {
+export function recordRun(settings: SettingsRepository, runId: string, spec: EvolutionSpec, now: () => number, by?: string): RunRecorder {
   let saved: EvolutionProgress | null = null;
   let saving: Promise<void> = Promise.resolve();
   let problem: string | null = null;
@@ -50,7 +52,7 @@ export function recordRun(settings: SettingsRepository, runId: string, spec: Evo
       if (!progressMilestone(saved, p)) return;
       saved = p;
       saving = saving
-        .then(() => saveRunRecord(settings, { runId, spec, progress: p, savedAt: now() }))
+        .then(() => saveRunRecord(settings, { runId, spec, progress: p, savedAt: now(), ...(by ? { by } : {}) }))
         .then(() => void (problem = null), (e: unknown) => void (problem = e instanceof Error ? e.message : String(e)));
     },
     flushed: () => saving,
