@@ -13,7 +13,7 @@ import { api, login, startFakeRelay, type TestRelay } from '../relay/helpers.ts'
 import { openSqliteStore, type SqliteEngineStore } from '../../relay/store/sqlite-store.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { runCells, runEvolution } from '../../workers/cells/evolution-run.ts';
-import { runRecord } from '../../workers/cells/evolution-record.ts';
+import { runRecord, saveRunRecord } from '../../workers/cells/evolution-record.ts';
 import type { Cell } from '../../workers/lab/cell.ts';
 import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
@@ -121,5 +121,14 @@ describe('an evolution run kept across a relay restart (SQLite, bundled EURUSD H
 
     list = await b.get('/api/cells/evolve');
     expect(list.json.runs.map((x: any) => [x.progress.runId, x.progress.status, x.progress.cells])).toEqual([[runId, 'done', stored.length]]);
+
+    // A run the CLI keeps in the same record as running is not said to be cut by a relay restart: the relay did not run it.
+    const cli = 'evo-13-0000beef';
+    clock.advanceTo(clock.now() + 1000);
+    await saveRunRecord(second.settings, { runId: cli, spec, progress: { ...kept.progress, runId: cli, generation: 1, survivors: [] }, savedAt: clock.now(), by: 'tradeguard cells evolve' });
+    list = await b.get('/api/cells/evolve');
+    expect(list.json.runs.map((x: any) => x.progress.runId)).toEqual([cli, runId]);
+    expect(list.json.runs[0].progress).toMatchObject({ status: 'interrupted', cells: 0 });
+    expect(list.json.runs[0].progress.message).toBe('interrupted by the end of the tradeguard cells evolve that ran it (unless it still runs) in generation 1 of 3; 0 cells stored, resume continues from them');
   }, 180_000);
 });
