@@ -48,6 +48,8 @@ interface SymbolState {
   inputNames: string[] | null;
   /** A daily agent's last trading day decided (yyyymmdd, schedule.ts): one decision a day. */
   lastDay: number;
+  /** Bars before the first decision (strategy, ATR and features warm), found at the first bar: every bar asks. */
+  warm: number;
 }
 
 export interface AgentDeps {
@@ -157,6 +159,7 @@ export class AgentRunner {
         decisionKey: -1,
         inputNames: null,
         lastDay: -1,
+        warm: -1,
       });
     }
   }
@@ -231,7 +234,7 @@ export class AgentRunner {
     }
     if (this.status === 'paused') return this.decide(symbol, bar, 'skip', 'skipped: agent paused', null, inputs);
     if (trading.state === 'halted') return this.decide(symbol, bar, 'skip', `skipped: trading halted (${trading.reason})`, null, inputs);
-    const warm = Math.max(s.strategy?.warmup ?? 0, s.atr ? s.atr.warmup + 1 : 0, this.chain ? this.chain.spec.warmup + 1 : 0);
+    const warm = s.warm >= 0 ? s.warm : (s.warm = Math.max(s.strategy?.warmup ?? 0, s.atr ? s.atr.warmup + 1 : 0, this.chain ? this.chain.spec.warmup + 1 : 0));
     if (s.bars < warm) return this.decide(symbol, bar, 'skip', `skipped: warming up (${s.bars} of ${warm} bars)`, null, inputs);
     const bad = nonFiniteNames(inputs, s.inputNames ?? (s.inputNames = Object.keys(inputs)));
     if (bad) return this.decide(symbol, bar, 'skip', `skipped: invalid features: ${bad}`, null, inputs);

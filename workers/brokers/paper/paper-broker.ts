@@ -90,7 +90,7 @@ export class PaperBroker implements BarDrivenBroker {
     this.seenOrders.add(clientOrderId);
     const p = this.open.get(positionId);
     if (!p) return this.reject('', clientOrderId, '', `no open position ${positionId} to close`);
-    if (this.pending.some((o) => o.kind === 'close' && o.positionId === positionId)) return; // already closing
+    if (this.closing(positionId)) return; // already closing
     this.pending.push({ kind: 'close', clientOrderId, positionId, reason });
     this.emit({
       id: eventId.order('accepted', clientOrderId),
@@ -142,8 +142,20 @@ export class PaperBroker implements BarDrivenBroker {
   }
 
   hasPendingOrder(agentId: string, symbol: string): boolean {
-    for (const o of this.pending) {
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) {
+      const o = pending[i];
       if (o.kind === 'open' ? o.intent.agentId === agentId && o.intent.symbol === symbol : this.open.get(o.positionId)?.agentId === agentId && this.open.get(o.positionId)?.symbol === symbol) return true;
+    }
+    return false;
+  }
+
+  /** A close of this position is in flight. */
+  private closing(positionId: string): boolean {
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) {
+      const o = pending[i];
+      if (o.kind === 'close' && o.positionId === positionId) return true;
     }
     return false;
   }
@@ -238,11 +250,24 @@ export class PaperBroker implements BarDrivenBroker {
 
   private fillPendingAtOpen(symbol: string, bar: Bar): void {
     // Closes first, then entries, so a reversal frees its margin before the new leg needs it.
-    const due = this.pending.filter((o) => (o.kind === 'open' ? o.intent.symbol : this.open.get(o.positionId)?.symbol) === symbol);
+    const pending = this.pending;
+    const due: PendingOrder[] = [];
+    let kept = 0;
+    for (let i = 0; i < pending.length; i++) {
+      const o = pending[i];
+      if ((o.kind === 'open' ? o.intent.symbol : this.open.get(o.positionId)?.symbol) === symbol) due.push(o);
+      else pending[kept++] = o;
+    }
     if (due.length === 0) return;
-    for (let i = this.pending.length - 1; i >= 0; i--) if (due.includes(this.pending[i])) this.pending.splice(i, 1);
-    for (const o of due) if (o.kind === 'close') this.fillClose(o, bar);
-    for (const o of due) if (o.kind === 'open') this.fillOpen(o.intent, bar);
+    pending.length = kept;
+    for (let i = 0; i < due.length; i++) {
+      const o = due[i];
+      if (o.kind === 'close') this.fillClose(o, bar);
+    }
+    for (let i = 0; i < due.length; i++) {
+      const o = due[i];
+      if (o.kind === 'open') this.fillOpen(o.intent, bar);
+    }
   }
 
   private fillClose(o: Extract<PendingOrder, { kind: 'close' }>, bar: Bar): void {
@@ -327,10 +352,12 @@ export class PaperBroker implements BarDrivenBroker {
   }
 
   private openPnl(p: Position): number {
-    const b = this.marks.get(p.symbol)?.bid;
+    // Every bar of a backtest asks this of each open position: the last symbol's mark is at hand, no lookups.
+    const m = this.lastMark.symbol === p.symbol ? this.lastMark : this.marks.get(p.symbol);
+    const b = m?.bid;
     const bid = b === undefined || Number.isNaN(b) ? p.entryPrice : b;
-    const exit = p.side === 1 ? bid : askOf(this.cfg.instrument(p.symbol), this.cfg.costs, bid);
-    return p.side * (exit - p.entryPrice) * p.volumeUnits;
+    if (p.side === 1) return (bid - p.entryPrice) * p.volumeUnits;
+    return -(askOf(this.cfg.instrument(p.symbol), this.cfg.costs, bid) - p.entryPrice) * p.volumeUnits;
   }
 
   private usedMargin(): number {
