@@ -3,7 +3,7 @@
  * client on the main thread, neither side's work queues behind the other's
  * in one event loop, as with a real remote server. Messages:
  *   in  { round: k }          -> ticks the 5 symbols opening minute k (closing the previous bar)
- *   out { ready, port, echoPort, cert } once listening (echoPort: a bare TLS echo on this thread, the bench's peer); { latencies } per round (tick sent -> NewOrderReq received, ms)
+ *   out { ready, port, echoPort, cert } once listening (echoPort: a bare TLS echo on this thread, the bench's peer); { latencies, handled } per round (ms from each symbol's tick: to its NewOrderReq's bytes reaching this thread, and to the fake handling that frame)
  */
 import { createServer as createTlsServer } from 'node:tls';
 import { parentPort } from 'node:worker_threads';
@@ -25,21 +25,43 @@ const echo = createTlsServer({ key: cert.key, cert: cert.cert }, (sock) => {
 });
 await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
 
+// On the wire: an order is timed when the bytes carrying it reach this thread (the chunk's first frame),
+// not after the fake has handled the frames before it in that chunk (a close and its fill events: the fake's work).
+let chunkAt = 0;
+const attach = fake.attach.bind(fake);
+fake.attach = (send, close) => {
+  const conn = attach(send, close);
+  return {
+    ...conn,
+    receive: (bytes) => {
+      // The frames of one chunk are handed over in one synchronous loop: the microtask marks its end.
+      if (chunkAt === 0) {
+        chunkAt = performance.now();
+        queueMicrotask(() => (chunkAt = 0));
+      }
+      conn.receive(bytes);
+    },
+  };
+};
+
 const sentAt = new Map<number, number>();
 let latencies: number[] = [];
+let handled: number[] = [];
 fake.onOrder = (m) => {
   const t = sentAt.get(m.payload.symbolId as number);
   if (t === undefined) return;
   sentAt.delete(m.payload.symbolId as number);
-  latencies.push(performance.now() - t);
+  latencies.push(chunkAt - t);
+  handled.push(performance.now() - t);
   if (sentAt.size === 0) flush();
 };
 let timer: ReturnType<typeof setTimeout> | null = null;
 function flush(): void {
   if (timer) clearTimeout(timer);
   timer = null;
-  parentPort!.postMessage({ latencies });
+  parentPort!.postMessage({ latencies, handled });
   latencies = [];
+  handled = [];
   sentAt.clear();
 }
 
