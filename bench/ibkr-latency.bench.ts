@@ -12,7 +12,7 @@ import { benchWorker, echoRoundTrips, registerBenchFlip } from './latency-kit.ts
  * thread (TCP loopback): the fake sends the keepUpToDate update that opens a
  * new 5-minute bar (closing the last one), the IBKR feed hands the closed bar
  * to the engine, an agent reverses its position on every bar, and the clock
- * stops when the PLACE_ORDER message reaches the fake. The peer is the floor
+ * stops when the bytes of the PLACE_ORDER message reach the fake's thread. The peer is the floor
  * under any such path: a bare TCP echo round trip to the same thread.
  */
 const ROUNDS = 70;
@@ -55,6 +55,7 @@ export default async function (): Promise<BenchRow[]> {
   const echo = await echoPeer(hello.echoPort);
   const echoes: number[] = [];
   const latencies: number[] = [];
+  const handled: number[] = [];
   for (let k = 1; k <= ROUNDS; k++) {
     await sleep(PACE_MS / 2);
     for (let e = 0; e < hello.symbols.length; e++) echoes.push(await echo.roundTrip());
@@ -62,7 +63,9 @@ export default async function (): Promise<BenchRow[]> {
     time.advanceTo(hello.lastBarTime + k * FIVE_MIN + 100);
     const answer = next();
     server.postMessage({ round: k });
-    latencies.push(...((await answer) as { latencies: number[] }).latencies);
+    const got = (await answer) as { latencies: number[]; handled: number[] };
+    latencies.push(...got.latencies);
+    handled.push(...got.handled);
   }
   market.disconnect();
   echo.close();
@@ -76,7 +79,10 @@ export default async function (): Promise<BenchRow[]> {
   // Round 1's update only opens a bar after the history's last one (already delivered): no order is due until round 2.
   const missing = (ROUNDS - 1) * hello.symbols.length - latencies.length;
   if (missing > 0) process.stdout.write(`ibkr-latency: ${missing} bar closes produced no placeOrder within 1 s\n`);
-  const label = `bar on the fake TWS -> PLACE_ORDER bytes back at it, 5 FX pairs, TCP loopback, real engine (${warm.length} orders)`;
+  // The fake's own work: the PLACE_ORDER handled after the messages before it in its chunk.
+  const handledWarm = handled.slice(hello.symbols.length * 10);
+  process.stdout.write(`ibkr-latency: handled by the fake p50 ${quantile(handledWarm, 0.5).toFixed(2)} ms, p99 ${quantile(handledWarm, 0.99).toFixed(2)} ms\n`);
+  const label = `bar on the fake TWS -> PLACE_ORDER bytes back at it (on arrival), 5 FX pairs, TCP loopback, real engine (${warm.length} orders)`;
   return [
     { name: `${label}, p50`, value: p50, unit: 'ms', higherIsBetter: false, peer: 'bare TCP echo round trip to the fake TWS thread, p50', peerValue: quantile(peer, 0.5) },
     { name: `${label}, p99`, value: p99, unit: 'ms', higherIsBetter: false, peer: 'bare TCP echo round trip to the fake TWS thread, p99', peerValue: quantile(peer, 0.99), target: 'p99 <= 5 ms', targetMet: p99 <= 5 && missing === 0 },

@@ -4,7 +4,7 @@
  * event loop, as with a real TWS. Messages:
  *   in  { round: k }  -> a keepUpToDate update opening 5-minute bar k after the history for each of the 5 pairs (closing bar k-1)
  *   out { port, echoPort, lastBar } once listening (echoPort: a bare TCP echo on this thread, the bench's peer);
- *       { latencies } per round (update sent -> first PLACE_ORDER for that contract received, ms)
+ *       { latencies, handled } per round (ms from each pair's update: to the bytes of its first PLACE_ORDER reaching this thread, and to the fake handling that message)
  */
 import { createServer } from 'node:net';
 import { parentPort } from 'node:worker_threads';
@@ -16,25 +16,35 @@ const FIVE_MIN = 300_000;
 const lastBar = barsFor('EUR', '5 mins')!.at(-1)!;
 const sentAt = new Map<number, number>();
 let latencies: number[] = [];
+let handled: number[] = [];
+/** When the chunk being read reached this thread: the messages of one chunk are handed over in one synchronous loop, the microtask marks its end. */
+let chunkAt = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
 
 const flush = () => {
   if (timer) clearTimeout(timer);
   timer = null;
-  parentPort!.postMessage({ latencies });
+  parentPort!.postMessage({ latencies, handled });
   latencies = [];
+  handled = [];
   sentAt.clear();
 };
 
 const fake = new FakeTws({
   orders: { cash: 1e12, marketFillPrice: 1 },
   onReceive: (f) => {
+    if (chunkAt === 0) {
+      chunkAt = performance.now();
+      queueMicrotask(() => (chunkAt = 0));
+    }
     if (f[0] !== '3') return;
     const conId = Number(f[2]);
     const t = sentAt.get(conId);
     if (t === undefined) return;
     sentAt.delete(conId);
-    latencies.push(performance.now() - t);
+    // On the wire: when the bytes arrived, not after the fake handled the messages before it in the chunk.
+    latencies.push(chunkAt - t);
+    handled.push(performance.now() - t);
     if (sentAt.size === 0) flush();
   },
 });
