@@ -13,6 +13,7 @@ import type { BarSeries } from '../../workers/market/bar.ts';
 import { importBarsCsvBytes } from '../../workers/market/csv.ts';
 import type { ImportOptions, ImportResult } from '../../workers/market/csv.ts';
 import type { ImportReport } from '../../workers/market/csv-report.ts';
+import { CSV_STREAM_PIECE_BYTES, importCsvFile, sha256File } from './csv-stream.ts';
 
 /** Where the command line keeps it, beside .tradeguard/backtests and .tradeguard/models. */
 export const DEFAULT_CSV_CACHE_DIR = '.tradeguard/csv-cache';
@@ -32,9 +33,8 @@ interface Entry {
   report: ImportReport;
 }
 
-/** The entry's name: the content hash with the options that change what an import gives. */
-function entryKey(bytes: Uint8Array, opts: ImportOptions): string {
-  const content = createHash('sha256').update(bytes).digest('hex');
+/** The entry's name: the content hash (SHA-256, hex) with the options that change what an import gives. */
+function entryKey(content: string, opts: ImportOptions): string {
   const options = createHash('sha256').update(JSON.stringify([FORMAT, opts.symbol, opts.timeframe ?? null, opts.skipBadRows === true])).digest('hex');
   return `${content.slice(0, 32)}-${options.slice(0, 12)}`;
 }
@@ -105,10 +105,26 @@ export interface CachedImport {
  */
 export function importCsvCached(bytes: Uint8Array, opts: ImportOptions, cacheDir: string | null): CachedImport {
   if (!cacheDir || bytes.byteLength < CSV_CACHE_MIN_BYTES) return { result: importBarsCsvBytes(bytes, opts), cached: false };
-  const key = entryKey(bytes, opts);
+  return throughCache(createHash('sha256').update(bytes).digest('hex'), opts, cacheDir, () => importBarsCsvBytes(bytes, opts));
+}
+
+/**
+ * importCsvCached for a file on disk, never held whole: it is read in pieces
+ * of `pieceBytes` (relay/ops/csv-stream.ts), once to hash it (the same key as
+ * importCsvCached's over its bytes, so entries made either way are found) and,
+ * unless the cache has it, once more to import it: the key must be known
+ * before the parse it may save. File system errors are thrown.
+ */
+export function importCsvFileCached(path: string, opts: ImportOptions, cacheDir: string | null, pieceBytes = CSV_STREAM_PIECE_BYTES): CachedImport {
+  if (!cacheDir || statSync(path).size < CSV_CACHE_MIN_BYTES) return { result: importCsvFile(path, opts, pieceBytes), cached: false };
+  return throughCache(sha256File(path, pieceBytes), opts, cacheDir, () => importCsvFile(path, opts, pieceBytes));
+}
+
+function throughCache(content: string, opts: ImportOptions, cacheDir: string, parse: () => ImportResult): CachedImport {
+  const key = entryKey(content, opts);
   const hit = readEntry(join(cacheDir, key));
   if (hit) return { result: hit, cached: true };
-  const result = importBarsCsvBytes(bytes, opts);
+  const result = parse();
   if (result.ok && result.series) {
     try {
       writeEntry(cacheDir, key, result.series, result.report);

@@ -44,24 +44,35 @@ function refuse(report: ImportReport, error?: string): ImportResult {
 }
 
 /** Lines of a file's start decoded to work out its layout: the header, leading blank lines and the sample rows fit in it. */
-const HEAD_LINES = 64;
+export const HEAD_LINES = 64;
 const encoder = new TextEncoder();
 // ignoreBOM keeps a byte order mark in the text, so text and byte offsets stay in step (detectLayout skips it).
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** The layout from the first lines, and the byte offset of its first data line; the whole file only when those lines do not tell. */
-function layoutOf(bytes: Uint8Array): { layout: CsvLayout; bodyStart: number } | { error: string } {
-  let headEnd = -1;
-  for (let k = 0; k < HEAD_LINES; k++) if ((headEnd = bytes.indexOf(10, headEnd + 1)) < 0) break;
-  let head = decoder.decode(headEnd < 0 ? bytes : bytes.subarray(0, headEnd + 1));
-  let layout = detectLayout(head);
-  // A refusal may come from the cut (a file starting with many blank lines): the whole text decides.
-  if ('error' in layout && headEnd >= 0) {
-    head = decoder.decode(bytes);
-    layout = detectLayout(head);
-  }
+/** A file's layout, and the byte offset of its first data line. */
+export type FoundLayout = { layout: CsvLayout; bodyStart: number };
+
+/** Offset just past the `\n` ending line `lines` of `bytes`, or -1 when it holds fewer lines. */
+export function endOfLines(bytes: Uint8Array, lines: number): number {
+  let end = -1;
+  for (let k = 0; k < lines; k++) if ((end = bytes.indexOf(10, end + 1)) < 0) return -1;
+  return end + 1;
+}
+
+/** detectLayout over these bytes (a file's start, cut at a line end, or all of it). */
+export function detectLayoutBytes(bytes: Uint8Array): FoundLayout | { error: string } {
+  const head = decoder.decode(bytes);
+  const layout = detectLayout(head);
   if ('error' in layout) return layout;
   return { layout, bodyStart: encoder.encode(head.slice(0, layout.bodyStart)).length };
+}
+
+/** The layout from the first lines, and the byte offset of its first data line; the whole file only when those lines do not tell. */
+function layoutOf(bytes: Uint8Array): FoundLayout | { error: string } {
+  const headEnd = endOfLines(bytes, HEAD_LINES);
+  const found = detectLayoutBytes(headEnd < 0 ? bytes : bytes.subarray(0, headEnd));
+  // A refusal may come from the cut (a file starting with many blank lines): the whole text decides.
+  return 'error' in found && headEnd >= 0 ? detectLayoutBytes(bytes) : found;
 }
 
 /**
@@ -81,11 +92,23 @@ export function importBarsCsvBytes(bytes: Uint8Array, opts: ImportOptions): Impo
   const report = emptyReport(opts.symbol, opts.skipBadRows === true);
   const found = layoutOf(bytes);
   if ('error' in found) return refuse(report, found.error);
-  const { layout } = found;
+  startReport(report, found.layout);
+  return finishImport(readRows(bytes, found.bodyStart, found.layout, report), found.layout, report, opts);
+}
+
+/** The report's account of the layout, before any row is read. */
+export function startReport(report: ImportReport, layout: CsvLayout): void {
   report.format = layout.format;
   report.notes.push(...layout.notes);
+}
 
-  const rows = readRows(bytes, found.bodyStart, layout, report);
+/** A file that cannot be read at all (no layout): its refusal. */
+export function refuseLayout(opts: ImportOptions, error: string): ImportResult {
+  return refuse(emptyReport(opts.symbol, opts.skipBadRows === true), error);
+}
+
+/** The checks and report over all the rows read (timeframe, bad rows, period labels, volume, gaps), and the series. */
+export function finishImport(rows: BarColumns, layout: CsvLayout, report: ImportReport, opts: ImportOptions): ImportResult {
   const time = rows.trimmed(rows.time);
   const guess = detectTimeframe(time);
   report.timeframeHow = guess.how;

@@ -17,19 +17,24 @@ const ROW_SLOTS = Role.tickVolume + 1;
  * Bar columns sized once from the file's line count (an upper bound on its
  * rows) rather than grown by doubling: fresh memory is slow to touch the first
  * time, and doubling plus a final trim would touch each column three times over.
+ * A streamed import, which cannot count the file's lines first, grows them to
+ * its estimate of the whole file's rows (reserve).
  */
 export class BarColumns {
   n = 0;
-  readonly time: Float64Array;
-  readonly open: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly volume: Float64Array;
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
   /** Only for files with a tick volume column (MT5). */
-  readonly tickVolume: Float64Array;
+  tickVolume: Float64Array;
 
-  constructor(capacity: number, withTickVolume: boolean) {
+  constructor(
+    capacity: number,
+    private readonly withTickVolume: boolean,
+  ) {
     this.time = new Float64Array(capacity);
     this.open = new Float64Array(capacity);
     this.high = new Float64Array(capacity);
@@ -37,6 +42,29 @@ export class BarColumns {
     this.close = new Float64Array(capacity);
     this.volume = new Float64Array(capacity);
     this.tickVolume = new Float64Array(withTickVolume ? capacity : 0);
+  }
+
+  /**
+   * Room for `rows` more rows; when the columns must grow they grow to `estimate`
+   * (the caller's guess at the final count) if that is more. Columns are moved one
+   * at a time, so growing never holds two copies of more than one column.
+   */
+  reserve(rows: number, estimate: number): void {
+    const need = this.n + rows;
+    if (need <= this.time.length) return;
+    const capacity = Math.max(need, estimate, Math.ceil(this.time.length * 1.25));
+    const grown = (c: Float64Array): Float64Array => {
+      const g = new Float64Array(capacity);
+      g.set(c.subarray(0, this.n));
+      return g;
+    };
+    this.time = grown(this.time);
+    this.open = grown(this.open);
+    this.high = grown(this.high);
+    this.low = grown(this.low);
+    this.close = grown(this.close);
+    this.volume = grown(this.volume);
+    if (this.withTickVolume) this.tickVolume = grown(this.tickVolume);
   }
 
   /** Appends the row held in `row` (slot 0: time, then by Role). */
@@ -48,7 +76,7 @@ export class BarColumns {
     this.low[i] = row[Role.low];
     this.close[i] = row[Role.close];
     this.volume[i] = row[Role.volume];
-    if (this.tickVolume.length > 0) this.tickVolume[i] = row[Role.tickVolume];
+    if (this.withTickVolume) this.tickVolume[i] = row[Role.tickVolume];
   }
 
   /** A column cut to the rows read: a view when little is unused (bad or blank lines), a compact copy otherwise. */
@@ -65,7 +93,7 @@ function lineEndFrom(bytes: Uint8Array, from: number): number {
 }
 
 /** Lines from `from` to the end: at least the number of data rows. */
-function countLines(bytes: Uint8Array, from: number): number {
+export function countLines(bytes: Uint8Array, from: number): number {
   let lines = 1;
   for (let p = bytes.indexOf(10, from); p >= 0; p = bytes.indexOf(10, p + 1)) lines++;
   return lines;
@@ -115,24 +143,48 @@ function unixTime(n: number, layout: CsvLayout): number {
 
 const decoder = new TextDecoder('utf-8');
 
+/** Where a row reader stands between two pieces of a file: what the next piece's rows continue from. */
+export interface RowCursor {
+  /** 1-based number of the line read last (the next line is line + 1). */
+  line: number;
+  /** Time of the last good row (-Infinity before the first), and its line. */
+  prevTime: number;
+  prevLine: number;
+}
+
+/** A cursor before the first data line of a file with this layout. */
+export function startCursor(layout: CsvLayout): RowCursor {
+  return { line: layout.firstLine - 1, prevTime: -Infinity, prevLine: 0 };
+}
+
 /**
  * Reads every data row from byte `bodyStart` (line `layout.firstLine`),
- * records bad ones in the report, returns the good ones. Field values land in
- * `row`, a Float64Array indexed by Role, so the loop has one parse call per
- * field kind, allocates nothing per good row, and the checks below read plain doubles.
+ * records bad ones in the report, returns the good ones.
  */
 export function readRows(bytes: Uint8Array, bodyStart: number, layout: CsvLayout, report: ImportReport): BarColumns {
+  const rows = new BarColumns(countLines(bytes, bodyStart), layout.roles.includes(Role.tickVolume));
+  readRowsInto(bytes, bodyStart, layout, report, rows, startCursor(layout));
+  return rows;
+}
+
+/**
+ * The row loop: the rows of `bytes` from `from` to its end, appended to `rows`
+ * (which must have room for them), numbered and order-checked from `cursor`,
+ * which is left at the last line read. A streamed file is read piece by piece
+ * of whole lines (the last piece may end without a line end, like the file).
+ * Field values land in `row`, a Float64Array indexed by Role, so the loop has
+ * one parse call per field kind, allocates nothing per good row, and the
+ * checks below read plain doubles.
+ */
+export function readRowsInto(bytes: Uint8Array, from: number, layout: CsvLayout, report: ImportReport, rows: BarColumns, cursor: RowCursor): void {
   const { roles, point } = layout;
   const sepCode = layout.sep.charCodeAt(0);
   const ncols = roles.length;
   const len = bytes.length;
-  const rows = new BarColumns(countLines(bytes, bodyStart), roles.includes(Role.tickVolume));
   // Roles without a column (volume, time of day) stay 0.
   const row = new Float64Array(ROW_SLOTS);
-  let prevTime = -Infinity;
-  let prevLine = 0;
-  let line = layout.firstLine - 1;
-  for (let pos = bodyStart; pos < len; ) {
+  let { prevTime, prevLine, line } = cursor;
+  for (let pos = from; pos < len; ) {
     line++;
     const start = pos;
     const c0 = bytes[start];
@@ -211,5 +263,7 @@ export function readRows(bytes: Uint8Array, bodyStart: number, layout: CsvLayout
       prevLine = line;
     }
   }
-  return rows;
+  cursor.line = line;
+  cursor.prevTime = prevTime;
+  cursor.prevLine = prevLine;
 }
