@@ -407,20 +407,18 @@ export class AgentRunner {
     if (vetting.refusal) return this.refuseEntry(symbol, bar, side, inputs, current, exitId, `skipped: refused by ${vetting.refusal.rule}: ${vetting.refusal.reason}`, models, riskNotes);
     const units = vetting.volumeUnits;
     const id = clientOrderId(c.id, symbol, bar.time, 'E');
-    // The reason in words only when the decision is recorded (record 'trades' keeps none without risk notes).
-    let reason = '';
+    // The decision, its reason in words and its order fields only when recorded (record 'trades' keeps none without risk notes).
     if (this.deps.journal.recordsDecisions || riskNotes) {
       const notes = [...distances.notes, ...(risk?.notes ?? []), ...(size.capped ? [`size capped at ${c.maxPositionPct}% of equity`] : []), ...vetting.notes.map((n) => `${n.rule}: ${n.reason}`)];
       const what = current ? `reversed to ${SIDE_WORD[side]}` : `entered ${SIDE_WORD[side]}`;
-      reason = notes.length ? `${what} (${notes.join('; ')})` : what;
+      this.decide(symbol, bar, current ? 'reverse' : 'enter', notes.length ? `${what} (${notes.join('; ')})` : what, side, inputs, {
+        clientOrderId: id,
+        volumeUnits: units,
+        stopDistance,
+        targetDistance,
+        ...(risk?.features ? { features: risk.features } : {}),
+      }, models, riskNotes);
     }
-    this.decide(symbol, bar, current ? 'reverse' : 'enter', reason, side, inputs, {
-      clientOrderId: id,
-      volumeUnits: units,
-      stopDistance,
-      targetDistance,
-      ...(risk?.features ? { features: risk.features } : {}),
-    }, models, riskNotes);
     if (current) this.exit(current, exitId!);
     this.deps.journal.append({
       id: eventId.order('intent', id),
