@@ -295,6 +295,8 @@ export class RiskEngine {
     }
     // Allowed: in flight until its order fills, is refused or cancelled (entriesInFlight prunes by the broker's list).
     this.inFlight.push(units === entry.volumeUnits ? entry : { ...entry, volumeUnits: units });
+    // Pruned here too when no rule reads them (every limit off): a long backtest would keep every entry it ever made.
+    if (this.inFlight.length > 64) this.entriesInFlight();
     return { volumeUnits: units, notes, refusal: null };
   }
 
