@@ -72,7 +72,10 @@ interface PendingAmend {
 export class CTraderBroker implements Broker {
   readonly name = 'ctrader';
   private readonly conn: CTraderConnection;
+  /** Every order by client order id, done ones included: the same id is never sent twice. */
   private readonly orders = new Map<string, OrderRec>();
+  /** The orders not done: what the per-bar checks scan (orders only grows while the relay runs). */
+  private readonly live = new Set<OrderRec>();
   private readonly byWireId = new Map<string, string>();
   private readonly byMsgId = new Map<string, string>();
   private readonly byOrderId = new Map<number, string>();
@@ -213,14 +216,13 @@ export class CTraderBroker implements Broker {
   }
 
   hasPendingOrder(agentId: string, symbol: string): boolean {
-    for (const r of this.orders.values()) if (r.state !== 'done' && r.agentId === agentId && r.symbol === symbol) return true;
+    for (const r of this.live) if (r.agentId === agentId && r.symbol === symbol) return true;
     return false;
   }
 
   pendingOrders(): readonly PendingOrderView[] {
     const out: PendingOrderView[] = [];
-    for (const r of this.orders.values()) {
-      if (r.state === 'done') continue;
+    for (const r of this.live) {
       out.push({ clientOrderId: r.coid, agentId: r.agentId, symbol: r.symbol, purpose: r.kind, ...(r.positionId ? { positionId: r.positionId } : {}), state: r.state === 'queued' ? 'queued' : 'sent' });
     }
     return out;
@@ -253,7 +255,7 @@ export class CTraderBroker implements Broker {
 
   /** Orders sent whose outcome is not known yet (lost with a connection): reconcile settles them. */
   unknownOrders(): string[] {
-    return [...this.orders.values()].filter((r) => r.state === 'unknown').map((r) => r.coid);
+    return [...this.live].filter((r) => r.state === 'unknown').map((r) => r.coid);
   }
 
   /** The cTrader position id behind an engine position (tests, the status screen). */
@@ -353,7 +355,7 @@ export class CTraderBroker implements Broker {
     this.stats.foreignPositions = foreign;
     for (const [id, p] of [...this.held]) if (!present.has(id) && p.seenAt <= mark) await this.closedWhileAway(p);
     const missing: OrderRec[] = [];
-    for (const rec of [...this.orders.values()]) {
+    for (const rec of [...this.live]) {
       if (rec.state !== 'unknown') continue;
       if (rec.kind === 'open') {
         const pending = wireOrders.find((w) => w.clientOrderId === rec.wireId);
@@ -455,7 +457,7 @@ export class CTraderBroker implements Broker {
   }
 
   private connectionLost(): void {
-    for (const r of this.orders.values()) if (r.state === 'sent' || r.state === 'accepted') r.state = 'unknown';
+    for (const r of this.live) if (r.state === 'sent' || r.state === 'accepted') r.state = 'unknown';
     this.amends.clear();
   }
 
@@ -564,7 +566,7 @@ export class CTraderBroker implements Broker {
 
   /** The order is complete: one fill event (total volume, average price) and the position opened. */
   private finishOpen(rec: OrderRec, wp: W.WirePosition, price: number): void {
-    rec.state = 'done';
+    this.done(rec);
     this.accepted(rec);
     const p = this.positionFromWire(rec.coid, rec.agentId, wp);
     if (price) p.entryPrice = price;
@@ -607,7 +609,7 @@ export class CTraderBroker implements Broker {
     const exitPrice = deal?.executionPrice ?? p.entryPrice;
     const reason = rec?.reason ?? closeReason(ev, p, exitPrice);
     if (rec && rec.state !== 'done') {
-      rec.state = 'done';
+      this.done(rec);
       this.accepted(rec);
       this.emit({ id: eventId.order('filled', rec.coid), type: 'order.filled', agentId: p.agentId, time: this.o.clock.now(), payload: { clientOrderId: rec.coid, symbol: p.symbol, side: (-p.side) as Side, volumeUnits: p.volumeUnits, price: exitPrice, commissionCents: detail ? Math.abs(money(detail.commission, detail.moneyDigits)) : 0 } });
     }
@@ -656,7 +658,7 @@ export class CTraderBroker implements Broker {
     const exitPrice = deal?.executionPrice ?? p.entryPrice;
     const reason: CloseReason = rec?.reason ?? (deal ? closeReasonByPrice(p, exitPrice) : 'manual');
     if (rec && rec.state !== 'done') {
-      rec.state = 'done';
+      this.done(rec);
       this.accepted(rec);
       this.emit({ id: eventId.order('filled', rec.coid), type: 'order.filled', agentId: p.agentId, time: now, payload: { clientOrderId: rec.coid, symbol: p.symbol, side: (-p.side) as Side, volumeUnits: p.volumeUnits, price: exitPrice, commissionCents: 0 } });
     }
@@ -711,8 +713,14 @@ export class CTraderBroker implements Broker {
   private record(coid: string, kind: 'open' | 'close', agentId: string, symbol: string, side: Side): OrderRec {
     const rec: OrderRec = { coid, wireId: wireClientOrderId(coid), kind, agentId, symbol, side, state: 'queued', acceptedSent: false, deals: new Map() };
     this.orders.set(coid, rec);
+    this.live.add(rec);
     if (kind === 'open') this.byWireId.set(rec.wireId, coid);
     return rec;
+  }
+
+  private done(rec: OrderRec): void {
+    rec.state = 'done';
+    this.live.delete(rec);
   }
 
   private accepted(rec: OrderRec): void {
@@ -722,12 +730,12 @@ export class CTraderBroker implements Broker {
   }
 
   private cancelled(rec: OrderRec, reason: string): void {
-    rec.state = 'done';
+    this.done(rec);
     this.emit({ id: eventId.order('cancelled', rec.coid), type: 'order.cancelled', agentId: rec.agentId, time: this.o.clock.now(), payload: { clientOrderId: rec.coid, symbol: rec.symbol, reason } });
   }
 
   private reject(rec: OrderRec, reason: string): void {
-    rec.state = 'done';
+    this.done(rec);
     this.emit({ id: eventId.order('rejected', rec.coid), type: 'order.rejected', agentId: rec.agentId, time: this.o.clock.now(), payload: { clientOrderId: rec.coid, symbol: rec.symbol, reason } });
   }
 }
