@@ -25,7 +25,8 @@ const dayMs = (text: string, end: boolean) => {
  * backtests, Resume from the run's stored cells. In this browser the backtests
  * run on one Web Worker per core and the runs are kept in the settings: after a
  * reload the list shows a run that was running as interrupted, with Resume;
- * attached to a relay, the backtests run on the relay's threads.
+ * attached to a relay, the backtests run on the relay's threads and the list is
+ * the relay's runs (one it ran when it restarted is interrupted, with Resume).
  * The children are cells like any other: the list and the lineage show them.
  */
 export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
@@ -218,13 +219,13 @@ export function Evolve(props: { cells: Cell[]; onCells: () => void }) {
       </Show>
       <Show when={problem()}><div class="notice notice-error" role="alert" data-evolve-problem>{problem()}</div></Show>
       <Show when={(runs.latest ?? []).length > 0}>
-        <h3>Runs in this browser</h3>
+        <h3>{api.where === 'relay' ? 'Runs on the relay' : 'Runs in this browser'}</h3>
         <ul class="evolve-runs">
           <For each={runs.latest}>
             {(r) => (
               <li data-evolve-run={r.progress.runId} data-status={r.progress.status}>
                 <span class="num">{r.progress.runId}</span> (seed {r.spec.seed}, {r.spec.population} a generation, {r.spec.parents.join(' x ')}):{' '}
-                {r.here && r.progress.status === 'running' ? 'running in this page, its progress above' : r.progress.status === 'interrupted' ? r.progress.message : `${r.progress.status}, generation ${r.progress.generation} of ${r.progress.generations}, ${r.progress.evaluated} of ${r.progress.total} backtests${r.progress.message ? `; ${r.progress.message}` : ''}`}{' '}
+                {r.here && r.progress.status === 'running' ? `running ${api.where === 'relay' ? 'on the relay' : 'in this page'}, its progress above` : r.progress.status === 'interrupted' ? r.progress.message : `${r.progress.status}, generation ${r.progress.generation} of ${r.progress.generations}, ${r.progress.evaluated} of ${r.progress.total} backtests${r.progress.message ? `; ${r.progress.message}` : ''}`}{' '}
                 <Show when={resumable(r.progress.status) && !running()}>
                   <button type="button" onClick={() => void resume(r.progress.runId)} data-action="evolve-resume-run">Resume</button>
                 </Show>

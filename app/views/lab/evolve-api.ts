@@ -13,7 +13,7 @@ export type EvolveStart = { ok: true; runId: string; progress: EvolutionProgress
 export interface EvolveRunListing {
   spec: EvolutionSpec;
   progress: EvolutionProgress;
-  /** This page runs it (its progress is live). */
+  /** Its progress is live: this page runs it, or (attached) the relay runs it now. */
   here: boolean;
 }
 
@@ -22,8 +22,9 @@ export interface EvolveRunListing {
  * (runEvolution in the tab, its backtests on a pool of Web Workers, one per
  * core, its cells stored in IndexedDB, the run kept in the settings so a reload
  * can list and resume it) or on the relay the workspace is attached to
- * (POST /api/cells/evolve, its progress polled). Both resume a run from its
- * stored cells when given its run id with the same spec.
+ * (POST /api/cells/evolve, its progress polled; the relay keeps its runs in its
+ * own settings the same way, across its restarts). Both resume a run from its
+ * stored cells with the spec kept for it.
  */
 export interface LabEvolution {
   where: 'browser' | 'relay';
@@ -34,7 +35,7 @@ export interface LabEvolution {
   progress(runId: string): Promise<EvolutionProgress | null>;
   /** Stops the run after the backtests under way; it can be resumed. */
   cancel(runId: string): Promise<void>;
-  /** The runs this workspace kept, newest first (the browser's; a relay lists none here). */
+  /** The runs this workspace kept, newest first (this browser's, or the relay's). */
   runs(): Promise<EvolveRunListing[]>;
 }
 
@@ -171,19 +172,25 @@ function relayEvolution(relay: RelayClient): LabEvolution {
     where: 'relay',
     async start(spec, resumeId) {
       try {
-        // With the spec and resume, the relay continues the run from its stored cells even after a restart.
         const r = await relay.json<{ runId: string; progress: EvolutionProgress }>('/api/cells/evolve', { method: 'POST', body: JSON.stringify({ ...spec, ...(resumeId ? { resume: resumeId } : {}) }) });
-        relaySpecs.set(r.runId, spec);
         return { ok: true, runId: r.runId, progress: r.progress };
       } catch (e) {
         return { ok: false, message: words(e) };
       }
     },
     async resume(runId) {
-      const spec = relaySpecs.get(runId);
-      return spec ? api.start(spec, runId) : { ok: false, message: `run ${runId} was not started from this page: start it again with its spec` };
+      // The relay resumes with the spec it kept for the run (across its restarts too).
+      try {
+        const r = await relay.json<{ runId: string; progress: EvolutionProgress }>(`/api/cells/evolve/${encodeURIComponent(runId)}/resume`, { method: 'POST' });
+        return { ok: true, runId: r.runId, progress: r.progress };
+      } catch (e) {
+        return { ok: false, message: words(e) };
+      }
     },
-    runs: async () => [],
+    async runs() {
+      const r = await relay.json<{ runs: { spec: EvolutionSpec; progress: EvolutionProgress }[] }>('/api/cells/evolve');
+      return r.runs.map((x) => ({ spec: x.spec, progress: x.progress, here: x.progress.status === 'running' }));
+    },
     async progress(runId) {
       const r = await relay.json<{ progress: EvolutionProgress | { status: 'stored'; message: string } }>(`/api/cells/evolve/${encodeURIComponent(runId)}`);
       return 'generation' in r.progress ? r.progress : null;
@@ -197,6 +204,3 @@ function relayEvolution(relay: RelayClient): LabEvolution {
   };
   return api;
 }
-
-/** The specs of the relay runs started from this tab, to resume them with. */
-const relaySpecs = new Map<string, EvolutionSpec>();
