@@ -79,7 +79,7 @@ const FAST_JOBS_PER_WORKER = 8;
 
 export interface EvolutionProgress {
   runId: string;
-  /** 'interrupted': saved as running by a page that is gone (a reload), never by a run itself (evolution-record.ts). */
+  /** 'interrupted': kept as running by a run that is gone (a page reloaded, a relay restarted, a CLI run ended), never set by a run itself (evolution-record.ts). */
   status: 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted';
   generation: number;
   generations: number;
