@@ -20,8 +20,8 @@ import { EvolutionRuns, type EvolutionEvaluator, type EvolutionLab, type StartAn
  *    with the spec kept for it (in the store's settings, so across restarts).
  * The backtests run on worker threads, one per core.
  */
-export function evolutionRoutes(app: Hono<RelayEnv>, lab: EvolutionLab, prepare: () => Promise<unknown>, evaluator?: EvolutionEvaluator): void {
-  const runs = new EvolutionRuns(lab, evaluator);
+export function evolutionRoutes(app: Hono<RelayEnv>, lab: EvolutionLab, prepare: () => Promise<unknown>, evaluator?: EvolutionEvaluator, log?: { warn: (m: string) => void }): void {
+  const runs = new EvolutionRuns(lab, evaluator, log);
 
   const started = (out: StartAnswer) => {
     if (!out.ok) throw new BadRequest(out.field, out.message, out.status);

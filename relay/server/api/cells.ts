@@ -41,7 +41,8 @@ export function cellRoutes(app: Hono<RelayEnv>, d: RelayDeps): void {
         throw e;
       }));
 
-  evolutionRoutes(app, { ...lab, store: d.store }, prepare);
+  // A failed run is told in the relay's log (its file and level), not on the console.
+  evolutionRoutes(app, { ...lab, store: d.store }, prepare, undefined, d.log);
 
   app.post('/api/cells', async (c) => {
     await prepare();
