@@ -27,6 +27,11 @@ export class DayLedger {
     this.ends = -Infinity;
   }
 
+  /** When the current day ends (ms UTC): a caller may skip `roll` before it (asked on every bar). */
+  get endsAt(): number {
+    return this.ends;
+  }
+
   /** Starts a new day when `now` has crossed the boundary. `equityNow` is read only for the very first day. */
   roll(now: number, timeZone: string, equityNow: () => number, agents: readonly { id: string; capital?: number | null }[]): void {
     if (now < this.ends) return;

@@ -176,9 +176,11 @@ export class RiskEngine {
     this.rollDay(now);
     this.states.resumeDue(now);
     // At most one account read for the whole bar, and none when no breaker asks: every breaker judges the same state.
+    const { watchers, watcherActs } = this.armed();
+    // Every limit off (a plain backtest): only the mark, read fresh as it would be inside the bar.
+    if (watchers.length === 0) return this.mark();
     this.inBar = true;
     try {
-      const { watchers, watcherActs } = this.armed();
       for (let i = 0; i < watchers.length; i++) {
         try {
           watchers[i].afterStep!(this.view, watcherActs[i]);
@@ -370,6 +372,7 @@ export class RiskEngine {
   }
 
   private rollDay(now: number): void {
+    if (now < this.day.endsAt) return;
     this.day.roll(now, this.config.timeZone, this.equityNow, this.deps.agents());
   }
 

@@ -25,6 +25,11 @@ export class TradingStates {
   private repeats = { time: NaN, seen: new Map<string, number>() };
   /** The earliest resume time of any state (Infinity: none). */
   private nextResume = Infinity;
+  /** Bumped at every change: `effective` is asked on every bar and answers from the last answer while nothing changed. */
+  private version = 0;
+  private lastAgent: string | null = null;
+  private lastVersion = -1;
+  private lastEffective: ScopeState = ACTIVE;
 
   constructor(
     private readonly now: () => number,
@@ -37,9 +42,12 @@ export class TradingStates {
 
   /** The state an agent trades under: the stricter of the account's and its own. */
   effective(agentId: string): ScopeState {
+    if (this.lastAgent === agentId && this.lastVersion === this.version) return this.lastEffective;
     const a = this.of('account');
     const g = this.of(agentId);
-    return STRICTNESS[g.state] > STRICTNESS[a.state] ? g : a;
+    this.lastAgent = agentId;
+    this.lastVersion = this.version;
+    return (this.lastEffective = STRICTNESS[g.state] > STRICTNESS[a.state] ? g : a);
   }
 
   /** Sets a scope's state and records why; false when it already was (with the same resume time). */
@@ -51,6 +59,7 @@ export class TradingStates {
     const n = (this.repeats.seen.get(scope) ?? 0) + 1;
     this.repeats.seen.set(scope, n);
     this.states.set(scope, { state, code, reason, by, since: time, resumeAt });
+    this.version++;
     if (resumeAt !== null && state !== 'active') this.nextResume = Math.min(this.nextResume, resumeAt);
     const isAccount = scope === 'account';
     this.record({
@@ -83,6 +92,7 @@ export class TradingStates {
   restore(e: EngineEventOf<'risk.state'>): void {
     const p = e.payload;
     this.states.set(p.scope === 'account' ? 'account' : e.agentId, { state: p.state, code: p.code, reason: p.reason, by: p.by, since: e.time, resumeAt: p.resumeAt });
+    this.version++;
     if (p.resumeAt !== null && p.state !== 'active') this.nextResume = Math.min(this.nextResume, p.resumeAt);
   }
 }
