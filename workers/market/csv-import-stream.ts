@@ -55,17 +55,18 @@ function layoutFromStart(bytes: Uint8Array, atEnd: boolean): FoundLayout | { err
 const ESTIMATE_FROM = 1 << 20;
 
 export class CsvImportStream {
-  /** Bytes received and not read yet: the file's start until the layout is known, then the partial last line. */
+  /** Bytes received and not read yet: the file's start until the layout is known, then a partial last line. */
   private pending = new Uint8Array(0);
   private held = 0;
-  private received = 0;
+  /** Bytes of the file whose lines have been read. */
+  private readThrough = 0;
   private found: FoundLayout | null = null;
   private error: string | null = null;
   private readonly report: ImportReport;
   private rows: BarColumns | null = null;
   private cursor: RowCursor | null = null;
 
-  /** `fileBytes`: the file's size when known (0 if not), to size the columns once instead of growing them. */
+  /** `fileBytes`: the file's size when known (0 if not), to size the columns about once instead of growing them. */
   constructor(
     private readonly opts: ImportOptions,
     private readonly fileBytes = 0,
@@ -78,57 +79,85 @@ export class CsvImportStream {
     return this.error !== null;
   }
 
-  /** The next piece of the file, in order. The stream keeps no reference to `chunk`: the caller may reuse it. */
+  /**
+   * The next piece of the file, in order. Its whole lines are read where they
+   * are (only the head and a line cut by the piece's end are copied), and no
+   * reference to it is kept: the caller may reuse it.
+   */
   push(chunk: Uint8Array): void {
     if (this.error !== null || chunk.length === 0) return;
-    this.received += chunk.length;
-    if (this.held + chunk.length > this.pending.length) {
-      const grown = new Uint8Array(Math.max(this.held + chunk.length, this.pending.length * 2));
-      grown.set(this.pending.subarray(0, this.held));
-      this.pending = grown;
+    if (this.found === null) {
+      this.hold(chunk);
+      this.readHead(false);
+      return;
     }
-    this.pending.set(chunk, this.held);
-    this.held += chunk.length;
-    this.readHeld(false);
+    let from = 0;
+    if (this.held > 0) {
+      // The line the previous piece cut, completed.
+      const nl = chunk.indexOf(10);
+      if (nl < 0) return this.hold(chunk);
+      this.hold(chunk.subarray(0, nl + 1));
+      this.readLines(this.pending, 0, this.held);
+      this.held = 0;
+      from = nl + 1;
+    }
+    const end = Math.max(from, chunk.lastIndexOf(10) + 1);
+    this.readLines(chunk, from, end);
+    this.hold(chunk.subarray(end));
   }
 
   /** The import, once the whole file has been pushed. */
   end(): ImportResult {
-    if (this.error === null) this.readHeld(true);
+    if (this.found === null && this.error === null) this.readHead(true);
     if (this.error !== null) return refuseLayout(this.opts, this.error);
+    this.readLines(this.pending, 0, this.held);
+    this.held = 0;
     return finishImport(this.rows!, this.found!.layout, this.report, this.opts);
   }
 
-  /** Reads the whole lines held (all of them at the end), keeping a partial last line for the next piece. */
-  private readHeld(atEnd: boolean): void {
-    const bytes = this.pending.subarray(0, this.held);
-    let from = 0;
-    if (this.found === null) {
-      const found = layoutFromStart(bytes, atEnd);
-      if (found === null) return;
-      if ('error' in found) {
-        this.error = found.error;
-        this.pending = new Uint8Array(0);
-        this.held = 0;
-        return;
-      }
-      this.found = found;
-      startReport(this.report, found.layout);
-      this.rows = new BarColumns(0, found.layout.roles.includes(Role.tickVolume));
-      this.cursor = startCursor(found.layout);
-      from = found.bodyStart;
+  private hold(bytes: Uint8Array): void {
+    if (this.held + bytes.length > this.pending.length) {
+      const grown = new Uint8Array(Math.max(this.held + bytes.length, this.pending.length * 2));
+      grown.set(this.pending.subarray(0, this.held));
+      this.pending = grown;
     }
-    const end = atEnd ? this.held : bytes.lastIndexOf(10) + 1;
-    if (end > from) {
-      const piece = bytes.subarray(from, end);
-      const lines = countLines(piece, 0);
-      // The whole file's rows, guessed from its lines so far (once they are a fair sample), so the columns are sized about once.
-      const through = this.received - this.held + end;
-      const estimate = this.fileBytes > this.received && through >= ESTIMATE_FROM ? Math.ceil(((this.cursor!.line + lines) * this.fileBytes * 1.02) / through) : 0;
-      this.rows!.reserve(lines, estimate);
-      readRowsInto(piece, 0, this.found.layout, this.report, this.rows!, this.cursor!);
+    this.pending.set(bytes, this.held);
+    this.held += bytes.length;
+  }
+
+  /** The layout, once the bytes held tell it; then the held lines after the header are read and only a partial last line is kept. */
+  private readHead(atEnd: boolean): void {
+    const held = this.pending.subarray(0, this.held);
+    const found = layoutFromStart(held, atEnd);
+    if (found === null) return;
+    if ('error' in found) {
+      this.error = found.error;
+      this.pending = new Uint8Array(0);
+      this.held = 0;
+      return;
     }
-    this.pending.copyWithin(0, end, this.held);
-    this.held -= end;
+    this.found = found;
+    startReport(this.report, found.layout);
+    this.rows = new BarColumns(0, found.layout.roles.includes(Role.tickVolume));
+    this.cursor = startCursor(found.layout);
+    this.readThrough = found.bodyStart;
+    const end = atEnd ? this.held : Math.max(found.bodyStart, held.lastIndexOf(10) + 1);
+    this.readLines(held, found.bodyStart, end);
+    // The head may have been a whole piece: from here on only a cut line is held.
+    const rest = held.slice(end);
+    this.pending = rest;
+    this.held = rest.length;
+  }
+
+  /** The rows of bytes[from, end), whole lines (or the file's last, at its end). */
+  private readLines(bytes: Uint8Array, from: number, end: number): void {
+    if (end <= from) return;
+    const piece = bytes.subarray(from, end);
+    const lines = countLines(piece, 0);
+    this.readThrough += piece.length;
+    // The whole file's rows, guessed from its lines so far (once they are a fair sample), so the columns are sized about once.
+    const estimate = this.fileBytes > this.readThrough && this.readThrough >= ESTIMATE_FROM ? Math.ceil(((this.cursor!.line + lines) * this.fileBytes * 1.02) / this.readThrough) : 0;
+    this.rows!.reserve(lines, estimate);
+    readRowsInto(piece, 0, this.found!.layout, this.report, this.rows!, this.cursor!);
   }
 }
