@@ -137,22 +137,29 @@ export class ModelStage {
     const o = this.model.manifest.outputs;
     if (!('kind' in o) || (o.kind !== 'classes' && o.kind !== 'actions' && o.kind !== 'score')) throw new ModelOutputError(`model ${this.model.id} is not an alpha model`);
     const t = this.output(await this.outputs(rows), o.output);
-    return Array.from({ length: rows.length / this.width }, (_, r) => readAlpha(o, t, r));
+    return perRow(rows.length / this.width, (r) => readAlpha(o, t, r));
   }
 
   async risk(rows: Float64Array): Promise<RiskReading[]> {
     const o = this.model.manifest.outputs;
     if (o.kind !== 'heads' && o.kind !== 'tensor') throw new ModelOutputError(`model ${this.model.id} is not a risk model`);
     const t = await this.outputs(rows);
-    return Array.from({ length: rows.length / this.width }, (_, r) => readRisk(o, t, r));
+    return perRow(rows.length / this.width, (r) => readRisk(o, t, r));
   }
 
   async guard(rows: Float64Array): Promise<number[]> {
     const o = this.model.manifest.outputs;
     if (o.kind !== 'allow-probability') throw new ModelOutputError(`model ${this.model.id} is not a guard model`);
     const t = this.output(await this.outputs(rows), o.output);
-    return Array.from({ length: rows.length / this.width }, (_, r) => readGuard(o, t, r));
+    return perRow(rows.length / this.width, (r) => readGuard(o, t, r));
   }
+}
+
+/** f(0), ..., f(n - 1): a loop, not Array.from's iteration protocol (one row on nearly every call). */
+function perRow<T>(n: number, f: (r: number) => T): T[] {
+  const out = new Array<T>(n);
+  for (let r = 0; r < n; r++) out[r] = f(r);
+  return out;
 }
 
 /** Row r of every output of a block of `count` rows, as a one-row result. */
