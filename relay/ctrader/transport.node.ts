@@ -3,6 +3,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { FrameSplitter, lengthPrefixed } from '../../workers/brokers/ctrader/framing.ts';
 import { TransportListeners, type CTraderTransport } from '../../workers/brokers/ctrader/transport.ts';
 import { CTRADER_DEFAULTS, type CTraderEndpoints } from '../config/ctrader-endpoints.ts';
+import { RunBatch } from '../ops/socket-batch.ts';
 
 export interface NodeTransportOptions {
   /** demo.ctraderapi.com or live.ctraderapi.com */
@@ -31,6 +32,7 @@ export function endpointTransport(at: Pick<CTraderEndpoints, 'demo' | 'live' | '
 /** cTrader over a TLS socket: each message preceded by its 4-byte big-endian length. */
 export class NodeSocketTransport extends TransportListeners implements CTraderTransport {
   private socket: Socket | TLSSocket | null = null;
+  private readonly out = new RunBatch();
 
   constructor(private readonly o: NodeTransportOptions) {
     super();
@@ -85,27 +87,16 @@ export class NodeSocketTransport extends TransportListeners implements CTraderTr
   send(message: Uint8Array): boolean {
     const s = this.socket;
     if (!s || s.destroyed || !s.writable) return false;
-    // Node's TLS socket finishes every write a turn of the event loop later and holds any write made
-    // meanwhile in memory: a second frame of the same run (an entry after its close, the next symbol's
-    // order) waited behind all the synchronous work left in that turn (the other bars, the step's store
-    // writes). The frames of one run leave together, in one write, as soon as the run is done.
-    if (this.outgoing.length === 0) queueMicrotask(() => this.writeOutgoing(s));
-    this.outgoing.push(lengthPrefixed(message));
+    // The frames of one run leave together when it is done (socket-batch.ts): over TLS a second write
+    // waited behind all the work left in the turn (the other bars, the step's store writes).
+    this.out.add(s, lengthPrefixed(message));
     return true;
-  }
-
-  private outgoing: Uint8Array[] = [];
-
-  private writeOutgoing(s: Socket | TLSSocket): void {
-    const frames = this.outgoing;
-    this.outgoing = [];
-    if (s.destroyed || !s.writable) return;
-    s.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
   }
 
   close(reason = 'closed by client'): void {
     const s = this.socket;
     if (!s) return;
+    this.out.flush();
     this.socket = null;
     s.destroy();
     this.ended(reason);

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { IbkrTransport } from '../../workers/brokers/ibkr/transport.ts';
+import { RunBatch } from '../ops/socket-batch.ts';
 
 export interface TcpTransportOptions {
   host: string;
@@ -10,6 +11,7 @@ export interface TcpTransportOptions {
 /** TWS or IB Gateway over plain TCP (the API port is never TLS; keep it on loopback or a trusted network). */
 export class TcpTransport implements IbkrTransport {
   private socket: Socket | null = null;
+  private readonly out = new RunBatch();
   private readonly dataHandlers: ((chunk: Uint8Array) => void)[] = [];
   private readonly closeHandlers: ((reason: string) => void)[] = [];
   private abortOpen: ((reason: string) => void) | null = null;
@@ -61,13 +63,15 @@ export class TcpTransport implements IbkrTransport {
   send(bytes: Uint8Array): boolean {
     const s = this.socket;
     if (!s || s.destroyed || !s.writable) return false;
-    s.write(bytes);
+    // A bar's orders and the next pairs' leave in one write when the run is done (socket-batch.ts).
+    this.out.add(s, bytes);
     return true;
   }
 
   close(reason = 'closed by TradeGuard'): void {
     const s = this.socket;
     if (!s) return;
+    this.out.flush();
     this.socket = null;
     s.destroy();
     const abort = this.abortOpen;

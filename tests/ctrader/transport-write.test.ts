@@ -16,7 +16,7 @@ describe('cTrader TLS transport writes', () => {
   let server: Server | undefined;
   afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-  it('sends the frames of one run as one chunk, in order, and the next run after it', async () => {
+  it('sends the frames of one run as one chunk, in order, the next run after it, and one sent just before a close', async () => {
     const cert = selfSignedCert();
     const chunks: Buffer[] = [];
     server = createServer({ key: cert.key, cert: cert.cert }, (s) => s.on('data', (d: Buffer) => chunks.push(d)));
@@ -34,6 +34,11 @@ describe('cTrader TLS transport writes', () => {
     t.send(next);
     await until(() => chunks.length === 2, 'the next run');
     expect(new FrameSplitter().push(chunks[1])).toEqual([next]);
+    // Sent in the run that closes the transport: it still leaves before the socket is destroyed.
+    const last = new Uint8Array(6).fill(7);
+    t.send(last);
     t.close();
+    await until(() => chunks.length === 3, 'the frame sent just before the close');
+    expect(new FrameSplitter().push(chunks[2])).toEqual([last]);
   });
 });
