@@ -71,6 +71,8 @@ export class SymbolCatalog {
   private readonly ids = new Map<string, { symbolId: number; name: string; enabled: boolean }>();
   private readonly byId = new Map<number, CTraderSymbol>();
   private readonly byName = new Map<string, CTraderSymbol>();
+  /** byName's entries under the names callers use (a symbol, once loaded, stays the same for the catalog's life). */
+  private readonly asGiven = new Map<string, CTraderSymbol>();
   private listed: Promise<void> | null = null;
 
   constructor(private readonly conn: CTraderConnection) {}
@@ -105,7 +107,12 @@ export class SymbolCatalog {
   }
 
   get(name: string): CTraderSymbol | undefined {
-    return this.byName.get(key(name));
+    // Asked several times a bar (orders, equity, sizing): the name as given is looked up before it is normalised.
+    const known = this.asGiven.get(name);
+    if (known) return known;
+    const s = this.byName.get(key(name));
+    if (s) this.asGiven.set(name, s);
+    return s;
   }
 
   byIdOf(symbolId: number): CTraderSymbol | undefined {
