@@ -69,6 +69,9 @@ export const createOrtSession = async (model: Uint8Array, options: OrtSessionOpt
   return new OrtSession(label, session, 'wasm', note);
 };
 
+/** The last run queued on the wasm instance, until it settles (see OrtSession.run). */
+let inFlight: Promise<void> | null = null;
+
 class OrtSession implements InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -83,10 +86,32 @@ class OrtSession implements InferenceSession {
     this.outputNames = [...session.outputNames];
   }
 
-  async run(feeds: Record<string, FeedTensor>): Promise<Record<string, OutputTensor>> {
-    checkFeeds(this.label, this.inputNames, feeds);
+  run(feeds: Record<string, FeedTensor>): Promise<Record<string, OutputTensor>> {
+    try {
+      checkFeeds(this.label, this.inputNames, feeds);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // One run at a time per wasm instance (all the sessions of a process or worker): onnxruntime-web
+    // 1.30 keeps a run's input and output pointer arrays on the wasm stack across its awaits and
+    // then restores the stack pointer, so a second run in flight (concurrent backtests) has its
+    // arrays freed under it: "Cannot read properties of null (reading '3')" or another run's data.
+    const wait = inFlight;
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, [...t.dims]);
+    // A run that waits copies its inputs now: the runtime copies them at the call (the caller may reuse its buffer).
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', wait ? t.data.slice() : t.data, [...t.dims]);
+    const turn = wait ? wait.then(() => this.runNow(ortFeeds)) : this.runNow(ortFeeds);
+    const settled = (inFlight = turn.then(
+      () => {},
+      () => {},
+    ));
+    void settled.then(() => {
+      if (inFlight === settled) inFlight = null;
+    });
+    return turn;
+  }
+
+  private async runNow(ortFeeds: Record<string, ort.Tensor>): Promise<Record<string, OutputTensor>> {
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
       results = await this.session.run(ortFeeds);
