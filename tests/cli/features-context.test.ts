@@ -53,6 +53,9 @@ async function fedInputs() {
   const result = await runBacktest({
     series: [series], agent: { ...x.agent, ...chain.attach }, initialCash: x.cash, leverage: x.leverage, costs: x.costs,
     models: (id) => ({ ...chain.models(id), session: catching(id, chain.models(id).session) }),
+    // One run per decision, so each feed is one bar's observation: the batched chain (forecast blocks)
+    // decides the same, bit for bit (tests/backtest/chain-batch.test.ts), but feeds rows ahead of their bar.
+    batchModels: false,
   });
   const scalers = Object.fromEntries(['alpha', 'risk', 'guard'].map((r) => [`${r}:demo-${r}@1.1.0`, chain.models(`${r}:demo-${r}@1.1.0`).manifest.scaler!]));
   await chain.release();
