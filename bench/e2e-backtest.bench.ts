@@ -163,3 +163,8 @@ export default function (): BenchRow[] {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Where the time goes, from the profiles (printed under the rows and kept with them in BENCHMARKS.md). */
+export const analysis = [
+  "Target missed: 10x is about 0.8 s for the whole process here. The issue measured ~7 s against ~14 s; now ~1.6-2.0 s against ~8.3-8.7 s in the same run, the same 55,088 trades (count, and the trades' summed price moves equal to backtesting.py's final equity less its cash within 0.0001). Where TradeGuard's ~1.7 s of CPU go (node --cpu-prof of the command, cached run): the backtest ~1.1 s (see backtest.bench.ts; the collector is a quarter of the process), reading the 100 MB file and hashing it for the cache ~0.3 s, loading the code ~0.15 s (the command line loads every command's modules: the cTrader protobuf and onnxruntime among them, which a backtest without models never uses). The command no longer records decisions unless --decisions or --dataset reads them (or --record all asks): about a third of the backtest's time before. Reaching 10x needs the backtest itself near 0.4 s (2.5 M bars/s in a cold process) and the file read in well under 0.2 s.",
+].join('\n');

@@ -119,3 +119,8 @@ export default async function featuresBench(): Promise<BenchRow[]> {
     },
   ];
 }
+
+/** Where the time goes, from the profiles (printed under the rows and kept with them in BENCHMARKS.md). */
+export const analysis = [
+  "risk-obs-v1 batch, where the time goes (issue 18 item 7; node --cpu-prof on the steady-state build, 1M bars, and timing by phase in process CPU time): before this work the 60 feature kernels took about 45 % (the four time-of-week features as much as twenty ratio features: Math.sin/cos and fmod per bar), the builder's block copies 25 %, the indicators 25 %, much of it allocating and first-touching ~30 fresh 8 MB columns per build. Done: time-of-week sines and cosines from tables filled with the same expression (bit for bit), the day by one division instead of %, a BatchWorkspace keeping the series and indicator columns between builds with indicators writing straight into them, a left-out context field as one shared zero column, kernels writing feature-major into their own block, logret_1 reading the series' ln(C/C[-1]) instead of a second Math.log. After that, per 1M bars: kernels ~300 ms, indicators ~238 ms, block copies ~110 ms, gathering rows ~113 ms, series ~45 ms. 2 M bars/s is 500 ns a bar for 60 features (8 ns a feature, indicators included); the kernels alone are 300 ns, of which the seven logarithms are a third. Reaching it needs fewer passes (fusing the kernels that read the same inputs) rather than faster ones; not done.",
+].join('\n');

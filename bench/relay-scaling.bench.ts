@@ -310,3 +310,8 @@ export default async function (): Promise<BenchRow[]> {
   }
   return rows;
 }
+
+/** Where the time goes, from the profiles (printed under the rows and kept with them in BENCHMARKS.md). */
+export const analysis = [
+  "The machine was shared with other sessions' tests and benches (2 cores; a run at load average 7.2, 22:12 UTC, gave p99 34.5/44.6/124 ms and p50 6.4/10.2/18.8 ms). Decisions are the relay's product, one per agent and symbol per bar (150/200/400 a step here); the bare engine makes a step's 400 in 1.2 ms (p50). What the relay adds is mostly the store: each step's events go to SQLite in one transaction (13.8 ms a step on average at 200 symbols in this run), every decision twice (the events row and the decisions view, each as exact JSON) and into the events id index, whose keys (`dec:<agent>:<symbol>:<bar time>`) put each of the 400 new ids on a different leaf page: a commit writes ~500 pages to the WAL. Before this bench, a step also built the O(symbols^2) correlation matrix of the risk snapshot for the status it pushes (now built when a client reads it) and paid for SQLite's checkpoint inside the commit one step in two or three (now run after the step): p50 39 -> 19 ms and p99 188 -> 84 ms at 200 symbols under similar load (6-9). RSS: the relay's 290-360 MB against the engine's 167-186 MB is the store, the server and V8's heap slack (heap after GC: 28-29 MB, flat); both hold onnxruntime-web for the five model chains.",
+].join('\n');

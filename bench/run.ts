@@ -14,10 +14,12 @@ import { advantage, type BenchRow } from './lib.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-// Child mode: run one file, leave its rows as JSON for the parent.
+// Child mode: run one file, leave its rows (and its analysis) as JSON for the parent.
+// A bench file may export `analysis`: where the time goes and why a target is missed, from its profiles. It is
+// printed under the rows and kept in BENCHMARKS.md with them, so a rewrite of the table never drops it.
 if (process.argv[2] === '--one') {
-  const mod = (await import(pathToFileURL(join(here, process.argv[3])).href)) as { default: () => Promise<BenchRow[]> | BenchRow[] };
-  writeFileSync(process.argv[4], JSON.stringify(await mod.default()));
+  const mod = (await import(pathToFileURL(join(here, process.argv[3])).href)) as { default: () => Promise<BenchRow[]> | BenchRow[]; analysis?: string };
+  writeFileSync(process.argv[4], JSON.stringify({ rows: await mod.default(), analysis: mod.analysis ?? null }));
   process.exit(0);
 }
 
@@ -34,20 +36,21 @@ const ratio = (r: BenchRow) => {
   return a >= 0.1 ? a.toFixed(2) : a.toPrecision(2);
 };
 const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? 'n/a' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
-const sections: { file: string; rows: BenchRow[] }[] = [];
+const sections: { file: string; rows: BenchRow[]; analysis: string | null }[] = [];
 for (const f of files) {
   process.stdout.write(`\n## ${f}\n`);
   const out = join(mkdtempSync(join(tmpdir(), 'tradeguard-bench-')), 'rows.json');
   const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--one', f, out], { stdio: 'inherit' });
   if (child.status !== 0) throw new Error(`bench ${f} failed (exit ${child.status})`);
-  const rows = JSON.parse(readFileSync(out, 'utf8')) as BenchRow[];
+  const { rows, analysis } = JSON.parse(readFileSync(out, 'utf8')) as { rows: BenchRow[]; analysis: string | null };
   for (const r of rows) {
     const met = r.target ? (r.targetMet ? '  target met' : '  TARGET MISSED') : '';
     process.stdout.write(
       `${r.name}: ${fmt(r.value)} ${r.unit}  vs ${r.peer}: ${fmt(r.peerValue)} ${r.unit}  -> ${ratio(r)}x${r.target ? `  (target ${r.target})` : ''}${met}\n`,
     );
   }
-  sections.push({ file: f, rows });
+  if (analysis) process.stdout.write(`\n${analysis}\n`);
+  sections.push({ file: f, rows, analysis });
 }
 
 if (!filter) {
@@ -75,12 +78,13 @@ if (!filter) {
   process.stdout.write(`\nBENCHMARKS.md: ${sections.map((s) => s.file).join(', ')} replaced.\n`);
 }
 
-function sectionLines(s: { file: string; rows: BenchRow[] }, note?: string): string[] {
+function sectionLines(s: { file: string; rows: BenchRow[]; analysis: string | null }, note?: string): string[] {
   const lines = [`## ${s.file}`, '', '| case | TradeGuard | peer | peer value | x | target |', '|---|---:|---|---:|---:|---|'];
   for (const r of s.rows) {
     const target = r.target ? `${r.target} ${r.targetMet ? '(met)' : '(**missed**)'}` : '';
     lines.push(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.peer} | ${fmt(r.peerValue)} ${r.unit} | ${ratio(r)} | ${target} |`);
   }
+  if (s.analysis) lines.push('', s.analysis);
   if (note) lines.push('', note);
   lines.push('');
   return lines;
