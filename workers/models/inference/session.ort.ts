@@ -69,8 +69,9 @@ export const createOrtSession = async (model: Uint8Array, options: OrtSessionOpt
   return new OrtSession(label, session, 'wasm', note);
 };
 
-/** The last run queued on the wasm instance, until it settles (see OrtSession.run). */
-let inFlight: Promise<void> | null = null;
+/** A run is in flight on the wasm instance; the runs waiting for it, in call order (see OrtSession.run). */
+let busy = false;
+const waiting: (() => void)[] = [];
 
 class OrtSession implements InferenceSession {
   readonly inputNames: readonly string[];
@@ -87,43 +88,45 @@ class OrtSession implements InferenceSession {
   }
 
   run(feeds: Record<string, FeedTensor>): Promise<Record<string, OutputTensor>> {
-    try {
-      checkFeeds(this.label, this.inputNames, feeds);
-    } catch (e) {
-      return Promise.reject(e);
-    }
     // One run at a time per wasm instance (all the sessions of a process or worker): onnxruntime-web
     // 1.30 keeps a run's input and output pointer arrays on the wasm stack across its awaits and
     // then restores the stack pointer, so a second run in flight (concurrent backtests) has its
     // arrays freed under it: "Cannot read properties of null (reading '3')" or another run's data.
-    const wait = inFlight;
     const ortFeeds: Record<string, ort.Tensor> = {};
-    // A run that waits copies its inputs now: the runtime copies them at the call (the caller may reuse its buffer).
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', wait ? t.data.slice() : t.data, [...t.dims]);
-    const turn = wait ? wait.then(() => this.runNow(ortFeeds)) : this.runNow(ortFeeds);
-    const settled = (inFlight = turn.then(
-      () => {},
-      () => {},
-    ));
-    void settled.then(() => {
-      if (inFlight === settled) inFlight = null;
-    });
-    return turn;
+    try {
+      checkFeeds(this.label, this.inputNames, feeds);
+      // A run that waits copies its inputs now: the runtime copies them at the call (the caller may reuse its buffer).
+      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', busy ? t.data.slice() : t.data, [...t.dims]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (!busy) {
+      busy = true;
+      return this.runNow(ortFeeds);
+    }
+    return new Promise<void>((go) => waiting.push(go)).then(() => this.runNow(ortFeeds));
   }
 
+  /** Runs with the instance to itself, then hands it to the next waiting run. */
   private async runNow(ortFeeds: Record<string, ort.Tensor>): Promise<Record<string, OutputTensor>> {
-    let results: ort.InferenceSession.OnnxValueMapType;
     try {
-      results = await this.session.run(ortFeeds);
-    } catch (e) {
-      throw new Error(`model '${this.label}': run failed: ${runtimeMessage(e)}`);
+      let results: ort.InferenceSession.OnnxValueMapType;
+      try {
+        results = await this.session.run(ortFeeds);
+      } catch (e) {
+        throw new Error(`model '${this.label}': run failed: ${runtimeMessage(e)}`);
+      }
+      const out: Record<string, OutputTensor> = {};
+      for (const [name, t] of Object.entries(results)) {
+        // Tensors computed on the wasm backend are already copied into JS memory ('cpu').
+        out[name] = { data: t.data as OutputData, dims: [...t.dims], type: t.type };
+      }
+      return out;
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else busy = false;
     }
-    const out: Record<string, OutputTensor> = {};
-    for (const [name, t] of Object.entries(results)) {
-      // Tensors computed on the wasm backend are already copied into JS memory ('cpu').
-      out[name] = { data: t.data as OutputData, dims: [...t.dims], type: t.type };
-    }
-    return out;
   }
 
   async release(): Promise<void> {
