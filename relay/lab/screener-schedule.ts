@@ -52,7 +52,7 @@ export function startScreenerService(o: {
     .catch((e: unknown) => o.log.warn(`screener: settings not read, no daily run: ${(e as Error).message}`));
 
   const onUpdate = (u: HostUpdate) => {
-    if (u.status.mode !== 'live') return;
+    if (u.status?.mode !== 'live') return;
     lastLiveTime = u.status.clockTime;
     const p = plan;
     if (!p) return;
@@ -71,7 +71,12 @@ export function startScreenerService(o: {
       })
       .catch((e: unknown) => o.log.error('screener: daily run failed', { error: e }));
   };
-  const unsubscribe = o.host.subscribe((u) => void loaded.then(() => onUpdate(u)));
+  // A listener of the host must never take the relay down: a bad update is logged and skipped.
+  const unsubscribe = o.host.subscribe((u) =>
+    void loaded
+      .then(() => onUpdate(u))
+      .catch((e: unknown) => o.log.error('screener: a host update could not be read', { error: e })),
+  );
 
   return {
     next: () => (plan ? plan.schedule.next().summary : null),
