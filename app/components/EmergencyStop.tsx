@@ -1,5 +1,5 @@
-import { createSignal } from 'solid-js';
-import { runCommand } from '../state/commands.ts';
+import { createSignal, onMount } from 'solid-js';
+import { loadCommands, preloadCommands } from '../state/commands-lazy.ts';
 import { useWorkspace } from '../state/workspace.ts';
 import { notify } from './toasts.tsx';
 
@@ -11,11 +11,14 @@ import { notify } from './toasts.tsx';
 export function EmergencyStop() {
   const ws = useWorkspace();
   const [busy, setBusy] = createSignal(false);
+  onMount(preloadCommands);
   const go = async () => {
     setBusy(true);
     try {
-      const r = await runCommand(ws, '#emergency-stop');
+      const r = await (await loadCommands()).runCommand(ws, '#emergency-stop');
       if (r) notify(r.ok ? 'ok' : 'error', r.lines);
+    } catch (e) {
+      notify('error', `Emergency stop not sent: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       setBusy(false);
     }

@@ -1,5 +1,5 @@
-import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from 'solid-js';
-import { registry, runCommand } from '../state/commands.ts';
+import { createEffect, createMemo, createResource, createSignal, For, onCleanup, onMount, Show } from 'solid-js';
+import { loadCommands } from '../state/commands-lazy.ts';
 import { recordUse } from '../state/command-usage.ts';
 import { useWorkspace } from '../state/workspace.ts';
 
@@ -43,7 +43,9 @@ export function Palette() {
     const locked = [...new Set(s?.risk?.locks.map((l) => l.target) ?? [])];
     return { agents, symbols, locked };
   });
-  const suggestions = createMemo(() => registry.suggest(text(), hints()));
+  // The registry arrives after the first paint (commands-lazy.ts); until then nothing is suggested.
+  const [commands] = createResource(loadCommands);
+  const suggestions = createMemo(() => commands.latest?.registry.suggest(text(), hints()) ?? []);
 
   onMount(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -75,7 +77,10 @@ export function Palette() {
     if (!cmd || busy()) return;
     setBusy(true);
     try {
-      const r = await runCommand(ws, cmd, (name) => void recordUse(ws.store.settings, name));
+      const r = await loadCommands().then(
+        (c) => c.runCommand(ws, cmd, (name) => void recordUse(ws.store.settings, name)),
+        (e: Error) => ({ ok: false, lines: [e.message] }),
+      );
       const entry: Entry = r ? { input: cmd, ...r } : { input: cmd, ok: false, lines: ['cancelled: nothing was changed'] };
       setHistory((h) => [entry, ...h].slice(0, 20));
       setText('');

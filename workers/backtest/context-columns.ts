@@ -1,6 +1,6 @@
 import type { BarSeries } from '../market/bar.ts';
 import type { EngineEvent } from '../trading/events.ts';
-import { CONTEXT_INPUTS } from '../engine/agent.ts';
+import { CONTEXT_INPUTS } from '../engine/context-inputs.ts';
 import type { ContextColumns } from '../features/spec/index.ts';
 
 /**

@@ -10,7 +10,6 @@ import type { EngineEvent } from '../trading/events.ts';
 import type { Timers } from '../trading/clock.ts';
 import type { StoredModel } from '../models/bundle/registry.ts';
 import type { LoadedModel } from '../models/chain/model-stage.ts';
-import { runBacktest } from '../backtest/run-backtest.ts';
 import { compareLiveToBacktest, type LiveVsBacktest } from '../backtest/live-vs-backtest.ts';
 import type { RecordedCommand, RecordedCommandEvent } from '../host/api.ts';
 import { usd } from './format.ts';
@@ -111,6 +110,8 @@ export async function compareAgent(store: CompareStore, agentId: string, opts: C
       loaded.set(id, await loadModel(m));
     }
     const { symbols: _s, timeframe: _t, ...agent } = config;
+    // Loaded when a comparison runs: the palette's registry is in the PWA's first paint, the engine is not.
+    const { runBacktest } = await import('../backtest/run-backtest.ts');
     const result = await runBacktest({
       series: full,
       agent,

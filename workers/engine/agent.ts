@@ -21,6 +21,7 @@ import { clientOrderId, eventId, type DecisionAction, type DecisionFeatures, typ
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { EventJournal } from './journal.ts';
 import { dailyDecisionDay, formatSchedule, type DailySchedule } from './schedule.ts';
+import { CONTEXT_INPUTS } from './context-inputs.ts';
 
 export type AgentStatus = 'running' | 'paused' | 'stopped';
 
@@ -74,16 +75,7 @@ export interface AgentDeps {
   capitalFraction?: (agentId: string) => number;
 }
 
-/** Decision input names of the recorded context (recordContext), by context field. The direction is the decision's own. */
-export const CONTEXT_INPUTS = {
-  openPositions: 'context.openPositions',
-  drawdown: 'context.drawdown',
-  positionSide: 'context.positionSide',
-  entryPrice: 'context.entryPrice',
-  barsSinceEntry: 'context.barsSinceEntry',
-  leverage: 'context.leverage',
-  lossStreak: 'context.lossStreak',
-} as const satisfies Partial<Record<ContextField, string>>;
+export { CONTEXT_INPUTS };
 
 /** A decision waiting for the step's batched model runs. */
 interface PendingDecision {

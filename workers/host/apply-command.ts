@@ -19,8 +19,8 @@ import { loadCellStrategy } from '../cells/cells.ts';
 import { applyGoLiveConfig } from './golive-config.ts';
 import { applyWatchlistChanges } from './watchlist-sync.ts';
 
-/** A command the workspace will not carry out; the message says why, in words. */
-export class CommandRefused extends Error {}
+import { CommandRefused } from './command-refused.ts';
+export { CommandRefused };
 
 export interface CommandDeps {
   engine: Engine;

@@ -2,7 +2,7 @@ import type { EngineStore } from '../store/store.ts';
 import { DEFAULT_READINESS_GATES, READINESS_SETTING, readinessGatesProblems, type ReadinessGates } from '../readiness/gates.ts';
 import { DEFAULT_RAMP_PLAN, RAMP_SETTING, rampPlanProblems, type RampPlan } from '../ramp/plan.ts';
 import type { HostStatus, WorkspaceCommand } from './api.ts';
-import { CommandRefused } from './apply-command.ts';
+import { CommandRefused } from './command-refused.ts';
 
 type GoLiveConfigure = Extract<WorkspaceCommand, { kind: 'golive.configure' }>;
 

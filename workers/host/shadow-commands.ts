@@ -3,7 +3,8 @@ import type { BarSeries } from '../market/bar.ts';
 import { declaredThresholds } from '../models/bundle/manifest.ts';
 import { DEFAULT_CHAIN } from '../models/chain/chain-policy.ts';
 import type { WorkspaceCommand } from './api.ts';
-import { CommandRefused, type CommandDeps } from './apply-command.ts';
+import type { CommandDeps } from './apply-command.ts';
+import { CommandRefused } from './command-refused.ts';
 import { warm, type ShadowRole } from './shadows.ts';
 import type { Position } from '../trading/orders.ts';
 

@@ -12,7 +12,8 @@ import { signedUsd } from '../util/number-text.ts';
 import type { EngineEvent } from '../trading/events.ts';
 import type { PendingOrderView } from '../brokers/broker.ts';
 import type { RecordedCommandEvent, WorkspaceCommand } from './api.ts';
-import { CommandRefused, type CommandDeps } from './apply-command.ts';
+import type { CommandDeps } from './apply-command.ts';
+import { CommandRefused } from './command-refused.ts';
 
 /**
  * The trader's own actions on positions and orders (issue 14): stops,

@@ -1,6 +1,7 @@
 import { agentConfigProblems, type AgentConfig } from '../engine/agent-config.ts';
 import type { WatchlistChange, WorkspaceCommand, WorkspaceHostApi } from './api.ts';
-import { CommandRefused, type CommandDeps } from './apply-command.ts';
+import type { CommandDeps } from './apply-command.ts';
+import { CommandRefused } from './command-refused.ts';
 import { swapAgent } from './shadow-commands.ts';
 import { loadWatchlist, watchlistSymbols } from '../cells/watchlist.ts';
 

@@ -7,7 +7,7 @@ import { manifestSpec } from '../models/bundle/manifest-spec.ts';
 import type { ModelManifest } from '../models/bundle/manifest.ts';
 import { binCount, binIndex } from '../models/bundle/feature-distribution.ts';
 import { StreamingTripleBarrier, type StreamedLabel } from '../models/labels/streaming-triple-barrier.ts';
-import { CONTEXT_INPUTS } from '../engine/agent.ts';
+import { CONTEXT_INPUTS } from '../engine/context-inputs.ts';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './thresholds.ts';
 import { BinWindow, FlagWindow, OutcomeWindow } from './windows.ts';
 import { judgeModel } from './judge.ts';
