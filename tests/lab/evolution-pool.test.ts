@@ -9,16 +9,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
-import { TRADEGUARD, type Cell } from '../../workers/lab/cell.ts';
-import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
-import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { inProcessEvaluator, runEvolution, type EvaluationJob } from '../../workers/cells/evolution-run.ts';
 import { batchShare, evolutionWorker, EvolutionWorkerPool, MAX_BATCH, seriesKeyOf, type EvolutionReply, type EvolutionRequest, type SpawnWorker } from '../../workers/cells/evolution-pool.ts';
 import { bundled } from '../helpers/bundled.ts';
+import { eurusd, evolutionSpec, labStore, T0 } from './evolution-fixture.ts';
 
-const eurusd = bundled('EURUSD');
-const T0 = Date.UTC(2026, 11, 4, 9);
 const period = { from: Date.UTC(2017, 3, 19), to: Date.UTC(2017, 10, 30) };
 
 interface Sent {
@@ -151,30 +147,9 @@ describe("the worker's side", () => {
   }, 60_000);
 });
 
-async function lab(): Promise<EngineStore> {
-  const store = createMemoryStore();
-  await store.bars.put(eurusd);
-  for (const name of ['sma-cross', 'breakout']) {
-    const b = BUILTIN_CELLS.find((c) => c.name === name)!;
-    const cell: Cell = { id: `my-${name}`, name: `my ${name}`, source: b.source, parentId: null, mutation: null, author: TRADEGUARD, category: b.category, hypothesis: b.hypothesis, createdAt: T0, generation: 0, results: [], status: { alive: false, failing: 'never tested' } };
-    await store.cells.put(cell);
-  }
-  return store;
-}
+const lab = () => labStore();
 
-const spec: EvolutionSpec = {
-  parents: ['my-sma-cross', 'my-breakout'],
-  seed: 23,
-  population: 8,
-  generations: 2,
-  keep: 2,
-  fitness: 'sharpe',
-  minTrades: 5,
-  symbol: 'EURUSD',
-  timeframe: 'H1',
-  inSample: period,
-  outOfSample: { from: Date.UTC(2017, 11, 1), to: Date.UTC(2018, 1, 8) },
-};
+const spec = evolutionSpec({ seed: 23, population: 8, generations: 2, keep: 2, inSample: period });
 
 describe('an evolution run on the pool', () => {
   it('breeds the same cells as in this thread from the same seed, and a run cancelled between batches resumes to them', async () => {

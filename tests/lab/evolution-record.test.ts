@@ -6,42 +6,16 @@
  * in tests/browser/app-lab-evolve.e2e.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
-import { TRADEGUARD, type Cell } from '../../workers/lab/cell.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore, SettingsRepository } from '../../workers/store/store.ts';
-import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { inProcessEvaluator, runCells, runEvolution, type Evaluate, type EvolutionProgress } from '../../workers/cells/evolution-run.ts';
 import { EVOLUTION_RUN_KEY_PREFIX, EVOLUTION_RUNS_KEPT, interruptedProgress, pruneRunRecords, recordRun, runRecord, runRecords, saveRunRecord } from '../../workers/cells/evolution-record.ts';
-import { bundled } from '../helpers/bundled.ts';
+import { eurusd, evolutionSpec, labStore, T0 } from './evolution-fixture.ts';
 
-const eurusd = bundled('EURUSD');
-const T0 = Date.UTC(2026, 11, 4, 9);
 
-async function lab(): Promise<EngineStore> {
-  const store = createMemoryStore();
-  await store.bars.put(eurusd);
-  for (const name of ['sma-cross', 'breakout']) {
-    const b = BUILTIN_CELLS.find((c) => c.name === name)!;
-    const cell: Cell = { id: `my-${name}`, name: `my ${name}`, source: b.source, parentId: null, mutation: null, author: TRADEGUARD, category: b.category, hypothesis: b.hypothesis, createdAt: T0, generation: 0, results: [], status: { alive: false, failing: 'never tested' } };
-    await store.cells.put(cell);
-  }
-  return store;
-}
+const lab = () => labStore();
 
-const spec: EvolutionSpec = {
-  parents: ['my-sma-cross', 'my-breakout'],
-  seed: 29,
-  population: 8,
-  generations: 3,
-  keep: 2,
-  fitness: 'sharpe',
-  minTrades: 5,
-  symbol: 'EURUSD',
-  timeframe: 'H1',
-  inSample: { from: Date.UTC(2017, 3, 19), to: Date.UTC(2017, 10, 30) },
-  outOfSample: { from: Date.UTC(2017, 11, 1), to: Date.UTC(2018, 1, 8) },
-};
+const spec = evolutionSpec({ seed: 29, population: 8, keep: 2 });
 
 const progress = (over: Partial<EvolutionProgress> = {}): EvolutionProgress => ({ runId: 'evo-1', status: 'running', generation: 1, generations: 3, evaluated: 4, total: 26, discarded: 0, duplicates: 0, best: null, survivors: [], ...over });
 

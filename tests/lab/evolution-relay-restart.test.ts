@@ -18,6 +18,7 @@ import type { Cell } from '../../workers/lab/cell.ts';
 import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { bundled } from '../helpers/bundled.ts';
+import { runEnded } from './evolution-fixture.ts';
 
 const eurusd = bundled('EURUSD');
 const inSample = { from: Date.UTC(2017, 3, 19), to: Date.UTC(2017, 10, 30) };
@@ -40,19 +41,7 @@ describe('an evolution run kept across a relay restart (SQLite, bundled EURUSD H
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Polls a run on a relay until it is no longer running (short real waits: the worker threads run in real time). */
-  async function until(h: ReturnType<typeof api>, runId: string, status: string): Promise<any> {
-    for (let k = 0; k < 1200; k++) {
-      const r = await h.get(`/api/cells/evolve/${runId}`);
-      expect(r.status).toBe(200);
-      if (r.json.progress.status !== 'running') {
-        expect(r.json.progress.status, r.json.progress.message).toBe(status);
-        return r.json;
-      }
-      await new Promise((ok) => setTimeout(ok, 50));
-    }
-    throw new Error(`run ${runId} still running`);
-  }
+  const until = runEnded;
 
   const byId = (cells: Cell[]) => [...cells].sort((a, b) => (a.id < b.id ? -1 : 1));
 

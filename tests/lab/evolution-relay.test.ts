@@ -11,6 +11,7 @@ import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { bundled } from '../helpers/bundled.ts';
 import { availableParallelism } from 'node:os';
 import { sharedEvolutionPool } from '../../relay/lab/evolution-pool.ts';
+import { runEnded } from './evolution-fixture.ts';
 
 const eurusd = bundled('EURUSD');
 const inSample = { from: Date.UTC(2017, 3, 19), to: Date.UTC(2017, 10, 30) };
@@ -34,19 +35,7 @@ describe('evolution on a real relay: worker threads, progress, cancel, resume (S
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Polls the run's progress until it is no longer running (short real waits: the worker threads run in real time). */
-  async function until(runId: string, status: string): Promise<any> {
-    for (let k = 0; k < 1200; k++) {
-      const r = await h.get(`/api/cells/evolve/${runId}`);
-      expect(r.status).toBe(200);
-      if (r.json.progress.status !== 'running') {
-        expect(r.json.progress.status, r.json.progress.message).toBe(status);
-        return r.json;
-      }
-      await new Promise((ok) => setTimeout(ok, 50));
-    }
-    throw new Error(`run ${runId} still running`);
-  }
+  const until = (runId: string, status: string) => runEnded(h, runId, status);
 
   /** The same run in this thread on a memory store holding the same parents: what the threads must have bred. */
   async function inThisThread(spec: EvolutionSpec) {

@@ -1,43 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import type { EngineStore } from '../../workers/store/store.ts';
-import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
-import { TRADEGUARD, type Cell } from '../../workers/lab/cell.ts';
+import type { Cell } from '../../workers/lab/cell.ts';
 import { compile } from '../../workers/lab/compile.ts';
 import { inProcessEvaluator, runEvolution, type EvolutionProgress } from '../../workers/cells/evolution-run.ts';
-import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
 import { isRuleStrategy } from '../../workers/strategies/index.ts';
-import { bundled } from '../helpers/bundled.ts';
+import { eurusd, evolutionSpec, labStore, T0 } from './evolution-fixture.ts';
 
-const eurusd = bundled('EURUSD');
-const T0 = Date.UTC(2026, 11, 4, 9);
 
 /** A store with the bundled EURUSD H1 and two parents (the built-in sma-cross and breakout sources, as a person's cells). */
-async function lab(): Promise<EngineStore> {
-  const store = createMemoryStore();
-  await store.bars.put(eurusd);
-  for (const name of ['sma-cross', 'breakout']) {
-    const b = BUILTIN_CELLS.find((c) => c.name === name)!;
-    const cell: Cell = { id: `my-${name}`, name: `my ${name}`, source: b.source, parentId: null, mutation: null, author: TRADEGUARD, category: b.category, hypothesis: b.hypothesis, createdAt: T0, generation: 0, results: [], status: { alive: false, failing: 'never tested' } };
-    await store.cells.put(cell);
-  }
-  return store;
-}
+const lab = () => labStore();
 
-const spec = (over: Partial<EvolutionSpec> = {}): EvolutionSpec => ({
-  parents: ['my-sma-cross', 'my-breakout'],
-  seed: 17,
-  population: 6,
-  generations: 3,
-  keep: 3,
-  fitness: 'sharpe',
-  minTrades: 5,
-  symbol: 'EURUSD',
-  timeframe: 'H1',
-  inSample: { from: Date.UTC(2017, 3, 19), to: Date.UTC(2017, 10, 30) },
-  outOfSample: { from: Date.UTC(2017, 11, 1), to: Date.UTC(2018, 1, 8) },
-  ...over,
-});
+const spec = evolutionSpec;
 
 const deps = (store: EngineStore) => ({ store, now: () => T0 });
 

@@ -13,9 +13,8 @@ import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { registerCellStrategy } from '../../workers/strategies/index.ts';
 import { inProcessEvaluator, runEvolution, type EvaluationJob } from '../../workers/cells/evolution-run.ts';
 import type { EvolutionSpec } from '../../workers/lab/evolution/spec.ts';
-import { TRADEGUARD, type Cell } from '../../workers/lab/cell.ts';
-import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { bundled } from '../helpers/bundled.ts';
+import { evolutionSpec, labStore, T0 } from './evolution-fixture.ts';
 import { EvolutionPool } from '../../relay/lab/evolution-pool.ts';
 
 // The fast cell test (evolution's in-sample screen) against the engine's backtest
@@ -102,31 +101,8 @@ describe('fastTestCell equals testCell trade for trade', () => {
 });
 
 describe("evolution's in-sample screen", () => {
-  const T0 = Date.UTC(2026, 11, 4, 9);
-  const lab = async () => {
-    const store = createMemoryStore();
-    await store.bars.put(eurusd);
-    for (const name of ['sma-cross', 'mean-reversion']) {
-      const b = BUILTIN_CELLS.find((c) => c.name === name)!;
-      const cell: Cell = { id: `my-${name}`, name: `my ${name}`, source: b.source, parentId: null, mutation: null, author: TRADEGUARD, category: b.category, hypothesis: b.hypothesis, createdAt: T0, generation: 0, results: [], status: { alive: false, failing: 'never tested' } };
-      await store.cells.put(cell);
-    }
-    return store;
-  };
-  const spec = (over: Partial<EvolutionSpec> = {}): EvolutionSpec => ({
-    parents: ['my-sma-cross', 'my-mean-reversion'],
-    seed: 5,
-    population: 8,
-    generations: 2,
-    keep: 3,
-    fitness: 'sharpe',
-    minTrades: 5,
-    symbol: 'EURUSD',
-    timeframe: 'H1',
-    inSample: { from: Date.UTC(2017, 3, 19), to: Date.UTC(2017, 10, 30) },
-    outOfSample: { from: Date.UTC(2017, 11, 1), to: Date.UTC(2018, 1, 8) },
-    ...over,
-  });
+  const lab = () => labStore(['sma-cross', 'mean-reversion']);
+  const spec = (over: Partial<EvolutionSpec> = {}) => evolutionSpec({ parents: ['my-sma-cross', 'my-mean-reversion'], seed: 5, population: 8, generations: 2, keep: 3, ...over });
 
   it("'fast' (the default) breeds and judges the same cells as 'full', children fast and survivors by testCell in sample and out", async () => {
     const jobs: EvaluationJob[] = [];
