@@ -6,8 +6,7 @@ import { statusText } from '../../workers/lab/viability.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
 import { isRuleStrategy, ruleStrategy } from '../../workers/strategies/index.ts';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
-import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
-import { CELL_TEST_AGENT } from '../../workers/cells/cell-test.ts';
+import { CELL_TEST_ACCOUNT, cellTestAgent } from '../../workers/cells/cell-test.ts';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { bundled } from '../helpers/bundled.ts';
 
@@ -34,7 +33,7 @@ describe('cells: create, fork, seed, deploy', () => {
     expect(c.results[0]).toMatchObject({ symbol: 'EURUSD', timeframe: 'H1', period: { from: eurusd.time[0], to: eurusd.time[eurusd.time.length - 1] } });
     expect(c.results[0].metrics.trades).toBeGreaterThan(20);
     // The same backtest through the engine with the built-in lab:sma-cross (same program): same numbers.
-    const same = await runBacktest({ series: [eurusd], agent: { ...CELL_TEST_AGENT, id: 'cell', name: 'x', alpha: { kind: 'rule', strategy: 'lab:sma-cross', params: {} } }, initialCash: DEMO_ACCOUNT.initialCash, leverage: DEMO_ACCOUNT.leverage, costs: DEMO_ACCOUNT.costs });
+    const same = await runBacktest({ series: [eurusd], agent: cellTestAgent('lab:sma-cross', 'cell', 'x'), ...CELL_TEST_ACCOUNT });
     expect(c.results[0].metrics.trades).toBe(same.metrics.trades);
     expect(c.results[0].metrics.sharpe).toBe(same.metrics.sharpe);
     expect(c.status.alive).toBe(c.results[0].metrics.sharpe >= 0);

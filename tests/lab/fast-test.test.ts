@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../workers/backtest/run-backtest.ts';
-import { CELL_TEST_AGENT, testCell } from '../../workers/cells/cell-test.ts';
+import { CELL_TEST_ACCOUNT, cellTestAgent, testCell } from '../../workers/cells/cell-test.ts';
 import { fastTestCell, simulate } from '../../workers/cells/fast-test.ts';
-import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
 import type { BarSeries } from '../../workers/market/bar.ts';
 import { lowerBound } from '../../workers/market/merge.ts';
 import { BUILTIN_CELLS } from '../../workers/lab/builtin-cells.ts';
@@ -27,10 +26,8 @@ let n = 0;
 async function engineTrades(strategy: string, series: BarSeries, from: number, to: number) {
   const r = await runBacktest({
     series: [series],
-    agent: { ...CELL_TEST_AGENT, id: 'cell', name: strategy, alpha: { kind: 'rule', strategy, params: {} } },
-    initialCash: DEMO_ACCOUNT.initialCash,
-    leverage: DEMO_ACCOUNT.leverage,
-    costs: DEMO_ACCOUNT.costs,
+    agent: cellTestAgent(strategy),
+    ...CELL_TEST_ACCOUNT,
     from,
     to,
   });

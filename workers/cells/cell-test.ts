@@ -1,5 +1,5 @@
 import { runBacktest } from '../backtest/run-backtest.ts';
-import type { AgentConfig } from '../engine/agent-config.ts';
+import { DEFAULT_AGENT, type AgentConfig } from '../engine/agent-config.ts';
 import { DEMO_ACCOUNT } from '../engine/demo.ts';
 import { barAt, type BarSeries } from '../market/bar.ts';
 import { ruleStrategy } from '../strategies/index.ts';
@@ -11,14 +11,13 @@ import type { CellResult } from '../lab/cell.ts';
  * 1 % risk per trade. A cell without its own stop gets the agent's 2 x ATR(14)
  * stop (risk sizing needs one); its own stop, target and trail apply otherwise.
  */
-export const CELL_TEST_AGENT: Omit<AgentConfig, 'id' | 'name' | 'alpha' | 'symbols' | 'timeframe'> = {
-  sizing: { kind: 'risk', riskPct: 1 },
-  maxPositionPct: 1000,
-  stopAtr: 2,
-  targetAtr: null,
-  trailAtr: null,
-  atrPeriod: 14,
-};
+export const CELL_TEST_AGENT: Omit<AgentConfig, 'id' | 'name' | 'alpha' | 'symbols' | 'timeframe'> = DEFAULT_AGENT;
+
+/** The account a cell is tested on. */
+export const CELL_TEST_ACCOUNT = { initialCash: DEMO_ACCOUNT.initialCash, leverage: DEMO_ACCOUNT.leverage, costs: DEMO_ACCOUNT.costs };
+
+/** The agent that trades the rule strategy `strategy` (lab:<id>) in a cell's test: testCell, the Lab's draft test, the fast test's reference. */
+export const cellTestAgent = (strategy: string, id = 'cell', name = strategy) => ({ ...CELL_TEST_AGENT, id, name, alpha: { kind: 'rule' as const, strategy, params: {} } });
 
 export interface CellTest {
   result: CellResult;
@@ -41,10 +40,8 @@ export async function testCell(strategy: string, series: BarSeries, opts: { from
   try {
     const r = await runBacktest({
       series: [series],
-      agent: { ...CELL_TEST_AGENT, id: 'cell', name: strategy, alpha: { kind: 'rule', strategy, params: {} } },
-      initialCash: DEMO_ACCOUNT.initialCash,
-      leverage: DEMO_ACCOUNT.leverage,
-      costs: DEMO_ACCOUNT.costs,
+      agent: cellTestAgent(strategy),
+      ...CELL_TEST_ACCOUNT,
       from,
       to,
     });

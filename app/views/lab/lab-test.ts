@@ -1,8 +1,7 @@
 import { startBacktest, type RunningBacktest } from '../../backtest/client.ts';
 import type { BacktestJob } from '../../backtest/protocol.ts';
 import type { BarSeries } from '../../../workers/market/bar.ts';
-import { CELL_TEST_AGENT } from '../../../workers/cells/cell-test.ts';
-import { DEMO_ACCOUNT } from '../../../workers/engine/demo.ts';
+import { CELL_TEST_ACCOUNT, CELL_TEST_AGENT, cellTestAgent } from '../../../workers/cells/cell-test.ts';
 import { judgeCell, statusText } from '../../../workers/lab/viability.ts';
 import type { BacktestOutcome } from '../../backtest/protocol.ts';
 import { cellMetricsOf } from './lab-model.ts';
@@ -23,10 +22,8 @@ const DRAFT = 'lab:draft';
 export function testDraft(source: string, description: string, series: BarSeries, onProgress: (done: number, total: number) => void): RunningBacktest {
   const job: BacktestJob = {
     series,
-    agent: { ...CELL_TEST_AGENT, id: 'lab-draft', name: 'Lab draft', alpha: { kind: 'rule', strategy: DRAFT, params: {} } },
-    initialCash: DEMO_ACCOUNT.initialCash,
-    leverage: DEMO_ACCOUNT.leverage,
-    costs: DEMO_ACCOUNT.costs,
+    agent: cellTestAgent(DRAFT, 'lab-draft', 'Lab draft'),
+    ...CELL_TEST_ACCOUNT,
     models: [],
     cells: [{ strategy: DRAFT, description: description || 'a draft of the strategy lab', source }],
   };
