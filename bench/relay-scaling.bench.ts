@@ -88,7 +88,7 @@ async function childRelay(n: number): Promise<ChildResult> {
   const { startRelay } = await import('../relay/ops/start-relay.ts');
   const { loadConfig } = await import('../relay/config/config.ts');
   const { createRotatingLog } = await import('../relay/ops/log.ts');
-  const { loadModelNode } = await import('../relay/host/node-host.ts');
+  const { loadModelNode, loadStoredModel } = await import('../relay/host/node-host.ts');
   const { DEFAULT_RISK_CONFIG } = await import('../workers/risk/limits.ts');
   const dir = mkdtempSync(join(tmpdir(), 'tg-bench-scaling-'));
   const cfg = loadConfig({ TG_PORT: '0', TG_DATA_DIR: dir, TG_POLL_INTERVAL_MS: '1000' });
@@ -131,11 +131,7 @@ async function childRelay(n: number): Promise<ChildResult> {
     host,
     log,
     staticDir: null,
-    loadModel: async (id) => {
-      const m = await store.models.get(id);
-      if (!m) throw new Error(`no model ${id}`);
-      return loadModelNode(m);
-    },
+    loadModel: loadStoredModel(store.models),
   });
   const timer = stepTimer();
   const total = n * WEEK_M5;

@@ -16,7 +16,7 @@ import { openRelayTokens, type RelayTokens } from '../ctrader/relay-tokens.ts';
 import { openSqliteStore, type SqliteEngineStore } from '../store/sqlite-store.ts';
 import { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
-import { loadModelNode, publicFiles } from '../host/node-host.ts';
+import { loadModelNode, loadStoredModel, publicFiles } from '../host/node-host.ts';
 import { wallClock } from '../../workers/trading/wall-clock.ts';
 import { UserError } from './load-bars.ts';
 
@@ -116,11 +116,7 @@ export async function serveCommand(argv: string[], log: Log): Promise<number> {
     metrics,
     log: logger,
     staticDir,
-    loadModel: async (id) => {
-      const m = await store.models.get(id);
-      if (!m) throw new Error(`no model ${id} is stored`);
-      return loadModelNode(m);
-    },
+    loadModel: loadStoredModel(store.models),
     database: () => databaseHealth(store),
     ctraderTokens,
   }).catch(async (e: NodeJS.ErrnoException) => {

@@ -19,3 +19,12 @@ export function publicFiles(dir = PUBLIC_DIR): PublicFiles {
 export async function loadModelNode(m: StoredModel): Promise<LoadedModel> {
   return { id: m.id, manifest: m.manifest, session: await createOrtSession(m.bytes, { label: m.id, numThreads: 1 }) };
 }
+
+/** A stored model by id, loaded in Node: what the relay's API loads a model with. */
+export function loadStoredModel(models: { get(id: string): Promise<StoredModel | undefined> }): (id: string) => Promise<LoadedModel> {
+  return async (id) => {
+    const m = await models.get(id);
+    if (!m) throw new Error(`no model ${id} is stored`);
+    return loadModelNode(m);
+  };
+}

@@ -13,7 +13,7 @@ import type { CommandResult, HostStatus, HostUpdate, WorkspaceCommand } from '..
 import type { EngineEvent } from '../../workers/trading/events.ts';
 import { WorkspaceHost } from '../../workers/host/workspace-host.ts';
 import { demoSeed } from '../../workers/host/demo-workspace.ts';
-import { loadModelNode, publicFiles } from '../../relay/host/node-host.ts';
+import { loadModelNode, loadStoredModel, publicFiles } from '../../relay/host/node-host.ts';
 import { wallClock } from '../../workers/trading/wall-clock.ts';
 
 export const RELAY_TOKEN = 'relay-token-for-tests-0123456789abcdef';
@@ -102,11 +102,7 @@ export async function startDemoRelay(replaySpeed: number, over: Partial<StartRel
     host,
     log,
     staticDir: null,
-    loadModel: async (id) => {
-      const m = await store.models.get(id);
-      if (!m) throw new Error(`no model ${id}`);
-      return loadModelNode(m);
-    },
+    loadModel: loadStoredModel(store.models),
     ...over,
   });
   await host.start();
