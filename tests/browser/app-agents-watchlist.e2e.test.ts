@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startAppHarness, type AppHarness } from './app-harness.ts';
+import { startAppHarness, storedAgentConfig, type AppHarness } from './app-harness.ts';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
 
@@ -42,25 +42,8 @@ async function watchlistForm(name: string) {
   return form;
 }
 
-/** The stored symbols of an agent (IndexedDB 'agents'), read without the app's code. */
-function storedSymbols(id: string): Promise<unknown> {
-  return page.evaluate(
-    (agentId) =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('tradeguard');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const req = open.result.transaction('agents', 'readonly').objectStore('agents').get(agentId);
-          req.onsuccess = () => {
-            open.result.close();
-            resolve((req.result as { config: { symbols: string[] } } | undefined)?.config.symbols ?? null);
-          };
-          req.onerror = () => reject(req.error);
-        };
-      }),
-    id,
-  );
-}
+/** The stored symbols of an agent, read without the app's code. */
+const storedSymbols = async (id: string) => (await storedAgentConfig(page, id))?.symbols ?? null;
 
 describe('an agent on the screener watchlist', () => {
   it("offers the watchlist beside the stored symbols; an empty watchlist is refused in the host's words at the symbols", async () => {

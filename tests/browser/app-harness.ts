@@ -254,3 +254,23 @@ export async function clockPasses(page: Page, t: number, timeoutMs = 60_000): Pr
     await page.waitForTimeout(250);
   }
 }
+
+/** One stored agent's config (IndexedDB 'agents' of the workspace 'tradeguard'), read without the app's code; null when none. */
+export function storedAgentConfig(page: Page, agentId: string): Promise<{ symbols: string[]; risk?: unknown } | null> {
+  return page.evaluate(
+    (id) =>
+      new Promise<{ symbols: string[]; risk?: unknown } | null>((resolve, reject) => {
+        const open = indexedDB.open('tradeguard');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('agents', 'readonly').objectStore('agents').get(id);
+          req.onsuccess = () => {
+            open.result.close();
+            resolve((req.result as { config: { symbols: string[]; risk?: unknown } } | undefined)?.config ?? null);
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+    agentId,
+  );
+}

@@ -12,7 +12,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readStoredRecord, startAppHarness, type AppHarness } from './app-harness.ts';
+import { readStoredRecord, startAppHarness, storedAgentConfig, type AppHarness } from './app-harness.ts';
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 300_000 });
 
@@ -41,25 +41,8 @@ const confirmDialog = async (question: RegExp) => {
   await dialog.locator('[data-confirm]').click();
 };
 
-/** The stored config of an agent (IndexedDB 'agents'), read without the app's code. */
-function storedAgentRisk(id: string): Promise<unknown> {
-  return page.evaluate(
-    (agentId) =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('tradeguard');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const req = open.result.transaction('agents', 'readonly').objectStore('agents').get(agentId);
-          req.onsuccess = () => {
-            open.result.close();
-            resolve((req.result as { config: { risk?: unknown } } | undefined)?.config.risk ?? null);
-          };
-          req.onerror = () => reject(req.error);
-        };
-      }),
-    id,
-  );
-}
+/** The stored risk overrides of an agent, read without the app's code. */
+const storedAgentRisk = async (id: string) => (await storedAgentConfig(page, id))?.risk ?? null;
 
 describe('the Risk view on the demo', () => {
   it('shows the account and agent states, no locks, exposure by currency and group, and the open positions by equity at risk', async () => {
