@@ -1,57 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IbkrClient, type IbkrClientOptions } from '../../workers/brokers/ibkr/client.ts';
 import { barFromIb } from '../../workers/brokers/ibkr/feed-bars.ts';
-import { IbkrInstruments } from '../../workers/brokers/ibkr/instruments.ts';
-import { IbkrLiveFeed, type IbkrLiveFeedOptions } from '../../workers/brokers/ibkr/live-feed.ts';
 import { dailyDecisionTime } from '../../workers/engine/schedule.ts';
-import type { Timeframe } from '../../workers/market/timeframe.ts';
-import { TcpTransport } from '../../relay/ibkr/tcp-transport.ts';
-import { ManualTime } from '../ctrader/helpers.ts';
 import { barsFor, type FakeBar } from './fake-market.ts';
-import { FakeTws, type FakeTwsOptions } from './fake-tws.ts';
 import { until } from './helpers.ts';
+import { feedOnFake as openFeedOnFake, type Got } from './feed-on-fake.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-let fake: FakeTws | null = null;
-let stop: (() => void) | null = null;
+let opened: { close(): Promise<void> } | null = null;
 afterEach(async () => {
-  stop?.();
-  await fake?.close();
+  await opened?.close();
+  opened = null;
 });
-
-type Got = { symbol: string; tf: Timeframe; at: number } & FakeBar;
-
-/** A fake TWS whose market is at the simulated time, a client, the contract book resolved on each ready, and a running feed. */
-async function feedOnFake(t0: number, subscriptions: { symbol: string; timeframe: Timeframe }[], o: Partial<IbkrLiveFeedOptions> = {}, f: FakeTwsOptions = {}, c: Partial<IbkrClientOptions> = {}) {
-  const time = new ManualTime(t0);
-  const tws = new FakeTws({ now: () => time.now(), historyUntil: () => time.now(), ...f });
-  fake = tws;
-  const port = await tws.listen();
-  const logs: string[] = [];
-  const log = (l: string, m: string) => void logs.push(`${l}: ${m}`);
-  const client = new IbkrClient({ transport: () => new TcpTransport({ host: '127.0.0.1', port }), clock: time, scheduler: time, clientId: 7, log, ...c });
-  const instruments = new IbkrInstruments();
-  // As the market wiring does: contracts first, then (the broker, then) the feed.
-  client.onReady(({ session }) => instruments.resolve(session, subscriptions.map((s) => s.symbol)));
-  const alerts: string[] = [];
-  const feed = new IbkrLiveFeed({ client, instruments, subscriptions, clock: time, scheduler: time, marketDataType: 1, onAlert: (a) => void alerts.push(a), log, ...o });
-  const statuses: string[] = [];
-  feed.onStatus((s) => void statuses.push(s));
-  const got: Got[] = [];
-  const steps: number[] = [];
-  await client.start();
-  void feed.run((symbol, tf, bar) => void got.push({ symbol, tf, at: time.now(), ...bar }), (close) => void steps.push(close));
-  stop = () => {
-    feed.stop();
-    client.stop();
-  };
-  /** A current-time round trip: everything the fake sent before it has been read. */
-  const barrier = () => client.session!.currentTime();
-  const stream = (symbol: string) => [...tws.streams].filter(([, s]) => s === symbol).at(-1)?.[0];
-  return { time, fake: tws, client, feed, got, steps, alerts, logs, statuses, stream, barrier };
-}
+/** The shared fixture (feed-on-fake.ts), closed after each test. */
+const feedOnFake = async (...a: Parameters<typeof openFeedOnFake>) => (opened = await openFeedOnFake(...a));
 
 const five = barsFor('EUR', '5 mins')!;
 const bar = (b: FakeBar) => ({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume });

@@ -1,53 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { IbkrClient } from '../../workers/brokers/ibkr/client.ts';
-import { IbkrInstruments } from '../../workers/brokers/ibkr/instruments.ts';
-import { IbkrLiveFeed, type IbkrLiveFeedOptions } from '../../workers/brokers/ibkr/live-feed.ts';
+import type { IbkrLiveFeedOptions } from '../../workers/brokers/ibkr/live-feed.ts';
 import { completeBar } from '../../workers/brokers/ibkr/realtime-bars.ts';
 import type { Timeframe } from '../../workers/market/timeframe.ts';
-import { TcpTransport } from '../../relay/ibkr/tcp-transport.ts';
-import { ManualTime } from '../ctrader/helpers.ts';
 import { barsFor, type FakeBar } from './fake-market.ts';
-import { FakeTws, type FakeTwsOptions } from './fake-tws.ts';
+import type { FakeTwsOptions } from './fake-tws.ts';
 import { until } from './helpers.ts';
+import { feedOnFake as openFeedOnFake, type Got } from './feed-on-fake.ts';
 
 const MIN = 60_000;
 const S5 = 5_000;
-let fake: FakeTws | null = null;
-let stop: (() => void) | null = null;
+let opened: { close(): Promise<void> } | null = null;
 afterEach(async () => {
-  stop?.();
-  await fake?.close();
+  await opened?.close();
+  opened = null;
 });
-
-type Got = { symbol: string; tf: Timeframe; at: number } & FakeBar;
-
-/** A fake TWS at the simulated time, a client resolving the contracts on each ready, and a running feed (as live-feed.test.ts). */
-async function feedOnFake(t0: number, subscriptions: { symbol: string; timeframe: Timeframe }[], o: Partial<IbkrLiveFeedOptions> = {}, f: FakeTwsOptions = {}) {
-  const time = new ManualTime(t0);
-  const tws = new FakeTws({ now: () => time.now(), historyUntil: () => time.now(), ...f });
-  fake = tws;
-  const port = await tws.listen();
-  const logs: string[] = [];
-  const log = (l: string, m: string) => void logs.push(`${l}: ${m}`);
-  const client = new IbkrClient({ transport: () => new TcpTransport({ host: '127.0.0.1', port }), clock: time, scheduler: time, clientId: 7, log });
-  const instruments = new IbkrInstruments();
-  client.onReady(({ session }) => instruments.resolve(session, subscriptions.map((s) => s.symbol)));
-  const alerts: string[] = [];
-  const feed = new IbkrLiveFeed({ client, instruments, subscriptions, clock: time, scheduler: time, marketDataType: 1, onAlert: (a) => void alerts.push(a), log, ...o });
-  const got: Got[] = [];
-  const steps: number[] = [];
-  await client.start();
-  void feed.run((symbol, tf, bar) => void got.push({ symbol, tf, at: time.now(), ...bar }), (close) => void steps.push(close));
-  stop = () => {
-    feed.stop();
-    client.stop();
-  };
-  const barrier = () => client.session!.currentTime();
-  const stream = (symbol: string) => [...tws.streams].filter(([, s]) => s === symbol).at(-1)?.[0];
-  /** The real-time bar requests the fake received, in order: connection, request id, fields. */
-  const realTimeAsks = () => tws.received.filter((r) => r.fields[0] === '50').map((r) => ({ conn: r.conn, reqId: Number(r.fields[2]), fields: r.fields }));
-  return { time, fake: tws, feed, got, steps, alerts, logs, barrier, stream, realTimeAsks };
-}
+/** The shared fixture (feed-on-fake.ts), closed after each test. */
+const feedOnFake = async (...a: Parameters<typeof openFeedOnFake>) => (opened = await openFeedOnFake(...a));
 
 const five = barsFor('EUR', '5 mins')!;
 const plain = (g: Got) => ({ time: g.time, open: g.open, high: g.high, low: g.low, close: g.close, volume: g.volume });
@@ -196,10 +164,8 @@ describe('IBKR real-time 5-second bars beside keepUpToDate (fake TWS on loopback
       await h.barrier();
       expect(h.realTimeAsks(), JSON.stringify({ o, f, subs })).toEqual([]);
       expect(h.feed.realTime.stats.asked).toBe(0);
-      stop!();
-      await fake!.close();
-      stop = null;
-      fake = null;
+      await h.close();
+      opened = null;
     }
   });
 });
