@@ -62,6 +62,11 @@ export class FakeHost implements RelayHost {
     }
     return out;
   }
+  /** Tells the watchers the engine's clock is at `clockTime`, live or replaying (what schedules on the engine clock read). */
+  at(clockTime: number, mode: 'live' | 'replay' = 'live'): void {
+    const u = { status: { ...fakeStatus(0), mode, clockTime }, events: [] } as HostUpdate;
+    for (const fn of this.fns) fn(u);
+  }
 }
 
 export function fakeStatus(lastSeq: number): HostStatus {

@@ -1,33 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, FakeHost, fakeStatus, login, startFakeRelay, until, type TestRelay } from './helpers.ts';
+import { api, FakeHost, login, startFakeRelay, until, type TestRelay } from './helpers.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
-import type { HostUpdate } from '../../workers/host/api.ts';
-import type { EngineStore } from '../../workers/store/store.ts';
 import { SimulatedClock } from '../../workers/trading/clock.ts';
 import { bundled } from '../helpers/bundled.ts';
 import { DEMO_AGENT } from '../../workers/engine/demo.ts';
-
-/** A host whose status the test moves: live or replay, at a clock time it chooses. */
-class ClockHost extends FakeHost {
-  private readonly subs = new Set<(u: HostUpdate) => void>();
-  constructor(store: EngineStore) {
-    super(store);
-  }
-  override subscribe(fn: (u: HostUpdate) => void) {
-    this.subs.add(fn);
-    return () => this.subs.delete(fn);
-  }
-  at(clockTime: number, mode: 'live' | 'replay' = 'live') {
-    const status = { ...fakeStatus(0), mode, clockTime };
-    for (const fn of this.subs) fn({ status, events: [] } as HostUpdate);
-  }
-}
 
 const roc20 = (c: Float64Array) => (c[c.length - 1] / c[c.length - 21] - 1) * 100;
 
 describe('the screener API on a relay over the bundled EURUSD H1, GOOG D1 and BTCUSD MN1', () => {
   const store = createMemoryStore();
-  const host = new ClockHost(store);
+  const host = new FakeHost(store);
   const clock = new SimulatedClock(Date.UTC(2026, 11, 4, 12, 0));
   let relay: TestRelay;
   let h: ReturnType<typeof api>;

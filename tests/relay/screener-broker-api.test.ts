@@ -3,14 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bar } from '../../workers/market/bar.ts';
-import type { HostUpdate } from '../../workers/host/api.ts';
 import { barOpenTime } from '../../workers/market/timeframe.ts';
 import { createMemoryStore } from '../../workers/store/memory-store.ts';
-import type { EngineStore } from '../../workers/store/store.ts';
 import { seededRandom } from '../../workers/util/seeded-random.ts';
 import { listenTls, selfSignedCert, type Listening } from '../ctrader/fake/listen.ts';
 import { ACCOUNT, CLIENT, TOKEN, fakeServer } from '../ctrader/helpers.ts';
-import { api, FakeHost, fakeStatus, login, startFakeRelay, testConfig, until, type TestRelay } from './helpers.ts';
+import { api, FakeHost, login, startFakeRelay, testConfig, until, type TestRelay } from './helpers.ts';
 
 const DAY = 86_400_000;
 /** The relay's clock, fixed for the test: the day's bar is forming, the ones before are closed. */
@@ -34,27 +32,13 @@ const roc20 = (b: Bar[]) => {
 };
 const BY_HAND = Object.keys(HISTORY).sort((a, b) => roc20(HISTORY[b]) - roc20(HISTORY[a]));
 
-class ClockHost extends FakeHost {
-  private readonly subs = new Set<(u: HostUpdate) => void>();
-  constructor(store: EngineStore) {
-    super(store);
-  }
-  override subscribe(fn: (u: HostUpdate) => void) {
-    this.subs.add(fn);
-    return () => this.subs.delete(fn);
-  }
-  at(clockTime: number) {
-    for (const fn of this.subs) fn({ status: { ...fakeStatus(0), mode: 'live', clockTime }, events: [] } as HostUpdate);
-  }
-}
-
 // The relay's screener over the cTrader account connected under Settings, the fake cTrader over TLS on loopback.
 describe('the screener API over the live broker (cTrader)', () => {
   let tls: Listening;
   let relay: TestRelay;
   let h: ReturnType<typeof api>;
   const store = createMemoryStore();
-  const host = new ClockHost(store);
+  const host = new FakeHost(store);
   beforeAll(async () => {
     const fake = fakeServer(() => NOW);
     for (const [s, bars] of Object.entries(HISTORY)) fake.seed(s, 'D1', bars);
