@@ -180,7 +180,9 @@ describe('Lab evolution in the browser', () => {
   });
 
   it('lists a run cut by a reload as interrupted, and its Resume ends with the cells of an uninterrupted run of the same seed', async () => {
-    const o = { seed: 13, population: 60, generations: 3, keep: 3 };
+    // Big enough that the reload lands while children are still being bred: at 60 a run could store all 180
+    // before the reload reached the page, and its resume had nothing left to breed.
+    const o = { seed: 13, population: 300, generations: 3, keep: 3 };
     const runId = await startRun(o, await progress.run());
     await page.waitForFunction(() => Number(document.querySelector('[data-evolve-progress]')?.getAttribute('data-evaluated')) > 0);
     await page.reload();
