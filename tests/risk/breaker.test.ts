@@ -179,6 +179,35 @@ describe('drawdown breaker', () => {
     expect(after.every((d) => d.reason === `skipped: trading halted (${trip.payload.reason})`)).toBe(true);
   });
 
+  it('trips again at the next bar when a trader resumes it by hand while the fall stands, though the book is flat and equity has not moved', async () => {
+    // The breakers are judged only when what they read moves: a resume by hand is such a move, equity standing still or not.
+    const clock = new SimulatedClock(eurusd.time[0]);
+    const s = createPaperSession({ clock, ...DEMO_ACCOUNT, instrument, risk: riskOf({ maxDrawdownPct: 8 }) });
+    s.engine.addAgent({ ...DEMO_AGENT, symbols: ['EURUSD'], timeframe: 'H1' });
+    let resumedAt = NaN;
+    const equity: number[] = [];
+    await new ReplayFeed([eurusd], { speed: Infinity, clock }).run((sym, tf, bar) => {
+      s.engine.onBar(sym, tf, bar);
+      const halted = s.engine.risk.stateOf('account').state === 'halted';
+      const flat = s.broker.positions().length === 0 && s.broker.pendingOrders().length === 0;
+      if (!Number.isNaN(resumedAt) && equity.length < 2) equity.push(s.broker.account().equity);
+      if (Number.isNaN(resumedAt) && halted && flat) {
+        expect(s.engine.risk.setState('account', 'active', 'manual-resume', 'resumed by hand', 'user')).toBe(true);
+        resumedAt = clock.now();
+        equity.push(s.broker.account().equity);
+      }
+    });
+    const states = statesOf(s.journal.events);
+    const i = states.findIndex((e) => e.payload.code === 'manual-resume');
+    expect(i).toBeGreaterThan(0);
+    const [trip, resume, again] = states.slice(i - 1);
+    expect(resume.time).toBe(resumedAt);
+    expect(again.payload).toMatchObject({ scope: 'account', state: 'halted', previous: 'active', code: 'max-drawdown', reason: trip.payload.reason });
+    expect(again.time).toBe(resumedAt + 3_600_000);
+    expect(equity[1]).toBe(equity[0]);
+    expect(states.length).toBe(i + 2);
+  });
+
   it('set to reducing, lets positions close but opens none', async () => {
     const r = await run({ maxDrawdownPct: 8, drawdownAction: 'reducing' });
     const [trip] = statesOf(r.events);

@@ -67,6 +67,19 @@ interface ArmedRules {
   /** The actions of each watching rule, in `watchers` order: looked up once, used every bar. */
   watcherActs: RiskActions[];
   tradeWatchers: RiskRule[];
+  /** Every watcher reads only the account's marks (RiskRule.readsAccountOnly): a bar that moved none of them is not judged. */
+  accountOnly: boolean;
+}
+
+/** What the watchers last judged when they read only the account's marks: while all of it stands their answer cannot change. */
+interface Judged {
+  rules: ArmedRules | null;
+  config: RiskConfig | null;
+  equity: number;
+  peak: number;
+  drawdown: number;
+  dayStart: number;
+  states: number;
 }
 
 interface AgentIndex {
@@ -101,15 +114,16 @@ export class RiskEngine {
   /** Read only when a new day starts with no mark yet: one function, not one per bar. */
   private readonly equityNow = (): number => this.deps.account().equity;
   private index: AgentIndex = { source: null, ids: [], byId: new Map(), ownDailyLoss: false };
-  /** The account as read once at this bar (afterBar), else null: read fresh. */
-  private barAccount: AccountState | null = null;
-  private inBar = false;
+  /** The account as read once while rules judge one thing (a bar, an entry, a closed trade), else null: read fresh. */
+  private judgedAccount: AccountState | null = null;
+  private judging = false;
+  private judged: Judged = { rules: null, config: null, equity: NaN, peak: NaN, drawdown: NaN, dayStart: NaN, states: -1 };
   private readonly refusalCounts: Record<string, number> = {};
   private readonly rules: readonly RiskRule[];
   readonly view: RiskView;
   private readonly act: (rule: string) => RiskActions;
   /** The rules armed under the limits and agents of now (RiskRule.armed), in pipeline order; found again when either changes. */
-  private armedSet: ArmedRules = { limits: null, agents: null, checks: [], watchers: [], watcherActs: [], tradeWatchers: [] };
+  private armedSet: ArmedRules = { limits: null, agents: null, checks: [], watchers: [], watcherActs: [], tradeWatchers: [], accountOnly: false };
 
   constructor(
     private readonly deps: RiskEngineDeps,
@@ -144,6 +158,7 @@ export class RiskEngine {
       watchers,
       watcherActs: watchers.map((r) => this.act(r.name)),
       tradeWatchers: this.rules.filter((r) => r.afterTrade && on(r)),
+      accountOnly: watchers.every((r) => r.readsAccountOnly?.(this.view) === true),
     });
   }
 
@@ -176,23 +191,52 @@ export class RiskEngine {
     this.rollDay(now);
     this.states.resumeDue(now);
     // At most one account read for the whole bar, and none when no breaker asks: every breaker judges the same state.
-    const { watchers, watcherActs } = this.armed();
+    const armed = this.armed();
+    const { watchers, watcherActs } = armed;
     // Every limit off (a plain backtest): only the mark, read fresh as it would be inside the bar.
     if (watchers.length === 0) return this.mark();
-    this.inBar = true;
+    const outer = this.judging;
+    this.judging = true;
     try {
-      for (let i = 0; i < watchers.length; i++) {
-        try {
-          watchers[i].afterStep!(this.view, watcherActs[i]);
-        } catch (err) {
-          this.ruleFailed(watchers[i], null, err);
+      if (!armed.accountOnly || this.accountMoved(armed)) {
+        for (let i = 0; i < watchers.length; i++) {
+          try {
+            watchers[i].afterStep!(this.view, watcherActs[i]);
+          } catch (err) {
+            this.ruleFailed(watchers[i], null, err);
+          }
         }
       }
       this.mark();
     } finally {
-      this.inBar = false;
-      this.barAccount = null;
+      this.endJudging(outer);
     }
+  }
+
+  /**
+   * Whether what the watchers read (they read only the account's marks) moved since they last judged it,
+   * noting what they judge now. The states are taken before they judge: a change they make is judged again.
+   */
+  private accountMoved(armed: ArmedRules): boolean {
+    const a = this.accountNow();
+    const j = this.judged;
+    const states = this.states.changes;
+    const dayStart = this.day.startEquity;
+    if (j.rules === armed && j.config === this.config && j.equity === a.equity && j.peak === a.peakEquity && j.drawdown === a.drawdown && j.dayStart === dayStart && j.states === states) return false;
+    j.rules = armed;
+    j.config = this.config;
+    j.equity = a.equity;
+    j.peak = a.peakEquity;
+    j.drawdown = a.drawdown;
+    j.dayStart = dayStart;
+    j.states = states;
+    return true;
+  }
+
+  private endJudging(outer: boolean): void {
+    if (outer) return;
+    this.judging = false;
+    this.judgedAccount = null;
   }
 
   /** One of the account's trades closed. */
@@ -202,12 +246,21 @@ export class RiskEngine {
     // A trade closed by the first bar of a new day (a stop inside it) is that day's: roll before booking it.
     this.rollDay(this.deps.now());
     this.day.booked(t.agentId, t.netPnlCents);
-    for (const r of this.armed().tradeWatchers) {
-      try {
-        r.afterTrade!(t, this.view, this.act(r.name));
-      } catch (err) {
-        this.ruleFailed(r, t.agentId, err);
+    const watchers = this.armed().tradeWatchers;
+    if (watchers.length === 0) return;
+    // The protections judge one closed trade on one account read.
+    const outer = this.judging;
+    this.judging = true;
+    try {
+      for (const r of watchers) {
+        try {
+          r.afterTrade!(t, this.view, this.act(r.name));
+        } catch (err) {
+          this.ruleFailed(r, t.agentId, err);
+        }
       }
+    } finally {
+      this.endJudging(outer);
     }
   }
 
@@ -251,12 +304,15 @@ export class RiskEngine {
    * halts the agent with the rule's name and message.
    */
   vet(entry: ProposedEntry): Vetting {
-    // Every rule of this entry reads the same book: taken once, when a rule first asks (the broker's lists are copies made on each call).
+    // Every rule of this entry reads the same book and account: taken once, when a rule first asks (the broker's lists are copies made on each call).
     this.vetBook = { positions: null, inFlight: null };
+    const outer = this.judging;
+    this.judging = true;
     try {
       return this.runChecks(entry);
     } finally {
       this.vetBook = null;
+      this.endJudging(outer);
     }
   }
 
@@ -386,10 +442,10 @@ export class RiskEngine {
     return this.index;
   }
 
-  /** The account: read once per bar while a bar is judged, fresh otherwise (a live fill between bars). */
+  /** The account: read once while rules judge one bar, entry or closed trade, fresh otherwise (a live fill between bars). */
   private accountNow(): AccountState {
-    if (!this.inBar) return this.deps.account();
-    return (this.barAccount ??= this.deps.account());
+    if (!this.judging) return this.deps.account();
+    return (this.judgedAccount ??= this.deps.account());
   }
 
   private mark(): void {

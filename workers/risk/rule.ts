@@ -120,4 +120,12 @@ export interface RiskRule {
    * bars and entries nothing. Absent: always asked.
    */
   armed?(limits: RiskLimits): boolean;
+  /**
+   * True when afterStep reads nothing but the account's equity and peak, the day's starting
+   * equity, the trading states, the limits and the agents (the clock only to say when a trip
+   * resumes). The engine then judges it only at a bar where one of those changed: the same
+   * inputs give the same answer, and equity stands still on every bar the book is flat.
+   * Asked when the armed rules are found (a change of limits or agents). Absent: judged at every bar.
+   */
+  readsAccountOnly?(view: RiskView): boolean;
 }

@@ -36,6 +36,11 @@ export class TradingStates {
     private readonly record: (e: EngineEventInput) => void,
   ) {}
 
+  /** Bumped at every change of any scope: a reader that judged the states may skip judging them again while it stands. */
+  get changes(): number {
+    return this.version;
+  }
+
   of(scope: string): ScopeState {
     return this.states.get(scope) ?? ACTIVE;
   }

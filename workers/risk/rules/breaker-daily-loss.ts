@@ -12,6 +12,8 @@ import { agentsWithOwn, alreadyAt, moneyText, resumeAtFor } from './breaker-comm
 export const dailyLossRule: RiskRule = {
   name: 'breaker-daily-loss',
   armed: (l) => l.maxDailyLossPct !== null,
+  // An agent judged on its own day reads its open P&L, which moves with every close of its symbols.
+  readsAccountOnly: (view) => agentsWithOwn(view, 'maxDailyLossPct').length === 0,
   afterStep(view, act) {
     const account = view.config.limits;
     if (account.maxDailyLossPct !== null && !alreadyAt(view, 'account', account.dailyLossAction)) {

@@ -10,6 +10,8 @@ import { agentsWithOwn, alreadyAt, moneyText } from './breaker-common.ts';
 export const drawdownRule: RiskRule = {
   name: 'breaker-drawdown',
   armed: (l) => l.maxDrawdownPct !== null,
+  // An agent's own limit is judged on the account's drawdown too.
+  readsAccountOnly: () => true,
   afterStep(view, act) {
     const account = view.config.limits;
     const own = agentsWithOwn(view, 'maxDrawdownPct');
