@@ -26,7 +26,9 @@ if (process.argv[2] === '--one') {
 // `npm run bench -- ibkr --update`: run the matching files only and replace their sections of BENCHMARKS.md (the others stay as measured before).
 const update = process.argv.includes('--update');
 const filter = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '';
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
+const benches = readdirSync(here).filter((f) => f.endsWith('.bench.ts'));
+// A whole file name runs that file alone ('backtest.bench.ts' without e2e-backtest.bench.ts); else every name containing it.
+const files = (benches.includes(filter) ? [filter] : benches.filter((f) => f.includes(filter))).sort();
 
 // A measurement that could not be taken arrives as null (NaN through JSON): shown as n/a, never a crash of the table.
 const ratio = (r: BenchRow) => {
