@@ -154,7 +154,7 @@ export const analysis = [
   "A trader's Chrome does not put a canvas on SwiftShader unless started with --use-angle=swiftshader (kept for testing Chromium's raster): with a",
   'GPU it rasterises there; without a usable one it composites in software and draws canvas on the CPU (SwiftShader was its WebGL fallback, removed',
   "from M139 on). So the target rows run with --disable-gpu, as the harness already runs a distribution's Chromium: the first draw in a fresh",
-  'browser is the worst run, ~35 ms (decimate ~11, uPlot ~14, Skia raster on the renderer thread ~9).',
+  'browser is the worst run: 35-61 ms in five runs at load 3-7 on 2 cores (decimate 11-16, uPlot 13-17, Skia raster on the renderer thread 9-11).',
   "The SwiftShader rows are measured in a second browser in the same run so that cost stays visible; their worst is whoever draws first.",
   'Not measured here: a real GPU (first-use shader compiles there are driver work, cached on disk by Chrome across sessions).',
 ].join('\n');
