@@ -75,14 +75,15 @@ export function buildFeatureMatrix(spec: FeatureSpec, series: BarColumns, contex
   computeSeries(L, X, at, n);
   for (const ind of L.indicators) runIndicator(ind, series, column, n);
 
-  const kernels = spec.features.map((f) => f.build((name) => at[L.index(name)]));
+  const kernels = spec.passes.map((p) => p.build((name) => at[L.index(name)]));
+  const firsts = Int32Array.from(spec.passes, (p) => p.first);
   // Kernels write straight into the rows (stride F): a block's rows (BLOCK × F doubles, ~240 KB)
-  // stay in L2 while every kernel fills its column of them, which costs less than writing a
+  // stay in L2 while every kernel fills its columns of them, which costs less than writing a
   // feature-major block and gathering it into rows afterwards (one more pass over 480 MB).
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const m = Math.min(BLOCK, n - i0);
     const x = X.subarray(i0); // slot s of bar i0 + i at x[at[s] + i]
-    for (let j = 0; j < F; j++) kernels[j](x, m, values, i0 * F + j, F);
+    for (let p = 0; p < kernels.length; p++) kernels[p](x, m, values, i0 * F + firsts[p], F);
   }
   return { specId: spec.id, version: spec.version, names: spec.features.map((f) => f.name), rows: n, cols: F, warmup: spec.warmup, values };
 }

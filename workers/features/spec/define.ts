@@ -1,5 +1,5 @@
 import { BAR_FIELDS, CONTEXT_FIELDS } from './spec.ts';
-import type { FeatureDecl, FeatureSpec, FormulaBuilder, IndicatorDecl, InputLayout, Kernel, SeriesDecl, Slot } from './spec.ts';
+import type { FeatureDecl, FeaturePass, FeatureSpec, FormulaBuilder, IndicatorDecl, InputLayout, Kernel, SeriesDecl, Slot } from './spec.ts';
 import { indicatorDef } from './indicator-source.ts';
 
 /** A spec as written in a spec file; `defineSpec` resolves slots and warm-ups. */
@@ -97,11 +97,29 @@ export function defineSpec(decl: SpecDecl): FeatureSpec {
     version: decl.version,
     description: decl.description,
     features,
+    passes: passesOf(decl.features, index),
     warmup: features.reduce((w, f) => Math.max(w, f.warmup), 0),
     layout,
     series: decl.series,
     indicators: decl.indicators,
   };
+}
+
+/**
+ * A run whose members sit together and in order is one pass; a member found anywhere else (a
+ * spec that reordered or left out some) is computed alone by its own build, the same values.
+ */
+function passesOf(features: readonly FeatureDecl[], index: (name: string) => number): FeaturePass[] {
+  const passes: FeaturePass[] = [];
+  for (let j = 0; j < features.length; ) {
+    const r = features[j].run;
+    const whole = r !== undefined && r.k === 0 && features.slice(j, j + r.of.size).every((f, k) => f.run?.of === r.of && f.run.k === k) && j + r.of.size <= features.length;
+    const count = whole ? r.of.size : 1;
+    if (whole) r.of.build(index); // a run its shape cannot build is refused here, not on the first build
+    passes.push({ first: j, count, build: whole ? r.of.build : features[j].build });
+    j += count;
+  }
+  return passes;
 }
 
 /** Kernels of `builds` for blocks of `stride` bars laid out slot-major (stride 1: the streaming input vector). */

@@ -1,5 +1,5 @@
-import type { FeatureDecl } from './spec.ts';
-import { feature, passthrough } from './formulas.ts';
+import type { FeatureDecl, FormulaBuilder } from './spec.ts';
+import { checkParts, feature, member, passthrough, run } from './formulas.ts';
 
 /**
  * risk-obs-v1, time and trade context: when the bar is, and what the account
@@ -37,46 +37,62 @@ function table(key: string, size: number, f: (k: number) => number): Float64Arra
   return t;
 }
 
-/** Fractional UTC hour of the bar's open (M30 bars fall between whole hours), as an angle. */
-const hourFeature = (name: string, formula: string, trig: 'sin' | 'cos') =>
-  feature(name, 'time', '-1..1', formula, (s) => {
+/** One time-of-week feature: the fractional UTC hour of the bar's open (M30 bars fall between whole hours) or its UTC weekday (Monday = 0), as an angle, through sin or cos. */
+interface TimePart {
+  of: 'hour' | 'dow';
+  trig: 'sin' | 'cos';
+}
+
+/**
+ * Up to four time-of-week features. Hour entry m: the value at minute m of the day, i.e. for
+ * t % DAY_MS = m · MINUTE_MS exactly; weekday entry d: the value for (floor(t / DAY_MS) + 3) % 7 = d
+ * (0..6 when t > 0; 1970-01-01 was a Thursday, hence +3).
+ */
+const timeOfWeek =
+  (parts: readonly TimePart[]): FormulaBuilder =>
+  (s) => {
+    checkParts('timeOfWeek', parts, 4);
+    const g = parts.length;
     const T = s('time');
-    const f = trig === 'sin' ? Math.sin : Math.cos;
-    // Entry m: the value at minute m of the day, i.e. for t % DAY_MS = m · MINUTE_MS exactly.
-    const byMinute = table('hour_' + trig, DAY_MS / MINUTE_MS, (m) => f(hourAngle(m * MINUTE_MS)));
+    const fs = parts.map((p) => (p.trig === 'sin' ? Math.sin : Math.cos));
+    const tabs = parts.map((p, k) =>
+      p.of === 'hour' ? table('hour_' + p.trig, DAY_MS / MINUTE_MS, (m) => fs[k](hourAngle(m * MINUTE_MS))) : table('dow_' + p.trig, 7, (d) => fs[k]((TWO_PI * d) / 7)),
+    );
+    const [H0, H1 = false, H2 = false, H3 = false] = parts.map((p) => p.of === 'hour');
+    const [Y0, Y1 = Y0, Y2 = Y0, Y3 = Y0] = tabs;
+    const [F0, F1 = F0, F2 = F0, F3 = F0] = fs;
+    // The value of member k at time t: from its table when the index is exact, else the formula itself.
+    const at = (hour: boolean, tab: Float64Array, f: (a: number) => number, t: number, okH: boolean, m: number, okD: boolean, d: number) =>
+      hour ? (okH ? tab[m] : f(hourAngle(t))) : okD ? tab[d] : f(dowAngle(t));
     return (x, n, out, o, os) => {
       for (let i = 0; i < n; i++) {
         const t = x[T + i];
-        const r = t - Math.floor(t / DAY_MS) * DAY_MS; // t % DAY_MS when 0 < t < EXACT_MS and 0 <= r < DAY_MS
+        const day = Math.floor(t / DAY_MS);
+        const r = t - day * DAY_MS; // t % DAY_MS when 0 < t < EXACT_MS and 0 <= r < DAY_MS
         const m = r / MINUTE_MS; // a whole minute m exactly when m · MINUTE_MS gives r back
-        out[o + i * os] = t > 0 && t < EXACT_MS && r >= 0 && r < DAY_MS && m === Math.floor(m) && m * MINUTE_MS === r ? byMinute[m] : f(hourAngle(t));
-      }
-    };
-  });
-
-/** UTC weekday of the bar's open, Monday = 0 (1970-01-01 was a Thursday, hence +3), as an angle. */
-const dowFeature = (name: string, formula: string, trig: 'sin' | 'cos') =>
-  feature(name, 'time', '-1..1', formula, (s) => {
-    const T = s('time');
-    const f = trig === 'sin' ? Math.sin : Math.cos;
-    // Entry d: the value for weekday d, i.e. for (floor(t / DAY_MS) + 3) % 7 = d (0..6 when t > 0).
-    const byDay = table('dow_' + trig, 7, (d) => f((TWO_PI * d) / 7));
-    return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) {
-        const t = x[T + i];
+        const okD = t > 0 && t < EXACT_MS;
+        const okH = okD && r >= 0 && r < DAY_MS && m === Math.floor(m) && m * MINUTE_MS === r;
         // Below EXACT_MS the day number fits an int32, so `%` here is an integer remainder.
-        out[o + i * os] = t > 0 && t < EXACT_MS ? byDay[((Math.floor(t / DAY_MS) + 3) | 0) % 7] : f(dowAngle(t));
+        const d = okD ? ((day + 3) | 0) % 7 : 0;
+        const b = o + i * os;
+        out[b] = at(H0, Y0, F0, t, okH, m, okD, d);
+        if (g > 1) out[b + 1] = at(H1, Y1, F1, t, okH, m, okD, d);
+        if (g > 2) out[b + 2] = at(H2, Y2, F2, t, okH, m, okD, d);
+        if (g > 3) out[b + 3] = at(H3, Y3, F3, t, okH, m, okD, d);
       }
     };
-  });
+  };
 
-const time: FeatureDecl[] = [
-  // Sine and cosine together: 23:00 and 00:00 end up close, as they are.
-  hourFeature('hour_sin', 'sin(2π · h / 24), h = UTC hour of the bar open (fractional)', 'sin'),
-  hourFeature('hour_cos', 'cos(2π · h / 24)', 'cos'),
-  dowFeature('dow_sin', 'sin(2π · d / 7), d = UTC weekday of the bar open, Monday = 0', 'sin'),
-  dowFeature('dow_cos', 'cos(2π · d / 7)', 'cos'),
-];
+// Sine and cosine together: 23:00 and 00:00 end up close, as they are.
+const time: FeatureDecl[] = run<TimePart>(
+  [
+    member('hour_sin', 'time', '-1..1', 'sin(2π · h / 24), h = UTC hour of the bar open (fractional)', { of: 'hour', trig: 'sin' }),
+    member('hour_cos', 'time', '-1..1', 'cos(2π · h / 24)', { of: 'hour', trig: 'cos' }),
+    member('dow_sin', 'time', '-1..1', 'sin(2π · d / 7), d = UTC weekday of the bar open, Monday = 0', { of: 'dow', trig: 'sin' }),
+    member('dow_cos', 'time', '-1..1', 'cos(2π · d / 7)', { of: 'dow', trig: 'cos' }),
+  ],
+  timeOfWeek,
+);
 
 const context: FeatureDecl[] = [
   feature('ctx_direction', 'context', '-1, 0, +1', 'proposed direction: -1 sell, 0 none, +1 buy', passthrough('direction')),

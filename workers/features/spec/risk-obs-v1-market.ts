@@ -1,5 +1,5 @@
-import type { FeatureDecl } from './spec.ts';
-import { centred, diffInAtr, feature, passthrough, ratio, scaled } from './formulas.ts';
+import type { FeatureDecl, FormulaBuilder } from './spec.ts';
+import { centredParts, checkParts, diffInAtr, feature, inAtr, member, passthrough, ratio, run } from './formulas.ts';
 
 /**
  * risk-obs-v1, market part: what the chart says on this bar. Everything price-like
@@ -9,24 +9,41 @@ import { centred, diffInAtr, feature, passthrough, ratio, scaled } from './formu
 
 const RETURN_LAGS = [1, 2, 3, 5, 10, 20] as const;
 
-const returns: FeatureDecl[] = RETURN_LAGS.map((k) =>
-  feature('logret_' + k, 'returns', '≈ -2..2 (ATR units per √bar)', `ln(C / C[-${k}]) / (√${k} · ATR14 / C)`, (s) => {
+/**
+ * ln(C / C[-k]) / (√k · ATR14 / C) for up to 6 lags. A k-bar move grows like √k under a random
+ * walk: dividing by it keeps all lags on one scale. Lag 1 reads the series ret1, the very same
+ * ln(C / C[-1]) already computed, not a second Math.log.
+ */
+const logReturns =
+  (lags: readonly number[]): FormulaBuilder =>
+  (s) => {
+    checkParts('logReturns', lags, 6);
+    const g = lags.length;
     const C = s('close');
     const T = s('atr14');
-    // A k-bar move grows like √k under a random walk: dividing by it keeps all lags on one scale.
-    const root = Math.sqrt(k);
-    if (k === 1) {
-      // ln(C / C[-1]) is the series ret1, the very same expression already computed: not a second Math.log.
-      const R = s('ret1');
-      return (x, n, out, o, os) => {
-        for (let i = 0; i < n; i++) out[o + i * os] = (x[R + i] * x[C + i]) / (root * x[T + i]);
-      };
-    }
-    const L = s('close@' + k);
+    const [L0, L1 = 0, L2 = 0, L3 = 0, L4 = 0, L5 = 0] = lags.map((k) => s(k === 1 ? 'ret1' : 'close@' + k));
+    const [K0, K1 = 0, K2 = 0, K3 = 0, K4 = 0, K5 = 0] = lags;
+    const [R0, R1 = 1, R2 = 1, R3 = 1, R4 = 1, R5 = 1] = lags.map(Math.sqrt);
+    // Lag k of bar i: ret1 itself for k = 1, else the logarithm of the ratio.
+    const ln = (x: Float64Array, c: number, k: number, l: number) => (k === 1 ? x[l] : Math.log(c / x[l]));
     return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) out[o + i * os] = (Math.log(x[C + i] / x[L + i]) * x[C + i]) / (root * x[T + i]);
+      for (let i = 0; i < n; i++) {
+        const c = x[C + i];
+        const t = x[T + i];
+        const b = o + i * os;
+        out[b] = (ln(x, c, K0, L0 + i) * c) / (R0 * t);
+        if (g > 1) out[b + 1] = (ln(x, c, K1, L1 + i) * c) / (R1 * t);
+        if (g > 2) out[b + 2] = (ln(x, c, K2, L2 + i) * c) / (R2 * t);
+        if (g > 3) out[b + 3] = (ln(x, c, K3, L3 + i) * c) / (R3 * t);
+        if (g > 4) out[b + 4] = (ln(x, c, K4, L4 + i) * c) / (R4 * t);
+        if (g > 5) out[b + 5] = (ln(x, c, K5, L5 + i) * c) / (R5 * t);
+      }
     };
-  }),
+  };
+
+const returns: FeatureDecl[] = run(
+  RETURN_LAGS.map((k) => member('logret_' + k, 'returns', '≈ -2..2 (ATR units per √bar)', `ln(C / C[-${k}]) / (√${k} · ATR14 / C)`, k)),
+  logReturns,
 );
 
 const volatility: FeatureDecl[] = [
@@ -49,18 +66,28 @@ const volatility: FeatureDecl[] = [
     }),
   ),
   feature('rvol_ratio_10_50', 'volatility', '≈ 0.3..2', 'σ10 / σ50 of 1-bar log returns', ratio('sd_ret10', 'sd_ret50')),
-  feature('range_atr', 'volatility', '≈ 0.3..3', '(H − L) / ATR14', diffInAtr('high', 'low', 'atr14')),
-  feature('gap_atr', 'volatility', '≈ ±0.1 (FX), larger on stocks', '(O − C[-1]) / ATR14', diffInAtr('open', 'close@1', 'atr14')),
+  ...run(
+    [
+      member('range_atr', 'volatility', '≈ 0.3..3', '(H − L) / ATR14', { a: 'high', b: 'low' }),
+      member('gap_atr', 'volatility', '≈ ±0.1 (FX), larger on stocks', '(O − C[-1]) / ATR14', { a: 'open', b: 'close@1' }),
+    ],
+    inAtr('atr14'),
+  ),
 ];
 
 const momentum: FeatureDecl[] = [
-  feature('rsi_14', 'momentum', '-1..1', '(RSI14 − 50) / 50', centred('rsi14', 50, 50)),
-  feature('rsi_7', 'momentum', '-1..1', '(RSI7 − 50) / 50', centred('rsi7', 50, 50)),
-  feature('stoch_k_14', 'momentum', '-1..1', '(slow %K(14, 3) − 50) / 50', centred('stoch_k', 50, 50)),
-  feature('stoch_d_14', 'momentum', '-1..1', '(slow %D(14, 3, 3) − 50) / 50', centred('stoch_d', 50, 50)),
-  feature('willr_14', 'momentum', '-1..1', '(%R14 + 50) / 50', centred('willr14', -50, 50)),
-  feature('cci_20', 'momentum', '≈ -1.5..1.5', 'CCI20 / 200', scaled('cci20', 200)),
-  feature('mfi_14', 'momentum', '-1..1', '(MFI14 − 50) / 50', centred('mfi14', 50, 50)),
+  ...run(
+    [
+      member('rsi_14', 'momentum', '-1..1', '(RSI14 − 50) / 50', { v: 'rsi14', mid: 50, half: 50 }),
+      member('rsi_7', 'momentum', '-1..1', '(RSI7 − 50) / 50', { v: 'rsi7', mid: 50, half: 50 }),
+      member('stoch_k_14', 'momentum', '-1..1', '(slow %K(14, 3) − 50) / 50', { v: 'stoch_k', mid: 50, half: 50 }),
+      member('stoch_d_14', 'momentum', '-1..1', '(slow %D(14, 3, 3) − 50) / 50', { v: 'stoch_d', mid: 50, half: 50 }),
+      member('willr_14', 'momentum', '-1..1', '(%R14 + 50) / 50', { v: 'willr14', mid: -50, half: 50 }),
+      member('cci_20', 'momentum', '≈ -1.5..1.5', 'CCI20 / 200', { v: 'cci20', mid: 0, half: 200 }),
+      member('mfi_14', 'momentum', '-1..1', '(MFI14 − 50) / 50', { v: 'mfi14', mid: 50, half: 50 }),
+    ],
+    centredParts,
+  ),
   feature('roc_12_atr', 'momentum', '≈ -3..3', 'ROC12 / (100 · √12 · ATR14 / C)', (s) => {
     const R = s('roc12');
     const C = s('close');
@@ -73,21 +100,31 @@ const momentum: FeatureDecl[] = [
   feature('macd_atr', 'momentum', '≈ -2..2', 'MACD(12,26,9) / ATR14', ratio('macd', 'atr14')),
   feature('macd_signal_atr', 'momentum', '≈ -2..2', 'MACD signal / ATR14', ratio('macd_signal', 'atr14')),
   feature('macd_hist_atr', 'momentum', '≈ -0.5..0.5', 'MACD histogram / ATR14', ratio('macd_hist', 'atr14')),
-  feature('adx_14', 'momentum', '0..1', 'ADX14 / 100', scaled('adx14', 100)),
-  feature('plus_di_14', 'momentum', '0..1', '+DI14 / 100', scaled('plus_di14', 100)),
-  feature('minus_di_14', 'momentum', '0..1', '−DI14 / 100', scaled('minus_di14', 100)),
+  ...run(
+    [
+      member('adx_14', 'momentum', '0..1', 'ADX14 / 100', { v: 'adx14', mid: 0, half: 100 }),
+      member('plus_di_14', 'momentum', '0..1', '+DI14 / 100', { v: 'plus_di14', mid: 0, half: 100 }),
+      member('minus_di_14', 'momentum', '0..1', '−DI14 / 100', { v: 'minus_di14', mid: 0, half: 100 }),
+    ],
+    centredParts,
+  ),
 ];
 
 const trend: FeatureDecl[] = [
-  feature('dist_ema_20_atr', 'trend', '≈ -3..3', '(C − EMA20) / ATR14', diffInAtr('close', 'ema20', 'atr14')),
-  feature('dist_sma_50_atr', 'trend', '≈ -5..7', '(C − SMA50) / ATR14', diffInAtr('close', 'sma50', 'atr14')),
-  feature('dist_sma_200_atr', 'trend', '≈ -10..14', '(C − SMA200) / ATR14', diffInAtr('close', 'sma200', 'atr14')),
-  feature('ema20_sma50_atr', 'trend', '≈ -3..4', '(EMA20 − SMA50) / ATR14', diffInAtr('ema20', 'sma50', 'atr14')),
-  feature('slope_ema_20_atr', 'trend', '≈ -3..3', '(EMA20 − EMA20[-5]) / ATR14', diffInAtr('ema20', 'ema20@5', 'atr14')),
-  feature('slope_sma_50_atr', 'trend', '≈ -3..3', '(SMA50 − SMA50[-10]) / ATR14', diffInAtr('sma50', 'sma50@10', 'atr14')),
-  feature('slope_sma_200_atr', 'trend', '≈ -3..3', '(SMA200 − SMA200[-20]) / ATR14', diffInAtr('sma200', 'sma200@20', 'atr14')),
-  feature('dist_high_50_atr', 'trend', '0..≈15', '(highest(H, 50) − C) / ATR14', diffInAtr('highest50', 'close', 'atr14')),
-  feature('dist_low_50_atr', 'trend', '0..≈15', '(C − lowest(L, 50)) / ATR14', diffInAtr('close', 'lowest50', 'atr14')),
+  ...run(
+    [
+      member('dist_ema_20_atr', 'trend', '≈ -3..3', '(C − EMA20) / ATR14', { a: 'close', b: 'ema20' }),
+      member('dist_sma_50_atr', 'trend', '≈ -5..7', '(C − SMA50) / ATR14', { a: 'close', b: 'sma50' }),
+      member('dist_sma_200_atr', 'trend', '≈ -10..14', '(C − SMA200) / ATR14', { a: 'close', b: 'sma200' }),
+      member('ema20_sma50_atr', 'trend', '≈ -3..4', '(EMA20 − SMA50) / ATR14', { a: 'ema20', b: 'sma50' }),
+      member('slope_ema_20_atr', 'trend', '≈ -3..3', '(EMA20 − EMA20[-5]) / ATR14', { a: 'ema20', b: 'ema20@5' }),
+      member('slope_sma_50_atr', 'trend', '≈ -3..3', '(SMA50 − SMA50[-10]) / ATR14', { a: 'sma50', b: 'sma50@10' }),
+      member('slope_sma_200_atr', 'trend', '≈ -3..3', '(SMA200 − SMA200[-20]) / ATR14', { a: 'sma200', b: 'sma200@20' }),
+      member('dist_high_50_atr', 'trend', '0..≈15', '(highest(H, 50) − C) / ATR14', { a: 'highest50', b: 'close' }),
+      member('dist_low_50_atr', 'trend', '0..≈15', '(C − lowest(L, 50)) / ATR14', { a: 'close', b: 'lowest50' }),
+    ],
+    inAtr('atr14'),
+  ),
   feature('channel_pos_50', 'trend', '-1..1', '2 · (C − lowest50) / (highest50 − lowest50) − 1; 0 when the channel is flat', (s) => {
     const C = s('close');
     const H = s('highest50');
@@ -115,48 +152,64 @@ const bollinger: FeatureDecl[] = [
   }),
 ];
 
+type CandlePart = 'body' | 'upper' | 'lower' | 'close';
+
 /**
- * Candle proportions over the bar's range. A zero-range bar (H = L) has no body
- * or wicks and closes mid-range; the test is `r === 0` rather than `r > 0` so
- * a NaN price still yields NaN (nonFinite must see it).
+ * Candle proportions over the bar's range, up to four. A zero-range bar (H = L) has no body or
+ * wicks and closes mid-range; the test is `r === 0` rather than `r > 0` so a NaN price still
+ * yields NaN (nonFinite must see it).
  */
-const candle: FeatureDecl[] = [
-  feature('body_range', 'candle', '-1..1', '(C − O) / (H − L); 0 when H = L', (s) => {
-    const [O, H, L, C] = [s('open'), s('high'), s('low'), s('close')];
-    return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) {
-        const r = x[H + i] - x[L + i];
-        out[o + i * os] = r === 0 ? 0 : (x[C + i] - x[O + i]) / r;
-      }
-    };
-  }),
-  feature('upper_wick_range', 'candle', '0..1', '(H − max(O, C)) / (H − L); 0 when H = L', (s) => {
-    const [O, H, L, C] = [s('open'), s('high'), s('low'), s('close')];
-    return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) {
-        const r = x[H + i] - x[L + i];
-        out[o + i * os] = r === 0 ? 0 : (x[H + i] - Math.max(x[O + i], x[C + i])) / r;
-      }
-    };
-  }),
-  feature('lower_wick_range', 'candle', '0..1', '(min(O, C) − L) / (H − L); 0 when H = L', (s) => {
-    const [O, H, L, C] = [s('open'), s('high'), s('low'), s('close')];
-    return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) {
-        const r = x[H + i] - x[L + i];
-        out[o + i * os] = r === 0 ? 0 : (Math.min(x[O + i], x[C + i]) - x[L + i]) / r;
-      }
-    };
-  }),
-  feature('close_location', 'candle', '0..1', '(C − L) / (H − L); 0.5 when H = L', (s) => {
+const candleParts =
+  (parts: readonly CandlePart[]): FormulaBuilder =>
+  (s) => {
+    checkParts('candle', parts, 4);
+    const g = parts.length;
+    // The open only for the parts that read it: close_location's warm-up and uses are H, L and C.
+    const O = parts.some((p) => p !== 'close') ? s('open') : 0;
     const [H, L, C] = [s('high'), s('low'), s('close')];
+    const [P0, P1 = P0, P2 = P0, P3 = P0] = parts;
+    const part = (p: CandlePart, o: number, h: number, l: number, c: number, r: number) =>
+      p === 'body'
+        ? r === 0
+          ? 0
+          : (c - o) / r
+        : p === 'upper'
+          ? r === 0
+            ? 0
+            : (h - Math.max(o, c)) / r
+          : p === 'lower'
+            ? r === 0
+              ? 0
+              : (Math.min(o, c) - l) / r
+            : r === 0
+              ? 0.5
+              : (c - l) / r;
     return (x, n, out, o, os) => {
       for (let i = 0; i < n; i++) {
-        const r = x[H + i] - x[L + i];
-        out[o + i * os] = r === 0 ? 0.5 : (x[C + i] - x[L + i]) / r;
+        const op = x[O + i];
+        const h = x[H + i];
+        const l = x[L + i];
+        const c = x[C + i];
+        const r = h - l;
+        const b = o + i * os;
+        out[b] = part(P0, op, h, l, c, r);
+        if (g > 1) out[b + 1] = part(P1, op, h, l, c, r);
+        if (g > 2) out[b + 2] = part(P2, op, h, l, c, r);
+        if (g > 3) out[b + 3] = part(P3, op, h, l, c, r);
       }
     };
-  }),
+  };
+
+const candle: FeatureDecl[] = [
+  ...run<CandlePart>(
+    [
+      member('body_range', 'candle', '-1..1', '(C − O) / (H − L); 0 when H = L', 'body'),
+      member('upper_wick_range', 'candle', '0..1', '(H − max(O, C)) / (H − L); 0 when H = L', 'upper'),
+      member('lower_wick_range', 'candle', '0..1', '(min(O, C) − L) / (H − L); 0 when H = L', 'lower'),
+      member('close_location', 'candle', '0..1', '(C − L) / (H − L); 0.5 when H = L', 'close'),
+    ],
+    candleParts,
+  ),
   feature('body_atr', 'candle', '≈ -2..2', '(C − O) / ATR14', diffInAtr('close', 'open', 'atr14')),
 ];
 

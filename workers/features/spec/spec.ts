@@ -106,6 +106,28 @@ export interface FeatureDecl {
   formula: string;
   /** Expected range / unit, for the docs and a later model scaler. */
   scale: string;
+  /** This feature alone (what it reads, hence its warm-up; ContextRows reruns it). */
+  build: FormulaBuilder;
+  /** Member `k` of a run (formulas.ts `run`): computed with the run's other members in one kernel. */
+  run?: { of: FeatureRun; k: number };
+}
+
+/**
+ * Features that one kernel computes together, member k of bar b going to
+ * out[o + k + b · os]: the inputs they share are read once a bar, and a row is
+ * written in one pass instead of one pass per feature (a kernel pass costs more
+ * than the arithmetic of a ratio). Its kernel and each member's own `build`
+ * come from one function body (see formulas.ts), so they give the same bits.
+ */
+export interface FeatureRun {
+  readonly size: number;
+  readonly build: FormulaBuilder;
+}
+
+/** One kernel call of the builders: features first .. first + count − 1 (a run, or one feature). */
+export interface FeaturePass {
+  first: number;
+  count: number;
   build: FormulaBuilder;
 }
 
@@ -177,6 +199,8 @@ export interface FeatureSpec {
   version: number;
   description: string;
   features: readonly FeatureDef[];
+  /** The kernels both builders run to fill a row, in feature order. */
+  passes: readonly FeaturePass[];
   /** Largest feature warm-up: rows before it are not fit for training or decisions. */
   warmup: number;
   layout: InputLayout;

@@ -17,6 +17,8 @@ export class StreamingFeatureBuilder {
   private readonly out: Float64Array;
   /** The batch builder's kernels, built for a block of one bar: the input vector itself. */
   private readonly kernels: Kernel[];
+  /** The first feature each kernel writes. */
+  private readonly firsts: Int32Array;
   private readonly seriesKernels: Kernel[];
   private readonly seriesSlots: Int32Array;
   private readonly streams: StreamingIndicator[];
@@ -41,7 +43,8 @@ export class StreamingFeatureBuilder {
     this.x = new Float64Array(L.slots.length);
     this.out = new Float64Array(spec.features.length);
     // A custom spec has no kernels: its program computes the vector (see update).
-    this.kernels = spec.program ? [] : buildKernels(L, spec.features.map((f) => f.build), 1);
+    this.kernels = spec.program ? [] : buildKernels(L, spec.passes.map((p) => p.build), 1);
+    this.firsts = Int32Array.from(spec.program ? [] : spec.passes, (p) => p.first);
     this.seriesKernels = buildKernels(L, L.series.map((s) => s.build), 1);
     this.seriesSlots = Int32Array.from(L.series.map((s) => s.slot));
     this.streams = L.indicators.map((ind) => indicatorDef(ind.key).stream(ind.params));
@@ -188,8 +191,9 @@ export class StreamingFeatureBuilder {
     this.readLags(L.lateLags, i);
 
     const ks = this.kernels;
+    const firsts = this.firsts;
     const out = this.out;
-    for (let j = 0; j < ks.length; j++) ks[j](x, 1, out, j, 1);
+    for (let p = 0; p < ks.length; p++) ks[p](x, 1, out, firsts[p], 1);
   }
 
   private record(bases: Int32Array, i: number): void {
