@@ -12,8 +12,8 @@ const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** The bundled real EURUSD hourly file (what commands use when no --data is given). */
 export const DEFAULT_DATA = join(projectRoot, 'public', BUNDLED_DATA.EURUSD);
 
-/** A refusal the CLI prints as is (no stack trace): the user's input was wrong, not the program. */
-export class UserError extends Error {}
+export { UserError } from './user-error.ts';
+import { UserError } from './user-error.ts';
 
 /** An option's value the engine refuses is a usage error (exit 2), like any other bad option, named by its flag. */
 export function optionValue<T>(flag: string, parse: () => T): T {

@@ -1,12 +1,4 @@
-import { backtestCommand } from './commands-backtest.ts';
-import { featuresCommand, importCommand, indicatorsCommand } from './commands-data.ts';
-import { replayCommand } from './commands-replay.ts';
-import { modelsCommand } from './commands-models.ts';
-import { backtestsCommand } from './commands-backtests.ts';
-import { datasetCommand } from './commands-dataset.ts';
-import { ibkrCommand } from './commands-ibkr.ts';
-import { cellsCommand } from './commands-cells.ts';
-import { UserError } from './load-bars.ts';
+import { UserError } from './user-error.ts';
 import { ownEntry } from '../../workers/util/own.ts';
 import { printable } from './format.ts';
 
@@ -52,19 +44,20 @@ const HELP = `tradeguard: TradeGuard's command line
 --data defaults to the bundled real EURUSD hourly bars. Times are UTC.`;
 
 type Command = (argv: string[], log: (s: string) => void) => number | Promise<number>;
+// Each command's modules load when it runs: a backtest without models never pays for onnxruntime, the
+// brokers' protocols or SQLite, and --help loads none of them.
 const COMMANDS: Record<string, Command> = {
-  import: importCommand,
-  indicators: indicatorsCommand,
-  features: featuresCommand,
-  backtest: backtestCommand,
-  backtests: backtestsCommand,
-  dataset: datasetCommand,
-  replay: replayCommand,
-  // Loaded on use: the relay pulls in SQLite and the server, which other commands do not need.
+  import: async (argv, log) => (await import('./commands-data.ts')).importCommand(argv, log),
+  indicators: async (argv, log) => (await import('./commands-data.ts')).indicatorsCommand(argv, log),
+  features: async (argv, log) => (await import('./commands-data.ts')).featuresCommand(argv, log),
+  backtest: async (argv, log) => (await import('./commands-backtest.ts')).backtestCommand(argv, log),
+  backtests: async (argv, log) => (await import('./commands-backtests.ts')).backtestsCommand(argv, log),
+  dataset: async (argv, log) => (await import('./commands-dataset.ts')).datasetCommand(argv, log),
+  replay: async (argv, log) => (await import('./commands-replay.ts')).replayCommand(argv, log),
   serve: async (argv, log) => (await import('./commands-serve.ts')).serveCommand(argv, log),
-  models: modelsCommand,
-  ibkr: (argv, log) => ibkrCommand(argv, log),
-  cells: cellsCommand,
+  models: async (argv, log) => (await import('./commands-models.ts')).modelsCommand(argv, log),
+  ibkr: async (argv, log) => (await import('./commands-ibkr.ts')).ibkrCommand(argv, log),
+  cells: async (argv, log) => (await import('./commands-cells.ts')).cellsCommand(argv, log),
 };
 
 /**
