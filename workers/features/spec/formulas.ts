@@ -110,23 +110,47 @@ export const centredParts =
 /** (v − mid) / half, one feature. */
 export const centred = (v: string, mid: number, half: number): FormulaBuilder => centredParts([{ v, mid, half }]);
 
-/** a / b. */
-export const ratio =
-  (a: string, b: string): FormulaBuilder =>
+/** a / b for up to 3 pairs. */
+export const ratios =
+  (parts: readonly { a: string; b: string }[]): FormulaBuilder =>
   (s) => {
-    const A = s(a);
-    const B = s(b);
+    checkParts('ratios', parts, 3);
+    const g = parts.length;
+    const A: number[] = [];
+    const B: number[] = [];
+    for (const p of parts) A.push(s(p.a)), B.push(s(p.b));
+    const [A0, A1 = 0, A2 = 0] = A;
+    const [B0, B1 = 0, B2 = 0] = B;
     return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) out[o + i * os] = x[A + i] / x[B + i];
+      for (let i = 0; i < n; i++) {
+        const b = o + i * os;
+        out[b] = x[A0 + i] / x[B0 + i];
+        if (g > 1) out[b + 1] = x[A1 + i] / x[B1 + i];
+        if (g > 2) out[b + 2] = x[A2 + i] / x[B2 + i];
+      }
     };
   };
 
-/** A slot passed through unchanged (context, or an indicator output already unit-scale). */
-export const passthrough =
-  (slot: string): FormulaBuilder =>
+/** a / b, one feature. */
+export const ratio = (a: string, b: string): FormulaBuilder => ratios([{ a, b }]);
+
+/** Up to 4 slots passed through unchanged (context, or an indicator output already unit-scale). */
+export const passthroughs =
+  (slots: readonly string[]): FormulaBuilder =>
   (s) => {
-    const V = s(slot);
+    checkParts('passthroughs', slots, 4);
+    const g = slots.length;
+    const [V0, V1 = 0, V2 = 0, V3 = 0] = slots.map((v) => s(v));
     return (x, n, out, o, os) => {
-      for (let i = 0; i < n; i++) out[o + i * os] = x[V + i];
+      for (let i = 0; i < n; i++) {
+        const b = o + i * os;
+        out[b] = x[V0 + i];
+        if (g > 1) out[b + 1] = x[V1 + i];
+        if (g > 2) out[b + 2] = x[V2 + i];
+        if (g > 3) out[b + 3] = x[V3 + i];
+      }
     };
   };
+
+/** A slot passed through unchanged, one feature. */
+export const passthrough = (slot: string): FormulaBuilder => passthroughs([slot]);

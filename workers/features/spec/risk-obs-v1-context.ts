@@ -1,5 +1,5 @@
 import type { FeatureDecl, FormulaBuilder } from './spec.ts';
-import { checkParts, feature, member, passthrough, run } from './formulas.ts';
+import { checkParts, feature, member, passthroughs, run } from './formulas.ts';
 
 /**
  * risk-obs-v1, time and trade context: when the bar is, and what the account
@@ -95,10 +95,15 @@ const time: FeatureDecl[] = run<TimePart>(
 );
 
 const context: FeatureDecl[] = [
-  feature('ctx_direction', 'context', '-1, 0, +1', 'proposed direction: -1 sell, 0 none, +1 buy', passthrough('direction')),
-  feature('ctx_open_positions', 'context', 'count (0..10 typical)', 'open positions across the account', passthrough('openPositions')),
-  feature('ctx_drawdown', 'context', '0..1', 'account drawdown from peak equity, fraction', passthrough('drawdown')),
-  feature('ctx_position_side', 'context', '-1, 0, +1', 'position in this symbol: -1 short, 0 flat, +1 long', passthrough('positionSide')),
+  ...run(
+    [
+      member('ctx_direction', 'context', '-1, 0, +1', 'proposed direction: -1 sell, 0 none, +1 buy', 'direction'),
+      member('ctx_open_positions', 'context', 'count (0..10 typical)', 'open positions across the account', 'openPositions'),
+      member('ctx_drawdown', 'context', '0..1', 'account drawdown from peak equity, fraction', 'drawdown'),
+      member('ctx_position_side', 'context', '-1, 0, +1', 'position in this symbol: -1 short, 0 flat, +1 long', 'positionSide'),
+    ],
+    passthroughs,
+  ),
   feature('ctx_adds_to_position', 'context', '-1, 0, +1', 'direction · positionSide: +1 adds to the position, -1 trades against it', (s) => {
     const D = s('direction');
     const P = s('positionSide');
@@ -127,8 +132,13 @@ const context: FeatureDecl[] = [
       }
     };
   }),
-  feature('ctx_leverage', 'context', '0..≈5', 'gross open notional / equity', passthrough('leverage')),
-  feature('ctx_loss_streak', 'context', 'count (0..5 typical)', 'consecutive losing trades just closed', passthrough('lossStreak')),
+  ...run(
+    [
+      member('ctx_leverage', 'context', '0..≈5', 'gross open notional / equity', 'leverage'),
+      member('ctx_loss_streak', 'context', 'count (0..5 typical)', 'consecutive losing trades just closed', 'lossStreak'),
+    ],
+    passthroughs,
+  ),
 ];
 
 export const TIME_AND_CONTEXT_FEATURES: readonly FeatureDecl[] = [...time, ...context];

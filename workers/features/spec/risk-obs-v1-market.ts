@@ -1,5 +1,5 @@
 import type { FeatureDecl, FormulaBuilder } from './spec.ts';
-import { centredParts, checkParts, diffInAtr, feature, inAtr, member, passthrough, ratio, run } from './formulas.ts';
+import { centredParts, checkParts, diffInAtr, feature, inAtr, member, passthrough, ratio, ratios, run } from './formulas.ts';
 
 /**
  * risk-obs-v1, market part: what the chart says on this bar. Everything price-like
@@ -97,9 +97,14 @@ const momentum: FeatureDecl[] = [
       for (let i = 0; i < n; i++) out[o + i * os] = (x[R + i] * x[C + i]) / (100 * root * x[T + i]);
     };
   }),
-  feature('macd_atr', 'momentum', '≈ -2..2', 'MACD(12,26,9) / ATR14', ratio('macd', 'atr14')),
-  feature('macd_signal_atr', 'momentum', '≈ -2..2', 'MACD signal / ATR14', ratio('macd_signal', 'atr14')),
-  feature('macd_hist_atr', 'momentum', '≈ -0.5..0.5', 'MACD histogram / ATR14', ratio('macd_hist', 'atr14')),
+  ...run(
+    [
+      member('macd_atr', 'momentum', '≈ -2..2', 'MACD(12,26,9) / ATR14', { a: 'macd', b: 'atr14' }),
+      member('macd_signal_atr', 'momentum', '≈ -2..2', 'MACD signal / ATR14', { a: 'macd_signal', b: 'atr14' }),
+      member('macd_hist_atr', 'momentum', '≈ -0.5..0.5', 'MACD histogram / ATR14', { a: 'macd_hist', b: 'atr14' }),
+    ],
+    ratios,
+  ),
   ...run(
     [
       member('adx_14', 'momentum', '0..1', 'ADX14 / 100', { v: 'adx14', mid: 0, half: 100 }),
