@@ -10,7 +10,7 @@ import { RULE_DEFAULTS, NO_LIMITS, type RiskLimits } from '../../workers/risk/li
 import type { ClosedTrade, ProposedEntry, RiskView } from '../../workers/risk/rule.ts';
 import { RULES } from '../../workers/risk/rules/index.ts';
 import { currentStreak, streakSizingRule } from '../../workers/risk/rules/sizing-streak.ts';
-import { kellyRule } from '../../workers/risk/rules/sizing-kelly.ts';
+import { kellyRule, kellyStats } from '../../workers/risk/rules/sizing-kelly.ts';
 import { SimulatedClock, type Timers } from '../../workers/trading/clock.ts';
 import type { DecisionPayload, EngineEvent, RiskNote } from '../../workers/trading/events.ts';
 import { bundled } from '../helpers/bundled.ts';
@@ -118,6 +118,23 @@ describe('Kelly sizing on its own', () => {
     expect(won).toMatchObject({ kind: 'resize', numbers: { winRate: 0.8, lossRate: 0, kelly: 0.8 } });
     expect(won.kind === 'resize' && won.volumeUnits).toBeCloseTo(40_000 * 0.8, 6);
     expect(kellyRule.check!(entry({ riskPct: null, stopDistance: null }), view(kellyOn(), edge))).toMatchObject({ kind: 'refuse', code: 'kelly-no-stop' });
+  });
+
+  it('reads a growing history as one pass over it would, and a history that changed otherwise from its start', () => {
+    // The record is kept as the history grows (a long backtest asks at every entry): the same numbers as counting afresh.
+    const trade = (netPnlCents: number, i: number): ClosedTrade => ({ agentId: 'a', symbol: 'EURUSD', side: 1, volumeUnits: 10_000, entryPrice: 1.1, exitPrice: 1.1, reason: 'signal', netPnlCents, time: i });
+    const pnls = [300, -200, 0, 300, -200.5, 300, -200, 300, 300.25, -200, -1, 7];
+    const history: ClosedTrade[] = [];
+    for (let i = 0; i < pnls.length; i++) {
+      history.push(trade(pnls[i], i));
+      expect(kellyStats(history)).toEqual(kellyStats(history.slice()));
+    }
+    expect(kellyStats(history)).toMatchObject({ trades: 12, winRate: 6 / 12, lossRate: 5 / 12 });
+    history[history.length - 1] = trade(-7, 11);
+    expect(kellyStats(history)).toEqual(kellyStats(history.slice()));
+    expect(kellyStats(history)).toMatchObject({ winRate: 5 / 12, lossRate: 6 / 12 });
+    history.splice(3, 9);
+    expect(kellyStats(history)).toEqual(kellyStats([trade(300, 0), trade(-200, 1), trade(0, 2)]));
   });
 
   it('sits after the locks and counts and before the exposure and correlation limits, streak first', () => {

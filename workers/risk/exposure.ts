@@ -68,6 +68,8 @@ export function groupOf(symbol: string, groups: Readonly<Record<string, string>>
 export interface Leg {
   /** The position's id; '' for a proposed entry. */
   id: string;
+  /** An open position, an entry allowed whose order is in flight, or the entry being judged. */
+  kind: 'position' | 'in-flight' | 'entry';
   agentId: string;
   symbol: string;
   side: Side;
@@ -109,7 +111,8 @@ export function entryRisk(e: Pick<ProposedEntry, 'volumeUnits' | 'price' | 'stop
   return e.stopDistance === null ? e.volumeUnits * e.price : e.stopDistance * e.volumeUnits;
 }
 
-export type BookView = Pick<RiskView, 'positions' | 'entriesInFlight' | 'lastClose' | 'account' | 'config'>;
+/** What the legs are read from; a view that keeps the book's legs while it judges one entry (RiskView.legs) hands them out instead of building them again. */
+export type BookView = Pick<RiskView, 'positions' | 'entriesInFlight' | 'lastClose' | 'account' | 'config'> & Partial<Pick<RiskView, 'legs'>>;
 
 /**
  * The open book as legs; with `entry`, the book as it would be after the entry:
@@ -117,17 +120,25 @@ export type BookView = Pick<RiskView, 'positions' | 'entriesInFlight' | 'lastClo
  * agent holds one position per symbol, so an opposite one there is being
  * reversed: its exit goes out before the new leg).
  */
-export function legsOf(view: BookView, entry?: ProposedEntry): Leg[] {
+export function legsOf(view: BookView, entry?: ProposedEntry): readonly Leg[] {
+  const book = view.legs ? view.legs() : bookLegs(view);
+  if (!entry) return book;
+  const out: Leg[] = [];
+  for (const l of book) if (l.kind !== 'position' || l.agentId !== entry.agentId || l.symbol !== entry.symbol) out.push(l);
+  out.push({ id: '', kind: 'entry', agentId: entry.agentId, symbol: entry.symbol, side: entry.side, volumeUnits: entry.volumeUnits, mark: entry.price, entryPrice: entry.price, entryNotional: entry.price * entry.volumeUnits, risk: entryRisk(entry), hasStop: entry.stopDistance !== null });
+  return out;
+}
+
+/** The open positions, then the entries in flight, as legs. */
+export function bookLegs(view: BookView): Leg[] {
   const out: Leg[] = [];
   for (const p of view.positions()) {
-    if (entry && p.agentId === entry.agentId && p.symbol === entry.symbol) continue;
     const last = view.lastClose(p.symbol);
     const mark = Number.isFinite(last) ? last : p.entryPrice;
-    out.push({ id: p.id, agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, mark, entryPrice: p.entryPrice, entryNotional: p.entryPrice * p.volumeUnits, risk: positionRisk(p, mark), hasStop: p.stopLoss !== null });
+    out.push({ id: p.id, kind: 'position', agentId: p.agentId, symbol: p.symbol, side: p.side, volumeUnits: p.volumeUnits, mark, entryPrice: p.entryPrice, entryNotional: p.entryPrice * p.volumeUnits, risk: positionRisk(p, mark), hasStop: p.stopLoss !== null });
   }
   // Entries allowed but not filled yet are risk already taken: they count as if filled at their decision close.
-  for (const f of view.entriesInFlight()) out.push({ id: `in-flight:${f.agentId}:${f.symbol}`, agentId: f.agentId, symbol: f.symbol, side: f.side, volumeUnits: f.volumeUnits, mark: f.price, entryPrice: f.price, entryNotional: f.price * f.volumeUnits, risk: entryRisk(f), hasStop: f.stopDistance !== null });
-  if (entry) out.push({ id: '', agentId: entry.agentId, symbol: entry.symbol, side: entry.side, volumeUnits: entry.volumeUnits, mark: entry.price, entryPrice: entry.price, entryNotional: entry.price * entry.volumeUnits, risk: entryRisk(entry), hasStop: entry.stopDistance !== null });
+  for (const f of view.entriesInFlight()) out.push({ id: `in-flight:${f.agentId}:${f.symbol}`, kind: 'in-flight', agentId: f.agentId, symbol: f.symbol, side: f.side, volumeUnits: f.volumeUnits, mark: f.price, entryPrice: f.price, entryNotional: f.price * f.volumeUnits, risk: entryRisk(f), hasStop: f.stopDistance !== null });
   return out;
 }
 
@@ -148,11 +159,28 @@ export function currencyExposure(legs: readonly Leg[]): Map<string, number> {
   for (const l of legs) {
     const fx = fxLegs(l.symbol);
     if (!fx) continue;
-    const value = l.side * l.volumeUnits * l.mark;
+    const value = baseValue(l);
     out.set(fx.base, (out.get(fx.base) ?? 0) + value);
     out.set(fx.quote, (out.get(fx.quote) ?? 0) - value);
   }
   return out;
+}
+
+/** One currency's entry of currencyExposure (0 when no leg holds it): the same sums in the same order, without the map (the pre-trade rule asks for two). */
+export function currencyNet(legs: readonly Leg[], currency: string): number {
+  let net = 0;
+  for (const l of legs) {
+    const fx = fxLegs(l.symbol);
+    if (!fx) continue;
+    if (fx.base === currency) net += baseValue(l);
+    else if (fx.quote === currency) net -= baseValue(l);
+  }
+  return net;
+}
+
+/** What an FX leg holds of its base currency, account money (its quote currency holds the negative). */
+function baseValue(l: Leg): number {
+  return l.side * l.volumeUnits * l.mark;
 }
 
 /**
@@ -169,6 +197,13 @@ export function groupMargin(legs: readonly Leg[], leverage: number, groups: Read
     out.set(g, (out.get(g) ?? 0) + l.entryNotional / leverage);
   }
   return out;
+}
+
+/** One group's entry of groupMargin (0 when no leg is in it): the same sums in the same order, without the map. */
+export function groupMarginOf(legs: readonly Leg[], group: string, leverage: number, groups: Readonly<Record<string, string>>): number {
+  let margin = 0;
+  for (const l of legs) if (groupOf(l.symbol, groups) === group) margin += l.entryNotional / leverage;
+  return margin;
 }
 
 /** Account money as % of equity; +Infinity when equity is not positive (every limit is then exceeded: fail safe). */

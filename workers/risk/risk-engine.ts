@@ -8,7 +8,7 @@ import { RULES } from './rules/index.ts';
 import { CloseHistory } from './close-history.ts';
 import { TradingStates, type ScopeState } from './trading-states.ts';
 import { DayLedger } from './day-ledger.ts';
-import { exposureReport, type ExposureReport } from './exposure.ts';
+import { bookLegs, exposureReport, type ExposureReport, type Leg } from './exposure.ts';
 import { correlationMatrix, type CorrelationMatrix } from './correlation.ts';
 
 /** What the risk layer needs from the engine: read-only views plus the journal to record in. */
@@ -67,6 +67,7 @@ interface ArmedRules {
   /** The actions of each watching rule, in `watchers` order: looked up once, used every bar. */
   watcherActs: RiskActions[];
   tradeWatchers: RiskRule[];
+  tradeWatcherActs: RiskActions[];
   /** Every watcher reads only the account's marks (RiskRule.readsAccountOnly): a bar that moved none of them is not judged. */
   accountOnly: boolean;
 }
@@ -110,7 +111,7 @@ export class RiskEngine {
   private lastBox: { symbol: string; box: { close: number } } = { symbol: '', box: { close: NaN } };
   private inFlight: ProposedEntry[] = [];
   /** The book as the entry being vetted sees it, or null outside vet. */
-  private vetBook: { positions: readonly Position[] | null; inFlight: readonly ProposedEntry[] | null } | null = null;
+  private vetBook: { positions: readonly Position[] | null; inFlight: readonly ProposedEntry[] | null; legs: readonly Leg[] | null } | null = null;
   /** Read only when a new day starts with no mark yet: one function, not one per bar. */
   private readonly equityNow = (): number => this.deps.account().equity;
   private index: AgentIndex = { source: null, ids: [], byId: new Map(), ownDailyLoss: false };
@@ -123,7 +124,7 @@ export class RiskEngine {
   readonly view: RiskView;
   private readonly act: (rule: string) => RiskActions;
   /** The rules armed under the limits and agents of now (RiskRule.armed), in pipeline order; found again when either changes. */
-  private armedSet: ArmedRules = { limits: null, agents: null, checks: [], watchers: [], watcherActs: [], tradeWatchers: [], accountOnly: false };
+  private armedSet: ArmedRules = { limits: null, agents: null, checks: [], watchers: [], watcherActs: [], tradeWatchers: [], tradeWatcherActs: [], accountOnly: false };
 
   constructor(
     private readonly deps: RiskEngineDeps,
@@ -151,13 +152,15 @@ export class RiskEngine {
     const all = [limits, ...(agents ?? []).map((x) => limitsFor(limits, x.risk))];
     const on = (r: RiskRule) => !r.armed || all.some((l) => r.armed!(l));
     const watchers = this.rules.filter((r) => r.afterStep && on(r));
+    const tradeWatchers = this.rules.filter((r) => r.afterTrade && on(r));
     return (this.armedSet = {
       limits,
       agents,
       checks: this.rules.filter((r) => r.check && on(r)),
       watchers,
       watcherActs: watchers.map((r) => this.act(r.name)),
-      tradeWatchers: this.rules.filter((r) => r.afterTrade && on(r)),
+      tradeWatchers,
+      tradeWatcherActs: tradeWatchers.map((r) => this.act(r.name)),
       accountOnly: watchers.every((r) => r.readsAccountOnly?.(this.view) === true),
     });
   }
@@ -246,17 +249,17 @@ export class RiskEngine {
     // A trade closed by the first bar of a new day (a stop inside it) is that day's: roll before booking it.
     this.rollDay(this.deps.now());
     this.day.booked(t.agentId, t.netPnlCents);
-    const watchers = this.armed().tradeWatchers;
+    const { tradeWatchers: watchers, tradeWatcherActs: acts } = this.armed();
     if (watchers.length === 0) return;
     // The protections judge one closed trade on one account read.
     const outer = this.judging;
     this.judging = true;
     try {
-      for (const r of watchers) {
+      for (let i = 0; i < watchers.length; i++) {
         try {
-          r.afterTrade!(t, this.view, this.act(r.name));
+          watchers[i].afterTrade!(t, this.view, acts[i]);
         } catch (err) {
-          this.ruleFailed(r, t.agentId, err);
+          this.ruleFailed(watchers[i], t.agentId, err);
         }
       }
     } finally {
@@ -305,7 +308,7 @@ export class RiskEngine {
    */
   vet(entry: ProposedEntry): Vetting {
     // Every rule of this entry reads the same book and account: taken once, when a rule first asks (the broker's lists are copies made on each call).
-    this.vetBook = { positions: null, inFlight: null };
+    this.vetBook = { positions: null, inFlight: null, legs: null };
     const outer = this.judging;
     this.judging = true;
     try {
@@ -467,7 +470,7 @@ export class RiskEngine {
     const self = this;
     const agentOf = (id: string) => this.agentIndex().byId.get(id);
     const limitsCache = new Map<string, { account: RiskLimits; risk: Partial<RiskLimits> | null | undefined; limits: RiskLimits }>();
-    return {
+    const view: RiskView = {
       get config() {
         return self.config;
       },
@@ -483,6 +486,7 @@ export class RiskEngine {
       account: () => this.accountNow(),
       positions: () => (this.vetBook ? (this.vetBook.positions ??= this.book()) : this.book()),
       entriesInFlight: () => (this.vetBook ? (this.vetBook.inFlight ??= this.entriesInFlight()) : this.entriesInFlight()),
+      legs: () => (this.vetBook ? (this.vetBook.legs ??= bookLegs(view)) : bookLegs(view)),
       instrument: (s) => this.deps.instrument(s),
       agents: () => this.agentIndex().ids,
       timeframeOf: (id) => {
@@ -504,6 +508,7 @@ export class RiskEngine {
       locks: () => this.locks(),
       state: (scope) => this.stateOf(scope).state,
     };
+    return view;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Timeframe } from '../market/timeframe.ts';
 import type { RiskLockPayload, TradingState } from '../trading/events.ts';
 import type { AccountState, CloseReason, Position, Side } from '../trading/orders.ts';
 import type { RiskConfig, RiskLimits } from './limits.ts';
+import type { Leg } from './exposure.ts';
 
 /** An entry an agent wants to place, before any rule has judged it. */
 export interface ProposedEntry {
@@ -67,6 +68,8 @@ export interface RiskView {
    * each other, so a limit cannot be passed twice by orders not yet filled.
    */
   entriesInFlight(): readonly ProposedEntry[];
+  /** The book (positions, then entries in flight) as exposure legs (exposure.ts bookLegs): built once for every rule of one entry. */
+  legs(): readonly Leg[];
   instrument(symbol: string): InstrumentSpec;
   /** The agents running here, by id. */
   agents(): readonly string[];

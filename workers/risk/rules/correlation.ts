@@ -22,19 +22,21 @@ export const correlationRule: RiskRule = {
     const c = v.limits(e.agentId).correlation;
     if (!c) return ALLOW;
     // Positions, and entries allowed but not filled yet: two correlated entries on one bar are one bet too.
-    for (const p of [...v.positions(), ...v.entriesInFlight()]) {
-      if (p.agentId === e.agentId && p.symbol === e.symbol) continue;
-      const r = p.symbol === e.symbol ? 1 : symbolCorrelation(v, e.symbol, p.symbol, e.timeframe, c.lookbackBars);
-      if (r === null) continue;
-      const same = p.side === e.side;
-      if (same ? r <= c.max : r >= -c.max) continue;
-      const side = (s: number) => (s === 1 ? 'long' : 'short');
-      return {
-        kind: 'refuse',
-        code: 'correlation',
-        reason: `${e.symbol} returns correlate ${round(r)} with ${p.symbol} over ${c.lookbackBars} ${e.timeframe} bars: a ${side(e.side)} ${e.symbol} would double the open ${side(p.side)} ${p.symbol} (agent ${p.agentId}); the limit is ${same ? `${c.max} on the same side` : `-${c.max} on opposite sides`}`,
-        numbers: { correlation: round(r), limit: c.max, lookbackBars: c.lookbackBars },
-      };
+    for (let k = 0; k < 2; k++) {
+      for (const p of k === 0 ? v.positions() : v.entriesInFlight()) {
+        if (p.agentId === e.agentId && p.symbol === e.symbol) continue;
+        const r = p.symbol === e.symbol ? 1 : symbolCorrelation(v, e.symbol, p.symbol, e.timeframe, c.lookbackBars);
+        if (r === null) continue;
+        const same = p.side === e.side;
+        if (same ? r <= c.max : r >= -c.max) continue;
+        const side = (s: number) => (s === 1 ? 'long' : 'short');
+        return {
+          kind: 'refuse',
+          code: 'correlation',
+          reason: `${e.symbol} returns correlate ${round(r)} with ${p.symbol} over ${c.lookbackBars} ${e.timeframe} bars: a ${side(e.side)} ${e.symbol} would double the open ${side(p.side)} ${p.symbol} (agent ${p.agentId}); the limit is ${same ? `${c.max} on the same side` : `-${c.max} on opposite sides`}`,
+          numbers: { correlation: round(r), limit: c.max, lookbackBars: c.lookbackBars },
+        };
+      }
     }
     return ALLOW;
   },

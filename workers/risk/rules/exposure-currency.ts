@@ -1,4 +1,4 @@
-import { currencyExposure, fxLegs, legsOf, pctOfEquity } from '../exposure.ts';
+import { currencyNet, fxLegs, legsOf, pctOfEquity } from '../exposure.ts';
 import { ALLOW, type RiskRule } from '../rule.ts';
 
 const round = (x: number) => +x.toFixed(2);
@@ -19,18 +19,20 @@ export const currencyExposureRule: RiskRule = {
     const fx = fxLegs(e.symbol);
     if (limit === null || !fx) return ALLOW;
     const equity = v.account().equity;
-    const before = currencyExposure(legsOf(v));
-    const after = currencyExposure(legsOf(v, e));
-    for (const currency of [fx.base, fx.quote]) {
-      const was = pctOfEquity(before.get(currency) ?? 0, equity);
-      const will = pctOfEquity(after.get(currency) ?? 0, equity);
+    const before = legsOf(v);
+    const after = legsOf(v, e);
+    for (let i = 0; i < 2; i++) {
+      const currency = i === 0 ? fx.base : fx.quote;
+      const net = currencyNet(after, currency);
+      const was = pctOfEquity(currencyNet(before, currency), equity);
+      const will = pctOfEquity(net, equity);
       if (!(Math.abs(will) > limit) || Math.abs(will) <= Math.abs(was)) continue;
       const side = (x: number) => `${x < 0 ? 'short' : 'long'} ${round(Math.abs(x))}%`;
       return {
         kind: 'refuse',
         code: 'currency-exposure',
-        reason: `${currency} exposure would be ${side(will)} of equity (${round(after.get(currency) ?? 0)} in account money; now ${side(was)}) after this ${e.side === 1 ? 'long' : 'short'} ${e.symbol}, above the maximum of ${limit}% per currency`,
-        numbers: { exposurePct: round(was), afterPct: round(will), after: round(after.get(currency) ?? 0), limitPct: limit },
+        reason: `${currency} exposure would be ${side(will)} of equity (${round(net)} in account money; now ${side(was)}) after this ${e.side === 1 ? 'long' : 'short'} ${e.symbol}, above the maximum of ${limit}% per currency`,
+        numbers: { exposurePct: round(was), afterPct: round(will), after: round(net), limitPct: limit },
       };
     }
     return ALLOW;

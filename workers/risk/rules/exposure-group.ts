@@ -1,4 +1,4 @@
-import { groupMargin, groupOf, legsOf, pctOfEquity } from '../exposure.ts';
+import { groupMarginOf, groupOf, legsOf, pctOfEquity } from '../exposure.ts';
 import { ALLOW, type RiskRule } from '../rule.ts';
 
 const round = (x: number) => +x.toFixed(2);
@@ -20,8 +20,8 @@ export const groupExposureRule: RiskRule = {
     const account = v.account();
     const groups = v.config.groups;
     const group = groupOf(e.symbol, groups);
-    const was = pctOfEquity(groupMargin(legsOf(v), account.leverage, groups).get(group) ?? 0, account.equity);
-    const will = pctOfEquity(groupMargin(legsOf(v, e), account.leverage, groups).get(group) ?? 0, account.equity);
+    const was = pctOfEquity(groupMarginOf(legsOf(v), group, account.leverage, groups), account.equity);
+    const will = pctOfEquity(groupMarginOf(legsOf(v, e), group, account.leverage, groups), account.equity);
     if (!(will > limit) || will <= was) return ALLOW;
     return {
       kind: 'refuse',

@@ -15,10 +15,13 @@ export const maxOpenRule: RiskRule = {
     if (lim.maxOpenPositions === null && lim.maxOpenPerAgent === null) return ALLOW;
     let open = 0;
     let mine = 0;
-    for (const p of [...v.positions(), ...v.entriesInFlight()]) {
-      if (p.agentId === e.agentId && p.symbol === e.symbol) continue;
-      open++;
-      if (p.agentId === e.agentId) mine++;
+    // The positions, then the entries in flight (no list of both built per entry).
+    for (let k = 0; k < 2; k++) {
+      for (const p of k === 0 ? v.positions() : v.entriesInFlight()) {
+        if (p.agentId === e.agentId && p.symbol === e.symbol) continue;
+        open++;
+        if (p.agentId === e.agentId) mine++;
+      }
     }
     if (lim.maxOpenPositions !== null && open >= lim.maxOpenPositions) {
       return { kind: 'refuse', code: 'max-open-positions', reason: `${open} positions are open or on their way in the account, the maximum is ${lim.maxOpenPositions}`, numbers: { open, limit: lim.maxOpenPositions } };

@@ -1,5 +1,5 @@
 import type { RiskRule } from '../rule.ts';
-import { barsMs, closedAfter, money } from './protection-window.ts';
+import { barsMs, closedAfter, countClosedAfter, money } from './protection-window.ts';
 
 /**
  * Drawdown lock (Freqtrade's MaxDrawdown, per agent): once at least `trades` of
@@ -16,8 +16,9 @@ export const drawdownLockRule: RiskRule = {
     const d = v.limits(t.agentId).drawdownLock;
     if (!d) return;
     const now = v.now();
-    const mine = closedAfter(v.trades(t.agentId), now - barsMs(v, t.agentId, d.lookbackBars));
-    if (mine.length < d.trades) return;
+    const since = now - barsMs(v, t.agentId, d.lookbackBars);
+    if (countClosedAfter(v.trades(t.agentId), since) < d.trades) return;
+    const mine = closedAfter(v.trades(t.agentId), since);
     let windowCents = 0;
     for (const x of mine) windowCents += x.netPnlCents;
     let equityCents = v.account().balanceCents - windowCents;

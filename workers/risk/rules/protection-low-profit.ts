@@ -1,5 +1,5 @@
-import type { RiskRule } from '../rule.ts';
-import { barsMs, closedAfter, money } from './protection-window.ts';
+import type { ClosedTrade, RiskRule } from '../rule.ts';
+import { barsMs, closedAfter, countClosedAfter, money } from './protection-window.ts';
 
 /**
  * Low-profit symbol lock (Freqtrade's LowProfitPairs): once at least `trades`
@@ -15,8 +15,10 @@ export const lowProfitRule: RiskRule = {
     const lp = v.limits(t.agentId).lowProfit;
     if (!lp) return;
     const now = v.now();
-    const recent = closedAfter(v.trades(null), now - barsMs(v, t.agentId, lp.lookbackBars), (x) => x.symbol === t.symbol);
-    if (recent.length < lp.trades) return;
+    const since = now - barsMs(v, t.agentId, lp.lookbackBars);
+    const onSymbol = (x: ClosedTrade) => x.symbol === t.symbol;
+    if (countClosedAfter(v.trades(null), since, onSymbol) < lp.trades) return;
+    const recent = closedAfter(v.trades(null), since, onSymbol);
     let cents = 0;
     for (const x of recent) cents += x.netPnlCents;
     const equity = v.account().equity;

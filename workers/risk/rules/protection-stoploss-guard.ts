@@ -1,5 +1,5 @@
-import type { RiskRule } from '../rule.ts';
-import { barsMs, closedAfter } from './protection-window.ts';
+import type { ClosedTrade, RiskRule } from '../rule.ts';
+import { barsMs, closedAfter, countClosedAfter } from './protection-window.ts';
 
 /**
  * Stop-loss guard (Freqtrade's StoplossGuard): `stops` losing stop-outs within
@@ -17,8 +17,11 @@ export const stopLossGuardRule: RiskRule = {
     if (!g || t.reason !== 'stop' || t.netPnlCents >= 0) return;
     const now = v.now();
     const bySymbol = g.scope === 'symbol';
-    const stops = closedAfter(v.trades(bySymbol ? null : t.agentId), now - barsMs(v, t.agentId, g.lookbackBars), (x) => x.reason === 'stop' && x.netPnlCents < 0 && (!bySymbol || x.symbol === t.symbol));
-    if (stops.length < g.stops) return;
+    const since = now - barsMs(v, t.agentId, g.lookbackBars);
+    const counted = (x: ClosedTrade) => x.reason === 'stop' && x.netPnlCents < 0 && (!bySymbol || x.symbol === t.symbol);
+    const history = v.trades(bySymbol ? null : t.agentId);
+    if (countClosedAfter(history, since, counted) < g.stops) return;
+    const stops = closedAfter(history, since, counted);
     const what = bySymbol ? t.symbol : `agent ${t.agentId}`;
     const where = bySymbol ? `on ${t.symbol}` : `by agent ${t.agentId}`;
     const tf = v.timeframeOf(t.agentId);

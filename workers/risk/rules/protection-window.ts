@@ -23,6 +23,13 @@ export function closedAfter(trades: readonly ClosedTrade[], since: number, keep:
   return out.reverse();
 }
 
+/** How many trades closedAfter would return, without building the list: a window short of a protection's count is left at that. */
+export function countClosedAfter(trades: readonly ClosedTrade[], since: number, keep: (t: ClosedTrade) => boolean = () => true): number {
+  let n = 0;
+  for (let i = trades.length - 1; i >= 0 && trades[i].time > since; i--) if (keep(trades[i])) n++;
+  return n;
+}
+
 /** Money for a reason text: '-123.45'. */
 export function money(cents: number): string {
   return (cents / 100).toFixed(2);

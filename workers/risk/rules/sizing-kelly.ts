@@ -13,11 +13,8 @@ export interface KellyStats {
 }
 
 export function kellyStats(trades: readonly ClosedTrade[]): KellyStats {
-  let wins = 0, losses = 0, won = 0, lost = 0;
-  for (const t of trades) {
-    if (t.netPnlCents > 0) (wins++, (won += t.netPnlCents));
-    else if (t.netPnlCents < 0) (losses++, (lost -= t.netPnlCents));
-  }
+  const c = tally(trades);
+  const { wins, losses, won, lost } = c;
   const n = trades.length;
   const p = wins / n, q = losses / n;
   const payoff = wins === 0 ? 0 : losses === 0 ? Infinity : won / wins / (lost / losses);
@@ -25,6 +22,40 @@ export function kellyStats(trades: readonly ClosedTrade[]): KellyStats {
   const kelly = wins === 0 ? -q : losses === 0 ? p : p - q / payoff;
   return { trades: n, winRate: p, lossRate: q, payoff, kelly };
 }
+
+interface Tally {
+  /** Trades counted so far, and the last of them: a history that has only grown since goes on from here. */
+  counted: number;
+  last: ClosedTrade | undefined;
+  wins: number;
+  losses: number;
+  won: number;
+  lost: number;
+}
+
+/**
+ * Wins, losses and their sums over a trade history, kept per history (the engine's per-agent lists,
+ * which only grow): each entry adds the trades closed since the last one instead of going through
+ * all of them again (a long backtest asks at every entry). The same sums in the same order as one
+ * pass, so the same numbers; a history that did not just grow is counted from its start.
+ */
+function tally(trades: readonly ClosedTrade[]): Tally {
+  let c = tallies.get(trades);
+  if (!c || c.counted > trades.length || trades[c.counted - 1] !== c.last) {
+    c = { counted: 0, last: undefined, wins: 0, losses: 0, won: 0, lost: 0 };
+    tallies.set(trades, c);
+  }
+  for (let i = c.counted; i < trades.length; i++) {
+    const t = trades[i];
+    if (t.netPnlCents > 0) (c.wins++, (c.won += t.netPnlCents));
+    else if (t.netPnlCents < 0) (c.losses++, (c.lost -= t.netPnlCents));
+  }
+  c.counted = trades.length;
+  c.last = trades[trades.length - 1];
+  return c;
+}
+
+const tallies = new WeakMap<readonly ClosedTrade[], Tally>();
 
 /**
  * Fractional Kelly sizing (opt-in, RiskLimits.kelly). Once the agent has
