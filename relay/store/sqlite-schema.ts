@@ -49,6 +49,16 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
     `),
   // 4: the strategy lab's cells (workers/lab/cell.ts), one exact-JSON record each; a new table, nothing else changes.
   (db) => db.exec('CREATE TABLE cells (id TEXT PRIMARY KEY, created_at REAL NOT NULL, record TEXT NOT NULL);'),
+  // 5: a decision is stored once, as its event; the decisions view keeps only the columns it is found by. A decision
+  // whose id is the one eventId.decision gives it is found by (bar_time, agent_id, symbol), a key that follows time,
+  // and its events row holds its seq as an 8-byte BLOB in place of the id text (sqlite-events.ts says why). Rows
+  // stored before keep their id text and a NULL bar_time; both kinds are read alike.
+  (db) =>
+    db.exec(`
+      ALTER TABLE decisions DROP COLUMN record;
+      ALTER TABLE decisions ADD COLUMN bar_time REAL;
+      CREATE UNIQUE INDEX decisions_bar ON decisions (bar_time, agent_id, symbol);
+    `),
 ];
 
 /** Brings the file to `target` (default: the latest version); refuses a file from a newer TradeGuard. */
