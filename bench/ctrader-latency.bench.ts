@@ -91,7 +91,7 @@ function session(port: number, ca: string, time: ManualTime, emit: ConstructorPa
 }
 
 /** The bare engine on the session: its journal keeps nothing and has no listener. */
-async function bareEngine(port: number, ca: string, time: ManualTime): Promise<() => Promise<void>> {
+export async function bareEngine(port: number, ca: string, time: ManualTime): Promise<() => Promise<void>> {
   const journal = new EventJournal({ retain: false });
   const { connection, symbols, broker, feed } = session(port, ca, time, (e) => journal.append(e));
   const engine = new Engine({ clock: time, broker, journal, instrument: (s) => symbols.instrument(s) });
@@ -105,7 +105,7 @@ async function bareEngine(port: number, ca: string, time: ManualTime): Promise<(
 }
 
 /** The relay's live workspace on the session: LiveHost over a SQLite store, the agent created by command. */
-async function relayHost(port: number, ca: string, time: ManualTime): Promise<() => Promise<void>> {
+export async function relayHost(port: number, ca: string, time: ManualTime): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-ctrader-latency-'));
   const store = openSqliteStore(join(dir, 'relay.db'));
   const host = await LiveHost.open({
@@ -139,8 +139,8 @@ async function relayHost(port: number, ca: string, time: ManualTime): Promise<()
   };
 }
 
-/** Rounds of 5 bar closes against a fresh fake server; the first 10 warm up. */
-async function measure(open: typeof bareEngine) {
+/** Rounds of 5 bar closes against a fresh fake server; the first 10 warm up (exported for profiling: node --cpu-prof, heap sampling). */
+export async function measure(open: typeof bareEngine) {
   // The worker loads TypeScript through tsx's loader, registered inside the thread.
   const { worker: server, next } = benchWorker(new URL('../tests/ctrader/fake/bench-worker.ts', import.meta.url));
   const hello = (await next()) as { port: number; echoPort: number; cert: { key: string; cert: string }; t0: number };

@@ -1,5 +1,6 @@
 import { Root, Type } from 'protobufjs/light.js';
 import descriptor from './proto/openapi.generated.json' with { type: 'json' };
+import { decodePlain, planOf } from './plain-decode.ts';
 
 /**
  * cTrader Open API messages: the ProtoMessage envelope {payloadType, payload,
@@ -60,18 +61,17 @@ function load(): Schema {
  */
 const TRADING_PATH = ['ProtoMessage', 'ProtoOANewOrderReq', 'ProtoOAClosePositionReq', 'ProtoOAAmendPositionSLTPReq', 'ProtoOAExecutionEvent', 'ProtoOAOrderErrorEvent', 'ProtoOAErrorRes', 'ProtoErrorRes', 'ProtoOASpotEvent', 'ProtoHeartbeatEvent', 'ProtoOAVersionReq', 'ProtoOAVersionRes'];
 
-/** Sets up a type and every message type its fields reach (a nested type is otherwise set up at its own first use). */
+/** Sets up a type (protobufjs's code, the plain decoder's plan) and every message type its fields reach (a nested type is otherwise set up at its own first use). */
 function setUp(t: Type, done: Set<Type>): void {
   if (done.has(t)) return;
   done.add(t);
   t.setup();
+  planOf(t);
   for (const f of t.fieldsArray) {
     const r = f.resolve().resolvedType;
     if (r instanceof Type) setUp(r, done);
   }
 }
-
-const TO_OBJECT = { longs: Number, enums: Number, bytes: Array, defaults: false, arrays: true } as const;
 
 /** The payload type number of a message name ('ProtoOANewOrderReq' -> 2106). */
 export function payloadTypeOf(name: string): number {
@@ -102,7 +102,8 @@ export function decodeMessage(bytes: Uint8Array): CTraderMessage {
   const s = load();
   let env: { payloadType?: number; payload?: Uint8Array; clientMsgId?: string };
   try {
-    env = s.envelope.decode(bytes) as unknown as typeof env;
+    // The payload stays a view of the frame: it is decoded next, from the same bytes.
+    env = decodePlain(s.envelope, bytes, true);
   } catch (e) {
     throw new CTraderFrameError(`malformed cTrader frame (${bytes.length} bytes): not a ProtoMessage envelope: ${(e as Error).message}`);
   }
@@ -112,12 +113,13 @@ export function decodeMessage(bytes: Uint8Array): CTraderMessage {
   if (!type) return { payloadType, name: '', payload: {}, clientMsgId };
   let payload: Record<string, unknown>;
   try {
-    payload = type.toObject(type.decode(env.payload ?? new Uint8Array(0)), TO_OBJECT);
+    payload = decodePlain(type, env.payload ?? EMPTY);
   } catch (e) {
     throw new CTraderFrameError(`malformed cTrader frame: payload of ${type.name} (payloadType ${payloadType}, ${env.payload?.length ?? 0} bytes) does not decode: ${(e as Error).message}`);
   }
   return { payloadType, name: type.name, payload, clientMsgId };
 }
+const EMPTY = new Uint8Array(0);
 
 /** Enum values by name, e.g. enumValues('ProtoOAExecutionType').ORDER_FILLED === 3. */
 export function enumValues(name: string): Record<string, number> {
