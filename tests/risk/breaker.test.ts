@@ -10,6 +10,9 @@ import { SimulatedClock, type Timers } from '../../workers/trading/clock.ts';
 import type { DecisionPayload, EngineEvent, EngineEventOf } from '../../workers/trading/events.ts';
 import { NO_LIMITS, type RiskConfig, type RiskLimits } from '../../workers/risk/limits.ts';
 import { nextDayStart, tradingDay } from '../../workers/risk/trading-day.ts';
+import type { RiskRule, RiskView } from '../../workers/risk/rule.ts';
+import { dailyLossRule } from '../../workers/risk/rules/breaker-daily-loss.ts';
+import { drawdownRule } from '../../workers/risk/rules/breaker-drawdown.ts';
 import { bundled } from '../helpers/bundled.ts';
 
 // The circuit breakers on the bundled real EURUSD hours with the demo sma-cross agent.
@@ -276,3 +279,56 @@ async function session(agents: AgentConfig[], risk: RiskConfig, timers?: Timers)
   await feed.run((sym, tf, bar) => s.engine.onBar(sym, tf, bar));
   return { ...s, events: s.journal.events };
 }
+
+describe('breaker quiet bands', () => {
+  // The engine skips the breakers while the account stays inside the band they give: the band must end
+  // exactly where their own test starts to trip (checked at the edge and one double past it).
+  const f64 = new Float64Array(1);
+  const i64 = new BigInt64Array(f64.buffer);
+  const step = (x: number, up: boolean) => {
+    f64[0] = x;
+    i64[0] += (x > 0) === up ? 1n : -1n;
+    return f64[0];
+  };
+  function fakeView(limits: Partial<RiskLimits>, start: number, equity: number, drawdown: number): RiskView {
+    const config = riskOf(limits);
+    return {
+      config,
+      agents: () => [],
+      limits: () => config.limits,
+      state: () => 'active',
+      now: () => 0,
+      dayStartEquity: () => start,
+      account: () => ({ balanceCents: equity * 100, equity, usedMargin: 0, freeMargin: equity, peakEquity: equity / (1 - drawdown), drawdown, leverage: 30 }),
+    } as Partial<RiskView> as RiskView;
+  }
+  const tripped = (rule: RiskRule, v: RiskView) => {
+    let n = 0;
+    rule.afterStep!(v, { setState: () => void n++, lock: () => {} });
+    return n > 0;
+  };
+
+  it('the day\'s loss: nothing at or above the band\'s equity, a trip one double below its lower edge', () => {
+    for (const [start, max] of [[10_000, 3], [9_743.37, 2.6], [10_000, 100], [123_456.789, 0.01], [0.5, 50], [1e9, 99.99]]) {
+      const band = dailyLossRule.quietBand!(fakeView({ maxDailyLossPct: max }, start, start, 0));
+      expect(band.drawdownTo).toBe(Infinity);
+      expect(tripped(dailyLossRule, fakeView({ maxDailyLossPct: max }, start, band.equityFrom, 0))).toBe(false);
+      expect(tripped(dailyLossRule, fakeView({ maxDailyLossPct: max }, start, start * 2, 0))).toBe(false);
+      // Tight: within 2^-48 of the first bracket of the edge, so below it by a hair the breaker trips.
+      const below = band.equityFrom - Math.max(1e-9, Math.abs(band.equityFrom) * 1e-12);
+      expect(tripped(dailyLossRule, fakeView({ maxDailyLossPct: max }, start, below, 0))).toBe(true);
+    }
+    expect(dailyLossRule.quietBand!(fakeView({}, 10_000, 10_000, 0)).equityFrom).toBe(-Infinity);
+    expect(dailyLossRule.quietBand!(fakeView({ maxDailyLossPct: 3 }, 0, 10_000, 0)).equityFrom).toBe(-Infinity);
+  });
+
+  it('the drawdown: nothing at or below the band\'s drawdown, a trip one double above it where the edge is met exactly', () => {
+    for (const limit of [8, 2, 15, 50, 100, 33.3, 0.1]) {
+      const band = drawdownRule.quietBand!(fakeView({ maxDrawdownPct: limit }, 10_000, 10_000, 0));
+      expect(band.equityFrom).toBe(-Infinity);
+      expect(tripped(drawdownRule, fakeView({ maxDrawdownPct: limit }, 10_000, 10_000, band.drawdownTo))).toBe(false);
+      expect(tripped(drawdownRule, fakeView({ maxDrawdownPct: limit }, 10_000, 10_000, step(band.drawdownTo, true)))).toBe(true);
+    }
+    expect(drawdownRule.quietBand!(fakeView({}, 10_000, 10_000, 0)).drawdownTo).toBe(Infinity);
+  });
+});

@@ -3,7 +3,7 @@ import type { Timeframe } from '../market/timeframe.ts';
 import { eventId, type EngineEvent, type EngineEventInput, type EngineEventOf, type RiskLockPayload, type RiskNote, type TradingState } from '../trading/events.ts';
 import type { AccountState, Position } from '../trading/orders.ts';
 import { limitsFor, NO_RISK_CONFIG, RULE_DEFAULTS, type RiskConfig, type RiskLimits } from './limits.ts';
-import type { ClosedTrade, ProposedEntry, RiskActions, RiskRule, RiskView } from './rule.ts';
+import { QUIET_NOWHERE, type ClosedTrade, type ProposedEntry, type QuietBand, type RiskActions, type RiskRule, type RiskView } from './rule.ts';
 import { RULES } from './rules/index.ts';
 import { CloseHistory } from './close-history.ts';
 import { TradingStates, type ScopeState } from './trading-states.ts';
@@ -72,7 +72,10 @@ interface ArmedRules {
   accountOnly: boolean;
 }
 
-/** What the watchers last judged when they read only the account's marks: while all of it stands their answer cannot change. */
+/**
+ * What the watchers last judged when they read only the account's marks: while all of it stands their
+ * answer cannot change, nor while the account stays inside the band they said they are quiet in.
+ */
 interface Judged {
   rules: ArmedRules | null;
   config: RiskConfig | null;
@@ -81,6 +84,7 @@ interface Judged {
   drawdown: number;
   dayStart: number;
   states: number;
+  band: QuietBand;
 }
 
 interface AgentIndex {
@@ -118,7 +122,7 @@ export class RiskEngine {
   /** The account as read once while rules judge one thing (a bar, an entry, a closed trade), else null: read fresh. */
   private judgedAccount: AccountState | null = null;
   private judging = false;
-  private judged: Judged = { rules: null, config: null, equity: NaN, peak: NaN, drawdown: NaN, dayStart: NaN, states: -1 };
+  private judged: Judged = { rules: null, config: null, equity: NaN, peak: NaN, drawdown: NaN, dayStart: NaN, states: -1, band: QUIET_NOWHERE };
   private readonly refusalCounts: Record<string, number> = {};
   private readonly rules: readonly RiskRule[];
   readonly view: RiskView;
@@ -209,6 +213,7 @@ export class RiskEngine {
             this.ruleFailed(watchers[i], null, err);
           }
         }
+        if (armed.accountOnly) this.judged.band = this.quietBand(watchers);
       }
       this.mark();
     } finally {
@@ -225,7 +230,10 @@ export class RiskEngine {
     const j = this.judged;
     const states = this.states.changes;
     const dayStart = this.day.startEquity;
-    if (j.rules === armed && j.config === this.config && j.equity === a.equity && j.peak === a.peakEquity && j.drawdown === a.drawdown && j.dayStart === dayStart && j.states === states) return false;
+    if (j.rules === armed && j.config === this.config && j.dayStart === dayStart && j.states === states) {
+      if (j.equity === a.equity && j.peak === a.peakEquity && j.drawdown === a.drawdown) return false;
+      if (a.equity >= j.band.equityFrom && a.drawdown <= j.band.drawdownTo) return false;
+    }
     j.rules = armed;
     j.config = this.config;
     j.equity = a.equity;
@@ -234,6 +242,23 @@ export class RiskEngine {
     j.dayStart = dayStart;
     j.states = states;
     return true;
+  }
+
+  /** Where every watcher is quiet, on the inputs they just judged: the narrowest of their bands (none from a rule without one). */
+  private quietBand(watchers: readonly RiskRule[]): QuietBand {
+    let equityFrom = -Infinity;
+    let drawdownTo = Infinity;
+    for (const r of watchers) {
+      let b = QUIET_NOWHERE;
+      try {
+        if (r.quietBand) b = r.quietBand(this.view);
+      } catch {
+        // No band: the rule is judged at every move of the account, where its afterStep says what failed.
+      }
+      equityFrom = Math.max(equityFrom, b.equityFrom);
+      drawdownTo = Math.min(drawdownTo, b.drawdownTo);
+    }
+    return { equityFrom, drawdownTo };
   }
 
   private endJudging(outer: boolean): void {

@@ -131,4 +131,23 @@ export interface RiskRule {
    * Asked when the armed rules are found (a change of limits or agents). Absent: judged at every bar.
    */
   readsAccountOnly?(view: RiskView): boolean;
+  /**
+   * With readsAccountOnly, asked right after afterStep judged: the account's equity and drawdown
+   * inside which afterStep, on the other inputs it just read, does nothing (equity at or above
+   * `equityFrom`, drawdown at most `drawdownTo`). While the account stays inside and nothing else it
+   * reads moves, the engine does not judge it: a position's every mark moves equity, but only a
+   * mark past the band can trip. Absent: judged whenever the account moves.
+   */
+  quietBand?(view: RiskView): QuietBand;
 }
+
+/** Where a watching rule reading only the account does nothing (RiskRule.quietBand). */
+export interface QuietBand {
+  equityFrom: number;
+  drawdownTo: number;
+}
+
+/** Quiet whatever the account does (the limit off, or its scope already at its action). */
+export const QUIET_ANYWHERE: QuietBand = { equityFrom: -Infinity, drawdownTo: Infinity };
+/** No band: judged at every move of the account. */
+export const QUIET_NOWHERE: QuietBand = { equityFrom: Infinity, drawdownTo: -Infinity };

@@ -62,6 +62,33 @@ function findOwn(view: RiskView, field: 'maxDailyLossPct' | 'maxDrawdownPct'): O
   return out;
 }
 
+/**
+ * The edge of a test that holds up to some point and not beyond it (a breaker's trip over equity,
+ * its calm over drawdown), found near `guess` with the breaker's own arithmetic: `holds(lo)` and
+ * not `holds(hi)`, bisected to within 2^-48 of their first bracket or to neighbouring doubles. The
+ * test being monotone, it holds everywhere at or below lo and nowhere at or above hi, whatever the
+ * rounding. Null when no edge is near.
+ */
+export function edgeOf(holds: (x: number) => boolean, guess: number): { lo: number; hi: number } | null {
+  if (!Number.isFinite(guess)) return null;
+  let w = Math.abs(guess) * 1e-9 + 1e-9;
+  let lo = guess - w;
+  let hi = guess + w;
+  for (let k = 0; !(holds(lo) && !holds(hi)); k++) {
+    if (k === 64) return null;
+    w *= 16;
+    [lo, hi] = [guess - w, guess + w];
+  }
+  // Closer than 2^-48 of the first bracket is close enough: a band short of its edge by less only judges such a bar again.
+  for (let k = 0; k < 48; k++) {
+    const mid = lo + (hi - lo) / 2;
+    if (!(mid > lo && mid < hi)) break;
+    if (holds(mid)) lo = mid;
+    else hi = mid;
+  }
+  return { lo, hi };
+}
+
 /** Whether a scope is already at `action` or stricter: a breaker that trips again there changes nothing, so it need not build its reason. */
 export function alreadyAt(view: RiskView, scope: string, action: 'halted' | 'reducing'): boolean {
   const s = view.state(scope);
