@@ -111,7 +111,7 @@ export function entryRisk(e: Pick<ProposedEntry, 'volumeUnits' | 'price' | 'stop
   return e.stopDistance === null ? e.volumeUnits * e.price : e.stopDistance * e.volumeUnits;
 }
 
-/** What the legs are read from; a view that keeps the book's legs while it judges one entry (RiskView.legs) hands them out instead of building them again. */
+/** What the legs are read from; a view that keeps them while it judges one entry (RiskView.legs) hands them out instead of building them again. */
 export type BookView = Pick<RiskView, 'positions' | 'entriesInFlight' | 'lastClose' | 'account' | 'config'> & Partial<Pick<RiskView, 'legs'>>;
 
 /**
@@ -121,8 +121,13 @@ export type BookView = Pick<RiskView, 'positions' | 'entriesInFlight' | 'lastClo
  * reversed: its exit goes out before the new leg).
  */
 export function legsOf(view: BookView, entry?: ProposedEntry): readonly Leg[] {
-  const book = view.legs ? view.legs() : bookLegs(view);
-  if (!entry) return book;
+  if (view.legs) return view.legs(entry);
+  const book = bookLegs(view);
+  return entry ? withEntry(book, entry) : book;
+}
+
+/** The book's legs as they would be after `entry` (legsOf). */
+export function withEntry(book: readonly Leg[], entry: ProposedEntry): Leg[] {
   const out: Leg[] = [];
   for (const l of book) if (l.kind !== 'position' || l.agentId !== entry.agentId || l.symbol !== entry.symbol) out.push(l);
   out.push({ id: '', kind: 'entry', agentId: entry.agentId, symbol: entry.symbol, side: entry.side, volumeUnits: entry.volumeUnits, mark: entry.price, entryPrice: entry.price, entryNotional: entry.price * entry.volumeUnits, risk: entryRisk(entry), hasStop: entry.stopDistance !== null });

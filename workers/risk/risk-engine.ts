@@ -8,7 +8,7 @@ import { RULES } from './rules/index.ts';
 import { CloseHistory } from './close-history.ts';
 import { TradingStates, type ScopeState } from './trading-states.ts';
 import { DayLedger } from './day-ledger.ts';
-import { bookLegs, exposureReport, type ExposureReport, type Leg } from './exposure.ts';
+import { bookLegs, exposureReport, withEntry, type ExposureReport, type Leg } from './exposure.ts';
 import { correlationMatrix, type CorrelationMatrix } from './correlation.ts';
 
 /** What the risk layer needs from the engine: read-only views plus the journal to record in. */
@@ -87,6 +87,16 @@ interface Judged {
   band: QuietBand;
 }
 
+/** What every rule of one entry reads of the book, taken when a rule first asks. */
+interface VetBook {
+  positions: readonly Position[] | null;
+  inFlight: readonly ProposedEntry[] | null;
+  legs: readonly Leg[] | null;
+  /** The book after the proposal the rules judge now (a resize makes a new proposal). */
+  after: { entry: ProposedEntry; legs: readonly Leg[] } | null;
+  pending: ReturnType<RiskEngineDeps['pendingOrders']> | null;
+}
+
 interface AgentIndex {
   source: readonly RiskAgent[] | null;
   ids: readonly string[];
@@ -115,7 +125,7 @@ export class RiskEngine {
   private lastBox: { symbol: string; box: { close: number } } = { symbol: '', box: { close: NaN } };
   private inFlight: ProposedEntry[] = [];
   /** The book as the entry being vetted sees it, or null outside vet. */
-  private vetBook: { positions: readonly Position[] | null; inFlight: readonly ProposedEntry[] | null; legs: readonly Leg[] | null } | null = null;
+  private vetBook: VetBook | null = null;
   /** Read only when a new day starts with no mark yet: one function, not one per bar. */
   private readonly equityNow = (): number => this.deps.account().equity;
   private index: AgentIndex = { source: null, ids: [], byId: new Map(), ownDailyLoss: false };
@@ -333,7 +343,7 @@ export class RiskEngine {
    */
   vet(entry: ProposedEntry): Vetting {
     // Every rule of this entry reads the same book and account: taken once, when a rule first asks (the broker's lists are copies made on each call).
-    this.vetBook = { positions: null, inFlight: null, legs: null };
+    this.vetBook = { positions: null, inFlight: null, legs: null, after: null, pending: null };
     const outer = this.judging;
     this.judging = true;
     try {
@@ -348,8 +358,10 @@ export class RiskEngine {
     const notes: RiskNote[] = [];
     let units = entry.volumeUnits;
     const spec = this.deps.instrument(entry.symbol);
+    // One proposal object per size, so what a rule keeps for it (the book after it) serves the next rule too.
+    let proposal = entry;
     for (const rule of this.armed().checks) {
-      const proposal = units === entry.volumeUnits ? entry : { ...entry, volumeUnits: units };
+      if (proposal.volumeUnits !== units) proposal = { ...entry, volumeUnits: units };
       let refusal: RiskNote | null = null;
       try {
         const v = rule.check!(proposal, this.view);
@@ -392,14 +404,19 @@ export class RiskEngine {
    */
   private book(): readonly Position[] {
     const all = this.deps.positions();
-    const closing = this.deps.pendingOrders().filter((o) => o.purpose === 'close');
+    const closing = this.pendingOrders().filter((o) => o.purpose === 'close');
     return closing.length === 0 ? all : all.filter((p) => !closing.some((o) => o.positionId === p.id));
+  }
+
+  /** The broker's orders in flight: read once for an entry's positions and entries in flight (a copy made per call). */
+  private pendingOrders(): ReturnType<RiskEngineDeps['pendingOrders']> {
+    return this.vetBook ? (this.vetBook.pending ??= this.deps.pendingOrders()) : this.deps.pendingOrders();
   }
 
   /** The allowed entries whose orders the broker still holds open; the rest are dropped. */
   private entriesInFlight(): readonly ProposedEntry[] {
     if (this.inFlight.length === 0) return this.inFlight;
-    const open = this.deps.pendingOrders().filter((o) => o.purpose === 'open');
+    const open = this.pendingOrders().filter((o) => o.purpose === 'open');
     this.inFlight = this.inFlight.filter((e) => open.some((o) => o.agentId === e.agentId && o.symbol === e.symbol));
     return this.inFlight;
   }
@@ -511,7 +528,14 @@ export class RiskEngine {
       account: () => this.accountNow(),
       positions: () => (this.vetBook ? (this.vetBook.positions ??= this.book()) : this.book()),
       entriesInFlight: () => (this.vetBook ? (this.vetBook.inFlight ??= this.entriesInFlight()) : this.entriesInFlight()),
-      legs: () => (this.vetBook ? (this.vetBook.legs ??= bookLegs(view)) : bookLegs(view)),
+      legs: (entry) => {
+        const vb = this.vetBook;
+        if (!vb) return entry ? withEntry(bookLegs(view), entry) : bookLegs(view);
+        const book = (vb.legs ??= bookLegs(view));
+        if (!entry) return book;
+        if (vb.after?.entry !== entry) vb.after = { entry, legs: withEntry(book, entry) };
+        return vb.after.legs;
+      },
       instrument: (s) => this.deps.instrument(s),
       agents: () => this.agentIndex().ids,
       timeframeOf: (id) => {

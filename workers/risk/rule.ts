@@ -68,8 +68,11 @@ export interface RiskView {
    * each other, so a limit cannot be passed twice by orders not yet filled.
    */
   entriesInFlight(): readonly ProposedEntry[];
-  /** The book (positions, then entries in flight) as exposure legs (exposure.ts bookLegs): built once for every rule of one entry. */
-  legs(): readonly Leg[];
+  /**
+   * The book (positions, then entries in flight) as exposure legs, or with `entry` the book as it
+   * would be after it (exposure.ts legsOf): built once for every rule of one entry (and each size it is judged at).
+   */
+  legs(entry?: ProposedEntry): readonly Leg[];
   instrument(symbol: string): InstrumentSpec;
   /** The agents running here, by id. */
   agents(): readonly string[];

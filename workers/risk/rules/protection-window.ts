@@ -17,18 +17,20 @@ export function barsMs(view: RiskView, agentId: string, bars: number): number {
  * `keep`, oldest first. Read from the end, so a long history costs only its
  * recent part.
  */
-export function closedAfter(trades: readonly ClosedTrade[], since: number, keep: (t: ClosedTrade) => boolean = () => true): ClosedTrade[] {
+export function closedAfter(trades: readonly ClosedTrade[], since: number, keep: (t: ClosedTrade) => boolean = any): ClosedTrade[] {
   const out: ClosedTrade[] = [];
   for (let i = trades.length - 1; i >= 0 && trades[i].time > since; i--) if (keep(trades[i])) out.push(trades[i]);
   return out.reverse();
 }
 
 /** How many trades closedAfter would return, without building the list: a window short of a protection's count is left at that. */
-export function countClosedAfter(trades: readonly ClosedTrade[], since: number, keep: (t: ClosedTrade) => boolean = () => true): number {
+export function countClosedAfter(trades: readonly ClosedTrade[], since: number, keep: (t: ClosedTrade) => boolean = any): number {
   let n = 0;
   for (let i = trades.length - 1; i >= 0 && trades[i].time > since; i--) if (keep(trades[i])) n++;
   return n;
 }
+
+const any = () => true;
 
 /** Money for a reason text: '-123.45'. */
 export function money(cents: number): string {
