@@ -1,6 +1,7 @@
 import { Root, Type } from 'protobufjs/light.js';
 import descriptor from './proto/openapi.generated.json' with { type: 'json' };
 import { decodePlain, planOf } from './plain-decode.ts';
+import { encodeInEnvelope } from './plain-encode.ts';
 
 /**
  * cTrader Open API messages: the ProtoMessage envelope {payloadType, payload,
@@ -92,6 +93,8 @@ export function encodeMessage(name: string, payload: Record<string, unknown>, cl
   const type = s.byPayloadType.get(payloadType)!;
   const problem = type.verify(payload);
   if (problem) throw new Error(`cannot encode ${name}: ${problem}`);
+  const frame = encodeInEnvelope(s.envelope, payloadType, type, payload, clientMsgId);
+  if (frame) return frame;
   const body = type.encode(type.fromObject(payload)).finish();
   // The envelope's fields already have their wire types (a number, bytes, a string): no conversion pass.
   return s.envelope.encode(clientMsgId === undefined ? { payloadType, payload: body } : { payloadType, payload: body, clientMsgId }).finish();

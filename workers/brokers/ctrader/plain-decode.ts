@@ -4,7 +4,7 @@ import { Enum, Reader, Type, types, util } from 'protobufjs/light.js';
  * Decodes a cTrader message straight into the plain object the client reads:
  * the same keys, key order and values as protobufjs's decode followed by
  * toObject({ longs: Number, enums: Number, bytes: Array, defaults: false,
- * arrays: true }) (tests/ctrader/plain-decode.test.ts holds the two together
+ * arrays: true }) (tests/ctrader/plain-codec.test.ts holds the two together
  * on every message type of the schema, merged, reordered and corrupted frames
  * included). Why: that pair made, per message, a Reader, the message instance
  * and then its plain copy, and per int64 field a LongBits and a Long while
@@ -89,9 +89,10 @@ Object.assign(NumberReader.prototype, {
 /** Read codes of the common kinds (a switch, not a method looked up by name per field). */
 const Kind = { Message: 0, Int32: 1, Uint32: 2, Bool: 3, Double: 4, String: 5, Int64: 6, Uint64: 7, Bytes: 8, Other: 9 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
+export { Kind };
 const KINDS: Record<string, Kind> = { int32: Kind.Int32, uint32: Kind.Uint32, bool: Kind.Bool, double: Kind.Double, string: Kind.String, int64: Kind.Int64, uint64: Kind.Uint64, bytes: Kind.Bytes };
 
-interface Slot {
+export interface Slot {
   name: string;
   id: number;
   /** Position in the plan's scratch row. */
@@ -102,13 +103,15 @@ interface Slot {
   wire: number;
   repeated: boolean;
   packable: boolean;
+  /** Written packed (plain-encode.ts); read either way. */
+  packed: boolean;
   /** A proto2 enum is closed: an unknown value is dropped (protobufjs keeps it with the unknown fields, which toObject leaves out). */
   closed: Enum | null;
   type: Type | null;
   required: boolean;
 }
 
-interface Plan {
+export interface Plan {
   byId: (Slot | undefined)[];
   slots: Slot[];
   /** toObject's key order: the repeated fields first, then the others, each by field number. */
@@ -145,6 +148,7 @@ export function planOf(t: Type): Plan {
       wire: msg ? 2 : (types.basic as Record<string, number>)[scalar],
       repeated: f.repeated,
       packable: !msg && (types.packed as Record<string, number | undefined>)[scalar] !== undefined,
+      packed: f.packed,
       closed: closedEnum ? (f.resolvedType as Enum) : null,
       type: msg,
       required: f.required,
@@ -229,10 +233,15 @@ function readMessage(r: Reader, plan: Plan, depth: number, view: boolean, into?:
     if (s.repeated) ((row[s.at] as unknown[] | undefined) ??= []).push(v);
     else row[s.at] = v;
   }
-  for (const s of plan.required) if (row[s.at] === undefined) throw Error(`missing required '${s.name}'`);
+  // Indexed loops: for-of allocates an iterator and a result per step until the code is optimised.
+  const { required, repeated, single } = plan;
+  for (let i = 0; i < required.length; i++) if (row[required[i].at] === undefined) throw Error(`missing required '${required[i].name}'`);
   const out: Record<string, unknown> = {};
-  for (const s of plan.repeated) out[s.name] = row[s.at] ?? [];
-  for (const s of plan.single) if (row[s.at] !== undefined) out[s.name] = row[s.at];
+  for (let i = 0; i < repeated.length; i++) out[repeated[i].name] = row[repeated[i].at] ?? [];
+  for (let i = 0; i < single.length; i++) {
+    const v = row[single[i].at];
+    if (v !== undefined) out[single[i].name] = v;
+  }
   return out;
 }
 
