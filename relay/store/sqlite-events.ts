@@ -94,12 +94,14 @@ export function sqliteEvents(db: Database.Database, write: SqliteWrite) {
 
   const append = (batch: readonly (EngineEvent | EngineEventInput)[]) => {
     const keys = batchKeys(batch);
-    const w = foldBatch(batch, {
+    const state = {
       lastSeq: q.lastSeq.get()!.seq,
       known: knownIds(keys.ids),
       orders: new Map(keyed<OrderRecord>(q.orders.all(JSON.stringify(keys.clientOrderIds))).map((o) => [o.record.clientOrderId, o])),
       positions: new Map(keyed<OpenPositionRecord>(q.positions.all(JSON.stringify(keys.positionIds))).map((p) => [p.record.positionId, p])),
-    });
+    };
+    // The decision records are not wanted: the view is read from the events (copying each payload cost ~1.3 ms of a 200-symbol step).
+    const w = foldBatch(batch, state, { decisions: false });
     for (const e of w.added) {
       const d = derivedDecision(e);
       q.addEvent.run(e.seq, d ? seqBlob(e.seq) : e.id, json(e));

@@ -47,7 +47,9 @@ export function batchKeys(batch: readonly (EngineEvent | EngineEventInput)[]): B
   return { ids: batch.map((e) => e.id), clientOrderIds: [...clientOrderIds], positionIds: [...positionIds] };
 }
 
-export function foldBatch(batch: readonly (EngineEvent | EngineEventInput)[], state: BatchState): BatchWrites {
+/** `decisions: false` leaves BatchWrites.decisions empty: a store that reads its decisions from the events (SQLite) needs no copy. */
+export function foldBatch(batch: readonly (EngineEvent | EngineEventInput)[], state: BatchState, opts: { decisions?: boolean } = {}): BatchWrites {
+  const withDecisions = opts.decisions ?? true;
   const known = new Set(state.known);
   const orders = new Map(state.orders);
   const touchedOrders = new Set<string>();
@@ -61,7 +63,7 @@ export function foldBatch(batch: readonly (EngineEvent | EngineEventInput)[], st
     known.add(input.id);
     const e = { ...input, seq: ++seq } as EngineEvent;
     out.added.push(e);
-    const d = decisionFrom(e);
+    const d = withDecisions ? decisionFrom(e) : null;
     if (d) out.decisions.push(d);
     const prev = e.type.startsWith('order.') ? orders.get((e.payload as { clientOrderId: string }).clientOrderId) : undefined;
     const o = foldOrder(prev?.record, e);
