@@ -68,7 +68,7 @@ export class NodeSocketTransport extends TransportListeners implements CTraderTr
           s.destroy(e as Error);
           return;
         }
-        for (const f of frames) this.delivered(f);
+        for (let i = 0; i < frames.length; i++) this.delivered(frames[i]);
       });
       s.on('error', (e) => {
         why = e.message;

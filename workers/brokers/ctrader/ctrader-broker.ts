@@ -450,6 +450,7 @@ export class CTraderBroker implements Broker {
   /** Holds a held symbol's spots (the registry asks cTrader only when nobody has them yet). */
   private watch(symbolId: number): void {
     if (!this.conn.ready) return;
+    if (this.subscriptions.holdIfSubscribed(HOLDER, symbolId)) return;
     void this.subscriptions.holdSpots(HOLDER, [symbolId]).then((refused) => {
       const why = refused.get(symbolId);
       if (why && this.conn.ready) this.o.log?.('warn', `no prices for held symbol ${this.o.symbols.byIdOf(symbolId)?.name ?? symbolId}: equity marks it at its entry (${why})`);

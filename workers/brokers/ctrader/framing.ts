@@ -26,27 +26,44 @@ export class FrameSplitter {
 
   constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
 
-  /** Adds a chunk; returns the complete messages it finished, in order. */
+  /**
+   * Adds a chunk; returns the complete messages it finished, in order. A
+   * message lying whole in the chunk is a view of it (no copy: most chunks
+   * carry whole frames), so the chunk must not be written to afterwards
+   * (a socket's chunks never are); only a message cut across chunks is copied.
+   */
   push(chunk: Uint8Array): Uint8Array[] {
-    this.append(chunk);
     const out: Uint8Array[] = [];
     let at = 0;
-    for (;;) {
-      if (this.len - at < 4) break;
-      const n = ((this.buf[at] << 24) | (this.buf[at + 1] << 16) | (this.buf[at + 2] << 8) | this.buf[at + 3]) >>> 0;
-      if (n > this.maxFrameBytes) {
-        this.len = 0;
-        throw new CTraderFrameError(`cTrader frame length ${n} bytes exceeds the ${this.maxFrameBytes}-byte limit: the stream is corrupt or not the cTrader protobuf port (5035)`);
-      }
-      if (this.len - at < 4 + n) break;
-      out.push(this.buf.slice(at + 4, at + 4 + n));
-      at += 4 + n;
+    if (this.len === 0) {
+      // Nothing held: whole frames are read straight from the chunk, only its cut tail is kept.
+      at = this.split(chunk, chunk.length, out, true);
+      if (at < chunk.length) this.append(chunk.subarray(at));
+      return out;
     }
+    this.append(chunk);
+    at = this.split(this.buf, this.len, out, false);
     if (at > 0) {
       this.buf.copyWithin(0, at, this.len);
       this.len -= at;
     }
     return out;
+  }
+
+  /** Pushes the whole frames of bytes[0, end) to `out` (views of `bytes`, or copies); returns where the first incomplete one starts. */
+  private split(bytes: Uint8Array, end: number, out: Uint8Array[], view: boolean): number {
+    let at = 0;
+    for (;;) {
+      if (end - at < 4) return at;
+      const n = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+      if (n > this.maxFrameBytes) {
+        this.len = 0;
+        throw new CTraderFrameError(`cTrader frame length ${n} bytes exceeds the ${this.maxFrameBytes}-byte limit: the stream is corrupt or not the cTrader protobuf port (5035)`);
+      }
+      if (end - at < 4 + n) return at;
+      out.push(view ? new Uint8Array(bytes.buffer, bytes.byteOffset + at + 4, n) : bytes.slice(at + 4, at + 4 + n));
+      at += 4 + n;
+    }
   }
 
   /** Bytes held for an incomplete message. */

@@ -74,6 +74,19 @@ export class MarketSubscriptions {
     return this.run(() => this.subscribeSpots(symbolIds));
   }
 
+  /**
+   * Holds the spots of a symbol cTrader already sends on this connection, at
+   * once: true when it did (nothing to ask). The broker holds a symbol on every
+   * fill and lets it go on every close; a reversal would otherwise queue a
+   * round through the chain (promises, a map) for what it already has.
+   */
+  holdIfSubscribed(holder: string, symbolId: number): boolean {
+    const s = this.spots.get(symbolId);
+    if (s?.state !== 'subscribed') return false;
+    s.holders.add(holder);
+    return true;
+  }
+
   /** Live bars (and the spots they need) for `holder`. Resolves with the bars left unsubscribed, by "symbolId:period", and why. */
   holdBars(holder: string, wanted: readonly BarKey[]): Promise<Map<string, string>> {
     for (const k of wanted) {
@@ -97,8 +110,11 @@ export class MarketSubscriptions {
   release(holder: string, symbolId: number): void {
     const spot = this.spots.get(symbolId);
     if (!spot || !spot.holders.delete(holder)) return;
+    let orphaned = spot.holders.size === 0;
+    for (const b of this.bars.values()) if (b.symbolId === symbolId && b.holders.delete(holder) && b.holders.size === 0) orphaned = true;
+    // Still held by others (the feed's own symbols): nothing to unsubscribe, no round through the chain.
+    if (!orphaned) return;
     const bars = [...this.bars.values()].filter((b) => b.symbolId === symbolId);
-    for (const b of bars) b.holders.delete(holder);
     void this.run(async () => {
       for (const b of bars) if (b.holders.size === 0 && b.state === 'subscribed') await this.unsubscribe(b, 'ProtoOAUnsubscribeLiveTrendbarReq', { symbolId, period: b.period });
       if (spot.holders.size === 0 && spot.state === 'subscribed') await this.unsubscribe(spot, 'ProtoOAUnsubscribeSpotsReq', { symbolId: [symbolId] });

@@ -31,7 +31,9 @@ export abstract class TransportListeners {
   }
 
   protected delivered(message: Uint8Array): void {
-    for (const h of this.messageHandlers) h(message);
+    // Indexed: a for-of allocates an iterator per message until the code is optimised.
+    const hs = this.messageHandlers;
+    for (let i = 0; i < hs.length; i++) hs[i](message);
   }
 
   protected ended(reason: string): void {
