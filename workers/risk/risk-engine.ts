@@ -212,19 +212,21 @@ export class RiskEngine {
     const { watchers, watcherActs } = armed;
     // Every limit off (a plain backtest): only the mark, read fresh as it would be inside the bar.
     if (watchers.length === 0) return this.mark();
+    // Breakers reading only the account, which has not moved out of their quiet band: the mark alone (most bars).
+    const account = armed.accountOnly ? this.deps.account() : null;
+    if (account && !this.accountMoved(armed, account)) return this.mark();
     const outer = this.judging;
     this.judging = true;
+    this.judgedAccount ??= account;
     try {
-      if (!armed.accountOnly || this.accountMoved(armed)) {
-        for (let i = 0; i < watchers.length; i++) {
-          try {
-            watchers[i].afterStep!(this.view, watcherActs[i]);
-          } catch (err) {
-            this.ruleFailed(watchers[i], null, err);
-          }
+      for (let i = 0; i < watchers.length; i++) {
+        try {
+          watchers[i].afterStep!(this.view, watcherActs[i]);
+        } catch (err) {
+          this.ruleFailed(watchers[i], null, err);
         }
-        if (armed.accountOnly) this.judged.band = this.quietBand(watchers);
       }
+      if (account) this.judged.band = this.quietBand(watchers);
       this.mark();
     } finally {
       this.endJudging(outer);
@@ -235,8 +237,7 @@ export class RiskEngine {
    * Whether what the watchers read (they read only the account's marks) moved since they last judged it,
    * noting what they judge now. The states are taken before they judge: a change they make is judged again.
    */
-  private accountMoved(armed: ArmedRules): boolean {
-    const a = this.accountNow();
+  private accountMoved(armed: ArmedRules, a: AccountState): boolean {
     const j = this.judged;
     const states = this.states.changes;
     const dayStart = this.day.startEquity;
