@@ -37,10 +37,12 @@ function derivedDecision(e: EngineEvent): { agentId: string; symbol: string; bar
   return typeof symbol === 'string' && typeof barTime === 'number' && e.id === eventId.decision(e.agentId, symbol, barTime) ? { agentId: e.agentId, symbol, barTime } : null;
 }
 
+/** A seq as 8 big-endian bytes; one buffer for every insert, as better-sqlite3 copies a bound BLOB (SQLITE_TRANSIENT). */
+const seqKey = Buffer.alloc(8);
 const seqBlob = (seq: number) => {
-  const b = Buffer.alloc(8);
-  b.writeBigInt64BE(BigInt(seq));
-  return b;
+  seqKey.writeUInt32BE(Math.floor(seq / 2 ** 32), 0);
+  seqKey.writeUInt32BE(seq >>> 0, 4);
+  return seqKey;
 };
 
 /** An object whose members are made by `makers` when first read. */

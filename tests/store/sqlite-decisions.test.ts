@@ -76,6 +76,8 @@ describe('SQLite store: decisions stored once (schema 5)', () => {
     // Not vacuous: both kinds are in there, every decision by its columns but the two whose ids are not eventId.decision's.
     expect(rows.filter((r) => r.kind === 'blob').length).toBe((await ref.decisions.list()).length - 2);
     expect(rows.length).toBeGreaterThan(16);
+    // The BLOB is the row's seq, 8 bytes big-endian: unique, and in the order the rows were added.
+    expect(s.db.prepare("SELECT count(*) AS n FROM events WHERE typeof(id) = 'blob' AND hex(id) != printf('%016X', seq)").get()).toEqual({ n: 0 });
     expect(rows.filter((r) => r.kind === 'text')).toEqual([
       { kind: 'text', barTime: null },
       { kind: 'text', barTime: null },
