@@ -73,8 +73,9 @@ interface ArmedRules {
 }
 
 /**
- * What the watchers last judged when they read only the account's marks: while all of it stands their
- * answer cannot change, nor while the account stays inside the band they said they are quiet in.
+ * What the watchers read besides the account, when they read only its marks, with the band they are
+ * quiet in on those inputs and the account they last judged: while these stand and the account stays
+ * inside the band (or is that account), their answer cannot change.
  */
 interface Judged {
   rules: ArmedRules | null;
@@ -214,7 +215,7 @@ export class RiskEngine {
     if (watchers.length === 0) return this.mark();
     // Breakers reading only the account, which has not moved out of their quiet band: the mark alone (most bars).
     const account = armed.accountOnly ? this.deps.account() : null;
-    if (account && !this.accountMoved(armed, account)) return this.mark();
+    if (account && this.quiet(armed, account)) return this.mark();
     const outer = this.judging;
     this.judging = true;
     this.judgedAccount ??= account;
@@ -226,7 +227,6 @@ export class RiskEngine {
           this.ruleFailed(watchers[i], null, err);
         }
       }
-      if (account) this.judged.band = this.quietBand(watchers);
       this.mark();
     } finally {
       this.endJudging(outer);
@@ -234,28 +234,31 @@ export class RiskEngine {
   }
 
   /**
-   * Whether what the watchers read (they read only the account's marks) moved since they last judged it,
-   * noting what they judge now. The states are taken before they judge: a change they make is judged again.
+   * Whether the watchers (they read only the account's marks) would do nothing at this bar: the account
+   * is inside the band they are quiet in, or is the account they last judged. The band is found again
+   * when anything else they read moved (a day roll, a state, the limits or agents), before they judge:
+   * a change their judging makes is such a move, so the next bar finds it again.
    */
-  private accountMoved(armed: ArmedRules, a: AccountState): boolean {
+  private quiet(armed: ArmedRules, a: AccountState): boolean {
     const j = this.judged;
     const states = this.states.changes;
     const dayStart = this.day.startEquity;
-    if (j.rules === armed && j.config === this.config && j.dayStart === dayStart && j.states === states) {
-      if (j.equity === a.equity && j.peak === a.peakEquity && j.drawdown === a.drawdown) return false;
-      if (a.equity >= j.band.equityFrom && a.drawdown <= j.band.drawdownTo) return false;
-    }
-    j.rules = armed;
-    j.config = this.config;
+    if (j.rules !== armed || j.config !== this.config || j.dayStart !== dayStart || j.states !== states) {
+      j.rules = armed;
+      j.config = this.config;
+      j.dayStart = dayStart;
+      j.states = states;
+      j.band = this.quietBand(armed.watchers);
+      j.equity = j.peak = j.drawdown = NaN;
+    } else if (j.equity === a.equity && j.peak === a.peakEquity && j.drawdown === a.drawdown) return true;
+    if (a.equity >= j.band.equityFrom && a.drawdown <= j.band.drawdownTo) return true;
     j.equity = a.equity;
     j.peak = a.peakEquity;
     j.drawdown = a.drawdown;
-    j.dayStart = dayStart;
-    j.states = states;
-    return true;
+    return false;
   }
 
-  /** Where every watcher is quiet, on the inputs they just judged: the narrowest of their bands (none from a rule without one). */
+  /** Where every watcher is quiet on the inputs of now: the narrowest of their bands (none from a rule without one). */
   private quietBand(watchers: readonly RiskRule[]): QuietBand {
     let equityFrom = -Infinity;
     let drawdownTo = Infinity;

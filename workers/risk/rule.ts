@@ -135,11 +135,11 @@ export interface RiskRule {
    */
   readsAccountOnly?(view: RiskView): boolean;
   /**
-   * With readsAccountOnly, asked right after afterStep judged: the account's equity and drawdown
-   * inside which afterStep, on the other inputs it just read, does nothing (equity at or above
-   * `equityFrom`, drawdown at most `drawdownTo`). While the account stays inside and nothing else it
-   * reads moves, the engine does not judge it: a position's every mark moves equity, but only a
-   * mark past the band can trip. Absent: judged whenever the account moves.
+   * With readsAccountOnly, asked whenever what it reads besides the account moved (a day roll, a
+   * state, the limits or agents): the account's equity and drawdown inside which afterStep, on those
+   * inputs, does nothing (equity at or above `equityFrom`, drawdown at most `drawdownTo`). While the
+   * account stays inside, the engine does not judge it: a position's every mark moves equity, but
+   * only a mark past the band can trip. Absent: judged whenever the account moves.
    */
   quietBand?(view: RiskView): QuietBand;
 }
