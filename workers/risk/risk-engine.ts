@@ -516,16 +516,21 @@ export class RiskEngine {
     const self = this;
     const agentOf = (id: string) => this.agentIndex().byId.get(id);
     const limitsCache = new Map<string, { account: RiskLimits; risk: Partial<RiskLimits> | null | undefined; limits: RiskLimits }>();
+    // The agents' risk comes from the engine's agent list, handed out anew when it changes: the same list, the same answer.
+    let lastLimits: { agentId: string; account: RiskLimits | null; source: AgentIndex['source']; limits: RiskLimits | null } = { agentId: '', account: null, source: null, limits: null };
     const view: RiskView = {
       get config() {
         return self.config;
       },
       limits: (agentId) => {
+        // Every rule of an entry or a closed trade asks for the same agent's: the last answer first.
+        const last = lastLimits;
+        if (last.limits && last.agentId === agentId && last.account === this.config.limits && last.source === this.agentIndex().source) return last.limits;
         const risk = agentOf(agentId)?.risk;
         const hit = limitsCache.get(agentId);
-        if (hit && hit.account === this.config.limits && hit.risk === risk) return hit.limits;
-        const limits = limitsFor(this.config.limits, risk);
-        limitsCache.set(agentId, { account: this.config.limits, risk, limits });
+        const limits = hit && hit.account === this.config.limits && hit.risk === risk ? hit.limits : limitsFor(this.config.limits, risk);
+        if (limits !== hit?.limits) limitsCache.set(agentId, { account: this.config.limits, risk, limits });
+        lastLimits = { agentId, account: this.config.limits, source: this.agentIndex().source, limits };
         return limits;
       },
       now: () => this.deps.now(),
