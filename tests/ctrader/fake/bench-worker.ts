@@ -16,7 +16,8 @@ let now = T0;
 const fake = fakeServer(() => now, { balance: 1e9 });
 for (const s of SYMBOLS) fake.tick(s.name, T0 + 100, START_PRICE[s.name], s.digits === 3 ? 0.002 : 0.00002);
 const cert = selfSignedCert();
-const tls = await listenTls(fake, cert);
+// A round's ticks leave in one write (ServeOptions.writePerRun), so each spot is timed from when it is sent.
+const tls = await listenTls(fake, cert, { writePerRun: true });
 
 // The peer: a bare TLS echo served from the same thread as the fake server.
 const echo = createTlsServer({ key: cert.key, cert: cert.cert }, (sock) => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { FrameSplitter, lengthPrefixed } from '../../../workers/brokers/ctrader/framing.ts';
 import type { FakeCTrader } from './fake-ctrader.ts';
+import { RunBatch } from '../../../relay/ops/socket-batch.ts';
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made with the openssl CLI at test time. */
 export function selfSignedCert(): { key: string; cert: string } {
@@ -24,15 +25,31 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+export interface ServeOptions {
+  /**
+   * What one synchronous run sends leaves in one write (relay/ops/socket-batch.ts), as the relay's own
+   * transport does. The latency bench needs it: over TLS each write completes a loop turn later and a
+   * write made meanwhile waits in memory, so the second to fifth spots of a round waited on this thread
+   * while it handled the first symbol's order (1-5 ms), counted as the client's latency.
+   */
+  writePerRun?: boolean;
+}
+
 /** Length-prefixed framing over a socket, as cTrader's port 5035 speaks it. */
-function serveSocket(fake: FakeCTrader, socket: Socket): void {
+function serveSocket(fake: FakeCTrader, socket: Socket, o: ServeOptions = {}): void {
   socket.setNoDelay(true);
   const splitter = new FrameSplitter();
+  const batch = o.writePerRun ? new RunBatch() : null;
   const conn = fake.attach(
     (bytes) => {
-      if (!socket.destroyed) socket.write(lengthPrefixed(bytes));
+      if (socket.destroyed) return;
+      if (batch) batch.add(socket, lengthPrefixed(bytes));
+      else socket.write(lengthPrefixed(bytes));
     },
-    () => socket.destroy(),
+    () => {
+      batch?.flush();
+      socket.destroy();
+    },
   );
   socket.on('data', (chunk) => {
     let frames: Uint8Array[];
@@ -67,9 +84,9 @@ function listening(server: NetServer | TlsServer, sockets: Set<Socket>): Promise
   );
 }
 
-export function listenTls(fake: FakeCTrader, cert: { key: string; cert: string }): Promise<Listening> {
+export function listenTls(fake: FakeCTrader, cert: { key: string; cert: string }, o: ServeOptions = {}): Promise<Listening> {
   const sockets = new Set<Socket>();
-  const server = createTlsServer({ key: cert.key, cert: cert.cert }, (s) => serveSocket(fake, s));
+  const server = createTlsServer({ key: cert.key, cert: cert.cert }, (s) => serveSocket(fake, s, o));
   return listening(server, sockets);
 }
 
