@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { BarSeries } from '../workers/market/bar.ts';
 import { DEMO_ACCOUNT, DEMO_AGENT } from '../workers/engine/demo.ts';
 import type { AgentConfig } from '../workers/engine/agent-config.ts';
@@ -130,6 +129,8 @@ if (process.argv[2] === CHILD_FLAG) {
 /** This file as one ES module (packages left to node_modules), two folders deep like build/relay, so paths from import.meta.url resolve alike. */
 async function bundle(): Promise<string> {
   const outfile = fileURLToPath(new URL('../build/bench/relay-memory.mjs', import.meta.url));
+  // Imported here, not at the top: the children run this file too, and esbuild's module alone is ~15 MB of RSS.
+  const { build } = await import('esbuild');
   await build({ entryPoints: [fileURLToPath(import.meta.url)], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
   return outfile;
 }
@@ -207,5 +208,5 @@ export default async function (): Promise<BenchRow[]> {
 
 /** Where the memory goes, from the runs and profiles (printed under the rows and kept with them in BENCHMARKS.md). */
 export const analysis = [
-  'Measured from this file bundled as JavaScript, as the relay runs (node bin/tradeguard.mjs serve starts build/relay); through tsx the same relay peaked at 166-229 MB, tsx\'s loader thread and the compiled TypeScript adding ~40 MB to every sample. What the relay holds (bundled, after a full GC): bare Node 39 MB; its code and packages 39 MB more before it opens anything (heap 14 MB; of the packages, imported one by one: better-sqlite3 ~6, @hono/node-server ~6, hono ~4, prom-client ~3, grammy ~8, which the relay loads at start through relay/telegram/webhook.ts and bot.ts even with no bot configured); the workspace opened (store, host, the 5 x 8,640 bars seeded, SQLite\'s 2 MB page cache) ~20 MB: 99 MB at the first sample. Retained memory stays flat (heap after GC 16-18 MB from start to end). The peak above that is garbage: the heap used climbs to 50-55 MB before V8 first collects the old generation, and RSS with it, to 157-164 MB. With node --optimize-for-size the same runs peak at 119-125 MB (heap never above 27 MB), but the 200-symbol relay-scaling replay took 30.4 s against 27.2 s and its step p99 was 35.7 ms against 19.3 ms in back-to-back runs, one each (load ~2.5): a flag for the Dockerfile and systemd unit\'s NODE_OPTIONS to weigh, not taken here. --max-old-space-size=128 gave 136 MB but would end a larger workspace with an out-of-memory crash.',
+  'Measured from this file bundled as JavaScript, as the relay runs (node bin/tradeguard.mjs serve starts build/relay); through tsx the same relay peaked at 166-229 MB, tsx\'s loader thread and the compiled TypeScript adding ~40 MB to every sample. What the relay holds (bundled, after a full GC): bare Node 39 MB; its code and packages 39 MB more before it opens anything (heap 14 MB; of the packages, imported one by one: better-sqlite3 ~6, @hono/node-server ~6, hono ~4, prom-client ~3, grammy ~8, which the relay loads at start through relay/telegram/webhook.ts and bot.ts even with no bot configured); the workspace opened (store, host, the 5 x 8,640 bars seeded, SQLite\'s 2 MB page cache) ~20 MB: 99 MB at the first sample. Retained memory stays flat (heap after GC 16-18 MB from start to end). The peak above that is garbage: the heap used climbs to 50-55 MB before V8 first collects the old generation, and RSS with it, to 152-164 MB in the runs of this session. With node --optimize-for-size the same runs peak at 119-125 MB (heap never above 27 MB), but the 200-symbol relay-scaling replay took 30.4 s against 27.2 s and its step p99 was 35.7 ms against 19.3 ms in back-to-back runs, one each (load ~2.5): a flag for the Dockerfile and systemd unit\'s NODE_OPTIONS to weigh, not taken here. --max-old-space-size=128 gave 136 MB but would end a larger workspace with an out-of-memory crash.',
 ].join('\n');
