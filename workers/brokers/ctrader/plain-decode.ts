@@ -173,7 +173,7 @@ function readScalar(r: Reader, s: Slot, view: boolean): unknown {
     case Kind.Double:
       return r.double();
     case Kind.String:
-      return r.string();
+      return readString(r);
     case Kind.Int64:
       return readLong(r, false);
     case Kind.Uint64:
@@ -185,6 +185,31 @@ function readScalar(r: Reader, s: Slot, view: boolean): unknown {
     default:
       return (r as unknown as Record<string, () => unknown>)[s.method]();
   }
+}
+
+const ascii = new TextDecoder();
+
+/**
+ * A string field. An all-ASCII one (labels, ids, error codes: nearly all of
+ * cTrader's) is made in one call, where protobufjs's UTF-8 reader grows an
+ * array of char codes and copies it before making the string; for ASCII
+ * both give the same string. Anything else, or a bad length, is left to
+ * protobufjs, with its result and its error.
+ */
+function readString(r: Reader): unknown {
+  const at = r.pos;
+  const n = r.size();
+  const start = r.pos;
+  const end = start + n;
+  const b = r.buf;
+  let plain = n > 0 && end <= r.len;
+  for (let i = start; i < end && plain; i++) plain = b[i] < 128;
+  if (!plain) {
+    r.pos = at;
+    return r.string();
+  }
+  r.pos = end;
+  return ascii.decode(b.subarray(start, end));
 }
 
 /** A message of `size` bytes at the reader's position (protobufjs's bounds checks), merged into `into` when the field came before. */
