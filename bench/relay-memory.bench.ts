@@ -126,13 +126,14 @@ if (process.argv[2] === CHILD_FLAG) {
   process.exit(0);
 }
 
-/** This file as one ES module (packages left to node_modules), two folders deep like build/relay, so paths from import.meta.url resolve alike. */
+/** This file as ES modules (packages left to node_modules), two folders deep like build/relay, so paths from import.meta.url resolve alike. */
 async function bundle(): Promise<string> {
-  const outfile = fileURLToPath(new URL('../build/bench/relay-memory.mjs', import.meta.url));
+  const outdir = fileURLToPath(new URL('../build/bench', import.meta.url));
   // Imported here, not at the top: the children run this file too, and esbuild's module alone is ~15 MB of RSS.
   const { build } = await import('esbuild');
-  await build({ entryPoints: [fileURLToPath(import.meta.url)], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
-  return outfile;
+  // Split as scripts/build-relay.mjs splits the relay: a module loaded on use (the Telegram bot, only with a token) keeps its packages out until then.
+  await build({ entryPoints: { 'relay-memory': fileURLToPath(import.meta.url) }, outdir, bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
+  return join(outdir, 'relay-memory.js');
 }
 
 /** `gc`: a full collection before every 5th sample (for the slope); without it the peak is what a real run reaches. */
@@ -208,5 +209,5 @@ export default async function (): Promise<BenchRow[]> {
 
 /** Where the memory goes, from the runs and profiles (printed under the rows and kept with them in BENCHMARKS.md). */
 export const analysis = [
-  'Measured from this file bundled as JavaScript, as the relay runs (node bin/tradeguard.mjs serve starts build/relay); through tsx the same relay peaked at 166-229 MB, tsx\'s loader thread and the compiled TypeScript adding ~40 MB to every sample. What the relay holds (bundled, after a full GC): bare Node 39 MB; its code and packages 39 MB more before it opens anything (heap 14 MB; of the packages, imported one by one: better-sqlite3 ~6, @hono/node-server ~6, hono ~4, prom-client ~3, grammy ~8, which the relay loads at start through relay/telegram/webhook.ts and bot.ts even with no bot configured); the workspace opened (store, host, the 5 x 8,640 bars seeded, SQLite\'s 2 MB page cache) ~20 MB: 99 MB at the first sample. Retained memory stays flat (heap after GC 16-18 MB from start to end). The peak above that is garbage: the heap used climbs to 50-55 MB before V8 first collects the old generation, and RSS with it, to 152-164 MB in the runs of this session. With node --optimize-for-size the same runs peak at 119-125 MB (heap never above 27 MB), but the 200-symbol relay-scaling replay took 30.4 s against 27.2 s and its step p99 was 35.7 ms against 19.3 ms in back-to-back runs, one each (load ~2.5): a flag for the Dockerfile and systemd unit\'s NODE_OPTIONS to weigh, not taken here. --max-old-space-size=128 gave 136 MB but would end a larger workspace with an out-of-memory crash.',
+  'Measured from this file bundled as JavaScript, as the relay runs (node bin/tradeguard.mjs serve starts build/relay); through tsx the same relay peaked at 166-229 MB, tsx\'s loader thread and the compiled TypeScript adding ~40 MB to every sample. What the relay holds (bundled, after a full GC): bare Node 39 MB; its code and packages 39 MB more before it opens anything (heap 14 MB; of the packages, imported one by one: better-sqlite3 ~6, @hono/node-server ~6, hono ~4, prom-client ~3, grammy ~8, which the relay loaded at start through relay/telegram/webhook.ts and bot.ts even with no bot configured: now loaded only when a bot token is set, and this file is bundled split as scripts/build-relay.mjs splits the relay, so a module loaded on use keeps its packages out here too: peaks 146-153 MB, median 147, at load ~2); the workspace opened (store, host, the 5 x 8,640 bars seeded, SQLite\'s 2 MB page cache) ~20 MB: 99 MB at the first sample. Retained memory stays flat (heap after GC 16-18 MB from start to end). The peak above that is garbage: the heap used climbs to 50-55 MB before V8 first collects the old generation, and RSS with it, to 152-164 MB in the runs of this session before grammY was left out. RSS after a full GC still rises ~0.8-1 MB per 10,000 bars over the month while the heap after GC stays within 1 MB: the likely holders are SQLite's page cache (2 MB, bounded) and the WAL index's shared memory between checkpoints (bounded by the WAL's size), but that is not traced: a run longer than this month would tell whether it levels off. The row stays under its 1 MB limit. With node --optimize-for-size the same runs peak at 119-125 MB (heap never above 27 MB), but the 200-symbol relay-scaling replay took 30.4 s against 27.2 s and its step p99 was 35.7 ms against 19.3 ms in back-to-back runs, one each (load ~2.5): a flag for the Dockerfile and systemd unit\'s NODE_OPTIONS to weigh, not taken here. --max-old-space-size=128 gave 136 MB but would end a larger workspace with an out-of-memory crash.',
 ].join('\n');

@@ -1,5 +1,6 @@
 import type { Alert } from '../../workers/notify/alert.ts';
-import { TelegramSendError, type TelegramBot } from '../telegram/bot.ts';
+import type { TelegramBot } from '../telegram/bot.ts';
+import { TelegramSendError } from '../telegram/send-error.ts';
 import { giveUp, httpFailure, retryLater, type AlertChannel } from './channel.ts';
 
 /**

@@ -14,7 +14,7 @@ import type { Outbox, OutboxCounts, OutboxTimers } from '../notify/outbox.ts';
 import { createTelegramChannel } from '../notify/telegram-channel.ts';
 import { sendTestAlert, type TestOutcome } from '../notify/test-alert.ts';
 import type { RelayHost } from '../server/context.ts';
-import { startTelegramBot, type TelegramBot, type TelegramBotStatus } from '../telegram/bot.ts';
+import type { TelegramBot, TelegramBotStatus } from '../telegram/bot.ts';
 import { webhookUrl, type TelegramWebhookSlot } from '../telegram/webhook.ts';
 import type { Logger } from './log.ts';
 import type { SendOutcome } from '../notify/outbox.ts';
@@ -105,8 +105,9 @@ export async function startNotify(o: NotifyOptions): Promise<RunningNotify> {
 
   const webhook = tg && config.publicOrigin && o.telegramWebhook ? webhookUrl(config.publicOrigin) : null;
   if (webhook && 'problem' in webhook) log.warn(`telegram: no webhook: ${webhook.problem}; the bot long-polls`);
+  // grammY and the bot load only when a bot is configured (~8 MB of a relay's resident memory otherwise).
   const starting: Promise<TelegramBot | null> = tg
-    ? startTelegramBot(
+    ? import('../telegram/bot.ts').then(({ startTelegramBot }) => startTelegramBot(
         { botToken: tg.botToken, apiRoot: tg.apiRoot, chatIds: tg.chatIds, userIds: tg.userIds, ...(webhook && 'url' in webhook ? { webhookUrl: webhook.url } : {}) },
         { registry: createCommandRegistry(), context: () => ({ host: o.host, store: o.store, countUse: usage.count, alerts: alertControl }), log: (level, msg, fields) => log.log(level, msg, fields), ...(o.now ? { now: o.now } : {}),
           // Back after an outage: what waits for a retry goes now, not at the end of its backoff (before start returns, `bot` is still null).
@@ -114,7 +115,7 @@ export async function startNotify(o: NotifyOptions): Promise<RunningNotify> {
             if (s.connected && bot) alerts?.outbox.retryNow();
           },
         },
-      ).then(
+      )).then(
         (b) => {
           bot = b;
           // Alerts queued while the bot was starting go now.

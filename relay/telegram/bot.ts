@@ -1,4 +1,4 @@
-import { Bot, GrammyError, HttpError, InputFile } from 'grammy';
+import { Bot, GrammyError, HttpError, InputFile, webhookCallback } from 'grammy';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { autoRetry } from '@grammyjs/auto-retry';
 import type { CommandContext, CommandRegistry } from '../../workers/commands/registry.ts';
@@ -9,7 +9,8 @@ import { Confirmations } from './confirmations.ts';
 import { installHandlers, sendText } from './handlers.ts';
 import { escapeHtml, splitText } from './html.ts';
 import { createSendPacer, type SendPacing } from './pacer.ts';
-import { newWebhookSecret, webhookHandler, type WebhookHandler } from './webhook.ts';
+import { newWebhookSecret, type WebhookHandler } from './webhook.ts';
+import { TelegramSendError } from './send-error.ts';
 
 /**
  * The trader's Telegram bot on the relay: long polling with grammY's runner
@@ -254,14 +255,6 @@ export async function startTelegramBot(config: TelegramBotConfig, deps: Telegram
   return handle(bot);
 }
 
-/** A send Telegram refused or never took, the token scrubbed: `status` is Telegram's error code (absent when unreachable), `retryAfterSeconds` a 429's wait. */
-export class TelegramSendError extends Error {
-  override readonly name = 'TelegramSendError';
-  constructor(message: string, readonly status?: number, readonly retryAfterSeconds?: number) {
-    super(message);
-  }
-}
-
 function sendError(e: unknown, scrub: (s: string) => string): TelegramSendError {
   const refused = e instanceof GrammyError ? e : null;
   return new TelegramSendError(scrub(describe(e)), refused?.error_code, refused?.parameters.retry_after);
@@ -271,4 +264,14 @@ function describe(e: unknown): string {
   if (e instanceof GrammyError) return `${e.error_code} ${e.description}`;
   if (e instanceof HttpError) return `${e.message}${e.error instanceof Error ? ` (${e.error.message})` : ''}`;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * grammY's webhook callback for Hono. A slow update (a command waiting on a
+ * 429) is acknowledged after 10 s and finishes on its own: answering late or
+ * with an error would make Telegram deliver the same command again. The bot
+ * handles its own errors (bot.ts), so an update never fails the request.
+ */
+export function webhookHandler(bot: Bot, secretToken: string): WebhookHandler {
+  return webhookCallback(bot, 'hono', { secretToken, onTimeout: 'return', timeoutMilliseconds: 10_000 }) as WebhookHandler;
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { webhookCallback, type Bot } from 'grammy';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RelayEnv } from '../server/context.ts';
@@ -36,16 +35,6 @@ export function webhookUrl(publicOrigin: string): { url: string } | { problem: s
 /** 256 random bits in Telegram's secret alphabet (A-Z a-z 0-9 _ -). */
 export function newWebhookSecret(): string {
   return randomBytes(32).toString('base64url');
-}
-
-/**
- * grammY's webhook callback for Hono. A slow update (a command waiting on a
- * 429) is acknowledged after 10 s and finishes on its own: answering late or
- * with an error would make Telegram deliver the same command again. The bot
- * handles its own errors (bot.ts), so an update never fails the request.
- */
-export function webhookHandler(bot: Bot, secretToken: string): WebhookHandler {
-  return webhookCallback(bot, 'hono', { secretToken, onTimeout: 'return', timeoutMilliseconds: 10_000 }) as WebhookHandler;
 }
 
 /**
