@@ -169,14 +169,14 @@ export default function (): BenchRow[] {
 const PROFILE =
   "The issue measured ~7 s against ~14 s; since then ~1.4-2.0 s against ~8.3-8.7 s in the same run, the same 55,088 trades (count, and the trades' summed price moves equal to backtesting.py's final equity less its cash within 0.0001). Where TradeGuard's ~1.7 s of CPU go (node --cpu-prof of the command, cached run): the backtest ~1.1 s (see backtest.bench.ts; the collector is a quarter of the process), reading the 100 MB file and hashing it for the cache ~0.1-0.3 s, loading the code ~0.1 s (each command's modules now load when it runs: a backtest without models no longer loads onnxruntime, the brokers' protocols or SQLite). The command records decisions only when --decisions or --dataset reads them (or --record all asks): about a third of the backtest's time before.";
 
-function budgetText(peerMs: number, parsedMs: number, cachedMs: number): string {
+export function budgetText(peerMs: number, parsedMs: number, cachedMs: number): string {
   const budget = peerMs / 10;
   // csv-import.bench.ts: ~210 MB/s for this file on this machine; startup.bench.ts: ~0.1 s for a compiled start; the cache: ~0.1 s to read and hash.
   const parseMs = 100 / 0.21;
   // backtest.bench.ts, same series and trades: the record alone ~200 ns a bar, a quiet bar through the engine ~450-560 ns.
   const floorNs = 200 + 450;
   const left = (ms: number) => {
-    const nsPerBar = Math.round(ms * 1000); // ms for 1M bars -> ns a bar
+    const nsPerBar = Math.round(ms); // ms for 1M bars = ns a bar
     return `~${Math.round(ms)} ms for the 1M-bar backtest in a cold process, ${nsPerBar} ns a bar, against ~${floorNs} ns for the trades' record alone plus a quiet bar through the engine (backtest.bench.ts, its third and fourth rows)${nsPerBar < floorNs ? ': below the two together, so not reachable by this engine' : ', before each reversal\'s own ~6 µs'}`;
   };
   return `Target: 10x backtesting.py is ${Math.round(budget)} ms for the whole process in this run; TradeGuard took ${Math.round(parsedMs)} ms (parsed) and ${Math.round(cachedMs)} ms (cached). A CSV never seen: parsing 100 MB (~${Math.round(parseMs)} ms at the ~210 MB/s of csv-import.bench.ts) and a start (~100 ms) leave ${left(budget - parseMs - 100)}. The same CSV again (the cache: ~0.1 s to read and hash, and the start) leaves ${left(budget - 200)}.`;
