@@ -10,13 +10,13 @@ import { createMemoryStore } from '../../workers/store/memory-store.ts';
 import { PaperBroker } from '../../workers/brokers/paper/paper-broker.ts';
 import type { BrokerEventSink } from '../../workers/brokers/broker.ts';
 import type { Bar } from '../../workers/market/bar.ts';
-import type { BarFeed, BarHandler, StepEndHandler } from '../../workers/market/feed.ts';
 import { KNOWN_INSTRUMENTS } from '../../workers/market/instrument.ts';
 import { DEMO_ACCOUNT } from '../../workers/engine/demo.ts';
 import { RULE_STRATEGIES } from '../../workers/strategies/index.ts';
 import { LiveHost, type LiveMarket } from '../../workers/host/live-host.ts';
 import { loadModelNode } from '../../relay/host/node-host.ts';
 import { ManualTime } from '../ctrader/helpers.ts';
+import { ScriptedFeed } from './scripted-market.ts';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 8, 0, 0);
@@ -34,26 +34,6 @@ RULE_STRATEGIES['test-step-flip'] ??= {
   },
 };
 
-/** Bars handed over one call at a time, the step ended by the test: a live feed whose symbols close apart. */
-class StepFeed implements BarFeed {
-  private h: { onBar: BarHandler; onStepEnd?: StepEndHandler } | null = null;
-  private end: (() => void) | null = null;
-  run(onBar: BarHandler, onStepEnd?: StepEndHandler): Promise<void> {
-    this.h = { onBar, onStepEnd };
-    return new Promise((r) => (this.end = r));
-  }
-  stop(): void {
-    this.h = null;
-    this.end?.();
-  }
-  bar(symbol: string, bar: Bar): void {
-    this.h!.onBar(symbol, 'H1', bar);
-  }
-  async endStep(close: number): Promise<void> {
-    await this.h!.onStepEnd?.(close);
-  }
-}
-
 const bar = (time: number, p: number): Bar => ({ time, open: p, high: p * 1.001, low: p * 0.999, close: p, volume: 100 });
 /** A turn of the event loop: what a microtask or an I/O callback queued has run. */
 const turn = () => new Promise((r) => setImmediate(r));
@@ -67,7 +47,7 @@ async function openHost(withScheduler: boolean) {
     log.push('write');
     return append(batch);
   };
-  const feed = new StepFeed();
+  const feed = new ScriptedFeed();
   const market = (sink: BrokerEventSink): LiveMarket => {
     const broker = new PaperBroker({ initialCash: 1e6, leverage: 30, costs: DEMO_ACCOUNT.costs, instrument: () => KNOWN_INSTRUMENTS.EURUSD, now: () => time.now() }, sink);
     const submit = broker.submit.bind(broker);

@@ -8,7 +8,10 @@ import type { LiveMarket } from '../../workers/host/live-host.ts';
 
 const H = 3_600_000;
 
-/** EURUSD H1 bars pushed by the test, each at its close on a clock the test moves: a live feed without a network. */
+/**
+ * H1 bars handed over by the test on a clock it moves: a live feed without a network. `push` is a whole
+ * EURUSD step (the bar, then its close); `bar` and `endStep` let a test close symbols apart within a step.
+ */
 export class ScriptedFeed implements BarFeed {
   private handlers: { onBar: BarHandler; onStepEnd?: StepEndHandler } | null = null;
   private end: (() => void) | null = null;
@@ -20,10 +23,16 @@ export class ScriptedFeed implements BarFeed {
     this.handlers = null;
     this.end?.();
   }
-  async push(bar: Bar): Promise<void> {
+  bar(symbol: string, bar: Bar): void {
     if (!this.handlers) throw new Error('feed not running');
-    this.handlers.onBar('EURUSD', 'H1', bar);
-    await this.handlers.onStepEnd?.(bar.time + H);
+    this.handlers.onBar(symbol, 'H1', bar);
+  }
+  async endStep(close: number): Promise<void> {
+    await this.handlers?.onStepEnd?.(close);
+  }
+  async push(bar: Bar): Promise<void> {
+    this.bar('EURUSD', bar);
+    await this.endStep(bar.time + H);
   }
 }
 
