@@ -8,8 +8,6 @@
  * thread and the compiled sources, ~40 MB the relay never has.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BarSeries } from '../workers/market/bar.ts';
@@ -68,45 +66,22 @@ function sampler(progress: () => number) {
 }
 
 async function childRelay(): Promise<Sample[]> {
-  const { openSqliteStore } = await import('../relay/store/sqlite-store.ts');
-  const { WorkspaceHost } = await import('../workers/host/workspace-host.ts');
-  const { wallClock } = await import('../workers/trading/wall-clock.ts');
-  const { startRelay } = await import('../relay/ops/start-relay.ts');
-  const { loadConfig } = await import('../relay/config/config.ts');
-  const { createRotatingLog } = await import('../relay/ops/log.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'tg-bench-mem-'));
-  const cfg = loadConfig({ TG_PORT: '0', TG_DATA_DIR: dir, TG_POLL_INTERVAL_MS: '1000' });
-  if (!cfg.ok) throw new Error(cfg.problems.join());
-  const store = openSqliteStore(join(dir, 'tradeguard.sqlite'));
+  const { openHeadlessRelay } = await import('./headless-relay.ts');
   const bars = series();
-  const host = await WorkspaceHost.open({
-    store,
-    timers: wallClock,
-    wallClock,
-    owner: 'relay',
+  const relay = await openHeadlessRelay({
+    prefix: 'tg-bench-mem-',
     loadModel: () => Promise.reject(new Error('no models')),
+    serverLoadModel: () => () => Promise.reject(new Error('none')),
     seed: async () => ({ bars, models: [], init: { kind: 'workspace.init', account: DEMO_ACCOUNT, feed: { kind: 'replay', series: bars.map((s) => ({ symbol: s.symbol, timeframe: s.timeframe })) } }, commands: [{ kind: 'agent.create', config: agent }] }),
-    replaySpeed: 1e9,
-    maxWaitMs: 1,
   });
   bars.length = 0; // the store holds them now; the seed's copy must not count
-  const log = createRotatingLog({ dir: join(dir, 'logs'), maxBytes: 1 << 20, files: 2, redact: (v) => v });
-  const relay = await startRelay({ config: cfg.config, store, host, log, staticDir: null, loadModel: () => Promise.reject(new Error('none')) });
   let done = 0;
-  host.subscribe((u) => (done = u.status.feed.done));
+  relay.host.subscribe((u) => (done = u.status.feed.done));
   const s = sampler(() => done);
-  await host.start();
-  for (;;) {
-    const st = await host.status();
-    if (st.feed.state !== 'running' && st.feed.state !== 'rebuilding') break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await relay.host.start();
+  await relay.replayEnd();
   const out = s.stop();
-  await host.stop();
   await relay.close();
-  store.close();
-  log.close();
-  rmSync(dir, { recursive: true, force: true });
   return out;
 }
 

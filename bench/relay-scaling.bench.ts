@@ -10,9 +10,6 @@
  * timed the same way. Each run is its own Node process, so RSS is its own.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quantile, type BenchRow } from './lib.ts';
 import { ACCOUNT, AGENTS, WEEK_M5, agentsOf, seriesOf, storedModels, symbolsPerAgent } from './scaling-workload.ts';
@@ -82,57 +79,39 @@ function memory() {
 }
 
 async function childRelay(n: number): Promise<ChildResult> {
-  const { openSqliteStore } = await import('../relay/store/sqlite-store.ts');
-  const { WorkspaceHost } = await import('../workers/host/workspace-host.ts');
-  const { wallClock } = await import('../workers/trading/wall-clock.ts');
-  const { startRelay } = await import('../relay/ops/start-relay.ts');
-  const { loadConfig } = await import('../relay/config/config.ts');
-  const { createRotatingLog } = await import('../relay/ops/log.ts');
+  const { openHeadlessRelay } = await import('./headless-relay.ts');
   const { loadModelNode, loadStoredModel } = await import('../relay/host/node-host.ts');
   const { DEFAULT_RISK_CONFIG } = await import('../workers/risk/limits.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'tg-bench-scaling-'));
-  const cfg = loadConfig({ TG_PORT: '0', TG_DATA_DIR: dir, TG_POLL_INTERVAL_MS: '1000' });
-  if (!cfg.ok) throw new Error(cfg.problems.join());
-  const store = openSqliteStore(join(dir, 'tradeguard.sqlite'));
   // Where a step's time goes: the store's one append per step, timed apart.
   let appendMs = 0;
-  const append = store.events.append.bind(store.events);
-  store.events.append = async (batch) => {
-    const t = performance.now();
-    try {
-      return await append(batch);
-    } finally {
-      appendMs += performance.now() - t;
-    }
-  };
   const mem = memory();
-  const t0 = performance.now();
+  let t0 = 0;
   let bars: BarSeries[] = seriesOf(n);
-  const host = await WorkspaceHost.open({
-    store,
-    timers: wallClock,
-    wallClock,
-    owner: 'relay',
+  const relay = await openHeadlessRelay({
+    prefix: 'tg-bench-scaling-',
     loadModel: loadModelNode,
+    serverLoadModel: (store) => loadStoredModel(store.models),
     seed: async () => ({
       bars,
       models: storedModels(),
       init: { kind: 'workspace.init', account: ACCOUNT, feed: { kind: 'replay', series: bars.map((s) => ({ symbol: s.symbol, timeframe: s.timeframe })) }, risk: DEFAULT_RISK_CONFIG },
       commands: agentsOf(n, true).map((config) => ({ kind: 'agent.create' as const, config })),
     }),
-    replaySpeed: 1e9,
-    maxWaitMs: 1,
+    beforeHost: (store) => {
+      const append = store.events.append.bind(store.events);
+      store.events.append = async (batch) => {
+        const t = performance.now();
+        try {
+          return await append(batch);
+        } finally {
+          appendMs += performance.now() - t;
+        }
+      };
+      t0 = performance.now();
+    },
   });
   bars = []; // the store holds them now; the seed's copy must not count
-  const log = createRotatingLog({ dir: join(dir, 'logs'), maxBytes: 1 << 20, files: 2, redact: (v) => v });
-  const relay = await startRelay({
-    config: cfg.config,
-    store,
-    host,
-    log,
-    staticDir: null,
-    loadModel: loadStoredModel(store.models),
-  });
+  const { host } = relay;
   const timer = stepTimer();
   const total = n * WEEK_M5;
   let delivered = 0;
@@ -156,21 +135,10 @@ async function childRelay(n: number): Promise<ChildResult> {
   await host.start();
   // Asked only once every bar is out: each status() builds the risk snapshot, a cost the bench must not add.
   while (delivered < total) await new Promise((r) => setTimeout(r, 50));
-  for (;;) {
-    const st = await host.status();
-    if (st.feed.state !== 'running' && st.feed.state !== 'rebuilding') {
-      if (st.feed.state !== 'finished') throw new Error(`the replay ended ${st.feed.state}: ${st.feed.message}`);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await relay.replayEnd();
   const seconds = (performance.now() - t0) / 1000;
   afterGc.push(mem.afterGc(total));
-  await host.stop();
   await relay.close();
-  store.close();
-  log.close();
-  rmSync(dir, { recursive: true, force: true });
   return { peakRssMb: mem.peakMb(), afterGc, seconds, appendMs, ...timer.result() };
 }
 
